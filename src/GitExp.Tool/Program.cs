@@ -1,1 +1,3 @@
-return 0;
+using GitExp.Tool.Cli;
+
+return await ExpCommandLine.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Everything the tests need, then every test. Safe to run on a fresh machine with the .NET 10 SDK and git.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+command -v git >/dev/null || { apt-get update -qq && apt-get install -y -qq git; }
+# Tests make commits in temp repositories; give git an identity when the machine has none.
+git config --global user.email >/dev/null || git config --global user.email "ci@gitexp.invalid"
+git config --global user.name >/dev/null || git config --global user.name "GitExp CI"
+
+echo "== restore tools and check formatting"
+dotnet tool restore >/dev/null
+dotnet csharpier check . 
+
+echo "== build"
+dotnet build GitExp.sln -c Release --nologo -v quiet -warnaserror
+
+echo "== pack and install the tool"
+build/pack.sh >/dev/null
+export GITEXP_TOOL="$(build/install-tool.sh artifacts/tool)"
+
+echo "== test"
+dotnet test GitExp.sln -c Release --no-build --nologo -v quiet \
+  --logger "console;verbosity=normal" 2>&1 | tee artifacts/test-output.txt | grep -vE '^\s+Passed ' || true
+# dotnet test's exit code is lost in the pipe above; read the summary it printed instead.
+if grep -qE '^(Failed!|.*error)' artifacts/test-output.txt || ! grep -qE '^Passed!' artifacts/test-output.txt; then
+  echo "tests failed" >&2
+  exit 1
+fi
+passed=$(grep -oE 'Passed: +[0-9]+' artifacts/test-output.txt | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' artifacts/test-output.txt | awk '{s+=$2} END {print s+0}')
+echo "$passed passed, $failed failed"

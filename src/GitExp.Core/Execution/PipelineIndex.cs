@@ -1,0 +1,132 @@
+using GitExp.Core.Pipeline;
+using GitExp.Core.Project;
+
+namespace GitExp.Core.Execution;
+
+/// <summary>Every pipeline of a project, their stage graph, and how command-line targets name stages.</summary>
+public sealed class PipelineIndex
+{
+    public const string DefaultPipelineFile = "exp.yaml";
+
+    private PipelineIndex(IReadOnlyList<Pipeline.Pipeline> pipelines, StageGraph graph)
+    {
+        Pipelines = pipelines;
+        Graph = graph;
+    }
+
+    public IReadOnlyList<Pipeline.Pipeline> Pipelines { get; }
+
+    public StageGraph Graph { get; }
+
+    /// <summary>
+    /// Loads the <c>exp.yaml</c> files Git sees (tracked, or untracked and not ignored) plus any extra
+    /// pipeline files named by path (such as a <c>dvc.yaml</c>).
+    /// </summary>
+    public static async Task<PipelineIndex> LoadAsync(ExpProject project, IEnumerable<string> extraFiles, CancellationToken cancellationToken = default)
+    {
+        var files = (await project.Git.ListFilesAsync([":(top,glob)**/" + DefaultPipelineFile], cancellationToken).ConfigureAwait(false)).ToList();
+        foreach (var extra in extraFiles)
+        {
+            if (!files.Contains(extra, StringComparer.Ordinal))
+            {
+                files.Add(extra);
+            }
+        }
+
+        files.Sort(StringComparer.Ordinal);
+        var pipelines = files.Where(f => File.Exists(project.FullPath(f))).Select(f => PipelineParser.Load(project.Root, f)).ToList();
+        var graph = StageGraph.Build(pipelines.SelectMany(p => p.Stages));
+        return new PipelineIndex(pipelines, graph);
+    }
+
+    /// <summary>
+    /// Resolves targets: a stage name (in the pipeline of the current directory, else the root's),
+    /// a pipeline file (all its stages), or <c>file:stage</c>. No targets means the default pipeline.
+    /// </summary>
+    public IReadOnlyList<Stage> Resolve(ExpProject project, IReadOnlyList<string> targets, string currentDirectory)
+    {
+        var defaultFile = DefaultPipelineFor(project, currentDirectory);
+        if (targets.Count == 0)
+        {
+            if (defaultFile is null)
+            {
+                throw new ExpException(
+                    ExitCode.NotFound,
+                    $"no '{DefaultPipelineFile}' in '{currentDirectory}' or at the repository root: create one or name a pipeline file"
+                );
+            }
+
+            return Graph.Stages.Where(s => s.PipelineFile == defaultFile).ToList();
+        }
+
+        var stages = new List<Stage>();
+        foreach (var target in targets)
+        {
+            foreach (var stage in ResolveOne(project, target, defaultFile, currentDirectory))
+            {
+                if (!stages.Contains(stage))
+                {
+                    stages.Add(stage);
+                }
+            }
+        }
+
+        return stages;
+    }
+
+    private IEnumerable<Stage> ResolveOne(ExpProject project, string target, string? defaultFile, string currentDirectory)
+    {
+        var colon = target.LastIndexOf(':');
+        string? file;
+        string? stageName;
+        if (colon > 0)
+        {
+            file = project.ToRepoPath(Path.Combine(currentDirectory, target[..colon]));
+            stageName = target[(colon + 1)..];
+        }
+        else if (IsPipelinePath(target))
+        {
+            file = project.ToRepoPath(Path.Combine(currentDirectory, target));
+            stageName = null;
+        }
+        else
+        {
+            file = defaultFile;
+            stageName = target;
+        }
+
+        if (file is null || !Pipelines.Any(p => p.File == file))
+        {
+            throw new ExpException(ExitCode.NotFound, $"target '{target}': pipeline file '{file ?? DefaultPipelineFile}' does not exist");
+        }
+
+        var inFile = Graph.Stages.Where(s => s.PipelineFile == file).ToList();
+        if (stageName is null)
+        {
+            return inFile;
+        }
+
+        var stage =
+            inFile.FirstOrDefault(s => s.Name == stageName)
+            ?? throw new ExpException(
+                ExitCode.NotFound,
+                $"target '{target}': no stage '{stageName}' in '{file}' (stages: {string.Join(", ", inFile.Select(s => s.Name))})"
+            );
+        return [stage];
+    }
+
+    private static bool IsPipelinePath(string target) =>
+        target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+
+    private string? DefaultPipelineFor(ExpProject project, string currentDirectory)
+    {
+        var here = project.ToRepoPath(currentDirectory);
+        var local = here.Length == 0 ? DefaultPipelineFile : here + "/" + DefaultPipelineFile;
+        if (Pipelines.Any(p => p.File == local))
+        {
+            return local;
+        }
+
+        return Pipelines.Any(p => p.File == DefaultPipelineFile) ? DefaultPipelineFile : null;
+    }
+}

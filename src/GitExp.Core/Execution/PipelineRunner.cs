@@ -1,0 +1,319 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using GitExp.Core.Cache;
+using GitExp.Core.Pipeline;
+using GitExp.Core.Project;
+
+namespace GitExp.Core.Execution;
+
+/// <summary>What happened to one stage in a run.</summary>
+public enum StageAction
+{
+    UpToDate,
+    Frozen,
+    Ran,
+    RestoredFromRunCache,
+    WouldRun,
+    Declined,
+}
+
+public sealed record StageOutcome(Stage Stage, StageAction Action, IReadOnlyList<string> Reasons);
+
+/// <summary>How to run a pipeline: which stages and in what mode.</summary>
+public sealed record PipelineRunOptions
+{
+    public IReadOnlyList<string> Targets { get; init; } = [];
+
+    public bool AllPipelines { get; init; }
+
+    /// <summary>Run the selected stages even when nothing changed.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>Run only the targets, not the stages they depend on.</summary>
+    public bool SingleStage { get; init; }
+
+    /// <summary>Only tell what would run.</summary>
+    public bool Dry { get; init; }
+
+    /// <summary>Asked before each stage that would run (interactive mode); false skips it.</summary>
+    public Func<Stage, IReadOnlyList<string>, bool>? Confirm { get; init; }
+
+    /// <summary>Extra environment variables for stage commands (EXP_NAME and friends).</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+
+    public string CurrentDirectory { get; init; } = System.Environment.CurrentDirectory;
+}
+
+/// <summary>Runs the stages of a project's pipelines in dependency order, skipping what is up to date.</summary>
+public sealed class PipelineRunner(ExpProject project, TextWriter output)
+{
+    /// <summary>Stages selected by the options, in run order, each with the reasons it would run.</summary>
+    public async Task<IReadOnlyList<StageStatus>> StatusAsync(PipelineRunOptions options, CancellationToken cancellationToken = default)
+    {
+        var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
+        var state = project.OpenStateTable();
+        var checker = new StageStatusChecker(project.Root, project.OpenCache(state));
+        var locks = new LockSet(project.Root);
+        var statuses = new List<StageStatus>();
+        foreach (var stage in stages)
+        {
+            var inputs = checker.ReadInputs(stage);
+            var status = checker.Check(stage, locks.Get(stage), inputs);
+            if (!status.Changed && statuses.Any(s => s.Changed && ProducesDepOf(index, s.Stage, stage)))
+            {
+                status = new StageStatus(stage, ["an upstream stage changed"]);
+            }
+
+            statuses.Add(status);
+        }
+
+        state.Save();
+        return statuses;
+    }
+
+    /// <summary>Runs the selected stages. A failing command throws <see cref="StageFailedException"/> after earlier stages' results are kept.</summary>
+    public async Task<IReadOnlyList<StageOutcome>> RunAsync(string runId, PipelineRunOptions options, CancellationToken cancellationToken = default)
+    {
+        project.EnsureInitialized();
+        var (_, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
+        var state = project.OpenStateTable();
+        var cache = project.OpenCache(state);
+        var runCache = new RunCache(project.CacheDirectory);
+        var checker = new StageStatusChecker(project.Root, cache);
+        var locks = new LockSet(project.Root);
+        var outcomes = new List<StageOutcome>();
+        Directory.CreateDirectory(project.LogDirectory);
+        using var log = new StreamWriter(Path.Combine(project.LogDirectory, runId + ".log"), append: true, new UTF8Encoding(false));
+        try
+        {
+            foreach (var stage in stages)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                outcomes.Add(await RunStageAsync(stage, options, checker, cache, runCache, locks, runId, log, cancellationToken).ConfigureAwait(false));
+            }
+        }
+        finally
+        {
+            state.Save();
+        }
+
+        return outcomes;
+    }
+
+    private async Task<StageOutcome> RunStageAsync(
+        Stage stage,
+        PipelineRunOptions options,
+        StageStatusChecker checker,
+        ContentCache cache,
+        RunCache runCache,
+        LockSet locks,
+        string runId,
+        StreamWriter log,
+        CancellationToken cancellationToken
+    )
+    {
+        if (stage.Frozen)
+        {
+            output.WriteLine($"Stage '{stage.Address}' is frozen, not running it.");
+            return new StageOutcome(stage, StageAction.Frozen, []);
+        }
+
+        var inputs = checker.ReadInputs(stage);
+        if (inputs.MissingDeps.Count > 0 && !options.Dry)
+        {
+            throw new ExpException(
+                ExitCode.NotFound,
+                $"{stage.PipelineFile}:{stage.Line}: stage '{stage.Name}' depends on '{inputs.MissingDeps[0]}', which does not exist and no stage before it creates"
+            );
+        }
+
+        var status = checker.Check(stage, locks.Get(stage), inputs);
+        var reasons = options.Force && !status.Changed ? ["forced"] : status.Reasons;
+        if (reasons.Count == 0)
+        {
+            output.WriteLine($"Stage '{stage.Address}' didn't change, skipping.");
+            return new StageOutcome(stage, StageAction.UpToDate, []);
+        }
+
+        if (options.Dry)
+        {
+            output.WriteLine($"Would run stage '{stage.Address}' ({string.Join("; ", reasons)}):");
+            foreach (var command in stage.Commands)
+            {
+                output.WriteLine("> " + command);
+            }
+
+            return new StageOutcome(stage, StageAction.WouldRun, reasons);
+        }
+
+        if (options.Confirm is not null && !options.Confirm(stage, reasons))
+        {
+            return new StageOutcome(stage, StageAction.Declined, reasons);
+        }
+
+        var key = RunCache.Key(RunCacheText(stage, inputs));
+        if (!options.Force && runCache.TryGet(key, out var cachedOuts) && cachedOuts.All(o => cache.Contains(o.Hash)) && SameOutSet(stage, cachedOuts))
+        {
+            output.WriteLine($"Stage '{stage.Address}' ran before with these inputs: restoring its outs from the run-cache.");
+            foreach (var (path, hash) in cachedOuts)
+            {
+                cache.Checkout(hash, project.FullPath(path));
+            }
+
+            locks.Set(stage, new StageLock(stage.Name, StageStatusChecker.CommandText(stage), inputs.Deps, inputs.Params,
+                cachedOuts.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()));
+            return new StageOutcome(stage, StageAction.RestoredFromRunCache, reasons);
+        }
+
+        output.WriteLine($"Running stage '{stage.Address}':");
+        foreach (var output1 in stage.Outs.Where(o => !o.Persist && !o.Checkpoint))
+        {
+            ContentCache.RemoveOutput(project.FullPath(output1.Path));
+        }
+
+        foreach (var output1 in stage.Outs)
+        {
+            var parent = Path.GetDirectoryName(project.FullPath(output1.Path));
+            if (parent is not null)
+            {
+                Directory.CreateDirectory(parent);
+            }
+        }
+
+        var environment = new Dictionary<string, string?>(options.Environment) { ["EXP_ROOT"] = project.Root, ["EXP_RUN_ID"] = runId };
+        await log.WriteLineAsync($"# stage {stage.Address} at {DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)}").ConfigureAwait(false);
+        foreach (var command in stage.Commands)
+        {
+            output.WriteLine("> " + command);
+            var exitCode = await ShellCommand
+                .RunAsync(command, project.FullPath(stage.WorkingDirectory), environment, output, log, cancellationToken)
+                .ConfigureAwait(false);
+            if (exitCode != 0)
+            {
+                throw new StageFailedException(stage, exitCode);
+            }
+        }
+
+        var outs = new List<(string Path, ContentHash Hash)>();
+        foreach (var spec in stage.Outs)
+        {
+            var full = project.FullPath(spec.Path);
+            if (!File.Exists(full) && !Directory.Exists(full))
+            {
+                throw new ExpException(ExitCode.StageFailed, $"stage '{stage.Address}' finished but did not create its out '{spec.Path}'");
+            }
+
+            outs.Add((spec.Path, spec.Cache ? cache.Save(full) : cache.Hash(full)));
+        }
+
+        // Uncached outs (metrics, plots) live in Git; only cached ones can be restored from the run-cache.
+        if (stage.Outs.All(o => o.Cache))
+        {
+            runCache.Put(key, outs);
+        }
+
+        locks.Set(stage, new StageLock(stage.Name, StageStatusChecker.CommandText(stage), inputs.Deps, inputs.Params,
+            outs.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()));
+        return new StageOutcome(stage, StageAction.Ran, reasons);
+    }
+
+    private static bool SameOutSet(Stage stage, IReadOnlyList<(string Path, ContentHash Hash)> cachedOuts) =>
+        stage.Outs.Select(o => o.Path).Order(StringComparer.Ordinal).SequenceEqual(cachedOuts.Select(o => o.Path).Order(StringComparer.Ordinal));
+
+    private static string RunCacheText(Stage stage, StageInputs inputs)
+    {
+        var text = new StringBuilder();
+        text.Append("cmd\n").Append(StageStatusChecker.CommandText(stage)).Append('\n');
+        text.Append("wdir\n").Append(stage.WorkingDirectory).Append('\n');
+        foreach (var dep in inputs.Deps.OrderBy(d => d.Path, StringComparer.Ordinal))
+        {
+            text.Append("dep ").Append(dep.Path).Append(' ').Append(dep.Sha256).Append('\n');
+        }
+
+        var parameters = new JsonObject();
+        foreach (var (file, values) in inputs.Params)
+        {
+            var group = new JsonObject();
+            foreach (var (key, value) in values)
+            {
+                group[key] = value?.DeepClone();
+            }
+
+            parameters[file] = group;
+        }
+
+        text.Append("params ").Append(parameters.ToJsonString()).Append('\n');
+        foreach (var output in stage.Outs.OrderBy(o => o.Path, StringComparer.Ordinal))
+        {
+            text.Append("out ").Append(output.Path).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private async Task<(PipelineIndex Index, IReadOnlyList<Stage> Stages)> SelectAsync(PipelineRunOptions options, CancellationToken cancellationToken)
+    {
+        var extra = options.Targets.Select(t => t.LastIndexOf(':') is var colon and > 0 ? t[..colon] : t)
+            .Where(t => t.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || t.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+            .Select(t => project.ToRepoPath(Path.Combine(options.CurrentDirectory, t)))
+            .ToList();
+        foreach (var file in extra.Where(f => !File.Exists(project.FullPath(f))))
+        {
+            throw new ExpException(ExitCode.NotFound, $"pipeline file '{file}' does not exist");
+        }
+
+        var index = await PipelineIndex.LoadAsync(project, extra, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<Stage> targets = options.AllPipelines ? index.Graph.Stages : index.Resolve(project, options.Targets, options.CurrentDirectory);
+        if (options.SingleStage)
+        {
+            return (index, index.Graph.TopologicalOrder().Where(targets.Contains).ToList());
+        }
+
+        var selected = new HashSet<Stage>();
+        foreach (var target in targets)
+        {
+            selected.UnionWith(index.Graph.Upstream(target));
+        }
+
+        return (index, index.Graph.TopologicalOrder().Where(selected.Contains).ToList());
+    }
+
+    private static bool ProducesDepOf(PipelineIndex index, Stage producer, Stage consumer) =>
+        consumer.Deps.Any(dep => index.Graph.FindProducer(dep) == producer);
+
+    /// <summary>The lock files of the pipelines a run touches, written after each stage that ran.</summary>
+    private sealed class LockSet(string root)
+    {
+        private readonly Dictionary<string, LockFile> _files = new(StringComparer.Ordinal);
+
+        public StageLock? Get(Stage stage) => Open(stage).Stages.GetValueOrDefault(stage.Name);
+
+        public void Set(Stage stage, StageLock entry)
+        {
+            var file = Open(stage);
+            file.Set(entry);
+            file.Save(root);
+        }
+
+        private LockFile Open(Stage stage)
+        {
+            if (!_files.TryGetValue(stage.PipelineFile, out var file))
+            {
+                file = LockFile.Load(root, stage.PipelineFile);
+                _files[stage.PipelineFile] = file;
+            }
+
+            return file;
+        }
+    }
+}
+
+/// <summary>A stage command exited with a non-zero code; the run stops there.</summary>
+public sealed class StageFailedException(Stage stage, int exitCode)
+    : Exception($"stage '{stage.Address}' failed: its command exited with code {exitCode}")
+{
+    public Stage Stage { get; } = stage;
+
+    public int ExitCode { get; } = exitCode;
+}

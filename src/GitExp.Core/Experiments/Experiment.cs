@@ -1,0 +1,26 @@
+namespace GitExp.Core.Experiments;
+
+/// <summary>An experiment: a commit under <c>refs/exps/&lt;baseline[:2]&gt;/&lt;baseline[2:]&gt;/&lt;name&gt;</c>.</summary>
+public sealed record Experiment(string Name, string Ref, string Commit, string Tree, string Baseline, DateTimeOffset Created, string Subject)
+{
+    public const string RefPrefix = "refs/exps/";
+
+    public static string RefFor(string baseline, string name) => $"{RefPrefix}{baseline[..2]}/{baseline[2..]}/{name}";
+
+    /// <summary>Parses an experiment ref name; null for refs of the queue or other namespaces.</summary>
+    public static (string Baseline, string Name)? ParseRef(string refName)
+    {
+        if (!refName.StartsWith(RefPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var parts = refName[RefPrefix.Length..].Split('/');
+        if (parts.Length != 3 || parts[0].Length != 2 || parts[1].Length != 38)
+        {
+            return null;
+        }
+
+        return (parts[0] + parts[1], parts[2]);
+    }
+}

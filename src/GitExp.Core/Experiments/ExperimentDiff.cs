@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using GitExp.Core.Project;
+
+namespace GitExp.Core.Experiments;
+
+/// <summary>One changed (or, with all, unchanged) param or metric between two revisions.</summary>
+public sealed record DiffRow(bool IsMetric, string File, string Key, JsonNode? Old, JsonNode? New)
+{
+    /// <summary>New minus old when both are numbers.</summary>
+    public double? Change => ValueComparer.AsNumber(New) - ValueComparer.AsNumber(Old);
+
+    public bool Changed => !JsonNode.DeepEquals(Old, New);
+}
+
+/// <summary>Compares the params and metrics of two revisions: experiments, commits, or the workspace.</summary>
+public static class ExperimentDiff
+{
+    public const string Workspace = "workspace";
+
+    /// <param name="oldRev">An experiment name, a Git revision, or "workspace"; default HEAD.</param>
+    /// <param name="newRev">Same; default the workspace.</param>
+    public static async Task<(string Old, string New, IReadOnlyList<DiffRow> Rows)> ComputeAsync(
+        ExpProject project,
+        string? oldRev,
+        string? newRev,
+        bool all,
+        CancellationToken cancellationToken = default
+    )
+    {
+        var sources = await ValueSources.FromWorkspaceAsync(project, cancellationToken).ConfigureAwait(false);
+        var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+        var oldValues = await ReadAsync(project, sources, oldRev ?? "HEAD", head, cancellationToken).ConfigureAwait(false);
+        var newValues = await ReadAsync(project, sources, newRev ?? Workspace, head, cancellationToken).ConfigureAwait(false);
+        var rows = new List<DiffRow>();
+        foreach (var isMetric in new[] { false, true })
+        {
+            var before = isMetric ? oldValues.Metrics : oldValues.Params;
+            var after = isMetric ? newValues.Metrics : newValues.Params;
+            foreach (var key in before.Keys.Concat(after.Keys).Distinct(StringComparer.Ordinal))
+            {
+                var colon = key.IndexOf(':', StringComparison.Ordinal);
+                var row = new DiffRow(isMetric, key[..colon], key[(colon + 1)..], before.GetValueOrDefault(key), after.GetValueOrDefault(key));
+                if (all || row.Changed)
+                {
+                    rows.Add(row);
+                }
+            }
+        }
+
+        return (oldRev ?? "HEAD", newRev ?? Workspace, rows);
+    }
+
+    private static async Task<RevisionValues> ReadAsync(ExpProject project, ValueSources sources, string rev, string head, CancellationToken cancellationToken)
+    {
+        if (rev == Workspace)
+        {
+            return sources.ReadWorkspace(project.Root);
+        }
+
+        var experiment = await new ExperimentStore(project.Git).TryResolveAsync(rev, head, cancellationToken).ConfigureAwait(false);
+        var commit =
+            experiment?.Commit
+            ?? await project.Git.ResolveCommitAsync(rev, cancellationToken).ConfigureAwait(false)
+            ?? throw new ExpException(ExitCode.NotFound, $"'{rev}' is neither an experiment nor a Git revision");
+        return sources.ReadCommits(project.Git, [commit])[0];
+    }
+}

@@ -1,0 +1,78 @@
+using GitExp.Core.Execution;
+using GitExp.Core.Git;
+using GitExp.Core.Pipeline;
+using GitExp.Core.Project;
+
+namespace GitExp.Core.Experiments;
+
+/// <summary>Turns the workspace as it is now into an experiment commit on top of its baseline.</summary>
+public sealed class ExperimentRecorder(ExpProject project)
+{
+    public async Task<(Experiment? Experiment, string? NotRecordedReason)> RecordAsync(
+        string baseline,
+        string name,
+        string? message,
+        bool overwrite,
+        CancellationToken cancellationToken = default
+    )
+    {
+        var git = project.Git;
+        var cachedOuts = await CachedOutsAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureIgnoredAsync(cachedOuts, cancellationToken).ConfigureAwait(false);
+        var tree = await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken).ConfigureAwait(false);
+        if (tree == await git.TreeOfAsync(baseline, cancellationToken).ConfigureAwait(false))
+        {
+            return (null, "the workspace matches HEAD: nothing to record");
+        }
+
+        var store = new ExperimentStore(git);
+        var siblings = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).Where(e => e.Baseline == baseline).ToList();
+        var existing = siblings.FirstOrDefault(e => e.Name == name);
+        if (siblings.FirstOrDefault(s => s.Name != name && s.Tree == tree) is { } twin)
+        {
+            return (null, $"experiment '{twin.Name}' already records this exact result");
+        }
+
+        var subject = string.IsNullOrWhiteSpace(message) ? $"exp: {name}" : message.Trim();
+        var commit = await git.CommitTreeAsync(tree, [baseline], subject + "\n", cancellationToken).ConfigureAwait(false);
+        if (existing is not null && !overwrite)
+        {
+            throw new ExpException(ExitCode.Conflict, $"experiment '{name}' was created by someone else during this run; nothing recorded (commit {commit[..7]})");
+        }
+
+        await store.SetAsync(baseline, name, commit, existing?.Commit, cancellationToken).ConfigureAwait(false);
+        var info = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).First(e => e.Ref == Experiment.RefFor(baseline, name));
+        return (info, null);
+    }
+
+    /// <summary>Repo-relative paths of every cached out: they are in the commit only as hashes in the lock.</summary>
+    public async Task<IReadOnlyList<string>> CachedOutsAsync(CancellationToken cancellationToken)
+    {
+        var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
+        return index.Graph.Stages.SelectMany(s => s.Outs).Where(o => o.Cache).Select(o => o.Path).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    // As DVC does, a cached out gets a line in the .gitignore beside it so 'git status' stays clean.
+    private async Task EnsureIgnoredAsync(IReadOnlyList<string> cachedOuts, CancellationToken cancellationToken)
+    {
+        foreach (var path in cachedOuts)
+        {
+            if (!File.Exists(project.FullPath(path)) && !Directory.Exists(project.FullPath(path)))
+            {
+                continue;
+            }
+
+            if (await project.Git.IsIgnoredAsync(path, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            var slash = path.LastIndexOf('/');
+            var directory = slash < 0 ? "" : path[..slash];
+            var ignoreFile = project.FullPath(directory.Length == 0 ? ".gitignore" : directory + "/.gitignore");
+            var existing = File.Exists(ignoreFile) ? await File.ReadAllTextAsync(ignoreFile, cancellationToken).ConfigureAwait(false) : "";
+            var separator = existing.Length == 0 || existing.EndsWith('\n') ? "" : "\n";
+            await File.AppendAllTextAsync(ignoreFile, separator + "/" + path[(slash + 1)..] + "\n", cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using GitExp.Core.Execution;
+using GitExp.Core.Pipeline;
+using GitExp.Core.Project;
+
+namespace GitExp.Core.Experiments;
+
+/// <summary>Options of <c>dotnet exp run</c> beyond the pipeline's own.</summary>
+public sealed record ExperimentRunOptions
+{
+    public PipelineRunOptions Pipeline { get; init; } = new();
+
+    public string? Name { get; init; }
+
+    public string? Message { get; init; }
+
+    /// <summary><c>-S [file:]key=value</c> changes written to the params files before the run.</summary>
+    public IReadOnlyList<ParamAssignment> SetParams { get; init; } = [];
+
+    /// <summary>Replace an experiment of the same name.</summary>
+    public bool Overwrite { get; init; }
+}
+
+/// <summary>The stages' outcomes and the experiment recorded, if any (with the reason when none).</summary>
+public sealed record ExperimentRunResult(IReadOnlyList<StageOutcome> Stages, Experiment? Recorded, string? NotRecordedReason);
+
+/// <summary>Runs a pipeline in the workspace and records the result as an experiment commit.</summary>
+public sealed class ExperimentRunner(ExpProject project, TextWriter output)
+{
+    public const string DefaultParamsFile = "params.yaml";
+
+    public async Task<ExperimentRunResult> RunAsync(ExperimentRunOptions options, CancellationToken cancellationToken = default)
+    {
+        var git = project.Git;
+        var baseline = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+        var store = new ExperimentStore(git);
+        var taken = await store.NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false);
+        string name;
+        if (options.Name is not null)
+        {
+            await ExperimentNames.ValidateAsync(git, options.Name, "--name", cancellationToken).ConfigureAwait(false);
+            if (taken.Contains(options.Name) && !options.Overwrite)
+            {
+                throw new ExpException(
+                    ExitCode.Conflict,
+                    $"--name '{options.Name}': an experiment of that name already exists for this commit; use -f to overwrite it or choose another name"
+                );
+            }
+
+            name = options.Name;
+        }
+        else
+        {
+            name = ExperimentNames.Generate(taken);
+        }
+
+        using var workspaceLock = WorkspaceLock.Acquire(project);
+        ApplyParams(project, options.SetParams);
+        var runId = Guid.NewGuid().ToString("N")[..12];
+        var environment = new Dictionary<string, string?>(options.Pipeline.Environment) { ["EXP_NAME"] = name, ["EXP_BASELINE"] = baseline };
+        var runner = new PipelineRunner(project, output);
+        var outcomes = await runner.RunAsync(runId, options.Pipeline with { Environment = environment }, cancellationToken).ConfigureAwait(false);
+        if (options.Pipeline.Dry)
+        {
+            return new ExperimentRunResult(outcomes, null, "dry run");
+        }
+
+        var recorder = new ExperimentRecorder(project);
+        var (experiment, reason) = await recorder
+            .RecordAsync(baseline, name, options.Message, options.Overwrite, cancellationToken)
+            .ConfigureAwait(false);
+        return new ExperimentRunResult(outcomes, experiment, reason);
+    }
+
+    /// <summary>Writes <c>-S</c> values into the params files; a key the file does not have needs a leading '+'.</summary>
+    public static void ApplyParams(ExpProject project, IReadOnlyList<ParamAssignment> assignments)
+    {
+        foreach (var group in assignments.GroupBy(a => a.File ?? DefaultParamsFile))
+        {
+            var full = project.FullPath(group.Key);
+            var file = ParamsFile.Load(full, group.Key);
+            var changes = new List<ParamAssignment>();
+            foreach (var assignment in group)
+            {
+                var adding = assignment.Key.StartsWith('+');
+                var key = adding ? assignment.Key[1..] : assignment.Key;
+                if (!adding && !file.TryGet(key, out _))
+                {
+                    throw new ExpException(
+                        ExitCode.Usage,
+                        $"-S '{assignment.Key}={assignment.Value}': '{group.Key}' has no key '{key}'; write -S '+{key}={assignment.Value}' to add it"
+                    );
+                }
+
+                if (assignment.SweepValues().Count > 1)
+                {
+                    throw new ExpException(
+                        ExitCode.Usage,
+                        $"-S '{assignment.Key}={assignment.Value}': a list of values is a sweep, which needs --queue (quote the value to set a string with commas)"
+                    );
+                }
+
+                changes.Add(assignment with { Key = key });
+            }
+
+            ParamsFile.SetValues(full, group.Key, changes);
+        }
+    }
+}

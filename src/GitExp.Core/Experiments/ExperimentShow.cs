@@ -1,0 +1,316 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using GitExp.Core.Project;
+
+namespace GitExp.Core.Experiments;
+
+public enum RowKind
+{
+    Workspace,
+    Baseline,
+    Experiment,
+}
+
+/// <summary>One row of <c>exp show</c>: the workspace, a baseline commit, or one of its experiments.</summary>
+public sealed record ShowRow(string Name, string Rev, RowKind Kind, string Baseline, DateTimeOffset? Created, string State, RevisionValues Values)
+{
+    public JsonNode? Value(ShowColumn column) =>
+        (column.IsMetric ? Values.Metrics : Values.Params).TryGetValue(column.FullName, out var value) ? value : null;
+}
+
+/// <summary>A params or metrics column: <c>file:key</c>, shown as the key alone when that is unambiguous.</summary>
+public sealed record ShowColumn(string FullName, string File, string Key, bool IsMetric)
+{
+    public string DisplayName { get; init; } = Key;
+}
+
+/// <summary>What to show: which baselines and how to shape the columns.</summary>
+public sealed record ShowOptions
+{
+    public bool AllCommits { get; init; }
+
+    /// <summary>Show this many commits from HEAD back (with their experiments).</summary>
+    public int Num { get; init; } = 1;
+
+    public IReadOnlyList<string> Revs { get; init; } = [];
+
+    public string? SortBy { get; init; }
+
+    public bool SortDescending { get; init; }
+
+    public bool OnlyChanged { get; init; }
+
+    public IReadOnlyList<string> Drop { get; init; } = [];
+
+    public IReadOnlyList<string> Keep { get; init; } = [];
+}
+
+/// <summary>The rows and columns of <c>exp show</c>, ready for any renderer.</summary>
+public sealed record ShowTable(IReadOnlyList<ShowRow> Rows, IReadOnlyList<ShowColumn> Columns);
+
+/// <summary>Collects baselines and experiments with their params and metrics, reading Git in batches.</summary>
+public static class ExperimentShow
+{
+    public static async Task<ShowTable> BuildAsync(ExpProject project, ShowOptions options, CancellationToken cancellationToken = default)
+    {
+        if (options.Num < 1)
+        {
+            throw new ExpException(ExitCode.Usage, $"--num {options.Num}: expected a number of commits of at least 1");
+        }
+
+        var git = project.Git;
+        var head = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+        var experiments = await new ExperimentStore(git).ListAsync(cancellationToken).ConfigureAwait(false);
+        var baselines = await BaselinesAsync(project, options, head, experiments, cancellationToken).ConfigureAwait(false);
+        var sources = await ValueSources.FromWorkspaceAsync(project, cancellationToken).ConfigureAwait(false);
+        var labels = await BranchLabelsAsync(project, cancellationToken).ConfigureAwait(false);
+
+        var commits = new List<string>();
+        foreach (var baseline in baselines)
+        {
+            commits.Add(baseline);
+            commits.AddRange(experiments.Where(e => e.Baseline == baseline).Select(e => e.Commit));
+        }
+
+        var values = sources.ReadCommits(git, commits);
+        var valueByCommit = new Dictionary<string, RevisionValues>(StringComparer.Ordinal);
+        for (var i = 0; i < commits.Count; i++)
+        {
+            valueByCommit[commits[i]] = values[i];
+        }
+
+        var rows = new List<ShowRow> { new("workspace", "-", RowKind.Workspace, head, null, "-", sources.ReadWorkspace(project.Root)) };
+        var commitTimes = await CommitTimesAsync(project, baselines, cancellationToken).ConfigureAwait(false);
+        foreach (var baseline in baselines)
+        {
+            var name = labels.GetValueOrDefault(baseline) ?? baseline[..7];
+            rows.Add(new ShowRow(name, baseline[..7], RowKind.Baseline, baseline, commitTimes.GetValueOrDefault(baseline), "-", valueByCommit[baseline]));
+            rows.AddRange(
+                experiments
+                    .Where(e => e.Baseline == baseline)
+                    .OrderByDescending(e => e.Created)
+                    .ThenBy(e => e.Name, StringComparer.Ordinal)
+                    .Select(e => new ShowRow(e.Name, e.Commit[..7], RowKind.Experiment, baseline, e.Created, "Success", valueByCommit[e.Commit]))
+            );
+        }
+
+        return Shape(rows, options);
+    }
+
+    /// <summary>Orders columns by file order, applies --only-changed, --drop, --keep, then sorts experiments within each baseline.</summary>
+    public static ShowTable Shape(IReadOnlyList<ShowRow> rows, ShowOptions options)
+    {
+        var columns = new List<ShowColumn>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var isMetric in new[] { true, false })
+        {
+            foreach (var row in rows)
+            {
+                foreach (var fullName in (isMetric ? row.Values.Metrics : row.Values.Params).Keys)
+                {
+                    if (seen.Add((isMetric ? "m:" : "p:") + fullName))
+                    {
+                        var colon = fullName.IndexOf(':', StringComparison.Ordinal);
+                        columns.Add(new ShowColumn(fullName, fullName[..colon], fullName[(colon + 1)..], isMetric));
+                    }
+                }
+            }
+        }
+
+        // A bare key is only a name when no other file has it too.
+        columns = columns.Select(c => columns.Count(o => o.Key == c.Key) > 1 ? c with { DisplayName = c.FullName } : c).ToList();
+        if (options.OnlyChanged)
+        {
+            var compared = rows.Where(r => r.Kind != RowKind.Workspace).ToList();
+            columns = columns.Where(c => compared.Select(r => r.Value(c)?.ToJsonString()).Distinct().Count() > 1).ToList();
+        }
+
+        foreach (var pattern in options.Drop)
+        {
+            var regex = ParseRegex(pattern, "--drop");
+            columns = columns.Where(c => !regex.IsMatch(c.FullName) && !regex.IsMatch(c.DisplayName)).ToList();
+        }
+
+        if (options.Keep.Count > 0)
+        {
+            var regexes = options.Keep.Select(k => ParseRegex(k, "--keep")).ToList();
+            columns = columns.Where(c => regexes.Any(r => r.IsMatch(c.FullName) || r.IsMatch(c.DisplayName))).ToList();
+        }
+
+        var sorted = options.SortBy is null ? rows : Sort(rows, FindColumn(rows, options.SortBy), options.SortDescending);
+        return new ShowTable(sorted, columns);
+    }
+
+    private static ShowColumn FindColumn(IReadOnlyList<ShowRow> rows, string sortBy)
+    {
+        var all = Shape(rows, new ShowOptions()).Columns;
+        var matches = all.Where(c => c.FullName == sortBy).ToList();
+        if (matches.Count == 0)
+        {
+            matches = all.Where(c => c.Key == sortBy).ToList();
+        }
+
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw new ExpException(
+                ExitCode.Usage,
+                $"--sort-by '{sortBy}': no such param or metric (columns: {string.Join(", ", all.Select(c => c.DisplayName))})"
+            ),
+            _ => throw new ExpException(
+                ExitCode.Usage,
+                $"--sort-by '{sortBy}' is ambiguous: {string.Join(", ", matches.Select(c => c.FullName))}; write it as file:key"
+            ),
+        };
+    }
+
+    private static List<ShowRow> Sort(IReadOnlyList<ShowRow> rows, ShowColumn column, bool descending)
+    {
+        var result = new List<ShowRow>();
+        var group = new List<ShowRow>();
+        void Flush()
+        {
+            // Rows without the value go last whatever the order, as in DVC.
+            var withValue = group.Where(r => r.Value(column) is not null).ToList();
+            var ordered = descending
+                ? withValue.OrderByDescending(r => r.Value(column), ValueComparer.Instance)
+                : withValue.OrderBy(r => r.Value(column), ValueComparer.Instance);
+            result.AddRange(ordered);
+            result.AddRange(group.Where(r => r.Value(column) is null));
+            group.Clear();
+        }
+
+        foreach (var row in rows)
+        {
+            if (row.Kind == RowKind.Experiment)
+            {
+                group.Add(row);
+                continue;
+            }
+
+            Flush();
+            result.Add(row);
+        }
+
+        Flush();
+        return result;
+    }
+
+    private static Regex ParseRegex(string pattern, string flag)
+    {
+        try
+        {
+            return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        }
+        catch (ArgumentException e)
+        {
+            throw new ExpException(ExitCode.Usage, $"{flag} '{pattern}': not a valid regular expression ({e.Message})");
+        }
+    }
+
+    private static async Task<List<string>> BaselinesAsync(
+        ExpProject project,
+        ShowOptions options,
+        string head,
+        IReadOnlyList<Experiment> experiments,
+        CancellationToken cancellationToken
+    )
+    {
+        var git = project.Git;
+        var baselines = new List<string>();
+        if (options.Revs.Count > 0)
+        {
+            foreach (var rev in options.Revs)
+            {
+                baselines.Add(
+                    await git.ResolveCommitAsync(rev, cancellationToken).ConfigureAwait(false)
+                        ?? throw new ExpException(ExitCode.NotFound, $"--rev '{rev}': no such commit")
+                );
+            }
+        }
+        else if (options.Num > 1)
+        {
+            var output = await git.RunAsync(["rev-list", "-n", options.Num.ToString(System.Globalization.CultureInfo.InvariantCulture), head], cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+            baselines.AddRange(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        else
+        {
+            baselines.Add(head);
+        }
+
+        if (options.AllCommits)
+        {
+            baselines.AddRange(experiments.Select(e => e.Baseline));
+        }
+
+        return baselines.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    private static async Task<Dictionary<string, string>> BranchLabelsAsync(ExpProject project, CancellationToken cancellationToken)
+    {
+        var output = await project.Git.RunAsync(["for-each-ref", "--format=%(objectname) %(refname:short)", "refs/heads", "refs/tags"], cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            labels.TryAdd(line[..space], line[(space + 1)..]);
+        }
+
+        var branch = await project.Git.CurrentBranchAsync(cancellationToken).ConfigureAwait(false);
+        if (branch is not null && await project.Git.ResolveCommitAsync("HEAD", cancellationToken).ConfigureAwait(false) is { } head)
+        {
+            labels[head] = branch;
+        }
+
+        return labels;
+    }
+
+    private static async Task<Dictionary<string, DateTimeOffset>> CommitTimesAsync(ExpProject project, IReadOnlyList<string> commits, CancellationToken cancellationToken)
+    {
+        var arguments = new List<string> { "show", "-s", "--format=%H %ct" };
+        arguments.AddRange(commits);
+        var output = await project.Git.RunAsync(arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var times = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split(' ');
+            times[parts[0]] = DateTimeOffset.FromUnixTimeSeconds(long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return times;
+    }
+}
+
+/// <summary>Orders param and metric values: numbers numerically, then everything else as text.</summary>
+public sealed class ValueComparer : IComparer<JsonNode?>
+{
+    public static ValueComparer Instance { get; } = new();
+
+    public int Compare(JsonNode? x, JsonNode? y)
+    {
+        var xNumber = AsNumber(x);
+        var yNumber = AsNumber(y);
+        if (xNumber is not null && yNumber is not null)
+        {
+            return xNumber.Value.CompareTo(yNumber.Value);
+        }
+
+        if (xNumber is not null)
+        {
+            return -1;
+        }
+
+        if (yNumber is not null)
+        {
+            return 1;
+        }
+
+        return string.CompareOrdinal(x?.ToJsonString(), y?.ToJsonString());
+    }
+
+    public static double? AsNumber(JsonNode? node) =>
+        node is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.Number ? double.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture)
+            : null;
+}

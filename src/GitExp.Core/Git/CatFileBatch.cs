@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text;
+using GitExp.Core.Processes;
+
+namespace GitExp.Core.Git;
+
+/// <summary>A long-lived <c>git cat-file --batch</c> process that reads many objects over one pipe.</summary>
+/// <remarks>
+/// Spawning git once per blob costs a few milliseconds each; one batch process reads a thousand
+/// small blobs in well under that total. Not thread-safe: one reader per caller.
+/// </remarks>
+public sealed class CatFileBatch : IDisposable
+{
+    private readonly Process _process;
+    private readonly Stream _output;
+    private readonly StreamWriter _input;
+    private readonly byte[] _header = new byte[512];
+
+    internal CatFileBatch(string workingDirectory, IReadOnlyDictionary<string, string?>? environment)
+    {
+        var info = ProcessRunner.CreateStartInfo("git", ["cat-file", "--batch"], workingDirectory, environment);
+        info.RedirectStandardInput = true;
+        _process = Process.Start(info) ?? throw new InvalidOperationException("could not start git cat-file");
+        _output = _process.StandardOutput.BaseStream;
+        _input = new StreamWriter(_process.StandardInput.BaseStream, new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = false };
+    }
+
+    /// <summary>Reads an object (a sha, or <c>rev:path</c>); null when it does not exist.</summary>
+    public byte[]? Read(string objectName)
+    {
+        _input.Write(objectName);
+        _input.Write('\n');
+        _input.Flush();
+        return ReadReply();
+    }
+
+    /// <summary>Reads many objects with one round of writes, in order; missing ones are null.</summary>
+    public IReadOnlyList<byte[]?> ReadMany(IReadOnlyList<string> objectNames)
+    {
+        var results = new byte[]?[objectNames.Count];
+        // Writing every request first lets git stream replies without waiting on us; a writer
+        // task avoids a deadlock when the replies fill the pipe before the requests are written.
+        var writer = Task.Run(() =>
+        {
+            foreach (var name in objectNames)
+            {
+                _input.Write(name);
+                _input.Write('\n');
+            }
+
+            _input.Flush();
+        });
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] = ReadReply();
+        }
+
+        writer.GetAwaiter().GetResult();
+        return results;
+    }
+
+    public string? ReadText(string objectName) => Read(objectName) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+
+    private byte[]? ReadReply()
+    {
+        var length = 0;
+        while (true)
+        {
+            var b = _output.ReadByte();
+            if (b < 0)
+            {
+                throw new InvalidOperationException("git cat-file --batch ended unexpectedly");
+            }
+
+            if (b == '\n')
+            {
+                break;
+            }
+
+            if (length < _header.Length)
+            {
+                _header[length++] = (byte)b;
+            }
+        }
+
+        var header = Encoding.ASCII.GetString(_header, 0, length);
+        if (header.EndsWith(" missing", StringComparison.Ordinal) || header.EndsWith(" ambiguous", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var lastSpace = header.LastIndexOf(' ');
+        var size = int.Parse(header.AsSpan(lastSpace + 1), System.Globalization.CultureInfo.InvariantCulture);
+        var content = new byte[size];
+        _output.ReadExactly(content);
+        _output.ReadByte(); // the newline after every object
+        return content;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _input.Close();
+            if (!_process.WaitForExit(2000))
+            {
+                _process.Kill();
+            }
+        }
+        catch (IOException)
+        {
+            // The process is already gone; nothing left to release.
+        }
+
+        _process.Dispose();
+    }
+}

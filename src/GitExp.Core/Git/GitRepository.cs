@@ -1,0 +1,228 @@
+using System.Globalization;
+using System.Text;
+using GitExp.Core.Processes;
+
+namespace GitExp.Core.Git;
+
+/// <summary>One update inside an atomic <c>git update-ref --stdin</c> transaction.</summary>
+/// <param name="Ref">Full ref name.</param>
+/// <param name="NewValue">The new object id, or null to delete the ref.</param>
+/// <param name="OldValue">The value the ref must have now; <see cref="GitRepository.ZeroId"/> means "must not exist".</param>
+public sealed record RefUpdate(string Ref, string? NewValue, string? OldValue);
+
+/// <summary>A ref with the commit it points at and that commit's facts, as read by for-each-ref.</summary>
+public sealed record RefInfo(string Name, string Commit, string Tree, IReadOnlyList<string> Parents, DateTimeOffset CommitTime, string Subject);
+
+/// <summary>Every access to Git goes through here: the <c>git</c> program, never a library.</summary>
+public sealed class GitRepository
+{
+    public const string ZeroId = "0000000000000000000000000000000000000000";
+
+    private GitRepository(string root, string gitDir)
+    {
+        Root = root;
+        GitDir = gitDir;
+    }
+
+    /// <summary>The top of the work tree (absolute).</summary>
+    public string Root { get; }
+
+    /// <summary>The repository's git directory (absolute; for a linked worktree, its own one).</summary>
+    public string GitDir { get; }
+
+    public static async Task<GitRepository> DiscoverAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        var result = await ProcessRunner
+            .RunAsync("git", ["rev-parse", "--show-toplevel", "--absolute-git-dir"], directory, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw new ExpException(
+                ExitCode.NotARepository,
+                $"'{directory}' is not inside a Git work tree: run 'git init' and commit once, then try again"
+            );
+        }
+
+        var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return new GitRepository(lines[0].Trim(), lines[1].Trim());
+    }
+
+    /// <summary>Runs git in the work tree and returns its output; a failure throws <see cref="GitCommandException"/>.</summary>
+    public async Task<string> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? input = null, CancellationToken cancellationToken = default)
+    {
+        var result = await TryRunAsync(arguments, environment, input, cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw new GitCommandException(string.Join(' ', arguments), result.ExitCode, result.StandardError);
+        }
+
+        return result.StandardOutput;
+    }
+
+    public Task<ProcessResult> TryRunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? input = null, CancellationToken cancellationToken = default) =>
+        ProcessRunner.RunAsync("git", arguments, Root, environment, input, cancellationToken);
+
+    public CatFileBatch OpenObjectReader() => new(Root, null);
+
+    /// <summary>The commit HEAD points at; a repository without commits is a user error.</summary>
+    public async Task<string> HeadCommitAsync(CancellationToken cancellationToken = default) =>
+        await ResolveCommitAsync("HEAD", cancellationToken).ConfigureAwait(false)
+        ?? throw new ExpException(ExitCode.NotARepository, "the Git repository has no commit yet: commit once (git commit) before running experiments");
+
+    /// <summary>The short name of the checked-out branch, or null on a detached HEAD.</summary>
+    public async Task<string?> CurrentBranchAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await TryRunAsync(["symbolic-ref", "--quiet", "--short", "HEAD"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == 0 ? result.StandardOutput.Trim() : null;
+    }
+
+    /// <summary>Resolves a revision to a commit id, or null if it names no commit.</summary>
+    public async Task<string?> ResolveCommitAsync(string revision, CancellationToken cancellationToken = default)
+    {
+        var result = await TryRunAsync(["rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == 0 ? result.StandardOutput.Trim() : null;
+    }
+
+    public async Task<string> TreeOfAsync(string commit, CancellationToken cancellationToken = default) =>
+        (await RunAsync(["rev-parse", "--verify", commit + "^{tree}"], cancellationToken: cancellationToken).ConfigureAwait(false)).Trim();
+
+    /// <summary>Lists refs under a prefix with their commit, parents, commit time and subject.</summary>
+    public async Task<IReadOnlyList<RefInfo>> ListRefsAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        const string format = "%(refname)%00%(objectname)%00%(tree)%00%(parent)%00%(committerdate:unix)%00%(contents:subject)";
+        var output = await RunAsync(["for-each-ref", "--format=" + format, prefix], cancellationToken: cancellationToken).ConfigureAwait(false);
+        var refs = new List<RefInfo>();
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = line.Split('\0');
+            var parents = fields[3].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var time = DateTimeOffset.FromUnixTimeSeconds(long.Parse(fields[4], CultureInfo.InvariantCulture));
+            refs.Add(new RefInfo(fields[0], fields[1], fields[2], parents, time, fields[5]));
+        }
+
+        return refs;
+    }
+
+    /// <summary>Applies ref changes as one atomic transaction; each checks the ref's current value.</summary>
+    /// <exception cref="ExpException">A ref moved under us: someone else changed it first.</exception>
+    public async Task UpdateRefsAsync(IEnumerable<RefUpdate> updates, string reflogMessage, CancellationToken cancellationToken = default)
+    {
+        var script = new StringBuilder("start\n");
+        foreach (var update in updates)
+        {
+            if (update.NewValue is null)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"delete {update.Ref} {update.OldValue}\n");
+            }
+            else
+            {
+                script.Append(CultureInfo.InvariantCulture, $"update {update.Ref} {update.NewValue} {update.OldValue}\n");
+            }
+        }
+
+        script.Append("prepare\ncommit\n");
+        var result = await TryRunAsync(["update-ref", "-m", reflogMessage, "--stdin"], input: script.ToString(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw new ExpException(ExitCode.Conflict, "a Git ref changed while this command ran (" + FirstLine(result.StandardError) + "); nothing was changed, try again");
+        }
+    }
+
+    /// <summary>True when <paramref name="refName"/> is a valid full ref name by Git's own rules.</summary>
+    public async Task<bool> IsValidRefNameAsync(string refName, CancellationToken cancellationToken = default) =>
+        (await TryRunAsync(["check-ref-format", refName], cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 0;
+
+    /// <summary>
+    /// Writes a tree of the work tree as it is now (tracked changes and untracked, not ignored files)
+    /// without touching the user's index: a copy of it is updated in a private index file.
+    /// </summary>
+    /// <param name="exclude">Repo-relative paths to leave out (cached outputs).</param>
+    public async Task<string> WriteWorkspaceTreeAsync(IReadOnlyCollection<string> exclude, CancellationToken cancellationToken = default)
+    {
+        var indexPath = Path.Combine(GitDir, "exp-index-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var userIndex = Path.Combine(GitDir, "index");
+            if (File.Exists(userIndex))
+            {
+                // Starting from the user's index keeps its stat data, so git re-hashes only what changed.
+                File.Copy(userIndex, indexPath);
+            }
+
+            var environment = new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = indexPath };
+            var add = new List<string> { "add", "--all" };
+            add.Add("--");
+            add.Add(":/");
+            foreach (var path in exclude)
+            {
+                add.Add(":(top,exclude,literal)" + path);
+            }
+
+            await RunAsync(add, environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+            foreach (var path in exclude)
+            {
+                // A cached output that HEAD happened to track must not stay in the tree either.
+                await RunAsync(["rm", "--cached", "-r", "-q", "--ignore-unmatch", "--", ":(top,literal)" + path], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            return (await RunAsync(["write-tree"], environment, cancellationToken: cancellationToken).ConfigureAwait(false)).Trim();
+        }
+        finally
+        {
+            File.Delete(indexPath);
+        }
+    }
+
+    /// <summary>Creates a commit object (no ref moves) and returns its id.</summary>
+    public async Task<string> CommitTreeAsync(string tree, IReadOnlyList<string> parents, string message, CancellationToken cancellationToken = default)
+    {
+        var arguments = new List<string> { "commit-tree", tree };
+        foreach (var parent in parents)
+        {
+            arguments.Add("-p");
+            arguments.Add(parent);
+        }
+
+        return (await RunAsync(arguments, input: message, cancellationToken: cancellationToken).ConfigureAwait(false)).Trim();
+    }
+
+    /// <summary>
+    /// Makes the work tree match <paramref name="targetTree"/> where it differs from <paramref name="currentTree"/>,
+    /// the way a branch switch does, through a private index: HEAD and the user's index stay as they are.
+    /// </summary>
+    public async Task CheckoutTreeAsync(string currentTree, string targetTree, CancellationToken cancellationToken = default)
+    {
+        var indexPath = Path.Combine(GitDir, "exp-index-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var environment = new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = indexPath };
+            await RunAsync(["read-tree", currentTree], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // Fresh stat data, so read-tree -u believes the work tree is up to date with currentTree.
+            await TryRunAsync(["update-index", "-q", "--refresh"], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await RunAsync(["read-tree", "-m", "-u", currentTree, targetTree], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(indexPath);
+        }
+    }
+
+    /// <summary>The commit message of a commit (full text).</summary>
+    public async Task<string> CommitMessageAsync(string commit, CancellationToken cancellationToken = default) =>
+        await RunAsync(["log", "-1", "--format=%B", commit], cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Whether a path is ignored by the repository's ignore rules.</summary>
+    public async Task<bool> IsIgnoredAsync(string relativePath, CancellationToken cancellationToken = default) =>
+        (await TryRunAsync(["check-ignore", "-q", "--no-index", "--", relativePath], cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 0;
+
+    /// <summary>Repo-relative paths of tracked and untracked-not-ignored files matching pathspecs.</summary>
+    public async Task<IReadOnlyList<string>> ListFilesAsync(IReadOnlyList<string> pathspecs, CancellationToken cancellationToken = default)
+    {
+        var arguments = new List<string> { "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--full-name", "--" };
+        arguments.AddRange(pathspecs);
+        var output = await RunAsync(arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return output.Split('\0', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "";
+}

@@ -1,0 +1,28 @@
+using System.CommandLine;
+using GitExp.Core;
+using GitExp.Core.Project;
+
+namespace GitExp.Tool.Cli;
+
+/// <summary>Options and helpers several commands share.</summary>
+internal static class CommonOptions
+{
+    public static Option<bool> Json() => new("--json") { Description = "Print JSON instead of a table." };
+
+    public static Option<bool> Markdown() => new("--md") { Description = "Print a Markdown table." };
+
+    public static Option<bool> Csv() => new("--csv") { Description = "Print CSV." };
+
+    public static Task<ExpProject> OpenProjectAsync(CancellationToken cancellationToken) =>
+        ExpProject.OpenAsync(Environment.CurrentDirectory, cancellationToken);
+
+    /// <summary>Refuses two mutually exclusive output formats with one line naming both.</summary>
+    public static void OneFormat(ParseResult result, params Option<bool>[] formats)
+    {
+        var chosen = formats.Where(f => result.GetValue(f)).Select(f => f.Name).ToList();
+        if (chosen.Count > 1)
+        {
+            throw new ExpException(ExitCode.Usage, $"{string.Join(" and ", chosen)} cannot be used together: choose one output format");
+        }
+    }
+}

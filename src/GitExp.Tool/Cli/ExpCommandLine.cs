@@ -1,0 +1,69 @@
+using System.CommandLine;
+using GitExp.Core;
+using GitExp.Core.Execution;
+
+namespace GitExp.Tool.Cli;
+
+/// <summary>The <c>dotnet exp</c> command tree, and the one place where errors become messages and exit codes.</summary>
+public static class ExpCommandLine
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("dotnet exp: Git-native ML experiments for .NET. Docs: README.md and docs/commands.md.");
+        foreach (var command in new[]
+                 {
+                     RunCommand.Create(output),
+                     ShowCommand.Create(output),
+                     ExperimentCommands.Diff(output),
+                     ExperimentCommands.Apply(output),
+                     ExperimentCommands.Branch(output),
+                     ExperimentCommands.Rename(output),
+                     ExperimentCommands.Remove(output),
+                     ExperimentCommands.List(output),
+                     ExperimentCommands.Status(output),
+                     ExperimentCommands.Init(output),
+                 })
+        {
+            root.Subcommands.Add(command);
+        }
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+        {
+            error.WriteLine($"error: {parsed.Errors[0].Message} (see 'dotnet exp {CommandPath(parsed)} --help')");
+            return (int)ExitCode.Usage;
+        }
+
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error })
+                .ConfigureAwait(false);
+        }
+        catch (ExpException e)
+        {
+            error.WriteLine("error: " + e.Message);
+            return (int)e.Code;
+        }
+        catch (StageFailedException e)
+        {
+            error.WriteLine("error: " + e.Message + "; no experiment was recorded");
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("error: interrupted");
+            return (int)ExitCode.Interrupted;
+        }
+    }
+
+    private static string CommandPath(ParseResult parsed)
+    {
+        var names = new List<string>();
+        for (var result = parsed.CommandResult; result is not null && result.Command is not RootCommand; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Insert(0, result.Command.Name);
+        }
+
+        return string.Join(' ', names);
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace GitExp.Tool.Rendering;
+
+/// <summary>How params and metrics appear as text: numbers rounded to a number of significant digits.</summary>
+internal static class ValueFormat
+{
+    public const int DefaultPrecision = 5;
+
+    public static string Text(JsonNode? value, int precision)
+    {
+        switch (value)
+        {
+            case null:
+                return "-";
+            case JsonValue scalar when scalar.GetValueKind() == JsonValueKind.String:
+                return scalar.GetValue<string>();
+            case JsonValue scalar when scalar.GetValueKind() == JsonValueKind.Number:
+                var raw = scalar.ToJsonString();
+                if (long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+                {
+                    return raw;
+                }
+
+                var number = double.Parse(raw, CultureInfo.InvariantCulture);
+                return number.ToString("G" + precision.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+            default:
+                return value.ToJsonString();
+        }
+    }
+
+    public static string Time(DateTimeOffset? time) =>
+        time is { } t ? t.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "-";
+
+    /// <summary>A signed change such as <c>+0.013</c>; "-" when there is none.</summary>
+    public static string Change(double? change, int precision)
+    {
+        if (change is not { } value)
+        {
+            return "-";
+        }
+
+        var text = value.ToString("G" + precision.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        return value > 0 ? "+" + text : text;
+    }
+}
