@@ -46,6 +46,9 @@ public sealed class ContentCache
 
     public IReadOnlyList<LinkType> LinkOrder => _linkOrder;
 
+    /// <summary>The state table hashes go through; save it when a command is done.</summary>
+    public StateTable State => _state;
+
     /// <summary>How many files this instance actually read and hashed (state-table misses).</summary>
     internal int FilesHashed => _filesHashed;
 

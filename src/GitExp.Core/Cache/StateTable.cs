@@ -71,6 +71,13 @@ public sealed class StateTable
         _dirty = true;
     }
 
+    /// <summary>Adds an entry without touching the disk, so tests can build large tables quickly.</summary>
+    internal void SetForTest(string fullPath, long size, long mtimeTicks, ulong inode, string sha256)
+    {
+        _entries[fullPath] = new Entry(size, mtimeTicks, inode, sha256);
+        _dirty = true;
+    }
+
     public void Save()
     {
         if (!_dirty)
