@@ -7,7 +7,8 @@ namespace GitExp.Core.Cache;
 /// Objects live at <c>sha256/ab/cdef…</c> and are read-only; a directory is a JSON manifest object
 /// named by its hash plus <c>.dir</c>. Every object appears by a rename from <c>tmp/</c>, so an
 /// object path never holds a partial file. Hashes go through the <see cref="StateTable"/>; the
-/// caller saves it when done.
+/// caller saves it when done. Safe to share between threads; separate processes may share the
+/// cache folder, since every write is a rename of a complete file.
 /// </remarks>
 public sealed class ContentCache
 {
@@ -397,7 +398,7 @@ public sealed class ContentCache
             var tmp = Path.Combine(dir, $".{Path.GetFileName(dest)}.{Guid.NewGuid():N}{WorkspaceTempSuffix}");
             try
             {
-                if (TryCreate(type, obj, tmp, exec, objStat.IsExecutable))
+                if (TryCreate(type, obj, tmp, exec, objStat.IsExecutable, _linkOrder[^1] == type))
                 {
                     if (OperatingSystem.IsWindows())
                     {
@@ -420,7 +421,7 @@ public sealed class ContentCache
         throw new IOException($"could not place '{dest}' from the cache with any link type of {string.Join(",", _linkOrder).ToLowerInvariant()}");
     }
 
-    private bool TryCreate(LinkType type, string obj, string tmp, bool exec, bool objExec)
+    private bool TryCreate(LinkType type, string obj, string tmp, bool exec, bool objExec, bool isLast)
     {
         switch (type)
         {
@@ -456,8 +457,10 @@ public sealed class ContentCache
 
             case LinkType.Hardlink:
             {
-                // The mode is shared with the object, so a hard link cannot honour a different executable bit.
-                if (exec != objExec)
+                // The mode is shared with the object, so a hard link cannot honour a different
+                // executable bit; try the next type, but as the last resort a link whose bit follows
+                // the object beats failing the stage.
+                if (exec != objExec && !isLast)
                 {
                     return false;
                 }

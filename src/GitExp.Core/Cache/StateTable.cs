@@ -9,7 +9,8 @@ namespace GitExp.Core.Cache;
 /// ticks since the Unix epoch, uint64 inode and the 32 raw bytes of the SHA-256. The inode comes
 /// from statx on Linux, so a file replaced by another of the same size and mtime (a rename over
 /// it, a new link from the cache) is still noticed; elsewhere it is 0 and size + mtime decide.
-/// The file is only a cache: anything unreadable gives an empty table.
+/// The file is only a cache: anything unreadable gives an empty table. Safe to share between
+/// threads (parallel stage workers in one process); between processes the last Save wins.
 /// </remarks>
 public sealed class StateTable
 {
@@ -17,6 +18,7 @@ public sealed class StateTable
 
     private readonly string _path;
     private readonly Dictionary<string, Entry> _entries;
+    private readonly Lock _lock = new();
     private bool _dirty;
 
     private StateTable(string path, Dictionary<string, Entry> entries)
@@ -26,7 +28,16 @@ public sealed class StateTable
     }
 
     /// <summary>Number of remembered files.</summary>
-    public int Count => _entries.Count;
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _entries.Count;
+            }
+        }
+    }
 
     public static StateTable Open(string stateFilePath)
     {
@@ -38,9 +49,13 @@ public sealed class StateTable
     public bool TryGet(string fullPath, out string sha256)
     {
         sha256 = "";
-        if (!_entries.TryGetValue(fullPath, out var entry))
+        Entry entry;
+        lock (_lock)
         {
-            return false;
+            if (!_entries.TryGetValue(fullPath, out entry))
+            {
+                return false;
+            }
         }
 
         var stat = Posix.Stat(fullPath);
@@ -55,30 +70,45 @@ public sealed class StateTable
 
     public void Set(string fullPath, string sha256)
     {
-        if (Posix.Stat(fullPath) is not { } s)
+        var stat = Posix.Stat(fullPath);
+        lock (_lock)
         {
-            _dirty |= _entries.Remove(fullPath);
-            return;
-        }
+            if (stat is not { } s)
+            {
+                _dirty |= _entries.Remove(fullPath);
+                return;
+            }
 
-        var entry = new Entry(s.Size, s.MtimeTicks, s.Inode, sha256);
-        if (_entries.TryGetValue(fullPath, out var old) && old == entry)
-        {
-            return;
-        }
+            var entry = new Entry(s.Size, s.MtimeTicks, s.Inode, sha256);
+            if (_entries.TryGetValue(fullPath, out var old) && old == entry)
+            {
+                return;
+            }
 
-        _entries[fullPath] = entry;
-        _dirty = true;
+            _entries[fullPath] = entry;
+            _dirty = true;
+        }
     }
 
     /// <summary>Adds an entry without touching the disk, so tests can build large tables quickly.</summary>
     internal void SetForTest(string fullPath, long size, long mtimeTicks, ulong inode, string sha256)
     {
-        _entries[fullPath] = new Entry(size, mtimeTicks, inode, sha256);
-        _dirty = true;
+        lock (_lock)
+        {
+            _entries[fullPath] = new Entry(size, mtimeTicks, inode, sha256);
+            _dirty = true;
+        }
     }
 
     public void Save()
+    {
+        lock (_lock)
+        {
+            SaveLocked();
+        }
+    }
+
+    private void SaveLocked()
     {
         if (!_dirty)
         {

@@ -204,6 +204,50 @@ public sealed class ContentCacheTests : IDisposable
     }
 
     [Fact]
+    public void Executable_copy_of_non_executable_content_falls_back_from_hardlink_to_copy()
+    {
+        var plain = _tmp.Write("plain.sh", "echo hi\n");
+        var script = _tmp.Write("script.sh", "echo hi\n");
+        File.SetUnixFileMode(script, File.GetUnixFileMode(script) | UnixFileMode.UserExecute);
+        var cache = NewCache("hardlink,copy");
+
+        cache.Save(plain);
+        cache.Save(script);
+
+        Assert.True(File.GetUnixFileMode(script).HasFlag(UnixFileMode.UserExecute));
+        Assert.False(File.GetUnixFileMode(plain).HasFlag(UnixFileMode.UserExecute));
+        Assert.NotEqual(Posix.Stat(plain)!.Value.Inode, Posix.Stat(script)!.Value.Inode);
+    }
+
+    [Fact]
+    public void Hardlink_only_order_still_saves_content_whose_object_differs_in_executable_bit()
+    {
+        var plain = _tmp.Write("plain.sh", "echo hi\n");
+        var script = _tmp.Write("script.sh", "echo hi\n");
+        File.SetUnixFileMode(script, File.GetUnixFileMode(script) | UnixFileMode.UserExecute);
+        var cache = NewCache("hardlink");
+
+        cache.Save(plain);
+        var hash = cache.Save(script);
+
+        Assert.Equal("echo hi\n", File.ReadAllText(script));
+        Assert.True(cache.Contains(hash));
+    }
+
+    [Fact]
+    public void Parallel_saves_sharing_one_cache_store_every_file()
+    {
+        var files = Enumerable.Range(0, 200).Select(i => _tmp.Write($"out/f{i % 20}/{i}.txt", (i % 50).ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        var cache = NewCache("hardlink,copy");
+
+        var hashes = files.AsParallel().WithDegreeOfParallelism(4).Select(cache.Save).ToList();
+
+        Assert.All(hashes, h => Assert.True(cache.Contains(h)));
+        Assert.Equal(200, cache.State.Count);
+        Assert.Equal(50, Directory.GetFiles(_tmp.Combine(".exp", "cache", "sha256"), "*", SearchOption.AllDirectories).Length);
+    }
+
+    [Fact]
     public void Save_is_idempotent()
     {
         var file = _tmp.Write("out/a.txt", "alpha");
