@@ -1,0 +1,525 @@
+using System.Text.Json;
+
+namespace GitExp.Core.Cache;
+
+/// <summary>The content-addressed store under <c>.exp/cache</c>: saves outputs into it and links them back into the workspace.</summary>
+/// <remarks>
+/// Objects live at <c>sha256/ab/cdef…</c> and are read-only; a directory is a JSON manifest object
+/// named by its hash plus <c>.dir</c>. Every object appears by a rename from <c>tmp/</c>, so an
+/// object path never holds a partial file. Hashes go through the <see cref="StateTable"/>; the
+/// caller saves it when done. Safe to share between threads; separate processes may share the
+/// cache folder, since every write is a rename of a complete file.
+/// </remarks>
+public sealed class ContentCache
+{
+    private const string WorkspaceTempSuffix = ".exptmp";
+
+    private static readonly EnumerationOptions AllFiles = new()
+    {
+        RecurseSubdirectories = true,
+        AttributesToSkip = 0, // the default skips dot-files, which are ordinary outputs here
+        IgnoreInaccessible = false,
+    };
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
+
+    private readonly IReadOnlyList<LinkType> _linkOrder;
+    private readonly StateTable _state;
+    private bool _reflinkUnsupported;
+    private int _filesHashed;
+
+    public ContentCache(string cacheDir, IReadOnlyList<LinkType> linkOrder, StateTable state)
+    {
+        ArgumentNullException.ThrowIfNull(cacheDir);
+        ArgumentNullException.ThrowIfNull(linkOrder);
+        ArgumentNullException.ThrowIfNull(state);
+        if (linkOrder.Count == 0)
+        {
+            throw new ArgumentException("at least one link type is needed", nameof(linkOrder));
+        }
+
+        CacheDir = Path.GetFullPath(cacheDir);
+        _linkOrder = linkOrder;
+        _state = state;
+    }
+
+    public string CacheDir { get; }
+
+    public IReadOnlyList<LinkType> LinkOrder => _linkOrder;
+
+    /// <summary>The state table hashes go through; save it when a command is done.</summary>
+    public StateTable State => _state;
+
+    /// <summary>How many files this instance actually read and hashed (state-table misses).</summary>
+    internal int FilesHashed => _filesHashed;
+
+    private string TempDir => Path.Combine(CacheDir, "tmp");
+
+    public string ObjectPath(string sha256)
+    {
+        ArgumentNullException.ThrowIfNull(sha256);
+        if (sha256.Length < 64 || sha256.AsSpan(0, 64).ContainsAnyExcept(HexDigits)
+            || (sha256.Length > 64 && sha256[64..] != ContentHash.DirSuffix))
+        {
+            throw new ArgumentException($"'{sha256}' is not a SHA-256 object name", nameof(sha256));
+        }
+
+        return Path.Combine(CacheDir, "sha256", sha256[..2], sha256[2..]);
+    }
+
+    public ContentHash Hash(string fullPath)
+    {
+        fullPath = Path.GetFullPath(fullPath);
+        if (Directory.Exists(fullPath))
+        {
+            var entries = ListFiles(fullPath).Select(f => Entry(fullPath, f, HashOne(f))).ToList();
+            return DirectoryHash(entries, out _);
+        }
+
+        if (File.Exists(fullPath))
+        {
+            var (sha, size, _) = HashOne(fullPath);
+            return new ContentHash(sha, size, null);
+        }
+
+        throw new ExpException(ExitCode.NotFound, $"'{fullPath}' does not exist");
+    }
+
+    public ContentHash Save(string fullPath)
+    {
+        fullPath = Path.GetFullPath(fullPath);
+        if (Directory.Exists(fullPath))
+        {
+            // Listed before saving: linking drops temp files into the folders being walked.
+            var entries = ListFiles(fullPath).Select(f => Entry(fullPath, f, SaveFile(f))).ToList();
+            var hash = DirectoryHash(entries, out var manifest);
+            var obj = ObjectPath(hash.Sha256);
+            if (!File.Exists(obj))
+            {
+                WriteObject(obj, manifest);
+            }
+
+            return hash;
+        }
+
+        if (File.Exists(fullPath))
+        {
+            var (sha, size, _) = SaveFile(fullPath);
+            return new ContentHash(sha, size, null);
+        }
+
+        throw new ExpException(ExitCode.NotFound, $"'{fullPath}' does not exist");
+    }
+
+    public bool Contains(ContentHash hash)
+    {
+        ArgumentNullException.ThrowIfNull(hash);
+        if (!hash.IsDirectory)
+        {
+            // The size check also rejects an object truncated by a file system without atomic rename.
+            return Posix.Stat(ObjectPath(hash.Sha256)) is { } s && s.Size == hash.Size;
+        }
+
+        var manifest = TryReadManifest(hash.Sha256);
+        return manifest is not null
+            && manifest.All(e => Posix.Stat(ObjectPath(e.Sha256)) is { } s && s.Size == e.Size);
+    }
+
+    public void Checkout(ContentHash hash, string fullPath)
+    {
+        ArgumentNullException.ThrowIfNull(hash);
+        fullPath = Path.GetFullPath(fullPath);
+        if (!hash.IsDirectory)
+        {
+            var obj = ObjectPath(hash.Sha256);
+            if (!File.Exists(obj))
+            {
+                throw Missing(hash.Sha256, fullPath);
+            }
+
+            if (Directory.Exists(fullPath) && new FileInfo(fullPath).LinkTarget is null)
+            {
+                RemoveOutput(fullPath);
+            }
+
+            Link(obj, fullPath, wantExec: null);
+            _state.Set(fullPath, hash.Sha256);
+            return;
+        }
+
+        var entries = TryReadManifest(hash.Sha256) ?? throw Missing(hash.Sha256, fullPath);
+        // Check everything first so a missing object leaves the workspace untouched.
+        foreach (var e in entries)
+        {
+            if (!File.Exists(ObjectPath(e.Sha256)))
+            {
+                throw Missing(e.Sha256, Path.Combine(fullPath, e.RelativePath));
+            }
+        }
+
+        RemoveOutput(fullPath);
+        Directory.CreateDirectory(fullPath);
+        foreach (var e in entries)
+        {
+            var dest = Path.Combine(fullPath, e.RelativePath);
+            Link(ObjectPath(e.Sha256), dest, e.IsExecutable);
+            _state.Set(dest, e.Sha256);
+        }
+    }
+
+    public IReadOnlyList<(string RelativePath, string Sha256, long Size)> ReadManifest(string dirSha256) =>
+        (TryReadManifest(dirSha256) ?? throw new ExpException(ExitCode.NotFound, $"cache object {dirSha256} is missing or unreadable"))
+        .Select(e => (e.RelativePath, e.Sha256, e.Size))
+        .ToList();
+
+    /// <summary>Deletes a workspace file, symlink or directory tree, even when it is read-only.</summary>
+    public static void RemoveOutput(string fullPath)
+    {
+        var info = new FileInfo(fullPath);
+        if (info.LinkTarget is not null || info.Exists)
+        {
+            if (OperatingSystem.IsWindows() && info.Exists)
+            {
+                info.Attributes = FileAttributes.Normal;
+            }
+
+            info.Delete();
+            return;
+        }
+
+        if (!Directory.Exists(fullPath))
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.Delete(fullPath, recursive: true);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // A read-only folder (or, on Windows, a read-only file) blocks deletion: open it up and retry.
+            MakeDeletable(new DirectoryInfo(fullPath));
+            Directory.Delete(fullPath, recursive: true);
+        }
+    }
+
+    private static void MakeDeletable(DirectoryInfo dir)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            dir.UnixFileMode |= UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        }
+
+        foreach (var child in dir.EnumerateFileSystemInfos())
+        {
+            if (child.LinkTarget is not null)
+            {
+                continue;
+            }
+
+            if (child is DirectoryInfo sub)
+            {
+                MakeDeletable(sub);
+            }
+            else if (OperatingSystem.IsWindows())
+            {
+                child.Attributes = FileAttributes.Normal;
+            }
+        }
+    }
+
+    private static ExpException Missing(string sha, string path) =>
+        new(ExitCode.NotFound, $"cache object {sha} for '{path}' is missing");
+
+    private static List<string> ListFiles(string dir) =>
+        Directory.EnumerateFiles(dir, "*", AllFiles)
+            .Where(f => !f.EndsWith(WorkspaceTempSuffix, StringComparison.Ordinal)) // debris of an interrupted link
+            .ToList();
+
+    private static ManifestEntry Entry(string dir, string file, (string Sha, long Size, bool Exec) h) =>
+        new(Path.GetRelativePath(dir, file).Replace('\\', '/'), h.Sha, h.Size, h.Exec);
+
+    private static ContentHash DirectoryHash(List<ManifestEntry> entries, out byte[] manifest)
+    {
+        entries.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
+        using (var stream = new MemoryStream())
+        {
+            using (var json = new Utf8JsonWriter(stream))
+            {
+                json.WriteStartArray();
+                foreach (var e in entries)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("relpath", e.RelativePath);
+                    json.WriteString("sha256", e.Sha256);
+                    json.WriteNumber("size", e.Size);
+                    if (e.IsExecutable)
+                    {
+                        json.WriteBoolean("isexec", true);
+                    }
+
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+            }
+
+            manifest = stream.ToArray();
+        }
+
+        return new ContentHash(FileHasher.HashBytes(manifest) + ContentHash.DirSuffix, entries.Sum(e => e.Size), entries.Count);
+    }
+
+    private List<ManifestEntry>? TryReadManifest(string dirSha256)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(ObjectPath(dirSha256)));
+            var list = new List<ManifestEntry>();
+            foreach (var item in doc.RootElement.EnumerateArray())
+            {
+                var rel = item.GetProperty("relpath").GetString()!;
+                // A manifest names paths under the output; never let one escape it.
+                if (rel.Length == 0 || Path.IsPathRooted(rel) || rel.Split('/').Contains(".."))
+                {
+                    return null;
+                }
+
+                list.Add(new ManifestEntry(
+                    rel,
+                    item.GetProperty("sha256").GetString()!,
+                    item.GetProperty("size").GetInt64(),
+                    item.TryGetProperty("isexec", out var x) && x.GetBoolean()));
+            }
+
+            return list;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException
+            or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private (string Sha, long Size, bool Exec) HashOne(string file)
+    {
+        if (!_state.TryGet(file, out var sha))
+        {
+            sha = FileHasher.HashFile(file);
+            Interlocked.Increment(ref _filesHashed);
+            _state.Set(file, sha);
+        }
+
+        var stat = Posix.Stat(file) ?? throw new FileNotFoundException("file vanished while hashing", file);
+        return (sha, stat.Size, stat.IsExecutable);
+    }
+
+    private (string Sha, long Size, bool Exec) SaveFile(string file)
+    {
+        var h = HashOne(file);
+        var obj = ObjectPath(h.Sha);
+        if (!File.Exists(obj))
+        {
+            Store(file, obj, h.Exec);
+        }
+
+        Link(obj, file, h.Exec);
+        _state.Set(file, h.Sha);
+        return h;
+    }
+
+    private void Store(string file, string obj, bool exec)
+    {
+        Directory.CreateDirectory(TempDir);
+        Directory.CreateDirectory(Path.GetDirectoryName(obj)!);
+        var tmp = Path.Combine(TempDir, Guid.NewGuid().ToString("N"));
+        try
+        {
+            // A hard link moves no bytes and leaves the workspace whole at every moment; the
+            // workspace name is replaced by a proper link right after. Only a file with no other
+            // names qualifies, or making the object read-only would touch the user's other copies.
+            var isPlainFile = new FileInfo(file).LinkTarget is null && Posix.Stat(file) is { Nlink: 1 };
+            if (!isPlainFile || Posix.Link(file, tmp) != 0)
+            {
+                File.Copy(file, tmp);
+            }
+
+            SetReadOnly(tmp, exec);
+            File.Move(tmp, obj, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(tmp);
+        }
+    }
+
+    private void WriteObject(string obj, byte[] content)
+    {
+        Directory.CreateDirectory(TempDir);
+        Directory.CreateDirectory(Path.GetDirectoryName(obj)!);
+        var tmp = Path.Combine(TempDir, Guid.NewGuid().ToString("N"));
+        try
+        {
+            File.WriteAllBytes(tmp, content);
+            SetReadOnly(tmp, exec: false);
+            File.Move(tmp, obj, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(tmp);
+        }
+    }
+
+    /// <summary>Replaces <paramref name="dest"/> with a link to <paramref name="obj"/> by the first link type that works.</summary>
+    private LinkType Link(string obj, string dest, bool? wantExec)
+    {
+        var objStat = Posix.Stat(obj) ?? throw new FileNotFoundException("cache object vanished", obj);
+        var exec = wantExec ?? objStat.IsExecutable;
+        var dir = Path.GetDirectoryName(dest)!;
+        Directory.CreateDirectory(dir);
+        var destIsSymlink = new FileInfo(dest).LinkTarget is not null;
+        var destStat = Posix.Stat(dest);
+
+        foreach (var type in _linkOrder)
+        {
+            // Already linked as asked: nothing to do (and renaming a hard link over another name of
+            // the same inode would be a silent no-op that leaves the temp name behind).
+            if (type == LinkType.Hardlink && !destIsSymlink && objStat.Inode != 0 && destStat?.Inode == objStat.Inode)
+            {
+                return type;
+            }
+
+            if (type == LinkType.Symlink && destIsSymlink && new FileInfo(dest).LinkTarget == obj)
+            {
+                return type;
+            }
+
+            var tmp = Path.Combine(dir, $".{Path.GetFileName(dest)}.{Guid.NewGuid():N}{WorkspaceTempSuffix}");
+            try
+            {
+                if (TryCreate(type, obj, tmp, exec, objStat.IsExecutable, _linkOrder[^1] == type))
+                {
+                    if (OperatingSystem.IsWindows())
+                    {
+                        RemoveOutput(dest); // Windows refuses to rename over a read-only file
+                    }
+
+                    File.Move(tmp, dest, overwrite: true);
+                    return type;
+                }
+            }
+            finally
+            {
+                if (File.Exists(tmp) || new FileInfo(tmp).LinkTarget is not null)
+                {
+                    File.Delete(tmp);
+                }
+            }
+        }
+
+        throw new IOException($"could not place '{dest}' from the cache with any link type of {string.Join(",", _linkOrder).ToLowerInvariant()}");
+    }
+
+    private bool TryCreate(LinkType type, string obj, string tmp, bool exec, bool objExec, bool isLast)
+    {
+        switch (type)
+        {
+            case LinkType.Reflink:
+            {
+                if (_reflinkUnsupported)
+                {
+                    return false;
+                }
+
+                int err;
+                using (var src = File.OpenHandle(obj, FileMode.Open, FileAccess.Read, FileShare.Read))
+                using (var dst = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                {
+                    err = Posix.Clone(src, dst);
+                }
+
+                if (err == 0)
+                {
+                    SetWritable(tmp, exec);
+                    return true;
+                }
+
+                File.Delete(tmp);
+                if (err is Posix.EOPNOTSUPP or Posix.EINVAL or Posix.ENOTTY or Posix.ENOSYS)
+                {
+                    _reflinkUnsupported = true; // the file system cannot clone; don't ask again per file
+                    return false;
+                }
+
+                return err == Posix.EXDEV ? false : throw new IOException($"cloning '{obj}' failed with errno {err}");
+            }
+
+            case LinkType.Hardlink:
+            {
+                // The mode is shared with the object, so a hard link cannot honour a different
+                // executable bit; try the next type, but as the last resort a link whose bit follows
+                // the object beats failing the stage.
+                if (exec != objExec && !isLast)
+                {
+                    return false;
+                }
+
+                var err = Posix.Link(obj, tmp);
+                return err switch
+                {
+                    0 => true,
+                    Posix.EXDEV or Posix.EPERM or Posix.EMLINK => false, // EMLINK: ext4 caps an inode at 65,000 names
+                    _ => throw new IOException($"hard-linking '{obj}' failed with errno {err}"),
+                };
+            }
+
+            case LinkType.Symlink:
+                try
+                {
+                    File.CreateSymbolicLink(tmp, obj);
+                    return true;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    return false; // e.g. Windows without the symlink privilege
+                }
+
+            case LinkType.Copy:
+                File.Copy(obj, tmp);
+                SetWritable(tmp, exec);
+                return true;
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(type), type, null);
+        }
+    }
+
+    private static void SetReadOnly(string path, bool exec)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            File.SetAttributes(path, FileAttributes.ReadOnly);
+            return;
+        }
+
+        var mode = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        File.SetUnixFileMode(path, exec ? mode | ExecBits : mode);
+    }
+
+    private static void SetWritable(string path, bool exec)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            File.SetAttributes(path, FileAttributes.Normal);
+            return;
+        }
+
+        var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        File.SetUnixFileMode(path, exec ? mode | ExecBits : mode);
+    }
+
+    private const UnixFileMode ExecBits = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+
+    private sealed record ManifestEntry(string RelativePath, string Sha256, long Size, bool IsExecutable);
+}

@@ -1,0 +1,318 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using YamlDotNet.RepresentationModel;
+
+namespace GitExp.Core.Pipeline;
+
+/// <summary>A file or directory with its content hash; a directory's <see cref="Sha256"/> ends in ".dir" and it alone has <see cref="NFiles"/>.</summary>
+public sealed record HashedPath(string Path, string Sha256, long Size, int? NFiles);
+
+/// <summary>What a stage's last run saw and produced: the state a re-run is compared against.</summary>
+/// <remarks><see cref="Params"/> maps params file → key → value.</remarks>
+public sealed record StageLock(
+    string Name,
+    string Command,
+    IReadOnlyList<HashedPath> Deps,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, JsonNode?>> Params,
+    IReadOnlyList<HashedPath> Outs
+);
+
+/// <summary>The lock file beside a pipeline file (exp.yaml → exp.lock): one <see cref="StageLock"/> per stage that has run.</summary>
+/// <remarks>Paths are repo-relative in the API and relative to the lock file's directory in the file, so a pipeline folder can move.</remarks>
+public sealed partial class LockFile
+{
+    private const string Schema = "1.0";
+    private readonly OrderedDictionary<string, StageLock> stages = new(StringComparer.Ordinal);
+
+    private LockFile(string pipelineFile)
+    {
+        PipelineFile = pipelineFile;
+        Path = PathFor(pipelineFile);
+    }
+
+    public string PipelineFile { get; }
+
+    /// <summary>Repo-relative path of the lock file.</summary>
+    public string Path { get; }
+
+    public IReadOnlyDictionary<string, StageLock> Stages => stages;
+
+    /// <summary>Stage names in pipeline order; <see cref="Serialize"/> writes these first, in this order, then the rest as added.</summary>
+    public IReadOnlyList<string>? StageOrder { get; set; }
+
+    /// <summary>The lock path for a pipeline file: same folder and name, extension ".lock".</summary>
+    public static string PathFor(string pipelineFile)
+    {
+        var file = RepoPath.Normalize(pipelineFile) ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository");
+        var dir = RepoPath.DirectoryOf(file);
+        var name = file[(dir.Length == 0 ? 0 : dir.Length + 1)..];
+        var dot = name.LastIndexOf('.');
+        var lockName = (dot > 0 ? name[..dot] : name) + ".lock";
+        return dir.Length == 0 ? lockName : $"{dir}/{lockName}";
+    }
+
+    public static LockFile Load(string repoRoot, string pipelineFile)
+    {
+        var full = RepoPath.ToFull(repoRoot, PathFor(pipelineFile));
+        return File.Exists(full) ? Parse(File.ReadAllText(full), pipelineFile) : new LockFile(RepoPath.Normalize(pipelineFile)!);
+    }
+
+    public static LockFile Parse(string text, string pipelineFile)
+    {
+        var lockFile = new LockFile(RepoPath.Normalize(pipelineFile) ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository"));
+        new Reader(lockFile.Path).Read(text, lockFile);
+        return lockFile;
+    }
+
+    public void Set(StageLock stage) => stages[stage.Name] = stage;
+
+    public void Remove(string name) => stages.Remove(name);
+
+    /// <summary>Deterministic YAML: the same locks always give the same bytes, so Git diffs show only real changes.</summary>
+    public string Serialize()
+    {
+        var dir = RepoPath.DirectoryOf(Path);
+        var sb = new StringBuilder();
+        sb.Append("schema: '").Append(Schema).Append("'\n");
+        if (stages.Count == 0)
+        {
+            return sb.Append("stages: {}\n").ToString();
+        }
+        sb.Append("stages:\n");
+        foreach (var stage in Ordered())
+        {
+            sb.Append("  ").Append(Str(stage.Name)).Append(":\n");
+            sb.Append("    cmd: ").Append(Str(stage.Command)).Append('\n');
+            WritePaths(sb, "deps", stage.Deps, dir);
+            if (stage.Params.Count > 0)
+            {
+                sb.Append("    params:\n");
+                foreach (var (file, values) in stage.Params.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    sb.Append("      ").Append(Str(RepoPath.RelativeTo(dir, file))).Append(':');
+                    if (values.Count == 0)
+                    {
+                        sb.Append(" {}\n");
+                        continue;
+                    }
+                    sb.Append('\n');
+                    foreach (var (key, value) in values.OrderBy(v => v.Key, StringComparer.Ordinal))
+                    {
+                        sb.Append("        ").Append(Str(key)).Append(": ").Append(Flow(value)).Append('\n');
+                    }
+                }
+            }
+            WritePaths(sb, "outs", stage.Outs, dir);
+        }
+        return sb.ToString();
+    }
+
+    public void Save(string repoRoot) => RepoPath.WriteAtomic(RepoPath.ToFull(repoRoot, Path), Serialize());
+
+    private IEnumerable<StageLock> Ordered()
+    {
+        if (StageOrder is null)
+        {
+            return stages.Values;
+        }
+        var rank = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var name in StageOrder)
+        {
+            rank.TryAdd(name, rank.Count);
+        }
+        // OrderBy is stable, so stages the pipeline does not know keep their insertion order at the end.
+        return stages.Values.OrderBy(s => rank.TryGetValue(s.Name, out var r) ? r : int.MaxValue);
+    }
+
+    private static void WritePaths(StringBuilder sb, string key, IReadOnlyList<HashedPath> paths, string dir)
+    {
+        if (paths.Count == 0)
+        {
+            return;
+        }
+        sb.Append("    ").Append(key).Append(":\n");
+        foreach (var p in paths)
+        {
+            sb.Append("    - path: ").Append(Str(RepoPath.RelativeTo(dir, p.Path))).Append('\n');
+            sb.Append("      sha256: ").Append(Str(p.Sha256)).Append('\n');
+            sb.Append("      size: ").Append(p.Size.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            if (p.NFiles is { } n)
+            {
+                sb.Append("      nfiles: ").Append(n.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+        }
+    }
+
+    [GeneratedRegex(@"^[A-Za-z0-9_/.$][A-Za-z0-9_/.+=@$%~()-]*( [A-Za-z0-9_/.+=@,$%~()'""-]+)*$")]
+    private static partial Regex BlockPlain();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_/.$][A-Za-z0-9_/.+=@$%~()-]*( [A-Za-z0-9_/.+=@$%~()-]+)*$")]
+    private static partial Regex FlowPlain();
+
+    /// <summary>A string as YAML: plain when that reads back as the same string, else double-quoted.</summary>
+    private static string Str(string s, bool flow = false) =>
+        (flow ? FlowPlain() : BlockPlain()).IsMatch(s) && !Yaml.PlainIsNotString(s) ? s : ParamAssignment.QuoteString(s);
+
+    private static string Flow(JsonNode? value) =>
+        value switch
+        {
+            null => "null",
+            JsonObject obj => "{" + string.Join(", ", obj.Select(p => $"{Str(p.Key, flow: true)}: {Flow(p.Value)}")) + "}",
+            JsonArray arr => "[" + string.Join(", ", arr.Select(Flow)) + "]",
+            JsonValue v when v.GetValueKind() == JsonValueKind.String => Str(v.GetValue<string>(), flow: true),
+            _ => ParamAssignment.ToJsonText(value),
+        };
+
+    /// <summary>Reads the lock file's YAML with located errors.</summary>
+    private sealed class Reader(string displayPath)
+    {
+        private readonly string dir = RepoPath.DirectoryOf(displayPath);
+
+        public void Read(string text, LockFile target)
+        {
+            var root = Yaml.LoadRoot(text, displayPath);
+            if (root is null || Yaml.IsNull(root))
+            {
+                return;
+            }
+            var top = Map(root, "the lock file");
+            foreach (var (k, v) in top.Children)
+            {
+                switch (Yaml.ScalarText(k))
+                {
+                    case "schema":
+                        if (Yaml.ScalarText(v) != Schema)
+                        {
+                            throw Yaml.Error(displayPath, v, $"'schema' must be '{Schema}' (written by a different GitExp version?)");
+                        }
+                        break;
+                    case "stages":
+                        if (Yaml.IsNull(v))
+                        {
+                            break;
+                        }
+                        foreach (var (nameNode, body) in Map(v, "'stages'").Children)
+                        {
+                            var stage = ReadStage(Yaml.ScalarText(nameNode) ?? throw Yaml.Error(displayPath, nameNode, "stage names must be text"), body);
+                            if (!target.stages.TryAdd(stage.Name, stage))
+                            {
+                                throw Yaml.Error(displayPath, nameNode, $"stage '{stage.Name}' appears twice");
+                            }
+                        }
+                        break;
+                    default:
+                        throw Yaml.Error(displayPath, k, $"unknown key '{Yaml.ScalarText(k)}' (expected 'schema' or 'stages')");
+                }
+            }
+        }
+
+        private StageLock ReadStage(string name, YamlNode body)
+        {
+            string? cmd = null;
+            List<HashedPath> deps = [], outs = [];
+            var parameters = new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(StringComparer.Ordinal);
+            foreach (var (k, v) in Map(body, $"stage '{name}'").Children)
+            {
+                var key = Yaml.ScalarText(k);
+                switch (key)
+                {
+                    case "cmd":
+                        cmd = Yaml.ScalarText(v) ?? throw Yaml.Error(displayPath, v, $"stage '{name}': 'cmd' must be text");
+                        break;
+                    case "deps":
+                        deps = ReadPaths(name, key, v);
+                        break;
+                    case "outs":
+                        outs = ReadPaths(name, key, v);
+                        break;
+                    case "params":
+                        if (Yaml.IsNull(v))
+                        {
+                            break;
+                        }
+                        foreach (var (fileNode, values) in Map(v, $"stage '{name}': 'params'").Children)
+                        {
+                            var file = PathFrom(name, "params", fileNode);
+                            var dict = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+                            if (!Yaml.IsNull(values))
+                            {
+                                foreach (var (pk, pv) in Map(values, $"stage '{name}': params of '{Yaml.ScalarText(fileNode)}'").Children)
+                                {
+                                    dict[Yaml.ScalarText(pk) ?? throw Yaml.Error(displayPath, pk, $"stage '{name}': param keys must be text")] = Yaml.ToJson(pv, displayPath);
+                                }
+                            }
+                            parameters[file] = dict;
+                        }
+                        break;
+                    default:
+                        throw Yaml.Error(displayPath, k, $"stage '{name}': unknown key '{key}' (expected cmd, deps, params or outs)");
+                }
+            }
+            return new StageLock(name, cmd ?? throw Yaml.Error(displayPath, body, $"stage '{name}': 'cmd' is required"), deps, parameters, outs);
+        }
+
+        private List<HashedPath> ReadPaths(string stage, string key, YamlNode node)
+        {
+            var result = new List<HashedPath>();
+            if (Yaml.IsNull(node))
+            {
+                return result;
+            }
+            if (node is not YamlSequenceNode seq)
+            {
+                throw Yaml.Error(displayPath, node, $"stage '{stage}': '{key}' must be a list of {{path, sha256, size}} maps");
+            }
+            foreach (var item in seq.Children)
+            {
+                string? path = null, sha = null;
+                long? size = null;
+                int? nfiles = null;
+                foreach (var (k, v) in Map(item, $"stage '{stage}': '{key}' item").Children)
+                {
+                    switch (Yaml.ScalarText(k))
+                    {
+                        case "path":
+                            path = PathFrom(stage, key, v);
+                            break;
+                        case "sha256":
+                            sha = Yaml.ScalarText(v) ?? throw Yaml.Error(displayPath, v, $"stage '{stage}': '{key}': 'sha256' must be text");
+                            break;
+                        case "size":
+                            size = Number(stage, key, "size", v);
+                            break;
+                        case "nfiles":
+                            nfiles = (int)Number(stage, key, "nfiles", v);
+                            break;
+                        default:
+                            throw Yaml.Error(displayPath, k, $"stage '{stage}': '{key}': unknown key '{Yaml.ScalarText(k)}' (expected path, sha256, size, nfiles)");
+                    }
+                }
+                if (path is null || sha is null || size is null)
+                {
+                    throw Yaml.Error(displayPath, item, $"stage '{stage}': '{key}' items need 'path', 'sha256' and 'size'");
+                }
+                result.Add(new HashedPath(path, sha, size.Value, nfiles));
+            }
+            return result;
+        }
+
+        private long Number(string stage, string key, string field, YamlNode node) =>
+            node is YamlScalarNode s && long.TryParse(s.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= (field == "nfiles" ? int.MaxValue : long.MaxValue)
+                ? n
+                : throw Yaml.Error(displayPath, node, $"stage '{stage}': '{key}': '{field}' must be a whole number");
+
+        private string PathFrom(string stage, string key, YamlNode node)
+        {
+            var text = Yaml.ScalarText(node);
+            return text is not null && RepoPath.Combine(dir, text) is { } p
+                ? p
+                : throw Yaml.Error(displayPath, node, $"stage '{stage}': '{key}': '{text}' must be a relative path inside the repository");
+        }
+
+        private YamlMappingNode Map(YamlNode node, string what) =>
+            node as YamlMappingNode ?? throw Yaml.Error(displayPath, node, $"{what} must be a map");
+    }
+}

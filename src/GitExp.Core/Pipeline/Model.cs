@@ -1,0 +1,41 @@
+namespace GitExp.Core.Pipeline;
+
+// All paths in these types are repo-relative, forward slashes, normalized (no "./", no trailing "/");
+// "" is the repository root.
+
+/// <summary>Which list of a stage an output was declared in.</summary>
+public enum OutKind
+{
+    Out,
+    Metric,
+    Plot,
+}
+
+/// <summary>One output of a stage: a file or directory it writes.</summary>
+public sealed record OutSpec(string Path, OutKind Kind, bool Cache, bool Persist, bool Checkpoint);
+
+/// <summary>A parameter a stage depends on; a null <see cref="Key"/> means every key of the file.</summary>
+public sealed record ParamRef(string File, string? Key);
+
+/// <summary>One stage of a pipeline file, with every path resolved to repo-relative form.</summary>
+/// <remarks><see cref="Outs"/> holds outs, metrics and plots together; <see cref="OutSpec.Kind"/> tells which.</remarks>
+public sealed record Stage(
+    string Name,
+    string PipelineFile,
+    IReadOnlyList<string> Commands,
+    string WorkingDirectory,
+    IReadOnlyList<string> Deps,
+    IReadOnlyList<ParamRef> Params,
+    IReadOnlyList<OutSpec> Outs,
+    bool Frozen,
+    bool AlwaysChanged,
+    string? Description,
+    int Line
+)
+{
+    /// <summary>The name users type: "train" for the root exp.yaml, "sub/exp.yaml:train" elsewhere.</summary>
+    public string Address => PipelineFile == "exp.yaml" ? Name : $"{PipelineFile}:{Name}";
+}
+
+/// <summary>The stages of one pipeline file (exp.yaml, dvc.yaml or any other name), in file order.</summary>
+public sealed record Pipeline(string File, IReadOnlyList<Stage> Stages);

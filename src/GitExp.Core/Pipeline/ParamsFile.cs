@@ -1,0 +1,373 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using YamlDotNet.RepresentationModel;
+
+namespace GitExp.Core.Pipeline;
+
+/// <summary>A params file (YAML, or JSON by its .json extension) read into JSON nodes, with dotted-key access.</summary>
+public sealed class ParamsFile
+{
+    private static readonly JsonDocumentOptions JsonReadOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    private ParamsFile(JsonNode? root, string displayPath)
+    {
+        Root = root;
+        DisplayPath = displayPath;
+    }
+
+    /// <summary>The whole file; null when it is empty.</summary>
+    public JsonNode? Root { get; }
+
+    public string DisplayPath { get; }
+
+    public static ParamsFile Load(string fullPath, string displayPath) =>
+        Parse(ReadText(fullPath, displayPath), displayPath, IsJson(fullPath));
+
+    public static ParamsFile Parse(string text, string displayPath, bool json) =>
+        new(json ? ParseJson(text, displayPath) : ParseYaml(text, displayPath), displayPath);
+
+    /// <summary>Finds a value by a key like "a.b", "a.b[0]" or "a.list[2].x"; the node returned is a copy.</summary>
+    public bool TryGet(string key, out JsonNode? value)
+    {
+        value = null;
+        if (!KeyPath.TryParse(key, out var segments, out _) || !KeyPath.TryWalk(Root, segments, out var found))
+        {
+            return false;
+        }
+        value = found?.DeepClone();
+        return true;
+    }
+
+    /// <summary>Every leaf key with its value (a copy), in file order.</summary>
+    /// <remarks>
+    /// A list of scalars stays one leaf ("layers" → [64, 32]), as in DVC's tables: sweeping or comparing
+    /// a list is about the whole list. A list holding any map or list is opened by index ("stages[0].lr").
+    /// Empty maps and lists are leaves, so no key disappears.
+    /// </remarks>
+    public IReadOnlyList<KeyValuePair<string, JsonNode?>> Flatten()
+    {
+        var result = new List<KeyValuePair<string, JsonNode?>>();
+        if (Root is not null)
+        {
+            Walk("", Root, result);
+        }
+        return result;
+
+        static void Walk(string prefix, JsonNode? node, List<KeyValuePair<string, JsonNode?>> acc)
+        {
+            switch (node)
+            {
+                case JsonObject { Count: > 0 } obj:
+                    foreach (var (k, v) in obj)
+                    {
+                        Walk(prefix.Length == 0 ? k : $"{prefix}.{k}", v, acc);
+                    }
+                    break;
+                case JsonArray arr when arr.Any(c => c is JsonObject or JsonArray):
+                    for (var i = 0; i < arr.Count; i++)
+                    {
+                        Walk($"{prefix}[{i}]", arr[i], acc);
+                    }
+                    break;
+                default:
+                    acc.Add(new(prefix, node?.DeepClone()));
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Sets values in the file in place, keeping every other byte: order, comments and formatting.</summary>
+    /// <remarks>
+    /// <see cref="ParamAssignment.File"/> is not looked at: the caller routes each assignment to its file.
+    /// A YAML file is edited as text, only the changed value's text replaced; a new key goes under its
+    /// deepest existing parent map, else at the end. A JSON file (which has no comments to keep) is
+    /// rewritten with its key order and two-space indentation.
+    /// </remarks>
+    public static void SetValues(string fullPath, string displayPath, IReadOnlyList<ParamAssignment> assignments)
+    {
+        var text = ReadText(fullPath, displayPath);
+        var result = IsJson(fullPath) ? SetJson(text, displayPath, assignments) : SetYaml(text, displayPath, assignments);
+        RepoPath.WriteAtomic(fullPath, result);
+    }
+
+    /// <summary>The YAML edit of <see cref="SetValues"/> on text, for callers that hold the text themselves.</summary>
+    internal static string SetYaml(string text, string displayPath, IReadOnlyList<ParamAssignment> assignments)
+    {
+        foreach (var a in assignments)
+        {
+            text = new YamlEditor(text, displayPath).Set(a);
+            // The edit works on text positions; reading the result back proves it meant what the user asked.
+            if (!Parse(text, displayPath, json: false).TryGet(a.Key, out var now) || !JsonNode.DeepEquals(now, a.ParseValue()))
+            {
+                throw new InvalidOperationException($"{displayPath}: setting '{a.Key}' to '{a.Value}' did not read back as written");
+            }
+        }
+        return text;
+    }
+
+    internal static string SetJson(string text, string displayPath, IReadOnlyList<ParamAssignment> assignments)
+    {
+        var root = ParseJson(text, displayPath) ?? new JsonObject();
+        foreach (var a in assignments)
+        {
+            KeyPath.TryParse(a.Key, out var segments, out _);
+            JsonNode parent = root;
+            for (var i = 0; i < segments.Count; i++)
+            {
+                var s = segments[i];
+                var last = i == segments.Count - 1;
+                if (s.Name is not null && parent is JsonObject obj)
+                {
+                    if (last)
+                    {
+                        obj[s.Name] = a.ParseValue();
+                    }
+                    else
+                    {
+                        parent = obj[s.Name] ??= new JsonObject();
+                    }
+                }
+                else if (s.Name is null && parent is JsonArray arr && s.Index < arr.Count)
+                {
+                    if (last)
+                    {
+                        arr[s.Index] = a.ParseValue();
+                    }
+                    else
+                    {
+                        parent = arr[s.Index] ?? throw CannotSet(displayPath, a.Key, segments, i);
+                    }
+                }
+                else
+                {
+                    throw CannotSet(displayPath, a.Key, segments, i);
+                }
+            }
+        }
+        var options = new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        return root.ToJsonString(options) + "\n";
+    }
+
+    internal static ExpException CannotSet(string displayPath, string key, IReadOnlyList<KeySegment> segments, int failedAt)
+    {
+        var s = segments[failedAt];
+        var parent = failedAt == 0 ? "the file's top level" : $"'{KeyPath.Format(segments.Take(failedAt))}'";
+        var why = s.Name is null ? $"{parent} has no list item {s.Index} (list items can be changed, not added)" : $"{parent} is not a map";
+        return new ExpException(ExitCode.Usage, $"{displayPath}: cannot set '{key}': {why}");
+    }
+
+    private static bool IsJson(string path) => path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+
+    private static string ReadText(string fullPath, string displayPath)
+    {
+        try
+        {
+            return File.ReadAllText(fullPath);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ExpException(ExitCode.NotFound, $"{displayPath}: params file not found", e);
+        }
+    }
+
+    private static JsonNode? ParseYaml(string text, string displayPath)
+    {
+        var root = Yaml.LoadRoot(text, displayPath);
+        return root is null ? null : Yaml.ToJson(root, displayPath);
+    }
+
+    private static JsonNode? ParseJson(string text, string displayPath)
+    {
+        if (text.Trim().Length == 0)
+        {
+            return null;
+        }
+        try
+        {
+            return JsonNode.Parse(text, documentOptions: JsonReadOptions);
+        }
+        catch (JsonException e)
+        {
+            var where = e.LineNumber is { } line ? $"{displayPath}:{line + 1}:{(e.BytePositionInLine ?? 0) + 1}" : displayPath;
+            var message = e.Message;
+            var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            throw new ExpException(ExitCode.InvalidProject, $"{where}: invalid JSON: {(cut > 0 ? message[..cut] : message).Trim()}", e);
+        }
+    }
+
+    /// <summary>Edits one YAML text by positions from YamlDotNet's marks, so nothing around the edit moves.</summary>
+    private sealed class YamlEditor(string text, string displayPath)
+    {
+        private readonly string newLine = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
+
+        public string Set(ParamAssignment a)
+        {
+            KeyPath.TryParse(a.Key, out var path, out _);
+            var root = Yaml.LoadRoot(text, displayPath);
+            if (root is null || (Yaml.IsNull(root) && root.Start.Index == root.End.Index))
+            {
+                if (path.Any(s => s.Name is null))
+                {
+                    throw CannotSet(displayPath, a.Key, path, path.FindIndex(s => s.Name is null));
+                }
+                var prefix = text.Length == 0 || text.EndsWith('\n') ? text : text + newLine;
+                return prefix + Block(0, path, a) + newLine;
+            }
+
+            YamlNode node = root;
+            YamlNode? keyNode = null;
+            var inFlow = false;
+            var i = 0;
+            for (; i < path.Count; i++)
+            {
+                var s = path[i];
+                YamlNode? next = null;
+                if (s.Name is not null && node is YamlMappingNode map)
+                {
+                    var child = map.Children.FirstOrDefault(c => Yaml.ScalarText(c.Key) == s.Name);
+                    if (child.Key is not null)
+                    {
+                        keyNode = child.Key;
+                        next = child.Value;
+                    }
+                    inFlow |= map.Style == YamlDotNet.Core.Events.MappingStyle.Flow;
+                }
+                else if (s.Name is null && node is YamlSequenceNode seq && s.Index < seq.Children.Count)
+                {
+                    keyNode = null;
+                    next = seq.Children[s.Index];
+                    inFlow |= seq.Style == YamlDotNet.Core.Events.SequenceStyle.Flow;
+                }
+                if (next is null)
+                {
+                    break;
+                }
+                node = next;
+            }
+
+            if (i == path.Count)
+            {
+                return Replace(keyNode, node, a.ToYamlText(inFlow));
+            }
+            var rest = path.Skip(i).ToList();
+            if (rest.Any(s => s.Name is null))
+            {
+                throw CannotSet(displayPath, a.Key, path, i + rest.FindIndex(s => s.Name is null));
+            }
+            if (node is YamlMappingNode parent)
+            {
+                return AddToMap(parent, rest, a);
+            }
+            if (keyNode is not null && Yaml.IsNull(node) && node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any } && !inFlow)
+            {
+                // "train:" with no value becomes a map holding the new key.
+                var colon = ColonAfter(keyNode);
+                var end = node.Start.Index == node.End.Index ? colon + 1 : (int)node.End.Index;
+                var indent = (int)keyNode.Start.Column - 1 + 2;
+                return Splice(colon + 1, end, newLine + Block(indent, rest, a));
+            }
+            throw CannotSet(displayPath, a.Key, path, i);
+        }
+
+        private string Replace(YamlNode? keyNode, YamlNode node, string value)
+        {
+            var empty = node.Start.Index == node.End.Index;
+            if (node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.Literal or YamlDotNet.Core.ScalarStyle.Folded) } && !empty)
+            {
+                return Splice((int)node.Start.Index, (int)node.End.Index, value);
+            }
+            if (keyNode is not null)
+            {
+                var colon = ColonAfter(keyNode);
+                var end = empty ? colon + 1 : TrimEnd(colon + 1, LastEnd(node));
+                return Splice(colon + 1, end, " " + value);
+            }
+            return Splice((int)node.Start.Index, TrimEnd((int)node.Start.Index, LastEnd(node)), value);
+        }
+
+        private string AddToMap(YamlMappingNode map, List<KeySegment> rest, ParamAssignment a)
+        {
+            if (map.Style == YamlDotNet.Core.Events.MappingStyle.Flow)
+            {
+                var insertAt = map.Children.Count == 0 ? (int)map.End.Index - 1 : TrimEnd((int)map.Start.Index, LastEnd(map.Children.Last().Value));
+                return Splice(insertAt, insertAt, (map.Children.Count == 0 ? "" : ", ") + Flow(rest, a));
+            }
+            var indent = (int)map.Start.Column - 1;
+            var end = TrimEnd((int)map.Start.Index, LastEnd(map));
+            var lineEnd = text.IndexOf('\n', end);
+            if (lineEnd < 0)
+            {
+                return text + newLine + Block(indent, rest, a) + newLine;
+            }
+            if (lineEnd > 0 && text[lineEnd - 1] == '\r')
+            {
+                lineEnd--;
+            }
+            return Splice(lineEnd, lineEnd, newLine + Block(indent, rest, a));
+        }
+
+        private string Block(int indent, IReadOnlyList<KeySegment> path, ParamAssignment a)
+        {
+            var sb = new System.Text.StringBuilder();
+            for (var i = 0; i < path.Count; i++)
+            {
+                if (i > 0)
+                {
+                    sb.Append(newLine);
+                }
+                sb.Append(' ', indent + (2 * i)).Append(KeyText(path[i].Name!)).Append(':');
+            }
+            return sb.Append(' ').Append(a.ToYamlText(inFlow: false)).ToString();
+        }
+
+        private static string Flow(IReadOnlyList<KeySegment> path, ParamAssignment a)
+        {
+            var value = a.ToYamlText(inFlow: true);
+            for (var i = path.Count - 1; i >= 0; i--)
+            {
+                value = i == path.Count - 1 ? $"{KeyText(path[i].Name!)}: {value}" : $"{KeyText(path[i].Name!)}: {{{value}}}";
+            }
+            return value;
+        }
+
+        private static string KeyText(string name) =>
+            name.Length > 0 && !Yaml.PlainIsNotString(name) && name.IndexOfAny([':', '#', '[', ']', '{', '}', ',', '"', '\'', '&', '*', '!', '|', '>', '%', '@', '`', ' ']) < 0 && name[0] != '-' && name[0] != '?'
+                ? name
+                : ParamAssignment.QuoteString(name);
+
+        private int ColonAfter(YamlNode keyNode)
+        {
+            var i = (int)keyNode.End.Index;
+            while (i < text.Length && text[i] is ' ' or '\t')
+            {
+                i++;
+            }
+            return i < text.Length && text[i] == ':'
+                ? i
+                : throw new ExpException(ExitCode.Usage, $"{Yaml.At(displayPath, keyNode.Start)}: cannot edit the value of this key; use a plain 'key: value' line");
+        }
+
+        // A block collection's end mark sits at the next token, past any comments that follow it;
+        // the last character that belongs to it is the end of its last descendant.
+        private static int LastEnd(YamlNode node) =>
+            node switch
+            {
+                YamlSequenceNode { Style: YamlDotNet.Core.Events.SequenceStyle.Flow } or YamlMappingNode { Style: YamlDotNet.Core.Events.MappingStyle.Flow } => (int)node.End.Index,
+                YamlSequenceNode seq => seq.Children.Count == 0 ? (int)seq.Start.Index : seq.Children.Max(LastEnd),
+                YamlMappingNode map => map.Children.Count == 0 ? (int)map.Start.Index : map.Children.Max(c => Math.Max(LastEnd(c.Key), LastEnd(c.Value))),
+                _ => node.Start.Index == node.End.Index ? (int)node.Start.Index : (int)node.End.Index,
+            };
+
+        private int TrimEnd(int start, int end)
+        {
+            while (end > start && char.IsWhiteSpace(text[end - 1]))
+            {
+                end--;
+            }
+            return end;
+        }
+
+        private string Splice(int start, int end, string replacement) => string.Concat(text.AsSpan(0, start), replacement, text.AsSpan(end));
+    }
+}

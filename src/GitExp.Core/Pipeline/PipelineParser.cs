@@ -1,0 +1,338 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using YamlDotNet.RepresentationModel;
+
+namespace GitExp.Core.Pipeline;
+
+/// <summary>Reads a pipeline file (exp.yaml, dvc.yaml or any name) with DVC's dvc.yaml stage schema.</summary>
+public static partial class PipelineParser
+{
+    private static readonly string[] StageKeys =
+    [
+        "cmd", "wdir", "deps", "params", "outs", "metrics", "plots", "frozen", "always_changed", "desc", "meta",
+    ];
+
+    // Out options DVC accepts that GitExp does not act on yet; tolerated so dvc.yaml files load.
+    private static readonly HashSet<string> IgnoredOutKeys = ["desc", "remote", "push", "type", "labels", "meta"];
+
+    // Plot display options: they shape rendering only, not what a stage runs or caches.
+    private static readonly HashSet<string> IgnoredPlotKeys = ["x", "y", "x_label", "y_label", "title", "template", "header"];
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
+    private static partial Regex StageName();
+
+    /// <summary>Loads <paramref name="relativeFile"/> (repo-relative) under <paramref name="repoRoot"/>.</summary>
+    public static Pipeline Load(string repoRoot, string relativeFile)
+    {
+        var file = NormalizeFile(relativeFile);
+        var full = RepoPath.ToFull(repoRoot, file);
+        if (!File.Exists(full))
+        {
+            throw new ExpException(ExitCode.NotFound, $"{file}: pipeline file not found");
+        }
+        return Parse(File.ReadAllText(full), file);
+    }
+
+    /// <summary>Parses pipeline text as if it were the file <paramref name="relativeFile"/>.</summary>
+    public static Pipeline Parse(string yamlText, string relativeFile)
+    {
+        var file = NormalizeFile(relativeFile);
+        var root = Yaml.LoadRoot(yamlText, file);
+        if (root is null || Yaml.IsNull(root))
+        {
+            return new Pipeline(file, []);
+        }
+        if (root is not YamlMappingNode top)
+        {
+            throw Yaml.Error(file, root, "expected a map with a 'stages' key");
+        }
+        var stages = new List<Stage>();
+        foreach (var (keyNode, value) in top.Children)
+        {
+            var key = Yaml.ScalarText(keyNode);
+            switch (key)
+            {
+                case "stages":
+                    if (Yaml.IsNull(value))
+                    {
+                        break;
+                    }
+                    if (value is not YamlMappingNode map)
+                    {
+                        throw Yaml.Error(file, value, "'stages' must be a map of stage name to stage");
+                    }
+                    foreach (var (nameNode, body) in map.Children)
+                    {
+                        stages.Add(ParseStage(file, nameNode, body));
+                    }
+                    break;
+                case "vars":
+                    // Templating (vars, foreach, matrix) is planned; until then only an empty 'vars' is harmless.
+                    if (!Yaml.IsNull(value) && !(value is YamlSequenceNode { Children.Count: 0 } or YamlMappingNode { Children.Count: 0 }))
+                    {
+                        throw Yaml.Error(file, keyNode, "'vars' is not supported yet; it must be empty");
+                    }
+                    break;
+                default:
+                    throw Yaml.Error(file, keyNode, $"unknown top-level key '{key}' (expected 'stages')");
+            }
+        }
+        return new Pipeline(file, stages);
+    }
+
+    private static string NormalizeFile(string relativeFile) =>
+        RepoPath.Normalize(relativeFile) is { Length: > 0 } f
+            ? f
+            : throw new ExpException(ExitCode.Usage, $"'{relativeFile}': pipeline file must be a path inside the repository");
+
+    private static Stage ParseStage(string file, YamlNode nameNode, YamlNode body)
+    {
+        var name = Yaml.ScalarText(nameNode) ?? "";
+        if (!StageName().IsMatch(name))
+        {
+            throw Yaml.Error(file, nameNode, $"invalid stage name '{name}': use letters, digits, '_', '.' and '-', not starting with '.' or '-'");
+        }
+        if (body is not YamlMappingNode map)
+        {
+            throw Yaml.Error(file, body, $"stage '{name}': expected a map with at least 'cmd'");
+        }
+        var ctx = new StageContext(file, name);
+        var fields = new Dictionary<string, (YamlNode Key, YamlNode Value)>();
+        foreach (var (k, v) in map.Children)
+        {
+            var key = Yaml.ScalarText(k) ?? "";
+            if (!StageKeys.Contains(key))
+            {
+                throw ctx.Error(k, $"unknown key '{key}' (expected one of {string.Join(", ", StageKeys)})");
+            }
+            fields[key] = (k, v);
+        }
+
+        if (!fields.TryGetValue("cmd", out var cmdField))
+        {
+            throw ctx.Error(nameNode, "'cmd' is required");
+        }
+        var commands = ParseCommands(ctx, cmdField.Value);
+
+        var pipelineDir = RepoPath.DirectoryOf(file);
+        var wdir = pipelineDir;
+        if (fields.TryGetValue("wdir", out var wdirField))
+        {
+            var text = Yaml.ScalarText(wdirField.Value);
+            if (text is null || Yaml.IsNull(wdirField.Value))
+            {
+                throw ctx.Error(wdirField.Value, "'wdir' must be a directory path");
+            }
+            wdir = RepoPath.Combine(pipelineDir, text) ?? throw ctx.Error(wdirField.Value, $"'wdir' '{text}' must be a relative path inside the repository");
+        }
+
+        var deps = new List<string>();
+        if (fields.TryGetValue("deps", out var depsField))
+        {
+            foreach (var item in List(ctx, depsField.Value, "deps", "a list of paths"))
+            {
+                var text = Yaml.ScalarText(item);
+                if (text is null || text.Length == 0)
+                {
+                    throw ctx.Error(item, "'deps' must be a list of paths");
+                }
+                deps.Add(ResolvePath(ctx, wdir, item, "deps", text));
+            }
+        }
+
+        var parameters = fields.TryGetValue("params", out var paramsField) ? ParseParams(ctx, wdir, paramsField.Value) : [];
+
+        var outs = new List<OutSpec>();
+        foreach (var (key, kind) in new[] { ("outs", OutKind.Out), ("metrics", OutKind.Metric), ("plots", OutKind.Plot) })
+        {
+            if (fields.TryGetValue(key, out var f))
+            {
+                outs.AddRange(ParseOuts(ctx, wdir, f.Value, key, kind));
+            }
+        }
+
+        return new Stage(
+            name,
+            file,
+            commands,
+            wdir,
+            deps,
+            parameters,
+            outs,
+            fields.TryGetValue("frozen", out var frozen) && Bool(ctx, frozen.Value, "frozen"),
+            fields.TryGetValue("always_changed", out var always) && Bool(ctx, always.Value, "always_changed"),
+            fields.TryGetValue("desc", out var desc) ? Text(ctx, desc.Value, "desc") : null,
+            (int)nameNode.Start.Line
+        );
+    }
+
+    private static List<string> ParseCommands(StageContext ctx, YamlNode node)
+    {
+        if (node is YamlScalarNode s && !Yaml.IsNull(s))
+        {
+            return [s.Value!];
+        }
+        if (node is YamlSequenceNode { Children.Count: > 0 } seq)
+        {
+            return seq.Children
+                .Select(c => c is YamlScalarNode cs && !Yaml.IsNull(cs) ? cs.Value! : throw ctx.Error(c, "'cmd' must be a command or a list of commands"))
+                .ToList();
+        }
+        throw ctx.Error(node, "'cmd' must be a command or a non-empty list of commands");
+    }
+
+    private static IEnumerable<YamlNode> List(StageContext ctx, YamlNode node, string key, string expected)
+    {
+        if (Yaml.IsNull(node))
+        {
+            return [];
+        }
+        return node is YamlSequenceNode seq ? seq.Children : throw ctx.Error(node, $"'{key}' must be {expected}");
+    }
+
+    private static string ResolvePath(StageContext ctx, string wdir, YamlNode node, string key, string text)
+    {
+        var path = RepoPath.Combine(wdir, text);
+        if (path is null || path.Length == 0)
+        {
+            throw ctx.Error(node, $"'{key}': '{text}' must be a relative path inside the repository");
+        }
+        return path;
+    }
+
+    private static List<ParamRef> ParseParams(StageContext ctx, string wdir, YamlNode node)
+    {
+        const string Expected = "a list of keys, 'file:key' items or {file: [keys]} maps";
+        var result = new List<ParamRef>();
+        var defaultFile = RepoPath.Combine(wdir, "params.yaml")!;
+        foreach (var item in List(ctx, node, "params", Expected))
+        {
+            if (item is YamlScalarNode s && !Yaml.IsNull(s))
+            {
+                var text = s.Value!;
+                var colon = text.LastIndexOf(':');
+                if (colon < 0)
+                {
+                    result.Add(new ParamRef(defaultFile, CheckKey(ctx, item, text)));
+                    continue;
+                }
+                var file = ResolvePath(ctx, wdir, item, "params", text[..colon]);
+                var key = text[(colon + 1)..];
+                result.Add(new ParamRef(file, key.Length == 0 ? null : CheckKey(ctx, item, key)));
+                continue;
+            }
+            if (item is YamlMappingNode map)
+            {
+                foreach (var (fileNode, keys) in map.Children)
+                {
+                    var fileText = Yaml.ScalarText(fileNode);
+                    if (string.IsNullOrEmpty(fileText))
+                    {
+                        throw ctx.Error(fileNode, $"'params' must be {Expected}");
+                    }
+                    var file = ResolvePath(ctx, wdir, fileNode, "params", fileText);
+                    var keyNodes = List(ctx, keys, "params", $"a map of params file to a list of keys ('{fileText}' has no list)").ToList();
+                    if (keyNodes.Count == 0)
+                    {
+                        result.Add(new ParamRef(file, null));
+                    }
+                    foreach (var keyNode in keyNodes)
+                    {
+                        var key = Yaml.ScalarText(keyNode);
+                        if (string.IsNullOrEmpty(key))
+                        {
+                            throw ctx.Error(keyNode, $"'params': '{fileText}' must list parameter keys");
+                        }
+                        result.Add(new ParamRef(file, CheckKey(ctx, keyNode, key)));
+                    }
+                }
+                continue;
+            }
+            throw ctx.Error(item, $"'params' must be {Expected}");
+        }
+        return result;
+    }
+
+    private static string CheckKey(StageContext ctx, YamlNode node, string key)
+    {
+        if (!KeyPath.TryParse(key, out _, out var error))
+        {
+            throw ctx.Error(node, $"'params': key '{key}' {error}");
+        }
+        return key;
+    }
+
+    private static IEnumerable<OutSpec> ParseOuts(StageContext ctx, string wdir, YamlNode node, string key, OutKind kind)
+    {
+        var expected = $"a list of paths or {{path: {{cache: ..., persist: ...}}}} maps";
+        foreach (var item in List(ctx, node, key, expected))
+        {
+            var cache = kind == OutKind.Out;
+            var persist = false;
+            var checkpoint = false;
+            string? text;
+            if (item is YamlScalarNode s && !Yaml.IsNull(s))
+            {
+                text = s.Value!;
+            }
+            else if (item is YamlMappingNode { Children.Count: 1 } map)
+            {
+                var (pathNode, options) = map.Children.First();
+                text = Yaml.ScalarText(pathNode);
+                if (string.IsNullOrEmpty(text))
+                {
+                    throw ctx.Error(pathNode, $"'{key}' must be {expected}");
+                }
+                if (!Yaml.IsNull(options))
+                {
+                    if (options is not YamlMappingNode optionMap)
+                    {
+                        throw ctx.Error(options, $"'{key}': options of '{text}' must be a map like {{cache: false}}");
+                    }
+                    foreach (var (optKey, optValue) in optionMap.Children)
+                    {
+                        var opt = Yaml.ScalarText(optKey) ?? "";
+                        switch (opt)
+                        {
+                            case "cache":
+                                cache = Bool(ctx, optValue, $"{key}: {text}: cache");
+                                break;
+                            case "persist":
+                                persist = Bool(ctx, optValue, $"{key}: {text}: persist");
+                                break;
+                            case "checkpoint":
+                                checkpoint = Bool(ctx, optValue, $"{key}: {text}: checkpoint");
+                                break;
+                            default:
+                                if (!IgnoredOutKeys.Contains(opt) && !(kind == OutKind.Plot && IgnoredPlotKeys.Contains(opt)))
+                                {
+                                    throw ctx.Error(optKey, $"'{key}': unknown option '{opt}' of '{text}' (expected cache, persist, checkpoint or desc)");
+                                }
+                                break;
+                        }
+                    }
+                }
+                yield return new OutSpec(ResolvePath(ctx, wdir, pathNode, key, text), kind, cache, persist, checkpoint);
+                continue;
+            }
+            else
+            {
+                throw ctx.Error(item, $"'{key}' must be {expected}");
+            }
+            yield return new OutSpec(ResolvePath(ctx, wdir, item, key, text), kind, cache, persist, checkpoint);
+        }
+    }
+
+    private static bool Bool(StageContext ctx, YamlNode node, string key) =>
+        node is YamlScalarNode s && Yaml.IsPlain(s) && Yaml.TypePlain(s.Value ?? "") is { } v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+            ? v.GetValue<bool>()
+            : throw ctx.Error(node, $"'{key}' must be true or false");
+
+    private static string Text(StageContext ctx, YamlNode node, string key) =>
+        Yaml.ScalarText(node) ?? throw ctx.Error(node, $"'{key}' must be text");
+
+    private sealed record StageContext(string File, string Name)
+    {
+        public ExpException Error(YamlNode node, string message) => Yaml.Error(File, node, $"stage '{Name}': {message}");
+    }
+}

@@ -1,0 +1,172 @@
+using GitExp.Core.Pipeline;
+
+namespace GitExp.Core.Tests.Pipeline;
+
+public class PipelineParserTests
+{
+    private static ExpException Fails(string yaml, string file = "exp.yaml") =>
+        Assert.Throws<ExpException>(() => PipelineParser.Parse(yaml, file));
+
+    [Fact]
+    public void Parses_every_stage_field()
+    {
+        var p = PipelineParser.Parse(
+            """
+            stages:
+              prepare:
+                cmd: python prepare.py
+              train:
+                desc: Train the model
+                cmd:
+                  - python train.py
+                  - echo done
+                deps: [data/clean, train.py]
+                params: [train.lr]
+                outs:
+                  - model.pt
+                  - ckpt: {persist: true, checkpoint: true}
+                metrics:
+                  - metrics.json
+                  - big.json: {cache: true}
+                plots:
+                  - plots/loss.csv: {x: step, y: loss}
+                frozen: true
+                always_changed: false
+                meta: {owner: me}
+            """,
+            "exp.yaml"
+        );
+        Assert.Equal("exp.yaml", p.File);
+        Assert.Equal(["prepare", "train"], p.Stages.Select(s => s.Name));
+        var t = p.Stages[1];
+        Assert.Equal(["python train.py", "echo done"], t.Commands);
+        Assert.Equal(["python prepare.py"], p.Stages[0].Commands);
+        Assert.Equal("", t.WorkingDirectory);
+        Assert.Equal(["data/clean", "train.py"], t.Deps);
+        Assert.Equal([new ParamRef("params.yaml", "train.lr")], t.Params);
+        Assert.Equal(
+            [
+                new OutSpec("model.pt", OutKind.Out, true, false, false),
+                new OutSpec("ckpt", OutKind.Out, true, true, true),
+                new OutSpec("metrics.json", OutKind.Metric, false, false, false),
+                new OutSpec("big.json", OutKind.Metric, true, false, false),
+                new OutSpec("plots/loss.csv", OutKind.Plot, false, false, false),
+            ],
+            t.Outs
+        );
+        Assert.True(t.Frozen);
+        Assert.False(t.AlwaysChanged);
+        Assert.Equal("Train the model", t.Description);
+        Assert.Equal(4, t.Line);
+        Assert.Equal("train", t.Address);
+    }
+
+    [Fact]
+    public void Params_accept_plain_keys_file_keys_and_file_maps()
+    {
+        var p = PipelineParser.Parse(
+            """
+            stages:
+              s:
+                cmd: run
+                params:
+                  - lr
+                  - config/model.json:layers[0]
+                  - other.yaml:
+                      - a.b
+                      - c
+                  - all.yaml:
+                  - empty.yaml: []
+            """,
+            "exp.yaml"
+        );
+        Assert.Equal(
+            [
+                new ParamRef("params.yaml", "lr"),
+                new ParamRef("config/model.json", "layers[0]"),
+                new ParamRef("other.yaml", "a.b"),
+                new ParamRef("other.yaml", "c"),
+                new ParamRef("all.yaml", null),
+                new ParamRef("empty.yaml", null),
+            ],
+            p.Stages[0].Params
+        );
+    }
+
+    [Fact]
+    public void Paths_resolve_against_wdir_and_the_pipeline_folder()
+    {
+        var p = PipelineParser.Parse(
+            """
+            stages:
+              train:
+                cmd: ./train.sh
+                wdir: ../src
+                deps: [./data/, ../shared/x.csv]
+                params: [lr]
+                outs: [out]
+              eval:
+                cmd: ./eval.sh
+                deps: [out]
+            """,
+            "./sub/exp.yaml"
+        );
+        var train = p.Stages[0];
+        Assert.Equal("sub/exp.yaml", train.PipelineFile);
+        Assert.Equal("src", train.WorkingDirectory);
+        Assert.Equal(["src/data", "shared/x.csv"], train.Deps);
+        Assert.Equal([new ParamRef("src/params.yaml", "lr")], train.Params);
+        Assert.Equal("src/out", train.Outs[0].Path);
+        Assert.Equal("sub/exp.yaml:train", train.Address);
+        Assert.Equal("sub", p.Stages[1].WorkingDirectory);
+        Assert.Equal(["sub/out"], p.Stages[1].Deps);
+    }
+
+    [Fact]
+    public void Load_reads_dvc_yaml_by_path_and_reports_a_missing_file()
+    {
+        using var dir = new TempDir();
+        dir.Write("ml/dvc.yaml", "stages:\n  a:\n    cmd: echo\n");
+        var p = PipelineParser.Load(dir.Path, "ml/dvc.yaml");
+        Assert.Equal("ml/dvc.yaml:a", p.Stages[0].Address);
+        var e = Assert.Throws<ExpException>(() => PipelineParser.Load(dir.Path, "exp.yaml"));
+        Assert.Equal(ExitCode.NotFound, e.Code);
+    }
+
+    [Fact]
+    public void Empty_file_and_empty_vars_give_no_stages()
+    {
+        Assert.Empty(PipelineParser.Parse("", "exp.yaml").Stages);
+        Assert.Empty(PipelineParser.Parse("vars: []\nstages:\n", "exp.yaml").Stages);
+    }
+
+    [Theory]
+    [InlineData("stages:\n  train:\n    cmd: x\n    outs: model.pt\n", "exp.yaml:4:11: stage 'train': 'outs' must be a list of paths")]
+    [InlineData("stages:\n  train:\n    cmd: x\n    command: y\n", "exp.yaml:4:5: stage 'train': unknown key 'command'")]
+    [InlineData("stages:\n  train:\n    deps: [a]\n", "exp.yaml:2:3: stage 'train': 'cmd' is required")]
+    [InlineData("stages:\n  train:\n    cmd: []\n", "exp.yaml:3:10: stage 'train': 'cmd' must be")]
+    [InlineData("stages:\n  train:\n    cmd: x\n    deps: [/etc/passwd]\n", "exp.yaml:4:12: stage 'train': 'deps': '/etc/passwd' must be a relative path inside the repository")]
+    [InlineData("stages:\n  train:\n    cmd: x\n    outs: [../../x]\n", "exp.yaml:4:12: stage 'train': 'outs': '../../x' must be a relative path")]
+    [InlineData("stages:\n  train:\n    cmd: x\n    frozen: yes\n", "exp.yaml:4:13: stage 'train': 'frozen' must be true or false")]
+    [InlineData("stages:\n  train:\n    cmd: x\n    outs:\n      - m: {cache: false, keep: 1}\n", "exp.yaml:5:27: stage 'train': 'outs': unknown option 'keep' of 'm'")]
+    [InlineData("stages:\n  -bad:\n    cmd: x\n", "exp.yaml:2:3: invalid stage name '-bad'")]
+    [InlineData("stages:\n  a:\n    cmd: x\nplots: []\n", "exp.yaml:4:1: unknown top-level key 'plots'")]
+    [InlineData("vars:\n  - x: 1\n", "exp.yaml:1:1: 'vars' is not supported yet")]
+    [InlineData("stages:\n  a:\n    cmd: x\n  a:\n    cmd: y\n", "exp.yaml:4:3: ")]
+    [InlineData("stages:\n  a:\n    cmd: [x\n", "exp.yaml:")]
+    [InlineData("stages:\n  a:\n    cmd: x\n    params: [a..b]\n", "exp.yaml:4:14: stage 'a': 'params': key 'a..b' has an empty part")]
+    public void Mistakes_name_file_line_column_and_key(string yaml, string expectedStart)
+    {
+        var e = Fails(yaml);
+        Assert.Equal(ExitCode.InvalidProject, e.Code);
+        Assert.StartsWith(expectedStart, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void Errors_in_a_subfolder_pipeline_name_its_path()
+    {
+        var e = Assert.Throws<ExpException>(() => PipelineParser.Parse("stages:\n  a:\n    wdir: 3\n    cmd: {x: 1}\n", "sub/dvc.yaml"));
+        Assert.StartsWith("sub/dvc.yaml:4:10: stage 'a': 'cmd'", e.Message);
+    }
+}
