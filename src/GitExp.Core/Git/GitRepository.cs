@@ -150,19 +150,14 @@ public sealed class GitRepository
             }
 
             var environment = new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = indexPath };
-            var add = new List<string> { "add", "--all" };
-            add.Add("--");
-            add.Add(":/");
-            foreach (var path in exclude)
-            {
-                add.Add(":(top,exclude,literal)" + path);
-            }
-
-            await RunAsync(add, environment, cancellationToken: cancellationToken).ConfigureAwait(false);
-            foreach (var path in exclude)
+            // Ignored paths (cached outs are) stay out by themselves; naming them in a pathspec would make git add fail.
+            await RunAsync(["add", "--all", "--", ":/"], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (exclude.Count > 0)
             {
                 // A cached output that HEAD happened to track must not stay in the tree either.
-                await RunAsync(["rm", "--cached", "-r", "-q", "--ignore-unmatch", "--", ":(top,literal)" + path], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var remove = new List<string> { "rm", "--cached", "-r", "-q", "--ignore-unmatch", "--" };
+                remove.AddRange(exclude.Select(path => ":(top,literal)" + path));
+                await RunAsync(remove, environment, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             return (await RunAsync(["write-tree"], environment, cancellationToken: cancellationToken).ConfigureAwait(false)).Trim();
