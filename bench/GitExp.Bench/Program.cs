@@ -50,9 +50,24 @@ internal static class HashBench
             var opensslRate = bytes / openssl.TotalSeconds / (1 << 20);
             var ourRate = bytes / dotnet.TotalSeconds / (1 << 20);
             var ratio = ourRate / opensslRate;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"openssl dgst -sha256 : {openssl.TotalMilliseconds,8:F0} ms  {opensslRate,8:F0} MiB/s (best of 3)"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"FileHasher.HashFile  : {dotnet.TotalMilliseconds,8:F0} ms  {ourRate,8:F0} MiB/s (best of 3)"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio (ours/openssl) : {ratio:F3} (target >= {TargetRatio})"));
+            Console.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"openssl dgst -sha256 : {openssl.TotalMilliseconds, 8:F0} ms  {opensslRate, 8:F0} MiB/s (best of 3)"
+                )
+            );
+            Console.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"FileHasher.HashFile  : {dotnet.TotalMilliseconds, 8:F0} ms  {ourRate, 8:F0} MiB/s (best of 3)"
+                )
+            );
+            Console.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"ratio (ours/openssl) : {ratio:F3} (target >= {TargetRatio})"
+                )
+            );
             return ratio >= TargetRatio ? 0 : 1;
         }
         finally
@@ -64,7 +79,13 @@ internal static class HashBench
     private static void WriteRandom(string file, int sizeMb)
     {
         var buffer = new byte[1 << 20];
-        using var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0);
+        using var stream = new FileStream(
+            file,
+            FileMode.CreateNew,
+            FileAccess.Write,
+            FileShare.None,
+            0
+        );
         for (var i = 0; i < sizeMb; i++)
         {
             Random.Shared.NextBytes(buffer);
@@ -74,8 +95,12 @@ internal static class HashBench
 
     private static string OpenSsl(string file)
     {
-        var psi = new ProcessStartInfo("openssl", ["dgst", "-sha256", "-r", file]) { RedirectStandardOutput = true };
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start openssl");
+        var psi = new ProcessStartInfo("openssl", ["dgst", "-sha256", "-r", file])
+        {
+            RedirectStandardOutput = true,
+        };
+        using var process =
+            Process.Start(psi) ?? throw new InvalidOperationException("could not start openssl");
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)
@@ -140,7 +165,12 @@ internal static class StateBench
                 best = clock.Elapsed < best ? clock.Elapsed : best;
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"state table: {entries} entries, {new FileInfo(statePath).Length} bytes, load {best.TotalMilliseconds:F2} ms (best of 5, target < {TargetMs} ms)"));
+            Console.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"state table: {entries} entries, {new FileInfo(statePath).Length} bytes, load {best.TotalMilliseconds:F2} ms (best of 5, target < {TargetMs} ms)"
+                )
+            );
             return best.TotalMilliseconds < TargetMs ? 0 : 1;
         }
         finally
@@ -156,6 +186,8 @@ internal static class Options
     public static int Int(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+        return i >= 0 && i + 1 < args.Length
+            ? int.Parse(args[i + 1], CultureInfo.InvariantCulture)
+            : fallback;
     }
 }

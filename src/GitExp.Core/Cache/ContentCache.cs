@@ -21,7 +21,8 @@ public sealed class ContentCache
         IgnoreInaccessible = false,
     };
 
-    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
+    private static readonly System.Buffers.SearchValues<char> HexDigits =
+        System.Buffers.SearchValues.Create("0123456789abcdef");
 
     private readonly IReadOnlyList<LinkType> _linkOrder;
     private readonly StateTable _state;
@@ -58,8 +59,11 @@ public sealed class ContentCache
     public string ObjectPath(string sha256)
     {
         ArgumentNullException.ThrowIfNull(sha256);
-        if (sha256.Length < 64 || sha256.AsSpan(0, 64).ContainsAnyExcept(HexDigits)
-            || (sha256.Length > 64 && sha256[64..] != ContentHash.DirSuffix))
+        if (
+            sha256.Length < 64
+            || sha256.AsSpan(0, 64).ContainsAnyExcept(HexDigits)
+            || (sha256.Length > 64 && sha256[64..] != ContentHash.DirSuffix)
+        )
         {
             throw new ArgumentException($"'{sha256}' is not a SHA-256 object name", nameof(sha256));
         }
@@ -167,10 +171,18 @@ public sealed class ContentCache
         }
     }
 
-    public IReadOnlyList<(string RelativePath, string Sha256, long Size)> ReadManifest(string dirSha256) =>
-        (TryReadManifest(dirSha256) ?? throw new ExpException(ExitCode.NotFound, $"cache object {dirSha256} is missing or unreadable"))
-        .Select(e => (e.RelativePath, e.Sha256, e.Size))
-        .ToList();
+    public IReadOnlyList<(string RelativePath, string Sha256, long Size)> ReadManifest(
+        string dirSha256
+    ) =>
+        (
+            TryReadManifest(dirSha256)
+            ?? throw new ExpException(
+                ExitCode.NotFound,
+                $"cache object {dirSha256} is missing or unreadable"
+            )
+        )
+            .Select(e => (e.RelativePath, e.Sha256, e.Size))
+            .ToList();
 
     /// <summary>Deletes a workspace file, symlink or directory tree, even when it is read-only.</summary>
     public static void RemoveOutput(string fullPath)
@@ -208,7 +220,8 @@ public sealed class ContentCache
     {
         if (!OperatingSystem.IsWindows())
         {
-            dir.UnixFileMode |= UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+            dir.UnixFileMode |=
+                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         }
 
         foreach (var child in dir.EnumerateFileSystemInfos())
@@ -233,12 +246,16 @@ public sealed class ContentCache
         new(ExitCode.NotFound, $"cache object {sha} for '{path}' is missing");
 
     private static List<string> ListFiles(string dir) =>
-        Directory.EnumerateFiles(dir, "*", AllFiles)
+        Directory
+            .EnumerateFiles(dir, "*", AllFiles)
             .Where(f => !f.EndsWith(WorkspaceTempSuffix, StringComparison.Ordinal)) // debris of an interrupted link
             .ToList();
 
-    private static ManifestEntry Entry(string dir, string file, (string Sha, long Size, bool Exec) h) =>
-        new(Path.GetRelativePath(dir, file).Replace('\\', '/'), h.Sha, h.Size, h.Exec);
+    private static ManifestEntry Entry(
+        string dir,
+        string file,
+        (string Sha, long Size, bool Exec) h
+    ) => new(Path.GetRelativePath(dir, file).Replace('\\', '/'), h.Sha, h.Size, h.Exec);
 
     private static ContentHash DirectoryHash(List<ManifestEntry> entries, out byte[] manifest)
     {
@@ -268,7 +285,11 @@ public sealed class ContentCache
             manifest = stream.ToArray();
         }
 
-        return new ContentHash(FileHasher.HashBytes(manifest) + ContentHash.DirSuffix, entries.Sum(e => e.Size), entries.Count);
+        return new ContentHash(
+            FileHasher.HashBytes(manifest) + ContentHash.DirSuffix,
+            entries.Sum(e => e.Size),
+            entries.Count
+        );
     }
 
     private List<ManifestEntry>? TryReadManifest(string dirSha256)
@@ -286,17 +307,27 @@ public sealed class ContentCache
                     return null;
                 }
 
-                list.Add(new ManifestEntry(
-                    rel,
-                    item.GetProperty("sha256").GetString()!,
-                    item.GetProperty("size").GetInt64(),
-                    item.TryGetProperty("isexec", out var x) && x.GetBoolean()));
+                list.Add(
+                    new ManifestEntry(
+                        rel,
+                        item.GetProperty("sha256").GetString()!,
+                        item.GetProperty("size").GetInt64(),
+                        item.TryGetProperty("isexec", out var x) && x.GetBoolean()
+                    )
+                );
             }
 
             return list;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException
-            or InvalidOperationException or KeyNotFoundException or FormatException)
+        catch (Exception e)
+            when (e
+                    is IOException
+                        or UnauthorizedAccessException
+                        or JsonException
+                        or InvalidOperationException
+                        or KeyNotFoundException
+                        or FormatException
+            )
         {
             return null;
         }
@@ -311,7 +342,9 @@ public sealed class ContentCache
             _state.Set(file, sha);
         }
 
-        var stat = Posix.Stat(file) ?? throw new FileNotFoundException("file vanished while hashing", file);
+        var stat =
+            Posix.Stat(file)
+            ?? throw new FileNotFoundException("file vanished while hashing", file);
         return (sha, stat.Size, stat.IsExecutable);
     }
 
@@ -339,7 +372,8 @@ public sealed class ContentCache
             // A hard link moves no bytes and leaves the workspace whole at every moment; the
             // workspace name is replaced by a proper link right after. Only a file with no other
             // names qualifies, or making the object read-only would touch the user's other copies.
-            var isPlainFile = new FileInfo(file).LinkTarget is null && Posix.Stat(file) is { Nlink: 1 };
+            var isPlainFile =
+                new FileInfo(file).LinkTarget is null && Posix.Stat(file) is { Nlink: 1 };
             if (!isPlainFile || Posix.Link(file, tmp) != 0)
             {
                 File.Copy(file, tmp);
@@ -374,7 +408,8 @@ public sealed class ContentCache
     /// <summary>Replaces <paramref name="dest"/> with a link to <paramref name="obj"/> by the first link type that works.</summary>
     private LinkType Link(string obj, string dest, bool? wantExec)
     {
-        var objStat = Posix.Stat(obj) ?? throw new FileNotFoundException("cache object vanished", obj);
+        var objStat =
+            Posix.Stat(obj) ?? throw new FileNotFoundException("cache object vanished", obj);
         var exec = wantExec ?? objStat.IsExecutable;
         var dir = Path.GetDirectoryName(dest)!;
         Directory.CreateDirectory(dir);
@@ -385,7 +420,12 @@ public sealed class ContentCache
         {
             // Already linked as asked: nothing to do (and renaming a hard link over another name of
             // the same inode would be a silent no-op that leaves the temp name behind).
-            if (type == LinkType.Hardlink && !destIsSymlink && objStat.Inode != 0 && destStat?.Inode == objStat.Inode)
+            if (
+                type == LinkType.Hardlink
+                && !destIsSymlink
+                && objStat.Inode != 0
+                && destStat?.Inode == objStat.Inode
+            )
             {
                 return type;
             }
@@ -395,7 +435,10 @@ public sealed class ContentCache
                 return type;
             }
 
-            var tmp = Path.Combine(dir, $".{Path.GetFileName(dest)}.{Guid.NewGuid():N}{WorkspaceTempSuffix}");
+            var tmp = Path.Combine(
+                dir,
+                $".{Path.GetFileName(dest)}.{Guid.NewGuid():N}{WorkspaceTempSuffix}"
+            );
             try
             {
                 if (TryCreate(type, obj, tmp, exec, objStat.IsExecutable, _linkOrder[^1] == type))
@@ -418,10 +461,19 @@ public sealed class ContentCache
             }
         }
 
-        throw new IOException($"could not place '{dest}' from the cache with any link type of {string.Join(",", _linkOrder).ToLowerInvariant()}");
+        throw new IOException(
+            $"could not place '{dest}' from the cache with any link type of {string.Join(",", _linkOrder).ToLowerInvariant()}"
+        );
     }
 
-    private bool TryCreate(LinkType type, string obj, string tmp, bool exec, bool objExec, bool isLast)
+    private bool TryCreate(
+        LinkType type,
+        string obj,
+        string tmp,
+        bool exec,
+        bool objExec,
+        bool isLast
+    )
     {
         switch (type)
         {
@@ -433,8 +485,17 @@ public sealed class ContentCache
                 }
 
                 int err;
-                using (var src = File.OpenHandle(obj, FileMode.Open, FileAccess.Read, FileShare.Read))
-                using (var dst = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                using (
+                    var src = File.OpenHandle(obj, FileMode.Open, FileAccess.Read, FileShare.Read)
+                )
+                using (
+                    var dst = File.OpenHandle(
+                        tmp,
+                        FileMode.CreateNew,
+                        FileAccess.Write,
+                        FileShare.None
+                    )
+                )
                 {
                     err = Posix.Clone(src, dst);
                 }
@@ -452,7 +513,9 @@ public sealed class ContentCache
                     return false;
                 }
 
-                return err == Posix.EXDEV ? false : throw new IOException($"cloning '{obj}' failed with errno {err}");
+                return err == Posix.EXDEV
+                    ? false
+                    : throw new IOException($"cloning '{obj}' failed with errno {err}");
             }
 
             case LinkType.Hardlink:
@@ -515,11 +578,21 @@ public sealed class ContentCache
             return;
         }
 
-        var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        var mode =
+            UnixFileMode.UserRead
+            | UnixFileMode.UserWrite
+            | UnixFileMode.GroupRead
+            | UnixFileMode.OtherRead;
         File.SetUnixFileMode(path, exec ? mode | ExecBits : mode);
     }
 
-    private const UnixFileMode ExecBits = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    private const UnixFileMode ExecBits =
+        UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
-    private sealed record ManifestEntry(string RelativePath, string Sha256, long Size, bool IsExecutable);
+    private sealed record ManifestEntry(
+        string RelativePath,
+        string Sha256,
+        long Size,
+        bool IsExecutable
+    );
 }

@@ -20,14 +20,20 @@ public enum LinkType
 public static class LinkTypes
 {
     /// <summary>The order used when the project does not configure one.</summary>
-    public static IReadOnlyList<LinkType> Default { get; } = [LinkType.Reflink, LinkType.Hardlink, LinkType.Copy];
+    public static IReadOnlyList<LinkType> Default { get; } =
+    [LinkType.Reflink, LinkType.Hardlink, LinkType.Copy];
 
     /// <summary>Parses a comma list such as <c>reflink,hardlink,copy</c> (case-insensitive, spaces allowed).</summary>
     public static IReadOnlyList<LinkType> Parse(string commaList)
     {
         ArgumentNullException.ThrowIfNull(commaList);
         var result = new List<LinkType>();
-        foreach (var part in commaList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (
+            var part in commaList.Split(
+                ',',
+                StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries
+            )
+        )
         {
             LinkType type = part.ToLowerInvariant() switch
             {
@@ -37,7 +43,8 @@ public static class LinkTypes
                 "copy" => LinkType.Copy,
                 _ => throw new ExpException(
                     ExitCode.InvalidProject,
-                    $"unknown cache link type '{part}' in '{commaList}'; expected reflink, hardlink, symlink or copy"),
+                    $"unknown cache link type '{part}' in '{commaList}'; expected reflink, hardlink, symlink or copy"
+                ),
             };
             if (!result.Contains(type))
             {
@@ -49,7 +56,8 @@ public static class LinkTypes
         {
             throw new ExpException(
                 ExitCode.InvalidProject,
-                $"cache link type list '{commaList}' is empty; expected e.g. 'reflink,hardlink,copy'");
+                $"cache link type list '{commaList}' is empty; expected e.g. 'reflink,hardlink,copy'"
+            );
         }
 
         return result;

@@ -20,7 +20,13 @@ internal static class Posix
     private const nuint Ficlone = 0x40049409;
 
     /// <summary>What the state table and the cache need from a file's status.</summary>
-    internal readonly record struct FileStat(long Size, long MtimeTicks, ulong Inode, uint Nlink, bool IsExecutable);
+    internal readonly record struct FileStat(
+        long Size,
+        long MtimeTicks,
+        ulong Inode,
+        uint Nlink,
+        bool IsExecutable
+    );
 
     /// <summary>Stats a file, following symlinks; null when it does not exist or cannot be read.</summary>
     internal static FileStat? Stat(string path)
@@ -45,12 +51,18 @@ internal static class Posix
                         return null; // not a regular file
                     }
 
-                    return new FileStat(size, (mtimeSec * TimeSpan.TicksPerSecond) + (mtimeNsec / 100), ino, nlink, (mode & 0x49) != 0);
+                    return new FileStat(
+                        size,
+                        (mtimeSec * TimeSpan.TicksPerSecond) + (mtimeNsec / 100),
+                        ino,
+                        nlink,
+                        (mode & 0x49) != 0
+                    );
                 }
 
                 return null;
             }
-            catch (EntryPointNotFoundException)
+            catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
             {
                 // glibc before 2.28 or a libc without statx: fall through to what .NET offers.
             }
@@ -63,8 +75,19 @@ internal static class Posix
         }
 
         // Without an inode, size + mtime alone identify the version of the file.
-        var exec = !OperatingSystem.IsWindows() && (info.UnixFileMode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
-        return new FileStat(info.Length, info.LastWriteTimeUtc.Ticks - DateTime.UnixEpoch.Ticks, 0, 1, exec);
+        var exec =
+            !OperatingSystem.IsWindows()
+            && (
+                info.UnixFileMode
+                & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)
+            ) != 0;
+        return new FileStat(
+            info.Length,
+            info.LastWriteTimeUtc.Ticks - DateTime.UnixEpoch.Ticks,
+            0,
+            1,
+            exec
+        );
     }
 
     /// <summary>Creates a hard link; returns 0 or the errno.</summary>
@@ -90,10 +113,19 @@ internal static class Posix
     }
 
     [DllImport("libc", SetLastError = true)]
-    private static extern int statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buf);
+    private static extern int statx(
+        int dirfd,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
+        int flags,
+        uint mask,
+        [Out] byte[] buf
+    );
 
     [DllImport("libc", SetLastError = true)]
-    private static extern int link([MarshalAs(UnmanagedType.LPUTF8Str)] string oldpath, [MarshalAs(UnmanagedType.LPUTF8Str)] string newpath);
+    private static extern int link(
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string oldpath,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string newpath
+    );
 
     [DllImport("libc", SetLastError = true)]
     private static extern int ioctl(SafeFileHandle fd, nuint request, SafeFileHandle srcFd);

@@ -18,7 +18,8 @@ public sealed class RunCache
         _runsDir = Path.Combine(Path.GetFullPath(cacheDir), "runs");
     }
 
-    public static string Key(string canonicalText) => FileHasher.HashBytes(Encoding.UTF8.GetBytes(canonicalText));
+    public static string Key(string canonicalText) =>
+        FileHasher.HashBytes(Encoding.UTF8.GetBytes(canonicalText));
 
     public bool TryGet(string key, out IReadOnlyList<(string Path, ContentHash Hash)> outs)
     {
@@ -30,16 +31,30 @@ public sealed class RunCache
             foreach (var item in doc.RootElement.GetProperty("outs").EnumerateArray())
             {
                 int? nfiles = item.TryGetProperty("nfiles", out var n) ? n.GetInt32() : null;
-                list.Add((
-                    item.GetProperty("path").GetString()!,
-                    new ContentHash(item.GetProperty("sha256").GetString()!, item.GetProperty("size").GetInt64(), nfiles)));
+                list.Add(
+                    (
+                        item.GetProperty("path").GetString()!,
+                        new ContentHash(
+                            item.GetProperty("sha256").GetString()!,
+                            item.GetProperty("size").GetInt64(),
+                            nfiles
+                        )
+                    )
+                );
             }
 
             outs = list;
             return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException
-            or InvalidOperationException or KeyNotFoundException or FormatException)
+        catch (Exception e)
+            when (e
+                    is IOException
+                        or UnauthorizedAccessException
+                        or JsonException
+                        or InvalidOperationException
+                        or KeyNotFoundException
+                        or FormatException
+            )
         {
             // Missing or unreadable: a miss, the stage simply runs.
             return false;
@@ -89,7 +104,10 @@ public sealed class RunCache
     {
         if (key.Length != 64 || !key.All(char.IsAsciiHexDigitLower))
         {
-            throw new ArgumentException($"'{key}' is not a run-cache key (64 lowercase hex digits)", nameof(key));
+            throw new ArgumentException(
+                $"'{key}' is not a run-cache key (64 lowercase hex digits)",
+                nameof(key)
+            );
         }
 
         return Path.Combine(_runsDir, key[..2], key[2..]);
