@@ -63,10 +63,7 @@ internal static class HashBench
                 )
             );
             Console.WriteLine(
-                string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"ratio (ours/openssl) : {ratio:F3} (target >= {TargetRatio})"
-                )
+                string.Create(CultureInfo.InvariantCulture, $"ratio (ours/openssl) : {ratio:F3} (target >= {TargetRatio})")
             );
             return ratio >= TargetRatio ? 0 : 1;
         }
@@ -79,13 +76,7 @@ internal static class HashBench
     private static void WriteRandom(string file, int sizeMb)
     {
         var buffer = new byte[1 << 20];
-        using var stream = new FileStream(
-            file,
-            FileMode.CreateNew,
-            FileAccess.Write,
-            FileShare.None,
-            0
-        );
+        using var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0);
         for (var i = 0; i < sizeMb; i++)
         {
             Random.Shared.NextBytes(buffer);
@@ -95,12 +86,8 @@ internal static class HashBench
 
     private static string OpenSsl(string file)
     {
-        var psi = new ProcessStartInfo("openssl", ["dgst", "-sha256", "-r", file])
-        {
-            RedirectStandardOutput = true,
-        };
-        using var process =
-            Process.Start(psi) ?? throw new InvalidOperationException("could not start openssl");
+        var psi = new ProcessStartInfo("openssl", ["dgst", "-sha256", "-r", file]) { RedirectStandardOutput = true };
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start openssl");
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)
@@ -186,8 +173,6 @@ internal static class Options
     public static int Int(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length
-            ? int.Parse(args[i + 1], CultureInfo.InvariantCulture)
-            : fallback;
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 }

@@ -21,8 +21,7 @@ public sealed class ContentCache
         IgnoreInaccessible = false,
     };
 
-    private static readonly System.Buffers.SearchValues<char> HexDigits =
-        System.Buffers.SearchValues.Create("0123456789abcdef");
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
 
     private readonly IReadOnlyList<LinkType> _linkOrder;
     private readonly StateTable _state;
@@ -125,8 +124,7 @@ public sealed class ContentCache
         }
 
         var manifest = TryReadManifest(hash.Sha256);
-        return manifest is not null
-            && manifest.All(e => Posix.Stat(ObjectPath(e.Sha256)) is { } s && s.Size == e.Size);
+        return manifest is not null && manifest.All(e => Posix.Stat(ObjectPath(e.Sha256)) is { } s && s.Size == e.Size);
     }
 
     public void Checkout(ContentHash hash, string fullPath)
@@ -171,15 +169,10 @@ public sealed class ContentCache
         }
     }
 
-    public IReadOnlyList<(string RelativePath, string Sha256, long Size)> ReadManifest(
-        string dirSha256
-    ) =>
+    public IReadOnlyList<(string RelativePath, string Sha256, long Size)> ReadManifest(string dirSha256) =>
         (
             TryReadManifest(dirSha256)
-            ?? throw new ExpException(
-                ExitCode.NotFound,
-                $"cache object {dirSha256} is missing or unreadable"
-            )
+            ?? throw new ExpException(ExitCode.NotFound, $"cache object {dirSha256} is missing or unreadable")
         )
             .Select(e => (e.RelativePath, e.Sha256, e.Size))
             .ToList();
@@ -220,8 +213,7 @@ public sealed class ContentCache
     {
         if (!OperatingSystem.IsWindows())
         {
-            dir.UnixFileMode |=
-                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+            dir.UnixFileMode |= UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         }
 
         foreach (var child in dir.EnumerateFileSystemInfos())
@@ -251,11 +243,8 @@ public sealed class ContentCache
             .Where(f => !f.EndsWith(WorkspaceTempSuffix, StringComparison.Ordinal)) // debris of an interrupted link
             .ToList();
 
-    private static ManifestEntry Entry(
-        string dir,
-        string file,
-        (string Sha, long Size, bool Exec) h
-    ) => new(Path.GetRelativePath(dir, file).Replace('\\', '/'), h.Sha, h.Size, h.Exec);
+    private static ManifestEntry Entry(string dir, string file, (string Sha, long Size, bool Exec) h) =>
+        new(Path.GetRelativePath(dir, file).Replace('\\', '/'), h.Sha, h.Size, h.Exec);
 
     private static ContentHash DirectoryHash(List<ManifestEntry> entries, out byte[] manifest)
     {
@@ -285,11 +274,7 @@ public sealed class ContentCache
             manifest = stream.ToArray();
         }
 
-        return new ContentHash(
-            FileHasher.HashBytes(manifest) + ContentHash.DirSuffix,
-            entries.Sum(e => e.Size),
-            entries.Count
-        );
+        return new ContentHash(FileHasher.HashBytes(manifest) + ContentHash.DirSuffix, entries.Sum(e => e.Size), entries.Count);
     }
 
     private List<ManifestEntry>? TryReadManifest(string dirSha256)
@@ -342,9 +327,7 @@ public sealed class ContentCache
             _state.Set(file, sha);
         }
 
-        var stat =
-            Posix.Stat(file)
-            ?? throw new FileNotFoundException("file vanished while hashing", file);
+        var stat = Posix.Stat(file) ?? throw new FileNotFoundException("file vanished while hashing", file);
         return (sha, stat.Size, stat.IsExecutable);
     }
 
@@ -372,8 +355,7 @@ public sealed class ContentCache
             // A hard link moves no bytes and leaves the workspace whole at every moment; the
             // workspace name is replaced by a proper link right after. Only a file with no other
             // names qualifies, or making the object read-only would touch the user's other copies.
-            var isPlainFile =
-                new FileInfo(file).LinkTarget is null && Posix.Stat(file) is { Nlink: 1 };
+            var isPlainFile = new FileInfo(file).LinkTarget is null && Posix.Stat(file) is { Nlink: 1 };
             if (!isPlainFile || Posix.Link(file, tmp) != 0)
             {
                 File.Copy(file, tmp);
@@ -408,8 +390,7 @@ public sealed class ContentCache
     /// <summary>Replaces <paramref name="dest"/> with a link to <paramref name="obj"/> by the first link type that works.</summary>
     private LinkType Link(string obj, string dest, bool? wantExec)
     {
-        var objStat =
-            Posix.Stat(obj) ?? throw new FileNotFoundException("cache object vanished", obj);
+        var objStat = Posix.Stat(obj) ?? throw new FileNotFoundException("cache object vanished", obj);
         var exec = wantExec ?? objStat.IsExecutable;
         var dir = Path.GetDirectoryName(dest)!;
         Directory.CreateDirectory(dir);
@@ -420,12 +401,7 @@ public sealed class ContentCache
         {
             // Already linked as asked: nothing to do (and renaming a hard link over another name of
             // the same inode would be a silent no-op that leaves the temp name behind).
-            if (
-                type == LinkType.Hardlink
-                && !destIsSymlink
-                && objStat.Inode != 0
-                && destStat?.Inode == objStat.Inode
-            )
+            if (type == LinkType.Hardlink && !destIsSymlink && objStat.Inode != 0 && destStat?.Inode == objStat.Inode)
             {
                 return type;
             }
@@ -435,10 +411,7 @@ public sealed class ContentCache
                 return type;
             }
 
-            var tmp = Path.Combine(
-                dir,
-                $".{Path.GetFileName(dest)}.{Guid.NewGuid():N}{WorkspaceTempSuffix}"
-            );
+            var tmp = Path.Combine(dir, $".{Path.GetFileName(dest)}.{Guid.NewGuid():N}{WorkspaceTempSuffix}");
             try
             {
                 if (TryCreate(type, obj, tmp, exec, objStat.IsExecutable, _linkOrder[^1] == type))
@@ -466,14 +439,7 @@ public sealed class ContentCache
         );
     }
 
-    private bool TryCreate(
-        LinkType type,
-        string obj,
-        string tmp,
-        bool exec,
-        bool objExec,
-        bool isLast
-    )
+    private bool TryCreate(LinkType type, string obj, string tmp, bool exec, bool objExec, bool isLast)
     {
         switch (type)
         {
@@ -485,17 +451,8 @@ public sealed class ContentCache
                 }
 
                 int err;
-                using (
-                    var src = File.OpenHandle(obj, FileMode.Open, FileAccess.Read, FileShare.Read)
-                )
-                using (
-                    var dst = File.OpenHandle(
-                        tmp,
-                        FileMode.CreateNew,
-                        FileAccess.Write,
-                        FileShare.None
-                    )
-                )
+                using (var src = File.OpenHandle(obj, FileMode.Open, FileAccess.Read, FileShare.Read))
+                using (var dst = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
                 {
                     err = Posix.Clone(src, dst);
                 }
@@ -513,9 +470,7 @@ public sealed class ContentCache
                     return false;
                 }
 
-                return err == Posix.EXDEV
-                    ? false
-                    : throw new IOException($"cloning '{obj}' failed with errno {err}");
+                return err == Posix.EXDEV ? false : throw new IOException($"cloning '{obj}' failed with errno {err}");
             }
 
             case LinkType.Hardlink:
@@ -578,21 +533,11 @@ public sealed class ContentCache
             return;
         }
 
-        var mode =
-            UnixFileMode.UserRead
-            | UnixFileMode.UserWrite
-            | UnixFileMode.GroupRead
-            | UnixFileMode.OtherRead;
+        var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
         File.SetUnixFileMode(path, exec ? mode | ExecBits : mode);
     }
 
-    private const UnixFileMode ExecBits =
-        UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    private const UnixFileMode ExecBits = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
-    private sealed record ManifestEntry(
-        string RelativePath,
-        string Sha256,
-        long Size,
-        bool IsExecutable
-    );
+    private sealed record ManifestEntry(string RelativePath, string Sha256, long Size, bool IsExecutable);
 }

@@ -12,13 +12,7 @@ public static class FileHasher
 
     public static string HashFile(string fullPath)
     {
-        using var handle = File.OpenHandle(
-            fullPath,
-            FileMode.Open,
-            FileAccess.Read,
-            FileShare.Read,
-            FileOptions.SequentialScan
-        );
+        using var handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -42,6 +36,5 @@ public static class FileHasher
         return Convert.ToHexStringLower(digest);
     }
 
-    public static string HashBytes(ReadOnlySpan<byte> data) =>
-        Convert.ToHexStringLower(SHA256.HashData(data));
+    public static string HashBytes(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
 }

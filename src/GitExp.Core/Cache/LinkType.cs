@@ -20,20 +20,14 @@ public enum LinkType
 public static class LinkTypes
 {
     /// <summary>The order used when the project does not configure one.</summary>
-    public static IReadOnlyList<LinkType> Default { get; } =
-    [LinkType.Reflink, LinkType.Hardlink, LinkType.Copy];
+    public static IReadOnlyList<LinkType> Default { get; } = [LinkType.Reflink, LinkType.Hardlink, LinkType.Copy];
 
     /// <summary>Parses a comma list such as <c>reflink,hardlink,copy</c> (case-insensitive, spaces allowed).</summary>
     public static IReadOnlyList<LinkType> Parse(string commaList)
     {
         ArgumentNullException.ThrowIfNull(commaList);
         var result = new List<LinkType>();
-        foreach (
-            var part in commaList.Split(
-                ',',
-                StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries
-            )
-        )
+        foreach (var part in commaList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             LinkType type = part.ToLowerInvariant() switch
             {

@@ -20,13 +20,7 @@ internal static class Posix
     private const nuint Ficlone = 0x40049409;
 
     /// <summary>What the state table and the cache need from a file's status.</summary>
-    internal readonly record struct FileStat(
-        long Size,
-        long MtimeTicks,
-        ulong Inode,
-        uint Nlink,
-        bool IsExecutable
-    );
+    internal readonly record struct FileStat(long Size, long MtimeTicks, ulong Inode, uint Nlink, bool IsExecutable);
 
     /// <summary>Stats a file, following symlinks; null when it does not exist or cannot be read.</summary>
     internal static FileStat? Stat(string path)
@@ -77,17 +71,8 @@ internal static class Posix
         // Without an inode, size + mtime alone identify the version of the file.
         var exec =
             !OperatingSystem.IsWindows()
-            && (
-                info.UnixFileMode
-                & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)
-            ) != 0;
-        return new FileStat(
-            info.Length,
-            info.LastWriteTimeUtc.Ticks - DateTime.UnixEpoch.Ticks,
-            0,
-            1,
-            exec
-        );
+            && (info.UnixFileMode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+        return new FileStat(info.Length, info.LastWriteTimeUtc.Ticks - DateTime.UnixEpoch.Ticks, 0, 1, exec);
     }
 
     /// <summary>Creates a hard link; returns 0 or the errno.</summary>

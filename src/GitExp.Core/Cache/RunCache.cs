@@ -18,8 +18,7 @@ public sealed class RunCache
         _runsDir = Path.Combine(Path.GetFullPath(cacheDir), "runs");
     }
 
-    public static string Key(string canonicalText) =>
-        FileHasher.HashBytes(Encoding.UTF8.GetBytes(canonicalText));
+    public static string Key(string canonicalText) => FileHasher.HashBytes(Encoding.UTF8.GetBytes(canonicalText));
 
     public bool TryGet(string key, out IReadOnlyList<(string Path, ContentHash Hash)> outs)
     {
@@ -34,11 +33,7 @@ public sealed class RunCache
                 list.Add(
                     (
                         item.GetProperty("path").GetString()!,
-                        new ContentHash(
-                            item.GetProperty("sha256").GetString()!,
-                            item.GetProperty("size").GetInt64(),
-                            nfiles
-                        )
+                        new ContentHash(item.GetProperty("sha256").GetString()!, item.GetProperty("size").GetInt64(), nfiles)
                     )
                 );
             }
@@ -104,10 +99,7 @@ public sealed class RunCache
     {
         if (key.Length != 64 || !key.All(char.IsAsciiHexDigitLower))
         {
-            throw new ArgumentException(
-                $"'{key}' is not a run-cache key (64 lowercase hex digits)",
-                nameof(key)
-            );
+            throw new ArgumentException($"'{key}' is not a run-cache key (64 lowercase hex digits)", nameof(key));
         }
 
         return Path.Combine(_runsDir, key[..2], key[2..]);

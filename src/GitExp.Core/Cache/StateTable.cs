@@ -59,12 +59,7 @@ public sealed class StateTable
         }
 
         var stat = Posix.Stat(fullPath);
-        if (
-            stat is not { } s
-            || s.Size != entry.Size
-            || s.MtimeTicks != entry.MtimeTicks
-            || s.Inode != entry.Inode
-        )
+        if (stat is not { } s || s.Size != entry.Size || s.MtimeTicks != entry.MtimeTicks || s.Inode != entry.Inode)
         {
             return false;
         }
@@ -96,13 +91,7 @@ public sealed class StateTable
     }
 
     /// <summary>Adds an entry without touching the disk, so tests can build large tables quickly.</summary>
-    internal void SetForTest(
-        string fullPath,
-        long size,
-        long mtimeTicks,
-        ulong inode,
-        string sha256
-    )
+    internal void SetForTest(string fullPath, long size, long mtimeTicks, ulong inode, string sha256)
     {
         lock (_lock)
         {
@@ -132,15 +121,7 @@ public sealed class StateTable
         var tmp = $"{_path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try
         {
-            using (
-                var stream = new FileStream(
-                    tmp,
-                    FileMode.CreateNew,
-                    FileAccess.Write,
-                    FileShare.None,
-                    1 << 16
-                )
-            )
+            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             using (var writer = new BinaryWriter(stream, Encoding.UTF8))
             {
                 writer.Write(Magic);
@@ -170,13 +151,7 @@ public sealed class StateTable
     {
         try
         {
-            using var stream = new FileStream(
-                path,
-                FileMode.Open,
-                FileAccess.Read,
-                FileShare.Read,
-                1 << 16
-            );
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             using var reader = new BinaryReader(stream, Encoding.UTF8);
             if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
             {
@@ -207,13 +182,7 @@ public sealed class StateTable
 
             return entries;
         }
-        catch (Exception e)
-            when (e
-                    is IOException
-                        or UnauthorizedAccessException
-                        or FormatException
-                        or ArgumentException
-            )
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
         {
             // Missing, truncated or garbled: the table is only a cache, start empty.
             return new(StringComparer.Ordinal);

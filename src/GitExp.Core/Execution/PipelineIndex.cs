@@ -22,9 +22,15 @@ public sealed class PipelineIndex
     /// Loads the <c>exp.yaml</c> files Git sees (tracked, or untracked and not ignored) plus any extra
     /// pipeline files named by path (such as a <c>dvc.yaml</c>).
     /// </summary>
-    public static async Task<PipelineIndex> LoadAsync(ExpProject project, IEnumerable<string> extraFiles, CancellationToken cancellationToken = default)
+    public static async Task<PipelineIndex> LoadAsync(
+        ExpProject project,
+        IEnumerable<string> extraFiles,
+        CancellationToken cancellationToken = default
+    )
     {
-        var files = (await project.Git.ListFilesAsync([":(top,glob)**/" + DefaultPipelineFile], cancellationToken).ConfigureAwait(false)).ToList();
+        var files = (
+            await project.Git.ListFilesAsync([":(top,glob)**/" + DefaultPipelineFile], cancellationToken).ConfigureAwait(false)
+        ).ToList();
         foreach (var extra in extraFiles)
         {
             if (!files.Contains(extra, StringComparer.Ordinal))
@@ -34,7 +40,10 @@ public sealed class PipelineIndex
         }
 
         files.Sort(StringComparer.Ordinal);
-        var pipelines = files.Where(f => File.Exists(project.FullPath(f))).Select(f => PipelineParser.Load(project.Root, f)).ToList();
+        var pipelines = files
+            .Where(f => File.Exists(project.FullPath(f)))
+            .Select(f => PipelineParser.Load(project.Root, f))
+            .ToList();
         var graph = StageGraph.Build(pipelines.SelectMany(p => p.Stages));
         return new PipelineIndex(pipelines, graph);
     }
@@ -97,7 +106,10 @@ public sealed class PipelineIndex
 
         if (file is null || !Pipelines.Any(p => p.File == file))
         {
-            throw new ExpException(ExitCode.NotFound, $"target '{target}': pipeline file '{file ?? DefaultPipelineFile}' does not exist");
+            throw new ExpException(
+                ExitCode.NotFound,
+                $"target '{target}': pipeline file '{file ?? DefaultPipelineFile}' does not exist"
+            );
         }
 
         var inFile = Graph.Stages.Where(s => s.PipelineFile == file).ToList();
@@ -116,7 +128,8 @@ public sealed class PipelineIndex
     }
 
     private static bool IsPipelinePath(string target) =>
-        target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+        target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase)
+        || target.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 
     private string? DefaultPipelineFor(ExpProject project, string currentDirectory)
     {

@@ -49,7 +49,10 @@ public sealed record PipelineRunOptions
 public sealed class PipelineRunner(ExpProject project, TextWriter output)
 {
     /// <summary>Stages selected by the options, in run order, each with the reasons it would run.</summary>
-    public async Task<IReadOnlyList<StageStatus>> StatusAsync(PipelineRunOptions options, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<StageStatus>> StatusAsync(
+        PipelineRunOptions options,
+        CancellationToken cancellationToken = default
+    )
     {
         var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
         var state = project.OpenStateTable();
@@ -73,7 +76,11 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
     }
 
     /// <summary>Runs the selected stages. A failing command throws <see cref="StageFailedException"/> after earlier stages' results are kept.</summary>
-    public async Task<IReadOnlyList<StageOutcome>> RunAsync(string runId, PipelineRunOptions options, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<StageOutcome>> RunAsync(
+        string runId,
+        PipelineRunOptions options,
+        CancellationToken cancellationToken = default
+    )
     {
         project.EnsureInitialized();
         var (_, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
@@ -84,13 +91,20 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         var locks = new LockSet(project.Root);
         var outcomes = new List<StageOutcome>();
         Directory.CreateDirectory(project.LogDirectory);
-        using var log = new StreamWriter(Path.Combine(project.LogDirectory, runId + ".log"), append: true, new UTF8Encoding(false));
+        using var log = new StreamWriter(
+            Path.Combine(project.LogDirectory, runId + ".log"),
+            append: true,
+            new UTF8Encoding(false)
+        );
         try
         {
             foreach (var stage in stages)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                outcomes.Add(await RunStageAsync(stage, options, checker, cache, runCache, locks, runId, log, cancellationToken).ConfigureAwait(false));
+                outcomes.Add(
+                    await RunStageAsync(stage, options, checker, cache, runCache, locks, runId, log, cancellationToken)
+                        .ConfigureAwait(false)
+                );
             }
         }
         finally
@@ -153,7 +167,12 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         }
 
         var key = RunCache.Key(RunCacheText(stage, inputs));
-        if (!options.Force && runCache.TryGet(key, out var cachedOuts) && cachedOuts.All(o => cache.Contains(o.Hash)) && SameOutSet(stage, cachedOuts))
+        if (
+            !options.Force
+            && runCache.TryGet(key, out var cachedOuts)
+            && cachedOuts.All(o => cache.Contains(o.Hash))
+            && SameOutSet(stage, cachedOuts)
+        )
         {
             output.WriteLine($"Stage '{stage.Address}' ran before with these inputs: restoring its outs from the run-cache.");
             foreach (var (path, hash) in cachedOuts)
@@ -161,8 +180,16 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
                 cache.Checkout(hash, project.FullPath(path));
             }
 
-            locks.Set(stage, new StageLock(stage.Name, StageStatusChecker.CommandText(stage), inputs.Deps, inputs.Params,
-                cachedOuts.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()));
+            locks.Set(
+                stage,
+                new StageLock(
+                    stage.Name,
+                    StageStatusChecker.CommandText(stage),
+                    inputs.Deps,
+                    inputs.Params,
+                    cachedOuts.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()
+                )
+            );
             return new StageOutcome(stage, StageAction.RestoredFromRunCache, reasons);
         }
 
@@ -181,8 +208,15 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             }
         }
 
-        var environment = new Dictionary<string, string?>(options.Environment) { ["EXP_ROOT"] = project.Root, ["EXP_RUN_ID"] = runId };
-        await log.WriteLineAsync($"# stage {stage.Address} at {DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)}").ConfigureAwait(false);
+        var environment = new Dictionary<string, string?>(options.Environment)
+        {
+            ["EXP_ROOT"] = project.Root,
+            ["EXP_RUN_ID"] = runId,
+        };
+        await log.WriteLineAsync(
+                $"# stage {stage.Address} at {DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)}"
+            )
+            .ConfigureAwait(false);
         foreach (var command in stage.Commands)
         {
             output.WriteLine("> " + command);
@@ -201,7 +235,10 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             var full = project.FullPath(spec.Path);
             if (!File.Exists(full) && !Directory.Exists(full))
             {
-                throw new ExpException(ExitCode.StageFailed, $"stage '{stage.Address}' finished but did not create its out '{spec.Path}'");
+                throw new ExpException(
+                    ExitCode.StageFailed,
+                    $"stage '{stage.Address}' finished but did not create its out '{spec.Path}'"
+                );
             }
 
             outs.Add((spec.Path, spec.Cache ? cache.Save(full) : cache.Hash(full)));
@@ -213,13 +250,24 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             runCache.Put(key, outs);
         }
 
-        locks.Set(stage, new StageLock(stage.Name, StageStatusChecker.CommandText(stage), inputs.Deps, inputs.Params,
-            outs.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()));
+        locks.Set(
+            stage,
+            new StageLock(
+                stage.Name,
+                StageStatusChecker.CommandText(stage),
+                inputs.Deps,
+                inputs.Params,
+                outs.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()
+            )
+        );
         return new StageOutcome(stage, StageAction.Ran, reasons);
     }
 
     private static bool SameOutSet(Stage stage, IReadOnlyList<(string Path, ContentHash Hash)> cachedOuts) =>
-        stage.Outs.Select(o => o.Path).Order(StringComparer.Ordinal).SequenceEqual(cachedOuts.Select(o => o.Path).Order(StringComparer.Ordinal));
+        stage
+            .Outs.Select(o => o.Path)
+            .Order(StringComparer.Ordinal)
+            .SequenceEqual(cachedOuts.Select(o => o.Path).Order(StringComparer.Ordinal));
 
     private static string RunCacheText(Stage stage, StageInputs inputs)
     {
@@ -252,10 +300,16 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         return text.ToString();
     }
 
-    private async Task<(PipelineIndex Index, IReadOnlyList<Stage> Stages)> SelectAsync(PipelineRunOptions options, CancellationToken cancellationToken)
+    private async Task<(PipelineIndex Index, IReadOnlyList<Stage> Stages)> SelectAsync(
+        PipelineRunOptions options,
+        CancellationToken cancellationToken
+    )
     {
-        var extra = options.Targets.Select(t => t.LastIndexOf(':') is var colon and > 0 ? t[..colon] : t)
-            .Where(t => t.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || t.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+        var extra = options
+            .Targets.Select(t => t.LastIndexOf(':') is var colon and > 0 ? t[..colon] : t)
+            .Where(t =>
+                t.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || t.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
+            )
             .Select(t => project.ToRepoPath(Path.Combine(options.CurrentDirectory, t)))
             .ToList();
         foreach (var file in extra.Where(f => !File.Exists(project.FullPath(f))))
@@ -264,7 +318,9 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         }
 
         var index = await PipelineIndex.LoadAsync(project, extra, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<Stage> targets = options.AllPipelines ? index.Graph.Stages : index.Resolve(project, options.Targets, options.CurrentDirectory);
+        IReadOnlyList<Stage> targets = options.AllPipelines
+            ? index.Graph.Stages
+            : index.Resolve(project, options.Targets, options.CurrentDirectory);
         if (options.SingleStage)
         {
             return (index, index.Graph.TopologicalOrder().Where(targets.Contains).ToList());

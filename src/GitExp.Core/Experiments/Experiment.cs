@@ -1,7 +1,15 @@
 namespace GitExp.Core.Experiments;
 
 /// <summary>An experiment: a commit under <c>refs/exps/&lt;baseline[:2]&gt;/&lt;baseline[2:]&gt;/&lt;name&gt;</c>.</summary>
-public sealed record Experiment(string Name, string Ref, string Commit, string Tree, string Baseline, DateTimeOffset Created, string Subject)
+public sealed record Experiment(
+    string Name,
+    string Ref,
+    string Commit,
+    string Tree,
+    string Baseline,
+    DateTimeOffset Created,
+    string Subject
+)
 {
     public const string RefPrefix = "refs/exps/";
 

@@ -8,7 +8,12 @@ namespace GitExp.Core.Experiments;
 /// <summary>Brings an experiment's files and cached outs into the workspace without moving HEAD.</summary>
 public static class ExperimentApply
 {
-    public static async Task ApplyAsync(ExpProject project, Experiment experiment, bool force, CancellationToken cancellationToken = default)
+    public static async Task ApplyAsync(
+        ExpProject project,
+        Experiment experiment,
+        bool force,
+        CancellationToken cancellationToken = default
+    )
     {
         var git = project.Git;
         using var workspaceLock = WorkspaceLock.Acquire(project);
@@ -18,9 +23,18 @@ public static class ExperimentApply
         var head = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
         var headTree = await git.TreeOfAsync(head, cancellationToken).ConfigureAwait(false);
         var targetTree = await git.TreeOfAsync(experiment.Commit, cancellationToken).ConfigureAwait(false);
-        if (!force && workspaceTree != headTree && workspaceTree != targetTree && !await IsRecordedAsync(project, workspaceTree, cancellationToken).ConfigureAwait(false))
+        if (
+            !force
+            && workspaceTree != headTree
+            && workspaceTree != targetTree
+            && !await IsRecordedAsync(project, workspaceTree, cancellationToken).ConfigureAwait(false)
+        )
         {
-            var changed = await git.RunAsync(["diff", "--name-only", headTree, workspaceTree], cancellationToken: cancellationToken).ConfigureAwait(false);
+            var changed = await git.RunAsync(
+                    ["diff", "--name-only", headTree, workspaceTree],
+                    cancellationToken: cancellationToken
+                )
+                .ConfigureAwait(false);
             var files = changed.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             throw new ExpException(
                 ExitCode.Conflict,

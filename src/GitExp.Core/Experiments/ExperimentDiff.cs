@@ -39,7 +39,13 @@ public static class ExperimentDiff
             foreach (var key in before.Keys.Concat(after.Keys).Distinct(StringComparer.Ordinal))
             {
                 var colon = key.IndexOf(':', StringComparison.Ordinal);
-                var row = new DiffRow(isMetric, key[..colon], key[(colon + 1)..], before.GetValueOrDefault(key), after.GetValueOrDefault(key));
+                var row = new DiffRow(
+                    isMetric,
+                    key[..colon],
+                    key[(colon + 1)..],
+                    before.GetValueOrDefault(key),
+                    after.GetValueOrDefault(key)
+                );
                 if (all || row.Changed)
                 {
                     rows.Add(row);
@@ -50,14 +56,22 @@ public static class ExperimentDiff
         return (oldRev ?? "HEAD", newRev ?? Workspace, rows);
     }
 
-    private static async Task<RevisionValues> ReadAsync(ExpProject project, ValueSources sources, string rev, string head, CancellationToken cancellationToken)
+    private static async Task<RevisionValues> ReadAsync(
+        ExpProject project,
+        ValueSources sources,
+        string rev,
+        string head,
+        CancellationToken cancellationToken
+    )
     {
         if (rev == Workspace)
         {
             return sources.ReadWorkspace(project.Root);
         }
 
-        var experiment = await new ExperimentStore(project.Git).TryResolveAsync(rev, head, cancellationToken).ConfigureAwait(false);
+        var experiment = await new ExperimentStore(project.Git)
+            .TryResolveAsync(rev, head, cancellationToken)
+            .ConfigureAwait(false);
         var commit =
             experiment?.Commit
             ?? await project.Git.ResolveCommitAsync(rev, cancellationToken).ConfigureAwait(false)

@@ -26,7 +26,9 @@ public sealed class ExperimentRecorder(ExpProject project)
         }
 
         var store = new ExperimentStore(git);
-        var siblings = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).Where(e => e.Baseline == baseline).ToList();
+        var siblings = (await store.ListAsync(cancellationToken).ConfigureAwait(false))
+            .Where(e => e.Baseline == baseline)
+            .ToList();
         var existing = siblings.FirstOrDefault(e => e.Name == name);
         if (siblings.FirstOrDefault(s => s.Name != name && s.Tree == tree) is { } twin)
         {
@@ -37,11 +39,16 @@ public sealed class ExperimentRecorder(ExpProject project)
         var commit = await git.CommitTreeAsync(tree, [baseline], subject + "\n", cancellationToken).ConfigureAwait(false);
         if (existing is not null && !overwrite)
         {
-            throw new ExpException(ExitCode.Conflict, $"experiment '{name}' was created by someone else during this run; nothing recorded (commit {commit[..7]})");
+            throw new ExpException(
+                ExitCode.Conflict,
+                $"experiment '{name}' was created by someone else during this run; nothing recorded (commit {commit[..7]})"
+            );
         }
 
         await store.SetAsync(baseline, name, commit, existing?.Commit, cancellationToken).ConfigureAwait(false);
-        var info = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).First(e => e.Ref == Experiment.RefFor(baseline, name));
+        var info = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).First(e =>
+            e.Ref == Experiment.RefFor(baseline, name)
+        );
         return (info, null);
     }
 
@@ -49,7 +56,12 @@ public sealed class ExperimentRecorder(ExpProject project)
     public async Task<IReadOnlyList<string>> CachedOutsAsync(CancellationToken cancellationToken)
     {
         var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
-        return index.Graph.Stages.SelectMany(s => s.Outs).Where(o => o.Cache).Select(o => o.Path).Distinct(StringComparer.Ordinal).ToList();
+        return index
+            .Graph.Stages.SelectMany(s => s.Outs)
+            .Where(o => o.Cache)
+            .Select(o => o.Path)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
     }
 
     // As DVC does, a cached out gets a line in the .gitignore beside it so 'git status' stays clean.
@@ -70,9 +82,12 @@ public sealed class ExperimentRecorder(ExpProject project)
             var slash = path.LastIndexOf('/');
             var directory = slash < 0 ? "" : path[..slash];
             var ignoreFile = project.FullPath(directory.Length == 0 ? ".gitignore" : directory + "/.gitignore");
-            var existing = File.Exists(ignoreFile) ? await File.ReadAllTextAsync(ignoreFile, cancellationToken).ConfigureAwait(false) : "";
+            var existing = File.Exists(ignoreFile)
+                ? await File.ReadAllTextAsync(ignoreFile, cancellationToken).ConfigureAwait(false)
+                : "";
             var separator = existing.Length == 0 || existing.EndsWith('\n') ? "" : "\n";
-            await File.AppendAllTextAsync(ignoreFile, separator + "/" + path[(slash + 1)..] + "\n", cancellationToken).ConfigureAwait(false);
+            await File.AppendAllTextAsync(ignoreFile, separator + "/" + path[(slash + 1)..] + "\n", cancellationToken)
+                .ConfigureAwait(false);
         }
     }
 }

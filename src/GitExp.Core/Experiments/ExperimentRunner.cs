@@ -56,9 +56,15 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
         using var workspaceLock = WorkspaceLock.Acquire(project);
         ApplyParams(project, options.SetParams);
         var runId = Guid.NewGuid().ToString("N")[..12];
-        var environment = new Dictionary<string, string?>(options.Pipeline.Environment) { ["EXP_NAME"] = name, ["EXP_BASELINE"] = baseline };
+        var environment = new Dictionary<string, string?>(options.Pipeline.Environment)
+        {
+            ["EXP_NAME"] = name,
+            ["EXP_BASELINE"] = baseline,
+        };
         var runner = new PipelineRunner(project, output);
-        var outcomes = await runner.RunAsync(runId, options.Pipeline with { Environment = environment }, cancellationToken).ConfigureAwait(false);
+        var outcomes = await runner
+            .RunAsync(runId, options.Pipeline with { Environment = environment }, cancellationToken)
+            .ConfigureAwait(false);
         if (options.Pipeline.Dry)
         {
             return new ExperimentRunResult(outcomes, null, "dry run");

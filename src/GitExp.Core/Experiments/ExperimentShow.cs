@@ -12,7 +12,15 @@ public enum RowKind
 }
 
 /// <summary>One row of <c>exp show</c>: the workspace, a baseline commit, or one of its experiments.</summary>
-public sealed record ShowRow(string Name, string Rev, RowKind Kind, string Baseline, DateTimeOffset? Created, string State, RevisionValues Values)
+public sealed record ShowRow(
+    string Name,
+    string Rev,
+    RowKind Kind,
+    string Baseline,
+    DateTimeOffset? Created,
+    string State,
+    RevisionValues Values
+)
 {
     public JsonNode? Value(ShowColumn column) =>
         (column.IsMetric ? Values.Metrics : Values.Params).TryGetValue(column.FullName, out var value) ? value : null;
@@ -51,7 +59,11 @@ public sealed record ShowTable(IReadOnlyList<ShowRow> Rows, IReadOnlyList<ShowCo
 /// <summary>Collects baselines and experiments with their params and metrics, reading Git in batches.</summary>
 public static class ExperimentShow
 {
-    public static async Task<ShowTable> BuildAsync(ExpProject project, ShowOptions options, CancellationToken cancellationToken = default)
+    public static async Task<ShowTable> BuildAsync(
+        ExpProject project,
+        ShowOptions options,
+        CancellationToken cancellationToken = default
+    )
     {
         if (options.Num < 1)
         {
@@ -79,18 +91,39 @@ public static class ExperimentShow
             valueByCommit[commits[i]] = values[i];
         }
 
-        var rows = new List<ShowRow> { new("workspace", "-", RowKind.Workspace, head, null, "-", sources.ReadWorkspace(project.Root)) };
+        var rows = new List<ShowRow>
+        {
+            new("workspace", "-", RowKind.Workspace, head, null, "-", sources.ReadWorkspace(project.Root)),
+        };
         var commitTimes = await CommitTimesAsync(project, baselines, cancellationToken).ConfigureAwait(false);
         foreach (var baseline in baselines)
         {
             var name = labels.GetValueOrDefault(baseline) ?? baseline[..7];
-            rows.Add(new ShowRow(name, baseline[..7], RowKind.Baseline, baseline, commitTimes.GetValueOrDefault(baseline), "-", valueByCommit[baseline]));
+            rows.Add(
+                new ShowRow(
+                    name,
+                    baseline[..7],
+                    RowKind.Baseline,
+                    baseline,
+                    commitTimes.GetValueOrDefault(baseline),
+                    "-",
+                    valueByCommit[baseline]
+                )
+            );
             rows.AddRange(
                 experiments
                     .Where(e => e.Baseline == baseline)
                     .OrderByDescending(e => e.Created)
                     .ThenBy(e => e.Name, StringComparer.Ordinal)
-                    .Select(e => new ShowRow(e.Name, e.Commit[..7], RowKind.Experiment, baseline, e.Created, "Success", valueByCommit[e.Commit]))
+                    .Select(e => new ShowRow(
+                        e.Name,
+                        e.Commit[..7],
+                        RowKind.Experiment,
+                        baseline,
+                        e.Created,
+                        "Success",
+                        valueByCommit[e.Commit]
+                    ))
             );
         }
 
@@ -230,7 +263,10 @@ public static class ExperimentShow
         }
         else if (options.Num > 1)
         {
-            var output = await git.RunAsync(["rev-list", "-n", options.Num.ToString(System.Globalization.CultureInfo.InvariantCulture), head], cancellationToken: cancellationToken)
+            var output = await git.RunAsync(
+                    ["rev-list", "-n", options.Num.ToString(System.Globalization.CultureInfo.InvariantCulture), head],
+                    cancellationToken: cancellationToken
+                )
                 .ConfigureAwait(false);
             baselines.AddRange(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         }
@@ -247,9 +283,16 @@ public static class ExperimentShow
         return baselines.Distinct(StringComparer.Ordinal).ToList();
     }
 
-    private static async Task<Dictionary<string, string>> BranchLabelsAsync(ExpProject project, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, string>> BranchLabelsAsync(
+        ExpProject project,
+        CancellationToken cancellationToken
+    )
     {
-        var output = await project.Git.RunAsync(["for-each-ref", "--format=%(objectname) %(refname:short)", "refs/heads", "refs/tags"], cancellationToken: cancellationToken)
+        var output = await project
+            .Git.RunAsync(
+                ["for-each-ref", "--format=%(objectname) %(refname:short)", "refs/heads", "refs/tags"],
+                cancellationToken: cancellationToken
+            )
             .ConfigureAwait(false);
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -259,7 +302,10 @@ public static class ExperimentShow
         }
 
         var branch = await project.Git.CurrentBranchAsync(cancellationToken).ConfigureAwait(false);
-        if (branch is not null && await project.Git.ResolveCommitAsync("HEAD", cancellationToken).ConfigureAwait(false) is { } head)
+        if (
+            branch is not null
+            && await project.Git.ResolveCommitAsync("HEAD", cancellationToken).ConfigureAwait(false) is { } head
+        )
         {
             labels[head] = branch;
         }
@@ -267,7 +313,11 @@ public static class ExperimentShow
         return labels;
     }
 
-    private static async Task<Dictionary<string, DateTimeOffset>> CommitTimesAsync(ExpProject project, IReadOnlyList<string> commits, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, DateTimeOffset>> CommitTimesAsync(
+        ExpProject project,
+        IReadOnlyList<string> commits,
+        CancellationToken cancellationToken
+    )
     {
         var arguments = new List<string> { "show", "-s", "--format=%H %ct" };
         arguments.AddRange(commits);
@@ -276,7 +326,9 @@ public static class ExperimentShow
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = line.Split(' ');
-            times[parts[0]] = DateTimeOffset.FromUnixTimeSeconds(long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+            times[parts[0]] = DateTimeOffset.FromUnixTimeSeconds(
+                long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)
+            );
         }
 
         return times;
@@ -311,6 +363,7 @@ public sealed class ValueComparer : IComparer<JsonNode?>
     }
 
     public static double? AsNumber(JsonNode? node) =>
-        node is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.Number ? double.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture)
+        node is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            ? double.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture)
             : null;
 }

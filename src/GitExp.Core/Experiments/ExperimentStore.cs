@@ -13,7 +13,9 @@ public sealed class ExperimentStore(GitRepository git)
         {
             if (Experiment.ParseRef(info.Name) is { } parsed)
             {
-                experiments.Add(new Experiment(parsed.Name, info.Name, info.Commit, info.Tree, parsed.Baseline, info.CommitTime, info.Subject));
+                experiments.Add(
+                    new Experiment(parsed.Name, info.Name, info.Commit, info.Tree, parsed.Baseline, info.CommitTime, info.Subject)
+                );
             }
         }
 
@@ -24,12 +26,20 @@ public sealed class ExperimentStore(GitRepository git)
     /// Finds an experiment by name (within <paramref name="baseline"/> first, then anywhere), by full
     /// ref, or by a commit id prefix of at least 4 characters.
     /// </summary>
-    public async Task<Experiment> ResolveAsync(string nameOrRev, string? baseline, CancellationToken cancellationToken = default) =>
+    public async Task<Experiment> ResolveAsync(
+        string nameOrRev,
+        string? baseline,
+        CancellationToken cancellationToken = default
+    ) =>
         await TryResolveAsync(nameOrRev, baseline, cancellationToken).ConfigureAwait(false)
         ?? throw new ExpException(ExitCode.NotFound, $"no experiment named '{nameOrRev}' (see 'dotnet exp list')");
 
     /// <summary>As <see cref="ResolveAsync"/>, but null when nothing matches (an ambiguous name still throws).</summary>
-    public async Task<Experiment?> TryResolveAsync(string nameOrRev, string? baseline, CancellationToken cancellationToken = default)
+    public async Task<Experiment?> TryResolveAsync(
+        string nameOrRev,
+        string? baseline,
+        CancellationToken cancellationToken = default
+    )
     {
         var all = await ListAsync(cancellationToken).ConfigureAwait(false);
         var byRef = all.FirstOrDefault(e => e.Ref == nameOrRev);
@@ -53,13 +63,17 @@ public sealed class ExperimentStore(GitRepository git)
         {
             throw new ExpException(
                 ExitCode.Usage,
-                $"experiment name '{nameOrRev}' is ambiguous: " + string.Join(", ", named.Select(e => $"{e.Ref} ({e.Commit[..7]})")) + "; give the full ref"
+                $"experiment name '{nameOrRev}' is ambiguous: "
+                    + string.Join(", ", named.Select(e => $"{e.Ref} ({e.Commit[..7]})"))
+                    + "; give the full ref"
             );
         }
 
         if (nameOrRev.Length >= 4 && nameOrRev.All(Uri.IsHexDigit))
         {
-            var bySha = all.Where(e => e.Commit.StartsWith(nameOrRev.ToLowerInvariant(), StringComparison.Ordinal)).DistinctBy(e => e.Commit).ToList();
+            var bySha = all.Where(e => e.Commit.StartsWith(nameOrRev.ToLowerInvariant(), StringComparison.Ordinal))
+                .DistinctBy(e => e.Commit)
+                .ToList();
             if (bySha.Count == 1)
             {
                 return bySha[0];
@@ -69,34 +83,65 @@ public sealed class ExperimentStore(GitRepository git)
         return null;
     }
 
-    public async Task<IReadOnlySet<string>> NamesForBaselineAsync(string baseline, CancellationToken cancellationToken = default) =>
-        (await ListAsync(cancellationToken).ConfigureAwait(false)).Where(e => e.Baseline == baseline).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+    public async Task<IReadOnlySet<string>> NamesForBaselineAsync(
+        string baseline,
+        CancellationToken cancellationToken = default
+    ) =>
+        (await ListAsync(cancellationToken).ConfigureAwait(false))
+            .Where(e => e.Baseline == baseline)
+            .Select(e => e.Name)
+            .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Points <c>refs/exps/.../name</c> at a commit; <paramref name="expectedOld"/> null means the name must be free.</summary>
-    public Task SetAsync(string baseline, string name, string commit, string? expectedOld, CancellationToken cancellationToken = default) =>
-        git.UpdateRefsAsync([new RefUpdate(Experiment.RefFor(baseline, name), commit, expectedOld ?? GitRepository.ZeroId)], "exp: record " + name, cancellationToken);
+    public Task SetAsync(
+        string baseline,
+        string name,
+        string commit,
+        string? expectedOld,
+        CancellationToken cancellationToken = default
+    ) =>
+        git.UpdateRefsAsync(
+            [new RefUpdate(Experiment.RefFor(baseline, name), commit, expectedOld ?? GitRepository.ZeroId)],
+            "exp: record " + name,
+            cancellationToken
+        );
 
-    public async Task<Experiment> RenameAsync(Experiment experiment, string newName, CancellationToken cancellationToken = default)
+    public async Task<Experiment> RenameAsync(
+        Experiment experiment,
+        string newName,
+        CancellationToken cancellationToken = default
+    )
     {
         await ExperimentNames.ValidateAsync(git, newName, "new name", cancellationToken).ConfigureAwait(false);
         var target = Experiment.RefFor(experiment.Baseline, newName);
         if ((await NamesForBaselineAsync(experiment.Baseline, cancellationToken).ConfigureAwait(false)).Contains(newName))
         {
-            throw new ExpException(ExitCode.Conflict, $"an experiment named '{newName}' already exists for baseline {experiment.Baseline[..7]}");
+            throw new ExpException(
+                ExitCode.Conflict,
+                $"an experiment named '{newName}' already exists for baseline {experiment.Baseline[..7]}"
+            );
         }
 
         await git.UpdateRefsAsync(
-            [new RefUpdate(target, experiment.Commit, GitRepository.ZeroId), new RefUpdate(experiment.Ref, null, experiment.Commit)],
-            $"exp: rename {experiment.Name} to {newName}",
-            cancellationToken
-        ).ConfigureAwait(false);
+                [
+                    new RefUpdate(target, experiment.Commit, GitRepository.ZeroId),
+                    new RefUpdate(experiment.Ref, null, experiment.Commit),
+                ],
+                $"exp: rename {experiment.Name} to {newName}",
+                cancellationToken
+            )
+            .ConfigureAwait(false);
         return experiment with { Name = newName, Ref = target };
     }
 
     public Task RemoveAsync(IReadOnlyCollection<Experiment> experiments, CancellationToken cancellationToken = default) =>
         experiments.Count == 0
             ? Task.CompletedTask
-            : git.UpdateRefsAsync(experiments.Select(e => new RefUpdate(e.Ref, null, e.Commit)), "exp: remove", cancellationToken);
+            : git.UpdateRefsAsync(
+                experiments.Select(e => new RefUpdate(e.Ref, null, e.Commit)),
+                "exp: remove",
+                cancellationToken
+            );
 
     /// <summary>Creates a Git branch at the experiment's commit; an existing branch is never moved.</summary>
     public async Task<string> BranchAsync(Experiment experiment, string branch, CancellationToken cancellationToken = default)
@@ -112,7 +157,11 @@ public sealed class ExperimentStore(GitRepository git)
             throw new ExpException(ExitCode.Conflict, $"branch '{branch}' already exists; choose another name");
         }
 
-        await git.UpdateRefsAsync([new RefUpdate(refName, experiment.Commit, GitRepository.ZeroId)], $"exp: branch from {experiment.Name}", cancellationToken)
+        await git.UpdateRefsAsync(
+                [new RefUpdate(refName, experiment.Commit, GitRepository.ZeroId)],
+                $"exp: branch from {experiment.Name}",
+                cancellationToken
+            )
             .ConfigureAwait(false);
         return refName;
     }

@@ -8,7 +8,10 @@ using GitExp.Core.Project;
 namespace GitExp.Core.Experiments;
 
 /// <summary>The params and metrics of one revision, keyed <c>file:key</c> in file order.</summary>
-public sealed record RevisionValues(IReadOnlyDictionary<string, JsonNode?> Params, IReadOnlyDictionary<string, JsonNode?> Metrics);
+public sealed record RevisionValues(
+    IReadOnlyDictionary<string, JsonNode?> Params,
+    IReadOnlyDictionary<string, JsonNode?> Metrics
+);
 
 /// <summary>Which files hold params and metrics, and reading them from commits (in one batch) or the workspace.</summary>
 public sealed class ValueSources
@@ -29,7 +32,12 @@ public sealed class ValueSources
         var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
         var stages = index.Graph.Stages;
         var paramsFiles = stages.SelectMany(s => s.Params).Select(p => p.File).Distinct(StringComparer.Ordinal).ToList();
-        var metricsFiles = stages.SelectMany(s => s.Outs).Where(o => o.Kind == OutKind.Metric).Select(o => o.Path).Distinct(StringComparer.Ordinal).ToList();
+        var metricsFiles = stages
+            .SelectMany(s => s.Outs)
+            .Where(o => o.Kind == OutKind.Metric)
+            .Select(o => o.Path)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
         return new ValueSources(paramsFiles, metricsFiles);
     }
 
@@ -59,11 +67,13 @@ public sealed class ValueSources
         for (var i = 0; i < commits.Count; i++)
         {
             var offset = i * files.Count;
-            results.Add(Build(path =>
-            {
-                var blob = blobs[offset + files.IndexOf(path)];
-                return blob is null ? null : Encoding.UTF8.GetString(blob);
-            }));
+            results.Add(
+                Build(path =>
+                {
+                    var blob = blobs[offset + files.IndexOf(path)];
+                    return blob is null ? null : Encoding.UTF8.GetString(blob);
+                })
+            );
         }
 
         return results;

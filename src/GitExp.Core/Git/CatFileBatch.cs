@@ -22,7 +22,11 @@ public sealed class CatFileBatch : IDisposable
         info.RedirectStandardInput = true;
         _process = Process.Start(info) ?? throw new InvalidOperationException("could not start git cat-file");
         _output = _process.StandardOutput.BaseStream;
-        _input = new StreamWriter(_process.StandardInput.BaseStream, new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = false };
+        _input = new StreamWriter(_process.StandardInput.BaseStream, new UTF8Encoding(false))
+        {
+            NewLine = "\n",
+            AutoFlush = false,
+        };
     }
 
     /// <summary>Reads an object (a sha, or <c>rev:path</c>); null when it does not exist.</summary>

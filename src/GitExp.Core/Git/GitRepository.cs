@@ -11,7 +11,14 @@ namespace GitExp.Core.Git;
 public sealed record RefUpdate(string Ref, string? NewValue, string? OldValue);
 
 /// <summary>A ref with the commit it points at and that commit's facts, as read by for-each-ref.</summary>
-public sealed record RefInfo(string Name, string Commit, string Tree, IReadOnlyList<string> Parents, DateTimeOffset CommitTime, string Subject);
+public sealed record RefInfo(
+    string Name,
+    string Commit,
+    string Tree,
+    IReadOnlyList<string> Parents,
+    DateTimeOffset CommitTime,
+    string Subject
+);
 
 /// <summary>Every access to Git goes through here: the <c>git</c> program, never a library.</summary>
 public sealed class GitRepository
@@ -33,7 +40,12 @@ public sealed class GitRepository
     public static async Task<GitRepository> DiscoverAsync(string directory, CancellationToken cancellationToken = default)
     {
         var result = await ProcessRunner
-            .RunAsync("git", ["rev-parse", "--show-toplevel", "--absolute-git-dir"], directory, cancellationToken: cancellationToken)
+            .RunAsync(
+                "git",
+                ["rev-parse", "--show-toplevel", "--absolute-git-dir"],
+                directory,
+                cancellationToken: cancellationToken
+            )
             .ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
@@ -48,7 +60,12 @@ public sealed class GitRepository
     }
 
     /// <summary>Runs git in the work tree and returns its output; a failure throws <see cref="GitCommandException"/>.</summary>
-    public async Task<string> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? input = null, CancellationToken cancellationToken = default)
+    public async Task<string> RunAsync(
+        IReadOnlyList<string> arguments,
+        IReadOnlyDictionary<string, string?>? environment = null,
+        string? input = null,
+        CancellationToken cancellationToken = default
+    )
     {
         var result = await TryRunAsync(arguments, environment, input, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
@@ -59,38 +76,54 @@ public sealed class GitRepository
         return result.StandardOutput;
     }
 
-    public Task<ProcessResult> TryRunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? input = null, CancellationToken cancellationToken = default) =>
-        ProcessRunner.RunAsync("git", arguments, Root, environment, input, cancellationToken);
+    public Task<ProcessResult> TryRunAsync(
+        IReadOnlyList<string> arguments,
+        IReadOnlyDictionary<string, string?>? environment = null,
+        string? input = null,
+        CancellationToken cancellationToken = default
+    ) => ProcessRunner.RunAsync("git", arguments, Root, environment, input, cancellationToken);
 
     public CatFileBatch OpenObjectReader() => new(Root, null);
 
     /// <summary>The commit HEAD points at; a repository without commits is a user error.</summary>
     public async Task<string> HeadCommitAsync(CancellationToken cancellationToken = default) =>
         await ResolveCommitAsync("HEAD", cancellationToken).ConfigureAwait(false)
-        ?? throw new ExpException(ExitCode.NotARepository, "the Git repository has no commit yet: commit once (git commit) before running experiments");
+        ?? throw new ExpException(
+            ExitCode.NotARepository,
+            "the Git repository has no commit yet: commit once (git commit) before running experiments"
+        );
 
     /// <summary>The short name of the checked-out branch, or null on a detached HEAD.</summary>
     public async Task<string?> CurrentBranchAsync(CancellationToken cancellationToken = default)
     {
-        var result = await TryRunAsync(["symbolic-ref", "--quiet", "--short", "HEAD"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = await TryRunAsync(["symbolic-ref", "--quiet", "--short", "HEAD"], cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
         return result.ExitCode == 0 ? result.StandardOutput.Trim() : null;
     }
 
     /// <summary>Resolves a revision to a commit id, or null if it names no commit.</summary>
     public async Task<string?> ResolveCommitAsync(string revision, CancellationToken cancellationToken = default)
     {
-        var result = await TryRunAsync(["rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = await TryRunAsync(
+                ["rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}"],
+                cancellationToken: cancellationToken
+            )
+            .ConfigureAwait(false);
         return result.ExitCode == 0 ? result.StandardOutput.Trim() : null;
     }
 
     public async Task<string> TreeOfAsync(string commit, CancellationToken cancellationToken = default) =>
-        (await RunAsync(["rev-parse", "--verify", commit + "^{tree}"], cancellationToken: cancellationToken).ConfigureAwait(false)).Trim();
+        (
+            await RunAsync(["rev-parse", "--verify", commit + "^{tree}"], cancellationToken: cancellationToken)
+                .ConfigureAwait(false)
+        ).Trim();
 
     /// <summary>Lists refs under a prefix with their commit, parents, commit time and subject.</summary>
     public async Task<IReadOnlyList<RefInfo>> ListRefsAsync(string prefix, CancellationToken cancellationToken = default)
     {
         const string format = "%(refname)%00%(objectname)%00%(tree)%00%(parent)%00%(committerdate:unix)%00%(contents:subject)";
-        var output = await RunAsync(["for-each-ref", "--format=" + format, prefix], cancellationToken: cancellationToken).ConfigureAwait(false);
+        var output = await RunAsync(["for-each-ref", "--format=" + format, prefix], cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
         var refs = new List<RefInfo>();
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -105,7 +138,11 @@ public sealed class GitRepository
 
     /// <summary>Applies ref changes as one atomic transaction; each checks the ref's current value.</summary>
     /// <exception cref="ExpException">A ref moved under us: someone else changed it first.</exception>
-    public async Task UpdateRefsAsync(IEnumerable<RefUpdate> updates, string reflogMessage, CancellationToken cancellationToken = default)
+    public async Task UpdateRefsAsync(
+        IEnumerable<RefUpdate> updates,
+        string reflogMessage,
+        CancellationToken cancellationToken = default
+    )
     {
         var script = new StringBuilder("start\n");
         foreach (var update in updates)
@@ -121,23 +158,37 @@ public sealed class GitRepository
         }
 
         script.Append("prepare\ncommit\n");
-        var result = await TryRunAsync(["update-ref", "-m", reflogMessage, "--stdin"], input: script.ToString(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = await TryRunAsync(
+                ["update-ref", "-m", reflogMessage, "--stdin"],
+                input: script.ToString(),
+                cancellationToken: cancellationToken
+            )
+            .ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
-            throw new ExpException(ExitCode.Conflict, "a Git ref changed while this command ran (" + FirstLine(result.StandardError) + "); nothing was changed, try again");
+            throw new ExpException(
+                ExitCode.Conflict,
+                "a Git ref changed while this command ran ("
+                    + FirstLine(result.StandardError)
+                    + "); nothing was changed, try again"
+            );
         }
     }
 
     /// <summary>True when <paramref name="refName"/> is a valid full ref name by Git's own rules.</summary>
     public async Task<bool> IsValidRefNameAsync(string refName, CancellationToken cancellationToken = default) =>
-        (await TryRunAsync(["check-ref-format", refName], cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 0;
+        (await TryRunAsync(["check-ref-format", refName], cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode
+        == 0;
 
     /// <summary>
     /// Writes a tree of the work tree as it is now (tracked changes and untracked, not ignored files)
     /// without touching the user's index: a copy of it is updated in a private index file.
     /// </summary>
     /// <param name="exclude">Repo-relative paths to leave out (cached outputs).</param>
-    public async Task<string> WriteWorkspaceTreeAsync(IReadOnlyCollection<string> exclude, CancellationToken cancellationToken = default)
+    public async Task<string> WriteWorkspaceTreeAsync(
+        IReadOnlyCollection<string> exclude,
+        CancellationToken cancellationToken = default
+    )
     {
         var indexPath = Path.Combine(GitDir, "exp-index-" + Guid.NewGuid().ToString("N"));
         try
@@ -160,7 +211,9 @@ public sealed class GitRepository
                 await RunAsync(remove, environment, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
-            return (await RunAsync(["write-tree"], environment, cancellationToken: cancellationToken).ConfigureAwait(false)).Trim();
+            return (
+                await RunAsync(["write-tree"], environment, cancellationToken: cancellationToken).ConfigureAwait(false)
+            ).Trim();
         }
         finally
         {
@@ -169,7 +222,12 @@ public sealed class GitRepository
     }
 
     /// <summary>Creates a commit object (no ref moves) and returns its id.</summary>
-    public async Task<string> CommitTreeAsync(string tree, IReadOnlyList<string> parents, string message, CancellationToken cancellationToken = default)
+    public async Task<string> CommitTreeAsync(
+        string tree,
+        IReadOnlyList<string> parents,
+        string message,
+        CancellationToken cancellationToken = default
+    )
     {
         var arguments = new List<string> { "commit-tree", tree };
         foreach (var parent in parents)
@@ -193,8 +251,10 @@ public sealed class GitRepository
             var environment = new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = indexPath };
             await RunAsync(["read-tree", currentTree], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
             // Fresh stat data, so read-tree -u believes the work tree is up to date with currentTree.
-            await TryRunAsync(["update-index", "-q", "--refresh"], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await RunAsync(["read-tree", "-m", "-u", currentTree, targetTree], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await TryRunAsync(["update-index", "-q", "--refresh"], environment, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+            await RunAsync(["read-tree", "-m", "-u", currentTree, targetTree], environment, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
         }
         finally
         {
@@ -208,10 +268,16 @@ public sealed class GitRepository
 
     /// <summary>Whether a path is ignored by the repository's ignore rules.</summary>
     public async Task<bool> IsIgnoredAsync(string relativePath, CancellationToken cancellationToken = default) =>
-        (await TryRunAsync(["check-ignore", "-q", "--no-index", "--", relativePath], cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 0;
+        (
+            await TryRunAsync(["check-ignore", "-q", "--no-index", "--", relativePath], cancellationToken: cancellationToken)
+                .ConfigureAwait(false)
+        ).ExitCode == 0;
 
     /// <summary>Repo-relative paths of tracked and untracked-not-ignored files matching pathspecs.</summary>
-    public async Task<IReadOnlyList<string>> ListFilesAsync(IReadOnlyList<string> pathspecs, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> ListFilesAsync(
+        IReadOnlyList<string> pathspecs,
+        CancellationToken cancellationToken = default
+    )
     {
         var arguments = new List<string> { "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--full-name", "--" };
         arguments.AddRange(pathspecs);
@@ -219,5 +285,6 @@ public sealed class GitRepository
         return output.Split('\0', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
     }
 
-    private static string FirstLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "";
+    private static string FirstLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "";
 }

@@ -23,7 +23,15 @@ internal static class KeyPath
             if (key[i] == '[')
             {
                 var close = key.IndexOf(']', i);
-                if (close < 0 || !int.TryParse(key.AsSpan(i + 1, close - i - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+                if (
+                    close < 0
+                    || !int.TryParse(
+                        key.AsSpan(i + 1, close - i - 1),
+                        NumberStyles.None,
+                        CultureInfo.InvariantCulture,
+                        out var index
+                    )
+                )
                 {
                     error = "has a malformed list index (expected [0], [1], ...)";
                     return false;

@@ -46,7 +46,9 @@ public sealed partial class LockFile
     /// <summary>The lock path for a pipeline file: same folder and name, extension ".lock".</summary>
     public static string PathFor(string pipelineFile)
     {
-        var file = RepoPath.Normalize(pipelineFile) ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository");
+        var file =
+            RepoPath.Normalize(pipelineFile)
+            ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository");
         var dir = RepoPath.DirectoryOf(file);
         var name = file[(dir.Length == 0 ? 0 : dir.Length + 1)..];
         var dot = name.LastIndexOf('.');
@@ -62,7 +64,10 @@ public sealed partial class LockFile
 
     public static LockFile Parse(string text, string pipelineFile)
     {
-        var lockFile = new LockFile(RepoPath.Normalize(pipelineFile) ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository"));
+        var lockFile = new LockFile(
+            RepoPath.Normalize(pipelineFile)
+                ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository")
+        );
         new Reader(lockFile.Path).Read(text, lockFile);
         return lockFile;
     }
@@ -186,7 +191,11 @@ public sealed partial class LockFile
                     case "schema":
                         if (Yaml.ScalarText(v) != Schema)
                         {
-                            throw Yaml.Error(displayPath, v, $"'schema' must be '{Schema}' (written by a different GitExp version?)");
+                            throw Yaml.Error(
+                                displayPath,
+                                v,
+                                $"'schema' must be '{Schema}' (written by a different GitExp version?)"
+                            );
                         }
                         break;
                     case "stages":
@@ -196,7 +205,10 @@ public sealed partial class LockFile
                         }
                         foreach (var (nameNode, body) in Map(v, "'stages'").Children)
                         {
-                            var stage = ReadStage(Yaml.ScalarText(nameNode) ?? throw Yaml.Error(displayPath, nameNode, "stage names must be text"), body);
+                            var stage = ReadStage(
+                                Yaml.ScalarText(nameNode) ?? throw Yaml.Error(displayPath, nameNode, "stage names must be text"),
+                                body
+                            );
                             if (!target.stages.TryAdd(stage.Name, stage))
                             {
                                 throw Yaml.Error(displayPath, nameNode, $"stage '{stage.Name}' appears twice");
@@ -212,7 +224,8 @@ public sealed partial class LockFile
         private StageLock ReadStage(string name, YamlNode body)
         {
             string? cmd = null;
-            List<HashedPath> deps = [], outs = [];
+            List<HashedPath> deps = [],
+                outs = [];
             var parameters = new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(StringComparer.Ordinal);
             foreach (var (k, v) in Map(body, $"stage '{name}'").Children)
             {
@@ -239,19 +252,37 @@ public sealed partial class LockFile
                             var dict = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
                             if (!Yaml.IsNull(values))
                             {
-                                foreach (var (pk, pv) in Map(values, $"stage '{name}': params of '{Yaml.ScalarText(fileNode)}'").Children)
+                                foreach (
+                                    var (pk, pv) in Map(
+                                        values,
+                                        $"stage '{name}': params of '{Yaml.ScalarText(fileNode)}'"
+                                    ).Children
+                                )
                                 {
-                                    dict[Yaml.ScalarText(pk) ?? throw Yaml.Error(displayPath, pk, $"stage '{name}': param keys must be text")] = Yaml.ToJson(pv, displayPath);
+                                    dict[
+                                        Yaml.ScalarText(pk)
+                                            ?? throw Yaml.Error(displayPath, pk, $"stage '{name}': param keys must be text")
+                                    ] = Yaml.ToJson(pv, displayPath);
                                 }
                             }
                             parameters[file] = dict;
                         }
                         break;
                     default:
-                        throw Yaml.Error(displayPath, k, $"stage '{name}': unknown key '{key}' (expected cmd, deps, params or outs)");
+                        throw Yaml.Error(
+                            displayPath,
+                            k,
+                            $"stage '{name}': unknown key '{key}' (expected cmd, deps, params or outs)"
+                        );
                 }
             }
-            return new StageLock(name, cmd ?? throw Yaml.Error(displayPath, body, $"stage '{name}': 'cmd' is required"), deps, parameters, outs);
+            return new StageLock(
+                name,
+                cmd ?? throw Yaml.Error(displayPath, body, $"stage '{name}': 'cmd' is required"),
+                deps,
+                parameters,
+                outs
+            );
         }
 
         private List<HashedPath> ReadPaths(string stage, string key, YamlNode node)
@@ -267,7 +298,8 @@ public sealed partial class LockFile
             }
             foreach (var item in seq.Children)
             {
-                string? path = null, sha = null;
+                string? path = null,
+                    sha = null;
                 long? size = null;
                 int? nfiles = null;
                 foreach (var (k, v) in Map(item, $"stage '{stage}': '{key}' item").Children)
@@ -278,7 +310,9 @@ public sealed partial class LockFile
                             path = PathFrom(stage, key, v);
                             break;
                         case "sha256":
-                            sha = Yaml.ScalarText(v) ?? throw Yaml.Error(displayPath, v, $"stage '{stage}': '{key}': 'sha256' must be text");
+                            sha =
+                                Yaml.ScalarText(v)
+                                ?? throw Yaml.Error(displayPath, v, $"stage '{stage}': '{key}': 'sha256' must be text");
                             break;
                         case "size":
                             size = Number(stage, key, "size", v);
@@ -287,7 +321,11 @@ public sealed partial class LockFile
                             nfiles = (int)Number(stage, key, "nfiles", v);
                             break;
                         default:
-                            throw Yaml.Error(displayPath, k, $"stage '{stage}': '{key}': unknown key '{Yaml.ScalarText(k)}' (expected path, sha256, size, nfiles)");
+                            throw Yaml.Error(
+                                displayPath,
+                                k,
+                                $"stage '{stage}': '{key}': unknown key '{Yaml.ScalarText(k)}' (expected path, sha256, size, nfiles)"
+                            );
                     }
                 }
                 if (path is null || sha is null || size is null)
@@ -300,7 +338,9 @@ public sealed partial class LockFile
         }
 
         private long Number(string stage, string key, string field, YamlNode node) =>
-            node is YamlScalarNode s && long.TryParse(s.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= (field == "nfiles" ? int.MaxValue : long.MaxValue)
+            node is YamlScalarNode s
+            && long.TryParse(s.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            && n <= (field == "nfiles" ? int.MaxValue : long.MaxValue)
                 ? n
                 : throw Yaml.Error(displayPath, node, $"stage '{stage}': '{key}': '{field}' must be a whole number");
 
@@ -309,7 +349,11 @@ public sealed partial class LockFile
             var text = Yaml.ScalarText(node);
             return text is not null && RepoPath.Combine(dir, text) is { } p
                 ? p
-                : throw Yaml.Error(displayPath, node, $"stage '{stage}': '{key}': '{text}' must be a relative path inside the repository");
+                : throw Yaml.Error(
+                    displayPath,
+                    node,
+                    $"stage '{stage}': '{key}': '{text}' must be a relative path inside the repository"
+                );
         }
 
         private YamlMappingNode Map(YamlNode node, string what) =>

@@ -63,7 +63,12 @@ public sealed record ParamAssignment(string? File, string Key, string Value)
     internal string ToYamlText(bool inFlow)
     {
         var value = ParseRaw(Value, out var rawIsYaml);
-        if (rawIsYaml && !(inFlow && value is JsonValue && Value.IndexOfAny([',', '[', ']', '{', '}']) >= 0 && Value[0] is not ('"' or '\'')))
+        if (
+            rawIsYaml
+            && !(
+                inFlow && value is JsonValue && Value.IndexOfAny([',', '[', ']', '{', '}']) >= 0 && Value[0] is not ('"' or '\'')
+            )
+        )
         {
             return Value;
         }

@@ -8,7 +8,11 @@ namespace GitExp.Core.Pipeline;
 /// <summary>A params file (YAML, or JSON by its .json extension) read into JSON nodes, with dotted-key access.</summary>
 public sealed class ParamsFile
 {
-    private static readonly JsonDocumentOptions JsonReadOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    private static readonly JsonDocumentOptions JsonReadOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
 
     private ParamsFile(JsonNode? root, string displayPath)
     {
@@ -100,7 +104,9 @@ public sealed class ParamsFile
             // The edit works on text positions; reading the result back proves it meant what the user asked.
             if (!Parse(text, displayPath, json: false).TryGet(a.Key, out var now) || !JsonNode.DeepEquals(now, a.ParseValue()))
             {
-                throw new InvalidOperationException($"{displayPath}: setting '{a.Key}' to '{a.Value}' did not read back as written");
+                throw new InvalidOperationException(
+                    $"{displayPath}: setting '{a.Key}' to '{a.Value}' did not read back as written"
+                );
             }
         }
         return text;
@@ -153,7 +159,9 @@ public sealed class ParamsFile
     {
         var s = segments[failedAt];
         var parent = failedAt == 0 ? "the file's top level" : $"'{KeyPath.Format(segments.Take(failedAt))}'";
-        var why = s.Name is null ? $"{parent} has no list item {s.Index} (list items can be changed, not added)" : $"{parent} is not a map";
+        var why = s.Name is null
+            ? $"{parent} has no list item {s.Index} (list items can be changed, not added)"
+            : $"{parent} is not a map";
         return new ExpException(ExitCode.Usage, $"{displayPath}: cannot set '{key}': {why}");
     }
 
@@ -192,7 +200,11 @@ public sealed class ParamsFile
             var where = e.LineNumber is { } line ? $"{displayPath}:{line + 1}:{(e.BytePositionInLine ?? 0) + 1}" : displayPath;
             var message = e.Message;
             var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-            throw new ExpException(ExitCode.InvalidProject, $"{where}: invalid JSON: {(cut > 0 ? message[..cut] : message).Trim()}", e);
+            throw new ExpException(
+                ExitCode.InvalidProject,
+                $"{where}: invalid JSON: {(cut > 0 ? message[..cut] : message).Trim()}",
+                e
+            );
         }
     }
 
@@ -259,7 +271,12 @@ public sealed class ParamsFile
             {
                 return AddToMap(parent, rest, a);
             }
-            if (keyNode is not null && Yaml.IsNull(node) && node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any } && !inFlow)
+            if (
+                keyNode is not null
+                && Yaml.IsNull(node)
+                && node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any }
+                && !inFlow
+            )
             {
                 // "train:" with no value becomes a map holding the new key.
                 var colon = ColonAfter(keyNode);
@@ -273,7 +290,10 @@ public sealed class ParamsFile
         private string Replace(YamlNode? keyNode, YamlNode node, string value)
         {
             var empty = node.Start.Index == node.End.Index;
-            if (node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.Literal or YamlDotNet.Core.ScalarStyle.Folded) } && !empty)
+            if (
+                node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.Literal or YamlDotNet.Core.ScalarStyle.Folded) }
+                && !empty
+            )
             {
                 return Splice((int)node.Start.Index, (int)node.End.Index, value);
             }
@@ -290,7 +310,10 @@ public sealed class ParamsFile
         {
             if (map.Style == YamlDotNet.Core.Events.MappingStyle.Flow)
             {
-                var insertAt = map.Children.Count == 0 ? (int)map.End.Index - 1 : TrimEnd((int)map.Start.Index, LastEnd(map.Children.Last().Value));
+                var insertAt =
+                    map.Children.Count == 0
+                        ? (int)map.End.Index - 1
+                        : TrimEnd((int)map.Start.Index, LastEnd(map.Children.Last().Value));
                 return Splice(insertAt, insertAt, (map.Children.Count == 0 ? "" : ", ") + Flow(rest, a));
             }
             var indent = (int)map.Start.Column - 1;
@@ -332,7 +355,11 @@ public sealed class ParamsFile
         }
 
         private static string KeyText(string name) =>
-            name.Length > 0 && !Yaml.PlainIsNotString(name) && name.IndexOfAny([':', '#', '[', ']', '{', '}', ',', '"', '\'', '&', '*', '!', '|', '>', '%', '@', '`', ' ']) < 0 && name[0] != '-' && name[0] != '?'
+            name.Length > 0
+            && !Yaml.PlainIsNotString(name)
+            && name.IndexOfAny([':', '#', '[', ']', '{', '}', ',', '"', '\'', '&', '*', '!', '|', '>', '%', '@', '`', ' ']) < 0
+            && name[0] != '-'
+            && name[0] != '?'
                 ? name
                 : ParamAssignment.QuoteString(name);
 
@@ -345,7 +372,10 @@ public sealed class ParamsFile
             }
             return i < text.Length && text[i] == ':'
                 ? i
-                : throw new ExpException(ExitCode.Usage, $"{Yaml.At(displayPath, keyNode.Start)}: cannot edit the value of this key; use a plain 'key: value' line");
+                : throw new ExpException(
+                    ExitCode.Usage,
+                    $"{Yaml.At(displayPath, keyNode.Start)}: cannot edit the value of this key; use a plain 'key: value' line"
+                );
         }
 
         // A block collection's end mark sits at the next token, past any comments that follow it;
@@ -353,9 +383,12 @@ public sealed class ParamsFile
         private static int LastEnd(YamlNode node) =>
             node switch
             {
-                YamlSequenceNode { Style: YamlDotNet.Core.Events.SequenceStyle.Flow } or YamlMappingNode { Style: YamlDotNet.Core.Events.MappingStyle.Flow } => (int)node.End.Index,
+                YamlSequenceNode { Style: YamlDotNet.Core.Events.SequenceStyle.Flow }
+                or YamlMappingNode { Style: YamlDotNet.Core.Events.MappingStyle.Flow } => (int)node.End.Index,
                 YamlSequenceNode seq => seq.Children.Count == 0 ? (int)seq.Start.Index : seq.Children.Max(LastEnd),
-                YamlMappingNode map => map.Children.Count == 0 ? (int)map.Start.Index : map.Children.Max(c => Math.Max(LastEnd(c.Key), LastEnd(c.Value))),
+                YamlMappingNode map => map.Children.Count == 0
+                    ? (int)map.Start.Index
+                    : map.Children.Max(c => Math.Max(LastEnd(c.Key), LastEnd(c.Value))),
                 _ => node.Start.Index == node.End.Index ? (int)node.Start.Index : (int)node.End.Index,
             };
 
@@ -368,6 +401,7 @@ public sealed class ParamsFile
             return end;
         }
 
-        private string Splice(int start, int end, string replacement) => string.Concat(text.AsSpan(0, start), replacement, text.AsSpan(end));
+        private string Splice(int start, int end, string replacement) =>
+            string.Concat(text.AsSpan(0, start), replacement, text.AsSpan(end));
     }
 }

@@ -9,7 +9,17 @@ public static partial class PipelineParser
 {
     private static readonly string[] StageKeys =
     [
-        "cmd", "wdir", "deps", "params", "outs", "metrics", "plots", "frozen", "always_changed", "desc", "meta",
+        "cmd",
+        "wdir",
+        "deps",
+        "params",
+        "outs",
+        "metrics",
+        "plots",
+        "frozen",
+        "always_changed",
+        "desc",
+        "meta",
     ];
 
     // Out options DVC accepts that GitExp does not act on yet; tolerated so dvc.yaml files load.
@@ -68,7 +78,10 @@ public static partial class PipelineParser
                     break;
                 case "vars":
                     // Templating (vars, foreach, matrix) is planned; until then only an empty 'vars' is harmless.
-                    if (!Yaml.IsNull(value) && !(value is YamlSequenceNode { Children.Count: 0 } or YamlMappingNode { Children.Count: 0 }))
+                    if (
+                        !Yaml.IsNull(value)
+                        && !(value is YamlSequenceNode { Children.Count: 0 } or YamlMappingNode { Children.Count: 0 })
+                    )
                     {
                         throw Yaml.Error(file, keyNode, "'vars' is not supported yet; it must be empty");
                     }
@@ -90,7 +103,11 @@ public static partial class PipelineParser
         var name = Yaml.ScalarText(nameNode) ?? "";
         if (!StageName().IsMatch(name))
         {
-            throw Yaml.Error(file, nameNode, $"invalid stage name '{name}': use letters, digits, '_', '.' and '-', not starting with '.' or '-'");
+            throw Yaml.Error(
+                file,
+                nameNode,
+                $"invalid stage name '{name}': use letters, digits, '_', '.' and '-', not starting with '.' or '-'"
+            );
         }
         if (body is not YamlMappingNode map)
         {
@@ -123,7 +140,9 @@ public static partial class PipelineParser
             {
                 throw ctx.Error(wdirField.Value, "'wdir' must be a directory path");
             }
-            wdir = RepoPath.Combine(pipelineDir, text) ?? throw ctx.Error(wdirField.Value, $"'wdir' '{text}' must be a relative path inside the repository");
+            wdir =
+                RepoPath.Combine(pipelineDir, text)
+                ?? throw ctx.Error(wdirField.Value, $"'wdir' '{text}' must be a relative path inside the repository");
         }
 
         var deps = new List<string>();
@@ -174,8 +193,12 @@ public static partial class PipelineParser
         }
         if (node is YamlSequenceNode { Children.Count: > 0 } seq)
         {
-            return seq.Children
-                .Select(c => c is YamlScalarNode cs && !Yaml.IsNull(cs) ? cs.Value! : throw ctx.Error(c, "'cmd' must be a command or a list of commands"))
+            return seq
+                .Children.Select(c =>
+                    c is YamlScalarNode cs && !Yaml.IsNull(cs)
+                        ? cs.Value!
+                        : throw ctx.Error(c, "'cmd' must be a command or a list of commands")
+                )
                 .ToList();
         }
         throw ctx.Error(node, "'cmd' must be a command or a non-empty list of commands");
@@ -231,7 +254,8 @@ public static partial class PipelineParser
                         throw ctx.Error(fileNode, $"'params' must be {Expected}");
                     }
                     var file = ResolvePath(ctx, wdir, fileNode, "params", fileText);
-                    var keyNodes = List(ctx, keys, "params", $"a map of params file to a list of keys ('{fileText}' has no list)").ToList();
+                    var keyNodes = List(ctx, keys, "params", $"a map of params file to a list of keys ('{fileText}' has no list)")
+                        .ToList();
                     if (keyNodes.Count == 0)
                     {
                         result.Add(new ParamRef(file, null));
@@ -306,7 +330,10 @@ public static partial class PipelineParser
                             default:
                                 if (!IgnoredOutKeys.Contains(opt) && !(kind == OutKind.Plot && IgnoredPlotKeys.Contains(opt)))
                                 {
-                                    throw ctx.Error(optKey, $"'{key}': unknown option '{opt}' of '{text}' (expected cache, persist, checkpoint or desc)");
+                                    throw ctx.Error(
+                                        optKey,
+                                        $"'{key}': unknown option '{opt}' of '{text}' (expected cache, persist, checkpoint or desc)"
+                                    );
                                 }
                                 break;
                         }
@@ -324,7 +351,10 @@ public static partial class PipelineParser
     }
 
     private static bool Bool(StageContext ctx, YamlNode node, string key) =>
-        node is YamlScalarNode s && Yaml.IsPlain(s) && Yaml.TypePlain(s.Value ?? "") is { } v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+        node is YamlScalarNode s
+        && Yaml.IsPlain(s)
+        && Yaml.TypePlain(s.Value ?? "") is { } v
+        && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False
             ? v.GetValue<bool>()
             : throw ctx.Error(node, $"'{key}' must be true or false");
 

@@ -31,7 +31,10 @@ public sealed class StageGraph
         {
             if (!addresses.TryAdd(stage.Address, stage))
             {
-                throw new ExpException(ExitCode.InvalidProject, $"{stage.PipelineFile}:{stage.Line}: stage '{stage.Address}' is declared twice");
+                throw new ExpException(
+                    ExitCode.InvalidProject,
+                    $"{stage.PipelineFile}:{stage.Line}: stage '{stage.Address}' is declared twice"
+                );
             }
         }
         foreach (var stage in list)
@@ -77,7 +80,11 @@ public sealed class StageGraph
                 }
                 var prefix = dep.Length == 0 ? "" : dep + "/";
                 var start = sortedOuts.BinarySearch(prefix, StringComparer.Ordinal);
-                for (var j = start < 0 ? ~start : start; j < sortedOuts.Count && sortedOuts[j].StartsWith(prefix, StringComparison.Ordinal); j++)
+                for (
+                    var j = start < 0 ? ~start : start;
+                    j < sortedOuts.Count && sortedOuts[j].StartsWith(prefix, StringComparison.Ordinal);
+                    j++
+                )
                 {
                     producers.Add(graph.index[graph.outs[sortedOuts[j]].Stage]);
                 }

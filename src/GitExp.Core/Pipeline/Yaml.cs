@@ -23,7 +23,10 @@ internal static partial class Yaml
         }
         if (stream.Documents.Count > 1)
         {
-            throw new ExpException(ExitCode.InvalidProject, $"{At(displayPath, stream.Documents[1].RootNode.Start)}: expected a single YAML document");
+            throw new ExpException(
+                ExitCode.InvalidProject,
+                $"{At(displayPath, stream.Documents[1].RootNode.Start)}: expected a single YAML document"
+            );
         }
         return stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
     }
@@ -63,7 +66,10 @@ internal static partial class Yaml
     private static partial Regex InfOrNan();
 
     /// <summary>True when a plain scalar with this text would not read back as a string (or other tools would read it as .inf/.nan).</summary>
-    public static bool PlainIsNotString(string text) => TypePlain(text) is not JsonValue v || v.GetValueKind() != System.Text.Json.JsonValueKind.String || InfOrNan().IsMatch(text);
+    public static bool PlainIsNotString(string text) =>
+        TypePlain(text) is not JsonValue v
+        || v.GetValueKind() != System.Text.Json.JsonValueKind.String
+        || InfOrNan().IsMatch(text);
 
     /// <summary>Types a plain scalar by the YAML 1.2 core schema; .inf and .nan stay strings because JSON cannot hold them.</summary>
     public static JsonNode? TypePlain(string text)

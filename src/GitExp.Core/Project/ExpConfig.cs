@@ -64,7 +64,10 @@ public sealed record ExpConfig(IReadOnlyList<LinkType> LinkOrder)
             }
             else
             {
-                throw new ExpException(ExitCode.InvalidProject, $"{display}:{keyNode.Start.Line}:{keyNode.Start.Column}: unknown key '{key}' (expected 'cache')");
+                throw new ExpException(
+                    ExitCode.InvalidProject,
+                    $"{display}:{keyNode.Start.Line}:{keyNode.Start.Column}: unknown key '{key}' (expected 'cache')"
+                );
             }
         }
 

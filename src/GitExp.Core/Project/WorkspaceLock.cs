@@ -14,7 +14,9 @@ public sealed class WorkspaceLock : IDisposable
         var path = Path.Combine(project.TempDirectory, "workspace.lock");
         try
         {
-            return new WorkspaceLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose));
+            return new WorkspaceLock(
+                new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose)
+            );
         }
         catch (IOException)
         {

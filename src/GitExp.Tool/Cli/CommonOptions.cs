@@ -22,7 +22,10 @@ internal static class CommonOptions
         var chosen = formats.Where(f => result.GetValue(f)).Select(f => f.Name).ToList();
         if (chosen.Count > 1)
         {
-            throw new ExpException(ExitCode.Usage, $"{string.Join(" and ", chosen)} cannot be used together: choose one output format");
+            throw new ExpException(
+                ExitCode.Usage,
+                $"{string.Join(" and ", chosen)} cannot be used together: choose one output format"
+            );
         }
     }
 }

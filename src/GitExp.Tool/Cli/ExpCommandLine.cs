@@ -10,19 +10,21 @@ public static class ExpCommandLine
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
         var root = new RootCommand("dotnet exp: Git-native ML experiments for .NET. Docs: README.md and docs/commands.md.");
-        foreach (var command in new[]
-                 {
-                     RunCommand.Create(output),
-                     ShowCommand.Create(output),
-                     ExperimentCommands.Diff(output),
-                     ExperimentCommands.Apply(output),
-                     ExperimentCommands.Branch(output),
-                     ExperimentCommands.Rename(output),
-                     ExperimentCommands.Remove(output),
-                     ExperimentCommands.List(output),
-                     ExperimentCommands.Status(output),
-                     ExperimentCommands.Init(output),
-                 })
+        foreach (
+            var command in new[]
+            {
+                RunCommand.Create(output),
+                ShowCommand.Create(output),
+                ExperimentCommands.Diff(output),
+                ExperimentCommands.Apply(output),
+                ExperimentCommands.Branch(output),
+                ExperimentCommands.Rename(output),
+                ExperimentCommands.Remove(output),
+                ExperimentCommands.List(output),
+                ExperimentCommands.Status(output),
+                ExperimentCommands.Init(output),
+            }
+        )
         {
             root.Subcommands.Add(command);
         }
@@ -36,7 +38,15 @@ public static class ExpCommandLine
 
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error })
+            return await parsed
+                .InvokeAsync(
+                    new InvocationConfiguration
+                    {
+                        EnableDefaultExceptionHandler = false,
+                        Output = output,
+                        Error = error,
+                    }
+                )
                 .ConfigureAwait(false);
         }
         catch (ExpException e)
@@ -59,7 +69,11 @@ public static class ExpCommandLine
     private static string CommandPath(ParseResult parsed)
     {
         var names = new List<string>();
-        for (var result = parsed.CommandResult; result is not null && result.Command is not RootCommand; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        for (
+            var result = parsed.CommandResult;
+            result is not null && result.Command is not RootCommand;
+            result = result.Parent as System.CommandLine.Parsing.CommandResult
+        )
         {
             names.Insert(0, result.Command.Name);
         }

@@ -13,48 +13,85 @@ internal static class ExperimentCommands
 {
     public static Command Diff(TextWriter output)
     {
-        var a = new Argument<string?>("a") { Description = "Old side: an experiment or Git revision (default HEAD).", Arity = ArgumentArity.ZeroOrOne };
-        var b = new Argument<string?>("b") { Description = "New side: an experiment or Git revision (default the workspace).", Arity = ArgumentArity.ZeroOrOne };
+        var a = new Argument<string?>("a")
+        {
+            Description = "Old side: an experiment or Git revision (default HEAD).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var b = new Argument<string?>("b")
+        {
+            Description = "New side: an experiment or Git revision (default the workspace).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var all = new Option<bool>("--all") { Description = "Also list params and metrics that did not change." };
         var json = CommonOptions.Json();
         var md = CommonOptions.Markdown();
-        var precision = new Option<int>("--precision") { Description = "Significant digits of numbers.", DefaultValueFactory = _ => ValueFormat.DefaultPrecision };
-        var command = new Command("diff", "Compare the params and metrics of two experiments or revisions.") { a, b, all, json, md, precision };
-        command.SetAction(async (result, cancellationToken) =>
+        var precision = new Option<int>("--precision")
         {
-            CommonOptions.OneFormat(result, json, md);
-            var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-            var (oldName, newName, rows) = await ExperimentDiff.ComputeAsync(project, result.GetValue(a), result.GetValue(b), result.GetValue(all), cancellationToken)
-                .ConfigureAwait(false);
-            if (result.GetValue(json))
+            Description = "Significant digits of numbers.",
+            DefaultValueFactory = _ => ValueFormat.DefaultPrecision,
+        };
+        var command = new Command("diff", "Compare the params and metrics of two experiments or revisions.")
+        {
+            a,
+            b,
+            all,
+            json,
+            md,
+            precision,
+        };
+        command.SetAction(
+            async (result, cancellationToken) =>
             {
-                var document = new JsonObject { ["old"] = oldName, ["new"] = newName, ["params"] = DiffJson(rows, false), ["metrics"] = DiffJson(rows, true) };
-                output.WriteLine(document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                CommonOptions.OneFormat(result, json, md);
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var (oldName, newName, rows) = await ExperimentDiff
+                    .ComputeAsync(project, result.GetValue(a), result.GetValue(b), result.GetValue(all), cancellationToken)
+                    .ConfigureAwait(false);
+                if (result.GetValue(json))
+                {
+                    var document = new JsonObject
+                    {
+                        ["old"] = oldName,
+                        ["new"] = newName,
+                        ["params"] = DiffJson(rows, false),
+                        ["metrics"] = DiffJson(rows, true),
+                    };
+                    output.WriteLine(document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                    return 0;
+                }
+
+                if (rows.Count == 0)
+                {
+                    output.WriteLine($"No changes in params or metrics between {oldName} and {newName}.");
+                    return 0;
+                }
+
+                var digits = result.GetValue(precision);
+                var header = new[] { "Path", "Key", oldName, newName, "Change" };
+                var cells = rows.Select(r =>
+                        (IReadOnlyList<string>)
+                            [
+                                r.File,
+                                r.Key,
+                                ValueFormat.Text(r.Old, digits),
+                                ValueFormat.Text(r.New, digits),
+                                ValueFormat.Change(r.Change, digits),
+                            ]
+                    )
+                    .ToList();
+                if (result.GetValue(md))
+                {
+                    TableWriter.Markdown(output, header, cells);
+                }
+                else
+                {
+                    TableWriter.Console(output, header, cells, rightAlignFrom: 2);
+                }
+
                 return 0;
             }
-
-            if (rows.Count == 0)
-            {
-                output.WriteLine($"No changes in params or metrics between {oldName} and {newName}.");
-                return 0;
-            }
-
-            var digits = result.GetValue(precision);
-            var header = new[] { "Path", "Key", oldName, newName, "Change" };
-            var cells = rows.Select(r => (IReadOnlyList<string>)[
-                r.File, r.Key, ValueFormat.Text(r.Old, digits), ValueFormat.Text(r.New, digits), ValueFormat.Change(r.Change, digits),
-            ]).ToList();
-            if (result.GetValue(md))
-            {
-                TableWriter.Markdown(output, header, cells);
-            }
-            else
-            {
-                TableWriter.Console(output, header, cells, rightAlignFrom: 2);
-            }
-
-            return 0;
-        });
+        );
         return command;
     }
 
@@ -62,34 +99,57 @@ internal static class ExperimentCommands
     {
         var experiment = new Argument<string>("experiment") { Description = "Name, ref or commit of the experiment." };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite local changes." };
-        var command = new Command("apply", "Put an experiment's files and cached outs into the workspace; HEAD stays where it is.") { experiment, force };
-        command.SetAction(async (result, cancellationToken) =>
+        var command = new Command(
+            "apply",
+            "Put an experiment's files and cached outs into the workspace; HEAD stays where it is."
+        )
         {
-            var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-            var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
-            var found = await new ExperimentStore(project.Git).ResolveAsync(result.GetValue(experiment)!, head, cancellationToken).ConfigureAwait(false);
-            await ExperimentApply.ApplyAsync(project, found, result.GetValue(force), cancellationToken).ConfigureAwait(false);
-            output.WriteLine($"Applied experiment '{found.Name}' ({found.Commit[..7]}) to the workspace. HEAD is unchanged; commit the files to keep them.");
-            return 0;
-        });
+            experiment,
+            force,
+        };
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+                var found = await new ExperimentStore(project.Git)
+                    .ResolveAsync(result.GetValue(experiment)!, head, cancellationToken)
+                    .ConfigureAwait(false);
+                await ExperimentApply.ApplyAsync(project, found, result.GetValue(force), cancellationToken).ConfigureAwait(false);
+                output.WriteLine(
+                    $"Applied experiment '{found.Name}' ({found.Commit[..7]}) to the workspace. HEAD is unchanged; commit the files to keep them."
+                );
+                return 0;
+            }
+        );
         return command;
     }
 
     public static Command Branch(TextWriter output)
     {
         var experiment = new Argument<string>("experiment") { Description = "Name, ref or commit of the experiment." };
-        var branch = new Argument<string?>("branch") { Description = "Name of the new branch (default <experiment>-branch).", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("branch", "Create a Git branch from an experiment.") { experiment, branch };
-        command.SetAction(async (result, cancellationToken) =>
+        var branch = new Argument<string?>("branch")
         {
-            var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-            var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
-            var found = await new ExperimentStore(project.Git).ResolveAsync(result.GetValue(experiment)!, head, cancellationToken).ConfigureAwait(false);
-            var name = result.GetValue(branch) ?? found.Name + "-branch";
-            await new ExperimentStore(project.Git).BranchAsync(found, name, cancellationToken).ConfigureAwait(false);
-            output.WriteLine($"Created branch '{name}' at experiment '{found.Name}' ({found.Commit[..7]}). Switch to it with: git switch {name}");
-            return 0;
-        });
+            Description = "Name of the new branch (default <experiment>-branch).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var command = new Command("branch", "Create a Git branch from an experiment.") { experiment, branch };
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+                var found = await new ExperimentStore(project.Git)
+                    .ResolveAsync(result.GetValue(experiment)!, head, cancellationToken)
+                    .ConfigureAwait(false);
+                var name = result.GetValue(branch) ?? found.Name + "-branch";
+                await new ExperimentStore(project.Git).BranchAsync(found, name, cancellationToken).ConfigureAwait(false);
+                output.WriteLine(
+                    $"Created branch '{name}' at experiment '{found.Name}' ({found.Commit[..7]}). Switch to it with: git switch {name}"
+                );
+                return 0;
+            }
+        );
         return command;
     }
 
@@ -98,182 +158,249 @@ internal static class ExperimentCommands
         var experiment = new Argument<string>("experiment") { Description = "Name, ref or commit of the experiment." };
         var newName = new Argument<string>("new-name") { Description = "The new name." };
         var command = new Command("rename", "Rename an experiment.") { experiment, newName };
-        command.SetAction(async (result, cancellationToken) =>
-        {
-            var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-            var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
-            var store = new ExperimentStore(project.Git);
-            var found = await store.ResolveAsync(result.GetValue(experiment)!, head, cancellationToken).ConfigureAwait(false);
-            var renamed = await store.RenameAsync(found, result.GetValue(newName)!, cancellationToken).ConfigureAwait(false);
-            output.WriteLine($"Renamed '{found.Name}' to '{renamed.Name}'.");
-            return 0;
-        });
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+                var store = new ExperimentStore(project.Git);
+                var found = await store.ResolveAsync(result.GetValue(experiment)!, head, cancellationToken).ConfigureAwait(false);
+                var renamed = await store.RenameAsync(found, result.GetValue(newName)!, cancellationToken).ConfigureAwait(false);
+                output.WriteLine($"Renamed '{found.Name}' to '{renamed.Name}'.");
+                return 0;
+            }
+        );
         return command;
     }
 
     public static Command Remove(TextWriter output)
     {
-        var experiments = new Argument<string[]>("experiments") { Description = "Names, refs or commits of experiments.", Arity = ArgumentArity.ZeroOrMore };
+        var experiments = new Argument<string[]>("experiments")
+        {
+            Description = "Names, refs or commits of experiments.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var rev = new Option<string[]>("--rev") { Description = "Remove every experiment of these baseline commits." };
         var all = new Option<bool>("--all-commits", "-A") { Description = "Remove every experiment of every commit." };
-        var keep = new Option<bool>("--keep") { Description = "Keep the named experiments and remove all others (of the current baseline, or of --rev/-A)." };
-        var command = new Command("remove", "Remove experiments (their refs; Git collects the commits later).") { experiments, rev, all, keep };
-        command.Aliases.Add("rm");
-        command.SetAction(async (result, cancellationToken) =>
+        var keep = new Option<bool>("--keep")
         {
-            var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-            var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
-            var store = new ExperimentStore(project.Git);
-            var names = result.GetValue(experiments) ?? [];
-            var revs = result.GetValue(rev) ?? [];
-            var everything = await store.ListAsync(cancellationToken).ConfigureAwait(false);
-            var named = new List<Experiment>();
-            foreach (var name in names)
+            Description = "Keep the named experiments and remove all others (of the current baseline, or of --rev/-A).",
+        };
+        var command = new Command("remove", "Remove experiments (their refs; Git collects the commits later).")
+        {
+            experiments,
+            rev,
+            all,
+            keep,
+        };
+        command.Aliases.Add("rm");
+        command.SetAction(
+            async (result, cancellationToken) =>
             {
-                named.Add(await store.ResolveAsync(name, head, cancellationToken).ConfigureAwait(false));
-            }
-
-            var scope = new List<Experiment>();
-            if (result.GetValue(all))
-            {
-                scope.AddRange(everything);
-            }
-
-            foreach (var revision in revs)
-            {
-                var commit = await project.Git.ResolveCommitAsync(revision, cancellationToken).ConfigureAwait(false)
-                    ?? throw new ExpException(ExitCode.NotFound, $"--rev '{revision}': no such commit");
-                scope.AddRange(everything.Where(e => e.Baseline == commit));
-            }
-
-            List<Experiment> doomed;
-            if (result.GetValue(keep))
-            {
-                if (names.Length == 0)
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+                var store = new ExperimentStore(project.Git);
+                var names = result.GetValue(experiments) ?? [];
+                var revs = result.GetValue(rev) ?? [];
+                var everything = await store.ListAsync(cancellationToken).ConfigureAwait(false);
+                var named = new List<Experiment>();
+                foreach (var name in names)
                 {
-                    throw new ExpException(ExitCode.Usage, "--keep needs the experiments to keep");
+                    named.Add(await store.ResolveAsync(name, head, cancellationToken).ConfigureAwait(false));
                 }
 
-                var inScope = result.GetValue(all) || revs.Length > 0 ? scope : everything.Where(e => e.Baseline == head).ToList();
-                doomed = inScope.Where(e => !named.Any(n => n.Ref == e.Ref)).ToList();
-            }
-            else
-            {
-                if (names.Length == 0 && scope.Count == 0 && !result.GetValue(all) && revs.Length == 0)
+                var scope = new List<Experiment>();
+                if (result.GetValue(all))
                 {
-                    throw new ExpException(ExitCode.Usage, "name the experiments to remove, or use --rev, --all-commits or --keep");
+                    scope.AddRange(everything);
                 }
 
-                doomed = named.Concat(scope).ToList();
-            }
+                foreach (var revision in revs)
+                {
+                    var commit =
+                        await project.Git.ResolveCommitAsync(revision, cancellationToken).ConfigureAwait(false)
+                        ?? throw new ExpException(ExitCode.NotFound, $"--rev '{revision}': no such commit");
+                    scope.AddRange(everything.Where(e => e.Baseline == commit));
+                }
 
-            doomed = doomed.DistinctBy(e => e.Ref).ToList();
-            await store.RemoveAsync(doomed, cancellationToken).ConfigureAwait(false);
-            output.WriteLine(doomed.Count == 0 ? "No experiments to remove." : $"Removed {doomed.Count} experiment(s): {string.Join(", ", doomed.Select(e => e.Name))}.");
-            return 0;
-        });
+                List<Experiment> doomed;
+                if (result.GetValue(keep))
+                {
+                    if (names.Length == 0)
+                    {
+                        throw new ExpException(ExitCode.Usage, "--keep needs the experiments to keep");
+                    }
+
+                    var inScope =
+                        result.GetValue(all) || revs.Length > 0 ? scope : everything.Where(e => e.Baseline == head).ToList();
+                    doomed = inScope.Where(e => !named.Any(n => n.Ref == e.Ref)).ToList();
+                }
+                else
+                {
+                    if (names.Length == 0 && scope.Count == 0 && !result.GetValue(all) && revs.Length == 0)
+                    {
+                        throw new ExpException(
+                            ExitCode.Usage,
+                            "name the experiments to remove, or use --rev, --all-commits or --keep"
+                        );
+                    }
+
+                    doomed = named.Concat(scope).ToList();
+                }
+
+                doomed = doomed.DistinctBy(e => e.Ref).ToList();
+                await store.RemoveAsync(doomed, cancellationToken).ConfigureAwait(false);
+                output.WriteLine(
+                    doomed.Count == 0
+                        ? "No experiments to remove."
+                        : $"Removed {doomed.Count} experiment(s): {string.Join(", ", doomed.Select(e => e.Name))}."
+                );
+                return 0;
+            }
+        );
         return command;
     }
 
     public static Command List(TextWriter output)
     {
         var nameOnly = new Option<bool>("--name-only") { Description = "Print only the names, one per line." };
-        var allCommits = new Option<bool>("--all-commits", "-A") { Description = "List experiments of every commit, not only HEAD." };
+        var allCommits = new Option<bool>("--all-commits", "-A")
+        {
+            Description = "List experiments of every commit, not only HEAD.",
+        };
         var json = CommonOptions.Json();
         var command = new Command("list", "List experiments, grouped by baseline commit.") { nameOnly, allCommits, json };
         command.Aliases.Add("ls");
-        command.SetAction(async (result, cancellationToken) =>
-        {
-            var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-            var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
-            var experiments = (await new ExperimentStore(project.Git).ListAsync(cancellationToken).ConfigureAwait(false))
-                .Where(e => result.GetValue(allCommits) || e.Baseline == head)
-                .OrderBy(e => e.Baseline, StringComparer.Ordinal)
-                .ThenBy(e => e.Created)
-                .ToList();
-            if (result.GetValue(json))
+        command.SetAction(
+            async (result, cancellationToken) =>
             {
-                var array = new JsonArray(experiments.Select(e => (JsonNode)new JsonObject
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+                var experiments = (await new ExperimentStore(project.Git).ListAsync(cancellationToken).ConfigureAwait(false))
+                    .Where(e => result.GetValue(allCommits) || e.Baseline == head)
+                    .OrderBy(e => e.Baseline, StringComparer.Ordinal)
+                    .ThenBy(e => e.Created)
+                    .ToList();
+                if (result.GetValue(json))
                 {
-                    ["name"] = e.Name, ["rev"] = e.Commit, ["baseline"] = e.Baseline, ["ref"] = e.Ref,
-                }).ToArray());
-                output.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                    var array = new JsonArray(
+                        experiments
+                            .Select(e =>
+                                (JsonNode)
+                                    new JsonObject
+                                    {
+                                        ["name"] = e.Name,
+                                        ["rev"] = e.Commit,
+                                        ["baseline"] = e.Baseline,
+                                        ["ref"] = e.Ref,
+                                    }
+                            )
+                            .ToArray()
+                    );
+                    output.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                    return 0;
+                }
+
+                foreach (var group in experiments.GroupBy(e => e.Baseline))
+                {
+                    if (!result.GetValue(nameOnly))
+                    {
+                        output.WriteLine(group.Key[..7] + ":");
+                    }
+
+                    foreach (var experiment in group)
+                    {
+                        output.WriteLine(result.GetValue(nameOnly) ? experiment.Name : "\t" + experiment.Name);
+                    }
+                }
+
                 return 0;
             }
-
-            foreach (var group in experiments.GroupBy(e => e.Baseline))
-            {
-                if (!result.GetValue(nameOnly))
-                {
-                    output.WriteLine(group.Key[..7] + ":");
-                }
-
-                foreach (var experiment in group)
-                {
-                    output.WriteLine(result.GetValue(nameOnly) ? experiment.Name : "\t" + experiment.Name);
-                }
-            }
-
-            return 0;
-        });
+        );
         return command;
     }
 
     public static Command Status(TextWriter output)
     {
-        var targets = new Argument<string[]>("targets") { Description = "Stages or pipeline files (default: the exp.yaml here or at the root).", Arity = ArgumentArity.ZeroOrMore };
+        var targets = new Argument<string[]>("targets")
+        {
+            Description = "Stages or pipeline files (default: the exp.yaml here or at the root).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var allPipelines = new Option<bool>("--all-pipelines") { Description = "Check every exp.yaml in the repository." };
         var json = CommonOptions.Json();
-        var command = new Command("status", "List the stages that changed since they last ran, and why.") { targets, allPipelines, json };
-        command.SetAction(async (result, cancellationToken) =>
+        var command = new Command("status", "List the stages that changed since they last ran, and why.")
         {
-            var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-            var statuses = await new PipelineRunner(project, output)
-                .StatusAsync(new PipelineRunOptions { Targets = result.GetValue(targets) ?? [], AllPipelines = result.GetValue(allPipelines) }, cancellationToken)
-                .ConfigureAwait(false);
-            var changed = statuses.Where(s => s.Changed).ToList();
-            if (result.GetValue(json))
+            targets,
+            allPipelines,
+            json,
+        };
+        command.SetAction(
+            async (result, cancellationToken) =>
             {
-                var document = new JsonObject();
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var statuses = await new PipelineRunner(project, output)
+                    .StatusAsync(
+                        new PipelineRunOptions
+                        {
+                            Targets = result.GetValue(targets) ?? [],
+                            AllPipelines = result.GetValue(allPipelines),
+                        },
+                        cancellationToken
+                    )
+                    .ConfigureAwait(false);
+                var changed = statuses.Where(s => s.Changed).ToList();
+                if (result.GetValue(json))
+                {
+                    var document = new JsonObject();
+                    foreach (var status in changed)
+                    {
+                        document[status.Stage.Address] = new JsonArray(
+                            status.Reasons.Select(r => (JsonNode)JsonValue.Create(r)).ToArray()
+                        );
+                    }
+
+                    output.WriteLine(document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                    return 0;
+                }
+
+                if (changed.Count == 0)
+                {
+                    output.WriteLine("Everything is up to date.");
+                }
+
                 foreach (var status in changed)
                 {
-                    document[status.Stage.Address] = new JsonArray(status.Reasons.Select(r => (JsonNode)JsonValue.Create(r)).ToArray());
+                    output.WriteLine(status.Stage.Address + ":");
+                    foreach (var reason in status.Reasons)
+                    {
+                        output.WriteLine("\t" + reason);
+                    }
                 }
 
-                output.WriteLine(document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 return 0;
             }
-
-            if (changed.Count == 0)
-            {
-                output.WriteLine("Everything is up to date.");
-            }
-
-            foreach (var status in changed)
-            {
-                output.WriteLine(status.Stage.Address + ":");
-                foreach (var reason in status.Reasons)
-                {
-                    output.WriteLine("\t" + reason);
-                }
-            }
-
-            return 0;
-        });
+        );
         return command;
     }
 
     public static Command Init(TextWriter output)
     {
         var command = new Command("init", "Set up GitExp in this Git repository (.exp/ and its ignore files).");
-        command.SetAction(async (result, cancellationToken) =>
-        {
-            var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-            project.EnsureInitialized();
-            var wroteConfig = project.WriteDefaultConfig();
-            output.WriteLine(wroteConfig ? "Initialized GitExp in .exp/ (commit .exp/config.yaml and .exp/.gitignore)." : "GitExp is already initialized here.");
-            return 0;
-        });
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                project.EnsureInitialized();
+                var wroteConfig = project.WriteDefaultConfig();
+                output.WriteLine(
+                    wroteConfig
+                        ? "Initialized GitExp in .exp/ (commit .exp/config.yaml and .exp/.gitignore)."
+                        : "GitExp is already initialized here."
+                );
+                return 0;
+            }
+        );
         return command;
     }
 
@@ -288,7 +415,12 @@ internal static class ExperimentCommands
                 files[row.File] = values;
             }
 
-            values[row.Key] = new JsonObject { ["old"] = row.Old?.DeepClone(), ["new"] = row.New?.DeepClone(), ["diff"] = row.Change };
+            values[row.Key] = new JsonObject
+            {
+                ["old"] = row.Old?.DeepClone(),
+                ["new"] = row.New?.DeepClone(),
+                ["diff"] = row.Change,
+            };
         }
 
         return files;

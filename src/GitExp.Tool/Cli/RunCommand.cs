@@ -13,59 +13,82 @@ internal static class RunCommand
     {
         var targets = new Argument<string[]>("targets")
         {
-            Description = "Stages to run: a stage name, a pipeline file, or file:stage. Default: the exp.yaml here or at the root.",
+            Description =
+                "Stages to run: a stage name, a pipeline file, or file:stage. Default: the exp.yaml here or at the root.",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var name = new Option<string?>("--name", "-n") { Description = "Name of the experiment (default: a generated adjective-noun)." };
+        var name = new Option<string?>("--name", "-n")
+        {
+            Description = "Name of the experiment (default: a generated adjective-noun).",
+        };
         var message = new Option<string?>("--message", "-m") { Description = "Commit message of the experiment." };
         var setParams = new Option<string[]>("--set-param", "-S")
         {
             Description = "Set a param before running: [file:]key=value (repeatable; +key=value adds a new key).",
             AllowMultipleArgumentsPerToken = false,
         };
-        var force = new Option<bool>("--force", "-f") { Description = "Run every selected stage even if unchanged, and overwrite an experiment of the same name." };
-        var single = new Option<bool>("--single-stage", "-s") { Description = "Run only the targets, not the stages they depend on." };
+        var force = new Option<bool>("--force", "-f")
+        {
+            Description = "Run every selected stage even if unchanged, and overwrite an experiment of the same name.",
+        };
+        var single = new Option<bool>("--single-stage", "-s")
+        {
+            Description = "Run only the targets, not the stages they depend on.",
+        };
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Ask before running each stage." };
-        var dry = new Option<bool>("--dry") { Description = "Print the stages that would run and their commands; change nothing." };
+        var dry = new Option<bool>("--dry")
+        {
+            Description = "Print the stages that would run and their commands; change nothing.",
+        };
         var allPipelines = new Option<bool>("--all-pipelines") { Description = "Run every exp.yaml in the repository." };
         var command = new Command("run", "Run the pipeline and record the result as an experiment (a commit under refs/exps).")
         {
-            targets, name, message, setParams, force, single, interactive, dry, allPipelines,
+            targets,
+            name,
+            message,
+            setParams,
+            force,
+            single,
+            interactive,
+            dry,
+            allPipelines,
         };
-        command.SetAction(async (result, cancellationToken) =>
-        {
-            var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-            var isInteractive = result.GetValue(interactive);
-            var options = new ExperimentRunOptions
+        command.SetAction(
+            async (result, cancellationToken) =>
             {
-                Name = result.GetValue(name),
-                Message = result.GetValue(message),
-                SetParams = (result.GetValue(setParams) ?? []).Select(ParamAssignment.Parse).ToList(),
-                Overwrite = result.GetValue(force),
-                Pipeline = new PipelineRunOptions
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var isInteractive = result.GetValue(interactive);
+                var options = new ExperimentRunOptions
                 {
-                    Targets = result.GetValue(targets) ?? [],
-                    AllPipelines = result.GetValue(allPipelines),
-                    Force = result.GetValue(force),
-                    SingleStage = result.GetValue(single),
-                    Dry = result.GetValue(dry),
-                    Confirm = isInteractive ? (stage, reasons) => Ask(output, stage, reasons) : null,
-                },
-            };
-            var run = await new ExperimentRunner(project, output).RunAsync(options, cancellationToken).ConfigureAwait(false);
-            if (run.Recorded is { } experiment)
-            {
-                output.WriteLine();
-                output.WriteLine($"Ran experiment '{experiment.Name}' ({experiment.Commit[..7]}), ref {experiment.Ref}.");
-                output.WriteLine($"  Compare:  dotnet exp show   |   Keep it:  dotnet exp branch {experiment.Name} <branch>");
-            }
-            else if (!options.Pipeline.Dry)
-            {
-                output.WriteLine($"No experiment recorded: {run.NotRecordedReason}.");
-            }
+                    Name = result.GetValue(name),
+                    Message = result.GetValue(message),
+                    SetParams = (result.GetValue(setParams) ?? []).Select(ParamAssignment.Parse).ToList(),
+                    Overwrite = result.GetValue(force),
+                    Pipeline = new PipelineRunOptions
+                    {
+                        Targets = result.GetValue(targets) ?? [],
+                        AllPipelines = result.GetValue(allPipelines),
+                        Force = result.GetValue(force),
+                        SingleStage = result.GetValue(single),
+                        Dry = result.GetValue(dry),
+                        Confirm = isInteractive ? (stage, reasons) => Ask(output, stage, reasons) : null,
+                    },
+                };
+                var run = await new ExperimentRunner(project, output).RunAsync(options, cancellationToken).ConfigureAwait(false);
+                if (run.Recorded is { } experiment)
+                {
+                    output.WriteLine();
+                    output.WriteLine($"Ran experiment '{experiment.Name}' ({experiment.Commit[..7]}), ref {experiment.Ref}.");
+                    output.WriteLine($"  Compare:  dotnet exp show   |   Keep it:  dotnet exp branch {experiment.Name} <branch>");
+                }
+                else if (!options.Pipeline.Dry)
+                {
+                    output.WriteLine($"No experiment recorded: {run.NotRecordedReason}.");
+                }
 
-            return (int)ExitCode.Success;
-        });
+                return (int)ExitCode.Success;
+            }
+        );
         return command;
     }
 

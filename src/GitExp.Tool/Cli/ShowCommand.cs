@@ -16,77 +16,117 @@ internal static class ShowCommand
         var json = CommonOptions.Json();
         var csv = CommonOptions.Csv();
         var md = CommonOptions.Markdown();
-        var sortBy = new Option<string?>("--sort-by") { Description = "Sort experiments by a param or metric: name or file:name." };
+        var sortBy = new Option<string?>("--sort-by")
+        {
+            Description = "Sort experiments by a param or metric: name or file:name.",
+        };
         var sortOrder = new Option<string>("--sort-order") { Description = "asc or desc.", DefaultValueFactory = _ => "asc" };
         sortOrder.AcceptOnlyFromAmong("asc", "desc");
         var onlyChanged = new Option<bool>("--only-changed") { Description = "Show only the columns whose values differ." };
         var drop = new Option<string[]>("--drop") { Description = "Hide columns matching a regular expression (repeatable)." };
-        var keep = new Option<string[]>("--keep") { Description = "Show only columns matching a regular expression (repeatable)." };
+        var keep = new Option<string[]>("--keep")
+        {
+            Description = "Show only columns matching a regular expression (repeatable).",
+        };
         var allCommits = new Option<bool>("--all-commits", "-A") { Description = "Also show every commit that has experiments." };
-        var num = new Option<int>("--num", "-n") { Description = "Show the last N commits from HEAD.", DefaultValueFactory = _ => 1 };
+        var num = new Option<int>("--num", "-n")
+        {
+            Description = "Show the last N commits from HEAD.",
+            DefaultValueFactory = _ => 1,
+        };
         var rev = new Option<string[]>("--rev") { Description = "Show these commits instead of HEAD (repeatable)." };
-        var precision = new Option<int>("--precision") { Description = "Significant digits of numbers.", DefaultValueFactory = _ => ValueFormat.DefaultPrecision };
+        var precision = new Option<int>("--precision")
+        {
+            Description = "Significant digits of numbers.",
+            DefaultValueFactory = _ => ValueFormat.DefaultPrecision,
+        };
         var command = new Command("show", "Show the baseline and its experiments with metrics and params.")
         {
-            json, csv, md, sortBy, sortOrder, onlyChanged, drop, keep, allCommits, num, rev, precision,
+            json,
+            csv,
+            md,
+            sortBy,
+            sortOrder,
+            onlyChanged,
+            drop,
+            keep,
+            allCommits,
+            num,
+            rev,
+            precision,
         };
-        command.SetAction(async (result, cancellationToken) =>
-        {
-            CommonOptions.OneFormat(result, json, csv, md);
-            var digits = result.GetValue(precision);
-            if (digits is < 1 or > 17)
+        command.SetAction(
+            async (result, cancellationToken) =>
             {
-                throw new ExpException(ExitCode.Usage, $"--precision {digits}: expected 1 to 17 significant digits");
-            }
+                CommonOptions.OneFormat(result, json, csv, md);
+                var digits = result.GetValue(precision);
+                if (digits is < 1 or > 17)
+                {
+                    throw new ExpException(ExitCode.Usage, $"--precision {digits}: expected 1 to 17 significant digits");
+                }
 
-            var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-            var table = await ExperimentShow.BuildAsync(
-                project,
-                new ShowOptions
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var table = await ExperimentShow
+                    .BuildAsync(
+                        project,
+                        new ShowOptions
+                        {
+                            SortBy = result.GetValue(sortBy),
+                            SortDescending = result.GetValue(sortOrder) == "desc",
+                            OnlyChanged = result.GetValue(onlyChanged),
+                            Drop = result.GetValue(drop) ?? [],
+                            Keep = result.GetValue(keep) ?? [],
+                            AllCommits = result.GetValue(allCommits),
+                            Num = result.GetValue(num),
+                            Revs = result.GetValue(rev) ?? [],
+                        },
+                        cancellationToken
+                    )
+                    .ConfigureAwait(false);
+                if (result.GetValue(json))
                 {
-                    SortBy = result.GetValue(sortBy),
-                    SortDescending = result.GetValue(sortOrder) == "desc",
-                    OnlyChanged = result.GetValue(onlyChanged),
-                    Drop = result.GetValue(drop) ?? [],
-                    Keep = result.GetValue(keep) ?? [],
-                    AllCommits = result.GetValue(allCommits),
-                    Num = result.GetValue(num),
-                    Revs = result.GetValue(rev) ?? [],
-                },
-                cancellationToken
-            ).ConfigureAwait(false);
-            if (result.GetValue(json))
-            {
-                output.WriteLine(ToJson(table).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            }
-            else if (result.GetValue(csv))
-            {
-                var header = new List<string> { "Experiment", "rev", "typ", "Created", "parent", "State" };
-                header.AddRange(table.Columns.Select(c => c.FullName));
-                var rows = table.Rows.Select(r => (IReadOnlyList<string>)new List<string>
+                    output.WriteLine(ToJson(table).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                }
+                else if (result.GetValue(csv))
                 {
-                    r.Name, r.Rev, r.Kind.ToString().ToLowerInvariant(), r.Created?.ToString("O", CultureInfo.InvariantCulture) ?? "",
-                    r.Kind == RowKind.Experiment ? r.Baseline[..7] : "", r.State,
-                }.Concat(table.Columns.Select(c => r.Value(c) is null ? "" : ValueFormat.Text(r.Value(c), 17))).ToList()).ToList();
-                TableWriter.Csv(output, header, rows);
-            }
-            else
-            {
-                var header = new List<string> { "Experiment", "rev", "Created", "State" };
-                header.AddRange(table.Columns.Select(c => c.DisplayName));
-                var rows = Display(table, digits);
-                if (result.GetValue(md))
-                {
-                    TableWriter.Markdown(output, header, rows);
+                    var header = new List<string> { "Experiment", "rev", "typ", "Created", "parent", "State" };
+                    header.AddRange(table.Columns.Select(c => c.FullName));
+                    var rows = table
+                        .Rows.Select(r =>
+                            (IReadOnlyList<string>)
+                                new List<string>
+                                {
+                                    r.Name,
+                                    r.Rev,
+                                    r.Kind.ToString().ToLowerInvariant(),
+                                    r.Created?.ToString("O", CultureInfo.InvariantCulture) ?? "",
+                                    r.Kind == RowKind.Experiment ? r.Baseline[..7] : "",
+                                    r.State,
+                                }
+                                    .Concat(table.Columns.Select(c => r.Value(c) is null ? "" : ValueFormat.Text(r.Value(c), 17)))
+                                    .ToList()
+                        )
+                        .ToList();
+                    TableWriter.Csv(output, header, rows);
                 }
                 else
                 {
-                    TableWriter.Console(output, header, rows, rightAlignFrom: 4);
+                    var header = new List<string> { "Experiment", "rev", "Created", "State" };
+                    header.AddRange(table.Columns.Select(c => c.DisplayName));
+                    var rows = Display(table, digits);
+                    if (result.GetValue(md))
+                    {
+                        TableWriter.Markdown(output, header, rows);
+                    }
+                    else
+                    {
+                        TableWriter.Console(output, header, rows, rightAlignFrom: 4);
+                    }
                 }
-            }
 
-            return 0;
-        });
+                return 0;
+            }
+        );
         return command;
     }
 
@@ -116,17 +156,19 @@ internal static class ShowCommand
         var array = new JsonArray();
         foreach (var row in table.Rows)
         {
-            array.Add(new JsonObject
-            {
-                ["name"] = row.Name,
-                ["rev"] = row.Rev,
-                ["type"] = row.Kind.ToString().ToLowerInvariant(),
-                ["baseline"] = row.Baseline,
-                ["created"] = row.Created?.ToString("O", CultureInfo.InvariantCulture),
-                ["state"] = row.State,
-                ["metrics"] = Group(table.Columns.Where(c => c.IsMetric), row),
-                ["params"] = Group(table.Columns.Where(c => !c.IsMetric), row),
-            });
+            array.Add(
+                new JsonObject
+                {
+                    ["name"] = row.Name,
+                    ["rev"] = row.Rev,
+                    ["type"] = row.Kind.ToString().ToLowerInvariant(),
+                    ["baseline"] = row.Baseline,
+                    ["created"] = row.Created?.ToString("O", CultureInfo.InvariantCulture),
+                    ["state"] = row.State,
+                    ["metrics"] = Group(table.Columns.Where(c => c.IsMetric), row),
+                    ["params"] = Group(table.Columns.Where(c => !c.IsMetric), row),
+                }
+            );
         }
 
         return array;

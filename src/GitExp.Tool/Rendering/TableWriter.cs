@@ -6,16 +6,24 @@ namespace GitExp.Tool.Rendering;
 /// <summary>Writes a header and rows as a console table, Markdown, or CSV.</summary>
 internal static class TableWriter
 {
-    public static void Console(TextWriter output, IReadOnlyList<string> header, IReadOnlyList<IReadOnlyList<string>> rows, int rightAlignFrom)
+    public static void Console(
+        TextWriter output,
+        IReadOnlyList<string> header,
+        IReadOnlyList<IReadOnlyList<string>> rows,
+        int rightAlignFrom
+    )
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output),
-            Ansi = output == System.Console.Out && !System.Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.Detect,
-        });
+        var console = AnsiConsole.Create(
+            new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(output),
+                Ansi = output == System.Console.Out && !System.Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
+                ColorSystem = ColorSystemSupport.Detect,
+            }
+        );
         // Redirected output has no width; a wide virtual one keeps each row on one line for scripts and diffs.
-        console.Profile.Width = output == System.Console.Out && !System.Console.IsOutputRedirected ? System.Console.WindowWidth : 4096;
+        console.Profile.Width =
+            output == System.Console.Out && !System.Console.IsOutputRedirected ? System.Console.WindowWidth : 4096;
         var table = new Table().Border(TableBorder.Simple);
         for (var i = 0; i < header.Count; i++)
         {

@@ -10,18 +10,12 @@ public sealed class ContentCacheTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    public static TheoryData<string> LinkOrders =>
-        new() { "copy", "hardlink", "symlink", "reflink,copy" };
+    public static TheoryData<string> LinkOrders => new() { "copy", "hardlink", "symlink", "reflink,copy" };
 
     private ContentCache NewCache(string linkOrder = "reflink,hardlink,copy") =>
-        new(
-            _tmp.Combine(".exp", "cache"),
-            LinkTypes.Parse(linkOrder),
-            StateTable.Open(_tmp.Combine(".exp", "tmp", "state"))
-        );
+        new(_tmp.Combine(".exp", "cache"), LinkTypes.Parse(linkOrder), StateTable.Open(_tmp.Combine(".exp", "tmp", "state")));
 
-    private static string Sha(string text) =>
-        FileHasher.HashBytes(System.Text.Encoding.UTF8.GetBytes(text));
+    private static string Sha(string text) => FileHasher.HashBytes(System.Text.Encoding.UTF8.GetBytes(text));
 
     [Fact]
     public void Directory_hash_is_stable_regardless_of_creation_order()
@@ -72,10 +66,7 @@ public sealed class ContentCacheTests : IDisposable
     public void Object_path_splits_the_hash_after_two_characters()
     {
         var sha = Sha("abc");
-        Assert.Equal(
-            _tmp.Combine(".exp", "cache", "sha256", sha[..2], sha[2..]),
-            NewCache().ObjectPath(sha)
-        );
+        Assert.Equal(_tmp.Combine(".exp", "cache", "sha256", sha[..2], sha[2..]), NewCache().ObjectPath(sha));
         Assert.EndsWith(".dir", NewCache().ObjectPath(sha + ".dir"), StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => NewCache().ObjectPath("../../etc/passwd"));
     }
@@ -117,11 +108,7 @@ public sealed class ContentCacheTests : IDisposable
         Assert.Equal(3, hash.NFiles);
         Assert.True(cache.Contains(hash));
         Assert.Equal(
-            [
-                (".c", Sha(""), 0L),
-                ("a.txt", Sha("alpha"), 5L),
-                ("nested/deeper/b.txt", Sha("beta"), 4L),
-            ],
+            [(".c", Sha(""), 0L), ("a.txt", Sha("alpha"), 5L), ("nested/deeper/b.txt", Sha("beta"), 4L)],
             cache.ReadManifest(hash.Sha256)
         );
 
@@ -181,9 +168,7 @@ public sealed class ContentCacheTests : IDisposable
         File.WriteAllText(file, "changed");
 
         Assert.Equal("weights", File.ReadAllText(cache.ObjectPath(hash.Sha256)));
-        Assert.False(
-            File.GetUnixFileMode(cache.ObjectPath(hash.Sha256)).HasFlag(UnixFileMode.UserWrite)
-        );
+        Assert.False(File.GetUnixFileMode(cache.ObjectPath(hash.Sha256)).HasFlag(UnixFileMode.UserWrite));
     }
 
     [Fact]
@@ -216,9 +201,7 @@ public sealed class ContentCacheTests : IDisposable
         cache.Checkout(hash, dir);
 
         Assert.True(File.GetUnixFileMode(script).HasFlag(UnixFileMode.UserExecute));
-        Assert.False(
-            File.GetUnixFileMode(Path.Combine(dir, "data.txt")).HasFlag(UnixFileMode.UserExecute)
-        );
+        Assert.False(File.GetUnixFileMode(Path.Combine(dir, "data.txt")).HasFlag(UnixFileMode.UserExecute));
     }
 
     [Fact]
@@ -258,10 +241,7 @@ public sealed class ContentCacheTests : IDisposable
         var files = Enumerable
             .Range(0, 200)
             .Select(i =>
-                _tmp.Write(
-                    $"out/f{i % 20}/{i}.txt",
-                    (i % 50).ToString(System.Globalization.CultureInfo.InvariantCulture)
-                )
+                _tmp.Write($"out/f{i % 20}/{i}.txt", (i % 50).ToString(System.Globalization.CultureInfo.InvariantCulture))
             )
             .ToList();
         var cache = NewCache("hardlink,copy");
@@ -270,12 +250,7 @@ public sealed class ContentCacheTests : IDisposable
 
         Assert.All(hashes, h => Assert.True(cache.Contains(h)));
         Assert.Equal(200, cache.State.Count);
-        Assert.Equal(
-            50,
-            Directory
-                .GetFiles(_tmp.Combine(".exp", "cache", "sha256"), "*", SearchOption.AllDirectories)
-                .Length
-        );
+        Assert.Equal(50, Directory.GetFiles(_tmp.Combine(".exp", "cache", "sha256"), "*", SearchOption.AllDirectories).Length);
     }
 
     [Fact]
@@ -302,13 +277,7 @@ public sealed class ContentCacheTests : IDisposable
         var cache = NewCache("copy");
 
         Assert.Equal(cache.Save(a), cache.Save(b));
-        Assert.Single(
-            Directory.GetFiles(
-                _tmp.Combine(".exp", "cache", "sha256"),
-                "*",
-                SearchOption.AllDirectories
-            )
-        );
+        Assert.Single(Directory.GetFiles(_tmp.Combine(".exp", "cache", "sha256"), "*", SearchOption.AllDirectories));
     }
 
     [Fact]
@@ -320,10 +289,7 @@ public sealed class ContentCacheTests : IDisposable
         var obj = cache.ObjectPath(hash.Sha256);
         Directory.CreateDirectory(Path.GetDirectoryName(obj)!);
         Directory.CreateDirectory(_tmp.Combine(".exp", "cache", "tmp"));
-        File.WriteAllText(
-            _tmp.Combine(".exp", "cache", "tmp", Guid.NewGuid().ToString("N")),
-            "wei"
-        );
+        File.WriteAllText(_tmp.Combine(".exp", "cache", "tmp", Guid.NewGuid().ToString("N")), "wei");
         File.WriteAllText(obj + ".tmp", "wei");
 
         Assert.False(cache.Contains(hash));
@@ -352,9 +318,7 @@ public sealed class ContentCacheTests : IDisposable
         var sha = Sha("never stored");
         var target = _tmp.Combine("model.bin");
 
-        var e = Assert.Throws<ExpException>(() =>
-            cache.Checkout(new ContentHash(sha, 12, null), target)
-        );
+        var e = Assert.Throws<ExpException>(() => cache.Checkout(new ContentHash(sha, 12, null), target));
 
         Assert.Equal(ExitCode.NotFound, e.Code);
         Assert.Equal($"cache object {sha} for '{target}' is missing", e.Message);
@@ -400,10 +364,7 @@ public sealed class ContentCacheTests : IDisposable
         _tmp.Write("out/sub/a.txt", "alpha");
         var cache = NewCache("hardlink");
         cache.Save(_tmp.Combine("out"));
-        File.SetUnixFileMode(
-            _tmp.Combine("out", "sub"),
-            UnixFileMode.UserRead | UnixFileMode.UserExecute
-        );
+        File.SetUnixFileMode(_tmp.Combine("out", "sub"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
 
         ContentCache.RemoveOutput(_tmp.Combine("out"));
 
@@ -413,9 +374,6 @@ public sealed class ContentCacheTests : IDisposable
     [Fact]
     public void Hashing_a_missing_path_is_not_found()
     {
-        Assert.Equal(
-            ExitCode.NotFound,
-            Assert.Throws<ExpException>(() => NewCache().Hash(_tmp.Combine("nope"))).Code
-        );
+        Assert.Equal(ExitCode.NotFound, Assert.Throws<ExpException>(() => NewCache().Hash(_tmp.Combine("nope"))).Code);
     }
 }

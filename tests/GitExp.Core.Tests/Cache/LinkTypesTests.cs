@@ -7,10 +7,7 @@ public sealed class LinkTypesTests
     [Fact]
     public void Config_list_parses_in_order_ignoring_case_and_spaces()
     {
-        Assert.Equal(
-            [LinkType.Reflink, LinkType.Hardlink, LinkType.Copy],
-            LinkTypes.Parse("reflink, Hardlink,copy")
-        );
+        Assert.Equal([LinkType.Reflink, LinkType.Hardlink, LinkType.Copy], LinkTypes.Parse("reflink, Hardlink,copy"));
         Assert.Equal([LinkType.Symlink], LinkTypes.Parse("symlink"));
     }
 
@@ -25,9 +22,6 @@ public sealed class LinkTypesTests
     [Fact]
     public void Empty_link_type_list_is_an_invalid_project()
     {
-        Assert.Equal(
-            ExitCode.InvalidProject,
-            Assert.Throws<ExpException>(() => LinkTypes.Parse(" , ")).Code
-        );
+        Assert.Equal(ExitCode.InvalidProject, Assert.Throws<ExpException>(() => LinkTypes.Parse(" , ")).Code);
     }
 }

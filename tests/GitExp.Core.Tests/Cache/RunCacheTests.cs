@@ -30,10 +30,7 @@ public sealed class RunCacheTests : IDisposable
     [Fact]
     public void Key_is_the_sha256_of_the_canonical_text()
     {
-        Assert.Equal(
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-            RunCache.Key("abc")
-        );
+        Assert.Equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", RunCache.Key("abc"));
     }
 
     [Fact]

@@ -15,22 +15,14 @@ public sealed class StateTableTests : IDisposable
     public void Unchanged_file_is_not_rehashed_after_reopening_the_table()
     {
         var file = _tmp.Write("data.csv", "a,b\n1,2\n");
-        var first = new ContentCache(
-            _tmp.Combine("cache"),
-            LinkTypes.Default,
-            StateTable.Open(StatePath)
-        );
+        var first = new ContentCache(_tmp.Combine("cache"), LinkTypes.Default, StateTable.Open(StatePath));
         var hash = first.Hash(file);
         Assert.Equal(1, first.FilesHashed);
         var state = StateTable.Open(StatePath);
         Assert.Equal(0, state.Count); // nothing is persisted until Save
         StateTableOf(first).Save();
 
-        var second = new ContentCache(
-            _tmp.Combine("cache"),
-            LinkTypes.Default,
-            StateTable.Open(StatePath)
-        );
+        var second = new ContentCache(_tmp.Combine("cache"), LinkTypes.Default, StateTable.Open(StatePath));
         Assert.Equal(hash, second.Hash(file));
         Assert.Equal(0, second.FilesHashed);
     }
@@ -143,10 +135,7 @@ public sealed class StateTableTests : IDisposable
         clock.Stop();
 
         Assert.Equal(10_001, loaded.Count);
-        Assert.True(
-            clock.ElapsedMilliseconds < 200,
-            $"loading took {clock.ElapsedMilliseconds} ms"
-        );
+        Assert.True(clock.ElapsedMilliseconds < 200, $"loading took {clock.ElapsedMilliseconds} ms");
     }
 
     private static StateTable StateTableOf(ContentCache cache) => cache.State;

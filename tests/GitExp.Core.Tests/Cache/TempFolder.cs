@@ -6,10 +6,7 @@ public sealed class TempFolder : IDisposable
     public TempFolder() => Directory.CreateDirectory(Path);
 
     public string Path { get; } =
-        System.IO.Path.Combine(
-            System.IO.Path.GetTempPath(),
-            "gitexp-tests-" + Guid.NewGuid().ToString("N")
-        );
+        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "gitexp-tests-" + Guid.NewGuid().ToString("N"));
 
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
