@@ -96,7 +96,7 @@ public sealed record ParamAssignment(string? File, string Key, string Value)
         }
         var root = stream.Documents[0].RootNode;
         // Only a value that is the whole text is taken as YAML: "x # note", "&a 1" or "a: b" are strings.
-        var whole = root.Start.Index == 0 && root.End.Index == raw.Length && root.Tag.IsEmpty && root.Anchor.IsEmpty;
+        var whole = root.Start.Index == 0 && Yaml.EndOf(root, raw) == raw.Length && (root.Tag.IsEmpty || root.Tag.IsNonSpecific) && root.Anchor.IsEmpty;
         var flowOrScalar = root switch
         {
             YamlScalarNode s => s.Style is ScalarStyle.Plain or ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted,

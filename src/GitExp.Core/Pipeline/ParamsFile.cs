@@ -290,7 +290,7 @@ public sealed class ParamsFile
         {
             if (map.Style == YamlDotNet.Core.Events.MappingStyle.Flow)
             {
-                var insertAt = map.Children.Count == 0 ? (int)map.End.Index - 1 : TrimEnd((int)map.Start.Index, LastEnd(map.Children.Last().Value));
+                var insertAt = map.Children.Count == 0 ? Yaml.ClosingBracket(text, (int)map.Start.Index + 1) : TrimEnd((int)map.Start.Index, LastEnd(map.Children.Last().Value));
                 return Splice(insertAt, insertAt, (map.Children.Count == 0 ? "" : ", ") + Flow(rest, a));
             }
             var indent = (int)map.Start.Column - 1;
@@ -348,16 +348,7 @@ public sealed class ParamsFile
                 : throw new ExpException(ExitCode.Usage, $"{Yaml.At(displayPath, keyNode.Start)}: cannot edit the value of this key; use a plain 'key: value' line");
         }
 
-        // A block collection's end mark sits at the next token, past any comments that follow it;
-        // the last character that belongs to it is the end of its last descendant.
-        private static int LastEnd(YamlNode node) =>
-            node switch
-            {
-                YamlSequenceNode { Style: YamlDotNet.Core.Events.SequenceStyle.Flow } or YamlMappingNode { Style: YamlDotNet.Core.Events.MappingStyle.Flow } => (int)node.End.Index,
-                YamlSequenceNode seq => seq.Children.Count == 0 ? (int)seq.Start.Index : seq.Children.Max(LastEnd),
-                YamlMappingNode map => map.Children.Count == 0 ? (int)map.Start.Index : map.Children.Max(c => Math.Max(LastEnd(c.Key), LastEnd(c.Value))),
-                _ => node.Start.Index == node.End.Index ? (int)node.Start.Index : (int)node.End.Index,
-            };
+        private int LastEnd(YamlNode node) => node.Start.Index == node.End.Index && node is YamlScalarNode ? (int)node.Start.Index : Yaml.EndOf(node, text);
 
         private int TrimEnd(int start, int end)
         {
