@@ -46,7 +46,12 @@ public sealed partial class LockFile
     /// <summary>The lock path for a pipeline file: same folder and name, extension ".lock".</summary>
     public static string PathFor(string pipelineFile)
     {
-        var file = RepoPath.Normalize(pipelineFile) ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository");
+        var file =
+            RepoPath.Normalize(pipelineFile)
+            ?? throw new ExpException(
+                ExitCode.Usage,
+                $"'{pipelineFile}': pipeline file must be a path inside the repository"
+            );
         var dir = RepoPath.DirectoryOf(file);
         var name = file[(dir.Length == 0 ? 0 : dir.Length + 1)..];
         var dot = name.LastIndexOf('.');
@@ -57,12 +62,20 @@ public sealed partial class LockFile
     public static LockFile Load(string repoRoot, string pipelineFile)
     {
         var full = RepoPath.ToFull(repoRoot, PathFor(pipelineFile));
-        return File.Exists(full) ? Parse(File.ReadAllText(full), pipelineFile) : new LockFile(RepoPath.Normalize(pipelineFile)!);
+        return File.Exists(full)
+            ? Parse(File.ReadAllText(full), pipelineFile)
+            : new LockFile(RepoPath.Normalize(pipelineFile)!);
     }
 
     public static LockFile Parse(string text, string pipelineFile)
     {
-        var lockFile = new LockFile(RepoPath.Normalize(pipelineFile) ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository"));
+        var lockFile = new LockFile(
+            RepoPath.Normalize(pipelineFile)
+                ?? throw new ExpException(
+                    ExitCode.Usage,
+                    $"'{pipelineFile}': pipeline file must be a path inside the repository"
+                )
+        );
         new Reader(lockFile.Path).Read(text, lockFile);
         return lockFile;
     }
@@ -90,7 +103,9 @@ public sealed partial class LockFile
             if (stage.Params.Count > 0)
             {
                 sb.Append("    params:\n");
-                foreach (var (file, values) in stage.Params.OrderBy(p => p.Key, StringComparer.Ordinal))
+                foreach (
+                    var (file, values) in stage.Params.OrderBy(p => p.Key, StringComparer.Ordinal)
+                )
                 {
                     sb.Append("      ").Append(Str(RepoPath.RelativeTo(dir, file))).Append(':');
                     if (values.Count == 0)
@@ -101,7 +116,11 @@ public sealed partial class LockFile
                     sb.Append('\n');
                     foreach (var (key, value) in values.OrderBy(v => v.Key, StringComparer.Ordinal))
                     {
-                        sb.Append("        ").Append(Str(key)).Append(": ").Append(Flow(value)).Append('\n');
+                        sb.Append("        ")
+                            .Append(Str(key))
+                            .Append(": ")
+                            .Append(Flow(value))
+                            .Append('\n');
                     }
                 }
             }
@@ -110,7 +129,8 @@ public sealed partial class LockFile
         return sb.ToString();
     }
 
-    public void Save(string repoRoot) => RepoPath.WriteAtomic(RepoPath.ToFull(repoRoot, Path), Serialize());
+    public void Save(string repoRoot) =>
+        RepoPath.WriteAtomic(RepoPath.ToFull(repoRoot, Path), Serialize());
 
     private IEnumerable<StageLock> Ordered()
     {
@@ -127,7 +147,12 @@ public sealed partial class LockFile
         return stages.Values.OrderBy(s => rank.TryGetValue(s.Name, out var r) ? r : int.MaxValue);
     }
 
-    private static void WritePaths(StringBuilder sb, string key, IReadOnlyList<HashedPath> paths, string dir)
+    private static void WritePaths(
+        StringBuilder sb,
+        string key,
+        IReadOnlyList<HashedPath> paths,
+        string dir
+    )
     {
         if (paths.Count == 0)
         {
@@ -138,10 +163,14 @@ public sealed partial class LockFile
         {
             sb.Append("    - path: ").Append(Str(RepoPath.RelativeTo(dir, p.Path))).Append('\n');
             sb.Append("      sha256: ").Append(Str(p.Sha256)).Append('\n');
-            sb.Append("      size: ").Append(p.Size.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            sb.Append("      size: ")
+                .Append(p.Size.ToString(CultureInfo.InvariantCulture))
+                .Append('\n');
             if (p.NFiles is { } n)
             {
-                sb.Append("      nfiles: ").Append(n.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                sb.Append("      nfiles: ")
+                    .Append(n.ToString(CultureInfo.InvariantCulture))
+                    .Append('\n');
             }
         }
     }
@@ -154,15 +183,22 @@ public sealed partial class LockFile
 
     /// <summary>A string as YAML: plain when that reads back as the same string, else double-quoted.</summary>
     private static string Str(string s, bool flow = false) =>
-        (flow ? FlowPlain() : BlockPlain()).IsMatch(s) && !Yaml.PlainIsNotString(s) ? s : ParamAssignment.QuoteString(s);
+        (flow ? FlowPlain() : BlockPlain()).IsMatch(s) && !Yaml.PlainIsNotString(s)
+            ? s
+            : ParamAssignment.QuoteString(s);
 
     private static string Flow(JsonNode? value) =>
         value switch
         {
             null => "null",
-            JsonObject obj => "{" + string.Join(", ", obj.Select(p => $"{Str(p.Key, flow: true)}: {Flow(p.Value)}")) + "}",
+            JsonObject obj => "{"
+                + string.Join(", ", obj.Select(p => $"{Str(p.Key, flow: true)}: {Flow(p.Value)}"))
+                + "}",
             JsonArray arr => "[" + string.Join(", ", arr.Select(Flow)) + "]",
-            JsonValue v when v.GetValueKind() == JsonValueKind.String => Str(v.GetValue<string>(), flow: true),
+            JsonValue v when v.GetValueKind() == JsonValueKind.String => Str(
+                v.GetValue<string>(),
+                flow: true
+            ),
             _ => ParamAssignment.ToJsonText(value),
         };
 
@@ -186,7 +222,11 @@ public sealed partial class LockFile
                     case "schema":
                         if (Yaml.ScalarText(v) != Schema)
                         {
-                            throw Yaml.Error(displayPath, v, $"'schema' must be '{Schema}' (written by a different GitExp version?)");
+                            throw Yaml.Error(
+                                displayPath,
+                                v,
+                                $"'schema' must be '{Schema}' (written by a different GitExp version?)"
+                            );
                         }
                         break;
                     case "stages":
@@ -196,15 +236,31 @@ public sealed partial class LockFile
                         }
                         foreach (var (nameNode, body) in Map(v, "'stages'").Children)
                         {
-                            var stage = ReadStage(Yaml.ScalarText(nameNode) ?? throw Yaml.Error(displayPath, nameNode, "stage names must be text"), body);
+                            var stage = ReadStage(
+                                Yaml.ScalarText(nameNode)
+                                    ?? throw Yaml.Error(
+                                        displayPath,
+                                        nameNode,
+                                        "stage names must be text"
+                                    ),
+                                body
+                            );
                             if (!target.stages.TryAdd(stage.Name, stage))
                             {
-                                throw Yaml.Error(displayPath, nameNode, $"stage '{stage.Name}' appears twice");
+                                throw Yaml.Error(
+                                    displayPath,
+                                    nameNode,
+                                    $"stage '{stage.Name}' appears twice"
+                                );
                             }
                         }
                         break;
                     default:
-                        throw Yaml.Error(displayPath, k, $"unknown key '{Yaml.ScalarText(k)}' (expected 'schema' or 'stages')");
+                        throw Yaml.Error(
+                            displayPath,
+                            k,
+                            $"unknown key '{Yaml.ScalarText(k)}' (expected 'schema' or 'stages')"
+                        );
                 }
             }
         }
@@ -212,15 +268,24 @@ public sealed partial class LockFile
         private StageLock ReadStage(string name, YamlNode body)
         {
             string? cmd = null;
-            List<HashedPath> deps = [], outs = [];
-            var parameters = new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(StringComparer.Ordinal);
+            List<HashedPath> deps = [],
+                outs = [];
+            var parameters = new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(
+                StringComparer.Ordinal
+            );
             foreach (var (k, v) in Map(body, $"stage '{name}'").Children)
             {
                 var key = Yaml.ScalarText(k);
                 switch (key)
                 {
                     case "cmd":
-                        cmd = Yaml.ScalarText(v) ?? throw Yaml.Error(displayPath, v, $"stage '{name}': 'cmd' must be text");
+                        cmd =
+                            Yaml.ScalarText(v)
+                            ?? throw Yaml.Error(
+                                displayPath,
+                                v,
+                                $"stage '{name}': 'cmd' must be text"
+                            );
                         break;
                     case "deps":
                         deps = ReadPaths(name, key, v);
@@ -233,25 +298,49 @@ public sealed partial class LockFile
                         {
                             break;
                         }
-                        foreach (var (fileNode, values) in Map(v, $"stage '{name}': 'params'").Children)
+                        foreach (
+                            var (fileNode, values) in Map(v, $"stage '{name}': 'params'").Children
+                        )
                         {
                             var file = PathFrom(name, "params", fileNode);
                             var dict = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
                             if (!Yaml.IsNull(values))
                             {
-                                foreach (var (pk, pv) in Map(values, $"stage '{name}': params of '{Yaml.ScalarText(fileNode)}'").Children)
+                                foreach (
+                                    var (pk, pv) in Map(
+                                        values,
+                                        $"stage '{name}': params of '{Yaml.ScalarText(fileNode)}'"
+                                    ).Children
+                                )
                                 {
-                                    dict[Yaml.ScalarText(pk) ?? throw Yaml.Error(displayPath, pk, $"stage '{name}': param keys must be text")] = Yaml.ToJson(pv, displayPath);
+                                    dict[
+                                        Yaml.ScalarText(pk)
+                                            ?? throw Yaml.Error(
+                                                displayPath,
+                                                pk,
+                                                $"stage '{name}': param keys must be text"
+                                            )
+                                    ] = Yaml.ToJson(pv, displayPath);
                                 }
                             }
                             parameters[file] = dict;
                         }
                         break;
                     default:
-                        throw Yaml.Error(displayPath, k, $"stage '{name}': unknown key '{key}' (expected cmd, deps, params or outs)");
+                        throw Yaml.Error(
+                            displayPath,
+                            k,
+                            $"stage '{name}': unknown key '{key}' (expected cmd, deps, params or outs)"
+                        );
                 }
             }
-            return new StageLock(name, cmd ?? throw Yaml.Error(displayPath, body, $"stage '{name}': 'cmd' is required"), deps, parameters, outs);
+            return new StageLock(
+                name,
+                cmd ?? throw Yaml.Error(displayPath, body, $"stage '{name}': 'cmd' is required"),
+                deps,
+                parameters,
+                outs
+            );
         }
 
         private List<HashedPath> ReadPaths(string stage, string key, YamlNode node)
@@ -263,11 +352,16 @@ public sealed partial class LockFile
             }
             if (node is not YamlSequenceNode seq)
             {
-                throw Yaml.Error(displayPath, node, $"stage '{stage}': '{key}' must be a list of {{path, sha256, size}} maps");
+                throw Yaml.Error(
+                    displayPath,
+                    node,
+                    $"stage '{stage}': '{key}' must be a list of {{path, sha256, size}} maps"
+                );
             }
             foreach (var item in seq.Children)
             {
-                string? path = null, sha = null;
+                string? path = null,
+                    sha = null;
                 long? size = null;
                 int? nfiles = null;
                 foreach (var (k, v) in Map(item, $"stage '{stage}': '{key}' item").Children)
@@ -278,7 +372,13 @@ public sealed partial class LockFile
                             path = PathFrom(stage, key, v);
                             break;
                         case "sha256":
-                            sha = Yaml.ScalarText(v) ?? throw Yaml.Error(displayPath, v, $"stage '{stage}': '{key}': 'sha256' must be text");
+                            sha =
+                                Yaml.ScalarText(v)
+                                ?? throw Yaml.Error(
+                                    displayPath,
+                                    v,
+                                    $"stage '{stage}': '{key}': 'sha256' must be text"
+                                );
                             break;
                         case "size":
                             size = Number(stage, key, "size", v);
@@ -287,12 +387,20 @@ public sealed partial class LockFile
                             nfiles = (int)Number(stage, key, "nfiles", v);
                             break;
                         default:
-                            throw Yaml.Error(displayPath, k, $"stage '{stage}': '{key}': unknown key '{Yaml.ScalarText(k)}' (expected path, sha256, size, nfiles)");
+                            throw Yaml.Error(
+                                displayPath,
+                                k,
+                                $"stage '{stage}': '{key}': unknown key '{Yaml.ScalarText(k)}' (expected path, sha256, size, nfiles)"
+                            );
                     }
                 }
                 if (path is null || sha is null || size is null)
                 {
-                    throw Yaml.Error(displayPath, item, $"stage '{stage}': '{key}' items need 'path', 'sha256' and 'size'");
+                    throw Yaml.Error(
+                        displayPath,
+                        item,
+                        $"stage '{stage}': '{key}' items need 'path', 'sha256' and 'size'"
+                    );
                 }
                 result.Add(new HashedPath(path, sha, size.Value, nfiles));
             }
@@ -300,16 +408,26 @@ public sealed partial class LockFile
         }
 
         private long Number(string stage, string key, string field, YamlNode node) =>
-            node is YamlScalarNode s && long.TryParse(s.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= (field == "nfiles" ? int.MaxValue : long.MaxValue)
+            node is YamlScalarNode s
+            && long.TryParse(s.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            && n <= (field == "nfiles" ? int.MaxValue : long.MaxValue)
                 ? n
-                : throw Yaml.Error(displayPath, node, $"stage '{stage}': '{key}': '{field}' must be a whole number");
+                : throw Yaml.Error(
+                    displayPath,
+                    node,
+                    $"stage '{stage}': '{key}': '{field}' must be a whole number"
+                );
 
         private string PathFrom(string stage, string key, YamlNode node)
         {
             var text = Yaml.ScalarText(node);
             return text is not null && RepoPath.Combine(dir, text) is { } p
                 ? p
-                : throw Yaml.Error(displayPath, node, $"stage '{stage}': '{key}': '{text}' must be a relative path inside the repository");
+                : throw Yaml.Error(
+                    displayPath,
+                    node,
+                    $"stage '{stage}': '{key}': '{text}' must be a relative path inside the repository"
+                );
         }
 
         private YamlMappingNode Map(YamlNode node, string what) =>

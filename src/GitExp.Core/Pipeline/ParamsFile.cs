@@ -8,7 +8,11 @@ namespace GitExp.Core.Pipeline;
 /// <summary>A params file (YAML, or JSON by its .json extension) read into JSON nodes, with dotted-key access.</summary>
 public sealed class ParamsFile
 {
-    private static readonly JsonDocumentOptions JsonReadOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    private static readonly JsonDocumentOptions JsonReadOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
 
     private ParamsFile(JsonNode? root, string displayPath)
     {
@@ -31,7 +35,10 @@ public sealed class ParamsFile
     public bool TryGet(string key, out JsonNode? value)
     {
         value = null;
-        if (!KeyPath.TryParse(key, out var segments, out _) || !KeyPath.TryWalk(Root, segments, out var found))
+        if (
+            !KeyPath.TryParse(key, out var segments, out _)
+            || !KeyPath.TryWalk(Root, segments, out var found)
+        )
         {
             return false;
         }
@@ -84,29 +91,48 @@ public sealed class ParamsFile
     /// deepest existing parent map, else at the end. A JSON file (which has no comments to keep) is
     /// rewritten with its key order and two-space indentation.
     /// </remarks>
-    public static void SetValues(string fullPath, string displayPath, IReadOnlyList<ParamAssignment> assignments)
+    public static void SetValues(
+        string fullPath,
+        string displayPath,
+        IReadOnlyList<ParamAssignment> assignments
+    )
     {
         var text = ReadText(fullPath, displayPath);
-        var result = IsJson(fullPath) ? SetJson(text, displayPath, assignments) : SetYaml(text, displayPath, assignments);
+        var result = IsJson(fullPath)
+            ? SetJson(text, displayPath, assignments)
+            : SetYaml(text, displayPath, assignments);
         RepoPath.WriteAtomic(fullPath, result);
     }
 
     /// <summary>The YAML edit of <see cref="SetValues"/> on text, for callers that hold the text themselves.</summary>
-    internal static string SetYaml(string text, string displayPath, IReadOnlyList<ParamAssignment> assignments)
+    internal static string SetYaml(
+        string text,
+        string displayPath,
+        IReadOnlyList<ParamAssignment> assignments
+    )
     {
         foreach (var a in assignments)
         {
             text = new YamlEditor(text, displayPath).Set(a);
             // The edit works on text positions; reading the result back proves it meant what the user asked.
-            if (!Parse(text, displayPath, json: false).TryGet(a.Key, out var now) || !JsonNode.DeepEquals(now, a.ParseValue()))
+            if (
+                !Parse(text, displayPath, json: false).TryGet(a.Key, out var now)
+                || !JsonNode.DeepEquals(now, a.ParseValue())
+            )
             {
-                throw new InvalidOperationException($"{displayPath}: setting '{a.Key}' to '{a.Value}' did not read back as written");
+                throw new InvalidOperationException(
+                    $"{displayPath}: setting '{a.Key}' to '{a.Value}' did not read back as written"
+                );
             }
         }
         return text;
     }
 
-    internal static string SetJson(string text, string displayPath, IReadOnlyList<ParamAssignment> assignments)
+    internal static string SetJson(
+        string text,
+        string displayPath,
+        IReadOnlyList<ParamAssignment> assignments
+    )
     {
         var root = ParseJson(text, displayPath) ?? new JsonObject();
         foreach (var a in assignments)
@@ -145,19 +171,32 @@ public sealed class ParamsFile
                 }
             }
         }
-        var options = new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        var options = new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
         return root.ToJsonString(options) + "\n";
     }
 
-    internal static ExpException CannotSet(string displayPath, string key, IReadOnlyList<KeySegment> segments, int failedAt)
+    internal static ExpException CannotSet(
+        string displayPath,
+        string key,
+        IReadOnlyList<KeySegment> segments,
+        int failedAt
+    )
     {
         var s = segments[failedAt];
-        var parent = failedAt == 0 ? "the file's top level" : $"'{KeyPath.Format(segments.Take(failedAt))}'";
-        var why = s.Name is null ? $"{parent} has no list item {s.Index} (list items can be changed, not added)" : $"{parent} is not a map";
+        var parent =
+            failedAt == 0 ? "the file's top level" : $"'{KeyPath.Format(segments.Take(failedAt))}'";
+        var why = s.Name is null
+            ? $"{parent} has no list item {s.Index} (list items can be changed, not added)"
+            : $"{parent} is not a map";
         return new ExpException(ExitCode.Usage, $"{displayPath}: cannot set '{key}': {why}");
     }
 
-    private static bool IsJson(string path) => path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+    private static bool IsJson(string path) =>
+        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
 
     private static string ReadText(string fullPath, string displayPath)
     {
@@ -189,17 +228,25 @@ public sealed class ParamsFile
         }
         catch (JsonException e)
         {
-            var where = e.LineNumber is { } line ? $"{displayPath}:{line + 1}:{(e.BytePositionInLine ?? 0) + 1}" : displayPath;
+            var where = e.LineNumber is { } line
+                ? $"{displayPath}:{line + 1}:{(e.BytePositionInLine ?? 0) + 1}"
+                : displayPath;
             var message = e.Message;
             var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-            throw new ExpException(ExitCode.InvalidProject, $"{where}: invalid JSON: {(cut > 0 ? message[..cut] : message).Trim()}", e);
+            throw new ExpException(
+                ExitCode.InvalidProject,
+                $"{where}: invalid JSON: {(cut > 0 ? message[..cut] : message).Trim()}",
+                e
+            );
         }
     }
 
     /// <summary>Edits one YAML text by positions from YamlDotNet's marks, so nothing around the edit moves.</summary>
     private sealed class YamlEditor(string text, string displayPath)
     {
-        private readonly string newLine = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
+        private readonly string newLine = text.Contains("\r\n", StringComparison.Ordinal)
+            ? "\r\n"
+            : "\n";
 
         public string Set(ParamAssignment a)
         {
@@ -233,7 +280,11 @@ public sealed class ParamsFile
                     }
                     inFlow |= map.Style == YamlDotNet.Core.Events.MappingStyle.Flow;
                 }
-                else if (s.Name is null && node is YamlSequenceNode seq && s.Index < seq.Children.Count)
+                else if (
+                    s.Name is null
+                    && node is YamlSequenceNode seq
+                    && s.Index < seq.Children.Count
+                )
                 {
                     keyNode = null;
                     next = seq.Children[s.Index];
@@ -259,7 +310,16 @@ public sealed class ParamsFile
             {
                 return AddToMap(parent, rest, a);
             }
-            if (keyNode is not null && Yaml.IsNull(node) && node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any } && !inFlow)
+            if (
+                keyNode is not null
+                && Yaml.IsNull(node)
+                && node
+                    is YamlScalarNode
+                    {
+                        Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any
+                    }
+                && !inFlow
+            )
             {
                 // "train:" with no value becomes a map holding the new key.
                 var colon = ColonAfter(keyNode);
@@ -273,7 +333,17 @@ public sealed class ParamsFile
         private string Replace(YamlNode? keyNode, YamlNode node, string value)
         {
             var empty = node.Start.Index == node.End.Index;
-            if (node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.Literal or YamlDotNet.Core.ScalarStyle.Folded) } && !empty)
+            if (
+                node
+                    is YamlScalarNode
+                    {
+                        Style: not (
+                            YamlDotNet.Core.ScalarStyle.Literal
+                            or YamlDotNet.Core.ScalarStyle.Folded
+                        )
+                    }
+                && !empty
+            )
             {
                 return Splice((int)node.Start.Index, (int)node.End.Index, value);
             }
@@ -283,15 +353,26 @@ public sealed class ParamsFile
                 var end = empty ? colon + 1 : TrimEnd(colon + 1, LastEnd(node));
                 return Splice(colon + 1, end, " " + value);
             }
-            return Splice((int)node.Start.Index, TrimEnd((int)node.Start.Index, LastEnd(node)), value);
+            return Splice(
+                (int)node.Start.Index,
+                TrimEnd((int)node.Start.Index, LastEnd(node)),
+                value
+            );
         }
 
         private string AddToMap(YamlMappingNode map, List<KeySegment> rest, ParamAssignment a)
         {
             if (map.Style == YamlDotNet.Core.Events.MappingStyle.Flow)
             {
-                var insertAt = map.Children.Count == 0 ? Yaml.ClosingBracket(text, (int)map.Start.Index + 1) : TrimEnd((int)map.Start.Index, LastEnd(map.Children.Last().Value));
-                return Splice(insertAt, insertAt, (map.Children.Count == 0 ? "" : ", ") + Flow(rest, a));
+                var insertAt =
+                    map.Children.Count == 0
+                        ? Yaml.ClosingBracket(text, (int)map.Start.Index + 1)
+                        : TrimEnd((int)map.Start.Index, LastEnd(map.Children.Last().Value));
+                return Splice(
+                    insertAt,
+                    insertAt,
+                    (map.Children.Count == 0 ? "" : ", ") + Flow(rest, a)
+                );
             }
             var indent = (int)map.Start.Column - 1;
             var end = TrimEnd((int)map.Start.Index, LastEnd(map));
@@ -326,13 +407,39 @@ public sealed class ParamsFile
             var value = a.ToYamlText(inFlow: true);
             for (var i = path.Count - 1; i >= 0; i--)
             {
-                value = i == path.Count - 1 ? $"{KeyText(path[i].Name!)}: {value}" : $"{KeyText(path[i].Name!)}: {{{value}}}";
+                value =
+                    i == path.Count - 1
+                        ? $"{KeyText(path[i].Name!)}: {value}"
+                        : $"{KeyText(path[i].Name!)}: {{{value}}}";
             }
             return value;
         }
 
         private static string KeyText(string name) =>
-            name.Length > 0 && !Yaml.PlainIsNotString(name) && name.IndexOfAny([':', '#', '[', ']', '{', '}', ',', '"', '\'', '&', '*', '!', '|', '>', '%', '@', '`', ' ']) < 0 && name[0] != '-' && name[0] != '?'
+            name.Length > 0
+            && !Yaml.PlainIsNotString(name)
+            && name.IndexOfAny([
+                ':',
+                '#',
+                '[',
+                ']',
+                '{',
+                '}',
+                ',',
+                '"',
+                '\'',
+                '&',
+                '*',
+                '!',
+                '|',
+                '>',
+                '%',
+                '@',
+                '`',
+                ' ',
+            ]) < 0
+            && name[0] != '-'
+            && name[0] != '?'
                 ? name
                 : ParamAssignment.QuoteString(name);
 
@@ -345,10 +452,16 @@ public sealed class ParamsFile
             }
             return i < text.Length && text[i] == ':'
                 ? i
-                : throw new ExpException(ExitCode.Usage, $"{Yaml.At(displayPath, keyNode.Start)}: cannot edit the value of this key; use a plain 'key: value' line");
+                : throw new ExpException(
+                    ExitCode.Usage,
+                    $"{Yaml.At(displayPath, keyNode.Start)}: cannot edit the value of this key; use a plain 'key: value' line"
+                );
         }
 
-        private int LastEnd(YamlNode node) => node.Start.Index == node.End.Index && node is YamlScalarNode ? (int)node.Start.Index : Yaml.EndOf(node, text);
+        private int LastEnd(YamlNode node) =>
+            node.Start.Index == node.End.Index && node is YamlScalarNode
+                ? (int)node.Start.Index
+                : Yaml.EndOf(node, text);
 
         private int TrimEnd(int start, int end)
         {
@@ -359,6 +472,7 @@ public sealed class ParamsFile
             return end;
         }
 
-        private string Splice(int start, int end, string replacement) => string.Concat(text.AsSpan(0, start), replacement, text.AsSpan(end));
+        private string Splice(int start, int end, string replacement) =>
+            string.Concat(text.AsSpan(0, start), replacement, text.AsSpan(end));
     }
 }

@@ -3,7 +3,9 @@ namespace GitExp.Core.Pipeline;
 /// <summary>The stages of one or more pipeline files linked by their deps and outs: run order and producers.</summary>
 public sealed class StageGraph
 {
-    private readonly Dictionary<string, (Stage Stage, OutSpec Out)> outs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Stage Stage, OutSpec Out)> outs = new(
+        StringComparer.Ordinal
+    );
     private readonly List<int>[] upstream;
     private readonly Dictionary<Stage, int> index = new(ReferenceEqualityComparer.Instance);
     private IReadOnlyList<Stage> order = [];
@@ -31,7 +33,10 @@ public sealed class StageGraph
         {
             if (!addresses.TryAdd(stage.Address, stage))
             {
-                throw new ExpException(ExitCode.InvalidProject, $"{stage.PipelineFile}:{stage.Line}: stage '{stage.Address}' is declared twice");
+                throw new ExpException(
+                    ExitCode.InvalidProject,
+                    $"{stage.PipelineFile}:{stage.Line}: stage '{stage.Address}' is declared twice"
+                );
             }
         }
         foreach (var stage in list)
@@ -77,7 +82,12 @@ public sealed class StageGraph
                 }
                 var prefix = dep.Length == 0 ? "" : dep + "/";
                 var start = sortedOuts.BinarySearch(prefix, StringComparer.Ordinal);
-                for (var j = start < 0 ? ~start : start; j < sortedOuts.Count && sortedOuts[j].StartsWith(prefix, StringComparison.Ordinal); j++)
+                for (
+                    var j = start < 0 ? ~start : start;
+                    j < sortedOuts.Count
+                        && sortedOuts[j].StartsWith(prefix, StringComparison.Ordinal);
+                    j++
+                )
                 {
                     producers.Add(graph.index[graph.outs[sortedOuts[j]].Stage]);
                 }
@@ -99,7 +109,10 @@ public sealed class StageGraph
             start = Stages.ToList().FindIndex(s => s.Address == target.Address);
             if (start < 0)
             {
-                throw new ExpException(ExitCode.NotFound, $"stage '{target.Address}' is not part of this pipeline");
+                throw new ExpException(
+                    ExitCode.NotFound,
+                    $"stage '{target.Address}' is not part of this pipeline"
+                );
             }
         }
         var needed = new HashSet<int>();
@@ -163,7 +176,10 @@ public sealed class StageGraph
         }
         if (result.Count < n)
         {
-            throw new ExpException(ExitCode.InvalidProject, $"cycle between stages: {string.Join(" -> ", FindCycle(pending))}");
+            throw new ExpException(
+                ExitCode.InvalidProject,
+                $"cycle between stages: {string.Join(" -> ", FindCycle(pending))}"
+            );
         }
         return result;
     }

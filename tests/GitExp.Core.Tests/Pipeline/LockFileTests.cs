@@ -13,7 +13,10 @@ public sealed class LockFileTests : IDisposable
         new(
             "train",
             "python train.py --out \"model dir\"",
-            [new HashedPath("ml/data", "ab12.dir", 2048, 3), new HashedPath("shared/train.py", "cd34", 100, null)],
+            [
+                new HashedPath("ml/data", "ab12.dir", 2048, 3),
+                new HashedPath("shared/train.py", "cd34", 100, null),
+            ],
             new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>
             {
                 ["ml/params.yaml"] = new Dictionary<string, JsonNode?>
@@ -99,7 +102,15 @@ public sealed class LockFileTests : IDisposable
         var lockFile = LockFile.Parse("", "exp.yaml");
         foreach (var name in new[] { "c", "b", "a" })
         {
-            lockFile.Set(new StageLock(name, "run " + name, [], new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(), []));
+            lockFile.Set(
+                new StageLock(
+                    name,
+                    "run " + name,
+                    [],
+                    new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(),
+                    []
+                )
+            );
         }
         Assert.Equal(["c", "b", "a"], LockFile.Parse(lockFile.Serialize(), "exp.yaml").Stages.Keys);
         lockFile.StageOrder = ["a", "b"];
@@ -113,7 +124,15 @@ public sealed class LockFileTests : IDisposable
     {
         Assert.Empty(LockFile.Load(dir.Path, "sub/exp.yaml").Stages);
         var lockFile = LockFile.Load(dir.Path, "sub/exp.yaml");
-        lockFile.Set(new StageLock("s", "echo", [], new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(), [new HashedPath("sub/o", "11", 1, null)]));
+        lockFile.Set(
+            new StageLock(
+                "s",
+                "echo",
+                [],
+                new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(),
+                [new HashedPath("sub/o", "11", 1, null)]
+            )
+        );
         lockFile.Save(dir.Path);
         Assert.Contains("- path: o\n", dir.Read("sub/exp.lock"));
         Assert.Equal("sub/o", LockFile.Load(dir.Path, "sub/exp.yaml").Stages["s"].Outs[0].Path);
@@ -123,7 +142,12 @@ public sealed class LockFileTests : IDisposable
     [Fact]
     public void Malformed_lock_names_file_line_and_key()
     {
-        var e = Assert.Throws<ExpException>(() => LockFile.Parse("schema: '1.0'\nstages:\n  a:\n    cmd: x\n    outs:\n    - path: o\n      size: big\n", "exp.yaml"));
+        var e = Assert.Throws<ExpException>(() =>
+            LockFile.Parse(
+                "schema: '1.0'\nstages:\n  a:\n    cmd: x\n    outs:\n    - path: o\n      size: big\n",
+                "exp.yaml"
+            )
+        );
         Assert.Equal(ExitCode.InvalidProject, e.Code);
         Assert.Equal("exp.lock:7:13: stage 'a': 'outs': 'size' must be a whole number", e.Message);
     }

@@ -141,20 +141,47 @@ public class PipelineParserTests
     }
 
     [Theory]
-    [InlineData("stages:\n  train:\n    cmd: x\n    outs: model.pt\n", "exp.yaml:4:11: stage 'train': 'outs' must be a list of paths")]
-    [InlineData("stages:\n  train:\n    cmd: x\n    command: y\n", "exp.yaml:4:5: stage 'train': unknown key 'command'")]
-    [InlineData("stages:\n  train:\n    deps: [a]\n", "exp.yaml:2:3: stage 'train': 'cmd' is required")]
+    [InlineData(
+        "stages:\n  train:\n    cmd: x\n    outs: model.pt\n",
+        "exp.yaml:4:11: stage 'train': 'outs' must be a list of paths"
+    )]
+    [InlineData(
+        "stages:\n  train:\n    cmd: x\n    command: y\n",
+        "exp.yaml:4:5: stage 'train': unknown key 'command'"
+    )]
+    [InlineData(
+        "stages:\n  train:\n    deps: [a]\n",
+        "exp.yaml:2:3: stage 'train': 'cmd' is required"
+    )]
     [InlineData("stages:\n  train:\n    cmd: []\n", "exp.yaml:3:10: stage 'train': 'cmd' must be")]
-    [InlineData("stages:\n  train:\n    cmd: x\n    deps: [/etc/passwd]\n", "exp.yaml:4:12: stage 'train': 'deps': '/etc/passwd' must be a relative path inside the repository")]
-    [InlineData("stages:\n  train:\n    cmd: x\n    outs: [../../x]\n", "exp.yaml:4:12: stage 'train': 'outs': '../../x' must be a relative path")]
-    [InlineData("stages:\n  train:\n    cmd: x\n    frozen: yes\n", "exp.yaml:4:13: stage 'train': 'frozen' must be true or false")]
-    [InlineData("stages:\n  train:\n    cmd: x\n    outs:\n      - m: {cache: false, keep: 1}\n", "exp.yaml:5:27: stage 'train': 'outs': unknown option 'keep' of 'm'")]
+    [InlineData(
+        "stages:\n  train:\n    cmd: x\n    deps: [/etc/passwd]\n",
+        "exp.yaml:4:12: stage 'train': 'deps': '/etc/passwd' must be a relative path inside the repository"
+    )]
+    [InlineData(
+        "stages:\n  train:\n    cmd: x\n    outs: [../../x]\n",
+        "exp.yaml:4:12: stage 'train': 'outs': '../../x' must be a relative path"
+    )]
+    [InlineData(
+        "stages:\n  train:\n    cmd: x\n    frozen: yes\n",
+        "exp.yaml:4:13: stage 'train': 'frozen' must be true or false"
+    )]
+    [InlineData(
+        "stages:\n  train:\n    cmd: x\n    outs:\n      - m: {cache: false, keep: 1}\n",
+        "exp.yaml:5:27: stage 'train': 'outs': unknown option 'keep' of 'm'"
+    )]
     [InlineData("stages:\n  -bad:\n    cmd: x\n", "exp.yaml:2:3: invalid stage name '-bad'")]
-    [InlineData("stages:\n  a:\n    cmd: x\nplots: []\n", "exp.yaml:4:1: unknown top-level key 'plots'")]
+    [InlineData(
+        "stages:\n  a:\n    cmd: x\nplots: []\n",
+        "exp.yaml:4:1: unknown top-level key 'plots'"
+    )]
     [InlineData("vars:\n  - x: 1\n", "exp.yaml:1:1: 'vars' is not supported yet")]
     [InlineData("stages:\n  a:\n    cmd: x\n  a:\n    cmd: y\n", "exp.yaml:4:3: ")]
     [InlineData("stages:\n  a:\n    cmd: [x\n", "exp.yaml:")]
-    [InlineData("stages:\n  a:\n    cmd: x\n    params: [a..b]\n", "exp.yaml:4:14: stage 'a': 'params': key 'a..b' has an empty part")]
+    [InlineData(
+        "stages:\n  a:\n    cmd: x\n    params: [a..b]\n",
+        "exp.yaml:4:14: stage 'a': 'params': key 'a..b' has an empty part"
+    )]
     public void Mistakes_name_file_line_column_and_key(string yaml, string expectedStart)
     {
         var e = Fails(yaml);
@@ -166,7 +193,9 @@ public class PipelineParserTests
     [Fact]
     public void Errors_in_a_subfolder_pipeline_name_its_path()
     {
-        var e = Assert.Throws<ExpException>(() => PipelineParser.Parse("stages:\n  a:\n    wdir: 3\n    cmd: {x: 1}\n", "sub/dvc.yaml"));
+        var e = Assert.Throws<ExpException>(() =>
+            PipelineParser.Parse("stages:\n  a:\n    wdir: 3\n    cmd: {x: 1}\n", "sub/dvc.yaml")
+        );
         Assert.StartsWith("sub/dvc.yaml:4:10: stage 'a': 'cmd'", e.Message);
     }
 }
