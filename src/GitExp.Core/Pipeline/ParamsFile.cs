@@ -97,6 +97,13 @@ public sealed class ParamsFile
         IReadOnlyList<ParamAssignment> assignments
     )
     {
+        foreach (var a in assignments)
+        {
+            if (!KeyPath.TryParse(a.Key, out _, out var error))
+            {
+                throw new ExpException(ExitCode.Usage, $"{displayPath}: cannot set '{a.Key}': the key {error}");
+            }
+        }
         var text = ReadText(fullPath, displayPath);
         var result = IsJson(fullPath)
             ? SetJson(text, displayPath, assignments)
