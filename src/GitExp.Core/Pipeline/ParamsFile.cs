@@ -35,7 +35,10 @@ public sealed class ParamsFile
     public bool TryGet(string key, out JsonNode? value)
     {
         value = null;
-        if (!KeyPath.TryParse(key, out var segments, out _) || !KeyPath.TryWalk(Root, segments, out var found))
+        if (
+            !KeyPath.TryParse(key, out var segments, out _)
+            || !KeyPath.TryWalk(Root, segments, out var found)
+        )
         {
             return false;
         }
@@ -88,21 +91,41 @@ public sealed class ParamsFile
     /// deepest existing parent map, else at the end. A JSON file (which has no comments to keep) is
     /// rewritten with its key order and two-space indentation.
     /// </remarks>
-    public static void SetValues(string fullPath, string displayPath, IReadOnlyList<ParamAssignment> assignments)
+    public static void SetValues(
+        string fullPath,
+        string displayPath,
+        IReadOnlyList<ParamAssignment> assignments
+    )
     {
+        foreach (var a in assignments)
+        {
+            if (!KeyPath.TryParse(a.Key, out _, out var error))
+            {
+                throw new ExpException(ExitCode.Usage, $"{displayPath}: cannot set '{a.Key}': the key {error}");
+            }
+        }
         var text = ReadText(fullPath, displayPath);
-        var result = IsJson(fullPath) ? SetJson(text, displayPath, assignments) : SetYaml(text, displayPath, assignments);
+        var result = IsJson(fullPath)
+            ? SetJson(text, displayPath, assignments)
+            : SetYaml(text, displayPath, assignments);
         RepoPath.WriteAtomic(fullPath, result);
     }
 
     /// <summary>The YAML edit of <see cref="SetValues"/> on text, for callers that hold the text themselves.</summary>
-    internal static string SetYaml(string text, string displayPath, IReadOnlyList<ParamAssignment> assignments)
+    internal static string SetYaml(
+        string text,
+        string displayPath,
+        IReadOnlyList<ParamAssignment> assignments
+    )
     {
         foreach (var a in assignments)
         {
             text = new YamlEditor(text, displayPath).Set(a);
             // The edit works on text positions; reading the result back proves it meant what the user asked.
-            if (!Parse(text, displayPath, json: false).TryGet(a.Key, out var now) || !JsonNode.DeepEquals(now, a.ParseValue()))
+            if (
+                !Parse(text, displayPath, json: false).TryGet(a.Key, out var now)
+                || !JsonNode.DeepEquals(now, a.ParseValue())
+            )
             {
                 throw new InvalidOperationException(
                     $"{displayPath}: setting '{a.Key}' to '{a.Value}' did not read back as written"
@@ -112,7 +135,11 @@ public sealed class ParamsFile
         return text;
     }
 
-    internal static string SetJson(string text, string displayPath, IReadOnlyList<ParamAssignment> assignments)
+    internal static string SetJson(
+        string text,
+        string displayPath,
+        IReadOnlyList<ParamAssignment> assignments
+    )
     {
         var root = ParseJson(text, displayPath) ?? new JsonObject();
         foreach (var a in assignments)
@@ -151,21 +178,36 @@ public sealed class ParamsFile
                 }
             }
         }
-        var options = new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        var options = new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
         return root.ToJsonString(options) + "\n";
     }
 
-    internal static ExpException CannotSet(string displayPath, string key, IReadOnlyList<KeySegment> segments, int failedAt)
+    internal static ExpException CannotSet(
+        string displayPath,
+        string key,
+        IReadOnlyList<KeySegment> segments,
+        int failedAt
+    )
     {
         var s = segments[failedAt];
+<<<<<<< HEAD
         var parent = failedAt == 0 ? "the file's top level" : $"'{KeyPath.Format(segments.Take(failedAt))}'";
+=======
+        var parent =
+            failedAt == 0 ? "the file's top level" : $"'{KeyPath.Format(segments.Take(failedAt))}'";
+>>>>>>> wt-pipeline
         var why = s.Name is null
             ? $"{parent} has no list item {s.Index} (list items can be changed, not added)"
             : $"{parent} is not a map";
         return new ExpException(ExitCode.Usage, $"{displayPath}: cannot set '{key}': {why}");
     }
 
-    private static bool IsJson(string path) => path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+    private static bool IsJson(string path) =>
+        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
 
     private static string ReadText(string fullPath, string displayPath)
     {
@@ -197,7 +239,9 @@ public sealed class ParamsFile
         }
         catch (JsonException e)
         {
-            var where = e.LineNumber is { } line ? $"{displayPath}:{line + 1}:{(e.BytePositionInLine ?? 0) + 1}" : displayPath;
+            var where = e.LineNumber is { } line
+                ? $"{displayPath}:{line + 1}:{(e.BytePositionInLine ?? 0) + 1}"
+                : displayPath;
             var message = e.Message;
             var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
             throw new ExpException(
@@ -211,7 +255,9 @@ public sealed class ParamsFile
     /// <summary>Edits one YAML text by positions from YamlDotNet's marks, so nothing around the edit moves.</summary>
     private sealed class YamlEditor(string text, string displayPath)
     {
-        private readonly string newLine = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
+        private readonly string newLine = text.Contains("\r\n", StringComparison.Ordinal)
+            ? "\r\n"
+            : "\n";
 
         public string Set(ParamAssignment a)
         {
@@ -245,7 +291,11 @@ public sealed class ParamsFile
                     }
                     inFlow |= map.Style == YamlDotNet.Core.Events.MappingStyle.Flow;
                 }
-                else if (s.Name is null && node is YamlSequenceNode seq && s.Index < seq.Children.Count)
+                else if (
+                    s.Name is null
+                    && node is YamlSequenceNode seq
+                    && s.Index < seq.Children.Count
+                )
                 {
                     keyNode = null;
                     next = seq.Children[s.Index];
@@ -274,7 +324,15 @@ public sealed class ParamsFile
             if (
                 keyNode is not null
                 && Yaml.IsNull(node)
+<<<<<<< HEAD
                 && node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any }
+=======
+                && node
+                    is YamlScalarNode
+                    {
+                        Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any
+                    }
+>>>>>>> wt-pipeline
                 && !inFlow
             )
             {
@@ -291,7 +349,18 @@ public sealed class ParamsFile
         {
             var empty = node.Start.Index == node.End.Index;
             if (
+<<<<<<< HEAD
                 node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.Literal or YamlDotNet.Core.ScalarStyle.Folded) }
+=======
+                node
+                    is YamlScalarNode
+                    {
+                        Style: not (
+                            YamlDotNet.Core.ScalarStyle.Literal
+                            or YamlDotNet.Core.ScalarStyle.Folded
+                        )
+                    }
+>>>>>>> wt-pipeline
                 && !empty
             )
             {
@@ -303,7 +372,11 @@ public sealed class ParamsFile
                 var end = empty ? colon + 1 : TrimEnd(colon + 1, LastEnd(node));
                 return Splice(colon + 1, end, " " + value);
             }
-            return Splice((int)node.Start.Index, TrimEnd((int)node.Start.Index, LastEnd(node)), value);
+            return Splice(
+                (int)node.Start.Index,
+                TrimEnd((int)node.Start.Index, LastEnd(node)),
+                value
+            );
         }
 
         private string AddToMap(YamlMappingNode map, List<KeySegment> rest, ParamAssignment a)
@@ -312,9 +385,19 @@ public sealed class ParamsFile
             {
                 var insertAt =
                     map.Children.Count == 0
+<<<<<<< HEAD
                         ? (int)map.End.Index - 1
                         : TrimEnd((int)map.Start.Index, LastEnd(map.Children.Last().Value));
                 return Splice(insertAt, insertAt, (map.Children.Count == 0 ? "" : ", ") + Flow(rest, a));
+=======
+                        ? Yaml.ClosingBracket(text, (int)map.Start.Index + 1)
+                        : TrimEnd((int)map.Start.Index, LastEnd(map.Children.Last().Value));
+                return Splice(
+                    insertAt,
+                    insertAt,
+                    (map.Children.Count == 0 ? "" : ", ") + Flow(rest, a)
+                );
+>>>>>>> wt-pipeline
             }
             var indent = (int)map.Start.Column - 1;
             var end = TrimEnd((int)map.Start.Index, LastEnd(map));
@@ -349,7 +432,10 @@ public sealed class ParamsFile
             var value = a.ToYamlText(inFlow: true);
             for (var i = path.Count - 1; i >= 0; i--)
             {
-                value = i == path.Count - 1 ? $"{KeyText(path[i].Name!)}: {value}" : $"{KeyText(path[i].Name!)}: {{{value}}}";
+                value =
+                    i == path.Count - 1
+                        ? $"{KeyText(path[i].Name!)}: {value}"
+                        : $"{KeyText(path[i].Name!)}: {{{value}}}";
             }
             return value;
         }
@@ -357,7 +443,30 @@ public sealed class ParamsFile
         private static string KeyText(string name) =>
             name.Length > 0
             && !Yaml.PlainIsNotString(name)
+<<<<<<< HEAD
             && name.IndexOfAny([':', '#', '[', ']', '{', '}', ',', '"', '\'', '&', '*', '!', '|', '>', '%', '@', '`', ' ']) < 0
+=======
+            && name.IndexOfAny([
+                ':',
+                '#',
+                '[',
+                ']',
+                '{',
+                '}',
+                ',',
+                '"',
+                '\'',
+                '&',
+                '*',
+                '!',
+                '|',
+                '>',
+                '%',
+                '@',
+                '`',
+                ' ',
+            ]) < 0
+>>>>>>> wt-pipeline
             && name[0] != '-'
             && name[0] != '?'
                 ? name
@@ -378,6 +487,7 @@ public sealed class ParamsFile
                 );
         }
 
+<<<<<<< HEAD
         // A block collection's end mark sits at the next token, past any comments that follow it;
         // the last character that belongs to it is the end of its last descendant.
         private static int LastEnd(YamlNode node) =>
@@ -391,6 +501,12 @@ public sealed class ParamsFile
                     : map.Children.Max(c => Math.Max(LastEnd(c.Key), LastEnd(c.Value))),
                 _ => node.Start.Index == node.End.Index ? (int)node.Start.Index : (int)node.End.Index,
             };
+=======
+        private int LastEnd(YamlNode node) =>
+            node.Start.Index == node.End.Index && node is YamlScalarNode
+                ? (int)node.Start.Index
+                : Yaml.EndOf(node, text);
+>>>>>>> wt-pipeline
 
         private int TrimEnd(int start, int end)
         {

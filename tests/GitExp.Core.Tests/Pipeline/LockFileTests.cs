@@ -1,0 +1,154 @@
+using System.Text.Json.Nodes;
+using GitExp.Core.Pipeline;
+
+namespace GitExp.Core.Tests.Pipeline;
+
+public sealed class LockFileTests : IDisposable
+{
+    private readonly TempDir dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    private static StageLock Train() =>
+        new(
+            "train",
+            "python train.py --out \"model dir\"",
+            [
+                new HashedPath("ml/data", "ab12.dir", 2048, 3),
+                new HashedPath("shared/train.py", "cd34", 100, null),
+            ],
+            new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>
+            {
+                ["ml/params.yaml"] = new Dictionary<string, JsonNode?>
+                {
+                    ["train.lr"] = JsonValue.Create(0.001),
+                    ["name"] = JsonValue.Create("true"),
+                    ["layers"] = new JsonArray(64, 32),
+                    ["opt"] = new JsonObject { ["kind"] = "adam, fast", ["beta"] = 0.9 },
+                    ["tag"] = null,
+                },
+            },
+            [new HashedPath("ml/model.pt", "ef56", 10, null)]
+        );
+
+    [Theory]
+    [InlineData("exp.yaml", "exp.lock")]
+    [InlineData("dvc.yaml", "dvc.lock")]
+    [InlineData("other/x.yaml", "other/x.lock")]
+    [InlineData("./a/pipeline", "a/pipeline.lock")]
+    public void Lock_path_sits_beside_the_pipeline_file(string pipeline, string expected) =>
+        Assert.Equal(expected, LockFile.PathFor(pipeline));
+
+    [Fact]
+    public void Lock_file_writes_paths_relative_to_its_folder()
+    {
+        var lockFile = LockFile.Parse("", "ml/exp.yaml");
+        lockFile.Set(Train());
+        Assert.Equal(
+            """
+            schema: '1.0'
+            stages:
+              train:
+                cmd: python train.py --out "model dir"
+                deps:
+                - path: data
+                  sha256: ab12.dir
+                  size: 2048
+                  nfiles: 3
+                - path: ../shared/train.py
+                  sha256: cd34
+                  size: 100
+                params:
+                  params.yaml:
+                    layers: [64, 32]
+                    name: "true"
+                    opt: {kind: "adam, fast", beta: 0.9}
+                    tag: null
+                    train.lr: 0.001
+                outs:
+                - path: model.pt
+                  sha256: ef56
+                  size: 10
+
+            """.ReplaceLineEndings("\n"),
+            lockFile.Serialize()
+        );
+    }
+
+    [Fact]
+    public void Lock_file_round_trips_through_text_with_repo_relative_paths()
+    {
+        var lockFile = LockFile.Parse("", "ml/exp.yaml");
+        lockFile.Set(Train());
+        var text = lockFile.Serialize();
+        var back = LockFile.Parse(text, "ml/exp.yaml");
+        var stage = back.Stages["train"];
+        var original = Train();
+        Assert.Equal(original.Command, stage.Command);
+        Assert.Equal(original.Deps, stage.Deps);
+        Assert.Equal(original.Outs, stage.Outs);
+        var values = Assert.Single(stage.Params);
+        Assert.Equal("ml/params.yaml", values.Key);
+        foreach (var (key, value) in original.Params["ml/params.yaml"])
+        {
+            Assert.True(JsonNode.DeepEquals(value, values.Value[key]), key);
+        }
+        Assert.Equal(text, back.Serialize());
+    }
+
+    [Fact]
+    public void Lock_file_orders_stages_by_pipeline_then_insertion()
+    {
+        var lockFile = LockFile.Parse("", "exp.yaml");
+        foreach (var name in new[] { "c", "b", "a" })
+        {
+            lockFile.Set(
+                new StageLock(
+                    name,
+                    "run " + name,
+                    [],
+                    new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(),
+                    []
+                )
+            );
+        }
+        Assert.Equal(["c", "b", "a"], LockFile.Parse(lockFile.Serialize(), "exp.yaml").Stages.Keys);
+        lockFile.StageOrder = ["a", "b"];
+        Assert.Equal(["a", "b", "c"], LockFile.Parse(lockFile.Serialize(), "exp.yaml").Stages.Keys);
+        lockFile.Remove("b");
+        Assert.Equal(["c", "a"], lockFile.Stages.Keys);
+    }
+
+    [Fact]
+    public void Lock_file_saves_and_loads_beside_the_pipeline()
+    {
+        Assert.Empty(LockFile.Load(dir.Path, "sub/exp.yaml").Stages);
+        var lockFile = LockFile.Load(dir.Path, "sub/exp.yaml");
+        lockFile.Set(
+            new StageLock(
+                "s",
+                "echo",
+                [],
+                new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(),
+                [new HashedPath("sub/o", "11", 1, null)]
+            )
+        );
+        lockFile.Save(dir.Path);
+        Assert.Contains("- path: o\n", dir.Read("sub/exp.lock"));
+        Assert.Equal("sub/o", LockFile.Load(dir.Path, "sub/exp.yaml").Stages["s"].Outs[0].Path);
+        Assert.Single(Directory.GetFiles(Path.Combine(dir.Path, "sub")));
+    }
+
+    [Fact]
+    public void Malformed_lock_names_file_line_and_key()
+    {
+        var e = Assert.Throws<ExpException>(() =>
+            LockFile.Parse(
+                "schema: '1.0'\nstages:\n  a:\n    cmd: x\n    outs:\n    - path: o\n      size: big\n",
+                "exp.yaml"
+            )
+        );
+        Assert.Equal(ExitCode.InvalidProject, e.Code);
+        Assert.Equal("exp.lock:7:13: stage 'a': 'outs': 'size' must be a whole number", e.Message);
+    }
+}
