@@ -57,7 +57,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
         var state = project.OpenStateTable();
         var checker = new StageStatusChecker(project.Root, project.OpenCache(state));
-        var locks = new LockSet(project.Root);
+        var locks = new LockSet(project.Root, index);
         var statuses = new List<StageStatus>();
         foreach (var stage in stages)
         {
@@ -83,12 +83,12 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
     )
     {
         project.EnsureInitialized();
-        var (_, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
+        var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
         var state = project.OpenStateTable();
         var cache = project.OpenCache(state);
         var runCache = new RunCache(project.CacheDirectory);
         var checker = new StageStatusChecker(project.Root, cache);
-        var locks = new LockSet(project.Root);
+        var locks = new LockSet(project.Root, index);
         var outcomes = new List<StageOutcome>();
         Directory.CreateDirectory(project.LogDirectory);
         using var log = new StreamWriter(
@@ -339,7 +339,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         consumer.Deps.Any(dep => index.Graph.FindProducer(dep) == producer);
 
     /// <summary>The lock files of the pipelines a run touches, written after each stage that ran.</summary>
-    private sealed class LockSet(string root)
+    private sealed class LockSet(string root, PipelineIndex index)
     {
         private readonly Dictionary<string, LockFile> _files = new(StringComparer.Ordinal);
 
@@ -357,6 +357,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             if (!_files.TryGetValue(stage.PipelineFile, out var file))
             {
                 file = LockFile.Load(root, stage.PipelineFile);
+                file.StageOrder = index.Pipelines.FirstOrDefault(p => p.File == stage.PipelineFile)?.Stages.Select(s => s.Name).ToList();
                 _files[stage.PipelineFile] = file;
             }
 

@@ -48,14 +48,10 @@ public sealed partial class LockFile
     {
         var file =
             RepoPath.Normalize(pipelineFile)
-<<<<<<< HEAD
-            ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository");
-=======
             ?? throw new ExpException(
                 ExitCode.Usage,
                 $"'{pipelineFile}': pipeline file must be a path inside the repository"
             );
->>>>>>> wt-pipeline
         var dir = RepoPath.DirectoryOf(file);
         var name = file[(dir.Length == 0 ? 0 : dir.Length + 1)..];
         var dot = name.LastIndexOf('.');
@@ -75,14 +71,10 @@ public sealed partial class LockFile
     {
         var lockFile = new LockFile(
             RepoPath.Normalize(pipelineFile)
-<<<<<<< HEAD
-                ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository")
-=======
                 ?? throw new ExpException(
                     ExitCode.Usage,
                     $"'{pipelineFile}': pipeline file must be a path inside the repository"
                 )
->>>>>>> wt-pipeline
         );
         new Reader(lockFile.Path).Read(text, lockFile);
         return lockFile;
@@ -245,16 +237,12 @@ public sealed partial class LockFile
                         foreach (var (nameNode, body) in Map(v, "'stages'").Children)
                         {
                             var stage = ReadStage(
-<<<<<<< HEAD
-                                Yaml.ScalarText(nameNode) ?? throw Yaml.Error(displayPath, nameNode, "stage names must be text"),
-=======
                                 Yaml.ScalarText(nameNode)
                                     ?? throw Yaml.Error(
                                         displayPath,
                                         nameNode,
                                         "stage names must be text"
                                     ),
->>>>>>> wt-pipeline
                                 body
                             );
                             if (!target.stages.TryAdd(stage.Name, stage))
@@ -282,13 +270,9 @@ public sealed partial class LockFile
             string? cmd = null;
             List<HashedPath> deps = [],
                 outs = [];
-<<<<<<< HEAD
-            var parameters = new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(StringComparer.Ordinal);
-=======
             var parameters = new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(
                 StringComparer.Ordinal
             );
->>>>>>> wt-pipeline
             foreach (var (k, v) in Map(body, $"stage '{name}'").Children)
             {
                 var key = Yaml.ScalarText(k);
@@ -331,15 +315,11 @@ public sealed partial class LockFile
                                 {
                                     dict[
                                         Yaml.ScalarText(pk)
-<<<<<<< HEAD
-                                            ?? throw Yaml.Error(displayPath, pk, $"stage '{name}': param keys must be text")
-=======
                                             ?? throw Yaml.Error(
                                                 displayPath,
                                                 pk,
                                                 $"stage '{name}': param keys must be text"
                                             )
->>>>>>> wt-pipeline
                                     ] = Yaml.ToJson(pv, displayPath);
                                 }
                             }
@@ -394,15 +374,11 @@ public sealed partial class LockFile
                         case "sha256":
                             sha =
                                 Yaml.ScalarText(v)
-<<<<<<< HEAD
-                                ?? throw Yaml.Error(displayPath, v, $"stage '{stage}': '{key}': 'sha256' must be text");
-=======
                                 ?? throw Yaml.Error(
                                     displayPath,
                                     v,
                                     $"stage '{stage}': '{key}': 'sha256' must be text"
                                 );
->>>>>>> wt-pipeline
                             break;
                         case "size":
                             size = Number(stage, key, "size", v);

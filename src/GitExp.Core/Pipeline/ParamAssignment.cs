@@ -78,14 +78,10 @@ public sealed record ParamAssignment(string? File, string Key, string Value)
         if (
             rawIsYaml
             && !(
-<<<<<<< HEAD
-                inFlow && value is JsonValue && Value.IndexOfAny([',', '[', ']', '{', '}']) >= 0 && Value[0] is not ('"' or '\'')
-=======
                 inFlow
                 && value is JsonValue
                 && Value.IndexOfAny([',', '[', ']', '{', '}']) >= 0
                 && Value[0] is not ('"' or '\'')
->>>>>>> wt-pipeline
             )
         )
         {

@@ -194,12 +194,8 @@ public sealed class ParamsFile
     )
     {
         var s = segments[failedAt];
-<<<<<<< HEAD
-        var parent = failedAt == 0 ? "the file's top level" : $"'{KeyPath.Format(segments.Take(failedAt))}'";
-=======
         var parent =
             failedAt == 0 ? "the file's top level" : $"'{KeyPath.Format(segments.Take(failedAt))}'";
->>>>>>> wt-pipeline
         var why = s.Name is null
             ? $"{parent} has no list item {s.Index} (list items can be changed, not added)"
             : $"{parent} is not a map";
@@ -324,15 +320,11 @@ public sealed class ParamsFile
             if (
                 keyNode is not null
                 && Yaml.IsNull(node)
-<<<<<<< HEAD
-                && node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any }
-=======
                 && node
                     is YamlScalarNode
                     {
                         Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any
                     }
->>>>>>> wt-pipeline
                 && !inFlow
             )
             {
@@ -349,9 +341,6 @@ public sealed class ParamsFile
         {
             var empty = node.Start.Index == node.End.Index;
             if (
-<<<<<<< HEAD
-                node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.Literal or YamlDotNet.Core.ScalarStyle.Folded) }
-=======
                 node
                     is YamlScalarNode
                     {
@@ -360,7 +349,6 @@ public sealed class ParamsFile
                             or YamlDotNet.Core.ScalarStyle.Folded
                         )
                     }
->>>>>>> wt-pipeline
                 && !empty
             )
             {
@@ -385,11 +373,6 @@ public sealed class ParamsFile
             {
                 var insertAt =
                     map.Children.Count == 0
-<<<<<<< HEAD
-                        ? (int)map.End.Index - 1
-                        : TrimEnd((int)map.Start.Index, LastEnd(map.Children.Last().Value));
-                return Splice(insertAt, insertAt, (map.Children.Count == 0 ? "" : ", ") + Flow(rest, a));
-=======
                         ? Yaml.ClosingBracket(text, (int)map.Start.Index + 1)
                         : TrimEnd((int)map.Start.Index, LastEnd(map.Children.Last().Value));
                 return Splice(
@@ -397,7 +380,6 @@ public sealed class ParamsFile
                     insertAt,
                     (map.Children.Count == 0 ? "" : ", ") + Flow(rest, a)
                 );
->>>>>>> wt-pipeline
             }
             var indent = (int)map.Start.Column - 1;
             var end = TrimEnd((int)map.Start.Index, LastEnd(map));
@@ -443,9 +425,6 @@ public sealed class ParamsFile
         private static string KeyText(string name) =>
             name.Length > 0
             && !Yaml.PlainIsNotString(name)
-<<<<<<< HEAD
-            && name.IndexOfAny([':', '#', '[', ']', '{', '}', ',', '"', '\'', '&', '*', '!', '|', '>', '%', '@', '`', ' ']) < 0
-=======
             && name.IndexOfAny([
                 ':',
                 '#',
@@ -466,7 +445,6 @@ public sealed class ParamsFile
                 '`',
                 ' ',
             ]) < 0
->>>>>>> wt-pipeline
             && name[0] != '-'
             && name[0] != '?'
                 ? name
@@ -487,26 +465,10 @@ public sealed class ParamsFile
                 );
         }
 
-<<<<<<< HEAD
-        // A block collection's end mark sits at the next token, past any comments that follow it;
-        // the last character that belongs to it is the end of its last descendant.
-        private static int LastEnd(YamlNode node) =>
-            node switch
-            {
-                YamlSequenceNode { Style: YamlDotNet.Core.Events.SequenceStyle.Flow }
-                or YamlMappingNode { Style: YamlDotNet.Core.Events.MappingStyle.Flow } => (int)node.End.Index,
-                YamlSequenceNode seq => seq.Children.Count == 0 ? (int)seq.Start.Index : seq.Children.Max(LastEnd),
-                YamlMappingNode map => map.Children.Count == 0
-                    ? (int)map.Start.Index
-                    : map.Children.Max(c => Math.Max(LastEnd(c.Key), LastEnd(c.Value))),
-                _ => node.Start.Index == node.End.Index ? (int)node.Start.Index : (int)node.End.Index,
-            };
-=======
         private int LastEnd(YamlNode node) =>
             node.Start.Index == node.End.Index && node is YamlScalarNode
                 ? (int)node.Start.Index
                 : Yaml.EndOf(node, text);
->>>>>>> wt-pipeline
 
         private int TrimEnd(int start, int end)
         {

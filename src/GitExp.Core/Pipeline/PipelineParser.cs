@@ -101,15 +101,11 @@ public static partial class PipelineParser
                     // Templating (vars, foreach, matrix) is planned; until then only an empty 'vars' is harmless.
                     if (
                         !Yaml.IsNull(value)
-<<<<<<< HEAD
-                        && !(value is YamlSequenceNode { Children.Count: 0 } or YamlMappingNode { Children.Count: 0 })
-=======
                         && !(
                             value
                             is YamlSequenceNode { Children.Count: 0 }
                                 or YamlMappingNode { Children.Count: 0 }
                         )
->>>>>>> wt-pipeline
                     )
                     {
                         throw Yaml.Error(
@@ -185,14 +181,10 @@ public static partial class PipelineParser
             }
             wdir =
                 RepoPath.Combine(pipelineDir, text)
-<<<<<<< HEAD
-                ?? throw ctx.Error(wdirField.Value, $"'wdir' '{text}' must be a relative path inside the repository");
-=======
                 ?? throw ctx.Error(
                     wdirField.Value,
                     $"'wdir' '{text}' must be a relative path inside the repository"
                 );
->>>>>>> wt-pipeline
         }
 
         var deps = new List<string>();
@@ -330,16 +322,12 @@ public static partial class PipelineParser
                         throw ctx.Error(fileNode, $"'params' must be {Expected}");
                     }
                     var file = ResolvePath(ctx, wdir, fileNode, "params", fileText);
-<<<<<<< HEAD
-                    var keyNodes = List(ctx, keys, "params", $"a map of params file to a list of keys ('{fileText}' has no list)")
-=======
                     var keyNodes = List(
                             ctx,
                             keys,
                             "params",
                             $"a map of params file to a list of keys ('{fileText}' has no list)"
                         )
->>>>>>> wt-pipeline
                         .ToList();
                     if (keyNodes.Count == 0)
                     {

@@ -84,12 +84,8 @@ public sealed class StageGraph
                 var start = sortedOuts.BinarySearch(prefix, StringComparer.Ordinal);
                 for (
                     var j = start < 0 ? ~start : start;
-<<<<<<< HEAD
-                    j < sortedOuts.Count && sortedOuts[j].StartsWith(prefix, StringComparison.Ordinal);
-=======
                     j < sortedOuts.Count
                         && sortedOuts[j].StartsWith(prefix, StringComparison.Ordinal);
->>>>>>> wt-pipeline
                     j++
                 )
                 {
