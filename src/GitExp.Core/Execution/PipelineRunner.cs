@@ -357,7 +357,10 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             if (!_files.TryGetValue(stage.PipelineFile, out var file))
             {
                 file = LockFile.Load(root, stage.PipelineFile);
-                file.StageOrder = index.Pipelines.FirstOrDefault(p => p.File == stage.PipelineFile)?.Stages.Select(s => s.Name).ToList();
+                file.StageOrder = index
+                    .Pipelines.FirstOrDefault(p => p.File == stage.PipelineFile)
+                    ?.Stages.Select(s => s.Name)
+                    .ToList();
                 _files[stage.PipelineFile] = file;
             }
 

@@ -99,19 +99,14 @@ internal static class KeyPath
     }
 
     /// <summary>Follows <paramref name="segments"/> from <paramref name="node"/>; false when a step is missing.</summary>
-    public static bool TryWalk(
-        JsonNode? node,
-        IReadOnlyList<KeySegment> segments,
-        out JsonNode? value
-    )
+    public static bool TryWalk(JsonNode? node, IReadOnlyList<KeySegment> segments, out JsonNode? value)
     {
         value = null;
         foreach (var s in segments)
         {
             switch (node)
             {
-                case JsonObject obj
-                    when s.Name is not null && obj.TryGetPropertyValue(s.Name, out var child):
+                case JsonObject obj when s.Name is not null && obj.TryGetPropertyValue(s.Name, out var child):
                     node = child;
                     break;
                 case JsonArray arr when s.Name is null && s.Index < arr.Count:

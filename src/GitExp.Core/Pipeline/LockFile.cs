@@ -48,10 +48,7 @@ public sealed partial class LockFile
     {
         var file =
             RepoPath.Normalize(pipelineFile)
-            ?? throw new ExpException(
-                ExitCode.Usage,
-                $"'{pipelineFile}': pipeline file must be a path inside the repository"
-            );
+            ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository");
         var dir = RepoPath.DirectoryOf(file);
         var name = file[(dir.Length == 0 ? 0 : dir.Length + 1)..];
         var dot = name.LastIndexOf('.');
@@ -62,19 +59,14 @@ public sealed partial class LockFile
     public static LockFile Load(string repoRoot, string pipelineFile)
     {
         var full = RepoPath.ToFull(repoRoot, PathFor(pipelineFile));
-        return File.Exists(full)
-            ? Parse(File.ReadAllText(full), pipelineFile)
-            : new LockFile(RepoPath.Normalize(pipelineFile)!);
+        return File.Exists(full) ? Parse(File.ReadAllText(full), pipelineFile) : new LockFile(RepoPath.Normalize(pipelineFile)!);
     }
 
     public static LockFile Parse(string text, string pipelineFile)
     {
         var lockFile = new LockFile(
             RepoPath.Normalize(pipelineFile)
-                ?? throw new ExpException(
-                    ExitCode.Usage,
-                    $"'{pipelineFile}': pipeline file must be a path inside the repository"
-                )
+                ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository")
         );
         new Reader(lockFile.Path).Read(text, lockFile);
         return lockFile;
@@ -103,9 +95,7 @@ public sealed partial class LockFile
             if (stage.Params.Count > 0)
             {
                 sb.Append("    params:\n");
-                foreach (
-                    var (file, values) in stage.Params.OrderBy(p => p.Key, StringComparer.Ordinal)
-                )
+                foreach (var (file, values) in stage.Params.OrderBy(p => p.Key, StringComparer.Ordinal))
                 {
                     sb.Append("      ").Append(Str(RepoPath.RelativeTo(dir, file))).Append(':');
                     if (values.Count == 0)
@@ -116,11 +106,7 @@ public sealed partial class LockFile
                     sb.Append('\n');
                     foreach (var (key, value) in values.OrderBy(v => v.Key, StringComparer.Ordinal))
                     {
-                        sb.Append("        ")
-                            .Append(Str(key))
-                            .Append(": ")
-                            .Append(Flow(value))
-                            .Append('\n');
+                        sb.Append("        ").Append(Str(key)).Append(": ").Append(Flow(value)).Append('\n');
                     }
                 }
             }
@@ -129,8 +115,7 @@ public sealed partial class LockFile
         return sb.ToString();
     }
 
-    public void Save(string repoRoot) =>
-        RepoPath.WriteAtomic(RepoPath.ToFull(repoRoot, Path), Serialize());
+    public void Save(string repoRoot) => RepoPath.WriteAtomic(RepoPath.ToFull(repoRoot, Path), Serialize());
 
     private IEnumerable<StageLock> Ordered()
     {
@@ -147,12 +132,7 @@ public sealed partial class LockFile
         return stages.Values.OrderBy(s => rank.TryGetValue(s.Name, out var r) ? r : int.MaxValue);
     }
 
-    private static void WritePaths(
-        StringBuilder sb,
-        string key,
-        IReadOnlyList<HashedPath> paths,
-        string dir
-    )
+    private static void WritePaths(StringBuilder sb, string key, IReadOnlyList<HashedPath> paths, string dir)
     {
         if (paths.Count == 0)
         {
@@ -163,14 +143,10 @@ public sealed partial class LockFile
         {
             sb.Append("    - path: ").Append(Str(RepoPath.RelativeTo(dir, p.Path))).Append('\n');
             sb.Append("      sha256: ").Append(Str(p.Sha256)).Append('\n');
-            sb.Append("      size: ")
-                .Append(p.Size.ToString(CultureInfo.InvariantCulture))
-                .Append('\n');
+            sb.Append("      size: ").Append(p.Size.ToString(CultureInfo.InvariantCulture)).Append('\n');
             if (p.NFiles is { } n)
             {
-                sb.Append("      nfiles: ")
-                    .Append(n.ToString(CultureInfo.InvariantCulture))
-                    .Append('\n');
+                sb.Append("      nfiles: ").Append(n.ToString(CultureInfo.InvariantCulture)).Append('\n');
             }
         }
     }
@@ -183,22 +159,15 @@ public sealed partial class LockFile
 
     /// <summary>A string as YAML: plain when that reads back as the same string, else double-quoted.</summary>
     private static string Str(string s, bool flow = false) =>
-        (flow ? FlowPlain() : BlockPlain()).IsMatch(s) && !Yaml.PlainIsNotString(s)
-            ? s
-            : ParamAssignment.QuoteString(s);
+        (flow ? FlowPlain() : BlockPlain()).IsMatch(s) && !Yaml.PlainIsNotString(s) ? s : ParamAssignment.QuoteString(s);
 
     private static string Flow(JsonNode? value) =>
         value switch
         {
             null => "null",
-            JsonObject obj => "{"
-                + string.Join(", ", obj.Select(p => $"{Str(p.Key, flow: true)}: {Flow(p.Value)}"))
-                + "}",
+            JsonObject obj => "{" + string.Join(", ", obj.Select(p => $"{Str(p.Key, flow: true)}: {Flow(p.Value)}")) + "}",
             JsonArray arr => "[" + string.Join(", ", arr.Select(Flow)) + "]",
-            JsonValue v when v.GetValueKind() == JsonValueKind.String => Str(
-                v.GetValue<string>(),
-                flow: true
-            ),
+            JsonValue v when v.GetValueKind() == JsonValueKind.String => Str(v.GetValue<string>(), flow: true),
             _ => ParamAssignment.ToJsonText(value),
         };
 
@@ -237,30 +206,17 @@ public sealed partial class LockFile
                         foreach (var (nameNode, body) in Map(v, "'stages'").Children)
                         {
                             var stage = ReadStage(
-                                Yaml.ScalarText(nameNode)
-                                    ?? throw Yaml.Error(
-                                        displayPath,
-                                        nameNode,
-                                        "stage names must be text"
-                                    ),
+                                Yaml.ScalarText(nameNode) ?? throw Yaml.Error(displayPath, nameNode, "stage names must be text"),
                                 body
                             );
                             if (!target.stages.TryAdd(stage.Name, stage))
                             {
-                                throw Yaml.Error(
-                                    displayPath,
-                                    nameNode,
-                                    $"stage '{stage.Name}' appears twice"
-                                );
+                                throw Yaml.Error(displayPath, nameNode, $"stage '{stage.Name}' appears twice");
                             }
                         }
                         break;
                     default:
-                        throw Yaml.Error(
-                            displayPath,
-                            k,
-                            $"unknown key '{Yaml.ScalarText(k)}' (expected 'schema' or 'stages')"
-                        );
+                        throw Yaml.Error(displayPath, k, $"unknown key '{Yaml.ScalarText(k)}' (expected 'schema' or 'stages')");
                 }
             }
         }
@@ -270,22 +226,14 @@ public sealed partial class LockFile
             string? cmd = null;
             List<HashedPath> deps = [],
                 outs = [];
-            var parameters = new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(
-                StringComparer.Ordinal
-            );
+            var parameters = new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(StringComparer.Ordinal);
             foreach (var (k, v) in Map(body, $"stage '{name}'").Children)
             {
                 var key = Yaml.ScalarText(k);
                 switch (key)
                 {
                     case "cmd":
-                        cmd =
-                            Yaml.ScalarText(v)
-                            ?? throw Yaml.Error(
-                                displayPath,
-                                v,
-                                $"stage '{name}': 'cmd' must be text"
-                            );
+                        cmd = Yaml.ScalarText(v) ?? throw Yaml.Error(displayPath, v, $"stage '{name}': 'cmd' must be text");
                         break;
                     case "deps":
                         deps = ReadPaths(name, key, v);
@@ -298,9 +246,7 @@ public sealed partial class LockFile
                         {
                             break;
                         }
-                        foreach (
-                            var (fileNode, values) in Map(v, $"stage '{name}': 'params'").Children
-                        )
+                        foreach (var (fileNode, values) in Map(v, $"stage '{name}': 'params'").Children)
                         {
                             var file = PathFrom(name, "params", fileNode);
                             var dict = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
@@ -315,11 +261,7 @@ public sealed partial class LockFile
                                 {
                                     dict[
                                         Yaml.ScalarText(pk)
-                                            ?? throw Yaml.Error(
-                                                displayPath,
-                                                pk,
-                                                $"stage '{name}': param keys must be text"
-                                            )
+                                            ?? throw Yaml.Error(displayPath, pk, $"stage '{name}': param keys must be text")
                                     ] = Yaml.ToJson(pv, displayPath);
                                 }
                             }
@@ -352,11 +294,7 @@ public sealed partial class LockFile
             }
             if (node is not YamlSequenceNode seq)
             {
-                throw Yaml.Error(
-                    displayPath,
-                    node,
-                    $"stage '{stage}': '{key}' must be a list of {{path, sha256, size}} maps"
-                );
+                throw Yaml.Error(displayPath, node, $"stage '{stage}': '{key}' must be a list of {{path, sha256, size}} maps");
             }
             foreach (var item in seq.Children)
             {
@@ -374,11 +312,7 @@ public sealed partial class LockFile
                         case "sha256":
                             sha =
                                 Yaml.ScalarText(v)
-                                ?? throw Yaml.Error(
-                                    displayPath,
-                                    v,
-                                    $"stage '{stage}': '{key}': 'sha256' must be text"
-                                );
+                                ?? throw Yaml.Error(displayPath, v, $"stage '{stage}': '{key}': 'sha256' must be text");
                             break;
                         case "size":
                             size = Number(stage, key, "size", v);
@@ -396,11 +330,7 @@ public sealed partial class LockFile
                 }
                 if (path is null || sha is null || size is null)
                 {
-                    throw Yaml.Error(
-                        displayPath,
-                        item,
-                        $"stage '{stage}': '{key}' items need 'path', 'sha256' and 'size'"
-                    );
+                    throw Yaml.Error(displayPath, item, $"stage '{stage}': '{key}' items need 'path', 'sha256' and 'size'");
                 }
                 result.Add(new HashedPath(path, sha, size.Value, nfiles));
             }
@@ -412,11 +342,7 @@ public sealed partial class LockFile
             && long.TryParse(s.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
             && n <= (field == "nfiles" ? int.MaxValue : long.MaxValue)
                 ? n
-                : throw Yaml.Error(
-                    displayPath,
-                    node,
-                    $"stage '{stage}': '{key}': '{field}' must be a whole number"
-                );
+                : throw Yaml.Error(displayPath, node, $"stage '{stage}': '{key}': '{field}' must be a whole number");
 
         private string PathFrom(string stage, string key, YamlNode node)
         {

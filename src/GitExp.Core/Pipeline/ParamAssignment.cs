@@ -10,10 +10,7 @@ namespace GitExp.Core.Pipeline;
 /// <remarks>A null <see cref="File"/> means the stage's default params file; the caller picks it.</remarks>
 public sealed record ParamAssignment(string? File, string Key, string Value)
 {
-    private static readonly JsonSerializerOptions RelaxedJson = new()
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    private static readonly JsonSerializerOptions RelaxedJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Parses "[file:]key=value"; the value is kept as typed.</summary>
     public static ParamAssignment Parse(string text)
@@ -33,18 +30,12 @@ public sealed record ParamAssignment(string? File, string Key, string Value)
             key = left[(colon + 1)..];
             if (file.Length == 0)
             {
-                throw new ExpException(
-                    ExitCode.Usage,
-                    $"-S '{text}': the file before ':' is empty; expected [file:]key=value"
-                );
+                throw new ExpException(ExitCode.Usage, $"-S '{text}': the file before ':' is empty; expected [file:]key=value");
             }
         }
         if (!KeyPath.TryParse(key, out _, out var error))
         {
-            throw new ExpException(
-                ExitCode.Usage,
-                $"-S '{text}': key '{key}' {error}; expected [file:]key=value"
-            );
+            throw new ExpException(ExitCode.Usage, $"-S '{text}': key '{key}' {error}; expected [file:]key=value");
         }
         return new ParamAssignment(file, key, text[(eq + 1)..]);
     }
@@ -59,10 +50,7 @@ public sealed record ParamAssignment(string? File, string Key, string Value)
         var values = Value.Split(',').Select(v => v.Trim()).ToList();
         if (values.Count > 1 && values.Any(v => v.Length == 0))
         {
-            throw new ExpException(
-                ExitCode.Usage,
-                $"-S '{Key}={Value}': a sweep needs a value between every pair of commas"
-            );
+            throw new ExpException(ExitCode.Usage, $"-S '{Key}={Value}': a sweep needs a value between every pair of commas");
         }
         return values.Count > 1 ? values : [Value];
     }
@@ -78,10 +66,7 @@ public sealed record ParamAssignment(string? File, string Key, string Value)
         if (
             rawIsYaml
             && !(
-                inFlow
-                && value is JsonValue
-                && Value.IndexOfAny([',', '[', ']', '{', '}']) >= 0
-                && Value[0] is not ('"' or '\'')
+                inFlow && value is JsonValue && Value.IndexOfAny([',', '[', ']', '{', '}']) >= 0 && Value[0] is not ('"' or '\'')
             )
         )
         {
@@ -92,18 +77,12 @@ public sealed record ParamAssignment(string? File, string Key, string Value)
 
     internal static string QuoteString(string text) => JsonSerializer.Serialize(text, RelaxedJson);
 
-    internal static string ToJsonText(JsonNode? value) =>
-        value is null ? "null" : value.ToJsonString(RelaxedJson);
+    internal static string ToJsonText(JsonNode? value) => value is null ? "null" : value.ToJsonString(RelaxedJson);
 
     private static JsonNode? ParseRaw(string raw, out bool rawIsYaml)
     {
         rawIsYaml = false;
-        if (
-            raw.Length == 0
-            || raw.Trim().Length != raw.Length
-            || raw.Contains('\n')
-            || raw.Contains('\r')
-        )
+        if (raw.Length == 0 || raw.Trim().Length != raw.Length || raw.Contains('\n') || raw.Contains('\r'))
         {
             return JsonValue.Create(raw);
         }
@@ -129,10 +108,7 @@ public sealed record ParamAssignment(string? File, string Key, string Value)
             && root.Anchor.IsEmpty;
         var flowOrScalar = root switch
         {
-            YamlScalarNode s => s.Style
-                is ScalarStyle.Plain
-                    or ScalarStyle.SingleQuoted
-                    or ScalarStyle.DoubleQuoted,
+            YamlScalarNode s => s.Style is ScalarStyle.Plain or ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted,
             YamlSequenceNode q => q.Style == YamlDotNet.Core.Events.SequenceStyle.Flow,
             YamlMappingNode m => m.Style == YamlDotNet.Core.Events.MappingStyle.Flow,
             _ => false,

@@ -35,10 +35,7 @@ public sealed class ParamsFile
     public bool TryGet(string key, out JsonNode? value)
     {
         value = null;
-        if (
-            !KeyPath.TryParse(key, out var segments, out _)
-            || !KeyPath.TryWalk(Root, segments, out var found)
-        )
+        if (!KeyPath.TryParse(key, out var segments, out _) || !KeyPath.TryWalk(Root, segments, out var found))
         {
             return false;
         }
@@ -91,11 +88,7 @@ public sealed class ParamsFile
     /// deepest existing parent map, else at the end. A JSON file (which has no comments to keep) is
     /// rewritten with its key order and two-space indentation.
     /// </remarks>
-    public static void SetValues(
-        string fullPath,
-        string displayPath,
-        IReadOnlyList<ParamAssignment> assignments
-    )
+    public static void SetValues(string fullPath, string displayPath, IReadOnlyList<ParamAssignment> assignments)
     {
         foreach (var a in assignments)
         {
@@ -105,27 +98,18 @@ public sealed class ParamsFile
             }
         }
         var text = ReadText(fullPath, displayPath);
-        var result = IsJson(fullPath)
-            ? SetJson(text, displayPath, assignments)
-            : SetYaml(text, displayPath, assignments);
+        var result = IsJson(fullPath) ? SetJson(text, displayPath, assignments) : SetYaml(text, displayPath, assignments);
         RepoPath.WriteAtomic(fullPath, result);
     }
 
     /// <summary>The YAML edit of <see cref="SetValues"/> on text, for callers that hold the text themselves.</summary>
-    internal static string SetYaml(
-        string text,
-        string displayPath,
-        IReadOnlyList<ParamAssignment> assignments
-    )
+    internal static string SetYaml(string text, string displayPath, IReadOnlyList<ParamAssignment> assignments)
     {
         foreach (var a in assignments)
         {
             text = new YamlEditor(text, displayPath).Set(a);
             // The edit works on text positions; reading the result back proves it meant what the user asked.
-            if (
-                !Parse(text, displayPath, json: false).TryGet(a.Key, out var now)
-                || !JsonNode.DeepEquals(now, a.ParseValue())
-            )
+            if (!Parse(text, displayPath, json: false).TryGet(a.Key, out var now) || !JsonNode.DeepEquals(now, a.ParseValue()))
             {
                 throw new InvalidOperationException(
                     $"{displayPath}: setting '{a.Key}' to '{a.Value}' did not read back as written"
@@ -135,11 +119,7 @@ public sealed class ParamsFile
         return text;
     }
 
-    internal static string SetJson(
-        string text,
-        string displayPath,
-        IReadOnlyList<ParamAssignment> assignments
-    )
+    internal static string SetJson(string text, string displayPath, IReadOnlyList<ParamAssignment> assignments)
     {
         var root = ParseJson(text, displayPath) ?? new JsonObject();
         foreach (var a in assignments)
@@ -178,32 +158,21 @@ public sealed class ParamsFile
                 }
             }
         }
-        var options = new JsonSerializerOptions
-        {
-            WriteIndented = true,
-            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        };
+        var options = new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         return root.ToJsonString(options) + "\n";
     }
 
-    internal static ExpException CannotSet(
-        string displayPath,
-        string key,
-        IReadOnlyList<KeySegment> segments,
-        int failedAt
-    )
+    internal static ExpException CannotSet(string displayPath, string key, IReadOnlyList<KeySegment> segments, int failedAt)
     {
         var s = segments[failedAt];
-        var parent =
-            failedAt == 0 ? "the file's top level" : $"'{KeyPath.Format(segments.Take(failedAt))}'";
+        var parent = failedAt == 0 ? "the file's top level" : $"'{KeyPath.Format(segments.Take(failedAt))}'";
         var why = s.Name is null
             ? $"{parent} has no list item {s.Index} (list items can be changed, not added)"
             : $"{parent} is not a map";
         return new ExpException(ExitCode.Usage, $"{displayPath}: cannot set '{key}': {why}");
     }
 
-    private static bool IsJson(string path) =>
-        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+    private static bool IsJson(string path) => path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
 
     private static string ReadText(string fullPath, string displayPath)
     {
@@ -235,9 +204,7 @@ public sealed class ParamsFile
         }
         catch (JsonException e)
         {
-            var where = e.LineNumber is { } line
-                ? $"{displayPath}:{line + 1}:{(e.BytePositionInLine ?? 0) + 1}"
-                : displayPath;
+            var where = e.LineNumber is { } line ? $"{displayPath}:{line + 1}:{(e.BytePositionInLine ?? 0) + 1}" : displayPath;
             var message = e.Message;
             var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
             throw new ExpException(
@@ -251,9 +218,7 @@ public sealed class ParamsFile
     /// <summary>Edits one YAML text by positions from YamlDotNet's marks, so nothing around the edit moves.</summary>
     private sealed class YamlEditor(string text, string displayPath)
     {
-        private readonly string newLine = text.Contains("\r\n", StringComparison.Ordinal)
-            ? "\r\n"
-            : "\n";
+        private readonly string newLine = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
 
         public string Set(ParamAssignment a)
         {
@@ -287,11 +252,7 @@ public sealed class ParamsFile
                     }
                     inFlow |= map.Style == YamlDotNet.Core.Events.MappingStyle.Flow;
                 }
-                else if (
-                    s.Name is null
-                    && node is YamlSequenceNode seq
-                    && s.Index < seq.Children.Count
-                )
+                else if (s.Name is null && node is YamlSequenceNode seq && s.Index < seq.Children.Count)
                 {
                     keyNode = null;
                     next = seq.Children[s.Index];
@@ -320,11 +281,7 @@ public sealed class ParamsFile
             if (
                 keyNode is not null
                 && Yaml.IsNull(node)
-                && node
-                    is YamlScalarNode
-                    {
-                        Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any
-                    }
+                && node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any }
                 && !inFlow
             )
             {
@@ -341,14 +298,7 @@ public sealed class ParamsFile
         {
             var empty = node.Start.Index == node.End.Index;
             if (
-                node
-                    is YamlScalarNode
-                    {
-                        Style: not (
-                            YamlDotNet.Core.ScalarStyle.Literal
-                            or YamlDotNet.Core.ScalarStyle.Folded
-                        )
-                    }
+                node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.Literal or YamlDotNet.Core.ScalarStyle.Folded) }
                 && !empty
             )
             {
@@ -360,11 +310,7 @@ public sealed class ParamsFile
                 var end = empty ? colon + 1 : TrimEnd(colon + 1, LastEnd(node));
                 return Splice(colon + 1, end, " " + value);
             }
-            return Splice(
-                (int)node.Start.Index,
-                TrimEnd((int)node.Start.Index, LastEnd(node)),
-                value
-            );
+            return Splice((int)node.Start.Index, TrimEnd((int)node.Start.Index, LastEnd(node)), value);
         }
 
         private string AddToMap(YamlMappingNode map, List<KeySegment> rest, ParamAssignment a)
@@ -375,11 +321,7 @@ public sealed class ParamsFile
                     map.Children.Count == 0
                         ? Yaml.ClosingBracket(text, (int)map.Start.Index + 1)
                         : TrimEnd((int)map.Start.Index, LastEnd(map.Children.Last().Value));
-                return Splice(
-                    insertAt,
-                    insertAt,
-                    (map.Children.Count == 0 ? "" : ", ") + Flow(rest, a)
-                );
+                return Splice(insertAt, insertAt, (map.Children.Count == 0 ? "" : ", ") + Flow(rest, a));
             }
             var indent = (int)map.Start.Column - 1;
             var end = TrimEnd((int)map.Start.Index, LastEnd(map));
@@ -414,10 +356,7 @@ public sealed class ParamsFile
             var value = a.ToYamlText(inFlow: true);
             for (var i = path.Count - 1; i >= 0; i--)
             {
-                value =
-                    i == path.Count - 1
-                        ? $"{KeyText(path[i].Name!)}: {value}"
-                        : $"{KeyText(path[i].Name!)}: {{{value}}}";
+                value = i == path.Count - 1 ? $"{KeyText(path[i].Name!)}: {value}" : $"{KeyText(path[i].Name!)}: {{{value}}}";
             }
             return value;
         }
@@ -425,26 +364,7 @@ public sealed class ParamsFile
         private static string KeyText(string name) =>
             name.Length > 0
             && !Yaml.PlainIsNotString(name)
-            && name.IndexOfAny([
-                ':',
-                '#',
-                '[',
-                ']',
-                '{',
-                '}',
-                ',',
-                '"',
-                '\'',
-                '&',
-                '*',
-                '!',
-                '|',
-                '>',
-                '%',
-                '@',
-                '`',
-                ' ',
-            ]) < 0
+            && name.IndexOfAny([':', '#', '[', ']', '{', '}', ',', '"', '\'', '&', '*', '!', '|', '>', '%', '@', '`', ' ']) < 0
             && name[0] != '-'
             && name[0] != '?'
                 ? name
@@ -466,9 +386,7 @@ public sealed class ParamsFile
         }
 
         private int LastEnd(YamlNode node) =>
-            node.Start.Index == node.End.Index && node is YamlScalarNode
-                ? (int)node.Start.Index
-                : Yaml.EndOf(node, text);
+            node.Start.Index == node.End.Index && node is YamlScalarNode ? (int)node.Start.Index : Yaml.EndOf(node, text);
 
         private int TrimEnd(int start, int end)
         {

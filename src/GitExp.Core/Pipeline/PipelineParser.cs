@@ -23,27 +23,10 @@ public static partial class PipelineParser
     ];
 
     // Out options DVC accepts that GitExp does not act on yet; tolerated so dvc.yaml files load.
-    private static readonly HashSet<string> IgnoredOutKeys =
-    [
-        "desc",
-        "remote",
-        "push",
-        "type",
-        "labels",
-        "meta",
-    ];
+    private static readonly HashSet<string> IgnoredOutKeys = ["desc", "remote", "push", "type", "labels", "meta"];
 
     // Plot display options: they shape rendering only, not what a stage runs or caches.
-    private static readonly HashSet<string> IgnoredPlotKeys =
-    [
-        "x",
-        "y",
-        "x_label",
-        "y_label",
-        "title",
-        "template",
-        "header",
-    ];
+    private static readonly HashSet<string> IgnoredPlotKeys = ["x", "y", "x_label", "y_label", "title", "template", "header"];
 
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
     private static partial Regex StageName();
@@ -86,11 +69,7 @@ public static partial class PipelineParser
                     }
                     if (value is not YamlMappingNode map)
                     {
-                        throw Yaml.Error(
-                            file,
-                            value,
-                            "'stages' must be a map of stage name to stage"
-                        );
+                        throw Yaml.Error(file, value, "'stages' must be a map of stage name to stage");
                     }
                     foreach (var (nameNode, body) in map.Children)
                     {
@@ -101,26 +80,14 @@ public static partial class PipelineParser
                     // Templating (vars, foreach, matrix) is planned; until then only an empty 'vars' is harmless.
                     if (
                         !Yaml.IsNull(value)
-                        && !(
-                            value
-                            is YamlSequenceNode { Children.Count: 0 }
-                                or YamlMappingNode { Children.Count: 0 }
-                        )
+                        && !(value is YamlSequenceNode { Children.Count: 0 } or YamlMappingNode { Children.Count: 0 })
                     )
                     {
-                        throw Yaml.Error(
-                            file,
-                            keyNode,
-                            "'vars' is not supported yet; it must be empty"
-                        );
+                        throw Yaml.Error(file, keyNode, "'vars' is not supported yet; it must be empty");
                     }
                     break;
                 default:
-                    throw Yaml.Error(
-                        file,
-                        keyNode,
-                        $"unknown top-level key '{key}' (expected 'stages')"
-                    );
+                    throw Yaml.Error(file, keyNode, $"unknown top-level key '{key}' (expected 'stages')");
             }
         }
         return new Pipeline(file, stages);
@@ -129,10 +96,7 @@ public static partial class PipelineParser
     private static string NormalizeFile(string relativeFile) =>
         RepoPath.Normalize(relativeFile) is { Length: > 0 } f
             ? f
-            : throw new ExpException(
-                ExitCode.Usage,
-                $"'{relativeFile}': pipeline file must be a path inside the repository"
-            );
+            : throw new ExpException(ExitCode.Usage, $"'{relativeFile}': pipeline file must be a path inside the repository");
 
     private static Stage ParseStage(string file, YamlNode nameNode, YamlNode body)
     {
@@ -156,10 +120,7 @@ public static partial class PipelineParser
             var key = Yaml.ScalarText(k) ?? "";
             if (!StageKeys.Contains(key))
             {
-                throw ctx.Error(
-                    k,
-                    $"unknown key '{key}' (expected one of {string.Join(", ", StageKeys)})"
-                );
+                throw ctx.Error(k, $"unknown key '{key}' (expected one of {string.Join(", ", StageKeys)})");
             }
             fields[key] = (k, v);
         }
@@ -181,10 +142,7 @@ public static partial class PipelineParser
             }
             wdir =
                 RepoPath.Combine(pipelineDir, text)
-                ?? throw ctx.Error(
-                    wdirField.Value,
-                    $"'wdir' '{text}' must be a relative path inside the repository"
-                );
+                ?? throw ctx.Error(wdirField.Value, $"'wdir' '{text}' must be a relative path inside the repository");
         }
 
         var deps = new List<string>();
@@ -201,19 +159,10 @@ public static partial class PipelineParser
             }
         }
 
-        var parameters = fields.TryGetValue("params", out var paramsField)
-            ? ParseParams(ctx, wdir, paramsField.Value)
-            : [];
+        var parameters = fields.TryGetValue("params", out var paramsField) ? ParseParams(ctx, wdir, paramsField.Value) : [];
 
         var outs = new List<OutSpec>();
-        foreach (
-            var (key, kind) in new[]
-            {
-                ("outs", OutKind.Out),
-                ("metrics", OutKind.Metric),
-                ("plots", OutKind.Plot),
-            }
-        )
+        foreach (var (key, kind) in new[] { ("outs", OutKind.Out), ("metrics", OutKind.Metric), ("plots", OutKind.Plot) })
         {
             if (fields.TryGetValue(key, out var f))
             {
@@ -230,8 +179,7 @@ public static partial class PipelineParser
             parameters,
             outs,
             fields.TryGetValue("frozen", out var frozen) && Bool(ctx, frozen.Value, "frozen"),
-            fields.TryGetValue("always_changed", out var always)
-                && Bool(ctx, always.Value, "always_changed"),
+            fields.TryGetValue("always_changed", out var always) && Bool(ctx, always.Value, "always_changed"),
             fields.TryGetValue("desc", out var desc) ? Text(ctx, desc.Value, "desc") : null,
             (int)nameNode.Start.Line
         );
@@ -256,37 +204,21 @@ public static partial class PipelineParser
         throw ctx.Error(node, "'cmd' must be a command or a non-empty list of commands");
     }
 
-    private static IEnumerable<YamlNode> List(
-        StageContext ctx,
-        YamlNode node,
-        string key,
-        string expected
-    )
+    private static IEnumerable<YamlNode> List(StageContext ctx, YamlNode node, string key, string expected)
     {
         if (Yaml.IsNull(node))
         {
             return [];
         }
-        return node is YamlSequenceNode seq
-            ? seq.Children
-            : throw ctx.Error(node, $"'{key}' must be {expected}");
+        return node is YamlSequenceNode seq ? seq.Children : throw ctx.Error(node, $"'{key}' must be {expected}");
     }
 
-    private static string ResolvePath(
-        StageContext ctx,
-        string wdir,
-        YamlNode node,
-        string key,
-        string text
-    )
+    private static string ResolvePath(StageContext ctx, string wdir, YamlNode node, string key, string text)
     {
         var path = RepoPath.Combine(wdir, text);
         if (path is null || path.Length == 0)
         {
-            throw ctx.Error(
-                node,
-                $"'{key}': '{text}' must be a relative path inside the repository"
-            );
+            throw ctx.Error(node, $"'{key}': '{text}' must be a relative path inside the repository");
         }
         return path;
     }
@@ -322,12 +254,7 @@ public static partial class PipelineParser
                         throw ctx.Error(fileNode, $"'params' must be {Expected}");
                     }
                     var file = ResolvePath(ctx, wdir, fileNode, "params", fileText);
-                    var keyNodes = List(
-                            ctx,
-                            keys,
-                            "params",
-                            $"a map of params file to a list of keys ('{fileText}' has no list)"
-                        )
+                    var keyNodes = List(ctx, keys, "params", $"a map of params file to a list of keys ('{fileText}' has no list)")
                         .ToList();
                     if (keyNodes.Count == 0)
                     {
@@ -338,10 +265,7 @@ public static partial class PipelineParser
                         var key = Yaml.ScalarText(keyNode);
                         if (string.IsNullOrEmpty(key))
                         {
-                            throw ctx.Error(
-                                keyNode,
-                                $"'params': '{fileText}' must list parameter keys"
-                            );
+                            throw ctx.Error(keyNode, $"'params': '{fileText}' must list parameter keys");
                         }
                         result.Add(new ParamRef(file, CheckKey(ctx, keyNode, key)));
                     }
@@ -362,13 +286,7 @@ public static partial class PipelineParser
         return key;
     }
 
-    private static IEnumerable<OutSpec> ParseOuts(
-        StageContext ctx,
-        string wdir,
-        YamlNode node,
-        string key,
-        OutKind kind
-    )
+    private static IEnumerable<OutSpec> ParseOuts(StageContext ctx, string wdir, YamlNode node, string key, OutKind kind)
     {
         var expected = $"a list of paths or {{path: {{cache: ..., persist: ...}}}} maps";
         foreach (var item in List(ctx, node, key, expected))
@@ -393,10 +311,7 @@ public static partial class PipelineParser
                 {
                     if (options is not YamlMappingNode optionMap)
                     {
-                        throw ctx.Error(
-                            options,
-                            $"'{key}': options of '{text}' must be a map like {{cache: false}}"
-                        );
+                        throw ctx.Error(options, $"'{key}': options of '{text}' must be a map like {{cache: false}}");
                     }
                     foreach (var (optKey, optValue) in optionMap.Children)
                     {
@@ -413,10 +328,7 @@ public static partial class PipelineParser
                                 checkpoint = Bool(ctx, optValue, $"{key}: {text}: checkpoint");
                                 break;
                             default:
-                                if (
-                                    !IgnoredOutKeys.Contains(opt)
-                                    && !(kind == OutKind.Plot && IgnoredPlotKeys.Contains(opt))
-                                )
+                                if (!IgnoredOutKeys.Contains(opt) && !(kind == OutKind.Plot && IgnoredPlotKeys.Contains(opt)))
                                 {
                                     throw ctx.Error(
                                         optKey,
@@ -427,26 +339,14 @@ public static partial class PipelineParser
                         }
                     }
                 }
-                yield return new OutSpec(
-                    ResolvePath(ctx, wdir, pathNode, key, text),
-                    kind,
-                    cache,
-                    persist,
-                    checkpoint
-                );
+                yield return new OutSpec(ResolvePath(ctx, wdir, pathNode, key, text), kind, cache, persist, checkpoint);
                 continue;
             }
             else
             {
                 throw ctx.Error(item, $"'{key}' must be {expected}");
             }
-            yield return new OutSpec(
-                ResolvePath(ctx, wdir, item, key, text),
-                kind,
-                cache,
-                persist,
-                checkpoint
-            );
+            yield return new OutSpec(ResolvePath(ctx, wdir, item, key, text), kind, cache, persist, checkpoint);
         }
     }
 
@@ -463,7 +363,6 @@ public static partial class PipelineParser
 
     private sealed record StageContext(string File, string Name)
     {
-        public ExpException Error(YamlNode node, string message) =>
-            Yaml.Error(File, node, $"stage '{Name}': {message}");
+        public ExpException Error(YamlNode node, string message) => Yaml.Error(File, node, $"stage '{Name}': {message}");
     }
 }

@@ -71,9 +71,7 @@ internal static class RepoPath
     public static bool IsInside(string inner, string outer) =>
         outer.Length == 0
             ? inner.Length > 0
-            : inner.Length > outer.Length
-                && inner.StartsWith(outer, StringComparison.Ordinal)
-                && inner[outer.Length] == '/';
+            : inner.Length > outer.Length && inner.StartsWith(outer, StringComparison.Ordinal) && inner[outer.Length] == '/';
 
     /// <summary>The proper ancestors of a path, nearest first, excluding the root.</summary>
     public static IEnumerable<string> Ancestors(string path)
@@ -87,9 +85,7 @@ internal static class RepoPath
     public static string ToFull(string repoRoot, string repoRelative) =>
         repoRelative.Length == 0
             ? Path.GetFullPath(repoRoot)
-            : Path.GetFullPath(
-                Path.Combine(repoRoot, repoRelative.Replace('/', Path.DirectorySeparatorChar))
-            );
+            : Path.GetFullPath(Path.Combine(repoRoot, repoRelative.Replace('/', Path.DirectorySeparatorChar)));
 
     /// <summary>Writes through a temp file in the same directory and a rename, so readers never see half a file.</summary>
     public static void WriteAtomic(string fullPath, string text)

@@ -3,9 +3,7 @@ namespace GitExp.Core.Pipeline;
 /// <summary>The stages of one or more pipeline files linked by their deps and outs: run order and producers.</summary>
 public sealed class StageGraph
 {
-    private readonly Dictionary<string, (Stage Stage, OutSpec Out)> outs = new(
-        StringComparer.Ordinal
-    );
+    private readonly Dictionary<string, (Stage Stage, OutSpec Out)> outs = new(StringComparer.Ordinal);
     private readonly List<int>[] upstream;
     private readonly Dictionary<Stage, int> index = new(ReferenceEqualityComparer.Instance);
     private IReadOnlyList<Stage> order = [];
@@ -84,8 +82,7 @@ public sealed class StageGraph
                 var start = sortedOuts.BinarySearch(prefix, StringComparer.Ordinal);
                 for (
                     var j = start < 0 ? ~start : start;
-                    j < sortedOuts.Count
-                        && sortedOuts[j].StartsWith(prefix, StringComparison.Ordinal);
+                    j < sortedOuts.Count && sortedOuts[j].StartsWith(prefix, StringComparison.Ordinal);
                     j++
                 )
                 {
@@ -109,10 +106,7 @@ public sealed class StageGraph
             start = Stages.ToList().FindIndex(s => s.Address == target.Address);
             if (start < 0)
             {
-                throw new ExpException(
-                    ExitCode.NotFound,
-                    $"stage '{target.Address}' is not part of this pipeline"
-                );
+                throw new ExpException(ExitCode.NotFound, $"stage '{target.Address}' is not part of this pipeline");
             }
         }
         var needed = new HashSet<int>();
@@ -176,10 +170,7 @@ public sealed class StageGraph
         }
         if (result.Count < n)
         {
-            throw new ExpException(
-                ExitCode.InvalidProject,
-                $"cycle between stages: {string.Join(" -> ", FindCycle(pending))}"
-            );
+            throw new ExpException(ExitCode.InvalidProject, $"cycle between stages: {string.Join(" -> ", FindCycle(pending))}");
         }
         return result;
     }

@@ -19,11 +19,7 @@ internal static partial class Yaml
         }
         catch (YamlException e)
         {
-            throw new ExpException(
-                ExitCode.InvalidProject,
-                $"{At(displayPath, e.Start)}: {Describe(e)}",
-                e
-            );
+            throw new ExpException(ExitCode.InvalidProject, $"{At(displayPath, e.Start)}: {Describe(e)}", e);
         }
         if (stream.Documents.Count > 1)
         {
@@ -35,8 +31,7 @@ internal static partial class Yaml
         return stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
     }
 
-    public static string At(string displayPath, Mark mark) =>
-        $"{displayPath}:{mark.Line}:{mark.Column}";
+    public static string At(string displayPath, Mark mark) => $"{displayPath}:{mark.Line}:{mark.Column}";
 
     public static ExpException Error(string displayPath, YamlNode node, string message) =>
         new(ExitCode.InvalidProject, $"{At(displayPath, node.Start)}: {message}");
@@ -90,14 +85,7 @@ internal static partial class Yaml
         }
         if (DecimalInt().IsMatch(text))
         {
-            if (
-                long.TryParse(
-                    text,
-                    NumberStyles.AllowLeadingSign,
-                    CultureInfo.InvariantCulture,
-                    out var l
-                )
-            )
+            if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
             {
                 return JsonValue.Create(l);
             }
@@ -113,9 +101,7 @@ internal static partial class Yaml
         }
         if (Float().IsMatch(text))
         {
-            return JsonValue.Create(
-                double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture)
-            );
+            return JsonValue.Create(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture));
         }
         return JsonValue.Create(text);
     }
@@ -125,12 +111,8 @@ internal static partial class Yaml
     public static JsonNode? ToJson(YamlNode node, string displayPath) =>
         node switch
         {
-            YamlScalarNode s => IsPlain(s)
-                ? TypePlain(s.Value ?? "")
-                : JsonValue.Create(s.Value ?? ""),
-            YamlSequenceNode seq => new JsonArray(
-                seq.Children.Select(c => ToJson(c, displayPath)).ToArray()
-            ),
+            YamlScalarNode s => IsPlain(s) ? TypePlain(s.Value ?? "") : JsonValue.Create(s.Value ?? ""),
+            YamlSequenceNode seq => new JsonArray(seq.Children.Select(c => ToJson(c, displayPath)).ToArray()),
             YamlMappingNode map => ToJsonObject(map, displayPath),
             _ => throw Error(displayPath, node, "unsupported YAML node"),
         };
@@ -154,11 +136,9 @@ internal static partial class Yaml
     }
 
     /// <summary>The text of a scalar, or null when the node is not a scalar.</summary>
-    public static string? ScalarText(YamlNode node) =>
-        node is YamlScalarNode s ? s.Value ?? "" : null;
+    public static string? ScalarText(YamlNode node) => node is YamlScalarNode s ? s.Value ?? "" : null;
 
-    public static bool IsNull(YamlNode node) =>
-        node is YamlScalarNode s && IsPlain(s) && TypePlain(s.Value ?? "") is null;
+    public static bool IsNull(YamlNode node) => node is YamlScalarNode s && IsPlain(s) && TypePlain(s.Value ?? "") is null;
 
     /// <summary>The index just past the last character of <paramref name="node"/> in <paramref name="text"/>.</summary>
     /// <remarks>
@@ -176,23 +156,16 @@ internal static partial class Yaml
                 var last = node switch
                 {
                     YamlSequenceNode { Children.Count: > 0 } seq => EndOf(seq.Children[^1], text),
-                    YamlMappingNode { Children.Count: > 0 } map => EndOf(
-                        map.Children.Last().Value,
-                        text
-                    ),
+                    YamlMappingNode { Children.Count: > 0 } map => EndOf(map.Children.Last().Value, text),
                     _ => (int)node.Start.Index + 1,
                 };
                 return ClosingBracket(text, last) + 1;
             case YamlSequenceNode seq:
-                return seq.Children.Count == 0
-                    ? (int)seq.Start.Index
-                    : seq.Children.Max(c => EndOf(c, text));
+                return seq.Children.Count == 0 ? (int)seq.Start.Index : seq.Children.Max(c => EndOf(c, text));
             case YamlMappingNode map:
                 return map.Children.Count == 0
                     ? (int)map.Start.Index
-                    : map.Children.Max(c =>
-                        Math.Max(EndOf(c.Key, text), IsEmpty(c.Value) ? 0 : EndOf(c.Value, text))
-                    );
+                    : map.Children.Max(c => Math.Max(EndOf(c.Key, text), IsEmpty(c.Value) ? 0 : EndOf(c.Value, text)));
             default:
                 return (int)node.End.Index;
         }
@@ -200,8 +173,7 @@ internal static partial class Yaml
 
     // An empty value ("key:" alone) is marked at the next token, which may be lines further on.
     private static bool IsEmpty(YamlNode node) =>
-        node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any }
-        && node.Start.Index == node.End.Index;
+        node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any } && node.Start.Index == node.End.Index;
 
     /// <summary>The index of the ']' or '}' closing a flow collection whose last item ends at <paramref name="from"/>.</summary>
     public static int ClosingBracket(string text, int from)

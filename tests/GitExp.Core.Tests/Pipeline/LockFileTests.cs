@@ -13,10 +13,7 @@ public sealed class LockFileTests : IDisposable
         new(
             "train",
             "python train.py --out \"model dir\"",
-            [
-                new HashedPath("ml/data", "ab12.dir", 2048, 3),
-                new HashedPath("shared/train.py", "cd34", 100, null),
-            ],
+            [new HashedPath("ml/data", "ab12.dir", 2048, 3), new HashedPath("shared/train.py", "cd34", 100, null)],
             new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>
             {
                 ["ml/params.yaml"] = new Dictionary<string, JsonNode?>
@@ -103,13 +100,7 @@ public sealed class LockFileTests : IDisposable
         foreach (var name in new[] { "c", "b", "a" })
         {
             lockFile.Set(
-                new StageLock(
-                    name,
-                    "run " + name,
-                    [],
-                    new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(),
-                    []
-                )
+                new StageLock(name, "run " + name, [], new Dictionary<string, IReadOnlyDictionary<string, JsonNode?>>(), [])
             );
         }
         Assert.Equal(["c", "b", "a"], LockFile.Parse(lockFile.Serialize(), "exp.yaml").Stages.Keys);
@@ -143,10 +134,7 @@ public sealed class LockFileTests : IDisposable
     public void Malformed_lock_names_file_line_and_key()
     {
         var e = Assert.Throws<ExpException>(() =>
-            LockFile.Parse(
-                "schema: '1.0'\nstages:\n  a:\n    cmd: x\n    outs:\n    - path: o\n      size: big\n",
-                "exp.yaml"
-            )
+            LockFile.Parse("schema: '1.0'\nstages:\n  a:\n    cmd: x\n    outs:\n    - path: o\n      size: big\n", "exp.yaml")
         );
         Assert.Equal(ExitCode.InvalidProject, e.Code);
         Assert.Equal("exp.lock:7:13: stage 'a': 'outs': 'size' must be a whole number", e.Message);

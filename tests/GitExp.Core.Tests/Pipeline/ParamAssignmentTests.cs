@@ -10,12 +10,8 @@ public class ParamAssignmentTests
     [InlineData("train.layers[0]=8", null, "train.layers[0]", "8")]
     [InlineData("conf/model.yaml:a.b=x=y", "conf/model.yaml", "a.b", "x=y")]
     [InlineData("name=", null, "name", "")]
-    public void Parses_file_key_and_raw_value(
-        string text,
-        string? file,
-        string key,
-        string value
-    ) => Assert.Equal(new ParamAssignment(file, key, value), ParamAssignment.Parse(text));
+    public void Parses_file_key_and_raw_value(string text, string? file, string key, string value) =>
+        Assert.Equal(new ParamAssignment(file, key, value), ParamAssignment.Parse(text));
 
     [Theory]
     [InlineData("abc", "-S 'abc': expected [file:]key=value")]
@@ -41,18 +37,14 @@ public class ParamAssignmentTests
     [InlineData("{a: 1, b: 2}", new[] { "{a: 1, b: 2}" })]
     [InlineData("'a,b'", new[] { "'a,b'" })]
     [InlineData("\"a,b\"", new[] { "\"a,b\"" })]
-    public void Sweep_values_split_on_commas_except_lists_maps_and_quotes(
-        string value,
-        string[] expected
-    ) => Assert.Equal(expected, new ParamAssignment(null, "k", value).SweepValues());
+    public void Sweep_values_split_on_commas_except_lists_maps_and_quotes(string value, string[] expected) =>
+        Assert.Equal(expected, new ParamAssignment(null, "k", value).SweepValues());
 
     [Fact]
     public void Sweep_with_an_empty_item_is_a_usage_error() =>
         Assert.Equal(
             ExitCode.Usage,
-            Assert
-                .Throws<ExpException>(() => new ParamAssignment(null, "k", "1,,2").SweepValues())
-                .Code
+            Assert.Throws<ExpException>(() => new ParamAssignment(null, "k", "1,,2").SweepValues()).Code
         );
 
     [Theory]
@@ -65,8 +57,5 @@ public class ParamAssignmentTests
     [InlineData("x: y", "\"x: y\"")]
     [InlineData("", "\"\"")]
     public void Values_are_typed_as_yaml_reads_them(string raw, string json) =>
-        Assert.Equal(
-            json,
-            new ParamAssignment(null, "k", raw).ParseValue()?.ToJsonString() ?? "null"
-        );
+        Assert.Equal(json, new ParamAssignment(null, "k", raw).ParseValue()?.ToJsonString() ?? "null");
 }

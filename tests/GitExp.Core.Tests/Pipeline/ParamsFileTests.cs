@@ -85,8 +85,7 @@ public sealed class ParamsFileTests : IDisposable
             "p.yaml",
             json: false
         );
-        var values = p.Flatten()
-            .ToDictionary(kv => kv.Key, kv => kv.Value?.ToJsonString() ?? "null");
+        var values = p.Flatten().ToDictionary(kv => kv.Key, kv => kv.Value?.ToJsonString() ?? "null");
         Assert.Equal("0.001", values["a"]);
         Assert.Equal("\"true\"", values["b"]);
         Assert.Equal("true", values["c"]);
@@ -100,10 +99,7 @@ public sealed class ParamsFileTests : IDisposable
     [Fact]
     public void Json_params_files_load_by_extension()
     {
-        var full = dir.Write(
-            "conf/model.json",
-            """{"model": {"layers": [{"units": 8}], "dropout": 0.5}}"""
-        );
+        var full = dir.Write("conf/model.json", """{"model": {"layers": [{"units": 8}], "dropout": 0.5}}""");
         var p = ParamsFile.Load(full, "conf/model.json");
         Assert.True(p.TryGet("model.layers[0].units", out var units));
         Assert.Equal(8, units!.GetValue<int>());
@@ -113,14 +109,10 @@ public sealed class ParamsFileTests : IDisposable
     [Fact]
     public void Missing_file_is_not_found_and_bad_json_names_line_and_column()
     {
-        var e = Assert.Throws<ExpException>(() =>
-            ParamsFile.Load(Path.Combine(dir.Path, "params.yaml"), "params.yaml")
-        );
+        var e = Assert.Throws<ExpException>(() => ParamsFile.Load(Path.Combine(dir.Path, "params.yaml"), "params.yaml"));
         Assert.Equal(ExitCode.NotFound, e.Code);
         Assert.Equal("params.yaml: params file not found", e.Message);
-        var bad = Assert.Throws<ExpException>(() =>
-            ParamsFile.Parse("{\n  \"a\": 1,\n  \"b\" 2\n}", "p.json", json: true)
-        );
+        var bad = Assert.Throws<ExpException>(() => ParamsFile.Parse("{\n  \"a\": 1,\n  \"b\" 2\n}", "p.json", json: true));
         Assert.Equal(ExitCode.InvalidProject, bad.Code);
         Assert.StartsWith("p.json:3:", bad.Message);
         Assert.DoesNotContain('\n', bad.Message);
@@ -154,40 +146,23 @@ public sealed class ParamsFileTests : IDisposable
         ParamsFile.SetValues(
             full,
             "params.yaml",
-            [
-                ParamAssignment.Parse("a=x: y"),
-                ParamAssignment.Parse("b=v # not a comment"),
-                ParamAssignment.Parse("c[1]=p,q"),
-            ]
+            [ParamAssignment.Parse("a=x: y"), ParamAssignment.Parse("b=v # not a comment"), ParamAssignment.Parse("c[1]=p,q")]
         );
-        Assert.Equal(
-            "a: \"x: y\"\nb: \"v # not a comment\"\nc: [1, \"p,q\"]\n",
-            dir.Read("params.yaml")
-        );
+        Assert.Equal("a: \"x: y\"\nb: \"v # not a comment\"\nc: [1, \"p,q\"]\n", dir.Read("params.yaml"));
     }
 
     [Fact]
     public void Params_rewrite_replaces_whole_lists_and_block_values()
     {
-        var full = dir.Write(
-            "params.yaml",
-            "layers:\n- 64\n- 32\n# kept\nnote: |\n  long\n  text\nend: 1\n"
-        );
-        ParamsFile.SetValues(
-            full,
-            "params.yaml",
-            [ParamAssignment.Parse("layers=[8, 8]"), ParamAssignment.Parse("note=short")]
-        );
+        var full = dir.Write("params.yaml", "layers:\n- 64\n- 32\n# kept\nnote: |\n  long\n  text\nend: 1\n");
+        ParamsFile.SetValues(full, "params.yaml", [ParamAssignment.Parse("layers=[8, 8]"), ParamAssignment.Parse("note=short")]);
         Assert.Equal("layers: [8, 8]\n# kept\nnote: short\nend: 1\n", dir.Read("params.yaml"));
     }
 
     [Fact]
     public void Params_rewrite_adds_new_keys_under_their_existing_parent()
     {
-        var full = dir.Write(
-            "params.yaml",
-            "train:\n  lr: 0.1  # rate\n\n# eval\neval:\n  batch: 1\nempty:\nflow: {a: 1}\n"
-        );
+        var full = dir.Write("params.yaml", "train:\n  lr: 0.1  # rate\n\n# eval\neval:\n  batch: 1\nempty:\nflow: {a: 1}\n");
         ParamsFile.SetValues(
             full,
             "params.yaml",
@@ -209,11 +184,7 @@ public sealed class ParamsFileTests : IDisposable
     public void Params_rewrite_adds_after_an_empty_value_and_into_an_empty_flow_map()
     {
         var full = dir.Write("params.yaml", "a:\n  x: 1\n  y:\nb: {}\n");
-        ParamsFile.SetValues(
-            full,
-            "params.yaml",
-            [ParamAssignment.Parse("a.z=2"), ParamAssignment.Parse("b.k=v")]
-        );
+        ParamsFile.SetValues(full, "params.yaml", [ParamAssignment.Parse("a.z=2"), ParamAssignment.Parse("b.k=v")]);
         Assert.Equal("a:\n  x: 1\n  y:\n  z: 2\nb: {k: v}\n", dir.Read("params.yaml"));
     }
 
@@ -229,17 +200,10 @@ public sealed class ParamsFileTests : IDisposable
     public void Params_rewrite_refuses_to_add_list_items_or_go_through_scalars()
     {
         var full = dir.Write("params.yaml", "l: [1]\ns: 3\n");
-        var e = Assert.Throws<ExpException>(() =>
-            ParamsFile.SetValues(full, "params.yaml", [ParamAssignment.Parse("l[3]=1")])
-        );
+        var e = Assert.Throws<ExpException>(() => ParamsFile.SetValues(full, "params.yaml", [ParamAssignment.Parse("l[3]=1")]));
         Assert.Equal(ExitCode.Usage, e.Code);
-        Assert.Equal(
-            "params.yaml: cannot set 'l[3]': 'l' has no list item 3 (list items can be changed, not added)",
-            e.Message
-        );
-        e = Assert.Throws<ExpException>(() =>
-            ParamsFile.SetValues(full, "params.yaml", [ParamAssignment.Parse("s.x=1")])
-        );
+        Assert.Equal("params.yaml: cannot set 'l[3]': 'l' has no list item 3 (list items can be changed, not added)", e.Message);
+        e = Assert.Throws<ExpException>(() => ParamsFile.SetValues(full, "params.yaml", [ParamAssignment.Parse("s.x=1")]));
         Assert.Equal("params.yaml: cannot set 's.x': 's' is not a map", e.Message);
         Assert.Equal("l: [1]\ns: 3\n", dir.Read("params.yaml"));
     }
@@ -251,11 +215,7 @@ public sealed class ParamsFileTests : IDisposable
         ParamsFile.SetValues(
             full,
             "p.json",
-            [
-                ParamAssignment.Parse("a.x[0]=5"),
-                ParamAssignment.Parse("b=text"),
-                ParamAssignment.Parse("a.y.z=true"),
-            ]
+            [ParamAssignment.Parse("a.x[0]=5"), ParamAssignment.Parse("b=text"), ParamAssignment.Parse("a.y.z=true")]
         );
         Assert.Equal(
             "{\n  \"b\": \"text\",\n  \"a\": {\n    \"x\": [\n      5,\n      2\n    ],\n    \"y\": {\n      \"z\": true\n    }\n  }\n}\n",

@@ -145,14 +145,8 @@ public class PipelineParserTests
         "stages:\n  train:\n    cmd: x\n    outs: model.pt\n",
         "exp.yaml:4:11: stage 'train': 'outs' must be a list of paths"
     )]
-    [InlineData(
-        "stages:\n  train:\n    cmd: x\n    command: y\n",
-        "exp.yaml:4:5: stage 'train': unknown key 'command'"
-    )]
-    [InlineData(
-        "stages:\n  train:\n    deps: [a]\n",
-        "exp.yaml:2:3: stage 'train': 'cmd' is required"
-    )]
+    [InlineData("stages:\n  train:\n    cmd: x\n    command: y\n", "exp.yaml:4:5: stage 'train': unknown key 'command'")]
+    [InlineData("stages:\n  train:\n    deps: [a]\n", "exp.yaml:2:3: stage 'train': 'cmd' is required")]
     [InlineData("stages:\n  train:\n    cmd: []\n", "exp.yaml:3:10: stage 'train': 'cmd' must be")]
     [InlineData(
         "stages:\n  train:\n    cmd: x\n    deps: [/etc/passwd]\n",
@@ -171,10 +165,7 @@ public class PipelineParserTests
         "exp.yaml:5:27: stage 'train': 'outs': unknown option 'keep' of 'm'"
     )]
     [InlineData("stages:\n  -bad:\n    cmd: x\n", "exp.yaml:2:3: invalid stage name '-bad'")]
-    [InlineData(
-        "stages:\n  a:\n    cmd: x\nplots: []\n",
-        "exp.yaml:4:1: unknown top-level key 'plots'"
-    )]
+    [InlineData("stages:\n  a:\n    cmd: x\nplots: []\n", "exp.yaml:4:1: unknown top-level key 'plots'")]
     [InlineData("vars:\n  - x: 1\n", "exp.yaml:1:1: 'vars' is not supported yet")]
     [InlineData("stages:\n  a:\n    cmd: x\n  a:\n    cmd: y\n", "exp.yaml:4:3: ")]
     [InlineData("stages:\n  a:\n    cmd: [x\n", "exp.yaml:")]

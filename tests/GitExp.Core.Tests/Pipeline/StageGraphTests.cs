@@ -28,10 +28,7 @@ public class StageGraphTests
             S("prepare", ["raw"], ["data/clean"]),
             S("eval", ["model"], ["metrics.json"]),
         ]);
-        Assert.Equal(
-            ["report", "prepare", "train", "eval"],
-            g.TopologicalOrder().Select(s => s.Name)
-        );
+        Assert.Equal(["report", "prepare", "train", "eval"], g.TopologicalOrder().Select(s => s.Name));
         Assert.Equal(["prepare", "train"], g.Upstream(g.Stages[0]).Select(s => s.Name));
         Assert.Equal(["prepare", "train", "eval"], g.Upstream(g.Stages[3]).Select(s => s.Name));
     }
@@ -49,11 +46,7 @@ public class StageGraphTests
     [Fact]
     public void Dep_on_a_folder_waits_for_outs_inside_it()
     {
-        var g = StageGraph.Build([
-            S("zip", ["data"], ["data.zip"]),
-            S("a", [], ["data/a"]),
-            S("b", [], ["data/b"]),
-        ]);
+        var g = StageGraph.Build([S("zip", ["data"], ["data.zip"]), S("a", [], ["data/a"]), S("b", [], ["data/b"])]);
         Assert.Equal(["a", "b", "zip"], g.TopologicalOrder().Select(s => s.Name));
     }
 
@@ -70,30 +63,21 @@ public class StageGraphTests
     [Fact]
     public void Two_stages_declaring_the_same_out_is_an_error()
     {
-        var e = Assert.Throws<ExpException>(() =>
-            StageGraph.Build([S("a", [], ["x"]), S("b", [], ["x"])])
-        );
+        var e = Assert.Throws<ExpException>(() => StageGraph.Build([S("a", [], ["x"]), S("b", [], ["x"])]));
         Assert.Equal("exp.yaml:1: stages 'a' and 'b' both declare out 'x'", e.Message);
     }
 
     [Fact]
     public void Out_nested_in_another_out_is_an_error()
     {
-        var e = Assert.Throws<ExpException>(() =>
-            StageGraph.Build([S("a", [], ["data"]), S("b", [], ["data/sub/x"])])
-        );
-        Assert.Contains(
-            "out 'data/sub/x' of stage 'b' is inside out 'data' of stage 'a'",
-            e.Message
-        );
+        var e = Assert.Throws<ExpException>(() => StageGraph.Build([S("a", [], ["data"]), S("b", [], ["data/sub/x"])]));
+        Assert.Contains("out 'data/sub/x' of stage 'b' is inside out 'data' of stage 'a'", e.Message);
     }
 
     [Fact]
     public void Duplicate_stage_addresses_are_an_error_but_equal_names_in_other_files_are_not()
     {
-        var e = Assert.Throws<ExpException>(() =>
-            StageGraph.Build([S("a", [], []), S("a", [], [])])
-        );
+        var e = Assert.Throws<ExpException>(() => StageGraph.Build([S("a", [], []), S("a", [], [])]));
         Assert.Contains("stage 'a' is declared twice", e.Message);
         var g = StageGraph.Build([S("a", [], ["o1"]), S("a", ["o1"], [], "sub/exp.yaml")]);
         Assert.Equal(["a", "sub/exp.yaml:a"], g.TopologicalOrder().Select(s => s.Address));

@@ -5,10 +5,7 @@ public sealed class TempDir : IDisposable
 {
     public TempDir()
     {
-        Path = System.IO.Path.Combine(
-            System.IO.Path.GetTempPath(),
-            "gitexp-tests-" + Guid.NewGuid().ToString("N")
-        );
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "gitexp-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
 
