@@ -1,4 +1,5 @@
 using GitExp.Core.Cache;
+using GitExp.Core.Tests.Infrastructure;
 
 namespace GitExp.Core.Tests.Cache;
 

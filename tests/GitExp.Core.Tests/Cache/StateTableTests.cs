@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GitExp.Core.Cache;
+using GitExp.Core.Tests.Infrastructure;
 
 namespace GitExp.Core.Tests.Cache;
 

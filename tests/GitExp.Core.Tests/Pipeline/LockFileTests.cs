@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
 using GitExp.Core.Pipeline;
+using GitExp.Core.Tests.Infrastructure;
 
 namespace GitExp.Core.Tests.Pipeline;
 
 public sealed class LockFileTests : IDisposable
 {
-    private readonly TempDir dir = new();
+    private readonly TempFolder dir = new();
 
     public void Dispose() => dir.Dispose();
 

@@ -1,4 +1,5 @@
 using GitExp.Core.Pipeline;
+using GitExp.Core.Tests.Infrastructure;
 
 namespace GitExp.Core.Tests.Pipeline;
 
@@ -125,7 +126,7 @@ public class PipelineParserTests
     [Fact]
     public void Load_reads_dvc_yaml_by_path_and_reports_a_missing_file()
     {
-        using var dir = new TempDir();
+        using var dir = new TempFolder();
         dir.Write("ml/dvc.yaml", "stages:\n  a:\n    cmd: echo\n");
         var p = PipelineParser.Load(dir.Path, "ml/dvc.yaml");
         Assert.Equal("ml/dvc.yaml:a", p.Stages[0].Address);

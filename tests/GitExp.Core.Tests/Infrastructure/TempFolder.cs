@@ -1,4 +1,4 @@
-namespace GitExp.Core.Tests.Cache;
+namespace GitExp.Core.Tests.Infrastructure;
 
 /// <summary>A fresh folder under the system temp path, deleted (read-only files included) on Dispose.</summary>
 public sealed class TempFolder : IDisposable
@@ -17,6 +17,8 @@ public sealed class TempFolder : IDisposable
         File.WriteAllText(full, content);
         return full;
     }
+
+    public string Read(string relativePath) => File.ReadAllText(Combine(relativePath));
 
     public void Dispose() => GitExp.Core.Cache.ContentCache.RemoveOutput(Path);
 }
