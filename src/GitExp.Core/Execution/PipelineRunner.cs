@@ -86,6 +86,8 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
         var state = project.OpenStateTable();
         var cache = project.OpenCache(state);
+        // Uncached outs (metrics, plots) live in Git; a copy in the cache lets the run-cache restore them too.
+        var copies = new ContentCache(project.CacheDirectory, [LinkType.Copy], state);
         var runCache = new RunCache(project.CacheDirectory);
         var checker = new StageStatusChecker(project.Root, cache);
         var locks = new LockSet(project.Root, index);
@@ -102,7 +104,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 outcomes.Add(
-                    await RunStageAsync(stage, options, checker, cache, runCache, locks, runId, log, cancellationToken)
+                    await RunStageAsync(stage, options, checker, cache, copies, runCache, locks, runId, log, cancellationToken)
                         .ConfigureAwait(false)
                 );
             }
@@ -120,6 +122,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         PipelineRunOptions options,
         StageStatusChecker checker,
         ContentCache cache,
+        ContentCache copies,
         RunCache runCache,
         LockSet locks,
         string runId,
@@ -177,7 +180,8 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             output.WriteLine($"Stage '{stage.Address}' ran before with these inputs: restoring its outs from the run-cache.");
             foreach (var (path, hash) in cachedOuts)
             {
-                cache.Checkout(hash, project.FullPath(path));
+                var cached = stage.Outs.First(o => o.Path == path).Cache;
+                (cached ? cache : copies).Checkout(hash, project.FullPath(path));
             }
 
             locks.Set(
@@ -241,14 +245,10 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
                 );
             }
 
-            outs.Add((spec.Path, spec.Cache ? cache.Save(full) : cache.Hash(full)));
+            outs.Add((spec.Path, (spec.Cache ? cache : copies).Save(full)));
         }
 
-        // Uncached outs (metrics, plots) live in Git; only cached ones can be restored from the run-cache.
-        if (stage.Outs.All(o => o.Cache))
-        {
-            runCache.Put(key, outs);
-        }
+        runCache.Put(key, outs);
 
         locks.Set(
             stage,

@@ -13,6 +13,7 @@ public sealed class ExperimentRecorder(ExpProject project)
         string name,
         string? message,
         bool overwrite,
+        bool nameGiven,
         CancellationToken cancellationToken = default
     )
     {
@@ -20,7 +21,9 @@ public sealed class ExperimentRecorder(ExpProject project)
         var cachedOuts = await CachedOutsAsync(cancellationToken).ConfigureAwait(false);
         await EnsureIgnoredAsync(cachedOuts, cancellationToken).ConfigureAwait(false);
         var tree = await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken).ConfigureAwait(false);
-        if (tree == await git.TreeOfAsync(baseline, cancellationToken).ConfigureAwait(false))
+        // A generated name asks only for "record this result": one that is already recorded (or is HEAD
+        // itself) is not recorded twice. A name the user chose is always created, since scripts refer to it.
+        if (!nameGiven && tree == await git.TreeOfAsync(baseline, cancellationToken).ConfigureAwait(false))
         {
             return (null, "the workspace matches HEAD: nothing to record");
         }
@@ -30,7 +33,7 @@ public sealed class ExperimentRecorder(ExpProject project)
             .Where(e => e.Baseline == baseline)
             .ToList();
         var existing = siblings.FirstOrDefault(e => e.Name == name);
-        if (siblings.FirstOrDefault(s => s.Name != name && s.Tree == tree) is { } twin)
+        if (!nameGiven && siblings.FirstOrDefault(s => s.Name != name && s.Tree == tree) is { } twin)
         {
             return (null, $"experiment '{twin.Name}' already records this exact result");
         }

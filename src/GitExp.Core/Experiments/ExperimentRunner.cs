@@ -72,7 +72,7 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
 
         var recorder = new ExperimentRecorder(project);
         var (experiment, reason) = await recorder
-            .RecordAsync(baseline, name, options.Message, options.Overwrite, cancellationToken)
+            .RecordAsync(baseline, name, options.Message, options.Overwrite, options.Name is not null, cancellationToken)
             .ConfigureAwait(false);
         return new ExperimentRunResult(outcomes, experiment, reason);
     }
