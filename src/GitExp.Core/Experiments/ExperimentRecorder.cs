@@ -14,7 +14,8 @@ public sealed class ExperimentRecorder(ExpProject project)
         string? message,
         bool overwrite,
         bool nameGiven,
-        CancellationToken cancellationToken = default
+        CancellationToken cancellationToken = default,
+        IReadOnlyList<RefUpdate>? alsoUpdate = null
     )
     {
         var git = project.Git;
@@ -48,10 +49,15 @@ public sealed class ExperimentRecorder(ExpProject project)
             );
         }
 
-        await store.SetAsync(baseline, name, commit, existing?.Commit, cancellationToken).ConfigureAwait(false);
-        var info = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).First(e =>
-            e.Ref == Experiment.RefFor(baseline, name)
-        );
+        // One transaction: the experiment appears exactly when, say, its queue entry disappears.
+        var refName = Experiment.RefFor(baseline, name);
+        await git.UpdateRefsAsync(
+                [new RefUpdate(refName, commit, existing?.Commit ?? GitRepository.ZeroId), .. alsoUpdate ?? []],
+                "exp: record " + name,
+                cancellationToken
+            )
+            .ConfigureAwait(false);
+        var info = new Experiment(name, refName, commit, tree, baseline, DateTimeOffset.UtcNow, subject);
         return (info, null);
     }
 

@@ -26,8 +26,6 @@ public sealed record ExperimentRunResult(IReadOnlyList<StageOutcome> Stages, Exp
 /// <summary>Runs a pipeline in the workspace and records the result as an experiment commit.</summary>
 public sealed class ExperimentRunner(ExpProject project, TextWriter output)
 {
-    public const string DefaultParamsFile = "params.yaml";
-
     public async Task<ExperimentRunResult> RunAsync(ExperimentRunOptions options, CancellationToken cancellationToken = default)
     {
         var git = project.Git;
@@ -54,7 +52,7 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
         }
 
         using var workspaceLock = WorkspaceLock.Acquire(project);
-        ApplyParams(project, options.SetParams);
+        ParamEdits.ApplyToWorkspace(project, options.SetParams);
         var runId = Guid.NewGuid().ToString("N")[..12];
         var environment = new Dictionary<string, string?>(options.Pipeline.Environment)
         {
@@ -75,40 +73,5 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
             .RecordAsync(baseline, name, options.Message, options.Overwrite, options.Name is not null, cancellationToken)
             .ConfigureAwait(false);
         return new ExperimentRunResult(outcomes, experiment, reason);
-    }
-
-    /// <summary>Writes <c>-S</c> values into the params files; a key the file does not have needs a leading '+'.</summary>
-    public static void ApplyParams(ExpProject project, IReadOnlyList<ParamAssignment> assignments)
-    {
-        foreach (var group in assignments.GroupBy(a => a.File ?? DefaultParamsFile))
-        {
-            var full = project.FullPath(group.Key);
-            var file = ParamsFile.Load(full, group.Key);
-            var changes = new List<ParamAssignment>();
-            foreach (var assignment in group)
-            {
-                var adding = assignment.Key.StartsWith('+');
-                var key = adding ? assignment.Key[1..] : assignment.Key;
-                if (!adding && !file.TryGet(key, out _))
-                {
-                    throw new ExpException(
-                        ExitCode.Usage,
-                        $"-S '{assignment.Key}={assignment.Value}': '{group.Key}' has no key '{key}'; write -S '+{key}={assignment.Value}' to add it"
-                    );
-                }
-
-                if (assignment.SweepValues().Count > 1)
-                {
-                    throw new ExpException(
-                        ExitCode.Usage,
-                        $"-S '{assignment.Key}={assignment.Value}': a list of values is a sweep, which needs --queue (quote the value to set a string with commas)"
-                    );
-                }
-
-                changes.Add(assignment with { Key = key });
-            }
-
-            ParamsFile.SetValues(full, group.Key, changes);
-        }
     }
 }

@@ -92,20 +92,6 @@ public sealed class ExperimentStore(GitRepository git)
             .Select(e => e.Name)
             .ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>Points <c>refs/exps/.../name</c> at a commit; <paramref name="expectedOld"/> null means the name must be free.</summary>
-    public Task SetAsync(
-        string baseline,
-        string name,
-        string commit,
-        string? expectedOld,
-        CancellationToken cancellationToken = default
-    ) =>
-        git.UpdateRefsAsync(
-            [new RefUpdate(Experiment.RefFor(baseline, name), commit, expectedOld ?? GitRepository.ZeroId)],
-            "exp: record " + name,
-            cancellationToken
-        );
-
     public async Task<Experiment> RenameAsync(
         Experiment experiment,
         string newName,

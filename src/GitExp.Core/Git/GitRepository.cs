@@ -285,6 +285,85 @@ public sealed class GitRepository
         return output.Split('\0', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>Lists refs under a prefix with their commit and full commit message.</summary>
+    public async Task<IReadOnlyList<(string Ref, string Commit, string Message)>> ListRefMessagesAsync(
+        string prefix,
+        CancellationToken cancellationToken = default
+    )
+    {
+        // %1e (record separator) ends each record: messages hold newlines, never that byte.
+        var output = await RunAsync(
+                ["for-each-ref", "--format=%(refname)%00%(objectname)%00%(contents)%1e", prefix],
+                cancellationToken: cancellationToken
+            )
+            .ConfigureAwait(false);
+        var refs = new List<(string, string, string)>();
+        foreach (var record in output.Split('\u001e'))
+        {
+            var fields = record.TrimStart('\n').Split('\0');
+            if (fields.Length == 3)
+            {
+                refs.Add((fields[0], fields[1], fields[2]));
+            }
+        }
+
+        return refs;
+    }
+
+    /// <summary>Stores a blob and returns its id.</summary>
+    public async Task<string> WriteBlobAsync(string content, CancellationToken cancellationToken = default) =>
+        (
+            await RunAsync(["hash-object", "-w", "--stdin"], input: content, cancellationToken: cancellationToken)
+                .ConfigureAwait(false)
+        ).Trim();
+
+    /// <summary>A copy of <paramref name="tree"/> with some files' contents replaced (or added) by blobs.</summary>
+    public async Task<string> ReplaceBlobsAsync(
+        string tree,
+        IReadOnlyDictionary<string, string> blobsByPath,
+        CancellationToken cancellationToken = default
+    )
+    {
+        var indexPath = Path.Combine(GitDir, "exp-index-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var environment = new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = indexPath };
+            await RunAsync(["read-tree", tree], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var info = new StringBuilder();
+            foreach (var (path, blob) in blobsByPath)
+            {
+                info.Append(CultureInfo.InvariantCulture, $"100644 {blob}\t{path}\n");
+            }
+
+            await RunAsync(["update-index", "--index-info"], environment, info.ToString(), cancellationToken)
+                .ConfigureAwait(false);
+            return (
+                await RunAsync(["write-tree"], environment, cancellationToken: cancellationToken).ConfigureAwait(false)
+            ).Trim();
+        }
+        finally
+        {
+            File.Delete(indexPath);
+        }
+    }
+
+    /// <summary>Checks out a commit into a new linked work tree (detached); HEAD and index of this one stay.</summary>
+    public Task AddWorktreeAsync(string path, string commit, CancellationToken cancellationToken = default) =>
+        RunAsync(["worktree", "add", "--quiet", "--detach", path, commit], cancellationToken: cancellationToken);
+
+    /// <summary>Removes a linked work tree and its administrative files; a missing one is not an error.</summary>
+    public async Task RemoveWorktreeAsync(string path, CancellationToken cancellationToken = default)
+    {
+        await TryRunAsync(["worktree", "remove", "--force", "--force", path], cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        if (Directory.Exists(path))
+        {
+            Cache.ContentCache.RemoveOutput(path);
+        }
+
+        await TryRunAsync(["worktree", "prune"], cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
     private static string FirstLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "";
 }

@@ -90,6 +90,13 @@ public sealed class ParamsFile
     /// </remarks>
     public static void SetValues(string fullPath, string displayPath, IReadOnlyList<ParamAssignment> assignments)
     {
+        var text = ReadText(fullPath, displayPath);
+        RepoPath.WriteAtomic(fullPath, SetValuesInText(text, displayPath, IsJson(fullPath), assignments));
+    }
+
+    /// <summary>The edit of <see cref="SetValues"/> on a file's text, for a copy that is not in the workspace (a queued snapshot).</summary>
+    public static string SetValuesInText(string text, string displayPath, bool json, IReadOnlyList<ParamAssignment> assignments)
+    {
         foreach (var a in assignments)
         {
             if (!KeyPath.TryParse(a.Key, out _, out var error))
@@ -97,9 +104,8 @@ public sealed class ParamsFile
                 throw new ExpException(ExitCode.Usage, $"{displayPath}: cannot set '{a.Key}': the key {error}");
             }
         }
-        var text = ReadText(fullPath, displayPath);
-        var result = IsJson(fullPath) ? SetJson(text, displayPath, assignments) : SetYaml(text, displayPath, assignments);
-        RepoPath.WriteAtomic(fullPath, result);
+
+        return json ? SetJson(text, displayPath, assignments) : SetYaml(text, displayPath, assignments);
     }
 
     /// <summary>The YAML edit of <see cref="SetValues"/> on text, for callers that hold the text themselves.</summary>

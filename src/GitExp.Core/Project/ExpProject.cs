@@ -8,7 +8,13 @@ public sealed class ExpProject
 {
     private ExpConfig? _config;
 
-    private ExpProject(GitRepository git) => Git = git;
+    private readonly string? _cacheDirectory;
+
+    private ExpProject(GitRepository git, string? cacheDirectory)
+    {
+        Git = git;
+        _cacheDirectory = cacheDirectory;
+    }
 
     public GitRepository Git { get; }
 
@@ -17,7 +23,14 @@ public sealed class ExpProject
     /// <summary><c>.exp/</c>: config (in Git), cache, run store and scratch files (ignored).</summary>
     public string ExpDirectory => Path.Combine(Root, ".exp");
 
-    public string CacheDirectory => Path.Combine(ExpDirectory, "cache");
+    /// <summary>The content cache; an isolated workspace under <c>.exptmp/</c> shares its main workspace's.</summary>
+    public string CacheDirectory => _cacheDirectory ?? Path.Combine(ExpDirectory, "cache");
+
+    /// <summary><c>.exptmp/</c>: isolated workspaces of queued and temporary runs.</summary>
+    public string WorkspacesDirectory => Path.Combine(Root, ".exptmp");
+
+    /// <summary><c>.exp/tmp/queue/</c>: leases, logs and results of queue entries.</summary>
+    public string QueueDirectory => Path.Combine(TempDirectory, "queue");
 
     public string TempDirectory => Path.Combine(ExpDirectory, "tmp");
 
@@ -25,8 +38,11 @@ public sealed class ExpProject
 
     public ExpConfig Config => _config ??= ExpConfig.Load(Path.Combine(ExpDirectory, "config.yaml"));
 
-    public static async Task<ExpProject> OpenAsync(string directory, CancellationToken cancellationToken = default) =>
-        new(await GitRepository.DiscoverAsync(directory, cancellationToken).ConfigureAwait(false));
+    public static async Task<ExpProject> OpenAsync(
+        string directory,
+        CancellationToken cancellationToken = default,
+        string? cacheDirectory = null
+    ) => new(await GitRepository.DiscoverAsync(directory, cancellationToken).ConfigureAwait(false), cacheDirectory);
 
     /// <summary>Creates <c>.exp/</c> and the ignore files that keep GitExp's own files out of Git.</summary>
     /// <remarks>The user's own .gitignore is never touched for these: each folder ignores its own contents.</remarks>
@@ -34,9 +50,8 @@ public sealed class ExpProject
     {
         Directory.CreateDirectory(ExpDirectory);
         WriteIfMissing(Path.Combine(ExpDirectory, ".gitignore"), "cache/\nruns.db*\ntmp/\n");
-        var workspaces = Path.Combine(Root, ".exptmp");
-        Directory.CreateDirectory(workspaces);
-        WriteIfMissing(Path.Combine(workspaces, ".gitignore"), "*\n");
+        Directory.CreateDirectory(WorkspacesDirectory);
+        WriteIfMissing(Path.Combine(WorkspacesDirectory, ".gitignore"), "*\n");
         Directory.CreateDirectory(TempDirectory);
     }
 

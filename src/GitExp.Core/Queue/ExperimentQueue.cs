@@ -1,0 +1,386 @@
+using System.Text.Json;
+using GitExp.Core.Execution;
+using GitExp.Core.Experiments;
+using GitExp.Core.Git;
+using GitExp.Core.Pipeline;
+using GitExp.Core.Project;
+
+namespace GitExp.Core.Queue;
+
+/// <summary>What to queue: the <c>-S</c> values (sweeps allowed), a name, and what else the run needs.</summary>
+public sealed record QueueRequest
+{
+    public IReadOnlyList<ParamAssignment> SetParams { get; init; } = [];
+
+    /// <summary>The name, or with a sweep the prefix of <c>name-1</c>, <c>name-2</c>, ...</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Ignored files or folders of the workspace to copy into the isolated workspace.</summary>
+    public IReadOnlyList<string> CopyPaths { get; init; } = [];
+
+    public IReadOnlyList<string> Targets { get; init; } = [];
+
+    public int SweepLimit { get; init; } = ParamEdits.DefaultSweepLimit;
+}
+
+/// <summary>A queue entry and where it stands now.</summary>
+public sealed record QueueItem(QueueEntry Entry, QueueStatus Status, QueueResult? Result);
+
+/// <summary>The experiment queue of a repository: snapshots under <c>refs/exps/queue</c>, failures under <c>refs/exps/failed</c>.</summary>
+public sealed class ExperimentQueue(ExpProject project)
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    public string LockPath(string id) => Path.Combine(project.QueueDirectory, id + ".lock");
+
+    public string LogPath(string id) => Path.Combine(project.QueueDirectory, id + ".log");
+
+    public string KillPath(string id) => Path.Combine(project.QueueDirectory, id + ".kill");
+
+    public string ResultPath(string id) => Path.Combine(project.QueueDirectory, id + ".done");
+
+    public string WorkspacePath(string id) => Path.Combine(project.WorkspacesDirectory, id);
+
+    public string StopPath => Path.Combine(project.QueueDirectory, "stop");
+
+    public string WorkersDirectory => Path.Combine(project.QueueDirectory, "workers");
+
+    /// <summary>
+    /// Snapshots the workspace as it is now, with each set of <c>-S</c> values applied to the snapshot
+    /// only, into one commit per entry. All entries appear at once or none do.
+    /// </summary>
+    public async Task<IReadOnlyList<QueueEntry>> EnqueueAsync(QueueRequest request, CancellationToken cancellationToken = default)
+    {
+        var git = project.Git;
+        var head = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var path in request.CopyPaths)
+        {
+            var full = project.FullPath(project.ToRepoPath(path));
+            if (!File.Exists(full) && !Directory.Exists(full))
+            {
+                throw new ExpException(ExitCode.NotFound, $"--copy-paths '{path}': no such file or folder in the workspace");
+            }
+        }
+
+        var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
+        index.Resolve(project, request.Targets, Environment.CurrentDirectory);
+        var sets = ParamEdits.ExpandSweep(request.SetParams, request.SweepLimit);
+        var texts = sets.Select(set => ParamEdits.NewTexts(set, path => ParamEdits.ReadWorkspaceFile(project, path))).ToList();
+        var names = await NamesAsync(request.Name, sets.Count, head, cancellationToken).ConfigureAwait(false);
+
+        project.EnsureInitialized();
+        var cachedOuts = await new ExperimentRecorder(project).CachedOutsAsync(cancellationToken).ConfigureAwait(false);
+        var baseTree = await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken).ConfigureAwait(false);
+        var entries = new List<QueueEntry>();
+        var updates = new List<RefUpdate>();
+        var existingIds = (await ListAllIdsAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < sets.Count; i++)
+        {
+            var tree = baseTree;
+            if (texts[i].Count > 0)
+            {
+                var blobs = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (file, text) in texts[i])
+                {
+                    blobs[file] = await git.WriteBlobAsync(text, cancellationToken).ConfigureAwait(false);
+                }
+
+                tree = await git.ReplaceBlobsAsync(baseTree, blobs, cancellationToken).ConfigureAwait(false);
+            }
+
+            string id;
+            do
+            {
+                id = Guid.NewGuid().ToString("N")[..10];
+            } while (!existingIds.Add(id));
+
+            var setParams = sets[i].Select(a => (a.File is null ? "" : a.File + ":") + a.Key + "=" + a.Value).ToList();
+            // Milliseconds apart keep the queue's order: entries run in the order they were queued.
+            var entry = new QueueEntry(
+                id,
+                names[i],
+                head,
+                "",
+                now.AddMilliseconds(i),
+                setParams,
+                request.CopyPaths,
+                request.Targets
+            );
+            var commit = await git.CommitTreeAsync(tree, [head], entry.ToCommitMessage(), cancellationToken)
+                .ConfigureAwait(false);
+            entry = entry with { Commit = commit };
+            entries.Add(entry);
+            updates.Add(new RefUpdate(entry.QueueRef, commit, GitRepository.ZeroId));
+        }
+
+        await git.UpdateRefsAsync(updates, "exp: queue", cancellationToken).ConfigureAwait(false);
+        return entries;
+    }
+
+    /// <summary>Every entry: queued and running (oldest first), then failed and succeeded ones.</summary>
+    public async Task<IReadOnlyList<QueueItem>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var items = new List<QueueItem>();
+        foreach (var entry in await ListQueuedAsync(cancellationToken).ConfigureAwait(false))
+        {
+            items.Add(new QueueItem(entry, FileLock.IsHeld(LockPath(entry.Id)) ? QueueStatus.Running : QueueStatus.Queued, null));
+        }
+
+        foreach (
+            var (_, commit, message) in await project
+                .Git.ListRefMessagesAsync(QueueEntry.FailedPrefix, cancellationToken)
+                .ConfigureAwait(false)
+        )
+        {
+            if (QueueEntry.FromCommitMessage(commit, message) is { } entry)
+            {
+                items.Add(new QueueItem(entry, QueueStatus.Failed, ReadResult(entry.Id)));
+            }
+        }
+
+        foreach (var result in ReadResults().Where(r => r.Status == QueueStatus.Success))
+        {
+            var entry = new QueueEntry(result.Id, result.Name, "", "", result.Finished, [], [], []);
+            items.Add(new QueueItem(entry, QueueStatus.Success, result));
+        }
+
+        return items;
+    }
+
+    /// <summary>Entries waiting or running, oldest first.</summary>
+    public async Task<IReadOnlyList<QueueEntry>> ListQueuedAsync(CancellationToken cancellationToken = default)
+    {
+        var refs = await project.Git.ListRefMessagesAsync(QueueEntry.QueuePrefix, cancellationToken).ConfigureAwait(false);
+        return refs.Select(r => QueueEntry.FromCommitMessage(r.Commit, r.Message))
+            .OfType<QueueEntry>()
+            .OrderBy(e => e.Created)
+            .ThenBy(e => e.Id, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>Finds entries by id (or a unique id prefix); an unknown id is an error naming it.</summary>
+    public async Task<IReadOnlyList<QueueItem>> FindAsync(
+        IReadOnlyList<string> ids,
+        CancellationToken cancellationToken = default
+    )
+    {
+        var all = await ListAsync(cancellationToken).ConfigureAwait(false);
+        var found = new List<QueueItem>();
+        foreach (var id in ids)
+        {
+            var matches = all.Where(i => i.Entry.Id == id || i.Entry.Name == id).ToList();
+            if (matches.Count == 0)
+            {
+                matches = all.Where(i => i.Entry.Id.StartsWith(id, StringComparison.Ordinal)).ToList();
+            }
+
+            if (matches.Count == 0)
+            {
+                throw new ExpException(ExitCode.NotFound, $"no queue entry '{id}' (see 'dotnet exp queue status')");
+            }
+
+            if (matches.Count > 1)
+            {
+                throw new ExpException(
+                    ExitCode.Usage,
+                    $"queue entry '{id}' is ambiguous: {string.Join(", ", matches.Select(m => m.Entry.Id))}"
+                );
+            }
+
+            found.Add(matches[0]);
+        }
+
+        return found;
+    }
+
+    /// <summary>Removes entries: queued ones from the queue, failed ones with their workspace and log, finished ones' records.</summary>
+    /// <returns>The entries removed.</returns>
+    public async Task<IReadOnlyList<QueueItem>> RemoveAsync(
+        IReadOnlyList<QueueItem> items,
+        CancellationToken cancellationToken = default
+    )
+    {
+        foreach (var running in items.Where(i => i.Status == QueueStatus.Running))
+        {
+            throw new ExpException(
+                ExitCode.Conflict,
+                $"queue entry '{running.Entry.Id}' ({running.Entry.Name}) is running: stop it with 'dotnet exp queue kill {running.Entry.Id}' first"
+            );
+        }
+
+        var removed = new List<QueueItem>();
+        foreach (var item in items)
+        {
+            var id = item.Entry.Id;
+            switch (item.Status)
+            {
+                case QueueStatus.Queued:
+                    // Holding the lease means no worker can start the entry while its ref goes away.
+                    using (var lease = FileLock.TryAcquire(LockPath(id)))
+                    {
+                        if (lease is null)
+                        {
+                            throw new ExpException(
+                                ExitCode.Conflict,
+                                $"queue entry '{id}' started running meanwhile; kill it first"
+                            );
+                        }
+
+                        await project
+                            .Git.UpdateRefsAsync(
+                                [new RefUpdate(item.Entry.QueueRef, null, item.Entry.Commit)],
+                                "exp: queue remove",
+                                cancellationToken
+                            )
+                            .ConfigureAwait(false);
+                        File.Delete(LockPath(id));
+                    }
+
+                    break;
+                case QueueStatus.Failed:
+                    await project
+                        .Git.UpdateRefsAsync(
+                            [new RefUpdate(item.Entry.FailedRef, null, item.Entry.Commit)],
+                            "exp: queue remove",
+                            cancellationToken
+                        )
+                        .ConfigureAwait(false);
+                    await project.Git.RemoveWorktreeAsync(WorkspacePath(id), cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+
+            File.Delete(ResultPath(id));
+            File.Delete(LogPath(id));
+            File.Delete(KillPath(id));
+            removed.Add(item);
+        }
+
+        return removed;
+    }
+
+    /// <summary>Asks the worker running an entry to stop it; the entry then ends as failed.</summary>
+    public void RequestKill(QueueItem item)
+    {
+        if (item.Status != QueueStatus.Running)
+        {
+            throw new ExpException(
+                ExitCode.Conflict,
+                $"queue entry '{item.Entry.Id}' is {item.Status.ToString().ToLowerInvariant()}, not running"
+            );
+        }
+
+        Directory.CreateDirectory(project.QueueDirectory);
+        File.WriteAllText(
+            KillPath(item.Entry.Id),
+            DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture)
+        );
+    }
+
+    public void WriteResult(QueueResult result)
+    {
+        Directory.CreateDirectory(project.QueueDirectory);
+        var path = ResultPath(result.Id);
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(result, JsonOptions));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    public QueueResult? ReadResult(string id)
+    {
+        var path = ResultPath(id);
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize<QueueResult>(File.ReadAllText(path)) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Worker processes alive now (each holds a lock file named by its process id).</summary>
+    public IReadOnlyList<int> ActiveWorkers()
+    {
+        if (!Directory.Exists(WorkersDirectory))
+        {
+            return [];
+        }
+
+        var alive = new List<int>();
+        foreach (var file in Directory.GetFiles(WorkersDirectory, "*.lock"))
+        {
+            if (FileLock.IsHeld(file) && int.TryParse(Path.GetFileNameWithoutExtension(file), out var pid))
+            {
+                alive.Add(pid);
+            }
+            else
+            {
+                File.Delete(file); // a dead worker's file: nobody waits on it, so deleting is safe
+            }
+        }
+
+        return alive;
+    }
+
+    private IEnumerable<QueueResult> ReadResults() =>
+        Directory.Exists(project.QueueDirectory)
+            ? Directory
+                .GetFiles(project.QueueDirectory, "*.done")
+                .Select(f => ReadResult(Path.GetFileNameWithoutExtension(f)))
+                .OfType<QueueResult>()
+                .OrderBy(r => r.Finished)
+            : [];
+
+    private async Task<IEnumerable<string>> ListAllIdsAsync(CancellationToken cancellationToken)
+    {
+        var queued = await project.Git.ListRefsAsync(QueueEntry.QueuePrefix, cancellationToken).ConfigureAwait(false);
+        var failed = await project.Git.ListRefsAsync(QueueEntry.FailedPrefix, cancellationToken).ConfigureAwait(false);
+        return queued.Concat(failed).Select(r => r.Name[(r.Name.LastIndexOf('/') + 1)..]);
+    }
+
+    private async Task<IReadOnlyList<string>> NamesAsync(
+        string? name,
+        int count,
+        string baseline,
+        CancellationToken cancellationToken
+    )
+    {
+        var taken = new HashSet<string>(
+            await new ExperimentStore(project.Git).NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false),
+            StringComparer.Ordinal
+        );
+        foreach (var entry in await ListQueuedAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (entry.Baseline == baseline)
+            {
+                taken.Add(entry.Name);
+            }
+        }
+
+        var names = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            if (name is null)
+            {
+                var generated = ExperimentNames.Generate(taken);
+                taken.Add(generated);
+                names.Add(generated);
+                continue;
+            }
+
+            var candidate = count == 1 ? name : $"{name}-{i + 1}";
+            await ExperimentNames.ValidateAsync(project.Git, candidate, "--name", cancellationToken).ConfigureAwait(false);
+            if (!taken.Add(candidate))
+            {
+                throw new ExpException(
+                    ExitCode.Conflict,
+                    $"--name '{candidate}': an experiment or queued entry of that name already exists for this commit"
+                );
+            }
+
+            names.Add(candidate);
+        }
+
+        return names;
+    }
+}

@@ -1,0 +1,252 @@
+using System.Globalization;
+using System.Text;
+using GitExp.Core.Execution;
+using GitExp.Core.Experiments;
+using GitExp.Core.Git;
+using GitExp.Core.Pipeline;
+using GitExp.Core.Project;
+
+namespace GitExp.Core.Queue;
+
+/// <summary>Runs queue entries, each in its own isolated workspace under <c>.exptmp/&lt;id&gt;</c>.</summary>
+/// <remarks>
+/// An entry is leased by holding the lock file <c>.exp/tmp/queue/&lt;id&gt;.lock</c>; the OS releases it
+/// when the holder dies, so an entry whose worker was killed is simply queued again for the next
+/// worker. Success records the experiment and drops the queue ref in one ref transaction; failure
+/// moves the entry to <c>refs/exps/failed/&lt;id&gt;</c> the same way. Nothing can run twice or vanish.
+/// </remarks>
+public sealed class QueueRunner(ExpProject project, TextWriter output)
+{
+    private readonly ExperimentQueue _queue = new(project);
+    private readonly object _outputGate = new();
+
+    /// <summary>Runs entries with <paramref name="jobs"/> parallel workers until none is left to lease.</summary>
+    /// <param name="onlyIds">Run only these entries (a temp run); null runs the whole queue.</param>
+    public async Task<IReadOnlyList<QueueResult>> RunAsync(
+        int jobs,
+        IReadOnlySet<string>? onlyIds,
+        CancellationToken cancellationToken = default
+    )
+    {
+        if (jobs < 1)
+        {
+            throw new ExpException(ExitCode.Usage, $"--jobs {jobs}: expected at least 1 parallel job");
+        }
+
+        project.EnsureInitialized();
+        var results = new List<QueueResult>();
+        var workers = Enumerable
+            .Range(0, jobs)
+            .Select(_ => Task.Run(() => WorkAsync(onlyIds, results, cancellationToken), cancellationToken));
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        return results;
+    }
+
+    private async Task WorkAsync(IReadOnlySet<string>? onlyIds, List<QueueResult> results, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested && !File.Exists(_queue.StopPath))
+        {
+            var leased = await LeaseNextAsync(onlyIds, cancellationToken).ConfigureAwait(false);
+            if (leased is null)
+            {
+                return;
+            }
+
+            using var lease = leased.Value.Lease;
+            var result = await ExecuteAsync(leased.Value.Entry, cancellationToken).ConfigureAwait(false);
+            lock (results)
+            {
+                results.Add(result);
+            }
+        }
+    }
+
+    private async Task<(QueueEntry Entry, FileLock Lease)?> LeaseNextAsync(
+        IReadOnlySet<string>? onlyIds,
+        CancellationToken cancellationToken
+    )
+    {
+        foreach (var entry in await _queue.ListQueuedAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (onlyIds is not null && !onlyIds.Contains(entry.Id))
+            {
+                continue;
+            }
+
+            var lease = FileLock.TryAcquire(_queue.LockPath(entry.Id));
+            if (lease is null)
+            {
+                continue;
+            }
+
+            // Another worker may have finished the entry between the listing and the lease.
+            if (await project.Git.ResolveCommitAsync(entry.QueueRef, cancellationToken).ConfigureAwait(false) == entry.Commit)
+            {
+                return (entry, lease);
+            }
+
+            lease.Dispose();
+        }
+
+        return null;
+    }
+
+    private async Task<QueueResult> ExecuteAsync(QueueEntry entry, CancellationToken cancellationToken)
+    {
+        var git = project.Git;
+        var workspace = _queue.WorkspacePath(entry.Id);
+        File.Delete(_queue.KillPath(entry.Id));
+        Say($"[{entry.Id}] {entry.Name}: started (log: {Path.GetRelativePath(project.Root, _queue.LogPath(entry.Id))})");
+        await using var log = new StreamWriter(_queue.LogPath(entry.Id), append: true, new UTF8Encoding(false))
+        {
+            AutoFlush = true,
+        };
+        await log.WriteLineAsync(
+                $"# {entry.Name} ({entry.Id}) started {DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)}"
+            )
+            .ConfigureAwait(false);
+        using var killed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var watcher = WatchForKill(entry.Id, killed);
+        ExpProject? isolated = null;
+        try
+        {
+            // A workspace left by a worker that died is stale: start the entry afresh.
+            await git.RemoveWorktreeAsync(workspace, cancellationToken).ConfigureAwait(false);
+            await git.AddWorktreeAsync(workspace, entry.Commit, cancellationToken).ConfigureAwait(false);
+            foreach (var path in entry.CopyPaths)
+            {
+                CopyPath(project.FullPath(path), Path.Combine(workspace, path));
+            }
+
+            isolated = await ExpProject.OpenAsync(workspace, cancellationToken, project.CacheDirectory).ConfigureAwait(false);
+            var pipeline = new PipelineRunOptions
+            {
+                Targets = entry.Targets,
+                CurrentDirectory = workspace,
+                Environment = new Dictionary<string, string?>
+                {
+                    ["EXP_NAME"] = entry.Name,
+                    ["EXP_BASELINE"] = entry.Baseline,
+                    ["EXP_QUEUE_ID"] = entry.Id,
+                },
+            };
+            await new PipelineRunner(isolated, log).RunAsync(entry.Id, pipeline, killed.Token).ConfigureAwait(false);
+            var (experiment, _) = await new ExperimentRecorder(isolated)
+                .RecordAsync(
+                    entry.Baseline,
+                    entry.Name,
+                    message: null,
+                    overwrite: false,
+                    nameGiven: true,
+                    killed.Token,
+                    [new RefUpdate(entry.QueueRef, null, entry.Commit)]
+                )
+                .ConfigureAwait(false);
+            await git.RemoveWorktreeAsync(workspace, CancellationToken.None).ConfigureAwait(false);
+            var success = new QueueResult(
+                entry.Id,
+                entry.Name,
+                QueueStatus.Success,
+                0,
+                experiment!.Ref,
+                null,
+                DateTimeOffset.UtcNow
+            );
+            _queue.WriteResult(success);
+            Say($"[{entry.Id}] {entry.Name}: succeeded ({experiment.Commit[..7]})");
+            return success;
+        }
+        catch (Exception e) when (e is StageFailedException or ExpException or OperationCanceledException or GitCommandException)
+        {
+            var wasKilled = e is OperationCanceledException && !cancellationToken.IsCancellationRequested;
+            var (code, message) = e switch
+            {
+                StageFailedException failed => (failed.ExitCode, failed.Message),
+                ExpException user => ((int)user.Code, user.Message),
+                OperationCanceledException => (
+                    (int)ExitCode.Interrupted,
+                    wasKilled ? "killed by 'dotnet exp queue kill'" : "interrupted"
+                ),
+                _ => (1, e.Message),
+            };
+            await log.WriteLineAsync("error: " + message).ConfigureAwait(false);
+            await RecordFailureAsync(entry, isolated, code, message).ConfigureAwait(false);
+            Say($"[{entry.Id}] {entry.Name}: failed ({message})");
+            if (e is OperationCanceledException && !wasKilled)
+            {
+                throw;
+            }
+
+            return _queue.ReadResult(entry.Id)!;
+        }
+    }
+
+    // The failed ref points at the workspace as the run left it, so what it produced can be inspected.
+    private async Task RecordFailureAsync(QueueEntry entry, ExpProject? isolated, int code, string message)
+    {
+        var commit = entry.Commit;
+        if (isolated is not null)
+        {
+            try
+            {
+                var outs = await new ExperimentRecorder(isolated).CachedOutsAsync(CancellationToken.None).ConfigureAwait(false);
+                var tree = await isolated.Git.WriteWorkspaceTreeAsync(outs, CancellationToken.None).ConfigureAwait(false);
+                var text = entry.ToCommitMessage() + $"Exp-Exit-Code: {code}\n";
+                commit = await project
+                    .Git.CommitTreeAsync(tree, [entry.Baseline], text, CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is ExpException or GitCommandException)
+            {
+                // The snapshot itself still identifies the entry; losing the partial results is the lesser harm.
+            }
+        }
+
+        await project
+            .Git.UpdateRefsAsync(
+                [new RefUpdate(entry.FailedRef, commit, GitRepository.ZeroId), new RefUpdate(entry.QueueRef, null, entry.Commit)],
+                "exp: queue failed " + entry.Name,
+                CancellationToken.None
+            )
+            .ConfigureAwait(false);
+        _queue.WriteResult(new QueueResult(entry.Id, entry.Name, QueueStatus.Failed, code, null, message, DateTimeOffset.UtcNow));
+    }
+
+    private Timer WatchForKill(string id, CancellationTokenSource killed) =>
+        new(
+            _ =>
+            {
+                if (File.Exists(_queue.KillPath(id)))
+                {
+                    killed.Cancel();
+                }
+            },
+            null,
+            TimeSpan.FromMilliseconds(100),
+            TimeSpan.FromMilliseconds(100)
+        );
+
+    private static void CopyPath(string source, string destination)
+    {
+        if (File.Exists(source))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(source, destination, overwrite: true);
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            CopyPath(file, Path.Combine(destination, Path.GetRelativePath(source, file)));
+        }
+    }
+
+    private void Say(string line)
+    {
+        lock (_outputGate)
+        {
+            output.WriteLine(line);
+            output.Flush();
+        }
+    }
+}
