@@ -21,7 +21,8 @@ public sealed class CatFileBatch : IDisposable
         var info = ProcessRunner.CreateStartInfo("git", ["cat-file", "--batch"], workingDirectory, environment);
         info.RedirectStandardInput = true;
         _process = Process.Start(info) ?? throw new InvalidOperationException("could not start git cat-file");
-        _output = _process.StandardOutput.BaseStream;
+        // The pipe stream is unbuffered: without this, every header byte read by ReadByte is a read(2).
+        _output = new BufferedStream(_process.StandardOutput.BaseStream, 1 << 16);
         _input = new StreamWriter(_process.StandardInput.BaseStream, new UTF8Encoding(false))
         {
             NewLine = "\n",

@@ -194,6 +194,12 @@ public sealed class ParamsFile
 
     private static JsonNode? ParseYaml(string text, string displayPath)
     {
+        // exp show parses one params file per experiment; most are flat 'key: value' lines.
+        if (Yaml.TryParseFlatMap(text) is { } flat)
+        {
+            return flat;
+        }
+
         var root = Yaml.LoadRoot(text, displayPath);
         return root is null ? null : Yaml.ToJson(root, displayPath);
     }

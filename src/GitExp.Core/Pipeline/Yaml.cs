@@ -135,6 +135,84 @@ internal static partial class Yaml
         return obj;
     }
 
+    /// <summary>
+    /// Reads a YAML text that is only top-level <c>key: value</c> lines (plus blank lines and whole-line
+    /// comments) without YamlDotNet, which costs far more per small file; null for anything else, which
+    /// the caller then parses in full.
+    /// </summary>
+    /// <remarks>
+    /// Keys and values are limited to characters that can mean nothing special in YAML, so the result is
+    /// exactly what <see cref="LoadRoot"/> + <see cref="ToJson"/> give: every value goes through
+    /// <see cref="TypePlain"/>. Duplicate keys, quotes, flow collections, trailing comments, indentation,
+    /// tabs, CR and empty values all fall back.
+    /// </remarks>
+    public static JsonObject? TryParseFlatMap(string text)
+    {
+        var result = new JsonObject();
+        var span = text.AsSpan();
+        while (span.Length > 0)
+        {
+            var end = span.IndexOf('\n');
+            var line = end < 0 ? span : span[..end];
+            span = end < 0 ? [] : span[(end + 1)..];
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            var colon = line.IndexOf(": ");
+            if (colon <= 0 || !IsFlatKey(line[..colon]) || !IsFlatValue(line[(colon + 2)..]))
+            {
+                return null;
+            }
+
+            if (!result.TryAdd(line[..colon].ToString(), TypePlain(line[(colon + 2)..].ToString())))
+            {
+                return null;
+            }
+        }
+
+        return result.Count == 0 ? null : result;
+    }
+
+    private static bool IsFlatKey(ReadOnlySpan<char> key)
+    {
+        if (!char.IsAsciiLetterOrDigit(key[0]) && key[0] != '_')
+        {
+            return false;
+        }
+
+        foreach (var c in key)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '-' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // A value of letters, digits and '_', '.', '+', '-' is a plain scalar; a leading '-' needs a second character
+    // so that it cannot be a sequence entry.
+    private static bool IsFlatValue(ReadOnlySpan<char> value)
+    {
+        if (value.Length == 0 || (value[0] == '-' && value.Length == 1))
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '-' or '.' or '+'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The text of a scalar, or null when the node is not a scalar.</summary>
     public static string? ScalarText(YamlNode node) => node is YamlScalarNode s ? s.Value ?? "" : null;
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the tool and the benchmarks in Release, runs every benchmark one after the other (they
+# time wall clock, so never in parallel) and prints one summary line per benchmark.
+# Exits non-zero when any benchmark misses its target or fails to run.
+#   bench/run.sh                      # the Release build of src/GitExp.Tool
+#   bench/run.sh --tool ~/.dotnet/tools/dotnet-exp   # an installed tool instead
+#   BENCHES="show record" bench/run.sh                # a subset
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+tool_args=()
+if [[ "${1:-}" == "--tool" ]]; then
+  tool_args=(--tool "$2")
+fi
+
+dotnet build src/GitExp.Tool -c Release -nologo -v q >/dev/null || { echo "build of src/GitExp.Tool failed" >&2; exit 2; }
+dotnet build bench/GitExp.Bench -c Release -nologo -v q >/dev/null || { echo "build of bench/GitExp.Bench failed" >&2; exit 2; }
+bench=bench/GitExp.Bench/bin/Release/net10.0/GitExp.Bench.dll
+
+summaries=()
+failed=0
+for name in ${BENCHES:-show noop-run record hash}; do
+  echo "=== $name"
+  args=("$name")
+  case "$name" in show|noop-run) args+=("${tool_args[@]}") ;; esac
+  log=$(mktemp)
+  dotnet "$bench" "${args[@]}" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  line=$(grep -E "^$name: ours " "$log" | tail -1)
+  rm -f "$log"
+  if [[ -z "$line" ]]; then
+    line="$name: did not finish (exit $status) FAIL"
+  fi
+  [[ $status -ne 0 ]] && failed=1
+  summaries+=("$line")
+done
+
+echo
+echo "=== summary"
+printf '%s\n' "${summaries[@]}"
+exit $failed
