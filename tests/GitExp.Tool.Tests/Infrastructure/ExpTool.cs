@@ -31,6 +31,8 @@ public static class ExpTool
         // The machine's own git configuration (default branch, autocrlf, hooks) must not change results.
         info.Environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
         info.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+        // Keeps the "outside a Git repository" case true even if the temp folder sits inside some repository.
+        info.Environment["GIT_CEILING_DIRECTORIES"] = Path.GetTempPath().TrimEnd('/');
         info.Environment.Remove("GIT_DIR");
         info.Environment.Remove("GIT_WORK_TREE");
         info.Environment.Remove("GIT_INDEX_FILE");
