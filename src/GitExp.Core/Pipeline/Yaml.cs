@@ -13,13 +13,23 @@ internal static partial class Yaml
     public static YamlNode? LoadRoot(string text, string displayPath)
     {
         var stream = new YamlStream();
+        var scanner = new Scanner(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(new Parser(scanner));
         }
         catch (YamlException e)
         {
             throw new ExpException(ExitCode.InvalidProject, $"{At(displayPath, e.Start)}: {Describe(e)}", e);
+        }
+        // YamlDotNet 16.3 throws this instead of a YamlException for some unclosed flow collections ("[a" at the end).
+        catch (InvalidOperationException e)
+        {
+            throw new ExpException(
+                ExitCode.InvalidProject,
+                $"{At(displayPath, scanner.CurrentPosition)}: malformed YAML (an unclosed '[' or '{{'?)",
+                e
+            );
         }
         if (stream.Documents.Count > 1)
         {

@@ -25,6 +25,12 @@ internal static class ValueFormat
                 }
 
                 var number = double.Parse(raw, CultureInfo.InvariantCulture);
+                // G17 shows binary noise (0.7 as 0.69999999999999996); full precision means the shortest round-trip text.
+                if (precision >= 17)
+                {
+                    return number.ToString(CultureInfo.InvariantCulture);
+                }
+
                 return number.ToString("G" + precision.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
             default:
                 return value.ToJsonString();

@@ -1,0 +1,78 @@
+using GitExp.Tool.Tests.Infrastructure;
+
+namespace GitExp.Tool.Tests;
+
+public sealed class ApplyBranchTests
+{
+    [Fact]
+    public async Task Apply_after_runs_restores_files_and_cached_out_and_branch_points_at_the_experiment()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        var head = await repo.HeadAsync();
+        await repo.ExpOkAsync("run", "-n", "exp-a", "-S", "train.lr=0.2");
+        var paramsA = File.ReadAllBytes(repo.FullPath("params.yaml"));
+        var metricsA = File.ReadAllBytes(repo.FullPath("metrics.json"));
+        var modelA = File.ReadAllBytes(repo.FullPath("model/model.bin"));
+        await repo.ExpOkAsync("run", "-n", "exp-b", "-S", "train.lr=0.05");
+        Assert.NotEqual(modelA, File.ReadAllBytes(repo.FullPath("model/model.bin")));
+        var index = repo.IndexFingerprint();
+
+        var applied = await repo.ExpOkAsync("apply", "exp-a");
+
+        Assert.Contains("Applied experiment 'exp-a'", applied.StdOut);
+        Assert.Equal(paramsA, File.ReadAllBytes(repo.FullPath("params.yaml")));
+        Assert.Equal(metricsA, File.ReadAllBytes(repo.FullPath("metrics.json")));
+        Assert.Equal(modelA, File.ReadAllBytes(repo.FullPath("model/model.bin")));
+        Assert.Equal(head, await repo.HeadAsync());
+        Assert.Equal("main", await repo.BranchAsync());
+        Assert.Equal(index, repo.IndexFingerprint());
+        Assert.Equal(1 + 1, repo.TrainRuns());
+
+        await repo.ExpOkAsync("branch", "exp-a", "newbranch");
+
+        Assert.Equal(
+            await repo.GitAsync("rev-parse", TempGitRepo.ExperimentRef(head, "exp-a")),
+            await repo.GitAsync("rev-parse", "refs/heads/newbranch")
+        );
+        Assert.Equal("main", await repo.BranchAsync());
+        Assert.Equal(head, await repo.HeadAsync());
+    }
+
+    [Fact]
+    public async Task Apply_refuses_unrelated_local_changes_unless_forced()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        await repo.ExpOkAsync("run", "-n", "exp-a", "-S", "train.lr=0.2");
+        await repo.GitAsync("checkout", "-q", "--", "params.yaml");
+        repo.WriteFile("train.sh", repo.ReadFile("train.sh") + "# a local edit\n");
+
+        var refused = await repo.ExpAsync("apply", "exp-a");
+
+        Assert.NotEqual(0, refused.ExitCode);
+        var line = Assert.Single(refused.ErrorLines);
+        Assert.Contains("train.sh", line);
+        Assert.Contains("--force", line);
+        Assert.Contains("lr: 0.1 ", repo.ReadFile("params.yaml"));
+        Assert.EndsWith("# a local edit\n", repo.ReadFile("train.sh"));
+
+        await repo.ExpOkAsync("apply", "exp-a", "--force");
+
+        Assert.Contains("lr: 0.2 ", repo.ReadFile("params.yaml"));
+        Assert.DoesNotContain("# a local edit", repo.ReadFile("train.sh"));
+        Assert.Equal("model trained with lr=0.2\n", repo.ReadFile("model/model.bin"));
+    }
+
+    [Fact]
+    public async Task Branch_refuses_an_existing_branch_name()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        await repo.ExpOkAsync("run", "-n", "exp-a", "-S", "train.lr=0.2");
+        var main = await repo.GitAsync("rev-parse", "main");
+
+        var refused = await repo.ExpAsync("branch", "exp-a", "main");
+
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("'main'", Assert.Single(refused.ErrorLines));
+        Assert.Equal(main, await repo.GitAsync("rev-parse", "main"));
+    }
+}

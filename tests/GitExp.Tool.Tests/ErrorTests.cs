@@ -1,0 +1,183 @@
+using GitExp.Tool.Tests.Infrastructure;
+
+namespace GitExp.Tool.Tests;
+
+public sealed class ErrorTests
+{
+    /// <summary>A user mistake: non-zero exit, one line on stderr naming what is wrong, no stack trace.</summary>
+    private static string AssertOneLineError(ToolResult result, params string[] mentions)
+    {
+        Assert.True(result.ExitCode != 0, $"expected a failure:\n{result}");
+        Assert.DoesNotContain("   at ", result.StdErr);
+        var line = Assert.Single(result.ErrorLines);
+        foreach (var mention in mentions)
+        {
+            Assert.Contains(mention, line);
+        }
+
+        return line;
+    }
+
+    private static async Task<TempGitRepo> WithPipelineAsync(string expYaml)
+    {
+        var repo = await TempGitRepo.InitAsync();
+        repo.WriteFile("exp.yaml", expYaml);
+        repo.WriteFile("a.txt", "a\n");
+        await repo.CommitAllAsync("init");
+        return repo;
+    }
+
+    [Fact]
+    public async Task Run_outside_a_git_repository_fails_with_one_line()
+    {
+        using var folder = TempGitRepo.CreateEmptyFolder();
+        folder.WriteSampleProject();
+
+        var result = await folder.ExpAsync("run");
+
+        AssertOneLineError(result, "Git");
+        Assert.Equal(4, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task Run_in_a_repository_without_commits_fails_with_one_line()
+    {
+        using var repo = await TempGitRepo.InitAsync();
+        repo.WriteSampleProject();
+
+        var result = await repo.ExpAsync("run");
+
+        AssertOneLineError(result, "commit");
+        Assert.Equal(0, repo.TrainRuns());
+    }
+
+    [Fact]
+    public async Task Run_with_malformed_exp_yaml_names_file_line_and_column()
+    {
+        using var repo = await WithPipelineAsync("stages:\n  train:\n    cmd: [unclosed\n    deps: a.txt\n");
+
+        var result = await repo.ExpAsync("run");
+
+        var line = AssertOneLineError(result);
+        Assert.Matches(@"exp\.yaml:\d+:\d+", line);
+    }
+
+    [Fact]
+    public async Task Run_of_an_unknown_stage_names_it()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+
+        AssertOneLineError(await repo.ExpAsync("run", "nope"), "nope");
+        AssertOneLineError(await repo.ExpAsync("run", "exp.yaml:nope"), "nope");
+        Assert.Equal(0, repo.TrainRuns());
+    }
+
+    [Fact]
+    public async Task Run_of_a_cycle_names_the_stages()
+    {
+        using var repo = await WithPipelineAsync(
+            """
+            stages:
+              first:
+                cmd: cp b.txt c.txt
+                deps: [b.txt]
+                outs: [c.txt]
+              second:
+                cmd: cp c.txt b.txt
+                deps: [c.txt]
+                outs: [b.txt]
+            """
+        );
+
+        AssertOneLineError(await repo.ExpAsync("run"), "first", "second");
+    }
+
+    [Fact]
+    public async Task Run_with_two_stages_writing_the_same_out_names_both()
+    {
+        using var repo = await WithPipelineAsync(
+            """
+            stages:
+              first:
+                cmd: echo 1 > out.txt
+                outs: [out.txt]
+              second:
+                cmd: echo 2 > out.txt
+                outs: [out.txt]
+            """
+        );
+
+        AssertOneLineError(await repo.ExpAsync("run"), "out.txt", "first", "second");
+    }
+
+    [Fact]
+    public async Task Run_with_a_missing_dep_names_it()
+    {
+        using var repo = await WithPipelineAsync(
+            """
+            stages:
+              train:
+                cmd: cat missing.txt > out.txt
+                deps: [missing.txt]
+                outs: [out.txt]
+            """
+        );
+
+        AssertOneLineError(await repo.ExpAsync("run"), "missing.txt");
+        Assert.Empty(await repo.ExperimentRefsAsync());
+    }
+
+    [Fact]
+    public async Task Run_set_param_without_equals_names_the_flag()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+
+        AssertOneLineError(await repo.ExpAsync("run", "-S", "train.lr"), "train.lr");
+        Assert.Equal(0, repo.TrainRuns());
+    }
+
+    [Theory]
+    [InlineData("a/b")]
+    [InlineData("bad..name")]
+    public async Task Run_with_an_invalid_name_names_the_flag(string name)
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+
+        AssertOneLineError(await repo.ExpAsync("run", "--name=" + name), "--name");
+        Assert.Equal(0, repo.TrainRuns());
+        Assert.Empty(await repo.ExperimentRefsAsync());
+    }
+
+    [Fact]
+    public async Task Run_with_a_failing_stage_returns_its_exit_code_and_records_nothing()
+    {
+        using var repo = await WithPipelineAsync(
+            """
+            stages:
+              prepare:
+                cmd: cp a.txt prepared.txt
+                deps: [a.txt]
+                outs:
+                  - prepared.txt:
+                      cache: false
+              train:
+                cmd: echo training > partial.txt && exit 3
+                deps: [prepared.txt]
+                outs:
+                  - partial.txt:
+                      cache: false
+            """
+        );
+        var head = await repo.HeadAsync();
+
+        var result = await repo.ExpAsync("run", "-n", "broken");
+
+        Assert.Equal(3, result.ExitCode);
+        AssertOneLineError(result, "train");
+        Assert.Empty(await repo.ExperimentRefsAsync());
+        Assert.Equal(head, await repo.HeadAsync());
+        var lockText = repo.Exists("exp.lock") ? repo.ReadFile("exp.lock") : "";
+        Assert.DoesNotContain("train:", lockText);
+        Assert.Contains("prepare:", lockText);
+    }
+}

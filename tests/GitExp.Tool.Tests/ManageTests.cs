@@ -1,0 +1,86 @@
+using GitExp.Tool.Tests.Infrastructure;
+
+namespace GitExp.Tool.Tests;
+
+public sealed class ManageTests
+{
+    private static async Task RunAsync(TempGitRepo repo, string name, string lr) =>
+        await repo.ExpOkAsync("run", "-n", name, "-S", "train.lr=" + lr);
+
+    [Fact]
+    public async Task Rename_moves_the_ref_and_list_shows_the_new_name()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        var head = await repo.HeadAsync();
+        await RunAsync(repo, "old-name", "0.2");
+        var commit = await repo.GitAsync("rev-parse", TempGitRepo.ExperimentRef(head, "old-name"));
+
+        var renamed = await repo.ExpOkAsync("rename", "old-name", "new-name");
+
+        Assert.Equal("Renamed 'old-name' to 'new-name'.", renamed.StdOut.Trim());
+        Assert.Equal([TempGitRepo.ExperimentRef(head, "new-name")], await repo.ExperimentRefsAsync());
+        Assert.Equal(commit, await repo.GitAsync("rev-parse", TempGitRepo.ExperimentRef(head, "new-name")));
+        Assert.Equal("new-name", (await repo.ExpOkAsync("list", "--name-only")).StdOut.Trim());
+        Assert.Equal($"{head[..7]}:\n\tnew-name", (await repo.ExpOkAsync("list")).StdOut.ReplaceLineEndings("\n").Trim());
+    }
+
+    [Fact]
+    public async Task Remove_by_name_and_keep_leave_exactly_the_other_experiments()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        await RunAsync(repo, "one", "0.2");
+        await RunAsync(repo, "two", "0.3");
+        await RunAsync(repo, "three", "0.4");
+        await RunAsync(repo, "four", "0.5");
+
+        await repo.ExpOkAsync("remove", "one", "two");
+        Assert.Equal(["four", "three"], await NamesAsync(repo));
+
+        var kept = await repo.ExpOkAsync("remove", "--keep", "three");
+        Assert.Equal("Removed 1 experiment(s): four.", kept.StdOut.Trim());
+        Assert.Equal(["three"], await NamesAsync(repo));
+    }
+
+    [Fact]
+    public async Task Remove_rev_and_all_commits_remove_by_baseline()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        var first = await repo.HeadAsync();
+        await RunAsync(repo, "on-first", "0.2");
+        await repo.GitAsync("checkout", "-q", "--", "params.yaml");
+        repo.WriteFile("README.md", "second\n");
+        await repo.GitAsync("add", "README.md");
+        await repo.GitAsync("commit", "-q", "-m", "second");
+        var second = await repo.HeadAsync();
+        await RunAsync(repo, "on-second", "0.3");
+        await RunAsync(repo, "on-second-too", "0.4");
+
+        await repo.ExpOkAsync("remove", "--rev", first[..7]);
+
+        Assert.Equal(
+            [TempGitRepo.ExperimentRef(second, "on-second"), TempGitRepo.ExperimentRef(second, "on-second-too")],
+            await repo.ExperimentRefsAsync()
+        );
+
+        await repo.ExpOkAsync("remove", "-A");
+
+        Assert.Empty(await repo.ExperimentRefsAsync());
+        Assert.Equal("", (await repo.ExpOkAsync("list", "-A", "--name-only")).StdOut.Trim());
+    }
+
+    [Fact]
+    public async Task Remove_of_an_unknown_name_fails_and_removes_nothing()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        await RunAsync(repo, "one", "0.2");
+
+        var result = await repo.ExpAsync("remove", "one", "nope");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("'nope'", Assert.Single(result.ErrorLines));
+        Assert.Equal(["one"], await NamesAsync(repo));
+    }
+
+    private static async Task<List<string>> NamesAsync(TempGitRepo repo) =>
+        (await repo.ExperimentRefsAsync()).Select(r => r[(r.LastIndexOf('/') + 1)..]).Order(StringComparer.Ordinal).ToList();
+}

@@ -1,0 +1,82 @@
+using System.Text.Json.Nodes;
+using GitExp.Tool.Tests.Infrastructure;
+
+namespace GitExp.Tool.Tests;
+
+public sealed class ShowTests
+{
+    /// <summary>The sample project with three experiments of different learning rates.</summary>
+    private static async Task<TempGitRepo> ThreeExperimentsAsync()
+    {
+        var repo = await TempGitRepo.WithSampleProjectAsync();
+        await repo.ExpOkAsync("run", "-n", "exp-a", "-S", "train.lr=0.2");
+        await repo.ExpOkAsync("run", "-n", "exp-b", "-S", "train.lr=0.05");
+        await repo.ExpOkAsync("run", "-n", "exp-c", "-S", "train.lr=0.3");
+        return repo;
+    }
+
+    [Fact]
+    public async Task Show_prints_baseline_and_experiments_as_a_table()
+    {
+        using var repo = await ThreeExperimentsAsync();
+
+        var result = await repo.ExpOkAsync("show");
+
+        Snapshot.Verify(result.StdOut);
+    }
+
+    [Fact]
+    public async Task Show_json_csv_and_markdown_carry_the_same_rows()
+    {
+        using var repo = await ThreeExperimentsAsync();
+
+        var json = await repo.ExpOkAsync("show", "--json");
+        var csv = await repo.ExpOkAsync("show", "--csv");
+        var md = await repo.ExpOkAsync("show", "--md");
+
+        Snapshot.Verify($"--- json\n{json.StdOut}--- csv\n{csv.StdOut}--- md\n{md.StdOut}");
+        var rows = JsonNode.Parse(json.StdOut)!.AsArray();
+        Assert.Equal(["workspace", "main", "exp-a", "exp-b", "exp-c"], rows.Select(r => (string)r!["name"]!));
+        Assert.Equal(0.8, (double)rows[2]!["metrics"]!["metrics.json"]!["acc"]!);
+    }
+
+    [Fact]
+    public async Task Show_sorts_experiments_by_a_metric_descending()
+    {
+        using var repo = await ThreeExperimentsAsync();
+
+        var result = await repo.ExpOkAsync("show", "--csv", "--sort-by", "acc", "--sort-order", "desc");
+
+        var names = CsvNames(result.StdOut);
+        Assert.Equal(["workspace", "main", "exp-b", "exp-a", "exp-c"], names);
+    }
+
+    [Fact]
+    public async Task Show_only_changed_drop_and_keep_choose_the_columns()
+    {
+        using var repo = await ThreeExperimentsAsync();
+
+        var onlyChanged = await repo.ExpOkAsync("show", "--csv", "--only-changed");
+        var dropped = await repo.ExpOkAsync("show", "--csv", "--drop", "loss", "--drop", "seed");
+        var kept = await repo.ExpOkAsync("show", "--csv", "--keep", "acc");
+
+        Assert.Equal(
+            "Experiment,rev,typ,Created,parent,State,metrics.json:acc,metrics.json:loss,params.yaml:train.lr",
+            Header(onlyChanged.StdOut)
+        );
+        Assert.Equal(
+            "Experiment,rev,typ,Created,parent,State,metrics.json:acc,params.yaml:train.lr,params.yaml:train.epochs",
+            Header(dropped.StdOut)
+        );
+        Assert.Equal("Experiment,rev,typ,Created,parent,State,metrics.json:acc", Header(kept.StdOut));
+    }
+
+    private static string Header(string csv) => csv.ReplaceLineEndings("\n").Split('\n')[0];
+
+    private static List<string> CsvNames(string csv) =>
+        csv.ReplaceLineEndings("\n")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Skip(1)
+            .Select(l => l.Split(',')[0])
+            .ToList();
+}
