@@ -34,7 +34,10 @@ internal static class NoopRunBench
             }
 
             var second = tool.Run(repo, discardOutput: false, "run");
-            if (second.Contains("Running stage", StringComparison.Ordinal) || !second.Contains("didn't change", StringComparison.Ordinal))
+            if (
+                second.Contains("Running stage", StringComparison.Ordinal)
+                || !second.Contains("didn't change", StringComparison.Ordinal)
+            )
             {
                 throw new InvalidOperationException("the second run was not a no-op:\n" + second);
             }
@@ -72,8 +75,7 @@ internal static class NoopRunBench
                 cmd: rm -rf out && cp -r data out
                 deps: [data]
                 outs: [out]
-            """
-                + "\n"
+            """ + "\n"
         );
         var data = Path.Combine(repo, "data");
         var buffer = new byte[fileKb * 1024];

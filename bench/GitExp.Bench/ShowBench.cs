@@ -78,8 +78,7 @@ internal static class ShowBench
                   - params.yaml:
                 metrics:
                   - metrics.json
-            """
-                + "\n"
+            """ + "\n"
         );
         File.WriteAllText(Path.Combine(repo, "params.yaml"), ParamsYaml(new Random(0)));
         File.WriteAllText(Path.Combine(repo, "metrics.json"), MetricsJson(new Random(0)));
@@ -136,7 +135,10 @@ internal static class ShowBench
         var parts = Enumerable
             .Range(0, MetricCount)
             .Select(i =>
-                string.Create(CultureInfo.InvariantCulture, $"\"metric_{i:D2}\": {random.NextDouble().ToString("R", CultureInfo.InvariantCulture)}")
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"\"metric_{i:D2}\": {random.NextDouble().ToString("R", CultureInfo.InvariantCulture)}"
+                )
             );
         return "{" + string.Join(", ", parts) + "}\n";
     }
@@ -153,11 +155,19 @@ internal static class ShowBench
         }
 
         var last = experiments[^1];
-        var paramCount = last.GetProperty("params").GetProperty("params.yaml").EnumerateObject().Count(p => p.Value.ValueKind != JsonValueKind.Null);
-        var metricCount = last.GetProperty("metrics").GetProperty("metrics.json").EnumerateObject().Count(p => p.Value.ValueKind != JsonValueKind.Null);
+        var paramCount = last.GetProperty("params")
+            .GetProperty("params.yaml")
+            .EnumerateObject()
+            .Count(p => p.Value.ValueKind != JsonValueKind.Null);
+        var metricCount = last.GetProperty("metrics")
+            .GetProperty("metrics.json")
+            .EnumerateObject()
+            .Count(p => p.Value.ValueKind != JsonValueKind.Null);
         if (paramCount != ParamCount || metricCount != MetricCount)
         {
-            throw new InvalidOperationException($"an experiment shows {paramCount} params and {metricCount} metrics, expected {ParamCount} and {MetricCount}");
+            throw new InvalidOperationException(
+                $"an experiment shows {paramCount} params and {metricCount} metrics, expected {ParamCount} and {MetricCount}"
+            );
         }
     }
 }

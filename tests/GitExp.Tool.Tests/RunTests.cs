@@ -159,12 +159,29 @@ public sealed class RunTests
         await repo.ExpOkAsync("run", "-n", "once");
         Assert.Equal(1, repo.TrainRuns());
 
-        var again = await repo.ExpOkAsync("run", "-n", "twice");
+        var again = await repo.ExpOkAsync("run");
 
         Assert.Equal(1, repo.TrainRuns());
         Assert.Single(await repo.ExperimentRefsAsync());
         Assert.Contains("No experiment recorded", again.StdOut);
         Assert.Contains("once", again.StdOut);
+    }
+
+    [Fact]
+    public async Task Run_with_nothing_changed_but_a_new_name_records_that_name_without_running_stages()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        await repo.ExpOkAsync("run", "-n", "once");
+
+        await repo.ExpOkAsync("run", "-n", "twice");
+
+        Assert.Equal(1, repo.TrainRuns());
+        var refs = await repo.ExperimentRefsAsync();
+        Assert.Equal(2, refs.Count);
+        Assert.Equal(
+            await repo.GitAsync("rev-parse", refs[0] + "^{tree}"),
+            await repo.GitAsync("rev-parse", refs[1] + "^{tree}")
+        );
     }
 
     [Fact]

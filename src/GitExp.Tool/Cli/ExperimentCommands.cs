@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GitExp.Core;
@@ -57,7 +58,7 @@ internal static class ExperimentCommands
                         ["params"] = DiffJson(rows, false),
                         ["metrics"] = DiffJson(rows, true),
                     };
-                    output.WriteLine(document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                    JsonOutput.Write(output, document);
                     return 0;
                 }
 
@@ -297,7 +298,7 @@ internal static class ExperimentCommands
                             )
                             .ToArray()
                     );
-                    output.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                    JsonOutput.Write(output, array);
                     return 0;
                 }
 
@@ -360,7 +361,7 @@ internal static class ExperimentCommands
                         );
                     }
 
-                    output.WriteLine(document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                    JsonOutput.Write(output, document);
                     return 0;
                 }
 
@@ -419,7 +420,10 @@ internal static class ExperimentCommands
             {
                 ["old"] = row.Old?.DeepClone(),
                 ["new"] = row.New?.DeepClone(),
-                ["diff"] = row.Change,
+                // Rounded to 15 digits: a difference of doubles carries binary noise (0.15000000000000002).
+                ["diff"] = row.Change is { } change
+                    ? double.Parse(change.ToString("G15", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)
+                    : null,
             };
         }
 

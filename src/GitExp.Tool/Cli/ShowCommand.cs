@@ -85,7 +85,7 @@ internal static class ShowCommand
                     .ConfigureAwait(false);
                 if (result.GetValue(json))
                 {
-                    output.WriteLine(ToJson(table).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                    JsonOutput.Write(output, ToJson(table));
                 }
                 else if (result.GetValue(csv))
                 {
