@@ -26,7 +26,7 @@ internal static class RecordBench
             {
                 var project = await ExpProject.OpenAsync(repo).ConfigureAwait(false);
                 var (experiment, reason) = await new ExperimentRecorder(project)
-                    .RecordAsync(baseline, "bench", null, overwrite: false)
+                    .RecordAsync(baseline, "bench", null, overwrite: false, nameGiven: true)
                     .ConfigureAwait(false);
                 if (experiment is null)
                 {

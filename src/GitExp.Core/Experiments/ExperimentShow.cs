@@ -75,7 +75,7 @@ public static class ExperimentShow
         var experiments = await new ExperimentStore(git).ListAsync(cancellationToken).ConfigureAwait(false);
         var baselines = await BaselinesAsync(project, options, head, experiments, cancellationToken).ConfigureAwait(false);
         var sources = await ValueSources.FromWorkspaceAsync(project, cancellationToken).ConfigureAwait(false);
-        var labels = await BranchLabelsAsync(project, cancellationToken).ConfigureAwait(false);
+        var labels = await BranchLabelsAsync(project, head, cancellationToken).ConfigureAwait(false);
 
         var commits = new List<string>();
         foreach (var baseline in baselines)
@@ -302,10 +302,7 @@ public static class ExperimentShow
         }
 
         var branch = await project.Git.CurrentBranchAsync(cancellationToken).ConfigureAwait(false);
-        if (
-            branch is not null
-            && await project.Git.ResolveCommitAsync("HEAD", cancellationToken).ConfigureAwait(false) is { } head
-        )
+        if (branch is not null)
         {
             labels[head] = branch;
         }
