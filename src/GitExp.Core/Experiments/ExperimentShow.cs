@@ -285,6 +285,7 @@ public static class ExperimentShow
 
     private static async Task<Dictionary<string, string>> BranchLabelsAsync(
         ExpProject project,
+        string head,
         CancellationToken cancellationToken
     )
     {
