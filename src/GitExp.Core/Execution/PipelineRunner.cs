@@ -43,6 +43,9 @@ public sealed record PipelineRunOptions
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 
     public string CurrentDirectory { get; init; } = System.Environment.CurrentDirectory;
+
+    /// <summary>Told the process id of each stage command as it starts (queue workers record it).</summary>
+    public Action<int>? CommandStarted { get; init; }
 }
 
 /// <summary>Runs the stages of a project's pipelines in dependency order, skipping what is up to date.</summary>
@@ -170,31 +173,19 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         }
 
         var key = RunCache.Key(RunCacheText(stage, inputs));
-        if (
-            !options.Force
-            && runCache.TryGet(key, out var cachedOuts)
-            && cachedOuts.All(o => cache.Contains(o.Hash))
-            && SameOutSet(stage, cachedOuts)
-        )
+        if (!options.Force && TryRestore(stage, inputs, key, cache, copies, runCache, locks, reasons) is { } restored)
         {
-            output.WriteLine($"Stage '{stage.Address}' ran before with these inputs: restoring its outs from the run-cache.");
-            foreach (var (path, hash) in cachedOuts)
-            {
-                var cached = stage.Outs.First(o => o.Path == path).Cache;
-                (cached ? cache : copies).Checkout(hash, project.FullPath(path));
-            }
+            return restored;
+        }
 
-            locks.Set(
-                stage,
-                new StageLock(
-                    stage.Name,
-                    StageStatusChecker.CommandText(stage),
-                    inputs.Deps,
-                    inputs.Params,
-                    cachedOuts.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()
-                )
-            );
-            return new StageOutcome(stage, StageAction.RestoredFromRunCache, reasons);
+        // Single flight: parallel runs of an identical stage share the cache, so the first one runs it
+        // and the others wait on its lock, then restore what it produced.
+        using var flight = await FileLock
+            .AcquireAsync(Path.Combine(project.CacheDirectory, "runs", "locks", key + ".lock"), cancellationToken)
+            .ConfigureAwait(false);
+        if (!options.Force && TryRestore(stage, inputs, key, cache, copies, runCache, locks, reasons) is { } restoredAfterWait)
+        {
+            return restoredAfterWait;
         }
 
         output.WriteLine($"Running stage '{stage.Address}':");
@@ -225,7 +216,15 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         {
             output.WriteLine("> " + command);
             var exitCode = await ShellCommand
-                .RunAsync(command, project.FullPath(stage.WorkingDirectory), environment, output, log, cancellationToken)
+                .RunAsync(
+                    command,
+                    project.FullPath(stage.WorkingDirectory),
+                    environment,
+                    output,
+                    log,
+                    options.CommandStarted,
+                    cancellationToken
+                )
                 .ConfigureAwait(false);
             if (exitCode != 0)
             {
@@ -261,6 +260,46 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             )
         );
         return new StageOutcome(stage, StageAction.Ran, reasons);
+    }
+
+    private StageOutcome? TryRestore(
+        Stage stage,
+        StageInputs inputs,
+        string key,
+        ContentCache cache,
+        ContentCache copies,
+        RunCache runCache,
+        LockSet locks,
+        IReadOnlyList<string> reasons
+    )
+    {
+        if (
+            !runCache.TryGet(key, out var cachedOuts)
+            || !cachedOuts.All(o => cache.Contains(o.Hash))
+            || !SameOutSet(stage, cachedOuts)
+        )
+        {
+            return null;
+        }
+
+        output.WriteLine($"Stage '{stage.Address}' ran before with these inputs: restoring its outs from the run-cache.");
+        foreach (var (path, hash) in cachedOuts)
+        {
+            var cached = stage.Outs.First(o => o.Path == path).Cache;
+            (cached ? cache : copies).Checkout(hash, project.FullPath(path));
+        }
+
+        locks.Set(
+            stage,
+            new StageLock(
+                stage.Name,
+                StageStatusChecker.CommandText(stage),
+                inputs.Deps,
+                inputs.Params,
+                cachedOuts.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()
+            )
+        );
+        return new StageOutcome(stage, StageAction.RestoredFromRunCache, reasons);
     }
 
     private static bool SameOutSet(Stage stage, IReadOnlyList<(string Path, ContentHash Hash)> cachedOuts) =>

@@ -13,12 +13,14 @@ internal static class ShellCommand
         IReadOnlyDictionary<string, string?> environment,
         TextWriter output,
         TextWriter log,
+        Action<int>? started,
         CancellationToken cancellationToken
     )
     {
         var (shell, flag) = OperatingSystem.IsWindows() ? ("cmd.exe", "/c") : ("/bin/sh", "-c");
         var info = ProcessRunner.CreateStartInfo(shell, [flag, command], workingDirectory, environment);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {shell}");
+        started?.Invoke(process.Id);
         var gate = new object();
         var pumps = Task.WhenAll(
             PumpAsync(process.StandardOutput.BaseStream, output, log, gate),

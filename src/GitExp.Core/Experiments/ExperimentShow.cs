@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using GitExp.Core.Project;
+using GitExp.Core.Queue;
 
 namespace GitExp.Core.Experiments;
 
@@ -48,6 +49,12 @@ public sealed record ShowOptions
 
     public bool OnlyChanged { get; init; }
 
+    /// <summary>Leave out queued and running entries of the queue.</summary>
+    public bool HideQueued { get; init; }
+
+    /// <summary>Leave out failed entries of the queue.</summary>
+    public bool HideFailed { get; init; }
+
     public IReadOnlyList<string> Drop { get; init; } = [];
 
     public IReadOnlyList<string> Keep { get; init; } = [];
@@ -77,12 +84,19 @@ public static class ExperimentShow
         var sources = await ValueSources.FromWorkspaceAsync(project, cancellationToken).ConfigureAwait(false);
         var labels = await BranchLabelsAsync(project, head, cancellationToken).ConfigureAwait(false);
 
+        var pending = (await new ExperimentQueue(project).ListAsync(cancellationToken).ConfigureAwait(false))
+            .Where(i => i.Status != QueueStatus.Success && baselines.Contains(i.Entry.Baseline))
+            .Where(i => !(options.HideQueued && i.Status is QueueStatus.Queued or QueueStatus.Running))
+            .Where(i => !(options.HideFailed && i.Status == QueueStatus.Failed))
+            .ToList();
         var commits = new List<string>();
         foreach (var baseline in baselines)
         {
             commits.Add(baseline);
             commits.AddRange(experiments.Where(e => e.Baseline == baseline).Select(e => e.Commit));
         }
+
+        commits.AddRange(pending.Select(i => i.Entry.Commit));
 
         var values = sources.ReadCommits(git, commits);
         var valueByCommit = new Dictionary<string, RevisionValues>(StringComparer.Ordinal);
@@ -123,6 +137,20 @@ public static class ExperimentShow
                         e.Created,
                         "Success",
                         valueByCommit[e.Commit]
+                    ))
+            );
+            // Queued, running and failed entries follow the experiments, as DVC lists them.
+            rows.AddRange(
+                pending
+                    .Where(i => i.Entry.Baseline == baseline)
+                    .Select(i => new ShowRow(
+                        i.Entry.Name,
+                        i.Entry.Commit[..7],
+                        RowKind.Experiment,
+                        baseline,
+                        i.Entry.Created,
+                        i.Status.ToString(),
+                        valueByCommit[i.Entry.Commit]
                     ))
             );
         }

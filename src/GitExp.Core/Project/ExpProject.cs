@@ -53,6 +53,7 @@ public sealed class ExpProject
         Directory.CreateDirectory(WorkspacesDirectory);
         WriteIfMissing(Path.Combine(WorkspacesDirectory, ".gitignore"), "*\n");
         Directory.CreateDirectory(TempDirectory);
+        Directory.CreateDirectory(QueueDirectory);
     }
 
     /// <summary>Writes a default <c>.exp/config.yaml</c> when there is none; returns whether it wrote one.</summary>

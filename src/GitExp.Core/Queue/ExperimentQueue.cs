@@ -37,6 +37,8 @@ public sealed class ExperimentQueue(ExpProject project)
 
     public string KillPath(string id) => Path.Combine(project.QueueDirectory, id + ".kill");
 
+    public string PidPath(string id) => Path.Combine(project.QueueDirectory, id + ".pid");
+
     public string ResultPath(string id) => Path.Combine(project.QueueDirectory, id + ".done");
 
     public string WorkspacePath(string id) => Path.Combine(project.WorkspacesDirectory, id);
@@ -253,6 +255,7 @@ public sealed class ExperimentQueue(ExpProject project)
             File.Delete(ResultPath(id));
             File.Delete(LogPath(id));
             File.Delete(KillPath(id));
+            File.Delete(PidPath(id));
             removed.Add(item);
         }
 

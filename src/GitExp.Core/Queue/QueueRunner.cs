@@ -54,6 +54,7 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
 
             using var lease = leased.Value.Lease;
             var result = await ExecuteAsync(leased.Value.Entry, cancellationToken).ConfigureAwait(false);
+            File.Delete(_queue.PidPath(leased.Value.Entry.Id));
             lock (results)
             {
                 results.Add(result);
@@ -110,7 +111,8 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
         ExpProject? isolated = null;
         try
         {
-            // A workspace left by a worker that died is stale: start the entry afresh.
+            // A workspace left by a worker that died is stale: stop what it left running, start afresh.
+            KillOrphan(_queue.PidPath(entry.Id), workspace);
             await git.RemoveWorktreeAsync(workspace, cancellationToken).ConfigureAwait(false);
             await git.AddWorktreeAsync(workspace, entry.Commit, cancellationToken).ConfigureAwait(false);
             foreach (var path in entry.CopyPaths)
@@ -123,6 +125,7 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
             {
                 Targets = entry.Targets,
                 CurrentDirectory = workspace,
+                CommandStarted = pid => File.WriteAllText(_queue.PidPath(entry.Id), pid.ToString(CultureInfo.InvariantCulture)),
                 Environment = new Dictionary<string, string?>
                 {
                     ["EXP_NAME"] = entry.Name,
@@ -210,6 +213,42 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
             )
             .ConfigureAwait(false);
         _queue.WriteResult(new QueueResult(entry.Id, entry.Name, QueueStatus.Failed, code, null, message, DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>
+    /// Kills the stage command a dead worker left behind, if it still runs in the entry's workspace
+    /// (the working-directory check keeps a reused process id from hitting an unrelated process).
+    /// </summary>
+    private static void KillOrphan(string pidPath, string workspace)
+    {
+        if (!File.Exists(pidPath) || !int.TryParse(File.ReadAllText(pidPath), CultureInfo.InvariantCulture, out var pid))
+        {
+            return;
+        }
+
+        try
+        {
+            var cwd = new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
+            if (cwd is not null && (cwd + "/").StartsWith(workspace + "/", StringComparison.Ordinal))
+            {
+                using var orphan = System.Diagnostics.Process.GetProcessById(pid);
+                orphan.Kill(entireProcessTree: true);
+                orphan.WaitForExit(5000);
+            }
+        }
+        catch (Exception e)
+            when (e
+                    is ArgumentException
+                        or InvalidOperationException
+                        or IOException
+                        or UnauthorizedAccessException
+                        or System.ComponentModel.Win32Exception
+            )
+        {
+            // Already gone, or not ours to kill.
+        }
+
+        File.Delete(pidPath);
     }
 
     private Timer WatchForKill(string id, CancellationTokenSource killed) =>

@@ -23,6 +23,7 @@ public static class ExpCommandLine
                 ExperimentCommands.List(output),
                 ExperimentCommands.Status(output),
                 ExperimentCommands.Init(output),
+                QueueCommands.Create(output),
             }
         )
         {

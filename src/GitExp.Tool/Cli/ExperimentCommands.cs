@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using GitExp.Core;
 using GitExp.Core.Execution;
 using GitExp.Core.Experiments;
+using GitExp.Core.Queue;
 using GitExp.Tool.Rendering;
 
 namespace GitExp.Tool.Cli;
@@ -187,8 +188,10 @@ internal static class ExperimentCommands
         {
             Description = "Keep the named experiments and remove all others (of the current baseline, or of --rev/-A).",
         };
+        var queue = new Option<bool>("--queue") { Description = "Also remove every queued (not running) experiment." };
         var command = new Command("remove", "Remove experiments (their refs; Git collects the commits later).")
         {
+            queue,
             experiments,
             rev,
             all,
@@ -238,11 +241,17 @@ internal static class ExperimentCommands
                 }
                 else
                 {
-                    if (names.Length == 0 && scope.Count == 0 && !result.GetValue(all) && revs.Length == 0)
+                    if (
+                        names.Length == 0
+                        && scope.Count == 0
+                        && !result.GetValue(all)
+                        && revs.Length == 0
+                        && !result.GetValue(queue)
+                    )
                     {
                         throw new ExpException(
                             ExitCode.Usage,
-                            "name the experiments to remove, or use --rev, --all-commits or --keep"
+                            "name the experiments to remove, or use --rev, --all-commits, --keep or --queue"
                         );
                     }
 
@@ -251,6 +260,16 @@ internal static class ExperimentCommands
 
                 doomed = doomed.DistinctBy(e => e.Ref).ToList();
                 await store.RemoveAsync(doomed, cancellationToken).ConfigureAwait(false);
+                if (result.GetValue(queue))
+                {
+                    var experimentQueue = new ExperimentQueue(project);
+                    var queued = (await experimentQueue.ListAsync(cancellationToken).ConfigureAwait(false))
+                        .Where(i => i.Status == QueueStatus.Queued)
+                        .ToList();
+                    await experimentQueue.RemoveAsync(queued, cancellationToken).ConfigureAwait(false);
+                    output.WriteLine($"Removed {queued.Count} queued experiment(s).");
+                }
+
                 output.WriteLine(
                     doomed.Count == 0
                         ? "No experiments to remove."

@@ -3,6 +3,7 @@ using GitExp.Core;
 using GitExp.Core.Execution;
 using GitExp.Core.Experiments;
 using GitExp.Core.Pipeline;
+using GitExp.Core.Queue;
 
 namespace GitExp.Tool.Cli;
 
@@ -41,6 +42,26 @@ internal static class RunCommand
             Description = "Print the stages that would run and their commands; change nothing.",
         };
         var allPipelines = new Option<bool>("--all-pipelines") { Description = "Run every exp.yaml in the repository." };
+        var queue = new Option<bool>("--queue")
+        {
+            Description = "Queue the experiment (a snapshot of the workspace) instead of running it; -S lists make a sweep.",
+        };
+        var runAll = new Option<bool>("--run-all") { Description = "Run every queued experiment and return when they are done." };
+        var jobs = QueueCommands.JobsOption();
+        var temp = new Option<bool>("--temp")
+        {
+            Description = "Run in the background in an isolated workspace under .exptmp/ and return at once.",
+        };
+        var wait = new Option<bool>("--wait") { Description = "With --temp: stay attached until the run ends." };
+        var copyPaths = new Option<string[]>("--copy-paths", "-C")
+        {
+            Description = "With --queue/--temp: ignored files or folders to copy into the isolated workspace (repeatable).",
+        };
+        var sweepLimit = new Option<int>("--sweep-limit")
+        {
+            Description = "The most experiments one sweep may queue.",
+            DefaultValueFactory = _ => ParamEdits.DefaultSweepLimit,
+        };
         var command = new Command("run", "Run the pipeline and record the result as an experiment (a commit under refs/exps).")
         {
             targets,
@@ -52,17 +73,70 @@ internal static class RunCommand
             interactive,
             dry,
             allPipelines,
+            queue,
+            runAll,
+            jobs,
+            temp,
+            wait,
+            copyPaths,
+            sweepLimit,
         };
         command.SetAction(
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var queueing = result.GetValue(queue) || result.GetValue(temp);
+                CheckCombinations(result, queueing, copyPaths, wait, temp, jobs, runAll);
+                var setParamValues = (result.GetValue(setParams) ?? []).Select(ParamAssignment.Parse).ToList();
+                if (queueing)
+                {
+                    var entries = await new ExperimentQueue(project)
+                        .EnqueueAsync(
+                            new QueueRequest
+                            {
+                                SetParams = setParamValues,
+                                Name = result.GetValue(name),
+                                CopyPaths = result.GetValue(copyPaths) ?? [],
+                                Targets = result.GetValue(targets) ?? [],
+                                SweepLimit = result.GetValue(sweepLimit),
+                            },
+                            cancellationToken
+                        )
+                        .ConfigureAwait(false);
+                    foreach (var entry in entries)
+                    {
+                        output.WriteLine($"Queued experiment '{entry.Name}' with id {entry.Id}.");
+                    }
+
+                    if (result.GetValue(temp))
+                    {
+                        return await QueueCommands
+                            .RunTempAsync(project, entries, result.GetValue(wait), output, cancellationToken)
+                            .ConfigureAwait(false);
+                    }
+
+                    if (!result.GetValue(runAll))
+                    {
+                        output.WriteLine(
+                            "Run them with 'dotnet exp run --run-all [-j N]', or in the background with 'dotnet exp queue start'."
+                        );
+                        return 0;
+                    }
+                }
+
+                if (result.GetValue(runAll))
+                {
+                    return await QueueCommands
+                        .RunAllAsync(project, result.GetValue(jobs), output, cancellationToken)
+                        .ConfigureAwait(false);
+                }
+
                 var isInteractive = result.GetValue(interactive);
                 var options = new ExperimentRunOptions
                 {
                     Name = result.GetValue(name),
                     Message = result.GetValue(message),
-                    SetParams = (result.GetValue(setParams) ?? []).Select(ParamAssignment.Parse).ToList(),
+                    SetParams = setParamValues,
                     Overwrite = result.GetValue(force),
                     Pipeline = new PipelineRunOptions
                     {
@@ -90,6 +164,32 @@ internal static class RunCommand
             }
         );
         return command;
+    }
+
+    private static void CheckCombinations(
+        ParseResult result,
+        bool queueing,
+        Option<string[]> copyPaths,
+        Option<bool> wait,
+        Option<bool> temp,
+        Option<int> jobs,
+        Option<bool> runAll
+    )
+    {
+        if (!queueing && (result.GetValue(copyPaths) ?? []).Length > 0)
+        {
+            throw new ExpException(ExitCode.Usage, "--copy-paths only applies to isolated runs: add --queue or --temp");
+        }
+
+        if (result.GetValue(wait) && !result.GetValue(temp))
+        {
+            throw new ExpException(ExitCode.Usage, "--wait only applies to --temp");
+        }
+
+        if (result.GetResult(jobs) is { Implicit: false } && !result.GetValue(runAll))
+        {
+            throw new ExpException(ExitCode.Usage, "--jobs only applies to --run-all (or 'dotnet exp queue start')");
+        }
     }
 
     private static bool Ask(TextWriter output, Stage stage, IReadOnlyList<string> reasons)

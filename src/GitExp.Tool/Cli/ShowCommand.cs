@@ -35,6 +35,8 @@ internal static class ShowCommand
             DefaultValueFactory = _ => 1,
         };
         var rev = new Option<string[]>("--rev") { Description = "Show these commits instead of HEAD (repeatable)." };
+        var hideQueued = new Option<bool>("--hide-queued") { Description = "Leave out queued and running experiments." };
+        var hideFailed = new Option<bool>("--hide-failed") { Description = "Leave out failed queued experiments." };
         var precision = new Option<int>("--precision")
         {
             Description = "Significant digits of numbers.",
@@ -53,6 +55,8 @@ internal static class ShowCommand
             allCommits,
             num,
             rev,
+            hideQueued,
+            hideFailed,
             precision,
         };
         command.SetAction(
@@ -74,6 +78,8 @@ internal static class ShowCommand
                             SortBy = result.GetValue(sortBy),
                             SortDescending = result.GetValue(sortOrder) == "desc",
                             OnlyChanged = result.GetValue(onlyChanged),
+                            HideQueued = result.GetValue(hideQueued),
+                            HideFailed = result.GetValue(hideFailed),
                             Drop = result.GetValue(drop) ?? [],
                             Keep = result.GetValue(keep) ?? [],
                             AllCommits = result.GetValue(allCommits),

@@ -1,0 +1,403 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using GitExp.Core;
+using GitExp.Core.Project;
+using GitExp.Core.Queue;
+using GitExp.Tool.Rendering;
+
+namespace GitExp.Tool.Cli;
+
+/// <summary><c>dotnet exp queue ...</c> and the queue side of <c>exp run</c> (--run-all, --temp).</summary>
+internal static class QueueCommands
+{
+    public static Option<int> JobsOption()
+    {
+        var jobs = new Option<int>("--jobs", "-j")
+        {
+            Description = "How many experiments run at once.",
+            DefaultValueFactory = _ => 1,
+        };
+        jobs.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<int>();
+            if (value < 1)
+            {
+                result.AddError($"--jobs {value}: expected at least 1 parallel job");
+            }
+        });
+        return jobs;
+    }
+
+    public static async Task<int> RunAllAsync(
+        ExpProject project,
+        int jobs,
+        TextWriter output,
+        CancellationToken cancellationToken
+    )
+    {
+        var queue = new ExperimentQueue(project);
+        var queued = await queue.ListQueuedAsync(cancellationToken).ConfigureAwait(false);
+        if (queued.Count == 0)
+        {
+            throw new ExpException(
+                ExitCode.NotFound,
+                "--run-all: the queue is empty; queue experiments with 'dotnet exp run --queue' first"
+            );
+        }
+
+        project.EnsureInitialized();
+        File.Delete(queue.StopPath);
+        var results = await new QueueRunner(project, output).RunAsync(jobs, null, cancellationToken).ConfigureAwait(false);
+        return Summarize(results, output);
+    }
+
+    public static async Task<int> RunTempAsync(
+        ExpProject project,
+        IReadOnlyList<QueueEntry> entries,
+        bool wait,
+        TextWriter output,
+        CancellationToken cancellationToken
+    )
+    {
+        var ids = entries.Select(e => e.Id).ToList();
+        if (wait)
+        {
+            var results = await new QueueRunner(project, output)
+                .RunAsync(1, ids.ToHashSet(StringComparer.Ordinal), cancellationToken)
+                .ConfigureAwait(false);
+            return Summarize(results, output);
+        }
+
+        var queue = new ExperimentQueue(project);
+        SelfLauncher.StartDetached(
+            ["queue", "worker", "--only", .. ids],
+            project.Root,
+            Path.Combine(project.QueueDirectory, "workers.log")
+        );
+        foreach (var id in ids)
+        {
+            output.WriteLine($"Started {id} in the background; follow it with: dotnet exp queue logs {id} -f");
+        }
+
+        return 0;
+    }
+
+    public static Command Create(TextWriter output)
+    {
+        var command = new Command("queue", "Manage queued experiments and background workers.");
+        command.Subcommands.Add(Start(output));
+        command.Subcommands.Add(Stop(output));
+        command.Subcommands.Add(Status(output));
+        command.Subcommands.Add(Logs(output));
+        command.Subcommands.Add(Kill(output));
+        command.Subcommands.Add(Remove(output));
+        command.Subcommands.Add(Worker(output));
+        return command;
+    }
+
+    private static Command Start(TextWriter output)
+    {
+        var jobs = JobsOption();
+        var command = new Command("start", "Start background workers that run the queue, and return at once.") { jobs };
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                project.EnsureInitialized();
+                var queue = new ExperimentQueue(project);
+                File.Delete(queue.StopPath);
+                var count = result.GetValue(jobs);
+                for (var i = 0; i < count; i++)
+                {
+                    var pid = SelfLauncher.StartDetached(
+                        ["queue", "worker"],
+                        project.Root,
+                        Path.Combine(project.QueueDirectory, "workers.log")
+                    );
+                    output.WriteLine($"Started worker {pid}.");
+                }
+
+                output.WriteLine("See progress with 'dotnet exp queue status'; stop with 'dotnet exp queue stop'.");
+                return 0;
+            }
+        );
+        return command;
+    }
+
+    private static Command Stop(TextWriter output)
+    {
+        var kill = new Option<bool>("--kill") { Description = "Also kill the experiments running now (they end as failed)." };
+        var command = new Command("stop", "Let workers finish their current experiment, then stop.") { kill };
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var queue = new ExperimentQueue(project);
+                Directory.CreateDirectory(project.QueueDirectory);
+                await File.WriteAllTextAsync(queue.StopPath, "", cancellationToken).ConfigureAwait(false);
+                if (result.GetValue(kill))
+                {
+                    foreach (
+                        var item in (await queue.ListAsync(cancellationToken).ConfigureAwait(false)).Where(i =>
+                            i.Status == QueueStatus.Running
+                        )
+                    )
+                    {
+                        queue.RequestKill(item);
+                        output.WriteLine($"Killing {item.Entry.Id} ({item.Entry.Name}).");
+                    }
+                }
+
+                output.WriteLine($"Asked {queue.ActiveWorkers().Count} worker(s) to stop; 'dotnet exp queue start' resumes.");
+                return 0;
+            }
+        );
+        return command;
+    }
+
+    private static Command Status(TextWriter output)
+    {
+        var json = CommonOptions.Json();
+        var command = new Command("status", "List queued, running, failed and finished entries, and the workers.") { json };
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var queue = new ExperimentQueue(project);
+                var items = await queue.ListAsync(cancellationToken).ConfigureAwait(false);
+                var workers = queue.ActiveWorkers();
+                if (result.GetValue(json))
+                {
+                    var array = new JsonArray(
+                        items
+                            .Select(i =>
+                                (JsonNode)
+                                    new JsonObject
+                                    {
+                                        ["id"] = i.Entry.Id,
+                                        ["name"] = i.Entry.Name,
+                                        ["created"] = i.Entry.Created.ToString("O", CultureInfo.InvariantCulture),
+                                        ["status"] = i.Status.ToString().ToLowerInvariant(),
+                                        ["exit_code"] = i.Result?.ExitCode,
+                                        ["message"] = i.Result?.Message,
+                                    }
+                            )
+                            .ToArray()
+                    );
+                    JsonOutput.Write(output, new JsonObject { ["entries"] = array, ["workers"] = workers.Count });
+                    return 0;
+                }
+
+                if (items.Count == 0)
+                {
+                    output.WriteLine("The queue is empty.");
+                }
+                else
+                {
+                    var rows = items
+                        .Select(i =>
+                            (IReadOnlyList<string>)
+                                [
+                                    i.Entry.Id,
+                                    i.Entry.Name,
+                                    ValueFormat.Time(i.Entry.Created),
+                                    i.Status == QueueStatus.Failed && i.Result?.ExitCode is { } code
+                                        ? $"Failed ({code.ToString(CultureInfo.InvariantCulture)})"
+                                        : i.Status.ToString(),
+                                ]
+                        )
+                        .ToList();
+                    TableWriter.Console(output, ["Task", "Name", "Created", "Status"], rows, rightAlignFrom: 4);
+                }
+
+                output.WriteLine(workers.Count == 0 ? "No worker is running." : $"{workers.Count} worker(s) running.");
+                return 0;
+            }
+        );
+        return command;
+    }
+
+    private static Command Logs(TextWriter output)
+    {
+        var id = new Argument<string>("id") { Description = "Id (or name) of the queue entry." };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output until the entry finishes." };
+        var command = new Command("logs", "Print the output of a queued, running or finished entry.") { id, follow };
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var queue = new ExperimentQueue(project);
+                var item = (await queue.FindAsync([result.GetValue(id)!], cancellationToken).ConfigureAwait(false))[0];
+                var path = queue.LogPath(item.Entry.Id);
+                long position = 0;
+                while (true)
+                {
+                    if (File.Exists(path))
+                    {
+                        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                        stream.Position = position;
+                        using var reader = new StreamReader(stream);
+                        var text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+                        output.Write(text);
+                        output.Flush();
+                        position = stream.Length;
+                    }
+
+                    if (!result.GetValue(follow))
+                    {
+                        return 0;
+                    }
+
+                    var now = (await queue.FindAsync([item.Entry.Id], cancellationToken).ConfigureAwait(false))[0];
+                    if (
+                        now.Status is QueueStatus.Failed or QueueStatus.Success
+                        && (!File.Exists(path) || new FileInfo(path).Length == position)
+                    )
+                    {
+                        return 0;
+                    }
+
+                    await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        );
+        return command;
+    }
+
+    private static Command Kill(TextWriter output)
+    {
+        var ids = new Argument<string[]>("ids")
+        {
+            Description = "Ids (or names) of running entries.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var command = new Command("kill", "Kill running entries; they end as failed, with their logs kept.") { ids };
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var queue = new ExperimentQueue(project);
+                var items = await queue.FindAsync(result.GetValue(ids)!, cancellationToken).ConfigureAwait(false);
+                foreach (var item in items)
+                {
+                    queue.RequestKill(item);
+                }
+
+                // Wait (bounded) for the workers to act, so the caller sees the entries as failed afterwards.
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (DateTime.UtcNow < deadline)
+                {
+                    var now = await queue
+                        .FindAsync(items.Select(i => i.Entry.Id).ToList(), cancellationToken)
+                        .ConfigureAwait(false);
+                    if (now.All(i => i.Status != QueueStatus.Running))
+                    {
+                        break;
+                    }
+
+                    await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+                }
+
+                foreach (var item in items)
+                {
+                    output.WriteLine($"Killed {item.Entry.Id} ({item.Entry.Name}).");
+                }
+
+                return 0;
+            }
+        );
+        return command;
+    }
+
+    private static Command Remove(TextWriter output)
+    {
+        var ids = new Argument<string[]>("ids") { Description = "Ids (or names) of entries.", Arity = ArgumentArity.ZeroOrMore };
+        var all = new Option<bool>("--all") { Description = "Remove every entry that is not running." };
+        var queued = new Option<bool>("--queued") { Description = "Remove every queued entry." };
+        var failed = new Option<bool>("--failed") { Description = "Remove every failed entry, with its workspace and log." };
+        var success = new Option<bool>("--success") { Description = "Forget every finished entry (the experiments stay)." };
+        var command = new Command("remove", "Remove queue entries.") { ids, all, queued, failed, success };
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var queue = new ExperimentQueue(project);
+                var named = result.GetValue(ids) ?? [];
+                var statuses = new HashSet<QueueStatus>();
+                if (result.GetValue(all) || result.GetValue(queued))
+                {
+                    statuses.Add(QueueStatus.Queued);
+                }
+
+                if (result.GetValue(all) || result.GetValue(failed))
+                {
+                    statuses.Add(QueueStatus.Failed);
+                }
+
+                if (result.GetValue(all) || result.GetValue(success))
+                {
+                    statuses.Add(QueueStatus.Success);
+                }
+
+                if (named.Length == 0 && statuses.Count == 0)
+                {
+                    throw new ExpException(
+                        ExitCode.Usage,
+                        "name the entries to remove, or use --all, --queued, --failed or --success"
+                    );
+                }
+
+                var items = (await queue.FindAsync(named, cancellationToken).ConfigureAwait(false)).ToList();
+                items.AddRange(
+                    (await queue.ListAsync(cancellationToken).ConfigureAwait(false)).Where(i => statuses.Contains(i.Status))
+                );
+                var removed = await queue
+                    .RemoveAsync(items.DistinctBy(i => i.Entry.Id).ToList(), cancellationToken)
+                    .ConfigureAwait(false);
+                output.WriteLine(
+                    removed.Count == 0
+                        ? "Nothing to remove."
+                        : $"Removed {removed.Count} entr{(removed.Count == 1 ? "y" : "ies")}: {string.Join(", ", removed.Select(r => r.Entry.Id))}."
+                );
+                return 0;
+            }
+        );
+        return command;
+    }
+
+    private static Command Worker(TextWriter output)
+    {
+        var only = new Option<string[]>("--only")
+        {
+            Description = "Run only these entries.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("worker", "Run the queue in this process (what 'queue start' launches).") { only };
+        command.Hidden = true;
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var queue = new ExperimentQueue(project);
+                // The held lock file is how 'queue status' counts live workers; the OS drops it if we die.
+                using var registration = FileLock.TryAcquire(
+                    Path.Combine(queue.WorkersDirectory, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".lock")
+                );
+                var ids = result.GetValue(only) is { Length: > 0 } list ? list.ToHashSet(StringComparer.Ordinal) : null;
+                var results = await new QueueRunner(project, output).RunAsync(1, ids, cancellationToken).ConfigureAwait(false);
+                return Summarize(results, output);
+            }
+        );
+        return command;
+    }
+
+    private static int Summarize(IReadOnlyList<QueueResult> results, TextWriter output)
+    {
+        var failed = results.Count(r => r.Status != QueueStatus.Success);
+        output.WriteLine(
+            $"{results.Count - failed} of {results.Count} experiment(s) succeeded{(failed > 0 ? $", {failed} failed (see 'dotnet exp queue status')" : "")}."
+        );
+        return failed == 0 ? 0 : (int)ExitCode.StageFailed;
+    }
+}
