@@ -88,13 +88,21 @@ public sealed class ContentCache
         throw new ExpException(ExitCode.NotFound, $"'{fullPath}' does not exist");
     }
 
-    public ContentHash Save(string fullPath)
+    public ContentHash Save(string fullPath) => Save(fullPath, SaveFile);
+
+    /// <summary>
+    /// Stores a copy of a file or folder and leaves the workspace copy exactly as it is (same inode,
+    /// same mode): for checkpoints, taken while the stage still has its outs open and goes on writing.
+    /// </summary>
+    public ContentHash SaveCopy(string fullPath) => Save(fullPath, CopyFile);
+
+    private ContentHash Save(string fullPath, Func<string, (string Sha, long Size, bool Exec)> saveFile)
     {
         fullPath = Path.GetFullPath(fullPath);
         if (Directory.Exists(fullPath))
         {
             // Listed before saving: linking drops temp files into the folders being walked.
-            var entries = ListFiles(fullPath).Select(f => Entry(fullPath, f, SaveFile(f))).ToList();
+            var entries = ListFiles(fullPath).Select(f => Entry(fullPath, f, saveFile(f))).ToList();
             var hash = DirectoryHash(entries, out var manifest);
             var obj = ObjectPath(hash.Sha256);
             if (!File.Exists(obj))
@@ -107,7 +115,7 @@ public sealed class ContentCache
 
         if (File.Exists(fullPath))
         {
-            var (sha, size, _) = SaveFile(fullPath);
+            var (sha, size, _) = saveFile(fullPath);
             return new ContentHash(sha, size, null);
         }
 
@@ -342,6 +350,30 @@ public sealed class ContentCache
 
         Link(obj, file, h.Exec);
         _state.Set(file, h.Sha);
+        return h;
+    }
+
+    private (string Sha, long Size, bool Exec) CopyFile(string file)
+    {
+        var h = HashOne(file);
+        var obj = ObjectPath(h.Sha);
+        if (!File.Exists(obj))
+        {
+            Directory.CreateDirectory(TempDir);
+            Directory.CreateDirectory(Path.GetDirectoryName(obj)!);
+            var tmp = Path.Combine(TempDir, Guid.NewGuid().ToString("N"));
+            try
+            {
+                File.Copy(file, tmp);
+                SetReadOnly(tmp, h.Exec);
+                File.Move(tmp, obj, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(tmp);
+            }
+        }
+
         return h;
     }
 

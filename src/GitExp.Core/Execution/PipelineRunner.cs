@@ -33,6 +33,9 @@ public sealed record PipelineRunOptions
     /// <summary>Run only the targets, not the stages they depend on.</summary>
     public bool SingleStage { get; init; }
 
+    /// <summary>Stages (by address) to run even when unchanged: a resumed checkpointing stage.</summary>
+    public IReadOnlySet<string> ForceStages { get; init; } = new HashSet<string>();
+
     /// <summary>Only tell what would run.</summary>
     public bool Dry { get; init; }
 
@@ -43,6 +46,13 @@ public sealed record PipelineRunOptions
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 
     public string CurrentDirectory { get; init; } = System.Environment.CurrentDirectory;
+
+    /// <summary>
+    /// Called when a stage signals a checkpoint, after its outs are in the cache and its lock entry is
+    /// written; gets the step the stage wrote into the signal file, if any. Null: checkpoints are
+    /// acknowledged but not recorded (a plain pipeline run outside an experiment).
+    /// </summary>
+    public Func<Stage, int?, CancellationToken, Task>? Checkpoint { get; init; }
 
     /// <summary>Told the process id of each stage command as it starts (queue workers record it).</summary>
     public Action<int>? CommandStarted { get; init; }
@@ -149,7 +159,8 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         }
 
         var status = checker.Check(stage, locks.Get(stage), inputs);
-        var reasons = options.Force && !status.Changed ? ["forced"] : status.Reasons;
+        var forced = options.Force || options.ForceStages.Contains(stage.Address);
+        var reasons = forced && !status.Changed ? ["forced"] : status.Reasons;
         if (reasons.Count == 0)
         {
             output.WriteLine($"Stage '{stage.Address}' didn't change, skipping.");
@@ -173,7 +184,14 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         }
 
         var key = RunCache.Key(RunCacheText(stage, inputs));
-        if (!options.Force && TryRestore(stage, inputs, key, cache, copies, runCache, locks, reasons) is { } restored)
+        // A checkpointing stage continues from what its checkpoint outs hold, so its inputs do not
+        // determine its result: it never takes part in the run-cache.
+        var checkpointing = stage.Outs.Any(o => o.Checkpoint);
+        if (
+            !options.Force
+            && !checkpointing
+            && TryRestore(stage, inputs, key, cache, copies, runCache, locks, reasons) is { } restored
+        )
         {
             return restored;
         }
@@ -183,7 +201,11 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         using var flight = await FileLock
             .AcquireAsync(Path.Combine(project.CacheDirectory, "runs", "locks", key + ".lock"), cancellationToken)
             .ConfigureAwait(false);
-        if (!options.Force && TryRestore(stage, inputs, key, cache, copies, runCache, locks, reasons) is { } restoredAfterWait)
+        if (
+            !options.Force
+            && !checkpointing
+            && TryRestore(stage, inputs, key, cache, copies, runCache, locks, reasons) is { } restoredAfterWait
+        )
         {
             return restoredAfterWait;
         }
@@ -203,10 +225,14 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             }
         }
 
+        var signal = Path.Combine(project.TempDirectory, "checkpoints", runId + "-" + stage.Name);
+        Directory.CreateDirectory(Path.GetDirectoryName(signal)!);
+        File.Delete(signal);
         var environment = new Dictionary<string, string?>(options.Environment)
         {
             ["EXP_ROOT"] = project.Root,
             ["EXP_RUN_ID"] = runId,
+            ["EXP_CHECKPOINT_FILE"] = signal,
         };
         await log.WriteLineAsync(
                 $"# stage {stage.Address} at {DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)}"
@@ -215,17 +241,27 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         foreach (var command in stage.Commands)
         {
             output.WriteLine("> " + command);
-            var exitCode = await ShellCommand
-                .RunAsync(
-                    command,
-                    project.FullPath(stage.WorkingDirectory),
-                    environment,
-                    output,
-                    log,
-                    options.CommandStarted,
-                    cancellationToken
-                )
-                .ConfigureAwait(false);
+            var running = ShellCommand.RunAsync(
+                command,
+                project.FullPath(stage.WorkingDirectory),
+                environment,
+                output,
+                log,
+                options.CommandStarted,
+                cancellationToken
+            );
+            // The checkpoint protocol: the stage creates the signal file and waits until it is gone.
+            while (!running.IsCompleted)
+            {
+                await Task.WhenAny(running, Task.Delay(25, cancellationToken)).ConfigureAwait(false);
+                if (File.Exists(signal) && !running.IsCompleted)
+                {
+                    await TakeCheckpointAsync(stage, inputs, signal, cache, locks, options, cancellationToken)
+                        .ConfigureAwait(false);
+                }
+            }
+
+            var exitCode = await running.ConfigureAwait(false);
             if (exitCode != 0)
             {
                 throw new StageFailedException(stage, exitCode);
@@ -244,10 +280,13 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
                 );
             }
 
-            outs.Add((spec.Path, (spec.Cache ? cache : copies).Save(full)));
+            outs.Add((spec.Path, spec.Cache ? cache.Save(full) : cache.SaveCopy(full)));
         }
 
-        runCache.Put(key, outs);
+        if (!checkpointing)
+        {
+            runCache.Put(key, outs);
+        }
 
         locks.Set(
             stage,
@@ -260,6 +299,50 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             )
         );
         return new StageOutcome(stage, StageAction.Ran, reasons);
+    }
+
+    private async Task TakeCheckpointAsync(
+        Stage stage,
+        StageInputs inputs,
+        string signal,
+        ContentCache cache,
+        LockSet locks,
+        PipelineRunOptions options,
+        CancellationToken cancellationToken
+    )
+    {
+        var text = await File.ReadAllTextAsync(signal, cancellationToken).ConfigureAwait(false);
+        int? step = int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var written)
+            ? written
+            : null;
+        // Copies, and the workspace files left untouched: the stage goes on writing its outs after the
+        // checkpoint, maybe through handles it keeps open.
+        var outs = new List<(string Path, ContentHash Hash)>();
+        foreach (var spec in stage.Outs)
+        {
+            var full = project.FullPath(spec.Path);
+            if (File.Exists(full) || Directory.Exists(full))
+            {
+                outs.Add((spec.Path, cache.SaveCopy(full)));
+            }
+        }
+
+        locks.Set(
+            stage,
+            new StageLock(
+                stage.Name,
+                StageStatusChecker.CommandText(stage),
+                inputs.Deps,
+                inputs.Params,
+                outs.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()
+            )
+        );
+        if (options.Checkpoint is not null)
+        {
+            await options.Checkpoint(stage, step, cancellationToken).ConfigureAwait(false);
+        }
+
+        File.Delete(signal);
     }
 
     private StageOutcome? TryRestore(

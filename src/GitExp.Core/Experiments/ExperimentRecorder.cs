@@ -15,7 +15,9 @@ public sealed class ExperimentRecorder(ExpProject project)
         bool overwrite,
         bool nameGiven,
         CancellationToken cancellationToken = default,
-        IReadOnlyList<RefUpdate>? alsoUpdate = null
+        IReadOnlyList<RefUpdate>? alsoUpdate = null,
+        ExperimentChain? chain = null,
+        string? trailers = null
     )
     {
         var git = project.Git;
@@ -24,7 +26,7 @@ public sealed class ExperimentRecorder(ExpProject project)
         var tree = await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken).ConfigureAwait(false);
         // A generated name asks only for "record this result": one that is already recorded (or is HEAD
         // itself) is not recorded twice. A name the user chose is always created, since scripts refer to it.
-        if (!nameGiven && tree == await git.TreeOfAsync(baseline, cancellationToken).ConfigureAwait(false))
+        if (chain is null && !nameGiven && tree == await git.TreeOfAsync(baseline, cancellationToken).ConfigureAwait(false))
         {
             return (null, "the workspace matches HEAD: nothing to record");
         }
@@ -34,14 +36,17 @@ public sealed class ExperimentRecorder(ExpProject project)
             .Where(e => e.Baseline == baseline)
             .ToList();
         var existing = siblings.FirstOrDefault(e => e.Name == name);
-        if (!nameGiven && siblings.FirstOrDefault(s => s.Name != name && s.Tree == tree) is { } twin)
+        if (chain is null && !nameGiven && siblings.FirstOrDefault(s => s.Name != name && s.Tree == tree) is { } twin)
         {
             return (null, $"experiment '{twin.Name}' already records this exact result");
         }
 
         var subject = string.IsNullOrWhiteSpace(message) ? $"exp: {name}" : message.Trim();
-        var commit = await git.CommitTreeAsync(tree, [baseline], subject + "\n", cancellationToken).ConfigureAwait(false);
-        if (existing is not null && !overwrite)
+        var text = trailers is null ? subject + "\n" : subject + "\n\n" + trailers + "\n";
+        var commit = await git.CommitTreeAsync(tree, [chain?.Parent ?? baseline], text, cancellationToken).ConfigureAwait(false);
+        // A chain that already moved the ref (checkpoints) owns it; otherwise the name must still be free.
+        var expectedOld = chain?.RefValue ?? (overwrite ? existing?.Commit : null);
+        if (existing is not null && existing.Commit != expectedOld)
         {
             throw new ExpException(
                 ExitCode.Conflict,
@@ -52,13 +57,35 @@ public sealed class ExperimentRecorder(ExpProject project)
         // One transaction: the experiment appears exactly when, say, its queue entry disappears.
         var refName = Experiment.RefFor(baseline, name);
         await git.UpdateRefsAsync(
-                [new RefUpdate(refName, commit, existing?.Commit ?? GitRepository.ZeroId), .. alsoUpdate ?? []],
+                [new RefUpdate(refName, commit, expectedOld ?? GitRepository.ZeroId), .. alsoUpdate ?? []],
                 "exp: record " + name,
                 cancellationToken
             )
             .ConfigureAwait(false);
         var info = new Experiment(name, refName, commit, tree, baseline, DateTimeOffset.UtcNow, subject);
         return (info, null);
+    }
+
+    /// <summary>Commits the workspace as a checkpoint on the chain and moves the experiment's ref to it.</summary>
+    public async Task<string> CommitCheckpointAsync(ExperimentChain chain, int step, CancellationToken cancellationToken)
+    {
+        var git = project.Git;
+        var cachedOuts = await CachedOutsAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureIgnoredAsync(cachedOuts, cancellationToken).ConfigureAwait(false);
+        var tree = await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken).ConfigureAwait(false);
+        var message = string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"exp: {chain.Name} checkpoint {step}\n\n{ExperimentChain.CheckpointTrailer}: {step}\n"
+        );
+        var commit = await git.CommitTreeAsync(tree, [chain.Parent], message, cancellationToken).ConfigureAwait(false);
+        await git.UpdateRefsAsync(
+                [new RefUpdate(chain.Ref, commit, chain.RefValue ?? GitRepository.ZeroId)],
+                $"exp: checkpoint {step} of {chain.Name}",
+                cancellationToken
+            )
+            .ConfigureAwait(false);
+        chain.Advance(commit, step);
+        return commit;
     }
 
     /// <summary>Repo-relative paths of every cached out: they are in the commit only as hashes in the lock.</summary>

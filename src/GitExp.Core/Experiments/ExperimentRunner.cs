@@ -1,3 +1,5 @@
+using System.Globalization;
+using GitExp.Core.Cache;
 using GitExp.Core.Execution;
 using GitExp.Core.Pipeline;
 using GitExp.Core.Project;
@@ -18,6 +20,12 @@ public sealed record ExperimentRunOptions
 
     /// <summary>Replace an experiment of the same name.</summary>
     public bool Overwrite { get; init; }
+
+    /// <summary>Continue from this checkpoint (a commit id, an experiment name, or <c>name~N</c>).</summary>
+    public string? Rev { get; init; }
+
+    /// <summary>Discard the checkpoint outs and start over.</summary>
+    public bool Reset { get; init; }
 }
 
 /// <summary>The stages' outcomes and the experiment recorded, if any (with the reason when none).</summary>
@@ -31,47 +39,130 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
         var git = project.Git;
         var baseline = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
         var store = new ExperimentStore(git);
-        var taken = await store.NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false);
-        string name;
         if (options.Name is not null)
         {
             await ExperimentNames.ValidateAsync(git, options.Name, "--name", cancellationToken).ConfigureAwait(false);
-            if (taken.Contains(options.Name) && !options.Overwrite)
+            var taken = await store.NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false);
+            if (taken.Contains(options.Name) && !options.Overwrite && options.Rev is null)
             {
                 throw new ExpException(
                     ExitCode.Conflict,
                     $"--name '{options.Name}': an experiment of that name already exists for this commit; use -f to overwrite it or choose another name"
                 );
             }
-
-            name = options.Name;
-        }
-        else
-        {
-            name = ExperimentNames.Generate(taken);
         }
 
         using var workspaceLock = WorkspaceLock.Acquire(project);
         ParamEdits.ApplyToWorkspace(project, options.SetParams);
+        var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
+        var checkpointOuts = index.Graph.Stages.SelectMany(s => s.Outs).Where(o => o.Checkpoint).ToList();
+        var planner = new CheckpointPlanner(project);
+        var plan = await planner
+            .PlanAsync(
+                baseline,
+                options.Name,
+                options.Rev,
+                options.Reset,
+                options.Overwrite,
+                checkpointOuts.Count > 0,
+                cancellationToken
+            )
+            .ConfigureAwait(false);
+        var chain = plan.Chain;
+        if (options.Reset)
+        {
+            foreach (var output1 in checkpointOuts)
+            {
+                ContentCache.RemoveOutput(project.FullPath(output1.Path));
+            }
+        }
+
+        if (plan.ResumeFrom is { } resumeFrom && !options.Pipeline.Dry)
+        {
+            await RestoreCheckpointAsync(resumeFrom, plan.RestoreAll, cancellationToken).ConfigureAwait(false);
+            output.WriteLine($"Resuming from checkpoint {resumeFrom[..7]} (step {chain.Step}) as experiment '{chain.Name}'.");
+        }
+
+        if (checkpointOuts.Count > 0 && !options.Pipeline.Dry)
+        {
+            planner.Remember(chain);
+        }
+
         var runId = Guid.NewGuid().ToString("N")[..12];
         var environment = new Dictionary<string, string?>(options.Pipeline.Environment)
         {
-            ["EXP_NAME"] = name,
+            ["EXP_NAME"] = chain.Name,
             ["EXP_BASELINE"] = baseline,
         };
-        var runner = new PipelineRunner(project, output);
-        var outcomes = await runner
-            .RunAsync(runId, options.Pipeline with { Environment = environment }, cancellationToken)
+        if (plan.Resumes)
+        {
+            environment["EXP_RESUME"] = "1";
+            environment["EXP_CHECKPOINT_STEP"] = chain.Step.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var recorder = new ExperimentRecorder(project);
+        var pipeline = options.Pipeline with
+        {
+            Environment = environment,
+            // A resumed run continues training even though its inputs match the checkpoint's lock.
+            ForceStages = plan.Resumes
+                ? index
+                    .Graph.Stages.Where(s => s.Outs.Any(o => o.Checkpoint))
+                    .Select(s => s.Address)
+                    .ToHashSet(StringComparer.Ordinal)
+                : options.Pipeline.ForceStages,
+            Checkpoint = async (stage, step, token) =>
+            {
+                var number = step ?? chain.Step + 1;
+                var commit = await recorder.CommitCheckpointAsync(chain, number, token).ConfigureAwait(false);
+                output.WriteLine($"Checkpoint {number} of '{chain.Name}' recorded ({commit[..7]}).");
+            },
+        };
+        var outcomes = await new PipelineRunner(project, output)
+            .RunAsync(runId, pipeline, cancellationToken)
             .ConfigureAwait(false);
         if (options.Pipeline.Dry)
         {
             return new ExperimentRunResult(outcomes, null, "dry run");
         }
 
-        var recorder = new ExperimentRecorder(project);
+        var onChain = chain.RefValue is not null || chain.Parent != baseline;
         var (experiment, reason) = await recorder
-            .RecordAsync(baseline, name, options.Message, options.Overwrite, options.Name is not null, cancellationToken)
+            .RecordAsync(
+                baseline,
+                chain.Name,
+                options.Message,
+                options.Overwrite,
+                options.Name is not null || onChain,
+                cancellationToken,
+                chain: onChain ? chain : null,
+                trailers: chain.Step > 0
+                    ? $"{CheckpointPlanner.LastStepTrailer}: {chain.Step.ToString(CultureInfo.InvariantCulture)}"
+                    : null
+            )
             .ConfigureAwait(false);
+        if (experiment is null && checkpointOuts.Count > 0 && outcomes.All(o => o.Action != StageAction.Ran))
+        {
+            reason +=
+                $"; to train further from the last checkpoint run 'dotnet exp run --rev <experiment>', to start over 'dotnet exp run --reset'";
+        }
+
         return new ExperimentRunResult(outcomes, experiment, reason);
+    }
+
+    private async Task RestoreCheckpointAsync(string commit, bool restoreAll, CancellationToken cancellationToken)
+    {
+        if (restoreAll)
+        {
+            var outs = await new ExperimentRecorder(project).CachedOutsAsync(cancellationToken).ConfigureAwait(false);
+            var workspaceTree = await project.Git.WriteWorkspaceTreeAsync(outs, cancellationToken).ConfigureAwait(false);
+            var target = await project.Git.TreeOfAsync(commit, cancellationToken).ConfigureAwait(false);
+            if (workspaceTree != target)
+            {
+                await project.Git.CheckoutTreeAsync(workspaceTree, target, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await ExperimentApply.CheckoutCachedOutsAsync(project, cancellationToken).ConfigureAwait(false);
     }
 }

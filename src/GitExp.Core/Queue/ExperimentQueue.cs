@@ -21,6 +21,9 @@ public sealed record QueueRequest
     public IReadOnlyList<string> Targets { get; init; } = [];
 
     public int SweepLimit { get; init; } = ParamEdits.DefaultSweepLimit;
+
+    /// <summary>Continue from this checkpoint (<c>--rev</c>); without it a queued run starts over.</summary>
+    public string? Rev { get; init; }
 }
 
 /// <summary>A queue entry and where it stands now.</summary>
@@ -67,12 +70,25 @@ public sealed class ExperimentQueue(ExpProject project)
         var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
         index.Resolve(project, request.Targets, Environment.CurrentDirectory);
         var sets = ParamEdits.ExpandSweep(request.SetParams, request.SweepLimit);
-        var texts = sets.Select(set => ParamEdits.NewTexts(set, path => ParamEdits.ReadWorkspaceFile(project, path))).ToList();
+        string? resumeFrom = null;
+        if (request.Rev is not null)
+        {
+            // The entry's files are the checkpoint's, so the isolated run starts exactly where it left off.
+            (_, resumeFrom) = await new CheckpointPlanner(project)
+                .ResolveCheckpointAsync(request.Rev, head, cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        var texts = resumeFrom is null
+            ? sets.Select(set => ParamEdits.NewTexts(set, path => ParamEdits.ReadWorkspaceFile(project, path))).ToList()
+            : CheckpointTexts(resumeFrom, sets);
         var names = await NamesAsync(request.Name, sets.Count, head, cancellationToken).ConfigureAwait(false);
 
         project.EnsureInitialized();
         var cachedOuts = await new ExperimentRecorder(project).CachedOutsAsync(cancellationToken).ConfigureAwait(false);
-        var baseTree = await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken).ConfigureAwait(false);
+        var baseTree = resumeFrom is null
+            ? await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken).ConfigureAwait(false)
+            : await git.TreeOfAsync(resumeFrom, cancellationToken).ConfigureAwait(false);
         var entries = new List<QueueEntry>();
         var updates = new List<RefUpdate>();
         var existingIds = (await ListAllIdsAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
@@ -118,6 +134,26 @@ public sealed class ExperimentQueue(ExpProject project)
 
         await git.UpdateRefsAsync(updates, "exp: queue", cancellationToken).ConfigureAwait(false);
         return entries;
+    }
+
+    private List<IReadOnlyDictionary<string, string>> CheckpointTexts(
+        string checkpoint,
+        IReadOnlyList<IReadOnlyList<ParamAssignment>> sets
+    )
+    {
+        using var reader = project.Git.OpenObjectReader();
+        return sets.Select(set =>
+                ParamEdits.NewTexts(
+                    set,
+                    path =>
+                        reader.ReadText(checkpoint + ":" + path)
+                        ?? throw new ExpException(
+                            ExitCode.NotFound,
+                            $"-S: params file '{path}' is not in checkpoint {checkpoint[..7]}"
+                        )
+                )
+            )
+            .ToList();
     }
 
     /// <summary>Every entry: queued and running (oldest first), then failed and succeeded ones.</summary>

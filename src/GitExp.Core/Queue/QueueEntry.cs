@@ -27,6 +27,9 @@ public sealed record QueueEntry(
     IReadOnlyList<string> Targets
 )
 {
+    /// <summary>The checkpoint this entry continues from (<c>--rev</c>); null starts fresh (queued runs imply <c>--reset</c>).</summary>
+    public string? ResumeFrom { get; init; }
+
     public const string QueuePrefix = "refs/exps/queue/";
     public const string FailedPrefix = "refs/exps/failed/";
 
@@ -57,6 +60,11 @@ public sealed record QueueEntry(
             message.Append(CultureInfo.InvariantCulture, $"Exp-Target: {value}\n");
         }
 
+        if (ResumeFrom is not null)
+        {
+            message.Append(CultureInfo.InvariantCulture, $"Exp-Resume-From: {ResumeFrom}\n");
+        }
+
         return message.ToString();
     }
 
@@ -83,7 +91,10 @@ public sealed record QueueEntry(
             trailers.GetValueOrDefault("Exp-Set-Param") ?? [],
             trailers.GetValueOrDefault("Exp-Copy-Path") ?? [],
             trailers.GetValueOrDefault("Exp-Target") ?? []
-        );
+        )
+        {
+            ResumeFrom = trailers.TryGetValue("Exp-Resume-From", out var resume) ? resume[0] : null,
+        };
     }
 
     private static Dictionary<string, List<string>> Trailers(string message)

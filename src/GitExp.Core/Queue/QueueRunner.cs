@@ -121,20 +121,51 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
             }
 
             isolated = await ExpProject.OpenAsync(workspace, cancellationToken, project.CacheDirectory).ConfigureAwait(false);
+            var (chain, resumeFrom) = await ChainForAsync(entry, cancellationToken).ConfigureAwait(false);
+            var environment = new Dictionary<string, string?>
+            {
+                ["EXP_NAME"] = entry.Name,
+                ["EXP_BASELINE"] = entry.Baseline,
+                ["EXP_QUEUE_ID"] = entry.Id,
+            };
+            var forceStages = new HashSet<string>(StringComparer.Ordinal);
+            if (resumeFrom is not null)
+            {
+                // The worktree gets the checkpoint's files; its cached outs come from the shared cache.
+                var snapshotTree = await git.TreeOfAsync(entry.Commit, cancellationToken).ConfigureAwait(false);
+                var checkpointTree = await git.TreeOfAsync(resumeFrom, cancellationToken).ConfigureAwait(false);
+                if (snapshotTree != checkpointTree)
+                {
+                    await isolated.Git.CheckoutTreeAsync(snapshotTree, checkpointTree, cancellationToken).ConfigureAwait(false);
+                }
+
+                await ExperimentApply.CheckoutCachedOutsAsync(isolated, cancellationToken).ConfigureAwait(false);
+                environment["EXP_RESUME"] = "1";
+                environment["EXP_CHECKPOINT_STEP"] = chain.Step.ToString(CultureInfo.InvariantCulture);
+                var index = await PipelineIndex.LoadAsync(isolated, [], cancellationToken).ConfigureAwait(false);
+                forceStages.UnionWith(index.Graph.Stages.Where(s => s.Outs.Any(o => o.Checkpoint)).Select(s => s.Address));
+            }
+
+            var recorder = new ExperimentRecorder(isolated);
             var pipeline = new PipelineRunOptions
             {
                 Targets = entry.Targets,
                 CurrentDirectory = workspace,
                 CommandStarted = pid => File.WriteAllText(_queue.PidPath(entry.Id), pid.ToString(CultureInfo.InvariantCulture)),
-                Environment = new Dictionary<string, string?>
+                Environment = environment,
+                ForceStages = forceStages,
+                // Each entry has its own chain and ref, so parallel checkpointing runs never meet.
+                Checkpoint = async (stage, step, token) =>
                 {
-                    ["EXP_NAME"] = entry.Name,
-                    ["EXP_BASELINE"] = entry.Baseline,
-                    ["EXP_QUEUE_ID"] = entry.Id,
+                    var number = step ?? chain.Step + 1;
+                    var commit = await recorder.CommitCheckpointAsync(chain, number, token).ConfigureAwait(false);
+                    await log.WriteLineAsync($"Checkpoint {number} of '{chain.Name}' recorded ({commit[..7]}).")
+                        .ConfigureAwait(false);
                 },
             };
             await new PipelineRunner(isolated, log).RunAsync(entry.Id, pipeline, killed.Token).ConfigureAwait(false);
-            var (experiment, _) = await new ExperimentRecorder(isolated)
+            var onChain = chain.RefValue is not null || chain.Parent != entry.Baseline;
+            var (experiment, _) = await recorder
                 .RecordAsync(
                     entry.Baseline,
                     entry.Name,
@@ -142,7 +173,11 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
                     overwrite: false,
                     nameGiven: true,
                     killed.Token,
-                    [new RefUpdate(entry.QueueRef, null, entry.Commit)]
+                    [new RefUpdate(entry.QueueRef, null, entry.Commit)],
+                    onChain ? chain : null,
+                    chain.Step > 0
+                        ? $"{CheckpointPlanner.LastStepTrailer}: {chain.Step.ToString(CultureInfo.InvariantCulture)}"
+                        : null
                 )
                 .ConfigureAwait(false);
             await git.RemoveWorktreeAsync(workspace, CancellationToken.None).ConfigureAwait(false);
@@ -213,6 +248,39 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
             )
             .ConfigureAwait(false);
         _queue.WriteResult(new QueueResult(entry.Id, entry.Name, QueueStatus.Failed, code, null, message, DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>
+    /// Where an entry's commits go, and the checkpoint it continues from: none for a fresh entry, the
+    /// one named with --rev, or, when a worker died after the entry took checkpoints, the last of those
+    /// (the entry's experiment ref already exists then), so no checkpoint is lost or redone.
+    /// </summary>
+    private async Task<(ExperimentChain Chain, string? ResumeFrom)> ChainForAsync(
+        QueueEntry entry,
+        CancellationToken cancellationToken
+    )
+    {
+        var earlier = await project
+            .Git.ResolveCommitAsync(Experiment.RefFor(entry.Baseline, entry.Name), cancellationToken)
+            .ConfigureAwait(false);
+        if (
+            earlier is not null
+            && ExperimentChain.StepOf(await project.Git.CommitMessageAsync(earlier, cancellationToken).ConfigureAwait(false))
+                is null
+        )
+        {
+            earlier = null; // a finished experiment of that name is not ours to continue: recording will refuse the name
+        }
+
+        var resumeFrom = earlier ?? entry.ResumeFrom;
+        var step = 0;
+        if (resumeFrom is not null)
+        {
+            var message = await project.Git.CommitMessageAsync(resumeFrom, cancellationToken).ConfigureAwait(false);
+            step = ExperimentChain.StepOf(message) ?? CheckpointPlanner.LastStepOf(message) ?? 0;
+        }
+
+        return (new ExperimentChain(entry.Baseline, entry.Name, resumeFrom ?? entry.Baseline, earlier, step), resumeFrom);
     }
 
     /// <summary>

@@ -57,6 +57,11 @@ internal static class RunCommand
         {
             Description = "With --queue/--temp: ignored files or folders to copy into the isolated workspace (repeatable).",
         };
+        var rev = new Option<string?>("--rev")
+        {
+            Description = "Continue from a checkpoint: a commit id, an experiment (its last checkpoint) or name~N.",
+        };
+        var reset = new Option<bool>("--reset") { Description = "Discard the checkpoint outs and start the experiment over." };
         var sweepLimit = new Option<int>("--sweep-limit")
         {
             Description = "The most experiments one sweep may queue.",
@@ -79,6 +84,8 @@ internal static class RunCommand
             temp,
             wait,
             copyPaths,
+            rev,
+            reset,
             sweepLimit,
         };
         command.SetAction(
@@ -86,7 +93,7 @@ internal static class RunCommand
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 var queueing = result.GetValue(queue) || result.GetValue(temp);
-                CheckCombinations(result, queueing, copyPaths, wait, temp, jobs, runAll);
+                CheckCombinations(result, reset, rev, queueing, copyPaths, wait, temp, jobs, runAll);
                 var setParamValues = (result.GetValue(setParams) ?? []).Select(ParamAssignment.Parse).ToList();
                 if (queueing)
                 {
@@ -99,6 +106,7 @@ internal static class RunCommand
                                 CopyPaths = result.GetValue(copyPaths) ?? [],
                                 Targets = result.GetValue(targets) ?? [],
                                 SweepLimit = result.GetValue(sweepLimit),
+                                Rev = result.GetValue(rev),
                             },
                             cancellationToken
                         )
@@ -138,6 +146,8 @@ internal static class RunCommand
                     Message = result.GetValue(message),
                     SetParams = setParamValues,
                     Overwrite = result.GetValue(force),
+                    Rev = result.GetValue(rev),
+                    Reset = result.GetValue(reset),
                     Pipeline = new PipelineRunOptions
                     {
                         Targets = result.GetValue(targets) ?? [],
@@ -168,6 +178,8 @@ internal static class RunCommand
 
     private static void CheckCombinations(
         ParseResult result,
+        Option<bool> reset,
+        Option<string?> rev,
         bool queueing,
         Option<string[]> copyPaths,
         Option<bool> wait,
@@ -179,6 +191,14 @@ internal static class RunCommand
         if (!queueing && (result.GetValue(copyPaths) ?? []).Length > 0)
         {
             throw new ExpException(ExitCode.Usage, "--copy-paths only applies to isolated runs: add --queue or --temp");
+        }
+
+        if (result.GetValue(reset) && result.GetValue(rev) is not null)
+        {
+            throw new ExpException(
+                ExitCode.Usage,
+                "--reset and --rev cannot be used together: start over, or continue from a checkpoint"
+            );
         }
 
         if (result.GetValue(wait) && !result.GetValue(temp))

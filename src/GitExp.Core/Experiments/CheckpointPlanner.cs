@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Text.Json;
+using GitExp.Core.Execution;
+using GitExp.Core.Git;
+using GitExp.Core.Project;
+
+namespace GitExp.Core.Experiments;
+
+/// <summary>How a run continues an experiment's checkpoints, if it does.</summary>
+/// <param name="Chain">Where the run's commits go.</param>
+/// <param name="ResumeFrom">The checkpoint the run continues from (its files are put in the workspace first); null for a fresh start.</param>
+/// <param name="RestoreAll">Restore every file of <paramref name="ResumeFrom"/> (an interrupted run), or only its checkpoint outs (params changed since).</param>
+public sealed record CheckpointPlan(ExperimentChain Chain, string? ResumeFrom, bool RestoreAll)
+{
+    public bool Resumes => ResumeFrom is not null;
+}
+
+/// <summary>
+/// Decides where a run's commits go: a fresh experiment, the continuation of an interrupted one, a new
+/// experiment that starts from the last checkpoint after a param change, or one that starts from any
+/// checkpoint named with <c>--rev</c>.
+/// </summary>
+public sealed class CheckpointPlanner(ExpProject project)
+{
+    private string MarkerPath => Path.Combine(project.TempDirectory, "checkpoint-run.json");
+
+    /// <summary>The trailer of a final commit that follows checkpoints: the step the chain ended at.</summary>
+    public const string LastStepTrailer = "Exp-Last-Step";
+
+    public async Task<CheckpointPlan> PlanAsync(
+        string baseline,
+        string? requestedName,
+        string? rev,
+        bool reset,
+        bool overwrite,
+        bool hasCheckpointStages,
+        CancellationToken cancellationToken
+    )
+    {
+        var store = new ExperimentStore(project.Git);
+        if (rev is not null)
+        {
+            return await FromRevAsync(baseline, requestedName, rev, store, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (reset)
+        {
+            File.Delete(MarkerPath);
+        }
+        else if (hasCheckpointStages && ReadMarker() is { } marker && marker.Baseline == baseline && requestedName is null)
+        {
+            var experiment = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(e =>
+                e.Baseline == baseline && e.Name == marker.Name
+            );
+            if (experiment is not null)
+            {
+                var message = await project.Git.CommitMessageAsync(experiment.Commit, cancellationToken).ConfigureAwait(false);
+                var step = ExperimentChain.StepOf(message) ?? LastStepOf(message) ?? 0;
+                var paramsChanged = await ParamsDifferAsync(experiment.Commit, cancellationToken).ConfigureAwait(false);
+                var interrupted = ExperimentChain.StepOf(message) is not null;
+                if (interrupted && !paramsChanged)
+                {
+                    // The same experiment goes on from its last checkpoint.
+                    return new CheckpointPlan(
+                        new ExperimentChain(baseline, experiment.Name, experiment.Commit, experiment.Commit, step),
+                        experiment.Commit,
+                        RestoreAll: true
+                    );
+                }
+
+                if (paramsChanged && step > 0)
+                {
+                    var name = ExperimentNames.Generate(
+                        await store.NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false)
+                    );
+                    return new CheckpointPlan(
+                        new ExperimentChain(baseline, name, experiment.Commit, null, step),
+                        experiment.Commit,
+                        RestoreAll: false
+                    );
+                }
+            }
+        }
+
+        var chosen =
+            requestedName
+            ?? ExperimentNames.Generate(await store.NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false));
+        var existing = overwrite
+            ? (await store.ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(e =>
+                e.Baseline == baseline && e.Name == chosen
+            )
+            : null;
+        return new CheckpointPlan(new ExperimentChain(baseline, chosen, baseline, existing?.Commit, 0), null, RestoreAll: false);
+    }
+
+    /// <summary>Remembers which experiment this workspace's checkpointing run belongs to, so the next run can resume it.</summary>
+    public void Remember(ExperimentChain chain)
+    {
+        Directory.CreateDirectory(project.TempDirectory);
+        File.WriteAllText(MarkerPath, JsonSerializer.Serialize(new Marker(chain.Baseline, chain.Name)));
+    }
+
+    /// <summary>
+    /// Resolves a checkpoint: <c>name~N</c> (N commits back from the experiment's tip), an experiment
+    /// name (its tip), or a commit id of an experiment's chain.
+    /// </summary>
+    public async Task<(Experiment Experiment, string Commit)> ResolveCheckpointAsync(
+        string rev,
+        string head,
+        CancellationToken cancellationToken
+    )
+    {
+        var store = new ExperimentStore(project.Git);
+        var tilde = rev.IndexOf('~', StringComparison.Ordinal);
+        var namePart = tilde > 0 ? rev[..tilde] : rev;
+        if (await store.TryResolveAsync(namePart, head, cancellationToken).ConfigureAwait(false) is { } experiment)
+        {
+            var commit =
+                tilde > 0
+                    ? await project
+                        .Git.ResolveCommitAsync(experiment.Commit + rev[tilde..], cancellationToken)
+                        .ConfigureAwait(false)
+                    : experiment.Commit;
+            if (commit is null || !await IsOnChainAsync(experiment, commit, cancellationToken).ConfigureAwait(false))
+            {
+                throw new ExpException(
+                    ExitCode.NotFound,
+                    $"--rev '{rev}': experiment '{experiment.Name}' has no such checkpoint"
+                );
+            }
+
+            return (experiment, commit);
+        }
+
+        var sha =
+            await project.Git.ResolveCommitAsync(rev, cancellationToken).ConfigureAwait(false)
+            ?? throw new ExpException(ExitCode.NotFound, $"--rev '{rev}': no such experiment, checkpoint or commit");
+        foreach (var candidate in await store.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await IsOnChainAsync(candidate, sha, cancellationToken).ConfigureAwait(false))
+            {
+                return (candidate, sha);
+            }
+        }
+
+        throw new ExpException(ExitCode.NotFound, $"--rev '{rev}': commit {sha[..7]} is not a checkpoint of any experiment");
+    }
+
+    private async Task<CheckpointPlan> FromRevAsync(
+        string baseline,
+        string? requestedName,
+        string rev,
+        ExperimentStore store,
+        CancellationToken cancellationToken
+    )
+    {
+        var (experiment, commit) = await ResolveCheckpointAsync(rev, baseline, cancellationToken).ConfigureAwait(false);
+        if (experiment.Baseline != baseline)
+        {
+            throw new ExpException(
+                ExitCode.Conflict,
+                $"--rev '{rev}': experiment '{experiment.Name}' belongs to commit {experiment.Baseline[..7]}, not HEAD; check that commit out first"
+            );
+        }
+
+        var message = await project.Git.CommitMessageAsync(commit, cancellationToken).ConfigureAwait(false);
+        var step = ExperimentChain.StepOf(message) ?? LastStepOf(message) ?? 0;
+        if (commit == experiment.Commit && (requestedName is null || requestedName == experiment.Name))
+        {
+            return new CheckpointPlan(
+                new ExperimentChain(baseline, experiment.Name, commit, commit, step),
+                commit,
+                RestoreAll: true
+            );
+        }
+
+        // An earlier checkpoint: a new experiment whose chain begins there; the original stays as it is.
+        var name =
+            requestedName
+            ?? ExperimentNames.Generate(await store.NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false));
+        return new CheckpointPlan(new ExperimentChain(baseline, name, commit, null, step), commit, RestoreAll: true);
+    }
+
+    private async Task<bool> IsOnChainAsync(Experiment experiment, string commit, CancellationToken cancellationToken)
+    {
+        if (commit == experiment.Commit)
+        {
+            return true;
+        }
+
+        // On the chain: an ancestor of the tip that is not an ancestor of (or equal to) the baseline.
+        var ancestor = await project
+            .Git.TryRunAsync(["merge-base", "--is-ancestor", commit, experiment.Commit], cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        var beforeBaseline = await project
+            .Git.TryRunAsync(["merge-base", "--is-ancestor", commit, experiment.Baseline], cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return ancestor.ExitCode == 0 && beforeBaseline.ExitCode != 0;
+    }
+
+    private async Task<bool> ParamsDifferAsync(string commit, CancellationToken cancellationToken)
+    {
+        var sources = await ValueSources.FromWorkspaceAsync(project, cancellationToken).ConfigureAwait(false);
+        if (sources.ParamsFiles.Count == 0)
+        {
+            return false;
+        }
+
+        var result = await project
+            .Git.TryRunAsync(["diff", "--quiet", commit, "--", .. sources.ParamsFiles], cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return result.ExitCode != 0;
+    }
+
+    public static int? LastStepOf(string message)
+    {
+        foreach (var line in message.Split('\n'))
+        {
+            if (
+                line.StartsWith(LastStepTrailer + ": ", StringComparison.Ordinal)
+                && int.TryParse(line.AsSpan(LastStepTrailer.Length + 2), CultureInfo.InvariantCulture, out var step)
+            )
+            {
+                return step;
+            }
+        }
+
+        return null;
+    }
+
+    private Marker? ReadMarker()
+    {
+        try
+        {
+            return File.Exists(MarkerPath) ? JsonSerializer.Deserialize<Marker>(File.ReadAllText(MarkerPath)) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record Marker(string Baseline, string Name);
+}
