@@ -185,6 +185,43 @@ public sealed class ContentCache
             .Select(e => (e.RelativePath, e.Sha256, e.Size))
             .ToList();
 
+    /// <summary>
+    /// Turns a linked out (hardlink or symlink into the cache) into a private writable copy, so a
+    /// stage that goes on writing it (a persistent or checkpoint out) can never change a cache object.
+    /// </summary>
+    public static void Detach(string fullPath)
+    {
+        if (Directory.Exists(fullPath) && new DirectoryInfo(fullPath).LinkTarget is null)
+        {
+            foreach (var file in Directory.EnumerateFiles(fullPath, "*", SearchOption.AllDirectories))
+            {
+                Detach(file);
+            }
+
+            return;
+        }
+
+        var info = new FileInfo(fullPath);
+        var linked = info.LinkTarget is not null || (info.Exists && Posix.Stat(fullPath) is { Nlink: > 1 });
+        if (!linked || !File.Exists(fullPath))
+        {
+            return;
+        }
+
+        var tmp = fullPath + ".exp-detach-" + Guid.NewGuid().ToString("N")[..8];
+        File.Copy(fullPath, tmp); // follows a symlink: the copy holds the content
+        if (OperatingSystem.IsWindows())
+        {
+            File.SetAttributes(tmp, File.GetAttributes(tmp) & ~FileAttributes.ReadOnly);
+        }
+        else
+        {
+            File.SetUnixFileMode(tmp, File.GetUnixFileMode(tmp) | UnixFileMode.UserWrite);
+        }
+        File.Delete(fullPath);
+        File.Move(tmp, fullPath);
+    }
+
     /// <summary>Deletes a workspace file, symlink or directory tree, even when it is read-only.</summary>
     public static void RemoveOutput(string fullPath)
     {

@@ -211,9 +211,17 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         }
 
         output.WriteLine($"Running stage '{stage.Address}':");
-        foreach (var output1 in stage.Outs.Where(o => !o.Persist && !o.Checkpoint))
+        foreach (var output1 in stage.Outs)
         {
-            ContentCache.RemoveOutput(project.FullPath(output1.Path));
+            if (output1.Persist || output1.Checkpoint)
+            {
+                // The stage will write these in place: a link into the cache would let it change a cache object.
+                ContentCache.Detach(project.FullPath(output1.Path));
+            }
+            else
+            {
+                ContentCache.RemoveOutput(project.FullPath(output1.Path));
+            }
         }
 
         foreach (var output1 in stage.Outs)

@@ -57,7 +57,7 @@ public sealed class CheckpointPlanner(ExpProject project)
                 var message = await project.Git.CommitMessageAsync(experiment.Commit, cancellationToken).ConfigureAwait(false);
                 var step = ExperimentChain.StepOf(message) ?? LastStepOf(message) ?? 0;
                 var paramsChanged = await ParamsDifferAsync(experiment.Commit, cancellationToken).ConfigureAwait(false);
-                var interrupted = ExperimentChain.StepOf(message) is not null;
+                var interrupted = IsInterrupted(message);
                 if (interrupted && !paramsChanged)
                 {
                     // The same experiment goes on from its last checkpoint.
@@ -107,7 +107,8 @@ public sealed class CheckpointPlanner(ExpProject project)
     public async Task<(Experiment Experiment, string Commit)> ResolveCheckpointAsync(
         string rev,
         string head,
-        CancellationToken cancellationToken
+        CancellationToken cancellationToken,
+        string label = "--rev"
     )
     {
         var store = new ExperimentStore(project.Git);
@@ -125,7 +126,7 @@ public sealed class CheckpointPlanner(ExpProject project)
             {
                 throw new ExpException(
                     ExitCode.NotFound,
-                    $"--rev '{rev}': experiment '{experiment.Name}' has no such checkpoint"
+                    $"{label} '{rev}': experiment '{experiment.Name}' has no such checkpoint"
                 );
             }
 
@@ -134,7 +135,7 @@ public sealed class CheckpointPlanner(ExpProject project)
 
         var sha =
             await project.Git.ResolveCommitAsync(rev, cancellationToken).ConfigureAwait(false)
-            ?? throw new ExpException(ExitCode.NotFound, $"--rev '{rev}': no such experiment, checkpoint or commit");
+            ?? throw new ExpException(ExitCode.NotFound, $"{label} '{rev}': no such experiment, checkpoint or commit");
         foreach (var candidate in await store.ListAsync(cancellationToken).ConfigureAwait(false))
         {
             if (await IsOnChainAsync(candidate, sha, cancellationToken).ConfigureAwait(false))
@@ -143,7 +144,7 @@ public sealed class CheckpointPlanner(ExpProject project)
             }
         }
 
-        throw new ExpException(ExitCode.NotFound, $"--rev '{rev}': commit {sha[..7]} is not a checkpoint of any experiment");
+        throw new ExpException(ExitCode.NotFound, $"{label} '{rev}': commit {sha[..7]} is not a checkpoint of any experiment");
     }
 
     private async Task<CheckpointPlan> FromRevAsync(
@@ -211,6 +212,10 @@ public sealed class CheckpointPlanner(ExpProject project)
             .ConfigureAwait(false);
         return result.ExitCode != 0;
     }
+
+    /// <summary>A checkpoint that no final commit followed: its run was interrupted.</summary>
+    public static bool IsInterrupted(string message) =>
+        ExperimentChain.StepOf(message) is not null && LastStepOf(message) is null;
 
     public static int? LastStepOf(string message)
     {

@@ -13,6 +13,12 @@ public sealed record Experiment(
 {
     public const string RefPrefix = "refs/exps/";
 
+    /// <summary>The checkpoint step of the tip commit, or null when the experiment has no checkpoints.</summary>
+    public int? Step { get; init; }
+
+    /// <summary>The tip is a checkpoint that no final commit followed: the run was interrupted.</summary>
+    public bool Interrupted { get; init; }
+
     public static string RefFor(string baseline, string name) => $"{RefPrefix}{baseline[..2]}/{baseline[2..]}/{name}";
 
     /// <summary>Parses an experiment ref name; null for refs of the queue or other namespaces.</summary>

@@ -56,6 +56,8 @@ public static class ExperimentApply
         var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
         var state = project.OpenStateTable();
         var cache = project.OpenCache(state);
+        // Outs a stage keeps writing (persistent, checkpoint) are restored as private copies, never links.
+        var copies = new ContentCache(project.CacheDirectory, [LinkType.Copy], state);
         foreach (var pipeline in index.Pipelines)
         {
             var locks = LockFile.Load(project.Root, pipeline.File);
@@ -78,7 +80,10 @@ public static class ExperimentApply
                     var exists = File.Exists(full) || Directory.Exists(full);
                     if (!exists || cache.Hash(full).Sha256 != recorded.Sha256)
                     {
-                        cache.Checkout(StageStatusChecker.ToContentHash(recorded), full);
+                        (output.Persist || output.Checkpoint ? copies : cache).Checkout(
+                            StageStatusChecker.ToContentHash(recorded),
+                            full
+                        );
                     }
                 }
             }
@@ -89,7 +94,11 @@ public static class ExperimentApply
 
     private static async Task<bool> IsRecordedAsync(ExpProject project, string tree, CancellationToken cancellationToken)
     {
-        var experiments = await new ExperimentStore(project.Git).ListAsync(cancellationToken).ConfigureAwait(false);
-        return experiments.Any(e => e.Tree == tree);
+        // Any commit an experiment ref reaches counts: tips, checkpoints, queued snapshots.
+        var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+        var trees = await project
+            .Git.RunAsync(["log", "--format=%T", "--glob=refs/exps/*", "^" + head], cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return trees.Split('\n', StringSplitOptions.RemoveEmptyEntries).Contains(tree, StringComparer.Ordinal);
     }
 }

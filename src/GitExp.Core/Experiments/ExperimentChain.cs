@@ -25,8 +25,16 @@ public sealed class ExperimentChain(string baseline, string name, string parent,
 
     public string Ref => Experiment.RefFor(Baseline, Name);
 
-    internal void Advance(string commit, int? step)
+    /// <summary>The parent and tree of the last checkpoint this run took (null before one).</summary>
+    public (string Parent, string Tree)? LastCheckpoint { get; private set; }
+
+    internal void Advance(string commit, int? step, string? tree = null)
     {
+        if (step is not null && tree is not null)
+        {
+            LastCheckpoint = (Parent, tree);
+        }
+
         Parent = commit;
         RefValue = commit;
         if (step is { } s)

@@ -42,8 +42,17 @@ public sealed class ExperimentRecorder(ExpProject project)
         }
 
         var subject = string.IsNullOrWhiteSpace(message) ? $"exp: {name}" : message.Trim();
-        var text = trailers is null ? subject + "\n" : subject + "\n\n" + trailers + "\n";
-        var commit = await git.CommitTreeAsync(tree, [chain?.Parent ?? baseline], text, cancellationToken).ConfigureAwait(false);
+        var parent = chain?.Parent ?? baseline;
+        if (chain?.LastCheckpoint is { } last && last.Tree == tree)
+        {
+            // The run ended exactly at its last checkpoint: the final commit takes that checkpoint's
+            // place, so every commit of the chain is one step and name~N means N steps back.
+            parent = last.Parent;
+            trailers = $"{ExperimentChain.CheckpointTrailer}: {chain.Step}\n{trailers}";
+        }
+
+        var text = trailers is null ? subject + "\n" : subject + "\n\n" + trailers.TrimEnd('\n') + "\n";
+        var commit = await git.CommitTreeAsync(tree, [parent], text, cancellationToken).ConfigureAwait(false);
         // A chain that already moved the ref (checkpoints) owns it; otherwise the name must still be free.
         var expectedOld = chain?.RefValue ?? (overwrite ? existing?.Commit : null);
         if (existing is not null && existing.Commit != expectedOld)
@@ -84,7 +93,7 @@ public sealed class ExperimentRecorder(ExpProject project)
                 cancellationToken
             )
             .ConfigureAwait(false);
-        chain.Advance(commit, step);
+        chain.Advance(commit, step, tree);
         return commit;
     }
 

@@ -10,6 +10,7 @@ public enum RowKind
     Workspace,
     Baseline,
     Experiment,
+    Checkpoint,
 }
 
 /// <summary>One row of <c>exp show</c>: the workspace, a baseline commit, or one of its experiments.</summary>
@@ -23,6 +24,12 @@ public sealed record ShowRow(
     RevisionValues Values
 )
 {
+    /// <summary>An experiment's earlier checkpoints, newest first (<c>name~1</c>, <c>name~2</c>, ...).</summary>
+    public IReadOnlyList<ShowRow> Checkpoints { get; init; } = [];
+
+    /// <summary>This row followed by its checkpoints.</summary>
+    public IEnumerable<ShowRow> WithCheckpoints() => [this, .. Checkpoints];
+
     public JsonNode? Value(ShowColumn column) =>
         (column.IsMetric ? Values.Metrics : Values.Params).TryGetValue(column.FullName, out var value) ? value : null;
 }
@@ -54,6 +61,9 @@ public sealed record ShowOptions
 
     /// <summary>Leave out failed entries of the queue.</summary>
     public bool HideFailed { get; init; }
+
+    /// <summary>Leave out the checkpoints listed under each experiment.</summary>
+    public bool NoCheckpoints { get; init; }
 
     public IReadOnlyList<string> Drop { get; init; } = [];
 
@@ -97,6 +107,16 @@ public static class ExperimentShow
         }
 
         commits.AddRange(pending.Select(i => i.Entry.Commit));
+        var chains = new Dictionary<string, IReadOnlyList<(string Commit, DateTimeOffset Time)>>(StringComparer.Ordinal);
+        if (!options.NoCheckpoints)
+        {
+            foreach (var experiment in experiments.Where(e => e.Step is not null && baselines.Contains(e.Baseline)))
+            {
+                var chain = await CheckpointsAsync(project, experiment, cancellationToken).ConfigureAwait(false);
+                chains[experiment.Ref] = chain;
+                commits.AddRange(chain.Select(c => c.Commit));
+            }
+        }
 
         var values = sources.ReadCommits(git, commits);
         var valueByCommit = new Dictionary<string, RevisionValues>(StringComparer.Ordinal);
@@ -135,9 +155,27 @@ public static class ExperimentShow
                         RowKind.Experiment,
                         baseline,
                         e.Created,
-                        "Success",
+                        e.Interrupted ? "Interrupted" : "Success",
                         valueByCommit[e.Commit]
-                    ))
+                    )
+                    {
+                        Checkpoints = chains.TryGetValue(e.Ref, out var chain)
+                            ? chain
+                                .Select(
+                                    (c, i) =>
+                                        new ShowRow(
+                                            $"{e.Name}~{(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                                            c.Commit[..7],
+                                            RowKind.Checkpoint,
+                                            baseline,
+                                            c.Time,
+                                            "Checkpoint",
+                                            valueByCommit[c.Commit]
+                                        )
+                                )
+                                .ToList()
+                            : [],
+                    })
             );
             // Queued, running and failed entries follow the experiments, as DVC lists them.
             rows.AddRange(
@@ -165,7 +203,7 @@ public static class ExperimentShow
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var isMetric in new[] { true, false })
         {
-            foreach (var row in rows)
+            foreach (var row in rows.SelectMany(r => r.WithCheckpoints()))
             {
                 foreach (var fullName in (isMetric ? row.Values.Metrics : row.Values.Params).Keys)
                 {
@@ -182,7 +220,7 @@ public static class ExperimentShow
         columns = columns.Select(c => columns.Count(o => o.Key == c.Key) > 1 ? c with { DisplayName = c.FullName } : c).ToList();
         if (options.OnlyChanged)
         {
-            var compared = rows.Where(r => r.Kind != RowKind.Workspace).ToList();
+            var compared = rows.SelectMany(r => r.WithCheckpoints()).Where(r => r.Kind != RowKind.Workspace).ToList();
             columns = columns.Where(c => compared.Select(r => r.Value(c)?.ToJsonString()).Distinct().Count() > 1).ToList();
         }
 
@@ -337,6 +375,31 @@ public static class ExperimentShow
         }
 
         return labels;
+    }
+
+    /// <summary>The commits of an experiment's chain below its tip, newest first, with their times.</summary>
+    private static async Task<IReadOnlyList<(string Commit, DateTimeOffset Time)>> CheckpointsAsync(
+        ExpProject project,
+        Experiment experiment,
+        CancellationToken cancellationToken
+    )
+    {
+        var output = await project
+            .Git.RunAsync(
+                ["log", "--format=%H %ct", "--skip=1", experiment.Commit, "^" + experiment.Baseline],
+                cancellationToken: cancellationToken
+            )
+            .ConfigureAwait(false);
+        return output
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' '))
+            .Select(parts =>
+                (
+                    parts[0],
+                    DateTimeOffset.FromUnixTimeSeconds(long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture))
+                )
+            )
+            .ToList();
     }
 
     private static async Task<Dictionary<string, DateTimeOffset>> CommitTimesAsync(

@@ -15,6 +15,10 @@ public sealed class ExperimentStore(GitRepository git)
             {
                 experiments.Add(
                     new Experiment(parsed.Name, info.Name, info.Commit, info.Tree, parsed.Baseline, info.CommitTime, info.Subject)
+                    {
+                        Step = ExperimentChain.StepOf(info.Trailers),
+                        Interrupted = CheckpointPlanner.IsInterrupted(info.Trailers),
+                    }
                 );
             }
         }

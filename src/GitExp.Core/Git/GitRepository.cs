@@ -10,7 +10,7 @@ namespace GitExp.Core.Git;
 /// <param name="OldValue">The value the ref must have now; <see cref="GitRepository.ZeroId"/> means "must not exist".</param>
 public sealed record RefUpdate(string Ref, string? NewValue, string? OldValue);
 
-/// <summary>A ref with the commit it points at and that commit's facts, as read by for-each-ref.</summary>
+/// <summary>A ref with the commit it points at and that commit's facts (trailers as text), as read by for-each-ref.</summary>
 public sealed record RefInfo(
     string Name,
     string Commit,
@@ -18,7 +18,10 @@ public sealed record RefInfo(
     IReadOnlyList<string> Parents,
     DateTimeOffset CommitTime,
     string Subject
-);
+)
+{
+    public string Trailers { get; init; } = "";
+}
 
 /// <summary>Every access to Git goes through here: the <c>git</c> program, never a library.</summary>
 public sealed class GitRepository
@@ -121,16 +124,23 @@ public sealed class GitRepository
     /// <summary>Lists refs under a prefix with their commit, parents, commit time and subject.</summary>
     public async Task<IReadOnlyList<RefInfo>> ListRefsAsync(string prefix, CancellationToken cancellationToken = default)
     {
-        const string format = "%(refname)%00%(objectname)%00%(tree)%00%(parent)%00%(committerdate:unix)%00%(contents:subject)";
+        // Trailers span lines, so records end with %1e (record separator) rather than a newline.
+        const string format =
+            "%(refname)%00%(objectname)%00%(tree)%00%(parent)%00%(committerdate:unix)%00%(contents:subject)%00%(contents:trailers:only,unfold)%1e";
         var output = await RunAsync(["for-each-ref", "--format=" + format, prefix], cancellationToken: cancellationToken)
             .ConfigureAwait(false);
         var refs = new List<RefInfo>();
-        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var record in output.Split('\u001e'))
         {
-            var fields = line.Split('\0');
+            var fields = record.TrimStart('\n').Split('\0');
+            if (fields.Length < 7)
+            {
+                continue;
+            }
+
             var parents = fields[3].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var time = DateTimeOffset.FromUnixTimeSeconds(long.Parse(fields[4], CultureInfo.InvariantCulture));
-            refs.Add(new RefInfo(fields[0], fields[1], fields[2], parents, time, fields[5]));
+            refs.Add(new RefInfo(fields[0], fields[1], fields[2], parents, time, fields[5]) { Trailers = fields[6] });
         }
 
         return refs;

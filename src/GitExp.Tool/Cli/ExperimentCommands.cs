@@ -99,7 +99,10 @@ internal static class ExperimentCommands
 
     public static Command Apply(TextWriter output)
     {
-        var experiment = new Argument<string>("experiment") { Description = "Name, ref or commit of the experiment." };
+        var experiment = new Argument<string>("experiment")
+        {
+            Description = "Name, ref or commit of the experiment, or a checkpoint (name~N).",
+        };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite local changes." };
         var command = new Command(
             "apply",
@@ -113,9 +116,8 @@ internal static class ExperimentCommands
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
-                var found = await new ExperimentStore(project.Git)
-                    .ResolveAsync(result.GetValue(experiment)!, head, cancellationToken)
+                var found = await CommonOptions
+                    .ResolveExperimentOrCheckpointAsync(project, result.GetValue(experiment)!, cancellationToken)
                     .ConfigureAwait(false);
                 await ExperimentApply.ApplyAsync(project, found, result.GetValue(force), cancellationToken).ConfigureAwait(false);
                 output.WriteLine(
@@ -129,7 +131,10 @@ internal static class ExperimentCommands
 
     public static Command Branch(TextWriter output)
     {
-        var experiment = new Argument<string>("experiment") { Description = "Name, ref or commit of the experiment." };
+        var experiment = new Argument<string>("experiment")
+        {
+            Description = "Name, ref or commit of the experiment, or a checkpoint (name~N).",
+        };
         var branch = new Argument<string?>("branch")
         {
             Description = "Name of the new branch (default <experiment>-branch).",
@@ -140,11 +145,10 @@ internal static class ExperimentCommands
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
-                var found = await new ExperimentStore(project.Git)
-                    .ResolveAsync(result.GetValue(experiment)!, head, cancellationToken)
+                var found = await CommonOptions
+                    .ResolveExperimentOrCheckpointAsync(project, result.GetValue(experiment)!, cancellationToken)
                     .ConfigureAwait(false);
-                var name = result.GetValue(branch) ?? found.Name + "-branch";
+                var name = result.GetValue(branch) ?? found.Name.Replace('~', '-') + "-branch";
                 await new ExperimentStore(project.Git).BranchAsync(found, name, cancellationToken).ConfigureAwait(false);
                 output.WriteLine(
                     $"Created branch '{name}' at experiment '{found.Name}' ({found.Commit[..7]}). Switch to it with: git switch {name}"

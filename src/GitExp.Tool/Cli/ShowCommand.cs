@@ -36,6 +36,10 @@ internal static class ShowCommand
         };
         var rev = new Option<string[]>("--rev") { Description = "Show these commits instead of HEAD (repeatable)." };
         var hideQueued = new Option<bool>("--hide-queued") { Description = "Leave out queued and running experiments." };
+        var noCheckpoints = new Option<bool>("--no-checkpoints")
+        {
+            Description = "Leave out the checkpoints under each experiment.",
+        };
         var hideFailed = new Option<bool>("--hide-failed") { Description = "Leave out failed queued experiments." };
         var precision = new Option<int>("--precision")
         {
@@ -57,6 +61,7 @@ internal static class ShowCommand
             rev,
             hideQueued,
             hideFailed,
+            noCheckpoints,
             precision,
         };
         command.SetAction(
@@ -80,6 +85,7 @@ internal static class ShowCommand
                             OnlyChanged = result.GetValue(onlyChanged),
                             HideQueued = result.GetValue(hideQueued),
                             HideFailed = result.GetValue(hideFailed),
+                            NoCheckpoints = result.GetValue(noCheckpoints),
                             Drop = result.GetValue(drop) ?? [],
                             Keep = result.GetValue(keep) ?? [],
                             AllCommits = result.GetValue(allCommits),
@@ -98,7 +104,8 @@ internal static class ShowCommand
                     var header = new List<string> { "Experiment", "rev", "typ", "Created", "parent", "State" };
                     header.AddRange(table.Columns.Select(c => c.FullName));
                     var rows = table
-                        .Rows.Select(r =>
+                        .Rows.SelectMany(r => r.WithCheckpoints())
+                        .Select(r =>
                             (IReadOnlyList<string>)
                                 new List<string>
                                 {
@@ -106,7 +113,7 @@ internal static class ShowCommand
                                     r.Rev,
                                     r.Kind.ToString().ToLowerInvariant(),
                                     r.Created?.ToString("O", CultureInfo.InvariantCulture) ?? "",
-                                    r.Kind == RowKind.Experiment ? r.Baseline[..7] : "",
+                                    r.Kind is RowKind.Experiment or RowKind.Checkpoint ? r.Baseline[..7] : "",
                                     r.State,
                                 }
                                     .Concat(table.Columns.Select(c => r.Value(c) is null ? "" : ValueFormat.Text(r.Value(c), 17)))
@@ -149,12 +156,25 @@ internal static class ShowCommand
                 name = (last ? "└── " : "├── ") + name;
             }
 
-            var cells = new List<string> { name, row.Rev, ValueFormat.Time(row.Created), row.State };
-            cells.AddRange(table.Columns.Select(c => ValueFormat.Text(row.Value(c), digits)));
-            rows.Add(cells);
+            rows.Add(Cells(table, row, name, digits));
+            if (row.Kind == RowKind.Experiment)
+            {
+                var last = i + 1 == table.Rows.Count || table.Rows[i + 1].Kind != RowKind.Experiment;
+                foreach (var checkpoint in row.Checkpoints)
+                {
+                    rows.Add(Cells(table, checkpoint, (last ? "    " : "│   ") + checkpoint.Name, digits));
+                }
+            }
         }
 
         return rows;
+    }
+
+    private static List<string> Cells(ShowTable table, ShowRow row, string name, int digits)
+    {
+        var cells = new List<string> { name, row.Rev, ValueFormat.Time(row.Created), row.State };
+        cells.AddRange(table.Columns.Select(c => ValueFormat.Text(row.Value(c), digits)));
+        return cells;
     }
 
     private static JsonArray ToJson(ShowTable table)
@@ -162,23 +182,30 @@ internal static class ShowCommand
         var array = new JsonArray();
         foreach (var row in table.Rows)
         {
-            array.Add(
-                new JsonObject
-                {
-                    ["name"] = row.Name,
-                    ["rev"] = row.Rev,
-                    ["type"] = row.Kind.ToString().ToLowerInvariant(),
-                    ["baseline"] = row.Baseline,
-                    ["created"] = row.Created?.ToString("O", CultureInfo.InvariantCulture),
-                    ["state"] = row.State,
-                    ["metrics"] = Group(table.Columns.Where(c => c.IsMetric), row),
-                    ["params"] = Group(table.Columns.Where(c => !c.IsMetric), row),
-                }
-            );
+            var item = RowJson(table, row);
+            if (row.Checkpoints.Count > 0)
+            {
+                item["checkpoints"] = new JsonArray(row.Checkpoints.Select(c => (JsonNode)RowJson(table, c)).ToArray());
+            }
+
+            array.Add(item);
         }
 
         return array;
     }
+
+    private static JsonObject RowJson(ShowTable table, ShowRow row) =>
+        new JsonObject
+        {
+            ["name"] = row.Name,
+            ["rev"] = row.Rev,
+            ["type"] = row.Kind.ToString().ToLowerInvariant(),
+            ["baseline"] = row.Baseline,
+            ["created"] = row.Created?.ToString("O", CultureInfo.InvariantCulture),
+            ["state"] = row.State,
+            ["metrics"] = Group(table.Columns.Where(c => c.IsMetric), row),
+            ["params"] = Group(table.Columns.Where(c => !c.IsMetric), row),
+        };
 
     private static JsonObject Group(IEnumerable<ShowColumn> columns, ShowRow row)
     {
