@@ -117,7 +117,17 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
             await git.AddWorktreeAsync(workspace, entry.Commit, cancellationToken).ConfigureAwait(false);
             foreach (var path in entry.CopyPaths)
             {
-                CopyPath(project.FullPath(path), Path.Combine(workspace, path));
+                // Copied when the entry runs, not when it was queued: the path may be gone by now.
+                var source = project.FullPath(path);
+                if (!File.Exists(source) && !Directory.Exists(source))
+                {
+                    throw new ExpException(
+                        ExitCode.NotFound,
+                        $"--copy-paths '{path}': no such file or folder in the workspace any more"
+                    );
+                }
+
+                CopyPath(source, Path.Combine(workspace, path));
             }
 
             isolated = await ExpProject.OpenAsync(workspace, cancellationToken, project.CacheDirectory).ConfigureAwait(false);
