@@ -138,6 +138,20 @@ public sealed class QueueTests
 
         AssertOneLineError(missing, "--copy-paths", "nowhere.bin");
         Assert.Equal(queue, await project.QueueFingerprintAsync());
+
+        // Copied when the entry runs: a path deleted meanwhile fails that entry, not the whole run.
+        await project.ExpOkAsync("run", "--queue", "-n", "orphan", "-S", "variant=3", "-C", "secret.txt");
+        await project.ExpOkAsync("run", "--queue", "-n", "after", "-S", "variant=4");
+        File.Delete(project.Repo.FullPath("secret.txt"));
+
+        var run = await project.ExpAsync("run", "--run-all");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.DoesNotContain("   at ", run.StdErr + run.StdOut);
+        var status = await project.StatusAsync();
+        Assert.Equal("success", status.Named("after").Status);
+        Assert.Equal("failed", status.Named("orphan").Status);
+        Assert.Contains("secret.txt", status.Named("orphan").Message);
     }
 
     [Fact]
