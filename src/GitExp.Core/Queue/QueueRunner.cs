@@ -113,8 +113,12 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
         {
             // A workspace left by a worker that died is stale: stop what it left running, start afresh.
             KillOrphan(_queue.PidPath(entry.Id), workspace);
-            await git.RemoveWorktreeAsync(workspace, cancellationToken).ConfigureAwait(false);
-            await git.AddWorktreeAsync(workspace, entry.Commit, cancellationToken).ConfigureAwait(false);
+            using (await FileLock.AcquireAsync(_queue.WorktreesLockPath, cancellationToken).ConfigureAwait(false))
+            {
+                await git.RemoveWorktreeAsync(workspace, cancellationToken).ConfigureAwait(false);
+                await git.AddWorktreeAsync(workspace, entry.Commit, cancellationToken).ConfigureAwait(false);
+            }
+
             foreach (var path in entry.CopyPaths)
             {
                 // Copied when the entry runs, not when it was queued: the path may be gone by now.
@@ -155,7 +159,11 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
                     [new RefUpdate(entry.QueueRef, null, entry.Commit)]
                 )
                 .ConfigureAwait(false);
-            await git.RemoveWorktreeAsync(workspace, CancellationToken.None).ConfigureAwait(false);
+            using (await FileLock.AcquireAsync(_queue.WorktreesLockPath, CancellationToken.None).ConfigureAwait(false))
+            {
+                await git.RemoveWorktreeAsync(workspace, CancellationToken.None).ConfigureAwait(false);
+            }
+
             var success = new QueueResult(
                 entry.Id,
                 entry.Name,
