@@ -113,11 +113,25 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
         {
             // A workspace left by a worker that died is stale: stop what it left running, start afresh.
             KillOrphan(_queue.PidPath(entry.Id), workspace);
-            await git.RemoveWorktreeAsync(workspace, cancellationToken).ConfigureAwait(false);
-            await git.AddWorktreeAsync(workspace, entry.Commit, cancellationToken).ConfigureAwait(false);
+            using (await FileLock.AcquireAsync(_queue.WorktreesLockPath, cancellationToken).ConfigureAwait(false))
+            {
+                await git.RemoveWorktreeAsync(workspace, cancellationToken).ConfigureAwait(false);
+                await git.AddWorktreeAsync(workspace, entry.Commit, cancellationToken).ConfigureAwait(false);
+            }
+
             foreach (var path in entry.CopyPaths)
             {
-                CopyPath(project.FullPath(path), Path.Combine(workspace, path));
+                // Copied when the entry runs, not when it was queued: the path may be gone by now.
+                var source = project.FullPath(path);
+                if (!File.Exists(source) && !Directory.Exists(source))
+                {
+                    throw new ExpException(
+                        ExitCode.NotFound,
+                        $"--copy-paths '{path}': no such file or folder in the workspace any more"
+                    );
+                }
+
+                CopyPath(source, Path.Combine(workspace, path));
             }
 
             isolated = await ExpProject.OpenAsync(workspace, cancellationToken, project.CacheDirectory).ConfigureAwait(false);
@@ -180,7 +194,11 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
                         : null
                 )
                 .ConfigureAwait(false);
-            await git.RemoveWorktreeAsync(workspace, CancellationToken.None).ConfigureAwait(false);
+            using (await FileLock.AcquireAsync(_queue.WorktreesLockPath, CancellationToken.None).ConfigureAwait(false))
+            {
+                await git.RemoveWorktreeAsync(workspace, CancellationToken.None).ConfigureAwait(false);
+            }
+
             var success = new QueueResult(
                 entry.Id,
                 entry.Name,

@@ -61,6 +61,10 @@ internal static class QueueCommands
     )
     {
         var ids = entries.Select(e => e.Id).ToList();
+        // Like 'queue start' and --run-all: starting work ends an earlier stop request, which would
+        // otherwise make the temp worker return at once and leave the entries queued.
+        var queue = new ExperimentQueue(project);
+        File.Delete(queue.StopPath);
         if (wait)
         {
             var results = await new QueueRunner(project, output)
@@ -69,7 +73,6 @@ internal static class QueueCommands
             return Summarize(results, output);
         }
 
-        var queue = new ExperimentQueue(project);
         SelfLauncher.StartDetached(
             ["queue", "worker", "--only", .. ids],
             project.Root,
