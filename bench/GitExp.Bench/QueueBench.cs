@@ -38,13 +38,13 @@ internal static partial class QueueBench
             Console.WriteLine($"queue-overhead: {count} experiments, -j {jobs}, in {repo}; tool: {tool.Describe}");
             CreateProject(repo, "sh train.sh");
             var clock = Stopwatch.StartNew();
-            Queue(tool, repo, count, "sweep");
+            Queue(tool, repo, 1, count, "sweep");
             Console.WriteLine($"queue-overhead: queued {count} in {clock.ElapsedMilliseconds} ms");
 
             clock.Restart();
             var output = tool.Run(repo, discardOutput: false, "run", "--run-all", "-j", Str(jobs));
             var wallMs = clock.Elapsed.TotalMilliseconds;
-            Check(repo, output, count, expectMetrics: true);
+            Check(repo, output, 1, count);
             Console.WriteLine($"queue-overhead: run-all -j {jobs} took {wallMs:F0} ms; all {count} checked");
 
             // The baseline: the stage command alone, as the tool starts it, in a workspace like an entry's.
@@ -87,20 +87,22 @@ internal static partial class QueueBench
             Console.WriteLine($"queue-parallel: {count} experiments sleeping 1 s, -j 1 vs -j {jobs}, in {repo}");
             CreateProject(repo, "sleep 1 && sh train.sh");
 
-            Queue(tool, repo, count, "serial");
+            Queue(tool, repo, 1, count, "serial");
             var clock = Stopwatch.StartNew();
             var output = tool.Run(repo, discardOutput: false, "run", "--run-all", "-j", "1");
             var serialMs = clock.Elapsed.TotalMilliseconds;
-            Check(repo, output, count, expectMetrics: true);
+            Check(repo, output, 1, count);
             Console.WriteLine($"queue-parallel: -j 1 took {serialMs:F0} ms");
 
-            // Same queue again, on a clean slate: no experiment refs or finished records left over.
+            // A queue of the same size again, on a clean slate (no experiment refs or finished records left
+            // over). Its params are new, i = N+1..2N: with the same ones the run cache would restore the
+            // outputs of the first round instead of running the stages.
             DeleteExperiments(repo);
-            Queue(tool, repo, count, "parallel");
+            Queue(tool, repo, count + 1, count, "parallel");
             clock.Restart();
             output = tool.Run(repo, discardOutput: false, "run", "--run-all", "-j", Str(jobs));
             var parallelMs = clock.Elapsed.TotalMilliseconds;
-            Check(repo, output, count, expectMetrics: true);
+            Check(repo, output, count + 1, count);
             Console.WriteLine($"queue-parallel: -j {jobs} took {parallelMs:F0} ms");
 
             var speedup = serialMs / parallelMs;
@@ -142,10 +144,10 @@ internal static partial class QueueBench
         Proc.Git(repo, "commit", "-q", "-m", "baseline");
     }
 
-    /// <summary>One sweep, <c>-S i=1,2,...,N</c>, named <c>prefix-1</c> ... <c>prefix-N</c>.</summary>
-    private static void Queue(Tool tool, string repo, int count, string prefix)
+    /// <summary>One sweep, <c>-S i=first,...,first+N-1</c>, named <c>prefix-1</c> ... <c>prefix-N</c>.</summary>
+    private static void Queue(Tool tool, string repo, int first, int count, string prefix)
     {
-        var values = string.Join(',', Enumerable.Range(1, count).Select(Str));
+        var values = string.Join(',', Enumerable.Range(first, count).Select(Str));
         var output = tool.Run(
             repo,
             discardOutput: false,
@@ -166,10 +168,11 @@ internal static partial class QueueBench
     }
 
     /// <summary>
-    /// Every entry must have become exactly one experiment: N experiment refs whose params are i = 1..N
-    /// each once (and whose metrics say the same), no queue or failed ref left, and the tool says so.
+    /// Every entry must have become exactly one experiment: N experiment refs whose params are
+    /// i = first..first+N-1 each once (and whose metrics say the same, so the stage ran on them), no queue
+    /// or failed ref left, and the tool says so.
     /// </summary>
-    private static void Check(string repo, string output, int count, bool expectMetrics)
+    private static void Check(string repo, string output, int first, int count)
     {
         var summary = $"{count} of {count} experiment(s) succeeded.";
         if (!output.Contains(summary, StringComparison.Ordinal))
@@ -219,7 +222,7 @@ internal static partial class QueueBench
                 throw new InvalidOperationException($"param i={value} was recorded twice");
             }
 
-            if (expectMetrics && !blobs[2 * i + 1].Contains(Str($"\"i\": {value},"), StringComparison.Ordinal))
+            if (!blobs[2 * i + 1].Contains(Str($"\"i\": {value},"), StringComparison.Ordinal))
             {
                 throw new InvalidOperationException(
                     $"experiment {experiments[i]} (i={value}) has metrics {blobs[2 * i + 1]}, not its own"
@@ -227,9 +230,9 @@ internal static partial class QueueBench
             }
         }
 
-        if (!seen.SetEquals(Enumerable.Range(1, count)))
+        if (!seen.SetEquals(Enumerable.Range(first, count)))
         {
-            throw new InvalidOperationException($"params recorded are not i = 1..{count}");
+            throw new InvalidOperationException($"params recorded are not i = {first}..{first + count - 1}");
         }
     }
 
