@@ -14,6 +14,8 @@ return args.Length == 0
         "show" => ShowBench.Run(args[1..]),
         "noop-run" => NoopRunBench.Run(args[1..]),
         "record" => RecordBench.Run(args[1..]).GetAwaiter().GetResult(),
+        "queue-overhead" => QueueBench.Overhead(args[1..]),
+        "queue-parallel" => QueueBench.Parallel(args[1..]),
         _ => Usage(),
     };
 
@@ -27,6 +29,8 @@ static int Usage()
           show      [--experiments 1000] [--tool PATH] [--keep]
           noop-run  [--files 10000] [--file-kb 100] [--tool PATH] [--keep]
           record    [--files 10000] [--changed 10] [--keep]
+          queue-overhead [--experiments 100] [--jobs 2] [--tool PATH] [--keep]
+          queue-parallel [--experiments 40] [--jobs 4] [--tool PATH] [--keep]
         """
     );
     return 2;

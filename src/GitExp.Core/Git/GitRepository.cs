@@ -358,20 +358,91 @@ public sealed class GitRepository
     }
 
     /// <summary>Checks out a commit into a new linked work tree (detached); HEAD and index of this one stay.</summary>
-    public Task AddWorktreeAsync(string path, string commit, CancellationToken cancellationToken = default) =>
-        RunAsync(["worktree", "add", "--quiet", "--detach", path, commit], cancellationToken: cancellationToken);
+    /// <remarks>
+    /// Holds the worktree lock: a concurrent <c>git worktree prune</c> (another worker cleaning up) would
+    /// otherwise delete the new worktree's administrative folder before git has written its files.
+    /// </remarks>
+    public async Task AddWorktreeAsync(string path, string commit, CancellationToken cancellationToken = default)
+    {
+        using var held = await AcquireWorktreeLockAsync(cancellationToken).ConfigureAwait(false);
+        string[] add = ["worktree", "add", "--quiet", "--detach", path, commit];
+        if ((await TryRunAsync(add, cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode != 0)
+        {
+            // Most likely a stale registration of this path that RemoveWorktreeAsync could not see (a
+            // folder deleted by hand under another spelling of the path): prune it, then try once more.
+            await TryRunAsync(["worktree", "prune"], cancellationToken: cancellationToken).ConfigureAwait(false);
+            await RunAsync(add, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Removes a linked work tree and its administrative files; a missing one is not an error.</summary>
     public async Task RemoveWorktreeAsync(string path, CancellationToken cancellationToken = default)
     {
-        await TryRunAsync(["worktree", "remove", "--force", "--force", path], cancellationToken: cancellationToken)
+        // Nothing on disk and nothing registered: the usual case before a new entry runs, and no git to start.
+        if (!Directory.Exists(path) && !IsRegisteredWorktree(path))
+        {
+            return;
+        }
+
+        var removed = await TryRunAsync(["worktree", "remove", "--force", "--force", path], cancellationToken: cancellationToken)
             .ConfigureAwait(false);
+        if (removed.ExitCode == 0 && !Directory.Exists(path))
+        {
+            return; // 'worktree remove' deleted the administrative files too: nothing left to prune
+        }
+
         if (Directory.Exists(path))
         {
             Cache.ContentCache.RemoveOutput(path);
         }
 
+        // Prune deletes the administrative folder of any worktree that has no gitdir file yet, such as
+        // one another worker is adding right now; the lock keeps the two apart.
+        using var held = await AcquireWorktreeLockAsync(cancellationToken).ConfigureAwait(false);
         await TryRunAsync(["worktree", "prune"], cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The repository's common git directory: where linked worktrees are registered.</summary>
+    private string CommonDir
+    {
+        get
+        {
+            var file = Path.Combine(GitDir, "commondir");
+            return File.Exists(file) ? Path.GetFullPath(Path.Combine(GitDir, File.ReadAllText(file).Trim())) : GitDir;
+        }
+    }
+
+    /// <summary>Serializes adding and pruning linked worktrees across threads and processes.</summary>
+    private Task<Project.FileLock> AcquireWorktreeLockAsync(CancellationToken cancellationToken) =>
+        Project.FileLock.AcquireAsync(Path.Combine(CommonDir, "gitexp-worktrees.lock"), cancellationToken);
+
+    /// <summary>Whether some <c>worktrees/*/gitdir</c> names <paramref name="path"/> (read from disk, no git).</summary>
+    private bool IsRegisteredWorktree(string path)
+    {
+        var worktrees = Path.Combine(CommonDir, "worktrees");
+        if (!Directory.Exists(worktrees))
+        {
+            return false;
+        }
+
+        var expected = Path.Combine(Path.GetFullPath(path), ".git");
+        foreach (var admin in Directory.EnumerateDirectories(worktrees))
+        {
+            try
+            {
+                var gitdir = File.ReadAllText(Path.Combine(admin, "gitdir")).Trim();
+                if (string.Equals(Path.GetFullPath(gitdir, Root), expected, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Being added or pruned right now, or not a worktree's folder: not this path's registration.
+            }
+        }
+
+        return false;
     }
 
     private static string FirstLine(string text) =>
