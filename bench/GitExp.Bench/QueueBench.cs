@@ -59,7 +59,9 @@ internal static partial class QueueBench
                 overhead,
                 stage,
                 overhead / stage,
-                Str($"overhead <= {OverheadTargetMs:F0} ms per experiment = wall x jobs / {count} - stage; baseline is the stage alone"),
+                Str(
+                    $"overhead <= {OverheadTargetMs:F0} ms per experiment = wall x jobs / {count} - stage; baseline is the stage alone"
+                ),
                 overhead <= OverheadTargetMs
             );
         }
@@ -298,8 +300,7 @@ internal static partial class QueueBench
         }
     }
 
-    private static string Tail(string output) =>
-        string.Join('\n', output.Split('\n').TakeLast(20));
+    private static string Tail(string output) => string.Join('\n', output.Split('\n').TakeLast(20));
 
     private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
 

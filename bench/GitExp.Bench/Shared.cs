@@ -87,7 +87,11 @@ internal static class Proc
         {
             throw new InvalidOperationException(
                 $"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}: {stderr.Result}"
-                    + (discardOutput ? "" : "\n--- stdout (last 40 lines):\n" + string.Join('\n', stdout.Result.Split('\n').TakeLast(40)))
+                    + (
+                        discardOutput
+                            ? ""
+                            : "\n--- stdout (last 40 lines):\n" + string.Join('\n', stdout.Result.Split('\n').TakeLast(40))
+                    )
             );
         }
 

@@ -52,8 +52,6 @@ public sealed class ExperimentQueue(ExpProject project)
     /// Held around every <c>git worktree</c> change: the prune after one worker's remove deletes the
     /// administrative folder of a worktree another worker's <c>git worktree add</c> is creating.
     /// </summary>
-    public string WorktreesLockPath => Path.Combine(project.QueueDirectory, "worktrees.lock");
-
     public string WorkersDirectory => Path.Combine(project.QueueDirectory, "workers");
 
     /// <summary>
@@ -290,10 +288,7 @@ public sealed class ExperimentQueue(ExpProject project)
                             cancellationToken
                         )
                         .ConfigureAwait(false);
-                    using (await FileLock.AcquireAsync(WorktreesLockPath, cancellationToken).ConfigureAwait(false))
-                    {
-                        await project.Git.RemoveWorktreeAsync(WorkspacePath(id), cancellationToken).ConfigureAwait(false);
-                    }
+                    await project.Git.RemoveWorktreeAsync(WorkspacePath(id), cancellationToken).ConfigureAwait(false);
 
                     break;
             }

@@ -113,11 +113,9 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
         {
             // A workspace left by a worker that died is stale: stop what it left running, start afresh.
             KillOrphan(_queue.PidPath(entry.Id), workspace);
-            using (await FileLock.AcquireAsync(_queue.WorktreesLockPath, cancellationToken).ConfigureAwait(false))
-            {
-                await git.RemoveWorktreeAsync(workspace, cancellationToken).ConfigureAwait(false);
-                await git.AddWorktreeAsync(workspace, entry.Commit, cancellationToken).ConfigureAwait(false);
-            }
+            // GitRepository serializes worktree changes across processes (a prune must never meet an add).
+            await git.RemoveWorktreeAsync(workspace, cancellationToken).ConfigureAwait(false);
+            await git.AddWorktreeAsync(workspace, entry.Commit, cancellationToken).ConfigureAwait(false);
 
             foreach (var path in entry.CopyPaths)
             {
@@ -194,10 +192,7 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
                         : null
                 )
                 .ConfigureAwait(false);
-            using (await FileLock.AcquireAsync(_queue.WorktreesLockPath, CancellationToken.None).ConfigureAwait(false))
-            {
-                await git.RemoveWorktreeAsync(workspace, CancellationToken.None).ConfigureAwait(false);
-            }
+            await git.RemoveWorktreeAsync(workspace, CancellationToken.None).ConfigureAwait(false);
 
             var success = new QueueResult(
                 entry.Id,
