@@ -62,13 +62,18 @@ public sealed class ExperimentQueue(ExpProject project)
     {
         var git = project.Git;
         var head = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+        // Stored repo-relative: the worker copies them from the root, whatever folder this ran in.
+        var copyPaths = new List<string>();
         foreach (var path in request.CopyPaths)
         {
-            var full = project.FullPath(project.ToRepoPath(path));
+            var repoPath = project.ToRepoPath(path);
+            var full = project.FullPath(repoPath);
             if (!File.Exists(full) && !Directory.Exists(full))
             {
                 throw new ExpException(ExitCode.NotFound, $"--copy-paths '{path}': no such file or folder in the workspace");
             }
+
+            copyPaths.Add(repoPath);
         }
 
         var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
@@ -119,16 +124,7 @@ public sealed class ExperimentQueue(ExpProject project)
 
             var setParams = sets[i].Select(a => (a.File is null ? "" : a.File + ":") + a.Key + "=" + a.Value).ToList();
             // Milliseconds apart keep the queue's order: entries run in the order they were queued.
-            var entry = new QueueEntry(
-                id,
-                names[i],
-                head,
-                "",
-                now.AddMilliseconds(i),
-                setParams,
-                request.CopyPaths,
-                request.Targets
-            );
+            var entry = new QueueEntry(id, names[i], head, "", now.AddMilliseconds(i), setParams, copyPaths, request.Targets);
             var commit = await git.CommitTreeAsync(tree, [head], entry.ToCommitMessage(), cancellationToken)
                 .ConfigureAwait(false);
             entry = entry with { Commit = commit };

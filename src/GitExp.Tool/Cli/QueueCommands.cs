@@ -302,12 +302,19 @@ internal static class QueueCommands
                     await Task.Delay(100, cancellationToken).ConfigureAwait(false);
                 }
 
-                foreach (var item in items)
+                var after = await queue
+                    .FindAsync(items.Select(i => i.Entry.Id).ToList(), cancellationToken)
+                    .ConfigureAwait(false);
+                foreach (var item in after)
                 {
-                    output.WriteLine($"Killed {item.Entry.Id} ({item.Entry.Name}).");
+                    output.WriteLine(
+                        item.Status == QueueStatus.Running
+                            ? $"Asked {item.Entry.Id} ({item.Entry.Name}) to stop; it is still running (its worker may be busy)."
+                            : $"Killed {item.Entry.Id} ({item.Entry.Name})."
+                    );
                 }
 
-                return 0;
+                return after.Any(i => i.Status == QueueStatus.Running) ? (int)ExitCode.Conflict : 0;
             }
         );
         return command;
@@ -395,12 +402,23 @@ internal static class QueueCommands
         return command;
     }
 
+    /// <summary>One line per run; the exit code is the failed stage's own for a single experiment, else 1 if any failed.</summary>
     private static int Summarize(IReadOnlyList<QueueResult> results, TextWriter output)
     {
-        var failed = results.Count(r => r.Status != QueueStatus.Success);
+        var failed = results.Where(r => r.Status != QueueStatus.Success).ToList();
         output.WriteLine(
-            $"{results.Count - failed} of {results.Count} experiment(s) succeeded{(failed > 0 ? $", {failed} failed (see 'dotnet exp queue status')" : "")}."
+            $"{results.Count - failed.Count} of {results.Count} experiment(s) succeeded{(failed.Count > 0 ? $", {failed.Count} failed (see 'dotnet exp queue status')" : "")}."
         );
-        return failed == 0 ? 0 : (int)ExitCode.StageFailed;
+        foreach (var failure in failed)
+        {
+            Console.Error.WriteLine($"error: experiment '{failure.Name}' ({failure.Id}) failed: {failure.Message}");
+        }
+
+        return failed.Count switch
+        {
+            0 => 0,
+            1 when results.Count == 1 && failed[0].ExitCode is > 0 and var code => code,
+            _ => (int)ExitCode.StageFailed,
+        };
     }
 }
