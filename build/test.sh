@@ -4,7 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-command -v git >/dev/null || { apt-get update -qq && apt-get install -y -qq git; }
+missing=()
+command -v git >/dev/null || missing+=(git)
+# The checkpoint protocol's Python snippet is tested with a real interpreter.
+command -v python3 >/dev/null || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}"
+fi
 # Tests make commits in temp repositories; give git an identity when the machine has none.
 git config --global user.email >/dev/null || git config --global user.email "ci@gitexp.invalid"
 git config --global user.name >/dev/null || git config --global user.name "GitExp CI"
@@ -19,6 +25,8 @@ dotnet build GitExp.sln -c Release --nologo -v quiet -warnaserror
 echo "== pack and install the tool"
 build/pack.sh >/dev/null
 export GITEXP_TOOL="$(build/install-tool.sh artifacts/tool)"
+# Tests that build user projects against GitExp.Client restore it from here.
+export GITEXP_PACKAGES="$PWD/artifacts/packages" GITEXP_VERSION="$(cat artifacts/version.txt)"
 
 echo "== test"
 set +e
