@@ -437,9 +437,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
     {
         var extra = options
             .Targets.Select(t => t.LastIndexOf(':') is var colon and > 0 ? t[..colon] : t)
-            .Where(t =>
-                t.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || t.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
-            )
+            .Where(PipelineIndex.IsPipelinePath)
             .Select(t => project.ToRepoPath(Path.Combine(options.CurrentDirectory, t)))
             .ToList();
         foreach (var file in extra.Where(f => !File.Exists(project.FullPath(f))))
