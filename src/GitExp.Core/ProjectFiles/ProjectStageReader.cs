@@ -114,7 +114,16 @@ public sealed class ProjectStageReader(ExpProject project)
         {
             foreach (var item in declared.EnumerateArray())
             {
-                stages.Add(ToStage(projectFile, text, projectRepoDir, item, autoDeps));
+                var stage = ToStage(projectFile, text, projectRepoDir, item, autoDeps);
+                if (stages.Any(s => s.Name == stage.Name))
+                {
+                    throw new ExpException(
+                        ExitCode.InvalidProject,
+                        $"{projectFile}:{stage.Line}: stage '{stage.Name}' is declared twice"
+                    );
+                }
+
+                stages.Add(stage);
             }
         }
 
