@@ -296,16 +296,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             runCache.Put(key, outs);
         }
 
-        locks.Set(
-            stage,
-            new StageLock(
-                stage.Name,
-                StageStatusChecker.CommandText(stage),
-                inputs.Deps,
-                inputs.Params,
-                outs.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()
-            )
-        );
+        locks.Set(stage, LockEntry(stage, inputs, outs));
         return new StageOutcome(stage, StageAction.Ran, reasons);
     }
 
@@ -335,16 +326,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             }
         }
 
-        locks.Set(
-            stage,
-            new StageLock(
-                stage.Name,
-                StageStatusChecker.CommandText(stage),
-                inputs.Deps,
-                inputs.Params,
-                outs.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()
-            )
-        );
+        locks.Set(stage, LockEntry(stage, inputs, outs));
         if (options.Checkpoint is not null)
         {
             await options.Checkpoint(stage, step, cancellationToken).ConfigureAwait(false);
@@ -380,18 +362,18 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             (cached ? cache : copies).Checkout(hash, project.FullPath(path));
         }
 
-        locks.Set(
-            stage,
-            new StageLock(
-                stage.Name,
-                StageStatusChecker.CommandText(stage),
-                inputs.Deps,
-                inputs.Params,
-                cachedOuts.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()
-            )
-        );
+        locks.Set(stage, LockEntry(stage, inputs, cachedOuts));
         return new StageOutcome(stage, StageAction.RestoredFromRunCache, reasons);
     }
+
+    private static StageLock LockEntry(Stage stage, StageInputs inputs, IEnumerable<(string Path, ContentHash Hash)> outs) =>
+        new(
+            stage.Name,
+            StageStatusChecker.CommandText(stage),
+            inputs.Deps,
+            inputs.Params,
+            outs.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()
+        );
 
     private static bool SameOutSet(Stage stage, IReadOnlyList<(string Path, ContentHash Hash)> cachedOuts) =>
         stage
