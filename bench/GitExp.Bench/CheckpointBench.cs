@@ -213,6 +213,8 @@ internal static class CheckpointBench
             Proc.Git(repo, "add", "-A");
             Proc.Git(repo, "commit", "-q", "-m", "baseline");
 
+            // Both sides start with no dirty pages to write back (the machine's other work aside).
+            Proc.Run("sync", [], root);
             var clock = Stopwatch.StartNew();
             var run = tool.Run(repo, discardOutput: false, "run", "--name", "big");
             Console.WriteLine(Str($"checkpoint-100mb: run took {clock.ElapsedMilliseconds} ms"));
@@ -230,14 +232,16 @@ internal static class CheckpointBench
             Console.WriteLine("checkpoint-100mb: checkpoint times (ms): " + string.Join(' ', samples.Select(s => Str($"{s:F0}"))));
             var ours = Median(samples);
 
-            // The baseline on the same file, from the page cache as the runner read it.
+            // The baseline on the same file, from the page cache as the runner read it. Every copy is
+            // kept until the end, as every checkpoint keeps its object: both sides leave N x 100 MiB
+            // to write back.
             var model = Path.Combine(repo, "model.bin");
-            var copy = Path.Combine(root, "model.copy");
             var hashes = new List<double>();
             var copies = new List<double>();
+            Proc.Run("sync", [], root);
             for (var i = 0; i < count; i++)
             {
-                File.Delete(copy);
+                var copy = Path.Combine(root, Str($"model.copy{i}"));
                 var hashClock = Stopwatch.StartNew();
                 using (var stream = new FileStream(model, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
                 {
@@ -250,7 +254,6 @@ internal static class CheckpointBench
                 copies.Add(copyClock.Elapsed.TotalMilliseconds);
             }
 
-            File.Delete(copy);
             var baseline = Median(hashes.Zip(copies, (h, c) => h + c).ToList());
             Console.WriteLine(
                 Str(
@@ -263,7 +266,7 @@ internal static class CheckpointBench
                 ours,
                 baseline,
                 ratio,
-                Str($"<= {BigTargetRatio:F1}, baseline SHA-256 + cp of the file"),
+                Str($"<= {BigTargetRatio:F1}, baseline SHA-256 + cp of the file, medians of {count}"),
                 ratio <= BigTargetRatio
             );
         }
