@@ -61,6 +61,10 @@ public sealed record PipelineRunOptions
 /// <summary>Runs the stages of a project's pipelines in dependency order, skipping what is up to date.</summary>
 public sealed class PipelineRunner(ExpProject project, TextWriter output)
 {
+    // How often a running stage's checkpoint signal file is looked for: one stat, so cheap; it is
+    // half the polling interval on average that every checkpoint waits before it is noticed.
+    private const int CheckpointPollMs = 5;
+
     /// <summary>Stages selected by the options, in run order, each with the reasons it would run.</summary>
     public async Task<IReadOnlyList<StageStatus>> StatusAsync(
         PipelineRunOptions options,
@@ -261,7 +265,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             // The checkpoint protocol: the stage creates the signal file and waits until it is gone.
             while (!running.IsCompleted)
             {
-                await Task.WhenAny(running, Task.Delay(25, cancellationToken)).ConfigureAwait(false);
+                await Task.WhenAny(running, Task.Delay(CheckpointPollMs, cancellationToken)).ConfigureAwait(false);
                 if (File.Exists(signal) && !running.IsCompleted)
                 {
                     await TakeCheckpointAsync(stage, inputs, signal, cache, locks, options, cancellationToken)
