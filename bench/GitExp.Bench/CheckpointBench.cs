@@ -38,7 +38,10 @@ internal static class CheckpointBench
         {
             Console.WriteLine($"checkpoint-show: {count} checkpoints in {repo}; tool: {tool.Describe}");
             Proc.InitRepo(repo);
-            File.WriteAllText(Path.Combine(repo, "params.yaml"), "lr: 0.001\nbatch_size: 64\noptimizer: adam\nepochs: " + Str(count) + "\n");
+            File.WriteAllText(
+                Path.Combine(repo, "params.yaml"),
+                "lr: 0.001\nbatch_size: 64\noptimizer: adam\nepochs: " + Str(count) + "\n"
+            );
             // The stage ends right at its last checkpoint, so that checkpoint is the experiment's tip
             // (step N) and the other N-1 are listed below it (name~1 .. name~N-1). (A stage that changes
             // files after its last checkpoint gets a tip of its own with an Exp-Last-Step trailer, and
@@ -84,7 +87,9 @@ internal static class CheckpointBench
                 throw new InvalidOperationException($"the run recorded {recorded} checkpoints, expected {count}:\n{run}");
             }
 
-            Console.WriteLine(Str($"checkpoint-show: run with {count} checkpoints took {runMs:F0} ms ({runMs / count:F0} ms each)"));
+            Console.WriteLine(
+                Str($"checkpoint-show: run with {count} checkpoints took {runMs:F0} ms ({runMs / count:F0} ms each)")
+            );
 
             CheckShow(tool.Run(repo, discardOutput: false, "show", "--json"), count);
             var ours = Timing.BestMs(5, () => tool.Run(repo, discardOutput: true, "show", "--json"));
@@ -135,7 +140,9 @@ internal static class CheckpointBench
         var checkpoints = experiments[0].TryGetProperty("checkpoints", out var list) ? list.EnumerateArray().ToList() : [];
         if (checkpoints.Count != count - 1)
         {
-            throw new InvalidOperationException($"exp show --json listed {checkpoints.Count} checkpoints below the tip, expected {count - 1}");
+            throw new InvalidOperationException(
+                $"exp show --json listed {checkpoints.Count} checkpoints below the tip, expected {count - 1}"
+            );
         }
 
         var rows = checkpoints.Prepend(experiments[0]).ToList();
@@ -154,7 +161,9 @@ internal static class CheckpointBench
                 || epochs.GetInt32() != count
             )
             {
-                throw new InvalidOperationException($"checkpoint row {i} is not step {count - i} with its metrics and params: {row}");
+                throw new InvalidOperationException(
+                    $"checkpoint row {i} is not step {count - i} with its metrics and params: {row}"
+                );
             }
         }
     }
@@ -225,11 +234,15 @@ internal static class CheckpointBench
                 .ToList();
             if (recorded != count || samples.Count != count)
             {
-                throw new InvalidOperationException($"{recorded} checkpoints recorded, {samples.Count} timed, expected {count}:\n{run}");
+                throw new InvalidOperationException(
+                    $"{recorded} checkpoints recorded, {samples.Count} timed, expected {count}:\n{run}"
+                );
             }
 
             CheckBig(repo, count, sizeMb);
-            Console.WriteLine("checkpoint-100mb: checkpoint times (ms): " + string.Join(' ', samples.Select(s => Str($"{s:F0}"))));
+            Console.WriteLine(
+                "checkpoint-100mb: checkpoint times (ms): " + string.Join(' ', samples.Select(s => Str($"{s:F0}")))
+            );
             var ours = Median(samples);
 
             // The baseline on the same file, from the page cache as the runner read it. Every copy is
@@ -301,7 +314,9 @@ internal static class CheckpointBench
 
         if (shas.Count < count)
         {
-            throw new InvalidOperationException($"{commits.Length} checkpoint commits name {shas.Count} distinct objects, expected {count}");
+            throw new InvalidOperationException(
+                $"{commits.Length} checkpoint commits name {shas.Count} distinct objects, expected {count}"
+            );
         }
 
         foreach (var sha in shas)

@@ -412,7 +412,12 @@ public sealed class ContentCache
             var (sha, size) = FileHasher.CopyAndHash(file, tmp);
             Interlocked.Increment(ref _filesHashed);
             // Remembered only when the file did not change while it was read.
-            if (Posix.Stat(file) is { } after && after.Size == size && after.MtimeTicks == before.MtimeTicks && after.Inode == before.Inode)
+            if (
+                Posix.Stat(file) is { } after
+                && after.Size == size
+                && after.MtimeTicks == before.MtimeTicks
+                && after.Inode == before.Inode
+            )
             {
                 _state.Set(file, sha);
             }

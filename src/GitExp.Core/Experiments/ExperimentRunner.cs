@@ -3,6 +3,7 @@ using GitExp.Core.Cache;
 using GitExp.Core.Execution;
 using GitExp.Core.Pipeline;
 using GitExp.Core.Project;
+using GitExp.Core.Tracking;
 
 namespace GitExp.Core.Experiments;
 
@@ -26,6 +27,9 @@ public sealed record ExperimentRunOptions
 
     /// <summary>Discard the checkpoint outs and start over.</summary>
     public bool Reset { get; init; }
+
+    /// <summary>The command line as the user typed it, kept with the run.</summary>
+    public string CommandLine { get; init; } = "dotnet exp run";
 }
 
 /// <summary>The stages' outcomes and the experiment recorded, if any (with the reason when none).</summary>
@@ -101,6 +105,7 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
         }
 
         var recorder = new ExperimentRecorder(project);
+        var checkpoints = new List<(string Commit, int Step)>();
         var pipeline = options.Pipeline with
         {
             Environment = environment,
@@ -115,15 +120,52 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
             {
                 var number = step ?? chain.Step + 1;
                 var commit = await recorder.CommitCheckpointAsync(chain, number, token).ConfigureAwait(false);
+                checkpoints.Add((commit, number));
                 output.WriteLine($"Checkpoint {number} of '{chain.Name}' recorded ({commit[..7]}).");
             },
         };
-        var outcomes = await new PipelineRunner(project, output)
-            .RunAsync(runId, pipeline, cancellationToken)
-            .ConfigureAwait(false);
         if (options.Pipeline.Dry)
         {
-            return new ExperimentRunResult(outcomes, null, "dry run");
+            return new ExperimentRunResult(
+                await new PipelineRunner(project, output).RunAsync(runId, pipeline, cancellationToken).ConfigureAwait(false),
+                null,
+                "dry run"
+            );
+        }
+
+        var tracker = new RunTracker(project, output);
+        var run = await tracker
+            .StartAsync(
+                project,
+                runId,
+                chain.Name,
+                baseline,
+                "workspace",
+                options.CommandLine,
+                RunStatus.Running,
+                Path.Combine(project.LogDirectory, runId + ".log"),
+                cancellationToken
+            )
+            .ConfigureAwait(false);
+        IReadOnlyList<StageOutcome> outcomes;
+        try
+        {
+            outcomes = await new PipelineRunner(project, output)
+                .RunAsync(runId, pipeline, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is StageFailedException or ExpException or OperationCanceledException)
+        {
+            var (status, code) = e switch
+            {
+                StageFailedException failed => (RunStatus.Failed, failed.ExitCode),
+                ExpException user => (RunStatus.Failed, (int)user.Code),
+                _ => (RunStatus.Interrupted, (int)ExitCode.Interrupted),
+            };
+            await tracker
+                .FinishAsync(project, run, null, status, code, checkpoints, CancellationToken.None)
+                .ConfigureAwait(false);
+            throw;
         }
 
         var onChain = chain.RefValue is not null || chain.Parent != baseline;
@@ -140,6 +182,9 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
                     ? $"{CheckpointPlanner.LastStepTrailer}: {chain.Step.ToString(CultureInfo.InvariantCulture)}"
                     : null
             )
+            .ConfigureAwait(false);
+        await tracker
+            .FinishAsync(project, run, experiment, RunStatus.Succeeded, 0, checkpoints, cancellationToken)
             .ConfigureAwait(false);
         if (experiment is null && checkpointOuts.Count > 0 && outcomes.All(o => o.Action != StageAction.Ran))
         {

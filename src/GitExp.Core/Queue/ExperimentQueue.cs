@@ -24,6 +24,9 @@ public sealed record QueueRequest
 
     /// <summary>Continue from this checkpoint (<c>--rev</c>); without it a queued run starts over.</summary>
     public string? Rev { get; init; }
+
+    /// <summary>The command line that queued the entries, kept with their runs.</summary>
+    public string CommandLine { get; init; } = "dotnet exp run --queue";
 }
 
 /// <summary>A queue entry and where it stands now.</summary>

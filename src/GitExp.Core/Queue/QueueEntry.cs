@@ -27,6 +27,9 @@ public sealed record QueueEntry(
     IReadOnlyList<string> Targets
 )
 {
+    /// <summary>The command line that queued the entry, kept with its run.</summary>
+    public string CommandLine { get; init; } = "dotnet exp run --queue";
+
     /// <summary>The checkpoint this entry continues from (<c>--rev</c>); null starts fresh (queued runs imply <c>--reset</c>).</summary>
     public string? ResumeFrom { get; init; }
 
@@ -65,6 +68,8 @@ public sealed record QueueEntry(
             message.Append(CultureInfo.InvariantCulture, $"Exp-Resume-From: {ResumeFrom}\n");
         }
 
+        message.Append(CultureInfo.InvariantCulture, $"Exp-Command: {CommandLine.ReplaceLineEndings(" ")}\n");
+
         return message.ToString();
     }
 
@@ -94,6 +99,7 @@ public sealed record QueueEntry(
         )
         {
             ResumeFrom = trailers.TryGetValue("Exp-Resume-From", out var resume) ? resume[0] : null,
+            CommandLine = trailers.TryGetValue("Exp-Command", out var command) ? command[0] : "dotnet exp run --queue",
         };
     }
 

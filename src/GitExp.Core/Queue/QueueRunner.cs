@@ -5,6 +5,7 @@ using GitExp.Core.Experiments;
 using GitExp.Core.Git;
 using GitExp.Core.Pipeline;
 using GitExp.Core.Project;
+using GitExp.Core.Tracking;
 
 namespace GitExp.Core.Queue;
 
@@ -109,6 +110,9 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
         using var killed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var watcher = WatchForKill(entry.Id, killed);
         ExpProject? isolated = null;
+        RunRecord? run = null;
+        var checkpoints = new List<(string Commit, int Step)>();
+        var tracker = new RunTracker(project, log);
         try
         {
             // A workspace left by a worker that died is stale: stop what it left running, start afresh.
@@ -159,6 +163,19 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
             }
 
             var recorder = new ExperimentRecorder(isolated);
+            run = await tracker
+                .StartAsync(
+                    isolated,
+                    entry.Id,
+                    entry.Name,
+                    entry.Baseline,
+                    "queue",
+                    entry.CommandLine,
+                    RunStatus.Running,
+                    _queue.LogPath(entry.Id),
+                    cancellationToken
+                )
+                .ConfigureAwait(false);
             var pipeline = new PipelineRunOptions
             {
                 Targets = entry.Targets,
@@ -171,6 +188,7 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
                 {
                     var number = step ?? chain.Step + 1;
                     var commit = await recorder.CommitCheckpointAsync(chain, number, token).ConfigureAwait(false);
+                    checkpoints.Add((commit, number));
                     await log.WriteLineAsync($"Checkpoint {number} of '{chain.Name}' recorded ({commit[..7]}).")
                         .ConfigureAwait(false);
                 },
@@ -204,6 +222,9 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
                 DateTimeOffset.UtcNow
             );
             _queue.WriteResult(success);
+            await tracker
+                .FinishAsync(isolated, run, experiment, RunStatus.Succeeded, 0, checkpoints, CancellationToken.None)
+                .ConfigureAwait(false);
             Say($"[{entry.Id}] {entry.Name}: succeeded ({experiment.Commit[..7]})");
             return success;
         }
@@ -222,6 +243,14 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
             };
             await log.WriteLineAsync("error: " + message).ConfigureAwait(false);
             await RecordFailureAsync(entry, isolated, code, message).ConfigureAwait(false);
+            if (isolated is not null && run is not null)
+            {
+                var status = e is OperationCanceledException && !wasKilled ? RunStatus.Interrupted : RunStatus.Failed;
+                await tracker
+                    .FinishAsync(isolated, run, null, status, code, checkpoints, CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
+
             Say($"[{entry.Id}] {entry.Name}: failed ({message})");
             if (e is OperationCanceledException && !wasKilled)
             {

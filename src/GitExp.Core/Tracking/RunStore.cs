@@ -15,26 +15,26 @@ public sealed class RunStore : IDisposable
     private static readonly string[] Migrations =
     [
         """
-        CREATE TABLE runs(
-            id TEXT PRIMARY KEY, exp_name TEXT, exp_ref TEXT, commit_sha TEXT, baseline TEXT NOT NULL, branch TEXT,
-            dirty INTEGER NOT NULL DEFAULT 0, git_user TEXT, command TEXT NOT NULL DEFAULT '', host TEXT NOT NULL DEFAULT '',
-            kind TEXT NOT NULL, status TEXT NOT NULL, created TEXT NOT NULL, started TEXT, finished TEXT, exit_code INTEGER,
-            log_path TEXT, title TEXT, notes TEXT, bookmarked INTEGER NOT NULL DEFAULT 0, archived INTEGER NOT NULL DEFAULT 0,
-            deleted INTEGER NOT NULL DEFAULT 0, grp TEXT);
-        CREATE INDEX runs_exp ON runs(exp_ref, commit_sha);
-        CREATE TABLE params(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT,
-            PRIMARY KEY(run_id, key));
-        CREATE TABLE metrics(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, key TEXT NOT NULL, last TEXT,
-            min REAL, max REAL, PRIMARY KEY(run_id, key));
-        CREATE TABLE metric_steps(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, key TEXT NOT NULL,
-            step INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY(run_id, key, step));
-        CREATE TABLE artifacts(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, path TEXT NOT NULL,
-            sha256 TEXT NOT NULL, size INTEGER NOT NULL, kind TEXT NOT NULL, PRIMARY KEY(run_id, path));
-        CREATE TABLE tags(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, tag TEXT NOT NULL,
-            PRIMARY KEY(run_id, tag));
-        CREATE TABLE checkpoints(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, commit_sha TEXT NOT NULL,
-            step INTEGER NOT NULL, PRIMARY KEY(run_id, commit_sha));
-        """,
+            CREATE TABLE runs(
+                id TEXT PRIMARY KEY, exp_name TEXT, exp_ref TEXT, commit_sha TEXT, baseline TEXT NOT NULL, branch TEXT,
+                dirty INTEGER NOT NULL DEFAULT 0, git_user TEXT, command TEXT NOT NULL DEFAULT '', host TEXT NOT NULL DEFAULT '',
+                kind TEXT NOT NULL, status TEXT NOT NULL, created TEXT NOT NULL, started TEXT, finished TEXT, exit_code INTEGER,
+                log_path TEXT, title TEXT, notes TEXT, bookmarked INTEGER NOT NULL DEFAULT 0, archived INTEGER NOT NULL DEFAULT 0,
+                deleted INTEGER NOT NULL DEFAULT 0, grp TEXT);
+            CREATE INDEX runs_exp ON runs(exp_ref, commit_sha);
+            CREATE TABLE params(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT,
+                PRIMARY KEY(run_id, key));
+            CREATE TABLE metrics(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, key TEXT NOT NULL, last TEXT,
+                min REAL, max REAL, PRIMARY KEY(run_id, key));
+            CREATE TABLE metric_steps(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, key TEXT NOT NULL,
+                step INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY(run_id, key, step));
+            CREATE TABLE artifacts(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, path TEXT NOT NULL,
+                sha256 TEXT NOT NULL, size INTEGER NOT NULL, kind TEXT NOT NULL, PRIMARY KEY(run_id, path));
+            CREATE TABLE tags(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, tag TEXT NOT NULL,
+                PRIMARY KEY(run_id, tag));
+            CREATE TABLE checkpoints(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, commit_sha TEXT NOT NULL,
+                step INTEGER NOT NULL, PRIMARY KEY(run_id, commit_sha));
+            """,
     ];
 
     private readonly SqliteConnection _connection;
@@ -46,7 +46,9 @@ public sealed class RunStore : IDisposable
     public static RunStore Open(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 30 }.ToString());
+        var connection = new SqliteConnection(
+            new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 30 }.ToString()
+        );
         connection.Open();
         Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
         var store = new RunStore(connection);
@@ -70,10 +72,13 @@ public sealed class RunStore : IDisposable
         };
         Execute(
             """
-            INSERT OR REPLACE INTO runs(id, exp_name, exp_ref, commit_sha, baseline, branch, dirty, git_user, command, host, kind, status,
+            INSERT INTO runs(id, exp_name, exp_ref, commit_sha, baseline, branch, dirty, git_user, command, host, kind, status,
                 created, started, finished, exit_code, log_path, title, notes, bookmarked, archived, deleted, grp)
             VALUES($id, $exp_name, $exp_ref, $commit, $baseline, $branch, $dirty, $user, $command, $host, $kind, $status,
                 $created, $started, $finished, $exit, $log, $title, $notes, $bookmarked, $archived, $deleted, $grp)
+            ON CONFLICT(id) DO UPDATE SET
+                -- An update, never a delete and insert: that would cascade to the run's metric history.
+                exp_name = excluded.exp_name, exp_ref = excluded.exp_ref, commit_sha = excluded.commit_sha, baseline = excluded.baseline, branch = excluded.branch, dirty = excluded.dirty, git_user = excluded.git_user, command = excluded.command, host = excluded.host, kind = excluded.kind, status = excluded.status, created = excluded.created, started = excluded.started, finished = excluded.finished, exit_code = excluded.exit_code, log_path = excluded.log_path, title = excluded.title, notes = excluded.notes, bookmarked = excluded.bookmarked, archived = excluded.archived, deleted = excluded.deleted, grp = excluded.grp
             """,
             ("$id", run.Id),
             ("$exp_name", run.ExperimentName),
@@ -106,7 +111,12 @@ public sealed class RunStore : IDisposable
 
         foreach (var (key, value) in run.Params)
         {
-            Execute("INSERT INTO params VALUES($id, $key, $value)", ("$id", run.Id), ("$key", key), ("$value", value?.ToJsonString()));
+            Execute(
+                "INSERT INTO params VALUES($id, $key, $value)",
+                ("$id", run.Id),
+                ("$key", key),
+                ("$value", value?.ToJsonString())
+            );
         }
 
         foreach (var (key, summary) in run.Metrics)
@@ -140,10 +150,31 @@ public sealed class RunStore : IDisposable
 
         foreach (var (commit, step) in run.Checkpoints)
         {
-            Execute("INSERT OR IGNORE INTO checkpoints VALUES($id, $commit, $step)", ("$id", run.Id), ("$commit", commit), ("$step", step));
+            Execute(
+                "INSERT OR IGNORE INTO checkpoints VALUES($id, $commit, $step)",
+                ("$id", run.Id),
+                ("$commit", commit),
+                ("$step", step)
+            );
         }
 
         transaction.Commit();
+    }
+
+    /// <summary>Writes a run exactly as given (annotations included, even cleared ones): for edits by the user.</summary>
+    public void Replace(RunRecord run)
+    {
+        using (var transaction = _connection.BeginTransaction())
+        {
+            Execute(
+                "UPDATE runs SET title = NULL, notes = NULL, grp = NULL, bookmarked = 0, archived = 0 WHERE id = $id",
+                ("$id", run.Id)
+            );
+            Execute("DELETE FROM tags WHERE run_id = $id", ("$id", run.Id));
+            transaction.Commit();
+        }
+
+        Save(run);
     }
 
     /// <summary>Replaces the step history of one metric.</summary>
@@ -168,7 +199,11 @@ public sealed class RunStore : IDisposable
 
     public IReadOnlyList<(long Step, double Value)> MetricHistory(string runId, string key)
     {
-        using var query = Command("SELECT step, value FROM metric_steps WHERE run_id = $id AND key = $key ORDER BY step", ("$id", runId), ("$key", key));
+        using var query = Command(
+            "SELECT step, value FROM metric_steps WHERE run_id = $id AND key = $key ORDER BY step",
+            ("$id", runId),
+            ("$key", key)
+        );
         using var reader = query.ExecuteReader();
         var points = new List<(long, double)>();
         while (reader.Read())
@@ -182,14 +217,21 @@ public sealed class RunStore : IDisposable
     /// <summary>A run by id or unique id prefix (null when none matches); several matches are an error.</summary>
     public RunRecord? Get(string idOrPrefix)
     {
-        var matches = Load("WHERE id = $id OR id LIKE $prefix ESCAPE '\\'", ("$id", idOrPrefix), ("$prefix", EscapeLike(idOrPrefix) + "%"));
+        var matches = Load(
+            "WHERE id = $id OR id LIKE $prefix ESCAPE '\\'",
+            ("$id", idOrPrefix),
+            ("$prefix", EscapeLike(idOrPrefix) + "%")
+        );
         var exact = matches.FirstOrDefault(r => r.Id == idOrPrefix);
         if (exact is not null || matches.Count <= 1)
         {
             return exact ?? matches.FirstOrDefault();
         }
 
-        throw new ExpException(ExitCode.Usage, $"run id '{idOrPrefix}' is ambiguous: {string.Join(", ", matches.Select(m => m.Id))}");
+        throw new ExpException(
+            ExitCode.Usage,
+            $"run id '{idOrPrefix}' is ambiguous: {string.Join(", ", matches.Select(m => m.Id))}"
+        );
     }
 
     /// <summary>Every run, newest first; archived and deleted ones only when asked.</summary>
@@ -250,20 +292,37 @@ public sealed class RunStore : IDisposable
         var metricsByRun = Group(
             "SELECT run_id, key, last, min, max FROM metrics",
             ids,
-            r => (r.GetString(1), new MetricSummary(Json(r, 2), r.IsDBNull(3) ? null : r.GetDouble(3), r.IsDBNull(4) ? null : r.GetDouble(4)))
+            r =>
+                (
+                    r.GetString(1),
+                    new MetricSummary(Json(r, 2), r.IsDBNull(3) ? null : r.GetDouble(3), r.IsDBNull(4) ? null : r.GetDouble(4))
+                )
         );
-        var artifactsByRun = Group("SELECT run_id, path, sha256, size, kind FROM artifacts", ids, r => new ArtifactRecord(r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4)));
+        var artifactsByRun = Group(
+            "SELECT run_id, path, sha256, size, kind FROM artifacts",
+            ids,
+            r => new ArtifactRecord(r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4))
+        );
         var tagsByRun = Group("SELECT run_id, tag FROM tags", ids, r => r.GetString(1));
-        var checkpointsByRun = Group("SELECT run_id, commit_sha, step FROM checkpoints ORDER BY step", ids, r => (r.GetString(1), r.GetInt32(2)));
+        var checkpointsByRun = Group(
+            "SELECT run_id, commit_sha, step FROM checkpoints ORDER BY step",
+            ids,
+            r => (r.GetString(1), r.GetInt32(2))
+        );
         return order
-            .Select(id => runs[id] with
-            {
-                Params = paramsByRun.GetValueOrDefault(id)?.ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal) ?? [],
-                Metrics = metricsByRun.GetValueOrDefault(id)?.ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal) ?? [],
-                Artifacts = artifactsByRun.GetValueOrDefault(id) ?? [],
-                Tags = tagsByRun.GetValueOrDefault(id) ?? [],
-                Checkpoints = checkpointsByRun.GetValueOrDefault(id) ?? [],
-            })
+            .Select(id =>
+                runs[id] with
+                {
+                    Params =
+                        paramsByRun.GetValueOrDefault(id)?.ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal) ?? [],
+                    Metrics =
+                        metricsByRun.GetValueOrDefault(id)?.ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal)
+                        ?? [],
+                    Artifacts = artifactsByRun.GetValueOrDefault(id) ?? [],
+                    Tags = tagsByRun.GetValueOrDefault(id) ?? [],
+                    Checkpoints = checkpointsByRun.GetValueOrDefault(id) ?? [],
+                }
+            )
             .ToList();
     }
 
@@ -295,7 +354,8 @@ public sealed class RunStore : IDisposable
     private static RunRecord ReadRun(SqliteDataReader r)
     {
         string? Text(string column) => r.IsDBNull(r.GetOrdinal(column)) ? null : r.GetString(r.GetOrdinal(column));
-        DateTimeOffset? When(string column) => Text(column) is { } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture) : null;
+        DateTimeOffset? When(string column) =>
+            Text(column) is { } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture) : null;
         return new RunRecord
         {
             Id = Text("id")!,
@@ -346,11 +406,15 @@ public sealed class RunStore : IDisposable
         }
     }
 
-    private static JsonNode? Json(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : JsonNode.Parse(reader.GetString(ordinal));
+    private static JsonNode? Json(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : JsonNode.Parse(reader.GetString(ordinal));
 
     private static string? Time(DateTimeOffset? time) => time?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
-    private static string EscapeLike(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+    private static string EscapeLike(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("%", "\\%", StringComparison.Ordinal)
+            .Replace("_", "\\_", StringComparison.Ordinal);
 
     private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {

@@ -41,6 +41,14 @@ internal static class CommonOptions
         return owner with { Name = text, Commit = commit, Tree = tree };
     }
 
+    /// <summary>This command line as the user typed it (arguments with spaces quoted), for the run store.</summary>
+    public static string CommandLine() =>
+        "dotnet exp "
+        + string.Join(
+            ' ',
+            Environment.GetCommandLineArgs().Skip(1).Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a)
+        );
+
     /// <summary>Refuses two mutually exclusive output formats with one line naming both.</summary>
     public static void OneFormat(ParseResult result, params Option<bool>[] formats)
     {

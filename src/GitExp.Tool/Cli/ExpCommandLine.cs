@@ -24,6 +24,7 @@ public static class ExpCommandLine
                 ExperimentCommands.Status(output),
                 ExperimentCommands.Init(output),
                 QueueCommands.Create(output),
+                RunsCommands.Create(output),
             }
         )
         {

@@ -107,6 +107,7 @@ internal static class RunCommand
                                 Targets = result.GetValue(targets) ?? [],
                                 SweepLimit = result.GetValue(sweepLimit),
                                 Rev = result.GetValue(rev),
+                                CommandLine = CommonOptions.CommandLine(),
                             },
                             cancellationToken
                         )
@@ -148,6 +149,7 @@ internal static class RunCommand
                     Overwrite = result.GetValue(force),
                     Rev = result.GetValue(rev),
                     Reset = result.GetValue(reset),
+                    CommandLine = CommonOptions.CommandLine(),
                     Pipeline = new PipelineRunOptions
                     {
                         Targets = result.GetValue(targets) ?? [],

@@ -1,0 +1,255 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using GitExp.Core.Execution;
+using GitExp.Core.Experiments;
+using GitExp.Core.Pipeline;
+using GitExp.Core.Project;
+using Microsoft.Data.Sqlite;
+
+namespace GitExp.Core.Tracking;
+
+/// <summary>
+/// Records runs in the main workspace's run store as they start and finish: who, where, on which
+/// commit and branch, with which params, and what came out (metrics with their step history, outs).
+/// </summary>
+/// <remarks>
+/// Tracking never fails a run: if the store cannot be written (a disk full, a store locked for too
+/// long), the run goes on and the problem is reported once on <paramref name="output"/>. Git stays the
+/// source of truth; <c>dotnet exp runs reindex</c> rebuilds what is missing.
+/// </remarks>
+public sealed class RunTracker(ExpProject main, TextWriter output)
+{
+    public string StorePath => Path.Combine(main.ExpDirectory, "runs.db");
+
+    /// <summary>Saves a run as queued or running, with the params it starts with.</summary>
+    public async Task<RunRecord> StartAsync(
+        ExpProject workspace,
+        string id,
+        string? name,
+        string baseline,
+        string kind,
+        string command,
+        RunStatus status,
+        string? logPath,
+        CancellationToken cancellationToken
+    )
+    {
+        var values = await ReadValuesAsync(workspace, cancellationToken).ConfigureAwait(false);
+        var now = DateTimeOffset.UtcNow;
+        var run = new RunRecord
+        {
+            Id = id,
+            ExperimentName = name,
+            ExperimentRef = name is null ? null : Experiment.RefFor(baseline, name),
+            Baseline = baseline,
+            Branch = await main.Git.CurrentBranchAsync(cancellationToken).ConfigureAwait(false),
+            Dirty =
+                (
+                    await main
+                        .Git.TryRunAsync(["diff-index", "--quiet", "HEAD", "--"], cancellationToken: cancellationToken)
+                        .ConfigureAwait(false)
+                ).ExitCode != 0,
+            GitUser = (
+                await main.Git.TryRunAsync(["config", "user.name"], cancellationToken: cancellationToken).ConfigureAwait(false)
+            ).StandardOutput.Trim()
+                is { Length: > 0 } user
+                ? user
+                : null,
+            Command = command,
+            Kind = kind,
+            Status = status,
+            Created = now,
+            Started = status == RunStatus.Running ? now : null,
+            LogPath = logPath,
+            Params = values?.Params ?? new Dictionary<string, JsonNode?>(),
+        };
+        Write(store => store.Save(run));
+        return run;
+    }
+
+    /// <summary>Saves how a run ended, with the values, outs and metric histories its workspace holds now.</summary>
+    public async Task FinishAsync(
+        ExpProject workspace,
+        RunRecord run,
+        Experiment? experiment,
+        RunStatus status,
+        int? exitCode,
+        IReadOnlyList<(string Commit, int Step)> checkpoints,
+        CancellationToken cancellationToken
+    )
+    {
+        var values = await ReadValuesAsync(workspace, cancellationToken).ConfigureAwait(false);
+        var histories = await ReadHistoriesAsync(workspace, cancellationToken).ConfigureAwait(false);
+        var metrics = new Dictionary<string, MetricSummary>(StringComparer.Ordinal);
+        foreach (var (key, value) in values?.Metrics ?? new Dictionary<string, JsonNode?>())
+        {
+            var history = histories
+                .FirstOrDefault(h =>
+                    key.EndsWith(":" + h.Key, StringComparison.Ordinal) || key.EndsWith("." + h.Key, StringComparison.Ordinal)
+                )
+                .Value;
+            var number = ValueComparer.AsNumber(value);
+            metrics[key] = new MetricSummary(
+                value,
+                history is { Count: > 0 } ? history.Min(p => p.Value) : number,
+                history is { Count: > 0 } ? history.Max(p => p.Value) : number
+            );
+        }
+
+        var finished = run with
+        {
+            ExperimentName = experiment?.Name ?? run.ExperimentName,
+            ExperimentRef = experiment?.Ref ?? run.ExperimentRef,
+            Commit = experiment?.Commit,
+            Status = status,
+            Started = run.Started ?? DateTimeOffset.UtcNow,
+            Finished = DateTimeOffset.UtcNow,
+            ExitCode = exitCode,
+            Params = values?.Params ?? run.Params,
+            Metrics = metrics,
+            Artifacts = await ReadArtifactsAsync(workspace, cancellationToken).ConfigureAwait(false),
+            Checkpoints = checkpoints,
+        };
+        Write(store =>
+        {
+            store.Save(finished);
+            foreach (var (name, points) in histories)
+            {
+                store.SaveMetricHistory(finished.Id, name, points);
+            }
+        });
+    }
+
+    private void Write(Action<RunStore> write)
+    {
+        try
+        {
+            using var store = RunStore.Open(StorePath);
+            write(store);
+        }
+        catch (SqliteException e)
+        {
+            output.WriteLine(
+                $"warning: the run was not recorded in .exp/runs.db ({e.Message}); 'dotnet exp runs reindex' rebuilds it from Git"
+            );
+        }
+    }
+
+    private static async Task<RevisionValues?> ReadValuesAsync(ExpProject workspace, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var sources = await ValueSources.FromWorkspaceAsync(workspace, cancellationToken).ConfigureAwait(false);
+            return sources.ReadWorkspace(workspace.Root);
+        }
+        catch (ExpException)
+        {
+            return null; // a broken pipeline fails the run itself; tracking records what it can
+        }
+    }
+
+    private static async Task<IReadOnlyList<ArtifactRecord>> ReadArtifactsAsync(
+        ExpProject workspace,
+        CancellationToken cancellationToken
+    )
+    {
+        var artifacts = new List<ArtifactRecord>();
+        try
+        {
+            var index = await PipelineIndex.LoadAsync(workspace, [], cancellationToken).ConfigureAwait(false);
+            foreach (var pipeline in index.Pipelines)
+            {
+                var locks = LockFile.Load(workspace.Root, pipeline.File);
+                foreach (var stage in pipeline.Stages)
+                {
+                    if (!locks.Stages.TryGetValue(stage.Name, out var locked))
+                    {
+                        continue;
+                    }
+
+                    foreach (var outPath in locked.Outs)
+                    {
+                        var kind =
+                            stage.Outs.FirstOrDefault(o => o.Path == outPath.Path)?.Kind.ToString().ToLowerInvariant() ?? "out";
+                        artifacts.Add(new ArtifactRecord(outPath.Path, outPath.Sha256, outPath.Size, kind));
+                    }
+                }
+            }
+        }
+        catch (ExpException)
+        {
+            // As above: what cannot be read is left out.
+        }
+
+        return artifacts;
+    }
+
+    /// <summary>Step histories from plot files: TSV or CSV with a header <c>step&lt;tab&gt;name</c> (what GitExp.Client's Live writes).</summary>
+    private static async Task<Dictionary<string, List<(long Step, double Value)>>> ReadHistoriesAsync(
+        ExpProject workspace,
+        CancellationToken cancellationToken
+    )
+    {
+        var histories = new Dictionary<string, List<(long, double)>>(StringComparer.Ordinal);
+        IEnumerable<string> plotFiles;
+        try
+        {
+            var index = await PipelineIndex.LoadAsync(workspace, [], cancellationToken).ConfigureAwait(false);
+            plotFiles = index
+                .Graph.Stages.SelectMany(s => s.Outs)
+                .Where(o => o.Kind == OutKind.Plot)
+                .Select(o => workspace.FullPath(o.Path))
+                .SelectMany(p =>
+                    Directory.Exists(p) ? Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories)
+                    : File.Exists(p) ? [p]
+                    : Array.Empty<string>()
+                )
+                .Where(p =>
+                    p.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)
+                    || p.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
+                )
+                .ToList();
+        }
+        catch (ExpException)
+        {
+            return histories;
+        }
+
+        foreach (var file in plotFiles)
+        {
+            var separator = file.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? ',' : '\t';
+            var lines = File.ReadAllLines(file);
+            if (lines.Length < 2)
+            {
+                continue;
+            }
+
+            var header = lines[0].Split(separator);
+            if (header.Length < 2 || header[0] != "step")
+            {
+                continue;
+            }
+
+            for (var column = 1; column < header.Length; column++)
+            {
+                var points = new List<(long, double)>();
+                foreach (var line in lines.Skip(1))
+                {
+                    var cells = line.Split(separator);
+                    if (
+                        cells.Length > column
+                        && long.TryParse(cells[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var step)
+                        && double.TryParse(cells[column], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                    )
+                    {
+                        points.Add((step, value));
+                    }
+                }
+
+                histories[header[column]] = points;
+            }
+        }
+
+        return histories;
+    }
+}

@@ -1,0 +1,571 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using GitExp.Core;
+using GitExp.Core.Experiments;
+using GitExp.Core.Pipeline;
+using GitExp.Core.Project;
+using GitExp.Core.Queue;
+using GitExp.Core.Tracking;
+using GitExp.Tool.Rendering;
+
+namespace GitExp.Tool.Cli;
+
+/// <summary><c>dotnet exp runs ...</c>: the run store (.exp/runs.db): list, inspect, annotate, clone.</summary>
+internal static class RunsCommands
+{
+    public static Command Create(TextWriter output)
+    {
+        var command = new Command("runs", "Every run recorded in .exp/runs.db: list, filter, annotate, archive, clone.");
+        command.Subcommands.Add(List(output));
+        command.Subcommands.Add(Show(output));
+        command.Subcommands.Add(Annotate(output));
+        command.Subcommands.Add(Bookmark(output));
+        command.Subcommands.Add(
+            Flag(
+                output,
+                "archive",
+                "Hide runs from the default list (see them with 'runs list --archived').",
+                (r, _) => r with { Archived = true }
+            )
+        );
+        command.Subcommands.Add(
+            Flag(
+                output,
+                "restore",
+                "Bring archived or deleted runs back.",
+                (r, _) => r with { Archived = false, Deleted = false }
+            )
+        );
+        command.Subcommands.Add(
+            Flag(
+                output,
+                "delete",
+                "Delete runs (soft: 'runs restore' brings them back until 'runs purge').",
+                (r, _) => r with { Deleted = true }
+            )
+        );
+        command.Subcommands.Add(Purge(output));
+        command.Subcommands.Add(Clone(output));
+        command.Subcommands.Add(Reindex(output));
+        return command;
+    }
+
+    private static Command List(TextWriter output)
+    {
+        var filter = new Option<string?>("--filter")
+        {
+            Description = "A filter such as \"metrics.acc > 0.9 and status = succeeded\".",
+        };
+        var sort = new Option<string?>("--sort")
+        {
+            Description = "Sort by a field: created (default), name, status, or metrics.<key> / params.<key>.",
+        };
+        var order = new Option<string>("--sort-order") { Description = "asc or desc.", DefaultValueFactory = _ => "desc" };
+        order.AcceptOnlyFromAmong("asc", "desc");
+        var group = new Option<string?>("--group") { Description = "Only runs of this group." };
+        var archived = new Option<bool>("--archived") { Description = "List archived runs instead." };
+        var json = CommonOptions.Json();
+        var csv = CommonOptions.Csv();
+        var command = new Command("list", "List runs, bookmarked first, newest first.")
+        {
+            filter,
+            sort,
+            order,
+            group,
+            archived,
+            json,
+            csv,
+        };
+        command.Aliases.Add("ls");
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                CommonOptions.OneFormat(result, json, csv);
+                var matcher = result.GetValue(filter) is { } text ? RunFilter.Parse(text) : null;
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                using var store = OpenStore(project);
+                var showArchived = result.GetValue(archived);
+                var runs = store
+                    .List(includeArchived: showArchived)
+                    .Where(r => r.Archived == showArchived)
+                    .Where(r => result.GetValue(group) is not { } g || r.Group == g)
+                    .Where(r => matcher is null || matcher.Matches(r))
+                    .ToList();
+                runs = Sort(runs, result.GetValue(sort), result.GetValue(order) == "desc");
+                var metricKeys = runs.SelectMany(r => r.Metrics.Keys).Distinct(StringComparer.Ordinal).Take(8).ToList();
+                if (result.GetValue(json))
+                {
+                    JsonOutput.Write(output, new JsonArray(runs.Select(r => (JsonNode)RunJson(r)).ToArray()));
+                    return 0;
+                }
+
+                var header = new List<string> { "Id", "Name", "Status", "Created", "Duration", "Title" };
+                header.AddRange(metricKeys.Select(ShortKey));
+                var rows = runs.Select(r =>
+                        (IReadOnlyList<string>)
+                            new List<string>
+                            {
+                                (r.Bookmarked ? "* " : "") + r.Id,
+                                r.ExperimentName ?? "-",
+                                r.Status.ToString(),
+                                ValueFormat.Time(r.Created),
+                                r.Duration is { } d ? d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s" : "-",
+                                r.Title ?? "",
+                            }
+                                .Concat(
+                                    metricKeys.Select(k =>
+                                        r.Metrics.TryGetValue(k, out var m) ? ValueFormat.Text(m.Last, 5) : "-"
+                                    )
+                                )
+                                .ToList()
+                    )
+                    .ToList();
+                if (result.GetValue(csv))
+                {
+                    TableWriter.Csv(output, header, rows);
+                }
+                else if (rows.Count == 0)
+                {
+                    output.WriteLine(
+                        "No runs match."
+                            + (
+                                store.List(includeArchived: true).Count == 0
+                                    ? " Runs are recorded by 'dotnet exp run'; 'dotnet exp runs reindex' adds the experiments already in Git."
+                                    : ""
+                            )
+                    );
+                }
+                else
+                {
+                    TableWriter.Console(output, header, rows, rightAlignFrom: 6);
+                }
+
+                return 0;
+            }
+        );
+        return command;
+    }
+
+    private static Command Show(TextWriter output)
+    {
+        var id = new Argument<string>("id") { Description = "Run id (or a unique prefix)." };
+        var json = CommonOptions.Json();
+        var command = new Command("show", "Everything recorded about one run.") { id, json };
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                using var store = OpenStore(project);
+                var run = Find(store, result.GetValue(id)!);
+                if (result.GetValue(json))
+                {
+                    var document = RunJson(run);
+                    var histories = new JsonObject();
+                    foreach (var key in run.Metrics.Keys)
+                    {
+                        var points = store.MetricHistory(run.Id, key[(key.IndexOf(':', StringComparison.Ordinal) + 1)..]);
+                        if (points.Count > 0)
+                        {
+                            histories[key] = new JsonArray(
+                                points.Select(p => (JsonNode)new JsonArray(p.Step, p.Value)).ToArray()
+                            );
+                        }
+                    }
+
+                    document["history"] = histories;
+                    JsonOutput.Write(output, document);
+                    return 0;
+                }
+
+                output.WriteLine(
+                    $"Run {run.Id}{(run.Bookmarked ? " (bookmarked)" : "")}{(run.Archived ? " (archived)" : "")}{(run.Deleted ? " (deleted)" : "")}"
+                );
+                foreach (
+                    var (label, value) in new (string, string?)[]
+                    {
+                        ("Title", run.Title),
+                        ("Experiment", run.ExperimentName),
+                        ("Ref", run.ExperimentRef),
+                        ("Commit", run.Commit),
+                        ("Baseline", run.Baseline),
+                        ("Branch", run.Branch),
+                        ("Status", run.Status.ToString()),
+                        ("Exit code", run.ExitCode?.ToString(CultureInfo.InvariantCulture)),
+                        ("Kind", run.Kind),
+                        ("User", run.GitUser),
+                        ("Host", run.Host),
+                        ("Command", run.Command),
+                        ("Created", ValueFormat.Time(run.Created)),
+                        (
+                            "Duration",
+                            run.Duration is { } d ? d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s" : null
+                        ),
+                        ("Group", run.Group),
+                        ("Tags", run.Tags.Count > 0 ? string.Join(", ", run.Tags) : null),
+                        ("Notes", run.Notes),
+                        ("Log", run.LogPath),
+                    }
+                )
+                {
+                    if (!string.IsNullOrEmpty(value))
+                    {
+                        output.WriteLine($"  {label + ":", -12}{value}");
+                    }
+                }
+
+                if (run.Params.Count > 0)
+                {
+                    output.WriteLine("Params:");
+                    foreach (var (key, value) in run.Params)
+                    {
+                        output.WriteLine($"  {key} = {ValueFormat.Text(value, 17)}");
+                    }
+                }
+
+                if (run.Metrics.Count > 0)
+                {
+                    output.WriteLine("Metrics (last, min, max):");
+                    foreach (var (key, m) in run.Metrics)
+                    {
+                        output.WriteLine(
+                            $"  {key} = {ValueFormat.Text(m.Last, 5)}  ({ValueFormat.Change(m.Min, 5).TrimStart('+')}, {ValueFormat.Change(m.Max, 5).TrimStart('+')})"
+                        );
+                    }
+                }
+
+                if (run.Artifacts.Count > 0)
+                {
+                    output.WriteLine("Artifacts:");
+                    foreach (var artifact in run.Artifacts)
+                    {
+                        output.WriteLine($"  {artifact.Path} ({artifact.Kind}, {artifact.Size} bytes, {artifact.Sha256[..12]})");
+                    }
+                }
+
+                if (run.Checkpoints.Count > 0)
+                {
+                    output.WriteLine(
+                        $"Checkpoints: {run.Checkpoints.Count} (steps {run.Checkpoints[0].Step}–{run.Checkpoints[^1].Step})"
+                    );
+                }
+
+                return 0;
+            }
+        );
+        return command;
+    }
+
+    private static Command Annotate(TextWriter output)
+    {
+        var id = new Argument<string>("id") { Description = "Run id (or a unique prefix)." };
+        var title = new Option<string?>("--title") { Description = "A short title." };
+        var note = new Option<string?>("--note") { Description = "Notes (replaces the notes)." };
+        var tag = new Option<string[]>("--tag") { Description = "Add a tag (repeatable)." };
+        var untag = new Option<string[]>("--untag") { Description = "Remove a tag (repeatable)." };
+        var group = new Option<string?>("--group") { Description = "Put the run in a named group." };
+        var command = new Command("annotate", "Set a run's title, notes, tags or group.") { id, title, note, tag, untag, group };
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                using var store = OpenStore(project);
+                var run = Find(store, result.GetValue(id)!);
+                var removed = (result.GetValue(untag) ?? []).ToHashSet(StringComparer.Ordinal);
+                var updated = run with
+                {
+                    Title = result.GetValue(title) ?? run.Title,
+                    Notes = result.GetValue(note) ?? run.Notes,
+                    Group = result.GetValue(group) ?? run.Group,
+                    Tags = run
+                        .Tags.Concat(result.GetValue(tag) ?? [])
+                        .Where(t => !removed.Contains(t))
+                        .Distinct(StringComparer.Ordinal)
+                        .ToList(),
+                };
+                SaveReplacing(store, updated);
+                output.WriteLine($"Updated run {run.Id}.");
+                return 0;
+            }
+        );
+        return command;
+    }
+
+    private static Command Bookmark(TextWriter output)
+    {
+        var ids = new Argument<string[]>("ids") { Description = "Run ids.", Arity = ArgumentArity.OneOrMore };
+        var off = new Option<bool>("--off") { Description = "Remove the bookmark." };
+        var command = new Command("bookmark", "Bookmark runs: they list first, here and in the UI.") { ids, off };
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                using var store = OpenStore(project);
+                foreach (var run in result.GetValue(ids)!.Select(i => Find(store, i)).ToList())
+                {
+                    SaveReplacing(store, run with { Bookmarked = !result.GetValue(off) });
+                    output.WriteLine($"{(result.GetValue(off) ? "Unbookmarked" : "Bookmarked")} run {run.Id}.");
+                }
+
+                return 0;
+            }
+        );
+        return command;
+    }
+
+    private static Command Flag(TextWriter output, string name, string description, Func<RunRecord, bool, RunRecord> change)
+    {
+        var ids = new Argument<string[]>("ids") { Description = "Run ids.", Arity = ArgumentArity.OneOrMore };
+        var command = new Command(name, description) { ids };
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                using var store = OpenStore(project);
+                // Every id is checked before anything changes: a typo changes nothing.
+                var runs = result.GetValue(ids)!.Select(i => Find(store, i)).ToList();
+                foreach (var run in runs)
+                {
+                    SaveReplacing(store, change(run, true));
+                }
+
+                output.WriteLine(
+                    $"{char.ToUpperInvariant(name[0])}{name[1..]}{(name.EndsWith('e') ? "d" : "ed")} {runs.Count} run(s): {string.Join(", ", runs.Select(r => r.Id))}."
+                );
+                return 0;
+            }
+        );
+        return command;
+    }
+
+    private static Command Purge(TextWriter output)
+    {
+        var command = new Command("purge", "Delete soft-deleted runs for good (their experiments in Git stay).");
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                using var store = OpenStore(project);
+                output.WriteLine($"Purged {store.Purge()} run(s).");
+                return 0;
+            }
+        );
+        return command;
+    }
+
+    private static Command Clone(TextWriter output)
+    {
+        var id = new Argument<string>("id") { Description = "Run id (or a unique prefix)." };
+        var setParams = new Option<string[]>("--set-param", "-S")
+        {
+            Description = "Change a param of the clone: [file:]key=value (repeatable).",
+        };
+        var queue = new Option<bool>("--queue") { Description = "Queue the clone instead of running it now." };
+        var name = new Option<string?>("--name", "-n") { Description = "Name of the new experiment." };
+        var command = new Command("clone", "Run again with the same params (and changes with -S), now or queued.")
+        {
+            id,
+            setParams,
+            queue,
+            name,
+        };
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                RunRecord run;
+                using (var store = OpenStore(project))
+                {
+                    run = Find(store, result.GetValue(id)!);
+                }
+
+                var overrides = (result.GetValue(setParams) ?? []).Select(ParamAssignment.Parse).ToList();
+                var assignments = run
+                    .Params.Where(p => !overrides.Any(o => (o.File ?? ParamEdits.DefaultParamsFile) + ":" + o.Key == p.Key))
+                    .Select(p =>
+                    {
+                        var colon = p.Key.IndexOf(':', StringComparison.Ordinal);
+                        // JSON text is valid YAML for every scalar, list and map.
+                        return new ParamAssignment(p.Key[..colon], p.Key[(colon + 1)..], p.Value?.ToJsonString() ?? "null");
+                    })
+                    .Concat(overrides)
+                    .ToList();
+                var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+                if (head != run.Baseline)
+                {
+                    output.WriteLine(
+                        $"Note: run {run.Id} ran on commit {run.Baseline[..7]}; the clone uses the code of HEAD ({head[..7]})."
+                    );
+                }
+
+                if (result.GetValue(queue))
+                {
+                    var entries = await new ExperimentQueue(project)
+                        .EnqueueAsync(
+                            new QueueRequest
+                            {
+                                SetParams = assignments,
+                                Name = result.GetValue(name),
+                                CommandLine = CommonOptions.CommandLine(),
+                            },
+                            cancellationToken
+                        )
+                        .ConfigureAwait(false);
+                    output.WriteLine($"Queued clone of run {run.Id} as '{entries[0].Name}' ({entries[0].Id}).");
+                    return 0;
+                }
+
+                var outcome = await new ExperimentRunner(project, output)
+                    .RunAsync(
+                        new ExperimentRunOptions
+                        {
+                            SetParams = assignments,
+                            Name = result.GetValue(name),
+                            CommandLine = CommonOptions.CommandLine(),
+                        },
+                        cancellationToken
+                    )
+                    .ConfigureAwait(false);
+                output.WriteLine(
+                    outcome.Recorded is { } e
+                        ? $"Cloned run {run.Id} as experiment '{e.Name}'."
+                        : $"Cloned run {run.Id}: {outcome.NotRecordedReason}."
+                );
+                return 0;
+            }
+        );
+        return command;
+    }
+
+    private static Command Reindex(TextWriter output)
+    {
+        var command = new Command(
+            "reindex",
+            "Add a run for every experiment in Git that the store does not know (e.g. after a clone and exp pull)."
+        );
+        command.SetAction(
+            async (result, cancellationToken) =>
+            {
+                var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                project.EnsureInitialized();
+                var added = await new RunIndexer(project).ReindexAsync(cancellationToken).ConfigureAwait(false);
+                output.WriteLine($"Added {added} run(s) from refs/exps.");
+                return 0;
+            }
+        );
+        return command;
+    }
+
+    private static RunStore OpenStore(ExpProject project)
+    {
+        project.EnsureInitialized();
+        return RunStore.Open(Path.Combine(project.ExpDirectory, "runs.db"));
+    }
+
+    /// <summary>A run by id, unique id prefix, or the name of the experiment it recorded (the latest such run).</summary>
+    private static RunRecord Find(RunStore store, string id) =>
+        store.Get(id)
+        ?? store.List(includeArchived: true).FirstOrDefault(r => r.ExperimentName == id)
+        ?? throw new ExpException(ExitCode.NotFound, $"no run '{id}' (see 'dotnet exp runs list')");
+
+    // RunStore.Save merges annotations (so a finishing run keeps the title set meanwhile); an explicit
+    // edit must be able to clear them, so it goes through a delete first.
+    private static void SaveReplacing(RunStore store, RunRecord run) => store.Replace(run);
+
+    private static List<RunRecord> Sort(List<RunRecord> runs, string? key, bool descending)
+    {
+        Func<RunRecord, JsonNode?> read = key?.ToLowerInvariant() switch
+        {
+            null or "created" => r => JsonValue.Create(r.Created.ToUnixTimeMilliseconds()),
+            "name" => r => JsonValue.Create(r.ExperimentName),
+            "status" => r => JsonValue.Create(r.Status.ToString()),
+            "duration" => r => r.Duration is { } d ? JsonValue.Create(d.TotalSeconds) : null,
+            var k when k.StartsWith("metrics.", StringComparison.Ordinal) => r =>
+                Lookup(r.Metrics.ToDictionary(m => m.Key, m => m.Value.Last), key[8..]),
+            var k when k.StartsWith("params.", StringComparison.Ordinal) => r => Lookup(r.Params, key[7..]),
+            _ => throw new ExpException(
+                ExitCode.Usage,
+                $"--sort '{key}': expected created, name, status, duration, metrics.<key> or params.<key>"
+            ),
+        };
+        var withValue = runs.Where(r => read(r) is not null);
+        var ordered = descending
+            ? withValue.OrderByDescending(read, ValueComparer.Instance)
+            : withValue.OrderBy(read, ValueComparer.Instance);
+        // Bookmarked runs first; runs without the sort value last.
+        return ordered.Concat(runs.Where(r => read(r) is null)).OrderBy(r => r.Bookmarked ? 0 : 1).ToList();
+    }
+
+    private static JsonNode? Lookup(IReadOnlyDictionary<string, JsonNode?> values, string key) =>
+        values.TryGetValue(key, out var exact)
+            ? exact
+            : values.FirstOrDefault(v => v.Key.EndsWith(":" + key, StringComparison.Ordinal)).Value;
+
+    private static string ShortKey(string key) => key[(key.IndexOf(':', StringComparison.Ordinal) + 1)..];
+
+    private static JsonObject RunJson(RunRecord run)
+    {
+        var metrics = new JsonObject();
+        foreach (var (key, m) in run.Metrics)
+        {
+            metrics[key] = new JsonObject
+            {
+                ["last"] = m.Last?.DeepClone(),
+                ["min"] = m.Min,
+                ["max"] = m.Max,
+            };
+        }
+
+        var parameters = new JsonObject();
+        foreach (var (key, value) in run.Params)
+        {
+            parameters[key] = value?.DeepClone();
+        }
+
+        return new JsonObject
+        {
+            ["id"] = run.Id,
+            ["name"] = run.ExperimentName,
+            ["ref"] = run.ExperimentRef,
+            ["commit"] = run.Commit,
+            ["baseline"] = run.Baseline,
+            ["branch"] = run.Branch,
+            ["dirty"] = run.Dirty,
+            ["user"] = run.GitUser,
+            ["command"] = run.Command,
+            ["host"] = run.Host,
+            ["kind"] = run.Kind,
+            ["status"] = run.Status.ToString().ToLowerInvariant(),
+            ["created"] = run.Created.ToString("O", CultureInfo.InvariantCulture),
+            ["started"] = run.Started?.ToString("O", CultureInfo.InvariantCulture),
+            ["finished"] = run.Finished?.ToString("O", CultureInfo.InvariantCulture),
+            ["exit_code"] = run.ExitCode,
+            ["log"] = run.LogPath,
+            ["title"] = run.Title,
+            ["notes"] = run.Notes,
+            ["bookmarked"] = run.Bookmarked,
+            ["archived"] = run.Archived,
+            ["deleted"] = run.Deleted,
+            ["group"] = run.Group,
+            ["tags"] = new JsonArray(run.Tags.Select(t => (JsonNode)JsonValue.Create(t)).ToArray()),
+            ["params"] = parameters,
+            ["metrics"] = metrics,
+            ["artifacts"] = new JsonArray(
+                run.Artifacts.Select(a =>
+                        (JsonNode)
+                            new JsonObject
+                            {
+                                ["path"] = a.Path,
+                                ["sha256"] = a.Sha256,
+                                ["size"] = a.Size,
+                                ["kind"] = a.Kind,
+                            }
+                    )
+                    .ToArray()
+            ),
+            ["checkpoints"] = new JsonArray(
+                run.Checkpoints.Select(c => (JsonNode)new JsonObject { ["commit"] = c.Commit, ["step"] = c.Step }).ToArray()
+            ),
+        };
+    }
+}
