@@ -128,6 +128,30 @@ public sealed class CheckpointTests(TrainProgram train) : IClassFixture<TrainPro
     }
 
     [Fact]
+    public async Task Changed_param_continues_from_the_last_checkpoint_as_a_new_experiment_without_touching_the_cache()
+    {
+        await using var project = await train.CreateProjectAsync(epochs: 4);
+        var baseline = await project.Repo.HeadAsync();
+        var original = TempGitRepo.ExperimentRef(baseline, "ck");
+        await project.ExpOkAsync("run", "-n", "ck");
+        var originalChain = await AssertCompleteChainAsync(project.Repo, original, baseline, 4);
+
+        // The model in the workspace is the one the cache holds for ck's last step: training appends to it in place.
+        var continued = await project.ExpOkAsync("run", "-S", "train.epochs=6");
+
+        Assert.Equal(originalChain[0].Commit, await project.Repo.GitAsync("rev-parse", original));
+        var next = Assert.Single(await project.Repo.ExperimentRefsAsync(), r => r != original);
+        var name = next[(next.LastIndexOf('/') + 1)..];
+        Assert.Contains($"(step 4) as experiment '{name}'", continued.StdOut);
+        Assert.Equal([$"start {name} 4", $"done {name} 5", $"done {name} 6"], project.SideLines("steps.log").TakeLast(3));
+        var chain = await AssertCompleteChainAsync(project.Repo, next, baseline, 6);
+        Assert.Equal(originalChain.Select(c => c.Commit), chain.Skip(2).Select(c => c.Commit));
+        Assert.Equal(ModelAfter(6), project.Repo.ReadFile("model/model.txt"));
+        Assert.Equal(7, File.ReadAllLines(project.Repo.FullPath("live/plots/metrics/loss.tsv")).Length);
+        AssertCacheIntact(project.Repo);
+    }
+
+    [Fact]
     public async Task Show_nests_checkpoints_newest_first_and_apply_and_branch_take_name_tilde_N()
     {
         await using var project = await train.CreateProjectAsync(epochs: 4);
