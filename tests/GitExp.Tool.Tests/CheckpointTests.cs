@@ -22,6 +22,9 @@ public sealed class CheckpointTests(TrainProgram train) : IClassFixture<TrainPro
         using (var first = ExpTool.Start(project.Root, "run", "-n", "ck"))
         {
             await WaitForCheckpointAsync(project.Repo, reference, 3);
+            // Mid-step 4: its line is in the model already, its checkpoint not taken yet.
+            await QueueProject.WaitUntilAsync(() => project.SideLines("steps.log").Contains("done ck 3"), "step 3 is done");
+            await Task.Delay(50);
             QueueProject.Kill(Assert.Single(project.StagePids()));
             var killed = await first.WaitAsync();
             Assert.True(killed.ExitCode != 0, killed.ToString());

@@ -36,14 +36,15 @@ public sealed class TrainProgram : IAsyncLifetime
         Log($"start {name} {live.Step}");
         for (var step = live.Step + 1; step <= epochs; step++)
         {
-            Thread.Sleep(pause);
             // In place, as trainers write their weights: the file must not be a link into the cache.
+            // Written before the step's work, so a run killed mid-step leaves a model ahead of its last checkpoint.
             using (var model = new FileStream("model/model.txt", FileMode.Append, FileAccess.Write))
             using (var writer = new StreamWriter(model))
             {
                 writer.Write($"step {step}\n");
             }
 
+            Thread.Sleep(pause);
             live.Log("loss", 1.0 / step);
             live.NextStep();
             Log($"done {name} {step}");
