@@ -49,6 +49,20 @@ public static class ExpTool
         params string[] args
     )
     {
+        var info = StartInfo(workingDirectory, args);
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        return RunProcessAsync(info);
+    }
+
+    /// <summary>Starts <c>dotnet exp args...</c> without waiting, for tests that kill it mid-run.</summary>
+    public static BackgroundTool Start(string workingDirectory, params string[] args) => new(StartInfo(workingDirectory, args));
+
+    private static ProcessStartInfo StartInfo(string workingDirectory, string[] args)
+    {
         var installed = Environment.GetEnvironmentVariable("GITEXP_TOOL");
         ProcessStartInfo info;
         if (!string.IsNullOrEmpty(installed))
@@ -67,29 +81,16 @@ public static class ExpTool
         }
 
         info.WorkingDirectory = workingDirectory;
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        return RunProcessAsync(info);
+        return info;
     }
 
     /// <summary>Runs any program with the shared environment, collecting both streams.</summary>
-    public static async Task<ToolResult> RunProcessAsync(ProcessStartInfo info)
+    public static async Task<ToolResult> RunProcessAsync(ProcessStartInfo info, TimeSpan? limit = null)
     {
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
-        info.RedirectStandardInput = true;
-        info.UseShellExecute = false;
-        info.StandardOutputEncoding = Encoding.UTF8;
-        info.StandardErrorEncoding = Encoding.UTF8;
-        ApplyEnvironment(info);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {info.FileName}");
-        process.StandardInput.Close();
+        using var process = StartRedirected(info);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Timeout);
+        using var timeout = new CancellationTokenSource(limit ?? Timeout);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -98,10 +99,75 @@ public static class ExpTool
         {
             process.Kill(entireProcessTree: true);
             Assert.Fail(
-                $"'{info.FileName} {string.Join(' ', info.ArgumentList)}' did not finish within {Timeout.TotalSeconds} s and was killed"
+                $"'{info.FileName} {string.Join(' ', info.ArgumentList)}' did not finish within {(limit ?? Timeout).TotalSeconds} s and was killed"
             );
         }
 
         return new ToolResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    internal static Process StartRedirected(ProcessStartInfo info)
+    {
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.RedirectStandardInput = true;
+        info.UseShellExecute = false;
+        info.StandardOutputEncoding = Encoding.UTF8;
+        info.StandardErrorEncoding = Encoding.UTF8;
+        ApplyEnvironment(info);
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {info.FileName}");
+        process.StandardInput.Close();
+        return process;
+    }
+}
+
+/// <summary>A run of the tool going on in the background; disposing kills it if it still runs.</summary>
+public sealed class BackgroundTool : IDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _stdout;
+    private readonly Task<string> _stderr;
+
+    internal BackgroundTool(ProcessStartInfo info)
+    {
+        _process = ExpTool.StartRedirected(info);
+        _stdout = _process.StandardOutput.ReadToEndAsync();
+        _stderr = _process.StandardError.ReadToEndAsync();
+    }
+
+    public int Id => _process.Id;
+
+    /// <summary>SIGKILL, as a crash or the OOM killer would end it: no cleanup code runs.</summary>
+    public void Kill() => _process.Kill();
+
+    /// <summary>Waits for the process to end (bounded) and returns what it printed.</summary>
+    public async Task<ToolResult> WaitAsync(int seconds = 60)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            Assert.Fail($"the background run did not finish within {seconds} s and was killed");
+        }
+
+        return new ToolResult(_process.ExitCode, await _stdout, await _stderr);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException) { }
+
+        _process.Dispose();
     }
 }

@@ -49,7 +49,12 @@ public sealed class QueueProject : IAsyncDisposable
     /// A committed project of <paramref name="files"/> (with <see cref="SidePlaceholder"/> replaced) after
     /// <c>exp init</c>; <c>.gitignore</c> ignores <c>*.tmp</c> and <c>secret.txt</c> unless given.
     /// </summary>
-    public static async Task<QueueProject> CreateAsync(IReadOnlyDictionary<string, string> files)
+    /// <param name="files">Text files of the project.</param>
+    /// <param name="prepare">Adds other files (binaries) before the project is committed.</param>
+    public static async Task<QueueProject> CreateAsync(
+        IReadOnlyDictionary<string, string> files,
+        Action<QueueProject>? prepare = null
+    )
     {
         var repo = await TempGitRepo.InitAsync();
         var side = repo.Root + "-side";
@@ -63,6 +68,7 @@ public sealed class QueueProject : IAsyncDisposable
                 repo.WriteFile(path, text.Replace(SidePlaceholder, side, StringComparison.Ordinal));
             }
 
+            prepare?.Invoke(project);
             await repo.ExpOkAsync("init");
             await repo.CommitAllAsync("init");
             return project;
