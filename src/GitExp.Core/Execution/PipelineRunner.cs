@@ -215,9 +215,12 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         }
 
         output.WriteLine($"Running stage '{stage.Address}':");
+        // A checkpointing stage continues from its outs (model, metric history), so it keeps all of them;
+        // EXP_RESUME tells it whether to continue or start over.
+        var keepsOuts = stage.Outs.Any(o => o.Checkpoint);
         foreach (var output1 in stage.Outs)
         {
-            if (output1.Persist || output1.Checkpoint)
+            if (output1.Persist || output1.Checkpoint || keepsOuts)
             {
                 // The stage will write these in place: a link into the cache would let it change a cache object.
                 ContentCache.Detach(project.FullPath(output1.Path));

@@ -2,6 +2,7 @@ using System.Globalization;
 using GitExp.Core.Cache;
 using GitExp.Core.Execution;
 using GitExp.Core.Pipeline;
+using GitExp.Core.Processes;
 using GitExp.Core.Project;
 using GitExp.Core.Tracking;
 
@@ -49,14 +50,22 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
             var taken = await store.NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false);
             if (taken.Contains(options.Name) && !options.Overwrite && options.Rev is null)
             {
+                var existing = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).First(e =>
+                    e.Baseline == baseline && e.Name == options.Name
+                );
                 throw new ExpException(
                     ExitCode.Conflict,
-                    $"--name '{options.Name}': an experiment of that name already exists for this commit; use -f to overwrite it or choose another name"
+                    existing.Interrupted
+                        ? $"--name '{options.Name}': that experiment was interrupted; continue it with 'dotnet exp run --rev {options.Name}' (or plain 'dotnet exp run'), or use -f to start it over"
+                        : $"--name '{options.Name}': an experiment of that name already exists for this commit; use -f to overwrite it or choose another name"
                 );
             }
         }
 
         using var workspaceLock = WorkspaceLock.Acquire(project);
+        // A run killed with SIGKILL leaves its stage command running; it must not write into this run.
+        var pidFile = Path.Combine(project.TempDirectory, "stage.pid");
+        OrphanProcess.Kill(pidFile, project.Root);
         ParamEdits.ApplyToWorkspace(project, options.SetParams);
         var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
         var checkpointOuts = index.Graph.Stages.SelectMany(s => s.Outs).Where(o => o.Checkpoint).ToList();
@@ -109,6 +118,7 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
         var pipeline = options.Pipeline with
         {
             Environment = environment,
+            CommandStarted = pid => File.WriteAllText(pidFile, pid.ToString(CultureInfo.InvariantCulture)),
             // A resumed run continues training even though its inputs match the checkpoint's lock.
             ForceStages = plan.Resumes
                 ? index

@@ -4,6 +4,7 @@ using GitExp.Core.Execution;
 using GitExp.Core.Experiments;
 using GitExp.Core.Git;
 using GitExp.Core.Pipeline;
+using GitExp.Core.Processes;
 using GitExp.Core.Project;
 using GitExp.Core.Tracking;
 
@@ -116,7 +117,7 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
         try
         {
             // A workspace left by a worker that died is stale: stop what it left running, start afresh.
-            KillOrphan(_queue.PidPath(entry.Id), workspace);
+            OrphanProcess.Kill(_queue.PidPath(entry.Id), workspace);
             // GitRepository serializes worktree changes across processes (a prune must never meet an add).
             await git.RemoveWorktreeAsync(workspace, cancellationToken).ConfigureAwait(false);
             await git.AddWorktreeAsync(workspace, entry.Commit, cancellationToken).ConfigureAwait(false);
@@ -323,42 +324,6 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
         }
 
         return (new ExperimentChain(entry.Baseline, entry.Name, resumeFrom ?? entry.Baseline, earlier, step), resumeFrom);
-    }
-
-    /// <summary>
-    /// Kills the stage command a dead worker left behind, if it still runs in the entry's workspace
-    /// (the working-directory check keeps a reused process id from hitting an unrelated process).
-    /// </summary>
-    private static void KillOrphan(string pidPath, string workspace)
-    {
-        if (!File.Exists(pidPath) || !int.TryParse(File.ReadAllText(pidPath), CultureInfo.InvariantCulture, out var pid))
-        {
-            return;
-        }
-
-        try
-        {
-            var cwd = new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
-            if (cwd is not null && (cwd + "/").StartsWith(workspace + "/", StringComparison.Ordinal))
-            {
-                using var orphan = System.Diagnostics.Process.GetProcessById(pid);
-                orphan.Kill(entireProcessTree: true);
-                orphan.WaitForExit(5000);
-            }
-        }
-        catch (Exception e)
-            when (e
-                    is ArgumentException
-                        or InvalidOperationException
-                        or IOException
-                        or UnauthorizedAccessException
-                        or System.ComponentModel.Win32Exception
-            )
-        {
-            // Already gone, or not ours to kill.
-        }
-
-        File.Delete(pidPath);
     }
 
     private Timer WatchForKill(string id, CancellationTokenSource killed) =>
