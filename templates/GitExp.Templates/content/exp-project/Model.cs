@@ -3,7 +3,7 @@ using System.Text.Json;
 /// <summary>A labelled point: two features and a class, 0 or 1.</summary>
 public sealed record Example(double X1, double X2, int Label);
 
-/// <summary>Two overlapping clouds of points, one per class, split 80/20 into train and test.</summary>
+/// <summary>Two overlapping clouds of points, around (0, 0) and (2, 1), split 80/20 into train and test.</summary>
 public sealed record Dataset(IReadOnlyList<Example> Train, IReadOnlyList<Example> Test)
 {
     public static Dataset Generate(int points, double noise, int seed)
@@ -13,8 +13,9 @@ public sealed record Dataset(IReadOnlyList<Example> Train, IReadOnlyList<Example
         for (var i = 0; i < points; i++)
         {
             var label = i % 2;
-            var centre = label == 1 ? 1.0 : -1.0;
-            examples.Add(new Example(centre + noise * Gaussian(random), centre + noise * Gaussian(random), label));
+            // Off the origin, so the model has to learn its bias as well as its weights.
+            var (x1, x2) = label == 1 ? (2.0, 1.0) : (0.0, 0.0);
+            examples.Add(new Example(x1 + noise * Gaussian(random), x2 + noise * Gaussian(random), label));
         }
 
         var shuffled = examples.OrderBy(_ => random.Next()).ToList();
