@@ -46,7 +46,9 @@ public sealed class Model
     /// <summary>One step down the gradient of the mean log loss over <paramref name="examples"/>.</summary>
     public void TrainEpoch(IReadOnlyList<Example> examples, double learningRate)
     {
-        double g1 = 0, g2 = 0, gb = 0;
+        double g1 = 0,
+            g2 = 0,
+            gb = 0;
         foreach (var e in examples)
         {
             var error = Predict(e) - e.Label;

@@ -5,11 +5,7 @@ using GitExp.Client;
 const string ModelFile = "model.json";
 
 var parameters = ExpParams.Load();
-var data = Dataset.Generate(
-    parameters.GetInt("data.points"),
-    parameters.GetDouble("data.noise"),
-    parameters.GetInt("data.seed")
-);
+var data = Dataset.Generate(parameters.GetInt("data.points"), parameters.GetDouble("data.noise"), parameters.GetInt("data.seed"));
 var learningRate = parameters.GetDouble("train.lr");
 var epochs = parameters.GetInt("train.epochs");
 
