@@ -6,7 +6,7 @@ namespace GitExp.Templates.Tests.Infrastructure;
 /// Once per test run: the GitExp packages (packed by <c>build/pack.sh</c>, or taken from
 /// <c>$GITEXP_PACKAGES</c>/<c>$GITEXP_VERSION</c> when build/test.sh set them), a temp folder with a
 /// nuget.config (that package folder + nuget.org), its own NuGet package folder, and a template hive
-/// with GitExp.Templates installed. Nothing touches the machine's dotnet new or NuGet cache.
+/// with GitExp.Templates installed. Nothing touches the machine's dotnet new, NuGet cache or tool cache.
 /// </summary>
 public sealed class TemplateFixture : IAsyncLifetime
 {
@@ -32,6 +32,9 @@ public sealed class TemplateFixture : IAsyncLifetime
         Environment = new Dictionary<string, string>
         {
             ["NUGET_PACKAGES"] = Path.Combine(Root, "nuget-packages"),
+            // Local tools are found through a resolver cache under the CLI home that remembers paths in
+            // NUGET_PACKAGES; a shared one would point at the deleted package folder of an earlier run.
+            ["DOTNET_CLI_HOME"] = Path.Combine(Root, "dotnet-home"),
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             ["DOTNET_NOLOGO"] = "1",
             ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1",
