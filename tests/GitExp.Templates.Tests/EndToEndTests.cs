@@ -15,11 +15,7 @@ public sealed class EndToEndTests(TemplateFixture fixture, ITestOutputHelper out
         var watch = Stopwatch.StartNew();
         output.WriteLine($"packages {fixture.Version} ready in {fixture.PackTime.TotalSeconds:F0} s");
         // Few epochs: every epoch is a checkpoint commit, and the builds already take most of the time.
-        var project = await fixture.NewProjectAsync(fixture.NewFolder("e2e"), "Trainer", "--epochs", "3");
-        await fixture.RunOkAsync(project, "git", "init", "-q", "-b", "main");
-        await fixture.RunOkAsync(project, "git", "add", "-A");
-        await fixture.RunOkAsync(project, "git", "commit", "-q", "-m", "New experiment project");
-        await fixture.RunOkAsync(project, "dotnet", "tool", "restore");
+        var project = await NewCommittedProjectAsync("Trainer", "--epochs", "3");
         output.WriteLine($"created, committed, tool restored: {watch.Elapsed.TotalSeconds:F0} s");
 
         await fixture.RunOkAsync(project, "dotnet", "exp", "run");
@@ -31,6 +27,8 @@ public sealed class EndToEndTests(TemplateFixture fixture, ITestOutputHelper out
         Assert.Equal(3, first.Step);
         Assert.InRange(first.Loss, 0.0, 0.7);
         Assert.InRange(first.Accuracy, 0.5, 1.0);
+        // The final commit takes the last checkpoint's place; the two before it are listed under the run.
+        Assert.Equal(2, first.Checkpoints);
 
         await fixture.RunOkAsync(project, "dotnet", "exp", "run", "-S", "train.lr=0.1,0.01", "--queue");
         await fixture.RunOkAsync(project, "dotnet", "exp", "run", "--run-all", "-j", "2");
@@ -48,7 +46,39 @@ public sealed class EndToEndTests(TemplateFixture fixture, ITestOutputHelper out
         Assert.All(all.Where(e => e.LearningRate == 0.1), e => Assert.Equal(first.Loss, e.Loss));
     }
 
-    private sealed record Experiment(string Name, string State, double LearningRate, int Step, double Loss, double Accuracy);
+    [Fact]
+    public async Task No_checkpoints_project_runs_and_records_an_experiment_without_checkpoints()
+    {
+        var project = await NewCommittedProjectAsync("Plain", "--epochs", "2", "--no-checkpoints");
+
+        await fixture.RunOkAsync(project, "dotnet", "exp", "run");
+
+        var experiment = Assert.Single(await ExperimentsAsync(project));
+        Assert.Equal("Success", experiment.State);
+        Assert.Equal(2, experiment.Step);
+        Assert.Equal(0, experiment.Checkpoints);
+    }
+
+    /// <summary>What the project's README says to do first: create it, commit it, restore the tool.</summary>
+    private async Task<string> NewCommittedProjectAsync(string name, params string[] options)
+    {
+        var project = await fixture.NewProjectAsync(fixture.NewFolder(name.ToLowerInvariant()), name, options);
+        await fixture.RunOkAsync(project, "git", "init", "-q", "-b", "main");
+        await fixture.RunOkAsync(project, "git", "add", "-A");
+        await fixture.RunOkAsync(project, "git", "commit", "-q", "-m", "New experiment project");
+        await fixture.RunOkAsync(project, "dotnet", "tool", "restore");
+        return project;
+    }
+
+    private sealed record Experiment(
+        string Name,
+        string State,
+        double LearningRate,
+        int Step,
+        double Loss,
+        double Accuracy,
+        int Checkpoints
+    );
 
     private async Task<IReadOnlyList<Experiment>> ExperimentsAsync(string project)
     {
@@ -66,7 +96,8 @@ public sealed class EndToEndTests(TemplateFixture fixture, ITestOutputHelper out
                     row.GetProperty("params").GetProperty("params.yaml").GetProperty("train.lr").GetDouble(),
                     metrics.GetProperty("step").GetInt32(),
                     metrics.GetProperty("loss").GetDouble(),
-                    metrics.GetProperty("accuracy").GetDouble()
+                    metrics.GetProperty("accuracy").GetDouble(),
+                    row.TryGetProperty("checkpoints", out var checkpoints) ? checkpoints.GetArrayLength() : 0
                 );
             })
             .ToList();
