@@ -108,7 +108,11 @@ internal static partial class ParamsClassWriter
                 continue;
             }
 
-            text.AppendLine();
+            if (depth == 1 || used.Count > reserved.Count + 2)
+            {
+                text.AppendLine();
+            }
+
             text.Append(indent).Append("/// <summary><c>").Append(Escape(path)).AppendLine("</c></summary>");
             if (value is YamlMappingNode child)
             {

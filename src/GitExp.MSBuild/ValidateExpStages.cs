@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace GitExp.MSBuild;
@@ -71,18 +70,11 @@ public sealed partial class ValidateExpStages : Microsoft.Build.Utilities.Task
         {
             try
             {
-                var yaml = new YamlStream();
-                using (var reader = new StreamReader(paramsFile))
-                {
-                    yaml.Load(reader);
-                }
-
-                root = yaml.Documents.Count > 0 ? yaml.Documents[0].RootNode : null;
+                root = ParamsYaml.Load(paramsFile);
             }
-            catch (YamlException e)
+            catch (ParamsYamlException e)
             {
-                var message = (e.InnerException as YamlException)?.Message ?? e.Message;
-                Log.LogError(null, "EXP2001", null, paramsFile, (int)e.Start.Line, (int)e.Start.Column, 0, 0, "params file is not valid YAML: " + message);
+                Log.LogError(null, "EXP2001", null, paramsFile, e.Line, e.Column, 0, 0, e.Message);
                 root = null;
             }
 
