@@ -19,10 +19,10 @@ bench=bench/GitExp.Bench/bin/Release/net10.0/GitExp.Bench.dll
 
 summaries=()
 failed=0
-for name in ${BENCHES:-show noop-run record hash queue-overhead queue-parallel}; do
+for name in ${BENCHES:-show noop-run record hash queue-overhead queue-parallel checkpoint-show checkpoint-100mb}; do
   echo "=== $name"
   args=("$name")
-  case "$name" in show|noop-run|queue-*) args+=("${tool_args[@]}") ;; esac
+  case "$name" in show|noop-run|queue-*|checkpoint-*) args+=("${tool_args[@]}") ;; esac
   log=$(mktemp)
   dotnet "$bench" "${args[@]}" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}

@@ -16,6 +16,8 @@ return args.Length == 0
         "record" => RecordBench.Run(args[1..]).GetAwaiter().GetResult(),
         "queue-overhead" => QueueBench.Overhead(args[1..]),
         "queue-parallel" => QueueBench.Parallel(args[1..]),
+        "checkpoint-show" => CheckpointBench.Show(args[1..]),
+        "checkpoint-100mb" => CheckpointBench.Big(args[1..]),
         _ => Usage(),
     };
 
@@ -31,6 +33,8 @@ static int Usage()
           record    [--files 10000] [--changed 10] [--keep]
           queue-overhead [--experiments 100] [--jobs 2] [--tool PATH] [--keep]
           queue-parallel [--experiments 40] [--jobs 4] [--tool PATH] [--keep]
+          checkpoint-show [--checkpoints 200] [--tool PATH] [--keep]
+          checkpoint-100mb [--size-mb 100] [--checkpoints 7] [--tool PATH] [--keep]
         """
     );
     return 2;

@@ -392,26 +392,45 @@ public sealed class ContentCache
 
     private (string Sha, long Size, bool Exec) CopyFile(string file)
     {
-        var h = HashOne(file);
-        var obj = ObjectPath(h.Sha);
-        if (!File.Exists(obj))
+        // Known and stored already: nothing to read.
+        if (_state.TryGet(file, out var known) && Posix.Stat(ObjectPath(known)) is { } stored)
         {
-            Directory.CreateDirectory(TempDir);
-            Directory.CreateDirectory(Path.GetDirectoryName(obj)!);
-            var tmp = Path.Combine(TempDir, Guid.NewGuid().ToString("N"));
-            try
+            var current = Posix.Stat(file) ?? throw new FileNotFoundException("file vanished while hashing", file);
+            if (stored.Size == current.Size)
             {
-                File.Copy(file, tmp);
-                SetReadOnly(tmp, h.Exec);
-                File.Move(tmp, obj, overwrite: true);
-            }
-            finally
-            {
-                File.Delete(tmp);
+                return (known, current.Size, current.IsExecutable);
             }
         }
 
-        return h;
+        // One pass: the copy into tmp/ is hashed as it is written, so the object holds exactly the bytes
+        // its name says (the file is read once, not once to hash and once to copy).
+        Directory.CreateDirectory(TempDir);
+        var tmp = Path.Combine(TempDir, Guid.NewGuid().ToString("N"));
+        try
+        {
+            var before = Posix.Stat(file) ?? throw new FileNotFoundException("file vanished while hashing", file);
+            var (sha, size) = FileHasher.CopyAndHash(file, tmp);
+            Interlocked.Increment(ref _filesHashed);
+            // Remembered only when the file did not change while it was read.
+            if (Posix.Stat(file) is { } after && after.Size == size && after.MtimeTicks == before.MtimeTicks && after.Inode == before.Inode)
+            {
+                _state.Set(file, sha);
+            }
+
+            var obj = ObjectPath(sha);
+            if (!File.Exists(obj))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(obj)!);
+                SetReadOnly(tmp, before.IsExecutable);
+                File.Move(tmp, obj, overwrite: true);
+            }
+
+            return (sha, size, before.IsExecutable);
+        }
+        finally
+        {
+            File.Delete(tmp);
+        }
     }
 
     private void Store(string file, string obj, bool exec)

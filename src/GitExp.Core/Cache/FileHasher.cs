@@ -36,5 +36,58 @@ public static class FileHasher
         return Convert.ToHexStringLower(digest);
     }
 
+    /// <summary>
+    /// Copies <paramref name="source"/> to a new file <paramref name="destination"/> and returns the
+    /// SHA-256 of exactly the bytes written, reading the source once: each chunk is written on another
+    /// thread while this one reads and hashes the next, so the copy costs little more than the hash.
+    /// </summary>
+    public static (string Sha256, long Size) CopyAndHash(string source, string destination)
+    {
+        using var src = File.OpenHandle(source, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        using var dst = File.OpenHandle(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize)];
+        var writing = Task.CompletedTask;
+        long offset = 0;
+        try
+        {
+            // Two buffers: chunk k is written on another thread while this one hashes it and then reads
+            // and hashes chunk k+1 into the other buffer, whose own write (chunk k-1) was waited for.
+            for (var k = 0; ; k ^= 1)
+            {
+                var chunk = buffers[k];
+                var read = RandomAccess.Read(src, chunk.AsSpan(0, BufferSize), offset);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                var at = offset;
+                var previous = writing;
+                writing = Task.Run(() => RandomAccess.Write(dst, new ReadOnlySpan<byte>(chunk, 0, read), at));
+                hash.AppendData(chunk, 0, read);
+                previous.GetAwaiter().GetResult();
+                offset += read;
+            }
+        }
+        finally
+        {
+            // A failed write must not leave a task using a buffer that goes back to the pool.
+            try
+            {
+                writing.GetAwaiter().GetResult();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffers[0]);
+                ArrayPool<byte>.Shared.Return(buffers[1]);
+            }
+        }
+
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        return (Convert.ToHexStringLower(digest), offset);
+    }
+
     public static string HashBytes(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
 }

@@ -1,5 +1,6 @@
 using GitExp.Core.Pipeline;
 using GitExp.Core.Project;
+using GitExp.Core.ProjectFiles;
 
 namespace GitExp.Core.Execution;
 
@@ -28,9 +29,11 @@ public sealed class PipelineIndex
         CancellationToken cancellationToken = default
     )
     {
-        var files = (
-            await project.Git.ListFilesAsync([":(top,glob)**/" + DefaultPipelineFile], cancellationToken).ConfigureAwait(false)
-        ).ToList();
+        var found = await project
+            .Git.ListFilesAsync([":(top,glob)**/" + DefaultPipelineFile, ":(top,glob)**/*.csproj"], cancellationToken)
+            .ConfigureAwait(false);
+        // A project file is a pipeline only when it declares ExpStage items (GitExp.MSBuild).
+        var files = found.Where(f => !IsProjectFile(f) || ProjectStageReader.DeclaresStages(project.FullPath(f))).ToList();
         foreach (var extra in extraFiles)
         {
             if (!files.Contains(extra, StringComparer.Ordinal))
@@ -40,10 +43,17 @@ public sealed class PipelineIndex
         }
 
         files.Sort(StringComparer.Ordinal);
-        var pipelines = files
-            .Where(f => File.Exists(project.FullPath(f)))
-            .Select(f => PipelineParser.Load(project.Root, f))
-            .ToList();
+        var pipelines = new List<Pipeline.Pipeline>();
+        var reader = new ProjectStageReader(project);
+        foreach (var file in files.Where(f => File.Exists(project.FullPath(f))))
+        {
+            pipelines.Add(
+                IsProjectFile(file)
+                    ? await reader.LoadAsync(file, cancellationToken).ConfigureAwait(false)
+                    : PipelineParser.Load(project.Root, file)
+            );
+        }
+
         var graph = StageGraph.Build(pipelines.SelectMany(p => p.Stages));
         return new PipelineIndex(pipelines, graph);
     }
@@ -127,8 +137,16 @@ public sealed class PipelineIndex
         return [stage];
     }
 
-    private static bool IsPipelinePath(string target) =>
-        target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase)
+    /// <summary>An MSBuild project file (its ExpStage items are a pipeline).</summary>
+    public static bool IsProjectFile(string path) =>
+        path.EndsWith(".csproj", StringComparison.OrdinalIgnoreCase)
+        || path.EndsWith(".fsproj", StringComparison.OrdinalIgnoreCase)
+        || path.EndsWith(".vbproj", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A target that names a whole pipeline file (exp.yaml, dvc.yaml, a project file).</summary>
+    public static bool IsPipelinePath(string target) =>
+        IsProjectFile(target)
+        || target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase)
         || target.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 
     private string? DefaultPipelineFor(ExpProject project, string currentDirectory)

@@ -61,6 +61,10 @@ public sealed record PipelineRunOptions
 /// <summary>Runs the stages of a project's pipelines in dependency order, skipping what is up to date.</summary>
 public sealed class PipelineRunner(ExpProject project, TextWriter output)
 {
+    // How often a running stage's checkpoint signal file is looked for: one stat, so cheap; it is
+    // half the polling interval on average that every checkpoint waits before it is noticed.
+    private const int CheckpointPollMs = 5;
+
     /// <summary>Stages selected by the options, in run order, each with the reasons it would run.</summary>
     public async Task<IReadOnlyList<StageStatus>> StatusAsync(
         PipelineRunOptions options,
@@ -261,7 +265,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             // The checkpoint protocol: the stage creates the signal file and waits until it is gone.
             while (!running.IsCompleted)
             {
-                await Task.WhenAny(running, Task.Delay(25, cancellationToken)).ConfigureAwait(false);
+                await Task.WhenAny(running, Task.Delay(CheckpointPollMs, cancellationToken)).ConfigureAwait(false);
                 if (File.Exists(signal) && !running.IsCompleted)
                 {
                     await TakeCheckpointAsync(stage, inputs, signal, cache, locks, options, cancellationToken)
@@ -296,16 +300,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             runCache.Put(key, outs);
         }
 
-        locks.Set(
-            stage,
-            new StageLock(
-                stage.Name,
-                StageStatusChecker.CommandText(stage),
-                inputs.Deps,
-                inputs.Params,
-                outs.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()
-            )
-        );
+        locks.Set(stage, LockEntry(stage, inputs, outs));
         return new StageOutcome(stage, StageAction.Ran, reasons);
     }
 
@@ -335,16 +330,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             }
         }
 
-        locks.Set(
-            stage,
-            new StageLock(
-                stage.Name,
-                StageStatusChecker.CommandText(stage),
-                inputs.Deps,
-                inputs.Params,
-                outs.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()
-            )
-        );
+        locks.Set(stage, LockEntry(stage, inputs, outs));
         if (options.Checkpoint is not null)
         {
             await options.Checkpoint(stage, step, cancellationToken).ConfigureAwait(false);
@@ -380,18 +366,18 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             (cached ? cache : copies).Checkout(hash, project.FullPath(path));
         }
 
-        locks.Set(
-            stage,
-            new StageLock(
-                stage.Name,
-                StageStatusChecker.CommandText(stage),
-                inputs.Deps,
-                inputs.Params,
-                cachedOuts.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()
-            )
-        );
+        locks.Set(stage, LockEntry(stage, inputs, cachedOuts));
         return new StageOutcome(stage, StageAction.RestoredFromRunCache, reasons);
     }
+
+    private static StageLock LockEntry(Stage stage, StageInputs inputs, IEnumerable<(string Path, ContentHash Hash)> outs) =>
+        new(
+            stage.Name,
+            StageStatusChecker.CommandText(stage),
+            inputs.Deps,
+            inputs.Params,
+            outs.Select(o => StageStatusChecker.ToHashedPath(o.Path, o.Hash)).ToList()
+        );
 
     private static bool SameOutSet(Stage stage, IReadOnlyList<(string Path, ContentHash Hash)> cachedOuts) =>
         stage
@@ -437,9 +423,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
     {
         var extra = options
             .Targets.Select(t => t.LastIndexOf(':') is var colon and > 0 ? t[..colon] : t)
-            .Where(t =>
-                t.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || t.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
-            )
+            .Where(PipelineIndex.IsPipelinePath)
             .Select(t => project.ToRepoPath(Path.Combine(options.CurrentDirectory, t)))
             .ToList();
         foreach (var file in extra.Where(f => !File.Exists(project.FullPath(f))))

@@ -8,6 +8,11 @@ namespace GitExp.Core.Experiments;
 /// <summary>Turns the workspace as it is now into an experiment commit on top of its baseline.</summary>
 public sealed class ExperimentRecorder(ExpProject project)
 {
+    // Checkpoints of one run: the pipeline is read once, as the runner reads it once, and a cached out
+    // already found ignored is not asked about again (two git spawns less per checkpoint).
+    private IReadOnlyList<string>? _checkpointCachedOuts;
+    private readonly HashSet<string> _knownIgnored = new(StringComparer.Ordinal);
+
     public async Task<(Experiment? Experiment, string? NotRecordedReason)> RecordAsync(
         string baseline,
         string name,
@@ -79,8 +84,8 @@ public sealed class ExperimentRecorder(ExpProject project)
     public async Task<string> CommitCheckpointAsync(ExperimentChain chain, int step, CancellationToken cancellationToken)
     {
         var git = project.Git;
-        var cachedOuts = await CachedOutsAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureIgnoredAsync(cachedOuts, cancellationToken).ConfigureAwait(false);
+        var cachedOuts = _checkpointCachedOuts ??= await CachedOutsAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureIgnoredAsync(cachedOuts, cancellationToken, _knownIgnored).ConfigureAwait(false);
         var tree = await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken).ConfigureAwait(false);
         var message = string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
@@ -110,7 +115,11 @@ public sealed class ExperimentRecorder(ExpProject project)
     }
 
     // As DVC does, a cached out gets a line in the .gitignore beside it so 'git status' stays clean.
-    private async Task EnsureIgnoredAsync(IReadOnlyList<string> cachedOuts, CancellationToken cancellationToken)
+    private async Task EnsureIgnoredAsync(
+        IReadOnlyList<string> cachedOuts,
+        CancellationToken cancellationToken,
+        HashSet<string>? knownIgnored = null
+    )
     {
         foreach (var path in cachedOuts)
         {
@@ -119,8 +128,14 @@ public sealed class ExperimentRecorder(ExpProject project)
                 continue;
             }
 
+            if (knownIgnored?.Contains(path) == true)
+            {
+                continue;
+            }
+
             if (await project.Git.IsIgnoredAsync(path, cancellationToken).ConfigureAwait(false))
             {
+                knownIgnored?.Add(path);
                 continue;
             }
 
@@ -133,6 +148,7 @@ public sealed class ExperimentRecorder(ExpProject project)
             var separator = existing.Length == 0 || existing.EndsWith('\n') ? "" : "\n";
             await File.AppendAllTextAsync(ignoreFile, separator + "/" + path[(slash + 1)..] + "\n", cancellationToken)
                 .ConfigureAwait(false);
+            knownIgnored?.Add(path);
         }
     }
 }

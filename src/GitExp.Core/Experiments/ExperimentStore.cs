@@ -16,7 +16,7 @@ public sealed class ExperimentStore(GitRepository git)
                 experiments.Add(
                     new Experiment(parsed.Name, info.Name, info.Commit, info.Tree, parsed.Baseline, info.CommitTime, info.Subject)
                     {
-                        Step = ExperimentChain.StepOf(info.Trailers),
+                        Step = ExperimentChain.StepOf(info.Trailers) ?? CheckpointPlanner.LastStepOf(info.Trailers),
                         Interrupted = CheckpointPlanner.IsInterrupted(info.Trailers),
                     }
                 );

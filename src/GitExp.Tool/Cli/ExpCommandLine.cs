@@ -33,7 +33,11 @@ public static class ExpCommandLine
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
         {
-            error.WriteLine($"error: {parsed.Errors[0].Message} (see 'dotnet exp {CommandPath(parsed)} --help')");
+            ErrorOutput.Write(
+                error,
+                ExitCode.Usage,
+                $"{parsed.Errors[0].Message} (see 'dotnet exp {CommandPath(parsed)} --help')"
+            );
             return (int)ExitCode.Usage;
         }
 
@@ -52,17 +56,17 @@ public static class ExpCommandLine
         }
         catch (ExpException e)
         {
-            error.WriteLine("error: " + e.Message);
+            ErrorOutput.Write(error, e.Code, e.Message);
             return (int)e.Code;
         }
         catch (StageFailedException e)
         {
-            error.WriteLine("error: " + e.Message + "; no experiment was recorded");
+            ErrorOutput.Write(error, ExitCode.StageFailed, e.Message + "; no experiment was recorded");
             return e.ExitCode;
         }
         catch (OperationCanceledException)
         {
-            error.WriteLine("error: interrupted");
+            ErrorOutput.Write(error, ExitCode.Interrupted, "interrupted");
             return (int)ExitCode.Interrupted;
         }
     }

@@ -39,7 +39,15 @@ public static class ExpTool
     }
 
     /// <summary>Runs <c>dotnet exp args...</c> in <paramref name="workingDirectory"/>; a hang fails the test.</summary>
-    public static Task<ToolResult> RunAsync(string workingDirectory, params string[] args)
+    public static Task<ToolResult> RunAsync(string workingDirectory, params string[] args) =>
+        RunAsync(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="RunAsync(string, string[])"/>, with extra environment variables for the tool.</summary>
+    public static Task<ToolResult> RunAsync(
+        string workingDirectory,
+        IReadOnlyDictionary<string, string> environment,
+        params string[] args
+    )
     {
         var installed = Environment.GetEnvironmentVariable("GITEXP_TOOL");
         ProcessStartInfo info;
@@ -59,6 +67,11 @@ public static class ExpTool
         }
 
         info.WorkingDirectory = workingDirectory;
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         return RunProcessAsync(info);
     }
 

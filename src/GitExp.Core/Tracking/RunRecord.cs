@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+
+namespace GitExp.Core.Tracking;
+
+/// <summary>Where a run stands.</summary>
+public enum RunStatus
+{
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Interrupted,
+}
+
+/// <summary>A metric's latest value and its range over the run's steps.</summary>
+public sealed record MetricSummary(JsonNode? Last, double? Min, double? Max);
+
+/// <summary>An output of a run (out, metric or plot) with its content hash.</summary>
+public sealed record ArtifactRecord(string Path, string Sha256, long Size, string Kind);
+
+/// <summary>Everything the run store keeps about one run.</summary>
+public sealed record RunRecord
+{
+    public required string Id { get; init; }
+
+    public string? ExperimentName { get; init; }
+
+    public string? ExperimentRef { get; init; }
+
+    /// <summary>The experiment commit the run produced (null until it finished).</summary>
+    public string? Commit { get; init; }
+
+    public required string Baseline { get; init; }
+
+    public string? Branch { get; init; }
+
+    /// <summary>Whether the workspace had changes against HEAD when the run started.</summary>
+    public bool Dirty { get; init; }
+
+    public string? GitUser { get; init; }
+
+    public string Command { get; init; } = "";
+
+    public string Host { get; init; } = Environment.MachineName;
+
+    /// <summary>workspace, queue, temp, or git (rebuilt from refs by reindex).</summary>
+    public string Kind { get; init; } = "workspace";
+
+    public RunStatus Status { get; init; }
+
+    public DateTimeOffset Created { get; init; }
+
+    public DateTimeOffset? Started { get; init; }
+
+    public DateTimeOffset? Finished { get; init; }
+
+    public int? ExitCode { get; init; }
+
+    public string? LogPath { get; init; }
+
+    public string? Title { get; init; }
+
+    public string? Notes { get; init; }
+
+    public bool Bookmarked { get; init; }
+
+    public bool Archived { get; init; }
+
+    /// <summary>Soft-deleted: hidden everywhere until restored or purged.</summary>
+    public bool Deleted { get; init; }
+
+    /// <summary>A named set of runs (an "experiment" in MLflow or Kubeflow terms).</summary>
+    public string? Group { get; init; }
+
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>Params as <c>file:key</c> → value.</summary>
+    public IReadOnlyDictionary<string, JsonNode?> Params { get; init; } = new Dictionary<string, JsonNode?>();
+
+    /// <summary>Metrics as <c>file:key</c> → summary.</summary>
+    public IReadOnlyDictionary<string, MetricSummary> Metrics { get; init; } = new Dictionary<string, MetricSummary>();
+
+    public IReadOnlyList<ArtifactRecord> Artifacts { get; init; } = [];
+
+    /// <summary>Checkpoint commits of the run, oldest first, with their steps.</summary>
+    public IReadOnlyList<(string Commit, int Step)> Checkpoints { get; init; } = [];
+
+    public TimeSpan? Duration => Started is { } start && Finished is { } end ? end - start : null;
+}

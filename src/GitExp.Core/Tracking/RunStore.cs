@@ -1,0 +1,379 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace GitExp.Core.Tracking;
+
+/// <summary>
+/// The run store, <c>.exp/runs.db</c>: one SQLite file in WAL mode with a busy timeout, so parallel
+/// queue workers and a reader (the UI) never block each other for long. The schema is versioned:
+/// <see cref="Migrations"/> are applied in order on open.
+/// </summary>
+public sealed class RunStore : IDisposable
+{
+    /// <summary>Each entry moves the schema one version up; never edit a shipped one, add the next.</summary>
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE runs(
+            id TEXT PRIMARY KEY, exp_name TEXT, exp_ref TEXT, commit_sha TEXT, baseline TEXT NOT NULL, branch TEXT,
+            dirty INTEGER NOT NULL DEFAULT 0, git_user TEXT, command TEXT NOT NULL DEFAULT '', host TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL, status TEXT NOT NULL, created TEXT NOT NULL, started TEXT, finished TEXT, exit_code INTEGER,
+            log_path TEXT, title TEXT, notes TEXT, bookmarked INTEGER NOT NULL DEFAULT 0, archived INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0, grp TEXT);
+        CREATE INDEX runs_exp ON runs(exp_ref, commit_sha);
+        CREATE TABLE params(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT,
+            PRIMARY KEY(run_id, key));
+        CREATE TABLE metrics(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, key TEXT NOT NULL, last TEXT,
+            min REAL, max REAL, PRIMARY KEY(run_id, key));
+        CREATE TABLE metric_steps(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, key TEXT NOT NULL,
+            step INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY(run_id, key, step));
+        CREATE TABLE artifacts(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, path TEXT NOT NULL,
+            sha256 TEXT NOT NULL, size INTEGER NOT NULL, kind TEXT NOT NULL, PRIMARY KEY(run_id, path));
+        CREATE TABLE tags(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, tag TEXT NOT NULL,
+            PRIMARY KEY(run_id, tag));
+        CREATE TABLE checkpoints(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, commit_sha TEXT NOT NULL,
+            step INTEGER NOT NULL, PRIMARY KEY(run_id, commit_sha));
+        """,
+    ];
+
+    private readonly SqliteConnection _connection;
+
+    private RunStore(SqliteConnection connection) => _connection = connection;
+
+    public static int SchemaVersion => Migrations.Length;
+
+    public static RunStore Open(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 30 }.ToString());
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
+        var store = new RunStore(connection);
+        store.Migrate();
+        return store;
+    }
+
+    /// <summary>Inserts or replaces a run with its params, metrics, artifacts, tags and checkpoints; annotations already set are kept unless the record sets them.</summary>
+    public void Save(RunRecord run)
+    {
+        using var transaction = _connection.BeginTransaction();
+        var existing = Get(run.Id);
+        run = run with
+        {
+            Title = run.Title ?? existing?.Title,
+            Notes = run.Notes ?? existing?.Notes,
+            Group = run.Group ?? existing?.Group,
+            Bookmarked = run.Bookmarked || existing?.Bookmarked == true,
+            Archived = run.Archived || existing?.Archived == true,
+            Tags = run.Tags.Concat(existing?.Tags ?? []).Distinct(StringComparer.Ordinal).ToList(),
+        };
+        Execute(
+            """
+            INSERT OR REPLACE INTO runs(id, exp_name, exp_ref, commit_sha, baseline, branch, dirty, git_user, command, host, kind, status,
+                created, started, finished, exit_code, log_path, title, notes, bookmarked, archived, deleted, grp)
+            VALUES($id, $exp_name, $exp_ref, $commit, $baseline, $branch, $dirty, $user, $command, $host, $kind, $status,
+                $created, $started, $finished, $exit, $log, $title, $notes, $bookmarked, $archived, $deleted, $grp)
+            """,
+            ("$id", run.Id),
+            ("$exp_name", run.ExperimentName),
+            ("$exp_ref", run.ExperimentRef),
+            ("$commit", run.Commit),
+            ("$baseline", run.Baseline),
+            ("$branch", run.Branch),
+            ("$dirty", run.Dirty ? 1 : 0),
+            ("$user", run.GitUser),
+            ("$command", run.Command),
+            ("$host", run.Host),
+            ("$kind", run.Kind),
+            ("$status", run.Status.ToString().ToLowerInvariant()),
+            ("$created", Time(run.Created)),
+            ("$started", Time(run.Started)),
+            ("$finished", Time(run.Finished)),
+            ("$exit", run.ExitCode),
+            ("$log", run.LogPath),
+            ("$title", run.Title),
+            ("$notes", run.Notes),
+            ("$bookmarked", run.Bookmarked ? 1 : 0),
+            ("$archived", run.Archived ? 1 : 0),
+            ("$deleted", run.Deleted ? 1 : 0),
+            ("$grp", run.Group)
+        );
+        foreach (var table in new[] { "params", "metrics", "artifacts", "tags", "checkpoints" })
+        {
+            Execute($"DELETE FROM {table} WHERE run_id = $id", ("$id", run.Id));
+        }
+
+        foreach (var (key, value) in run.Params)
+        {
+            Execute("INSERT INTO params VALUES($id, $key, $value)", ("$id", run.Id), ("$key", key), ("$value", value?.ToJsonString()));
+        }
+
+        foreach (var (key, summary) in run.Metrics)
+        {
+            Execute(
+                "INSERT INTO metrics VALUES($id, $key, $last, $min, $max)",
+                ("$id", run.Id),
+                ("$key", key),
+                ("$last", summary.Last?.ToJsonString()),
+                ("$min", summary.Min),
+                ("$max", summary.Max)
+            );
+        }
+
+        foreach (var artifact in run.Artifacts)
+        {
+            Execute(
+                "INSERT OR REPLACE INTO artifacts VALUES($id, $path, $sha, $size, $kind)",
+                ("$id", run.Id),
+                ("$path", artifact.Path),
+                ("$sha", artifact.Sha256),
+                ("$size", artifact.Size),
+                ("$kind", artifact.Kind)
+            );
+        }
+
+        foreach (var tag in run.Tags)
+        {
+            Execute("INSERT OR IGNORE INTO tags VALUES($id, $tag)", ("$id", run.Id), ("$tag", tag));
+        }
+
+        foreach (var (commit, step) in run.Checkpoints)
+        {
+            Execute("INSERT OR IGNORE INTO checkpoints VALUES($id, $commit, $step)", ("$id", run.Id), ("$commit", commit), ("$step", step));
+        }
+
+        transaction.Commit();
+    }
+
+    /// <summary>Replaces the step history of one metric.</summary>
+    public void SaveMetricHistory(string runId, string key, IEnumerable<(long Step, double Value)> points)
+    {
+        using var transaction = _connection.BeginTransaction();
+        Execute("DELETE FROM metric_steps WHERE run_id = $id AND key = $key", ("$id", runId), ("$key", key));
+        using var insert = Command("INSERT OR REPLACE INTO metric_steps VALUES($id, $key, $step, $value)");
+        var step = insert.Parameters.Add("$step", SqliteType.Integer);
+        var value = insert.Parameters.Add("$value", SqliteType.Real);
+        insert.Parameters.AddWithValue("$id", runId);
+        insert.Parameters.AddWithValue("$key", key);
+        foreach (var point in points)
+        {
+            step.Value = point.Step;
+            value.Value = point.Value;
+            insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    public IReadOnlyList<(long Step, double Value)> MetricHistory(string runId, string key)
+    {
+        using var query = Command("SELECT step, value FROM metric_steps WHERE run_id = $id AND key = $key ORDER BY step", ("$id", runId), ("$key", key));
+        using var reader = query.ExecuteReader();
+        var points = new List<(long, double)>();
+        while (reader.Read())
+        {
+            points.Add((reader.GetInt64(0), reader.GetDouble(1)));
+        }
+
+        return points;
+    }
+
+    /// <summary>A run by id or unique id prefix (null when none matches); several matches are an error.</summary>
+    public RunRecord? Get(string idOrPrefix)
+    {
+        var matches = Load("WHERE id = $id OR id LIKE $prefix ESCAPE '\\'", ("$id", idOrPrefix), ("$prefix", EscapeLike(idOrPrefix) + "%"));
+        var exact = matches.FirstOrDefault(r => r.Id == idOrPrefix);
+        if (exact is not null || matches.Count <= 1)
+        {
+            return exact ?? matches.FirstOrDefault();
+        }
+
+        throw new ExpException(ExitCode.Usage, $"run id '{idOrPrefix}' is ambiguous: {string.Join(", ", matches.Select(m => m.Id))}");
+    }
+
+    /// <summary>Every run, newest first; archived and deleted ones only when asked.</summary>
+    public IReadOnlyList<RunRecord> List(bool includeArchived = false, bool includeDeleted = false)
+    {
+        var where = new List<string>();
+        if (!includeArchived)
+        {
+            where.Add("archived = 0");
+        }
+
+        if (!includeDeleted)
+        {
+            where.Add("deleted = 0");
+        }
+
+        return Load(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where));
+    }
+
+    /// <summary>The run that recorded this experiment commit, if any (so reindex adds nothing twice).</summary>
+    public bool HasCommit(string commit)
+    {
+        using var query = Command("SELECT 1 FROM runs WHERE commit_sha = $commit LIMIT 1", ("$commit", commit));
+        return query.ExecuteScalar() is not null;
+    }
+
+    /// <summary>Deletes soft-deleted runs for good; returns how many.</summary>
+    public int Purge()
+    {
+        using var query = Command("DELETE FROM runs WHERE deleted = 1");
+        return query.ExecuteNonQuery();
+    }
+
+    public void Dispose() => _connection.Dispose();
+
+    private List<RunRecord> Load(string where, params (string Name, object? Value)[] parameters)
+    {
+        var runs = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
+        var order = new List<string>();
+        using (var query = Command($"SELECT * FROM runs {where} ORDER BY created DESC, id", parameters))
+        using (var reader = query.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var run = ReadRun(reader);
+                runs[run.Id] = run;
+                order.Add(run.Id);
+            }
+        }
+
+        if (runs.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = runs.Keys.ToHashSet(StringComparer.Ordinal);
+        var paramsByRun = Group("SELECT run_id, key, value FROM params", ids, r => (r.GetString(1), Json(r, 2)));
+        var metricsByRun = Group(
+            "SELECT run_id, key, last, min, max FROM metrics",
+            ids,
+            r => (r.GetString(1), new MetricSummary(Json(r, 2), r.IsDBNull(3) ? null : r.GetDouble(3), r.IsDBNull(4) ? null : r.GetDouble(4)))
+        );
+        var artifactsByRun = Group("SELECT run_id, path, sha256, size, kind FROM artifacts", ids, r => new ArtifactRecord(r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4)));
+        var tagsByRun = Group("SELECT run_id, tag FROM tags", ids, r => r.GetString(1));
+        var checkpointsByRun = Group("SELECT run_id, commit_sha, step FROM checkpoints ORDER BY step", ids, r => (r.GetString(1), r.GetInt32(2)));
+        return order
+            .Select(id => runs[id] with
+            {
+                Params = paramsByRun.GetValueOrDefault(id)?.ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal) ?? [],
+                Metrics = metricsByRun.GetValueOrDefault(id)?.ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal) ?? [],
+                Artifacts = artifactsByRun.GetValueOrDefault(id) ?? [],
+                Tags = tagsByRun.GetValueOrDefault(id) ?? [],
+                Checkpoints = checkpointsByRun.GetValueOrDefault(id) ?? [],
+            })
+            .ToList();
+    }
+
+    private Dictionary<string, List<T>> Group<T>(string sql, IReadOnlySet<string> ids, Func<SqliteDataReader, T> read)
+    {
+        var groups = new Dictionary<string, List<T>>(StringComparer.Ordinal);
+        using var query = Command(sql);
+        using var reader = query.ExecuteReader();
+        while (reader.Read())
+        {
+            var id = reader.GetString(0);
+            if (!ids.Contains(id))
+            {
+                continue;
+            }
+
+            if (!groups.TryGetValue(id, out var list))
+            {
+                list = [];
+                groups[id] = list;
+            }
+
+            list.Add(read(reader));
+        }
+
+        return groups;
+    }
+
+    private static RunRecord ReadRun(SqliteDataReader r)
+    {
+        string? Text(string column) => r.IsDBNull(r.GetOrdinal(column)) ? null : r.GetString(r.GetOrdinal(column));
+        DateTimeOffset? When(string column) => Text(column) is { } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture) : null;
+        return new RunRecord
+        {
+            Id = Text("id")!,
+            ExperimentName = Text("exp_name"),
+            ExperimentRef = Text("exp_ref"),
+            Commit = Text("commit_sha"),
+            Baseline = Text("baseline")!,
+            Branch = Text("branch"),
+            Dirty = r.GetInt32(r.GetOrdinal("dirty")) != 0,
+            GitUser = Text("git_user"),
+            Command = Text("command") ?? "",
+            Host = Text("host") ?? "",
+            Kind = Text("kind")!,
+            Status = Enum.Parse<RunStatus>(Text("status")!, ignoreCase: true),
+            Created = When("created")!.Value,
+            Started = When("started"),
+            Finished = When("finished"),
+            ExitCode = r.IsDBNull(r.GetOrdinal("exit_code")) ? null : r.GetInt32(r.GetOrdinal("exit_code")),
+            LogPath = Text("log_path"),
+            Title = Text("title"),
+            Notes = Text("notes"),
+            Bookmarked = r.GetInt32(r.GetOrdinal("bookmarked")) != 0,
+            Archived = r.GetInt32(r.GetOrdinal("archived")) != 0,
+            Deleted = r.GetInt32(r.GetOrdinal("deleted")) != 0,
+            Group = Text("grp"),
+        };
+    }
+
+    private void Migrate()
+    {
+        Execute("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
+        using var current = Command("SELECT MAX(version) FROM schema_version");
+        var version = current.ExecuteScalar() is long v ? (int)v : 0;
+        if (version > Migrations.Length)
+        {
+            throw new ExpException(
+                ExitCode.InvalidProject,
+                $".exp/runs.db: schema version {version} is newer than this dotnet exp knows ({Migrations.Length}); update the tool"
+            );
+        }
+
+        for (var next = version; next < Migrations.Length; next++)
+        {
+            using var transaction = _connection.BeginTransaction();
+            Execute(Migrations[next]);
+            Execute("INSERT INTO schema_version VALUES($v)", ("$v", next + 1));
+            transaction.Commit();
+        }
+    }
+
+    private static JsonNode? Json(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : JsonNode.Parse(reader.GetString(ordinal));
+
+    private static string? Time(DateTimeOffset? time) => time?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static string EscapeLike(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+
+    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private void Execute(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        command.ExecuteNonQuery();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
