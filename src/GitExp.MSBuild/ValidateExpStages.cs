@@ -96,7 +96,10 @@ public sealed partial class ValidateExpStages : Microsoft.Build.Utilities.Task
             var name = match.Success ? part[..match.Index] : part;
             if (name.Length > 0)
             {
-                node = node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(name), out var child) ? child : null;
+                node =
+                    node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(name), out var child)
+                        ? child
+                        : null;
             }
 
             for (; match.Success && node is not null; match = match.NextMatch())

@@ -15,7 +15,10 @@ public sealed class ParamsTests
         Assert.Contains("lr=0.1 epochs=3 layers=8,16 seed=42 gpu=False", await project.RunProgramAsync());
 
         // No rebuild: the values come from the file, not from the assembly.
-        project.WriteFile("params.yaml", UserProject.DefaultParams.Replace("lr: 0.1", "lr: 0.25").Replace("[8, 16]", "[4, 8, 32]"));
+        project.WriteFile(
+            "params.yaml",
+            UserProject.DefaultParams.Replace("lr: 0.1", "lr: 0.25").Replace("[8, 16]", "[4, 8, 32]")
+        );
         Assert.Contains("lr=0.25 epochs=3 layers=4,8,32", await project.RunProgramAsync());
 
         // Inside a run, the file under EXP_ROOT (the run's workspace) is the one read.
@@ -34,7 +37,10 @@ public sealed class ParamsTests
         var result = await project.BuildAsync();
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Matches(@"Program\.cs\(\d+,\d+\): error CS0117: 'Params\.Train' does not contain a definition for 'Epochs'", result.Output);
+        Assert.Matches(
+            @"Program\.cs\(\d+,\d+\): error CS0117: 'Params\.Train' does not contain a definition for 'Epochs'",
+            result.Output
+        );
     }
 
     [Fact]
@@ -46,7 +52,10 @@ public sealed class ParamsTests
         var result = await project.BuildAsync();
 
         Assert.NotEqual(0, result.ExitCode);
-        var error = Regex.Match(result.Output, @"(?<file>\S+params\.yaml)\((?<line>\d+),(?<column>\d+)\): error EXP2001: (?<message>.+)");
+        var error = Regex.Match(
+            result.Output,
+            @"(?<file>\S+params\.yaml)\((?<line>\d+),(?<column>\d+)\): error EXP2001: (?<message>.+)"
+        );
         Assert.True(error.Success, result.ToString());
         Assert.Equal(project.FullPath("params.yaml"), error.Groups["file"].Value);
         Assert.Equal("3", error.Groups["line"].Value);

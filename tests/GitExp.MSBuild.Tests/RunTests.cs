@@ -81,7 +81,12 @@ public sealed class RunTests
 
         foreach (var (name, lr) in new[] { ("queued-one", "0.3"), ("queued-two", "0.4") })
         {
-            var queued = await project.BuildAsync("-t:ExpRun", "-p:ExpQueue=true", $"-p:ExpSetParams=train.lr={lr}", $"-p:ExpName={name}");
+            var queued = await project.BuildAsync(
+                "-t:ExpRun",
+                "-p:ExpQueue=true",
+                $"-p:ExpSetParams=train.lr={lr}",
+                $"-p:ExpName={name}"
+            );
             Assert.True(queued.ExitCode == 0, queued.ToString());
         }
 
@@ -90,19 +95,27 @@ public sealed class RunTests
         var all = await project.BuildAsync("-t:ExpRun", "-p:ExpRunAll=true", "-p:ExpJobs=2");
 
         Assert.True(all.ExitCode == 0, all.ToString());
-        Assert.Contains("lr: 0.3", await project.GitOkAsync("show", await ExperimentAsync(project, "queued-one") + ":params.yaml"));
-        Assert.Contains("lr: 0.4", await project.GitOkAsync("show", await ExperimentAsync(project, "queued-two") + ":params.yaml"));
+        Assert.Contains(
+            "lr: 0.3",
+            await project.GitOkAsync("show", await ExperimentAsync(project, "queued-one") + ":params.yaml")
+        );
+        Assert.Contains(
+            "lr: 0.4",
+            await project.GitOkAsync("show", await ExperimentAsync(project, "queued-two") + ":params.yaml")
+        );
     }
 
     [Fact]
-    public async Task A_failing_tool_run_fails_the_build()
+    public async Task A_tool_error_is_a_build_error_with_its_EXP1xxx_code()
     {
         using var project = await CreateAsync();
 
         var run = await project.BuildAsync("-t:ExpRun", "-p:ExpSetParams=no.such.key=1");
 
         Assert.NotEqual(0, run.ExitCode);
-        Assert.Contains("error", run.Output);
+        Assert.Matches(@"error EXP1\d{3}: .*no\.such\.key", run.Output);
+        Assert.DoesNotContain("MSB3073", run.Output);
+        Assert.DoesNotContain("MSB3075", run.Output);
         Assert.Empty(await project.ExperimentRefsAsync());
     }
 

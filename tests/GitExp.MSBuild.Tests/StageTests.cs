@@ -5,14 +5,16 @@ namespace GitExp.MSBuild.Tests;
 /// <summary><c>ExpStage</c> items are checked at build time; errors name the project file and the item's line.</summary>
 public sealed class StageTests
 {
-    private const string Train = """<ExpStage Include="train" Command="dotnet run" Params="train.lr;train.epochs" Metrics="metrics.json" />""";
+    private const string Train =
+        """<ExpStage Include="train" Command="dotnet run" Params="train.lr;train.epochs" Metrics="metrics.json" />""";
 
     [Fact]
     public async Task Valid_stages_build()
     {
-        using var project = await UserProject.CreateAsync(
-            [Train, """<ExpStage Include="eval" Command="dotnet run -- eval" Deps="model.bin" Params="seed;params.yaml:train.layers[1]" />"""]
-        );
+        using var project = await UserProject.CreateAsync([
+            Train,
+            """<ExpStage Include="eval" Command="dotnet run -- eval" Deps="model.bin" Params="seed;params.yaml:train.layers[1]" />""",
+        ]);
 
         await project.BuildOkAsync();
     }
@@ -35,9 +37,10 @@ public sealed class StageTests
     [Fact]
     public async Task A_param_of_another_params_file_is_checked_in_that_file()
     {
-        using var project = await UserProject.CreateAsync(
-            [Train, """<ExpStage Include="tune" Command="dotnet run" Params="tune.yaml:search.depth;tune.yaml:search.width" />"""]
-        );
+        using var project = await UserProject.CreateAsync([
+            Train,
+            """<ExpStage Include="tune" Command="dotnet run" Params="tune.yaml:search.depth;tune.yaml:search.width" />""",
+        ]);
         project.WriteFile("tune.yaml", "search:\n  depth: 4\n");
 
         var result = await project.BuildAsync();
@@ -58,15 +61,20 @@ public sealed class StageTests
         var result = await project.BuildAsync();
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains($"{project.ProjectFile}({UserProject.FirstStageLine + 1}): error EXP2002: stage 'eval' has no Command", result.Output);
+        Assert.Contains(
+            $"{project.ProjectFile}({UserProject.FirstStageLine + 1}): error EXP2002: stage 'eval' has no Command",
+            result.Output
+        );
     }
 
     [Fact]
     public async Task A_stage_name_declared_twice_fails_with_EXP2004_at_the_second_declaration()
     {
-        using var project = await UserProject.CreateAsync(
-            [Train, """<ExpStage Include="eval" Command="dotnet run -- eval" />""", """<ExpStage Include="train" Command="dotnet run -- again" />"""]
-        );
+        using var project = await UserProject.CreateAsync([
+            Train,
+            """<ExpStage Include="eval" Command="dotnet run -- eval" />""",
+            """<ExpStage Include="train" Command="dotnet run -- again" />""",
+        ]);
 
         var result = await project.BuildAsync();
 

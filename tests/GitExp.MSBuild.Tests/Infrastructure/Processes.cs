@@ -78,7 +78,9 @@ public static class Processes
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"'{program} {string.Join(' ', info.ArgumentList)}' did not finish within {timeoutSeconds} s and was killed");
+            Assert.Fail(
+                $"'{program} {string.Join(' ', info.ArgumentList)}' did not finish within {timeoutSeconds} s and was killed"
+            );
         }
 
         return new ProcessResult(process.ExitCode, await stdout, await stderr);

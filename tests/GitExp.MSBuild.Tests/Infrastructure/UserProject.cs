@@ -192,7 +192,10 @@ public sealed class UserProject : IDisposable
     {
         var text = await GitOkAsync("for-each-ref", "--format=%(refname)", "refs/exps/");
         return text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Where(r => !r.StartsWith("refs/exps/queue/", StringComparison.Ordinal) && !r.StartsWith("refs/exps/failed/", StringComparison.Ordinal))
+            .Where(r =>
+                !r.StartsWith("refs/exps/queue/", StringComparison.Ordinal)
+                && !r.StartsWith("refs/exps/failed/", StringComparison.Ordinal)
+            )
             .Order(StringComparer.Ordinal)
             .ToList();
     }
