@@ -211,6 +211,10 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
                         : null
                 )
                 .ConfigureAwait(false);
+            // The tracker reads the run's values and outs from the isolated workspace: before it goes.
+            await tracker
+                .FinishAsync(isolated, run, experiment, RunStatus.Succeeded, 0, checkpoints, CancellationToken.None)
+                .ConfigureAwait(false);
             await git.RemoveWorktreeAsync(workspace, CancellationToken.None).ConfigureAwait(false);
 
             var success = new QueueResult(
@@ -223,9 +227,6 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
                 DateTimeOffset.UtcNow
             );
             _queue.WriteResult(success);
-            await tracker
-                .FinishAsync(isolated, run, experiment, RunStatus.Succeeded, 0, checkpoints, CancellationToken.None)
-                .ConfigureAwait(false);
             Say($"[{entry.Id}] {entry.Name}: succeeded ({experiment.Commit[..7]})");
             return success;
         }

@@ -98,13 +98,13 @@ public sealed class RunFilter
                 return run => !inner(run);
             }
 
-            if (Peek() is { Quoted: false, Text: "(" })
+            if (Peek() is { Quoted: false, Text: "(" } open)
             {
                 _next++;
                 var inner = ParseExpression();
                 if (!Accept(")"))
                 {
-                    throw Error(Peek(), "expected ')'");
+                    throw Peek() is { } next ? Error(next, "expected ')'") : Error(open, "'(' is never closed");
                 }
 
                 return inner;
@@ -128,7 +128,15 @@ public sealed class RunFilter
             }
 
             var value = Take("a value");
-            if (!value.Quoted && (Operators.Contains(value.Text) || value.Text is "(" or ")"))
+            // A keyword where the value belongs means the value is missing; quote it to compare with the word.
+            if (
+                !value.Quoted
+                && (
+                    Operators.Contains(value.Text)
+                    || value.Text is "(" or ")"
+                    || value.Text.ToLowerInvariant() is "and" or "or" or "not"
+                )
+            )
             {
                 throw Error(value, "expected a value");
             }
@@ -267,7 +275,7 @@ public sealed class RunFilter
         private ExpException Error(Token? token, string message)
         {
             var where = token is null
-                ? $"at the end of '{_text}'"
+                ? $"at position {(_text.Length + 1).ToString(CultureInfo.InvariantCulture)} (the end)"
                 : $"at position {(token.Position + 1).ToString(CultureInfo.InvariantCulture)} ('{token.Text}')";
             return new ExpException(ExitCode.Usage, $"{_flag} '{_text}': {message} {where}");
         }
@@ -288,7 +296,7 @@ public sealed class RunFilter
                     var end = text.IndexOf(c, i + 1);
                     if (end < 0)
                     {
-                        throw new ExpException(ExitCode.Usage, $"{_flag} '{text}': unclosed quote at position {i + 1}");
+                        throw new ExpException(ExitCode.Usage, $"{_flag} '{text}': unclosed quote at position {i + 1} ({c})");
                     }
 
                     tokens.Add(new Token(text[(i + 1)..end], i, Quoted: true));

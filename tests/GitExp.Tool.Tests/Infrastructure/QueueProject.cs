@@ -177,7 +177,8 @@ public sealed class QueueProject : IAsyncDisposable
     public async Task<string> WorkspaceFingerprintAsync()
     {
         var text = new StringBuilder();
-        var skipped = new[] { ".git/", ".exp/cache/", ".exp/tmp/", ".exptmp/" };
+        // The run store (.exp/runs.db and its -wal/-shm) is the tool's own state, ignored like the cache.
+        var skipped = new[] { ".git/", ".exp/cache/", ".exp/tmp/", ".exptmp/", ".exp/runs.db" };
         foreach (
             var file in Directory
                 .EnumerateFiles(Root, "*", SearchOption.AllDirectories)

@@ -1,0 +1,336 @@
+using System.Text.Json.Nodes;
+using GitExp.Core.Tests.Infrastructure;
+using GitExp.Core.Tracking;
+using Microsoft.Data.Sqlite;
+
+namespace GitExp.Core.Tests.Tracking;
+
+/// <summary>The run store on a real SQLite file: round trips, annotation merging, lookups, purge, migrations.</summary>
+public sealed class RunStoreTests : IDisposable
+{
+    private readonly TempFolder _tmp = new();
+
+    public void Dispose()
+    {
+        // Pooled connections keep the file open; release them before deleting the folder.
+        SqliteConnection.ClearAllPools();
+        _tmp.Dispose();
+    }
+
+    private string DbPath => _tmp.Combine(".exp", "runs.db");
+
+    private static RunRecord Run(string id, DateTimeOffset? created = null) =>
+        new()
+        {
+            Id = id,
+            Baseline = "b1b2b3b4b5b6b7b8b9b0b1b2b3b4b5b6b7b8b9b0",
+            Kind = "workspace",
+            Status = RunStatus.Running,
+            Created = created ?? new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero),
+        };
+
+    private static RunRecord Full() =>
+        new()
+        {
+            Id = "a1b2c3d4e5f6",
+            ExperimentName = "bold-lark",
+            ExperimentRef = "refs/exps/b1/b2b3/bold-lark",
+            Commit = "c0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ff",
+            Baseline = "b1b2b3b4b5b6b7b8b9b0b1b2b3b4b5b6b7b8b9b0",
+            Branch = "main",
+            Dirty = true,
+            GitUser = "Ada Lovelace",
+            Command = "dotnet exp run -S train.lr=0.01",
+            Host = "build-host",
+            Kind = "queue",
+            Status = RunStatus.Failed,
+            // Non-UTC offsets: the store keeps the instant, in UTC.
+            Created = new DateTimeOffset(2025, 3, 4, 10, 0, 0, TimeSpan.FromHours(2)),
+            Started = new DateTimeOffset(2025, 3, 4, 10, 0, 1, 250, TimeSpan.FromHours(2)),
+            Finished = new DateTimeOffset(2025, 3, 4, 3, 30, 0, TimeSpan.FromHours(-5)),
+            ExitCode = 3,
+            LogPath = ".exp/logs/a1b2c3d4e5f6.log",
+            Title = "baseline with dropout",
+            Notes = "first try\nsecond line",
+            Bookmarked = true,
+            Archived = true,
+            Deleted = true,
+            Group = "dropout-sweep",
+            Tags = ["keep", "paper"],
+            Params = new Dictionary<string, JsonNode?>
+            {
+                ["params.yaml:train.lr"] = JsonValue.Create(0.01),
+                ["params.yaml:model.name"] = JsonValue.Create("resnet 50"),
+                ["params.yaml:layers"] = new JsonArray(64, 128),
+                ["params.yaml:nothing"] = null,
+            },
+            Metrics = new Dictionary<string, MetricSummary>
+            {
+                ["metrics.json:acc"] = new(JsonValue.Create(0.93), 0.5, 0.95),
+                ["metrics.json:label"] = new(JsonValue.Create("good"), null, null),
+            },
+            Artifacts =
+            [
+                new ArtifactRecord("model/model.bin", new string('a', 64), 1234, "out"),
+                new ArtifactRecord("plots/acc.tsv", new string('b', 64), 56, "plot"),
+            ],
+            Checkpoints = [("c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1", 1), ("c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2", 2)],
+        };
+
+    [Fact]
+    public void Every_field_round_trips_through_save_and_get_with_times_in_utc()
+    {
+        var saved = Full();
+        using (var store = RunStore.Open(DbPath))
+        {
+            store.Save(saved);
+        }
+
+        using var reopened = RunStore.Open(DbPath);
+        var loaded = reopened.Get(saved.Id)!;
+
+        Assert.Equal(saved.Id, loaded.Id);
+        Assert.Equal(saved.ExperimentName, loaded.ExperimentName);
+        Assert.Equal(saved.ExperimentRef, loaded.ExperimentRef);
+        Assert.Equal(saved.Commit, loaded.Commit);
+        Assert.Equal(saved.Baseline, loaded.Baseline);
+        Assert.Equal(saved.Branch, loaded.Branch);
+        Assert.True(loaded.Dirty);
+        Assert.Equal(saved.GitUser, loaded.GitUser);
+        Assert.Equal(saved.Command, loaded.Command);
+        Assert.Equal(saved.Host, loaded.Host);
+        Assert.Equal("queue", loaded.Kind);
+        Assert.Equal(RunStatus.Failed, loaded.Status);
+        Assert.Equal(saved.Created, loaded.Created);
+        Assert.Equal(saved.Started, loaded.Started);
+        Assert.Equal(saved.Finished, loaded.Finished);
+        Assert.Equal(TimeSpan.Zero, loaded.Created.Offset);
+        Assert.Equal(TimeSpan.Zero, loaded.Started!.Value.Offset);
+        Assert.Equal(TimeSpan.Zero, loaded.Finished!.Value.Offset);
+        Assert.Equal(new DateTime(2025, 3, 4, 8, 0, 0), loaded.Created.UtcDateTime);
+        Assert.Equal(saved.Duration, loaded.Duration);
+        Assert.Equal(3, loaded.ExitCode);
+        Assert.Equal(saved.LogPath, loaded.LogPath);
+        Assert.Equal(saved.Title, loaded.Title);
+        Assert.Equal(saved.Notes, loaded.Notes);
+        Assert.True(loaded.Bookmarked);
+        Assert.True(loaded.Archived);
+        Assert.True(loaded.Deleted);
+        Assert.Equal(saved.Group, loaded.Group);
+        Assert.Equal(saved.Tags.Order(StringComparer.Ordinal), loaded.Tags.Order(StringComparer.Ordinal));
+
+        Assert.Equal(saved.Params.Keys.Order(StringComparer.Ordinal), loaded.Params.Keys.Order(StringComparer.Ordinal));
+        foreach (var (key, value) in saved.Params)
+        {
+            Assert.True(JsonNode.DeepEquals(value, loaded.Params[key]), $"param {key}: {loaded.Params[key]?.ToJsonString()}");
+        }
+
+        Assert.Equal(saved.Metrics.Keys.Order(StringComparer.Ordinal), loaded.Metrics.Keys.Order(StringComparer.Ordinal));
+        foreach (var (key, summary) in saved.Metrics)
+        {
+            var back = loaded.Metrics[key];
+            Assert.True(JsonNode.DeepEquals(summary.Last, back.Last), $"metric {key}: {back.Last?.ToJsonString()}");
+            Assert.Equal(summary.Min, back.Min);
+            Assert.Equal(summary.Max, back.Max);
+        }
+
+        Assert.Equal(saved.Artifacts, loaded.Artifacts.OrderBy(a => a.Path, StringComparer.Ordinal));
+        Assert.Equal(saved.Checkpoints, loaded.Checkpoints);
+    }
+
+    [Fact]
+    public void Save_of_a_finishing_run_keeps_annotations_set_meanwhile()
+    {
+        using var store = RunStore.Open(DbPath);
+        var started = Run("000000000001");
+        store.Save(started);
+        store.Replace(
+            store.Get(started.Id)! with
+            {
+                Title = "the good one",
+                Notes = "set while it ran",
+                Group = "g",
+                Tags = ["keep"],
+                Bookmarked = true,
+            }
+        );
+
+        store.Save(started with { Status = RunStatus.Succeeded, ExitCode = 0 });
+
+        var loaded = store.Get(started.Id)!;
+        Assert.Equal(RunStatus.Succeeded, loaded.Status);
+        Assert.Equal("the good one", loaded.Title);
+        Assert.Equal("set while it ran", loaded.Notes);
+        Assert.Equal("g", loaded.Group);
+        Assert.Equal(["keep"], loaded.Tags);
+        Assert.True(loaded.Bookmarked);
+    }
+
+    [Fact]
+    public void Replace_writes_exactly_what_it_is_given_clearing_annotations()
+    {
+        using var store = RunStore.Open(DbPath);
+        var run = Run("000000000001") with
+        {
+            Title = "t",
+            Notes = "n",
+            Group = "g",
+            Tags = ["a", "b"],
+            Bookmarked = true,
+            Archived = true,
+        };
+        store.Save(run);
+
+        store.Replace(run with { Title = null, Notes = null, Group = null, Tags = ["b"], Bookmarked = false, Archived = false });
+
+        var loaded = store.Get(run.Id)!;
+        Assert.Null(loaded.Title);
+        Assert.Null(loaded.Notes);
+        Assert.Null(loaded.Group);
+        Assert.Equal(["b"], loaded.Tags);
+        Assert.False(loaded.Bookmarked);
+        Assert.False(loaded.Archived);
+    }
+
+    [Fact]
+    public void Metric_history_survives_save_and_replace()
+    {
+        using var store = RunStore.Open(DbPath);
+        var run = Run("000000000001");
+        store.Save(run);
+        store.SaveMetricHistory(run.Id, "acc", [(1, 0.5), (2, 0.75), (3, 0.9)]);
+
+        store.Save(run with { Status = RunStatus.Succeeded });
+        store.Replace(run with { Title = "renamed" });
+
+        Assert.Equal([(1L, 0.5), (2L, 0.75), (3L, 0.9)], store.MetricHistory(run.Id, "acc"));
+        Assert.Equal("renamed", store.Get(run.Id)!.Title);
+    }
+
+    [Fact]
+    public void Get_finds_a_run_by_unique_prefix_and_refuses_an_ambiguous_one()
+    {
+        using var store = RunStore.Open(DbPath);
+        store.Save(Run("abc111111111"));
+        store.Save(Run("abc222222222"));
+        store.Save(Run("def333333333"));
+
+        Assert.Equal("abc222222222", store.Get("abc2")!.Id);
+        Assert.Equal("def333333333", store.Get("def333333333")!.Id);
+        Assert.Null(store.Get("zzz"));
+        // LIKE wildcards in an id are text, not patterns.
+        Assert.Null(store.Get("%"));
+        Assert.Null(store.Get("_bc"));
+
+        var error = Assert.Throws<ExpException>(() => store.Get("abc"));
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Contains("'abc'", error.Message);
+        Assert.Contains("abc111111111", error.Message);
+        Assert.Contains("abc222222222", error.Message);
+    }
+
+    [Fact]
+    public void List_hides_archived_and_deleted_runs_unless_asked_and_lists_newest_first()
+    {
+        using var store = RunStore.Open(DbPath);
+        var t = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        store.Save(Run("000000000001", t));
+        store.Save(Run("000000000002", t.AddMinutes(1)) with { Archived = true });
+        store.Save(Run("000000000003", t.AddMinutes(2)) with { Deleted = true });
+        store.Save(Run("000000000004", t.AddMinutes(3)));
+
+        Assert.Equal(["000000000004", "000000000001"], store.List().Select(r => r.Id));
+        Assert.Equal(["000000000004", "000000000002", "000000000001"], store.List(includeArchived: true).Select(r => r.Id));
+        Assert.Equal(["000000000004", "000000000003", "000000000001"], store.List(includeDeleted: true).Select(r => r.Id));
+        Assert.Equal(4, store.List(includeArchived: true, includeDeleted: true).Count);
+    }
+
+    [Fact]
+    public void Purge_removes_only_soft_deleted_runs_and_their_rows()
+    {
+        using (var store = RunStore.Open(DbPath))
+        {
+            var kept = Full() with { Id = "keptkeptkept", Deleted = false, Archived = true };
+            var gone = Full() with { Id = "gonegonegone", Deleted = true };
+            store.Save(kept);
+            store.Save(gone);
+            store.SaveMetricHistory(kept.Id, "acc", [(1, 0.5)]);
+            store.SaveMetricHistory(gone.Id, "acc", [(1, 0.5)]);
+
+            Assert.Equal(1, store.Purge());
+
+            Assert.Null(store.Get(gone.Id));
+            Assert.NotNull(store.Get(kept.Id));
+            Assert.Equal([(1L, 0.5)], store.MetricHistory(kept.Id, "acc"));
+            Assert.Empty(store.MetricHistory(gone.Id, "acc"));
+            Assert.Equal(0, store.Purge());
+        }
+
+        using var connection = OpenRaw();
+        Assert.Equal(0L, Scalar(connection, "SELECT COUNT(*) FROM runs WHERE id = 'gonegonegone'"));
+        foreach (var table in new[] { "params", "metrics", "metric_steps", "artifacts", "tags", "checkpoints" })
+        {
+            Assert.Equal(0L, Scalar(connection, $"SELECT COUNT(*) FROM {table} WHERE run_id = 'gonegonegone'"));
+            Assert.True((long)Scalar(connection, $"SELECT COUNT(*) FROM {table} WHERE run_id = 'keptkeptkept'")! > 0, table);
+        }
+    }
+
+    [Fact]
+    public void A_fresh_file_gets_the_current_schema_version_and_reopening_applies_nothing_twice()
+    {
+        using (var store = RunStore.Open(DbPath))
+        {
+            store.Save(Run("000000000001"));
+        }
+
+        using (RunStore.Open(DbPath)) { }
+        using (var again = RunStore.Open(DbPath))
+        {
+            Assert.NotNull(again.Get("000000000001"));
+        }
+
+        using var connection = OpenRaw();
+        Assert.Equal((long)RunStore.SchemaVersion, Scalar(connection, "SELECT MAX(version) FROM schema_version"));
+        Assert.Equal((long)RunStore.SchemaVersion, Scalar(connection, "SELECT COUNT(*) FROM schema_version"));
+    }
+
+    [Fact]
+    public void A_file_of_a_newer_schema_is_refused_naming_the_file()
+    {
+        using (RunStore.Open(DbPath)) { }
+        using (var connection = OpenRaw())
+        {
+            Scalar(connection, $"INSERT INTO schema_version VALUES({RunStore.SchemaVersion + 1})");
+        }
+
+        SqliteConnection.ClearAllPools();
+        var error = Assert.Throws<ExpException>(() => RunStore.Open(DbPath));
+        Assert.Contains(".exp/runs.db", error.Message);
+        Assert.Contains((RunStore.SchemaVersion + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message);
+    }
+
+    [Fact]
+    public void The_store_is_in_wal_mode()
+    {
+        using (RunStore.Open(DbPath)) { }
+
+        using var connection = OpenRaw();
+        Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
+    }
+
+    private SqliteConnection OpenRaw()
+    {
+        var connection = new SqliteConnection(
+            new SqliteConnectionStringBuilder { DataSource = DbPath, Pooling = false }.ToString()
+        );
+        connection.Open();
+        return connection;
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}
