@@ -60,7 +60,7 @@ public sealed class RunStore : IDisposable
     public void Save(RunRecord run)
     {
         using var transaction = _connection.BeginTransaction();
-        var existing = Get(run.Id);
+        var existing = Load("WHERE id = $id", ("$id", run.Id)).FirstOrDefault();
         run = run with
         {
             Title = run.Title ?? existing?.Title,
@@ -68,6 +68,7 @@ public sealed class RunStore : IDisposable
             Group = run.Group ?? existing?.Group,
             Bookmarked = run.Bookmarked || existing?.Bookmarked == true,
             Archived = run.Archived || existing?.Archived == true,
+            Deleted = run.Deleted || existing?.Deleted == true,
             Tags = run.Tags.Concat(existing?.Tags ?? []).Distinct(StringComparer.Ordinal).ToList(),
         };
         Execute(
@@ -167,7 +168,7 @@ public sealed class RunStore : IDisposable
         using (var transaction = _connection.BeginTransaction())
         {
             Execute(
-                "UPDATE runs SET title = NULL, notes = NULL, grp = NULL, bookmarked = 0, archived = 0 WHERE id = $id",
+                "UPDATE runs SET title = NULL, notes = NULL, grp = NULL, bookmarked = 0, archived = 0, deleted = 0 WHERE id = $id",
                 ("$id", run.Id)
             );
             Execute("DELETE FROM tags WHERE run_id = $id", ("$id", run.Id));
@@ -387,21 +388,28 @@ public sealed class RunStore : IDisposable
     private void Migrate()
     {
         Execute("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
-        using var current = Command("SELECT MAX(version) FROM schema_version");
-        var version = current.ExecuteScalar() is long v ? (int)v : 0;
-        if (version > Migrations.Length)
+        while (true)
         {
-            throw new ExpException(
-                ExitCode.InvalidProject,
-                $".exp/runs.db: schema version {version} is newer than this dotnet exp knows ({Migrations.Length}); update the tool"
-            );
-        }
+            // An immediate transaction holds the write lock, and the version is read inside it: two
+            // processes opening a new store at once (parallel queue workers) apply each migration once.
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            using var current = Command("SELECT MAX(version) FROM schema_version");
+            var version = current.ExecuteScalar() is long v ? (int)v : 0;
+            if (version > Migrations.Length)
+            {
+                throw new ExpException(
+                    ExitCode.InvalidProject,
+                    $".exp/runs.db: schema version {version} is newer than this dotnet exp knows ({Migrations.Length}); update the tool"
+                );
+            }
 
-        for (var next = version; next < Migrations.Length; next++)
-        {
-            using var transaction = _connection.BeginTransaction();
-            Execute(Migrations[next]);
-            Execute("INSERT INTO schema_version VALUES($v)", ("$v", next + 1));
+            if (version == Migrations.Length)
+            {
+                return;
+            }
+
+            Execute(Migrations[version]);
+            Execute("INSERT INTO schema_version VALUES($v)", ("$v", version + 1));
             transaction.Commit();
         }
     }

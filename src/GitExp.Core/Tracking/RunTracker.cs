@@ -78,6 +78,29 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
         CancellationToken cancellationToken
     )
     {
+        try
+        {
+            await FinishCoreAsync(workspace, run, experiment, status, exitCode, checkpoints, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ExpException or Git.GitCommandException)
+        {
+            output.WriteLine(
+                $"warning: the run's results were not recorded in .exp/runs.db ({e.Message}); 'dotnet exp runs reindex' rebuilds them from Git"
+            );
+        }
+    }
+
+    private async Task FinishCoreAsync(
+        ExpProject workspace,
+        RunRecord run,
+        Experiment? experiment,
+        RunStatus status,
+        int? exitCode,
+        IReadOnlyList<(string Commit, int Step)> checkpoints,
+        CancellationToken cancellationToken
+    )
+    {
         var values = await ReadValuesAsync(workspace, cancellationToken).ConfigureAwait(false);
         var histories = await ReadHistoriesAsync(workspace, cancellationToken).ConfigureAwait(false);
         var metrics = new Dictionary<string, MetricSummary>(StringComparer.Ordinal);
@@ -127,7 +150,8 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
             using var store = RunStore.Open(StorePath);
             write(store);
         }
-        catch (SqliteException e)
+        catch (Exception e)
+            when (e is SqliteException or IOException or UnauthorizedAccessException or ExpException or InvalidOperationException)
         {
             output.WriteLine(
                 $"warning: the run was not recorded in .exp/runs.db ({e.Message}); 'dotnet exp runs reindex' rebuilds it from Git"
