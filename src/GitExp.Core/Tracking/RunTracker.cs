@@ -83,7 +83,14 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
             await FinishCoreAsync(workspace, run, experiment, status, exitCode, checkpoints, cancellationToken)
                 .ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ExpException or Git.GitCommandException)
+        catch (Exception e)
+            when (e
+                    is IOException
+                        or UnauthorizedAccessException
+                        or ExpException
+                        or Git.GitCommandException
+                        or System.ComponentModel.Win32Exception
+            )
         {
             output.WriteLine(
                 $"warning: the run's results were not recorded in .exp/runs.db ({e.Message}); 'dotnet exp runs reindex' rebuilds them from Git"
