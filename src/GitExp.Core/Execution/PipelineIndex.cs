@@ -23,10 +23,35 @@ public sealed class PipelineIndex
     /// Loads the <c>exp.yaml</c> files Git sees (tracked, or untracked and not ignored) plus any extra
     /// pipeline files named by path (such as a <c>dvc.yaml</c>).
     /// </summary>
+    /// <remarks>
+    /// One command reads the pipelines many times (to select stages, find cached outs, read values to
+    /// record): the index without extra files is kept on the project for the rest of the command.
+    /// </remarks>
     public static async Task<PipelineIndex> LoadAsync(
         ExpProject project,
         IEnumerable<string> extraFiles,
         CancellationToken cancellationToken = default
+    )
+    {
+        var extra = extraFiles.ToList();
+        if (extra.Count == 0 && project.PipelineIndexCache is { } cached)
+        {
+            return cached;
+        }
+
+        var index = await ReadAsync(project, extra, cancellationToken).ConfigureAwait(false);
+        if (extra.Count == 0)
+        {
+            project.PipelineIndexCache = index;
+        }
+
+        return index;
+    }
+
+    private static async Task<PipelineIndex> ReadAsync(
+        ExpProject project,
+        List<string> extraFiles,
+        CancellationToken cancellationToken
     )
     {
         var found = await project

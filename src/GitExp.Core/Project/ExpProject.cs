@@ -36,6 +36,9 @@ public sealed class ExpProject
 
     public string LogDirectory => Path.Combine(TempDirectory, "logs");
 
+    /// <summary>The pipelines as first read by this command (see <c>PipelineIndex.LoadAsync</c>).</summary>
+    internal Execution.PipelineIndex? PipelineIndexCache { get; set; }
+
     public ExpConfig Config => _config ??= ExpConfig.Load(Path.Combine(ExpDirectory, "config.yaml"));
 
     public static async Task<ExpProject> OpenAsync(
