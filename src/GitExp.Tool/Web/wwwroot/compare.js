@@ -16,7 +16,7 @@
     const head = el("tr", {}, el("th", { text: title }), ...data.runs.map(r => {
       const th = el("th", {}, el("a", { href: "/run?id=" + encodeURIComponent(r.id), text: label(r) }));
       if (r.id === data.pinned) th.append(el("span", { className: "delta", text: "pinned" }));
-      else th.append(el("button", { className: "star", text: "📌", title: "pin: deltas against this run", onclick: () => { params.set("pin", r.id); load(); } }));
+      else th.append(el("button", { className: "pin", text: "pin", title: "show deltas against this run", onclick: () => { params.set("pin", r.id); load(); } }));
       return th;
     }));
     const body = el("tbody");
