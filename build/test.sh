@@ -8,12 +8,18 @@ missing=()
 command -v git >/dev/null || missing+=(git)
 # The checkpoint protocol's Python snippet is tested with a real interpreter.
 command -v python3 >/dev/null || missing+=(python3)
+# The web UI's browser tests drive Debian's Chromium (Playwright cannot download a browser here); npm installs uPlot.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"
 fi
 # Tests make commits in temp repositories; give git an identity when the machine has none.
 git config --global user.email >/dev/null || git config --global user.email "ci@gitexp.invalid"
 git config --global user.name >/dev/null || git config --global user.name "GitExp CI"
+
+# The UI's chart library (pinned by the committed package-lock.json) is embedded in the tool at build time.
+[ -d src/GitExp.Tool/ui/node_modules ] || npm ci --prefix src/GitExp.Tool/ui --no-audit --no-fund
 
 echo "== restore tools and check formatting"
 dotnet tool restore >/dev/null

@@ -25,6 +25,7 @@ public static class ExpCommandLine
                 ExperimentCommands.Init(output),
                 QueueCommands.Create(output),
                 RunsCommands.Create(output),
+                UiCommand.Create(output),
             }
         )
         {

@@ -472,7 +472,7 @@ internal static class RunsCommands
     // edit must be able to clear them, so it goes through a delete first.
     private static void SaveReplacing(RunStore store, RunRecord run) => store.Replace(run);
 
-    private static List<RunRecord> Sort(List<RunRecord> runs, string? key, bool descending)
+    internal static List<RunRecord> Sort(List<RunRecord> runs, string? key, bool descending)
     {
         Func<RunRecord, JsonNode?> read = key?.ToLowerInvariant() switch
         {
@@ -503,7 +503,7 @@ internal static class RunsCommands
 
     private static string ShortKey(string key) => key[(key.IndexOf(':', StringComparison.Ordinal) + 1)..];
 
-    private static JsonObject RunJson(RunRecord run)
+    internal static JsonObject RunJson(RunRecord run)
     {
         var metrics = new JsonObject();
         foreach (var (key, m) in run.Metrics)

@@ -1,0 +1,262 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GitExp.Core;
+using GitExp.Core.Tracking;
+using GitExp.Tool.Cli;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace GitExp.Tool.Web;
+
+/// <summary>
+/// The JSON APIs over <c>.exp/runs.db</c>. The store is opened per request (SQLite in WAL mode), so runs
+/// recorded or annotated from the command line meanwhile show on the next request.
+/// </summary>
+internal static class RunsApi
+{
+    private const int MaxCompared = 10;
+
+    public static void Map(WebApplication app, string storePath, string projectRoot)
+    {
+        var api = app.MapGroup("/api");
+        api.MapGet("/runs", (HttpRequest request) => Handle(storePath, store => List(store, request.Query)));
+        api.MapGet("/runs/{id}", (string id) => Handle(storePath, store => Json(Detail(store, Find(store, id)))));
+        api.MapGet(
+            "/runs/{id}/history/{key}",
+            (string id, string key) =>
+                Handle(
+                    storePath,
+                    store =>
+                    {
+                        var run = Find(store, id);
+                        return Json(History(store, run.Id, key));
+                    }
+                )
+        );
+        api.MapGet(
+            "/runs/{id}/log",
+            (string id) =>
+                Handle(
+                    storePath,
+                    store =>
+                    {
+                        var run = Find(store, id);
+                        var path = run.LogPath is null ? null : Path.GetFullPath(run.LogPath, projectRoot);
+                        return path is not null && File.Exists(path)
+                            ? Results.Text(File.ReadAllText(path), "text/plain; charset=utf-8")
+                            : Error(StatusCodes.Status404NotFound, $"run {run.Id} has no log file");
+                    }
+                )
+        );
+        api.MapPost(
+            "/runs/{id}/annotate",
+            async (string id, HttpRequest request) =>
+            {
+                JsonObject? body;
+                try
+                {
+                    body = await JsonNode.ParseAsync(request.Body).ConfigureAwait(false) as JsonObject;
+                }
+                catch (JsonException e)
+                {
+                    return Error(StatusCodes.Status400BadRequest, "the body is not JSON: " + e.Message);
+                }
+
+                if (body is null)
+                {
+                    return Error(StatusCodes.Status400BadRequest, "the body must be a JSON object");
+                }
+
+                return Handle(storePath, store => Change(store, id, run => Annotate(run, body)));
+            }
+        );
+        api.MapPost(
+            "/runs/{id}/bookmark",
+            (string id, bool? on) => Handle(storePath, store => Change(store, id, run => run with { Bookmarked = on ?? true }))
+        );
+        api.MapPost(
+            "/runs/{id}/archive",
+            (string id) => Handle(storePath, store => Change(store, id, run => run with { Archived = true }))
+        );
+        api.MapPost(
+            "/runs/{id}/restore",
+            (string id) => Handle(storePath, store => Change(store, id, run => run with { Archived = false, Deleted = false }))
+        );
+        api.MapPost(
+            "/runs/{id}/delete",
+            (string id) => Handle(storePath, store => Change(store, id, run => run with { Deleted = true }))
+        );
+        api.MapGet(
+            "/compare",
+            (string? ids, string? pin) => Handle(storePath, store => Json(RunComparison.Build(store, ids, pin, MaxCompared)))
+        );
+    }
+
+    private static IResult Handle(string storePath, Func<RunStore, IResult> handle)
+    {
+        try
+        {
+            using var store = RunStore.Open(storePath);
+            return handle(store);
+        }
+        catch (ExpException e)
+        {
+            return Error(
+                e.Code == ExitCode.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest,
+                e.Message
+            );
+        }
+    }
+
+    private static IResult List(RunStore store, IQueryCollection query)
+    {
+        var filterText = query["filter"].ToString();
+        var matcher = string.IsNullOrWhiteSpace(filterText) ? null : RunFilter.Parse(filterText, "filter");
+        var text = query["q"].ToString().Trim();
+        var group = query["group"].ToString();
+        var archived = query["archived"].ToString() is "true" or "1";
+        var order = query["order"].ToString() is "" ? "desc" : query["order"].ToString();
+        if (order is not ("asc" or "desc"))
+        {
+            throw new ExpException(ExitCode.Usage, $"order '{order}': expected asc or desc");
+        }
+
+        var page = Number(query, "page", 1, 1, int.MaxValue);
+        var pageSize = Number(query, "pageSize", 25, 1, 500);
+        var runs = store
+            .List(includeArchived: archived)
+            .Where(r => r.Archived == archived)
+            .Where(r => group.Length == 0 || r.Group == group)
+            .Where(r => matcher is null || matcher.Matches(r))
+            .Where(r => text.Length == 0 || MatchesText(r, text))
+            .ToList();
+        var sort = query["sort"].ToString();
+        runs = RunsCommands.Sort(runs, sort.Length == 0 ? null : sort, order == "desc");
+        var shown = runs.Skip((page - 1) * pageSize).Take(pageSize).ToList();
+        return Json(
+            new JsonObject
+            {
+                ["total"] = runs.Count,
+                ["page"] = page,
+                ["pageSize"] = pageSize,
+                ["metricKeys"] = Keys(runs.SelectMany(r => r.Metrics.Keys)),
+                ["paramKeys"] = Keys(runs.SelectMany(r => r.Params.Keys)),
+                ["runs"] = new JsonArray(shown.Select(r => (JsonNode)Summary(r)).ToArray()),
+            }
+        );
+    }
+
+    /// <summary>Free text: name, title, notes, id or commit contain it, case-insensitively.</summary>
+    private static bool MatchesText(RunRecord run, string text) =>
+        new[] { run.ExperimentName, run.Title, run.Notes, run.Commit, run.Id }.Any(v =>
+            v?.Contains(text, StringComparison.OrdinalIgnoreCase) == true
+        );
+
+    private static int Number(IQueryCollection query, string name, int fallback, int min, int max)
+    {
+        var text = query[name].ToString();
+        if (text.Length == 0)
+        {
+            return fallback;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new ExpException(ExitCode.Usage, $"{name} '{text}': expected a number from {min} to {max}");
+    }
+
+    private static JsonArray Keys(IEnumerable<string> keys) =>
+        new(keys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(k => (JsonNode)k).ToArray());
+
+    /// <summary>What the runs table needs: the run without its artifacts and checkpoints.</summary>
+    private static JsonObject Summary(RunRecord run)
+    {
+        var json = RunsCommands.RunJson(run);
+        json.Remove("artifacts");
+        json.Remove("checkpoints");
+        json["duration"] = run.Duration?.TotalSeconds;
+        return json;
+    }
+
+    private static JsonObject Detail(RunStore store, RunRecord run)
+    {
+        var json = RunsCommands.RunJson(run);
+        json["duration"] = run.Duration?.TotalSeconds;
+        json["histories"] = new JsonArray(
+            run.Metrics.Keys.Select(ShortKey)
+                .Distinct(StringComparer.Ordinal)
+                .Where(k => store.MetricHistory(run.Id, k).Count > 0)
+                .Select(k => (JsonNode)k)
+                .ToArray()
+        );
+        return json;
+    }
+
+    internal static JsonArray History(RunStore store, string runId, string key) =>
+        new(store.MetricHistory(runId, ShortKey(key)).Select(p => (JsonNode)new JsonArray(p.Step, p.Value)).ToArray());
+
+    /// <summary>Metric keys are stored as <c>file:key</c>; step histories by the key alone.</summary>
+    internal static string ShortKey(string key) => key[(key.IndexOf(':', StringComparison.Ordinal) + 1)..];
+
+    private static RunRecord Annotate(RunRecord run, JsonObject body)
+    {
+        foreach (var name in body.Select(p => p.Key))
+        {
+            if (name is not ("title" or "notes" or "tags" or "group"))
+            {
+                throw new ExpException(
+                    ExitCode.Usage,
+                    $"annotate: unknown field '{name}' (expected title, notes, tags or group)"
+                );
+            }
+        }
+
+        return run with
+        {
+            Title = body.ContainsKey("title") ? Text(body, "title") : run.Title,
+            Notes = body.ContainsKey("notes") ? Text(body, "notes") : run.Notes,
+            Group = body.ContainsKey("group") ? Text(body, "group") : run.Group,
+            Tags = body["tags"] is JsonArray tags
+                ? tags.Select(t => t?.GetValue<string>().Trim() ?? "")
+                    .Where(t => t.Length > 0)
+                    .Distinct(StringComparer.Ordinal)
+                    .ToList()
+                : run.Tags,
+        };
+    }
+
+    private static string? Text(JsonObject body, string name)
+    {
+        var node = body[name];
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node.GetValueKind() != JsonValueKind.String)
+        {
+            throw new ExpException(ExitCode.Usage, $"annotate: '{name}' must be text or null");
+        }
+
+        var text = node.GetValue<string>();
+        // An emptied field is a cleared one, as in the CLI's absence of a title.
+        return text.Length == 0 ? null : text;
+    }
+
+    private static IResult Change(RunStore store, string id, Func<RunRecord, RunRecord> change)
+    {
+        var run = Find(store, id);
+        // Replace, not Save: an edit must be able to clear an annotation.
+        store.Replace(change(run));
+        return Json(Detail(store, Find(store, run.Id)));
+    }
+
+    internal static RunRecord Find(RunStore store, string id) =>
+        store.Get(id) ?? throw new ExpException(ExitCode.NotFound, $"no run '{id}'");
+
+    private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(), "application/json; charset=utf-8");
+
+    private static IResult Error(int status, string message) =>
+        Results.Content(new JsonObject { ["error"] = message }.ToJsonString(), "application/json; charset=utf-8", null, status);
+}

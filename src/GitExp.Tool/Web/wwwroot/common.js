@@ -1,0 +1,72 @@
+// Shared by every page. Data from the server is only ever shown through textContent.
+"use strict";
+const GitExp = (() => {
+  const token = document.querySelector('meta[name="gitexp-token"]').content;
+
+  async function api(path, options = {}) {
+    const init = { method: options.method || "GET", headers: {} };
+    if (init.method !== "GET") {
+      init.headers["X-GitExp-Token"] = token;
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(options.body || {});
+    }
+    const response = await fetch(path, init);
+    const type = response.headers.get("Content-Type") || "";
+    const data = type.includes("json") ? await response.json() : await response.text();
+    if (!response.ok) {
+      throw new Error(data && data.error ? data.error : response.status + " " + response.statusText);
+    }
+    return data;
+  }
+
+  // el("td", { className: "num", text: "1.0" }, child...) — text is set with textContent, never as HTML.
+  function el(tag, props = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(props)) {
+      if (name === "text") node.textContent = value == null ? "" : String(value);
+      else if (name === "dataset") Object.assign(node.dataset, value);
+      else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else node[name] = value;
+    }
+    for (const child of children) if (child != null) node.append(child);
+    return node;
+  }
+
+  function value(v) {
+    if (v === null || v === undefined) return "-";
+    if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+    if (typeof v === "string") return v;
+    return JSON.stringify(v);
+  }
+
+  function shortKey(key) { const i = key.indexOf(":"); return i < 0 ? key : key.slice(i + 1); }
+
+  function time(iso) { return iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace(/(Z|\+00:00)$/, "") : "-"; }
+
+  function duration(seconds) { return seconds == null ? "-" : seconds.toFixed(1) + "s"; }
+
+  const colors = ["#2f6fde", "#e4572e", "#17a398", "#a23b72", "#f3a712", "#6a4c93", "#3d9970", "#ff6f91", "#0074d9", "#85144b"];
+
+  // One uPlot chart; series = [{ label, points: [[step, value], ...] }], aligned on the union of steps.
+  function plot(container, title, series) {
+    const steps = [...new Set(series.flatMap(s => s.points.map(p => p[0])))].sort((a, b) => a - b);
+    const data = [steps];
+    for (const s of series) {
+      const byStep = new Map(s.points.map(p => [p[0], p[1]]));
+      data.push(steps.map(x => (byStep.has(x) ? byStep.get(x) : null)));
+    }
+    const box = el("div", { className: "plot" });
+    container.append(box);
+    new uPlot({
+      title, width: 420, height: 240, scales: { x: { time: false } },
+      axes: [{ label: "step" }, {}],
+      series: [{ label: "step" }, ...series.map((s, i) => ({ label: s.label, stroke: colors[i % colors.length], width: 2, spanGaps: true }))],
+    }, data, box);
+  }
+
+  function header() {
+    document.body.prepend(el("header", {}, el("a", { href: "/", text: "GitExp" }), el("a", { href: "/", text: "Runs" })));
+  }
+
+  return { api, el, value, shortKey, time, duration, plot, header };
+})();

@@ -1,0 +1,65 @@
+// The run page: metadata, params, metrics with a step plot each, editable title and notes, bookmark/archive, log.
+"use strict";
+(() => {
+  const { api, el, value, time, duration, plot } = GitExp;
+  const id = new URLSearchParams(location.search).get("id") || "";
+  const path = "/api/runs/" + encodeURIComponent(id);
+  GitExp.header();
+  const page = document.getElementById("page");
+  const error = el("div", { id: "error", className: "error" });
+
+  async function post(action, body) {
+    try { await api(path + "/" + action, { method: "POST", body }); error.textContent = ""; await load(); }
+    catch (e) { error.textContent = e.message; }
+  }
+
+  function table(id, header, rows) {
+    return el("table", { id }, el("thead", {}, el("tr", {}, ...header.map(h => el("th", { text: h })))),
+      el("tbody", {}, ...rows.map(r => el("tr", {}, ...r.map((c, i) => el("td", { className: i > 0 ? "num" : "", text: c }))))));
+  }
+
+  async function load() {
+    let run;
+    try { run = await api(path); }
+    catch (e) { page.replaceChildren(el("h1", { text: "Run " + id }), error); error.textContent = e.message; return; }
+    document.title = (run.title || run.name || run.id) + " · GitExp";
+    const titleInput = el("input", { type: "text", id: "title-input", value: run.title || "", placeholder: "Add a title" });
+    const notes = el("textarea", { id: "notes", value: run.notes || "", placeholder: "Notes" });
+    const save = el("button", { id: "save", className: "primary", text: "Save title and notes",
+      onclick: () => post("annotate", { title: titleInput.value, notes: notes.value }) });
+    const bookmark = el("button", { id: "bookmark", text: run.bookmarked ? "★ Bookmarked" : "☆ Bookmark",
+      onclick: () => post("bookmark?on=" + !run.bookmarked) });
+    const archive = el("button", { id: "archive", text: run.archived ? "Restore" : "Archive",
+      onclick: () => post(run.archived ? "restore" : "archive") });
+    const meta = el("dl", { className: "meta", id: "meta" });
+    const fields = [["Id", run.id], ["Experiment", run.name], ["Status", run.status], ["Commit", run.commit], ["Baseline", run.baseline],
+      ["Branch", run.branch], ["Kind", run.kind], ["User", run.user], ["Host", run.host], ["Command", run.command],
+      ["Created", time(run.created)], ["Duration", duration(run.duration)], ["Exit code", run.exit_code],
+      ["Group", run.group], ["Tags", (run.tags || []).join(", ")], ["Archived", run.archived ? "yes" : "no"]];
+    for (const [name, v] of fields) meta.append(el("dt", { text: name }), el("dd", { text: v == null || v === "" ? "-" : v }));
+    const params = table("params", ["Param", "Value"], Object.entries(run.params).map(([k, v]) => [k, value(v)]));
+    const metrics = table("metrics", ["Metric", "Last", "Min", "Max"],
+      Object.entries(run.metrics).map(([k, m]) => [k, value(m.last), value(m.min), value(m.max)]));
+    const plots = el("div", { className: "plots", id: "plots" });
+    const log = el("pre", { className: "log", id: "log", text: "…" });
+    page.replaceChildren(
+      el("h1", { id: "run-name", text: run.name || run.id }),
+      el("div", { className: "toolbar" }, titleInput, bookmark, archive), error,
+      el("div", { className: "grid" },
+        el("div", {}, el("h2", { text: "Run" }), meta),
+        el("div", {}, el("h2", { text: "Params" }), params, el("h2", { text: "Metrics" }), metrics),
+        el("div", {}, el("h2", { text: "Notes" }), notes, save)),
+      el("h2", { text: "Step plots" }), plots,
+      el("h2", { text: "Log" }), log,
+    );
+    for (const key of run.histories) {
+      const points = await api(path + "/history/" + encodeURIComponent(key));
+      plot(plots, key, [{ label: key, points }]);
+    }
+    if (run.histories.length === 0) plots.append(el("p", { className: "muted", text: "No step history (metrics logged per step show here)." }));
+    try { log.textContent = await api(path + "/log"); } catch (e) { log.textContent = e.message; }
+    document.body.dataset.loaded = String(Date.now());
+  }
+
+  load();
+})();
