@@ -38,7 +38,7 @@ public sealed class ApiTests(UiProject ui) : IClassFixture<UiProject>
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        Assert.Equal("filter 'metrics.acc >': expected a value at the end of 'metrics.acc >'", (string)body["error"]!);
+        Assert.Equal("filter 'metrics.acc >': expected a value at position 14 (the end)", (string)body["error"]!);
     }
 
     [Fact]

@@ -107,7 +107,7 @@ public sealed class BrowserTests(UiProject ui, Browser browser) : IClassFixture<
         await _page.Locator("#filter").FillAsync("metrics.acc >");
         await _page.Locator("#filter").PressAsync("Enter");
         await Expect(_page.Locator("#error"))
-            .ToHaveTextAsync("filter 'metrics.acc >': expected a value at the end of 'metrics.acc >'");
+            .ToHaveTextAsync("filter 'metrics.acc >': expected a value at position 14 (the end)");
 
         await _page.Locator("#filter").FillAsync("");
         await _page.Locator("#filter").PressAsync("Enter");
