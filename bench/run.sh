@@ -13,6 +13,8 @@ if [[ "${1:-}" == "--tool" ]]; then
   tool_args=(--tool "$2")
 fi
 
+# The tool embeds the UI's chart library, pinned by the committed package-lock.json.
+[ -d src/GitExp.Tool/ui/node_modules ] || npm ci --prefix src/GitExp.Tool/ui --no-audit --no-fund >/dev/null
 dotnet build src/GitExp.Tool -c Release -nologo -v q >/dev/null || { echo "build of src/GitExp.Tool failed" >&2; exit 2; }
 dotnet build bench/GitExp.Bench -c Release -nologo -v q >/dev/null || { echo "build of bench/GitExp.Bench failed" >&2; exit 2; }
 bench=bench/GitExp.Bench/bin/Release/net10.0/GitExp.Bench.dll
