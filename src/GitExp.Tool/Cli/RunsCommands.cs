@@ -380,16 +380,7 @@ internal static class RunsCommands
                 }
 
                 var overrides = (result.GetValue(setParams) ?? []).Select(ParamAssignment.Parse).ToList();
-                var assignments = run
-                    .Params.Where(p => !overrides.Any(o => (o.File ?? ParamEdits.DefaultParamsFile) + ":" + o.Key == p.Key))
-                    .Select(p =>
-                    {
-                        var colon = p.Key.IndexOf(':', StringComparison.Ordinal);
-                        // JSON text is valid YAML for every scalar, list and map.
-                        return new ParamAssignment(p.Key[..colon], p.Key[(colon + 1)..], p.Value?.ToJsonString() ?? "null");
-                    })
-                    .Concat(overrides)
-                    .ToList();
+                var assignments = RunClone.Assignments(run, overrides);
                 var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
                 if (head != run.Baseline)
                 {
