@@ -59,7 +59,7 @@ internal static class UiServer
                 headers.XFrameOptions = "DENY";
                 // uPlot styles elements through the CSSOM, which style-src does not restrict; no inline script runs anywhere.
                 headers.ContentSecurityPolicy =
-                    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+                    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
                 headers.CacheControl = "no-store";
                 if (IPAddress.IsLoopback(address) && !IsLocalHost(context.Request.Host.Host))
                 {
@@ -82,6 +82,7 @@ internal static class UiServer
         );
         pages.Map(app);
         RunsApi.Map(app, Path.Combine(project.ExpDirectory, "runs.db"), project.Root);
+        RunActionsApi.Map(app, project);
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -111,6 +112,7 @@ internal static class UiServer
             MapPage(app, "/", "runs.html");
             MapPage(app, "/run", "run.html");
             MapPage(app, "/compare", "compare.html");
+            MapPage(app, "/new", "new.html");
             app.MapGet(
                 "/assets/{name}",
                 (string name) =>
