@@ -1,4 +1,5 @@
-// The run page: metadata, params, metrics with a step plot each, editable title and notes, bookmark/archive, log.
+// The run page: metadata, params, metrics with a step plot each, editable title and notes, bookmark/archive,
+// tags, delete/restore, artifacts with previews, checkpoints, clone into the queue, and the log (live while running).
 "use strict";
 (() => {
   const { api, el, value, time, duration, plot } = GitExp;
@@ -7,6 +8,7 @@
   GitExp.header();
   const page = document.getElementById("page");
   const error = el("div", { id: "error", className: "error" });
+  let following = null;
 
   async function post(action, body) {
     try { await api(path + "/" + action, { method: "POST", body }); error.textContent = ""; await load(); }
@@ -31,25 +33,32 @@
       onclick: () => post("bookmark?on=" + !run.bookmarked) });
     const archive = el("button", { id: "archive", text: run.archived ? "Restore" : "Archive",
       onclick: () => post(run.archived ? "restore" : "archive") });
+    const remove = el("button", { id: "delete", text: run.deleted ? "Restore deleted run" : "Delete",
+      onclick: () => post(run.deleted ? "restore" : "delete") });
     const meta = el("dl", { className: "meta", id: "meta" });
     const fields = [["Id", run.id], ["Experiment", run.name], ["Status", run.status], ["Commit", run.commit], ["Baseline", run.baseline],
       ["Branch", run.branch], ["Kind", run.kind], ["User", run.user], ["Host", run.host], ["Command", run.command],
       ["Created", time(run.created)], ["Duration", duration(run.duration)], ["Exit code", run.exit_code],
-      ["Group", run.group], ["Tags", (run.tags || []).join(", ")], ["Archived", run.archived ? "yes" : "no"]];
+      ["Group", run.group], ["Tags", (run.tags || []).join(", ")], ["Archived", run.archived ? "yes" : "no"], ["Deleted", run.deleted ? "yes" : "no"]];
     for (const [name, v] of fields) meta.append(el("dt", { text: name }), el("dd", { text: v == null || v === "" ? "-" : v }));
     const params = table("params", ["Param", "Value"], Object.entries(run.params).map(([k, v]) => [k, value(v)]));
     const metrics = table("metrics", ["Metric", "Last", "Min", "Max"],
       Object.entries(run.metrics).map(([k, m]) => [k, value(m.last), value(m.min), value(m.max)]));
     const plots = el("div", { className: "plots", id: "plots" });
     const log = el("pre", { className: "log", id: "log", text: "…" });
+    const artifacts = el("div", { id: "artifacts-box", text: "…" });
     page.replaceChildren(
       el("h1", { id: "run-name", text: run.name || run.id }),
-      el("div", { className: "toolbar" }, titleInput, bookmark, archive), error,
+      el("div", { className: "toolbar" }, titleInput, bookmark, archive, remove), error,
+      RunActions.tags(run, post),
       el("div", { className: "grid" },
         el("div", {}, el("h2", { text: "Run" }), meta),
         el("div", {}, el("h2", { text: "Params" }), params, el("h2", { text: "Metrics" }), metrics),
         el("div", {}, el("h2", { text: "Notes" }), notes, save)),
       el("h2", { text: "Step plots" }), plots,
+      el("h2", { text: "Artifacts" }), artifacts,
+      el("h2", { text: "Checkpoints" }), RunActions.checkpoints(run),
+      el("h2", { text: "Clone with edited params into the queue" }), RunActions.cloneForm(run, path),
       el("h2", { text: "Log" }), log,
     );
     for (const key of run.histories) {
@@ -57,7 +66,14 @@
       plot(plots, key, [{ label: key, points }]);
     }
     if (run.histories.length === 0) plots.append(el("p", { className: "muted", text: "No step history (metrics logged per step show here)." }));
-    try { log.textContent = await api(path + "/log"); } catch (e) { log.textContent = e.message; }
+    if (following) { following.close(); following = null; }
+    if (run.status === "running" || run.status === "queued") {
+      if (run.status === "queued") log.textContent = "Queued: the log shows here once 'dotnet exp queue start' runs it.";
+      following = RunActions.follow(path, log, () => { following = null; load(); });
+    } else {
+      try { log.textContent = await api(path + "/log"); } catch (e) { log.textContent = e.message; }
+    }
+    artifacts.replaceChildren(await RunActions.artifacts(path));
     document.body.dataset.loaded = String(Date.now());
   }
 

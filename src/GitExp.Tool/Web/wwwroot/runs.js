@@ -24,7 +24,8 @@
   const pager = el("div", { className: "pager" });
   page.append(
     el("h1", { text: "Runs" }),
-    el("div", { className: "toolbar" }, filter, q, el("label", {}, archived, " archived"), columnsButton, compare),
+    el("div", { className: "toolbar" }, filter, q, el("label", {}, archived, " archived"), columnsButton, compare,
+      el("a", { href: "/new", id: "new-run", text: "New run" })),
     columnsPanel, error, table, pager,
   );
 
@@ -131,6 +132,12 @@
     }
     updateCompare();
   }
+
+  // The store changed (a run started, logged or finished, here or on the command line): refresh, at most every second.
+  let changed = null;
+  const events = new EventSource("/api/events");
+  events.addEventListener("runs-changed", () => { if (!changed) changed = setTimeout(() => { changed = null; load(); }, 1000); });
+  window.addEventListener("pagehide", () => events.close());
 
   load();
 })();
