@@ -12,7 +12,7 @@ namespace GitExp.Web.Tests.Infrastructure;
 /// each logging a five-step loss history), with <c>dotnet exp ui --port 0</c> running over it.
 /// Run <c>lr-02</c> is titled <c>&lt;script&gt;alert(1)&lt;/script&gt;</c>.
 /// </summary>
-public sealed partial class UiProject : IAsyncLifetime
+public partial class UiProject : IAsyncLifetime
 {
     public const string ScriptTitle = "<script>alert(1)</script>";
 
@@ -33,14 +33,7 @@ public sealed partial class UiProject : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _repo = await TempGitRepo.InitAsync();
-        WriteProject(_repo);
-        await _repo.CommitAllAsync("Add a training project that logs a loss per step");
-        foreach (var (name, lr) in new[] { ("lr-01", "0.1"), ("lr-02", "0.2"), ("lr-03", "0.3"), ("lr-05", "0.5") })
-        {
-            await _repo.ExpOkAsync("run", "-n", name, "-S", "train.lr=" + lr);
-        }
-
-        await _repo.ExpOkAsync("runs", "annotate", "lr-02", "--title", ScriptTitle);
+        await PrepareAsync(_repo);
         var listed = JsonNode.Parse((await _repo.ExpOkAsync("runs", "list", "--json")).StdOut)!.AsArray();
         Ids = listed.ToDictionary(r => r!["name"]!.GetValue<string>(), r => r!["id"]!.GetValue<string>());
 
@@ -53,6 +46,19 @@ public sealed partial class UiProject : IAsyncLifetime
         var page = await Http.GetStringAsync("/");
         Token = TokenMeta().Match(page).Groups[1].Value;
         Assert.NotEqual("", Token);
+    }
+
+    /// <summary>Writes the project and makes its runs before the server starts.</summary>
+    protected virtual async Task PrepareAsync(TempGitRepo repo)
+    {
+        WriteProject(repo);
+        await repo.CommitAllAsync("Add a training project that logs a loss per step");
+        foreach (var (name, lr) in new[] { ("lr-01", "0.1"), ("lr-02", "0.2"), ("lr-03", "0.3"), ("lr-05", "0.5") })
+        {
+            await repo.ExpOkAsync("run", "-n", name, "-S", "train.lr=" + lr);
+        }
+
+        await repo.ExpOkAsync("runs", "annotate", "lr-02", "--title", ScriptTitle);
     }
 
     public async Task<JsonNode> GetJsonAsync(string path) => (await Http.GetFromJsonAsync<JsonNode>(path))!;
@@ -68,7 +74,7 @@ public sealed partial class UiProject : IAsyncLifetime
         return await Http.SendAsync(request);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Http?.Dispose();
         if (_server is not null)
