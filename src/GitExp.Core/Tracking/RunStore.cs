@@ -288,11 +288,15 @@ public sealed class RunStore : IDisposable
             return [];
         }
 
+        // The child rows of these runs only, through the same condition: a Save or a Get must not read
+        // every run's params and metrics (that made recording the N-th run cost O(N)).
         var ids = runs.Keys.ToHashSet(StringComparer.Ordinal);
-        var paramsByRun = Group("SELECT run_id, key, value FROM params", ids, r => (r.GetString(1), Json(r, 2)));
+        var only = $"WHERE run_id IN (SELECT id FROM runs {where})";
+        var paramsByRun = Group($"SELECT run_id, key, value FROM params {only}", ids, parameters, r => (r.GetString(1), Json(r, 2)));
         var metricsByRun = Group(
-            "SELECT run_id, key, last, min, max FROM metrics",
+            $"SELECT run_id, key, last, min, max FROM metrics {only}",
             ids,
+            parameters,
             r =>
                 (
                     r.GetString(1),
@@ -300,14 +304,16 @@ public sealed class RunStore : IDisposable
                 )
         );
         var artifactsByRun = Group(
-            "SELECT run_id, path, sha256, size, kind FROM artifacts",
+            $"SELECT run_id, path, sha256, size, kind FROM artifacts {only}",
             ids,
+            parameters,
             r => new ArtifactRecord(r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4))
         );
-        var tagsByRun = Group("SELECT run_id, tag FROM tags", ids, r => r.GetString(1));
+        var tagsByRun = Group($"SELECT run_id, tag FROM tags {only}", ids, parameters, r => r.GetString(1));
         var checkpointsByRun = Group(
-            "SELECT run_id, commit_sha, step FROM checkpoints ORDER BY step",
+            $"SELECT run_id, commit_sha, step FROM checkpoints {only} ORDER BY step",
             ids,
+            parameters,
             r => (r.GetString(1), r.GetInt32(2))
         );
         return order
@@ -327,10 +333,15 @@ public sealed class RunStore : IDisposable
             .ToList();
     }
 
-    private Dictionary<string, List<T>> Group<T>(string sql, IReadOnlySet<string> ids, Func<SqliteDataReader, T> read)
+    private Dictionary<string, List<T>> Group<T>(
+        string sql,
+        IReadOnlySet<string> ids,
+        (string Name, object? Value)[] parameters,
+        Func<SqliteDataReader, T> read
+    )
     {
         var groups = new Dictionary<string, List<T>>(StringComparer.Ordinal);
-        using var query = Command(sql);
+        using var query = Command(sql, parameters);
         using var reader = query.ExecuteReader();
         while (reader.Read())
         {
