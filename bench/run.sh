@@ -21,10 +21,24 @@ bench=bench/GitExp.Bench/bin/Release/net10.0/GitExp.Bench.dll
 
 summaries=()
 failed=0
-for name in ${BENCHES:-show noop-run record hash queue-overhead queue-parallel checkpoint-show checkpoint-100mb}; do
+benches=${BENCHES:-show noop-run record hash queue-overhead queue-parallel checkpoint-show checkpoint-100mb ui-api ui-page ui-compare runs-filter}
+# ui-page and ui-compare drive Debian's Chromium headless; install it only when it is missing.
+chromium=yes
+if [[ " $benches " == *" ui-page "* || " $benches " == *" ui-compare "* ]] && [[ ! -x /usr/bin/chromium ]]; then
+  if [[ $(id -u) -eq 0 ]]; then
+    apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1; }
+  fi
+  [[ -x /usr/bin/chromium ]] || chromium=no
+fi
+for name in $benches; do
   echo "=== $name"
+  if [[ $chromium == no && ( $name == ui-page || $name == ui-compare ) ]]; then
+    summaries+=("$name: not run, chromium is missing (/usr/bin/chromium; apt-get install -y chromium failed or needs root) FAIL")
+    failed=1
+    continue
+  fi
   args=("$name")
-  case "$name" in show|noop-run|queue-*|checkpoint-*) args+=("${tool_args[@]}") ;; esac
+  case "$name" in show|noop-run|queue-*|checkpoint-*|ui-*|runs-filter) args+=("${tool_args[@]}") ;; esac
   log=$(mktemp)
   dotnet "$bench" "${args[@]}" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}

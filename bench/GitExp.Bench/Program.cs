@@ -18,6 +18,10 @@ return args.Length == 0
         "queue-parallel" => QueueBench.Parallel(args[1..]),
         "checkpoint-show" => CheckpointBench.Show(args[1..]),
         "checkpoint-100mb" => CheckpointBench.Big(args[1..]),
+        "ui-api" => UiBench.Api(args[1..]),
+        "ui-page" => UiBench.Page(args[1..]),
+        "ui-compare" => UiBench.Compare(args[1..]),
+        "runs-filter" => UiBench.RunsFilter(args[1..]),
         _ => Usage(),
     };
 
@@ -35,6 +39,7 @@ static int Usage()
           queue-parallel [--experiments 40] [--jobs 4] [--tool PATH] [--keep]
           checkpoint-show [--checkpoints 200] [--tool PATH] [--keep]
           checkpoint-100mb [--size-mb 100] [--checkpoints 7] [--tool PATH] [--keep]
+          ui-api | ui-page | ui-compare | runs-filter  [--runs 10000] [--tool PATH] [--keep]
         """
     );
     return 2;

@@ -138,6 +138,9 @@ internal sealed class Tool(string file, IReadOnlyList<string> prefix)
 
     public string Describe => string.Join(' ', new[] { file }.Concat(prefix));
 
+    /// <summary>The program and arguments that run the tool with <paramref name="arguments"/>, for a process the caller manages.</summary>
+    public (string File, IEnumerable<string> Arguments) Command(params string[] arguments) => (file, prefix.Concat(arguments));
+
     public string Run(string directory, bool discardOutput, params string[] arguments) =>
         Proc.Run(file, prefix.Concat(arguments), directory, discardOutput: discardOutput);
 

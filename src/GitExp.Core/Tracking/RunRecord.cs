@@ -87,3 +87,11 @@ public sealed record RunRecord
 
     public TimeSpan? Duration => Started is { } start && Finished is { } end ? end - start : null;
 }
+
+/// <summary>One page of runs, with how many runs match in all and the metric and param keys they use.</summary>
+public sealed record RunPage(
+    int Total,
+    IReadOnlyList<RunRecord> Runs,
+    IReadOnlyList<string> MetricKeys,
+    IReadOnlyList<string> ParamKeys
+);

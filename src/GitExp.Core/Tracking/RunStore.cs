@@ -35,7 +35,17 @@ public sealed class RunStore : IDisposable
             CREATE TABLE checkpoints(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, commit_sha TEXT NOT NULL,
                 step INTEGER NOT NULL, PRIMARY KEY(run_id, commit_sha));
             """,
+        // Version 2: the UI's pages (Page) read the runs in list order through an index, LIMIT included, and
+        // the keys in use by skipping from key to key rather than reading every run's params and metrics.
+        """
+            CREATE INDEX runs_listed ON runs(deleted, archived, bookmarked DESC, created DESC, id);
+            CREATE INDEX params_key ON params(key);
+            CREATE INDEX metrics_key ON metrics(key);
+            """,
     ];
+
+    /// <summary>Above this many runs, Load reads the child tables whole and keeps the rows of its runs.</summary>
+    private const int ScanAbove = 500;
 
     private readonly SqliteConnection _connection;
 
@@ -252,6 +262,28 @@ public sealed class RunStore : IDisposable
         return Load(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where));
     }
 
+    /// <summary>
+    /// One page of the runs that are (not) archived and not deleted, optionally of one group, in the order of
+    /// <c>runs list</c>: bookmarked first, then newest first. Only the page's runs are loaded with their child
+    /// rows; <see cref="RunPage.Total"/> and the keys cover every matching run.
+    /// </summary>
+    public RunPage Page(bool archived, string? group, long offset, int limit)
+    {
+        var where = "WHERE deleted = 0 AND archived = $archived" + (group is null ? "" : " AND grp = $grp");
+        (string, object?)[] parameters = group is null
+            ? [("$archived", archived ? 1 : 0)]
+            : [("$archived", archived ? 1 : 0), ("$grp", group)];
+        using var count = Command($"SELECT COUNT(*) FROM runs {where}", parameters);
+        var total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+        var runs = Load(
+            where,
+            // created is written as UTC "O" text (Time), so text order is time order.
+            $"ORDER BY bookmarked DESC, created DESC, id LIMIT {limit.ToString(CultureInfo.InvariantCulture)} OFFSET {offset.ToString(CultureInfo.InvariantCulture)}",
+            parameters
+        );
+        return new RunPage(total, runs, Keys("metrics", where, parameters), Keys("params", where, parameters));
+    }
+
     /// <summary>The run that recorded this experiment commit, if any (so reindex adds nothing twice).</summary>
     public bool HasCommit(string commit)
     {
@@ -268,16 +300,46 @@ public sealed class RunStore : IDisposable
 
     public void Dispose() => _connection.Dispose();
 
-    private List<RunRecord> Load(string where, params (string Name, object? Value)[] parameters)
+    /// <summary>The distinct keys of a child table over the runs that match, in ordinal order.</summary>
+    private List<string> Keys(string table, string where, (string Name, object? Value)[] parameters)
+    {
+        // A skip scan over the key index (one search per distinct key), each key kept if any matching run has it.
+        using var query = Command(
+            $"""
+            WITH RECURSIVE k(key) AS (
+                SELECT (SELECT MIN(key) FROM {table})
+                UNION ALL
+                SELECT (SELECT MIN(key) FROM {table} WHERE key > k.key) FROM k WHERE k.key IS NOT NULL)
+            SELECT key FROM k
+            WHERE key IS NOT NULL AND EXISTS (SELECT 1 FROM {table} c WHERE c.key = k.key AND c.run_id IN (SELECT id FROM runs {where}))
+            """,
+            parameters
+        );
+        using var reader = query.ExecuteReader();
+        var keys = new List<string>();
+        while (reader.Read())
+        {
+            keys.Add(reader.GetString(0));
+        }
+
+        keys.Sort(StringComparer.Ordinal);
+        return keys;
+    }
+
+    private List<RunRecord> Load(string where, params (string Name, object? Value)[] parameters) =>
+        Load(where, "ORDER BY created DESC, id", parameters);
+
+    private List<RunRecord> Load(string where, string orderAndLimit, (string Name, object? Value)[] parameters)
     {
         var runs = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
         var order = new List<string>();
-        using (var query = Command($"SELECT * FROM runs {where} ORDER BY created DESC, id", parameters))
+        using (var query = Command($"SELECT * FROM runs {where} {orderAndLimit}", parameters))
         using (var reader = query.ExecuteReader())
         {
+            var columns = new Columns(reader);
             while (reader.Read())
             {
-                var run = ReadRun(reader);
+                var run = ReadRun(reader, columns);
                 runs[run.Id] = run;
                 order.Add(run.Id);
             }
@@ -288,11 +350,16 @@ public sealed class RunStore : IDisposable
             return [];
         }
 
+        // The child rows of these runs only, through the same condition: a Save, a Get or a page must not read
+        // every run's params and metrics (that made recording the N-th run cost O(N)). Many runs (a whole
+        // list) are read faster by one scan of each table than by an index search per run.
         var ids = runs.Keys.ToHashSet(StringComparer.Ordinal);
-        var paramsByRun = Group("SELECT run_id, key, value FROM params", ids, r => (r.GetString(1), Json(r, 2)));
+        var only = runs.Count > ScanAbove ? "" : $"WHERE run_id IN (SELECT id FROM runs {where} {orderAndLimit})";
+        var paramsByRun = Group($"SELECT run_id, key, value FROM params {only}", ids, parameters, r => (r.GetString(1), Json(r, 2)));
         var metricsByRun = Group(
-            "SELECT run_id, key, last, min, max FROM metrics",
+            $"SELECT run_id, key, last, min, max FROM metrics {only}",
             ids,
+            parameters,
             r =>
                 (
                     r.GetString(1),
@@ -300,14 +367,16 @@ public sealed class RunStore : IDisposable
                 )
         );
         var artifactsByRun = Group(
-            "SELECT run_id, path, sha256, size, kind FROM artifacts",
+            $"SELECT run_id, path, sha256, size, kind FROM artifacts {only}",
             ids,
+            parameters,
             r => new ArtifactRecord(r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4))
         );
-        var tagsByRun = Group("SELECT run_id, tag FROM tags", ids, r => r.GetString(1));
+        var tagsByRun = Group($"SELECT run_id, tag FROM tags {only}", ids, parameters, r => r.GetString(1));
         var checkpointsByRun = Group(
-            "SELECT run_id, commit_sha, step FROM checkpoints ORDER BY step",
+            $"SELECT run_id, commit_sha, step FROM checkpoints {only} ORDER BY step",
             ids,
+            parameters,
             r => (r.GetString(1), r.GetInt32(2))
         );
         return order
@@ -327,10 +396,15 @@ public sealed class RunStore : IDisposable
             .ToList();
     }
 
-    private Dictionary<string, List<T>> Group<T>(string sql, IReadOnlySet<string> ids, Func<SqliteDataReader, T> read)
+    private Dictionary<string, List<T>> Group<T>(
+        string sql,
+        IReadOnlySet<string> ids,
+        (string Name, object? Value)[] parameters,
+        Func<SqliteDataReader, T> read
+    )
     {
         var groups = new Dictionary<string, List<T>>(StringComparer.Ordinal);
-        using var query = Command(sql);
+        using var query = Command(sql, parameters);
         using var reader = query.ExecuteReader();
         while (reader.Read())
         {
@@ -352,38 +426,71 @@ public sealed class RunStore : IDisposable
         return groups;
     }
 
-    private static RunRecord ReadRun(SqliteDataReader r)
+    /// <summary>The ordinals of the runs table's columns, looked up once per query rather than per row.</summary>
+    private sealed class Columns(SqliteDataReader r)
     {
-        string? Text(string column) => r.IsDBNull(r.GetOrdinal(column)) ? null : r.GetString(r.GetOrdinal(column));
-        DateTimeOffset? When(string column) =>
-            Text(column) is { } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture) : null;
+        public readonly int Id = r.GetOrdinal("id");
+        public readonly int ExpName = r.GetOrdinal("exp_name");
+        public readonly int ExpRef = r.GetOrdinal("exp_ref");
+        public readonly int Commit = r.GetOrdinal("commit_sha");
+        public readonly int Baseline = r.GetOrdinal("baseline");
+        public readonly int Branch = r.GetOrdinal("branch");
+        public readonly int Dirty = r.GetOrdinal("dirty");
+        public readonly int User = r.GetOrdinal("git_user");
+        public readonly int Command = r.GetOrdinal("command");
+        public readonly int Host = r.GetOrdinal("host");
+        public readonly int Kind = r.GetOrdinal("kind");
+        public readonly int Status = r.GetOrdinal("status");
+        public readonly int Created = r.GetOrdinal("created");
+        public readonly int Started = r.GetOrdinal("started");
+        public readonly int Finished = r.GetOrdinal("finished");
+        public readonly int ExitCode = r.GetOrdinal("exit_code");
+        public readonly int LogPath = r.GetOrdinal("log_path");
+        public readonly int Title = r.GetOrdinal("title");
+        public readonly int Notes = r.GetOrdinal("notes");
+        public readonly int Bookmarked = r.GetOrdinal("bookmarked");
+        public readonly int Archived = r.GetOrdinal("archived");
+        public readonly int Deleted = r.GetOrdinal("deleted");
+        public readonly int Group = r.GetOrdinal("grp");
+    }
+
+    private static RunRecord ReadRun(SqliteDataReader r, Columns c)
+    {
+        string? Text(int column) => r.IsDBNull(column) ? null : r.GetString(column);
+        DateTimeOffset? When(int column) => Text(column) is { } text ? ParseTime(text) : null;
         return new RunRecord
         {
-            Id = Text("id")!,
-            ExperimentName = Text("exp_name"),
-            ExperimentRef = Text("exp_ref"),
-            Commit = Text("commit_sha"),
-            Baseline = Text("baseline")!,
-            Branch = Text("branch"),
-            Dirty = r.GetInt32(r.GetOrdinal("dirty")) != 0,
-            GitUser = Text("git_user"),
-            Command = Text("command") ?? "",
-            Host = Text("host") ?? "",
-            Kind = Text("kind")!,
-            Status = Enum.Parse<RunStatus>(Text("status")!, ignoreCase: true),
-            Created = When("created")!.Value,
-            Started = When("started"),
-            Finished = When("finished"),
-            ExitCode = r.IsDBNull(r.GetOrdinal("exit_code")) ? null : r.GetInt32(r.GetOrdinal("exit_code")),
-            LogPath = Text("log_path"),
-            Title = Text("title"),
-            Notes = Text("notes"),
-            Bookmarked = r.GetInt32(r.GetOrdinal("bookmarked")) != 0,
-            Archived = r.GetInt32(r.GetOrdinal("archived")) != 0,
-            Deleted = r.GetInt32(r.GetOrdinal("deleted")) != 0,
-            Group = Text("grp"),
+            Id = Text(c.Id)!,
+            ExperimentName = Text(c.ExpName),
+            ExperimentRef = Text(c.ExpRef),
+            Commit = Text(c.Commit),
+            Baseline = Text(c.Baseline)!,
+            Branch = Text(c.Branch),
+            Dirty = r.GetInt32(c.Dirty) != 0,
+            GitUser = Text(c.User),
+            Command = Text(c.Command) ?? "",
+            Host = Text(c.Host) ?? "",
+            Kind = Text(c.Kind)!,
+            Status = Enum.Parse<RunStatus>(Text(c.Status)!, ignoreCase: true),
+            Created = When(c.Created)!.Value,
+            Started = When(c.Started),
+            Finished = When(c.Finished),
+            ExitCode = r.IsDBNull(c.ExitCode) ? null : r.GetInt32(c.ExitCode),
+            LogPath = Text(c.LogPath),
+            Title = Text(c.Title),
+            Notes = Text(c.Notes),
+            Bookmarked = r.GetInt32(c.Bookmarked) != 0,
+            Archived = r.GetInt32(c.Archived) != 0,
+            Deleted = r.GetInt32(c.Deleted) != 0,
+            Group = Text(c.Group),
         };
     }
+
+    /// <summary>Times are written round-trip ("O", see <see cref="Time"/>); anything else goes through the general parser.</summary>
+    private static DateTimeOffset ParseTime(string text) =>
+        DateTimeOffset.TryParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
+            ? time
+            : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
 
     private void Migrate()
     {

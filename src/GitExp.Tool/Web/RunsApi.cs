@@ -124,6 +124,26 @@ internal static class RunsApi
 
         var page = Number(query, "page", 1, 1, int.MaxValue);
         var pageSize = Number(query, "pageSize", 25, 1, 500);
+        var sort = query["sort"].ToString();
+        if (matcher is null && text.Length == 0 && order == "desc" && sort.ToLowerInvariant() is "" or "created")
+        {
+            // The default view (bookmarked first, newest first, no filter or search): paged in SQL, so only the
+            // page's runs are loaded, whatever the size of the store.
+            var slice = store.Page(archived, group.Length == 0 ? null : group, (long)(page - 1) * pageSize, pageSize);
+
+            return Json(
+                new JsonObject
+                {
+                    ["total"] = slice.Total,
+                    ["page"] = page,
+                    ["pageSize"] = pageSize,
+                    ["metricKeys"] = Keys(slice.MetricKeys),
+                    ["paramKeys"] = Keys(slice.ParamKeys),
+                    ["runs"] = new JsonArray(slice.Runs.Select(r => (JsonNode)Summary(r)).ToArray()),
+                }
+            );
+        }
+
         var runs = store
             .List(includeArchived: archived)
             .Where(r => r.Archived == archived)
@@ -131,7 +151,6 @@ internal static class RunsApi
             .Where(r => matcher is null || matcher.Matches(r))
             .Where(r => text.Length == 0 || MatchesText(r, text))
             .ToList();
-        var sort = query["sort"].ToString();
         runs = RunsCommands.Sort(runs, sort.Length == 0 ? null : sort, order == "desc");
         var shown = runs.Skip((page - 1) * pageSize).Take(pageSize).ToList();
         return Json(

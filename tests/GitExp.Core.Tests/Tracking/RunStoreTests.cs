@@ -333,4 +333,41 @@ public sealed class RunStoreTests : IDisposable
         command.CommandText = sql;
         return command.ExecuteScalar();
     }
+
+    [Fact]
+    public void Page_is_the_list_order_sliced_with_the_total_and_keys_of_every_matching_run()
+    {
+        using var store = RunStore.Open(DbPath);
+        var day = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 7; i++)
+        {
+            store.Save(
+                Run($"r{i}", day.AddHours(i)) with
+                {
+                    Bookmarked = i == 2,
+                    Archived = i == 6,
+                    Deleted = i == 5,
+                    Group = i % 2 == 0 ? "even" : null,
+                    Params = new Dictionary<string, JsonNode?> { [$"params.yaml:p{i}"] = i },
+                    Metrics = new Dictionary<string, MetricSummary> { ["m.json:acc"] = new(0.5, 0.1, 0.9) },
+                }
+            );
+        }
+
+        // List order with bookmarked first: r2, then r4 r3 r1 r0 (r5 deleted, r6 archived).
+        var first = store.Page(archived: false, group: null, offset: 0, limit: 2);
+        Assert.Equal(5, first.Total);
+        Assert.Equal(["r2", "r4"], first.Runs.Select(r => r.Id));
+        Assert.Equal("params.yaml:p2", Assert.Single(first.Runs[0].Params).Key);
+        Assert.Equal(["m.json:acc"], first.MetricKeys);
+        Assert.Equal(["params.yaml:p0", "params.yaml:p1", "params.yaml:p2", "params.yaml:p3", "params.yaml:p4"], first.ParamKeys);
+        Assert.Equal(["r1", "r0"], store.Page(false, null, 3, 2).Runs.Select(r => r.Id));
+        Assert.Empty(store.Page(false, null, 10, 2).Runs);
+        var even = store.Page(false, "even", 0, 10);
+        Assert.Equal(["r2", "r4", "r0"], even.Runs.Select(r => r.Id));
+        Assert.Equal(["params.yaml:p0", "params.yaml:p2", "params.yaml:p4"], even.ParamKeys);
+        var archived = store.Page(archived: true, group: null, offset: 0, limit: 10);
+        Assert.Equal(["r6"], archived.Runs.Select(r => r.Id));
+        Assert.Equal(["params.yaml:p6"], archived.ParamKeys);
+    }
 }
