@@ -73,7 +73,10 @@ internal static partial class UiBench
         var historyIds = new List<string>();
         var matches = 0;
         // Written in memory (/dev/shm when there is one: no fsync per run), then copied into the project.
-        var scratch = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"gitexp-bench-{Guid.NewGuid():N}");
+        var scratch = Path.Combine(
+            Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(),
+            $"gitexp-bench-{Guid.NewGuid():N}"
+        );
         var scratchDb = Path.Combine(scratch, "runs.db");
         var store = RunStore.Open(scratchDb);
         for (var i = 0; i < count; i++)
@@ -103,7 +106,10 @@ internal static partial class UiBench
                 );
             }
 
-            if (metrics["metrics.json:metric_00"].Last!.GetValue<double>() > 0.5 && (string?)parameters["params.yaml:param_02"] == "adam")
+            if (
+                metrics["metrics.json:metric_00"].Last!.GetValue<double>() > 0.5
+                && (string?)parameters["params.yaml:param_02"] == "adam"
+            )
             {
                 matches++;
             }
@@ -141,7 +147,9 @@ internal static partial class UiBench
                     store.SaveMetricHistory(
                         id,
                         string.Create(CultureInfo.InvariantCulture, $"metric_{m:D2}"),
-                        Enumerable.Range(0, HistorySteps).Select(s => ((long)s, scale / (1 + s * 0.01) + random.NextDouble() * 0.01))
+                        Enumerable
+                            .Range(0, HistorySteps)
+                            .Select(s => ((long)s, scale / (1 + s * 0.01) + random.NextDouble() * 0.01))
                     );
                 }
             }
@@ -167,9 +175,15 @@ internal static partial class UiBench
         var json = Get(http, path); // warm-up (JIT, first open of the store), and the check
         var page = JsonNode.Parse(json)!;
         var rows = page["runs"]!.AsArray();
-        if (page["total"]!.GetValue<int>() != store.Runs || rows.Count != 50 || rows[0]!["params"]!.AsObject().Count != ParamCount)
+        if (
+            page["total"]!.GetValue<int>() != store.Runs
+            || rows.Count != 50
+            || rows[0]!["params"]!.AsObject().Count != ParamCount
+        )
         {
-            throw new InvalidOperationException($"{path}: total {page["total"]}, {rows.Count} rows; expected {store.Runs} and 50 rows of {ParamCount} params");
+            throw new InvalidOperationException(
+                $"{path}: total {page["total"]}, {rows.Count} rows; expected {store.Runs} and 50 rows of {ParamCount} params"
+            );
         }
 
         Console.WriteLine($"ui-api: {path} answers {json.Length} bytes");
@@ -263,7 +277,9 @@ internal static partial class UiBench
                 }
 
                 var ours = await BestAsync(3, page, Once, warmUp: true);
-                var series = await page.EvaluateAsync<int>("() => document.querySelectorAll('#plots .u-legend .u-series').length");
+                var series = await page.EvaluateAsync<int>(
+                    "() => document.querySelectorAll('#plots .u-legend .u-series').length"
+                );
                 Console.WriteLine($"ui-compare: {HistoryMetrics} charts, {series} legend entries");
                 var baseline = await BlankAsync(page, server);
                 return Summary.Report(
@@ -336,7 +352,12 @@ internal static partial class UiBench
                     ],
                 }
             );
-            await using var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+            await using var context = await browser.NewContextAsync(
+                new()
+                {
+                    ViewportSize = new() { Width = 1400, Height = 900 },
+                }
+            );
             context.SetDefaultTimeout(120_000);
             var page = await context.NewPageAsync();
             return await bench(page, server);
@@ -353,7 +374,9 @@ internal static partial class UiBench
         var listed = JsonNode.Parse(store.Tool.Run(store.Repo, discardOutput: false, arguments))!.AsArray();
         if (listed.Count != store.FilterMatches || listed.Any(r => r!["params"]!.AsObject().Count != ParamCount))
         {
-            throw new InvalidOperationException($"runs list --filter listed {listed.Count} runs, expected {store.FilterMatches} with {ParamCount} params each");
+            throw new InvalidOperationException(
+                $"runs list --filter listed {listed.Count} runs, expected {store.FilterMatches} with {ParamCount} params each"
+            );
         }
 
         Console.WriteLine($"runs-filter: '{Filter}' matches {listed.Count} of {store.Runs} runs");
@@ -365,7 +388,10 @@ internal static partial class UiBench
             ours,
             baseline,
             ours / baseline,
-            string.Create(CultureInfo.InvariantCulture, $"ours < {FilterTargetMs:F0} ms over {store.Runs} runs; baseline dotnet exp --version"),
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"ours < {FilterTargetMs:F0} ms over {store.Runs} runs; baseline dotnet exp --version"
+            ),
             ours < FilterTargetMs
         );
     }

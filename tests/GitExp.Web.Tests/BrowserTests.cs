@@ -171,7 +171,7 @@ public sealed class BrowserTests(UiProject ui, Browser browser) : IClassFixture<
         await Expect(_page.Locator("#metrics tr[data-key='metrics.json:acc'] td"))
             .ToHaveTextAsync(["metrics.json:acc", "0.9", "0.8-0.1", "0.5-0.4"]);
         await Expect(_page.Locator("#plots canvas")).ToHaveCountAsync(1);
-        await Expect(_page.Locator(".u-legend")).ToContainTextAsync("lr-02");
+        await Expect(_page.Locator("#plots .u-legend")).ToContainTextAsync("lr-02");
         await ScreenshotAsync("compare");
 
         await _page.Locator("#only-changed").CheckAsync();

@@ -20,6 +20,37 @@ public enum StageAction
 
 public sealed record StageOutcome(Stage Stage, StageAction Action, IReadOnlyList<string> Reasons);
 
+/// <summary>
+/// One stage as it went, told to <see cref="PipelineRunOptions.StageFinished"/>: <see cref="Outcome"/> when it
+/// completed (ran, skipped or restored), null when it failed (<see cref="ExitCode"/> is the command's exit code,
+/// or the error's) or was interrupted.
+/// </summary>
+public sealed record StageExecution(
+    Stage Stage,
+    StageOutcome? Outcome,
+    DateTimeOffset Started,
+    TimeSpan Duration,
+    int? ExitCode,
+    bool Interrupted = false
+)
+{
+    /// <summary><c>ran</c>, <c>up-to-date</c>, <c>restored</c>, <c>frozen</c>, <c>would-run</c>, <c>declined</c>, <c>failed</c> or <c>interrupted</c>.</summary>
+    public string Status =>
+        Outcome?.Action switch
+        {
+            StageAction.Ran => "ran",
+            StageAction.UpToDate => "up-to-date",
+            StageAction.RestoredFromRunCache => "restored",
+            StageAction.Frozen => "frozen",
+            StageAction.WouldRun => "would-run",
+            StageAction.Declined => "declined",
+            _ => Interrupted ? "interrupted" : "failed",
+        };
+
+    /// <summary>The stage's outs came from earlier work, not from running it: up to date or restored from the run-cache.</summary>
+    public bool CacheHit => Outcome?.Action is StageAction.UpToDate or StageAction.RestoredFromRunCache;
+}
+
 /// <summary>How to run a pipeline: which stages and in what mode.</summary>
 public sealed record PipelineRunOptions
 {
@@ -56,6 +87,9 @@ public sealed record PipelineRunOptions
 
     /// <summary>Told the process id of each stage command as it starts (queue workers record it).</summary>
     public Action<int>? CommandStarted { get; init; }
+
+    /// <summary>Told how each selected stage went (run tracking records these as the run's executions), failures included.</summary>
+    public Action<StageExecution>? StageFinished { get; init; }
 }
 
 /// <summary>Runs the stages of a project's pipelines in dependency order, skipping what is up to date.</summary>
@@ -120,10 +154,41 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             foreach (var stage in stages)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                outcomes.Add(
-                    await RunStageAsync(stage, options, checker, cache, copies, runCache, locks, runId, log, cancellationToken)
-                        .ConfigureAwait(false)
-                );
+                var started = DateTimeOffset.UtcNow;
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                StageOutcome outcome;
+                try
+                {
+                    outcome = await RunStageAsync(
+                            stage,
+                            options,
+                            checker,
+                            cache,
+                            copies,
+                            runCache,
+                            locks,
+                            runId,
+                            log,
+                            cancellationToken
+                        )
+                        .ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is StageFailedException or ExpException or OperationCanceledException)
+                {
+                    var code = e switch
+                    {
+                        StageFailedException failed => failed.ExitCode,
+                        ExpException user => (int)user.Code,
+                        _ => (int?)null,
+                    };
+                    options.StageFinished?.Invoke(
+                        new StageExecution(stage, null, started, clock.Elapsed, code, e is OperationCanceledException)
+                    );
+                    throw;
+                }
+
+                options.StageFinished?.Invoke(new StageExecution(stage, outcome, started, clock.Elapsed, null));
+                outcomes.Add(outcome);
             }
         }
         finally

@@ -157,6 +157,15 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
                 cancellationToken
             )
             .ConfigureAwait(false);
+        var reported = pipeline.StageFinished;
+        pipeline = pipeline with
+        {
+            StageFinished = execution =>
+            {
+                reported?.Invoke(execution);
+                tracker.StageFinished(execution);
+            },
+        };
         IReadOnlyList<StageOutcome> outcomes;
         try
         {

@@ -18,6 +18,23 @@ public sealed record MetricSummary(JsonNode? Last, double? Min, double? Max);
 /// <summary>An output of a run (out, metric or plot) with its content hash.</summary>
 public sealed record ArtifactRecord(string Path, string Sha256, long Size, string Kind);
 
+/// <summary>
+/// One stage of a run as it happened: <paramref name="Status"/> is <c>ran</c>, <c>up-to-date</c>, <c>restored</c>
+/// (from the run-cache), <c>frozen</c>, <c>failed</c>, <c>interrupted</c>, <c>would-run</c> or <c>declined</c>;
+/// <paramref name="CacheHit"/> is true when the stage's outs came from earlier work (up to date or restored).
+/// </summary>
+public sealed record ExecutionRecord(
+    string Stage,
+    string Status,
+    DateTimeOffset Started,
+    DateTimeOffset Finished,
+    bool CacheHit,
+    int? ExitCode
+)
+{
+    public long DurationMs => (long)(Finished - Started).TotalMilliseconds;
+}
+
 /// <summary>Everything the run store keeps about one run.</summary>
 public sealed record RunRecord
 {
@@ -84,6 +101,9 @@ public sealed record RunRecord
 
     /// <summary>Checkpoint commits of the run, oldest first, with their steps.</summary>
     public IReadOnlyList<(string Commit, int Step)> Checkpoints { get; init; } = [];
+
+    /// <summary>The stages the run executed (or skipped), in order.</summary>
+    public IReadOnlyList<ExecutionRecord> Executions { get; init; } = [];
 
     public TimeSpan? Duration => Started is { } start && Finished is { } end ? end - start : null;
 }

@@ -42,6 +42,14 @@ public sealed class RunStore : IDisposable
             CREATE INDEX params_key ON params(key);
             CREATE INDEX metrics_key ON metrics(key);
             """,
+        // Version 3: stage executions, in run order (seq).
+        """
+            CREATE TABLE executions(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+                stage TEXT NOT NULL, status TEXT NOT NULL, started TEXT NOT NULL, finished TEXT NOT NULL,
+                duration_ms INTEGER NOT NULL, cache_hit INTEGER NOT NULL DEFAULT 0, exit_code INTEGER,
+                PRIMARY KEY(run_id, seq));
+            CREATE INDEX executions_stage ON executions(stage);
+            """,
     ];
 
     /// <summary>Above this many runs, Load reads the child tables whole and keeps the rows of its runs.</summary>
@@ -115,7 +123,7 @@ public sealed class RunStore : IDisposable
             ("$deleted", run.Deleted ? 1 : 0),
             ("$grp", run.Group)
         );
-        foreach (var table in new[] { "params", "metrics", "artifacts", "tags", "checkpoints" })
+        foreach (var table in new[] { "params", "metrics", "artifacts", "tags", "checkpoints", "executions" })
         {
             Execute($"DELETE FROM {table} WHERE run_id = $id", ("$id", run.Id));
         }
@@ -166,6 +174,23 @@ public sealed class RunStore : IDisposable
                 ("$id", run.Id),
                 ("$commit", commit),
                 ("$step", step)
+            );
+        }
+
+        var seq = 0;
+        foreach (var execution in run.Executions)
+        {
+            Execute(
+                "INSERT INTO executions VALUES($id, $seq, $stage, $status, $started, $finished, $ms, $hit, $exit)",
+                ("$id", run.Id),
+                ("$seq", seq++),
+                ("$stage", execution.Stage),
+                ("$status", execution.Status),
+                ("$started", Time(execution.Started)),
+                ("$finished", Time(execution.Finished)),
+                ("$ms", execution.DurationMs),
+                ("$hit", execution.CacheHit ? 1 : 0),
+                ("$exit", execution.ExitCode)
             );
         }
 
@@ -355,7 +380,12 @@ public sealed class RunStore : IDisposable
         // list) are read faster by one scan of each table than by an index search per run.
         var ids = runs.Keys.ToHashSet(StringComparer.Ordinal);
         var only = runs.Count > ScanAbove ? "" : $"WHERE run_id IN (SELECT id FROM runs {where} {orderAndLimit})";
-        var paramsByRun = Group($"SELECT run_id, key, value FROM params {only}", ids, parameters, r => (r.GetString(1), Json(r, 2)));
+        var paramsByRun = Group(
+            $"SELECT run_id, key, value FROM params {only}",
+            ids,
+            parameters,
+            r => (r.GetString(1), Json(r, 2))
+        );
         var metricsByRun = Group(
             $"SELECT run_id, key, last, min, max FROM metrics {only}",
             ids,
@@ -379,6 +409,19 @@ public sealed class RunStore : IDisposable
             parameters,
             r => (r.GetString(1), r.GetInt32(2))
         );
+        var executionsByRun = Group(
+            $"SELECT run_id, stage, status, started, finished, cache_hit, exit_code FROM executions {only} ORDER BY run_id, seq",
+            ids,
+            parameters,
+            r => new ExecutionRecord(
+                r.GetString(1),
+                r.GetString(2),
+                DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture),
+                DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture),
+                r.GetInt32(5) != 0,
+                r.IsDBNull(6) ? null : r.GetInt32(6)
+            )
+        );
         return order
             .Select(id =>
                 runs[id] with
@@ -391,6 +434,7 @@ public sealed class RunStore : IDisposable
                     Artifacts = artifactsByRun.GetValueOrDefault(id) ?? [],
                     Tags = tagsByRun.GetValueOrDefault(id) ?? [],
                     Checkpoints = checkpointsByRun.GetValueOrDefault(id) ?? [],
+                    Executions = executionsByRun.GetValueOrDefault(id) ?? [],
                 }
             )
             .ToList();

@@ -19,7 +19,27 @@ namespace GitExp.Core.Tracking;
 /// </remarks>
 public sealed class RunTracker(ExpProject main, TextWriter output)
 {
+    private readonly List<ExecutionRecord> _executions = [];
+
     public string StorePath => Path.Combine(main.ExpDirectory, "runs.db");
+
+    /// <summary>Collects a stage execution; they are saved with the run when it finishes. Pass as <see cref="PipelineRunOptions.StageFinished"/>.</summary>
+    public void StageFinished(StageExecution execution)
+    {
+        lock (_executions)
+        {
+            _executions.Add(
+                new ExecutionRecord(
+                    execution.Stage.Address,
+                    execution.Status,
+                    execution.Started,
+                    execution.Started + execution.Duration,
+                    execution.CacheHit,
+                    execution.ExitCode
+                )
+            );
+        }
+    }
 
     /// <summary>Saves a run as queued or running, with the params it starts with.</summary>
     public async Task<RunRecord> StartAsync(
@@ -139,6 +159,7 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
             Metrics = metrics,
             Artifacts = await ReadArtifactsAsync(workspace, cancellationToken).ConfigureAwait(false),
             Checkpoints = checkpoints,
+            Executions = Executions(),
         };
         Write(store =>
         {
@@ -148,6 +169,14 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
                 store.SaveMetricHistory(finished.Id, name, points);
             }
         });
+    }
+
+    private List<ExecutionRecord> Executions()
+    {
+        lock (_executions)
+        {
+            return [.. _executions];
+        }
     }
 
     private void Write(Action<RunStore> write)

@@ -243,6 +243,18 @@ internal static class RunsCommands
                     }
                 }
 
+                if (run.Executions.Count > 0)
+                {
+                    output.WriteLine("Executions:");
+                    foreach (var e in run.Executions)
+                    {
+                        var seconds = (e.DurationMs / 1000.0).ToString("0.0", CultureInfo.InvariantCulture);
+                        output.WriteLine(
+                            $"  {e.Stage} {e.Status} {seconds} s{(e.CacheHit ? " (cache hit)" : "")}{(e.ExitCode is { } code ? $" (exit code {code})" : "")}"
+                        );
+                    }
+                }
+
                 if (run.Checkpoints.Count > 0)
                 {
                     output.WriteLine(
@@ -557,6 +569,19 @@ internal static class RunsCommands
             ["checkpoints"] = new JsonArray(
                 run.Checkpoints.Select(c => (JsonNode)new JsonObject { ["commit"] = c.Commit, ["step"] = c.Step }).ToArray()
             ),
+            ["executions"] = new JsonArray(run.Executions.Select(e => (JsonNode)ExecutionJson(e)).ToArray()),
         };
     }
+
+    internal static JsonObject ExecutionJson(ExecutionRecord e) =>
+        new()
+        {
+            ["stage"] = e.Stage,
+            ["status"] = e.Status,
+            ["started"] = e.Started.ToString("O", CultureInfo.InvariantCulture),
+            ["finished"] = e.Finished.ToString("O", CultureInfo.InvariantCulture),
+            ["duration_ms"] = e.DurationMs,
+            ["cache_hit"] = e.CacheHit,
+            ["exit_code"] = e.ExitCode,
+        };
 }

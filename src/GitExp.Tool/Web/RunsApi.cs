@@ -194,6 +194,7 @@ internal static class RunsApi
         var json = RunsCommands.RunJson(run);
         json.Remove("artifacts");
         json.Remove("checkpoints");
+        json.Remove("executions");
         json["duration"] = run.Duration?.TotalSeconds;
         return json;
     }

@@ -83,6 +83,7 @@ internal static class UiServer
         pages.Map(app);
         RunsApi.Map(app, Path.Combine(project.ExpDirectory, "runs.db"), project.Root);
         RunActionsApi.Map(app, project);
+        CrossRunApi.Map(app, project, pages.MapPage);
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -132,7 +133,7 @@ internal static class UiServer
             );
         }
 
-        private void MapPage(WebApplication app, string path, string resource)
+        public void MapPage(WebApplication app, string path, string resource)
         {
             // The token is hex, so writing it into the page needs no escaping.
             var html = Encoding.UTF8.GetString(Read(resource)!).Replace("{{TOKEN}}", token, StringComparison.Ordinal);

@@ -75,6 +75,17 @@ public sealed class RunStoreTests : IDisposable
                 new ArtifactRecord("plots/acc.tsv", new string('b', 64), 56, "plot"),
             ],
             Checkpoints = [("c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1", 1), ("c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2", 2)],
+            Executions =
+            [
+                new ExecutionRecord(
+                    "train",
+                    "failed",
+                    new DateTimeOffset(2025, 3, 4, 8, 0, 1, TimeSpan.Zero),
+                    new DateTimeOffset(2025, 3, 4, 8, 0, 9, TimeSpan.Zero),
+                    false,
+                    3
+                ),
+            ],
         };
 
     [Fact]
@@ -268,7 +279,7 @@ public sealed class RunStoreTests : IDisposable
 
         using var connection = OpenRaw();
         Assert.Equal(0L, Scalar(connection, "SELECT COUNT(*) FROM runs WHERE id = 'gonegonegone'"));
-        foreach (var table in new[] { "params", "metrics", "metric_steps", "artifacts", "tags", "checkpoints" })
+        foreach (var table in new[] { "params", "metrics", "metric_steps", "artifacts", "tags", "checkpoints", "executions" })
         {
             Assert.Equal(0L, Scalar(connection, $"SELECT COUNT(*) FROM {table} WHERE run_id = 'gonegonegone'"));
             Assert.True((long)Scalar(connection, $"SELECT COUNT(*) FROM {table} WHERE run_id = 'keptkeptkept'")! > 0, table);
@@ -307,6 +318,64 @@ public sealed class RunStoreTests : IDisposable
         var error = Assert.Throws<ExpException>(() => RunStore.Open(DbPath));
         Assert.Contains(".exp/runs.db", error.Message);
         Assert.Contains((RunStore.SchemaVersion + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message);
+    }
+
+    [Fact]
+    public void Executions_round_trip_in_order_and_a_second_save_replaces_them()
+    {
+        var start = new DateTimeOffset(2025, 3, 4, 10, 0, 0, TimeSpan.Zero);
+        var run = Run("e1e2e3e4e5e6") with
+        {
+            Executions =
+            [
+                new ExecutionRecord("prepare", "up-to-date", start, start.AddMilliseconds(12), true, null),
+                new ExecutionRecord("train", "failed", start.AddSeconds(1), start.AddSeconds(3.5), false, 3),
+            ],
+        };
+        using (var store = RunStore.Open(DbPath))
+        {
+            store.Save(run);
+            var loaded = store.Get("e1e2e3e4e5e6")!;
+            Assert.Equal(run.Executions, loaded.Executions);
+            Assert.Equal([12L, 2500L], loaded.Executions.Select(e => e.DurationMs));
+
+            store.Save(run with { Executions = [run.Executions[1]] });
+            Assert.Equal(["train"], store.Get("e1e2e3e4e5e6")!.Executions.Select(e => e.Stage));
+        }
+    }
+
+    [Fact]
+    public void A_version_1_store_gets_the_executions_table_and_keeps_its_runs()
+    {
+        using (var store = RunStore.Open(DbPath))
+        {
+            store.Save(Run("0000000000v1"));
+        }
+
+        using (var connection = OpenRaw())
+        {
+            // What a store written before executions existed looks like.
+            Scalar(connection, "DROP TABLE executions");
+            Scalar(connection, "DELETE FROM schema_version WHERE version > 1");
+        }
+
+        SqliteConnection.ClearAllPools();
+        var start = new DateTimeOffset(2025, 3, 4, 10, 0, 0, TimeSpan.Zero);
+        using (var upgraded = RunStore.Open(DbPath))
+        {
+            var old = upgraded.Get("0000000000v1")!;
+            Assert.Empty(old.Executions);
+            upgraded.Save(
+                old with
+                {
+                    Executions = [new ExecutionRecord("train", "ran", start, start.AddSeconds(1), false, null)],
+                }
+            );
+            Assert.Equal("ran", upgraded.Get("0000000000v1")!.Executions.Single().Status);
+        }
+
+        using var raw = OpenRaw();
+        Assert.Equal(2L, Scalar(raw, "SELECT MAX(version) FROM schema_version"));
     }
 
     [Fact]

@@ -92,7 +92,7 @@ public partial class UiProject : IAsyncLifetime
         _repo?.Dispose();
     }
 
-    private static Process StartServer(string root)
+    internal static Process StartServer(string root)
     {
         var installed = Environment.GetEnvironmentVariable("GITEXP_TOOL");
         var info = string.IsNullOrEmpty(installed) ? new ProcessStartInfo("dotnet") : new ProcessStartInfo(installed);
@@ -118,7 +118,7 @@ public partial class UiProject : IAsyncLifetime
         return process;
     }
 
-    private static async Task<string> ReadFirstLineAsync(Process server)
+    internal static async Task<string> ReadFirstLineAsync(Process server)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
@@ -166,8 +166,8 @@ public partial class UiProject : IAsyncLifetime
     }
 
     [GeneratedRegex(@"^GitExp UI: (http://127\.0\.0\.1:\d+/)$")]
-    private static partial Regex UrlLine();
+    internal static partial Regex UrlLine();
 
     [GeneratedRegex("""<meta name="gitexp-token" content="([0-9a-f]+)">""")]
-    private static partial Regex TokenMeta();
+    internal static partial Regex TokenMeta();
 }

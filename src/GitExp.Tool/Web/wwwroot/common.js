@@ -65,7 +65,9 @@ const GitExp = (() => {
   }
 
   function header() {
-    document.body.prepend(el("header", {}, el("a", { href: "/", text: "GitExp" }), el("a", { href: "/", text: "Runs" })));
+    document.body.prepend(el("header", {}, el("a", { href: "/", text: "GitExp" }), el("a", { href: "/", text: "Runs" }),
+      el("a", { href: "/artifacts", text: "Artifacts" }), el("a", { href: "/executions", text: "Executions" }),
+      el("a", { href: "/pipelines", text: "Pipelines" })));
   }
 
   return { api, el, value, shortKey, time, duration, plot, header };

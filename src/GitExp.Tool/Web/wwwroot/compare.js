@@ -9,6 +9,8 @@
   const onlyChanged = el("input", { type: "checkbox", id: "only-changed" });
   const csv = el("button", { id: "csv", text: "Export CSV" });
   let data = null;
+  let artifacts = [];
+  let chosenArtifact = params.get("artifact") || "";
 
   function label(run) { return run.title ? `${run.name || run.id.slice(0, 8)} (${run.title})` : run.name || run.id.slice(0, 8); }
 
@@ -44,11 +46,85 @@
       el("h2", { text: "Params" }), section("params", "Param", data.params, false),
       el("h2", { text: "Metrics" }), section("metrics", "Metric", data.metrics, true),
       el("h2", { text: "Step plots" }), plots,
+      el("h2", { text: "Parallel coordinates" }), parallel(),
+      el("h2", { text: "Artifacts side by side" }), artifactsSideBySide(),
     );
     for (const m of data.metrics.filter(m => m.histories)) {
       plot(plots, m.key, data.runs.map((r, i) => ({ label: label(r), points: m.histories[i] })));
     }
     document.body.dataset.loaded = String(Date.now());
+  }
+
+  // Params and metrics with a number in some run as axes, each normalized to 0..1; one uPlot series per run over the axis index.
+  function parallel() {
+    const box = el("div", { id: "parallel", className: "plot" });
+    const axes = [...data.params, ...data.metrics]
+      .map(row => ({ key: row.key, values: row.values.map(v => (typeof v === "number" ? v : null)) }))
+      .filter(a => a.values.some(v => v !== null));
+    if (axes.length < 2) {
+      box.append(el("p", { className: "muted", text: "Needs two or more numeric params or metrics." }));
+      return box;
+    }
+    const xs = axes.map((_, i) => i);
+    const names = axes.map(a => GitExp.shortKey(a.key));
+    const scaled = data.runs.map((_, r) => axes.map(a => {
+      const present = a.values.filter(v => v !== null);
+      const min = Math.min(...present), max = Math.max(...present), v = a.values[r];
+      return v === null ? null : max === min ? 0.5 : (v - min) / (max - min);
+    }));
+    requestAnimationFrame(() => new uPlot({
+      width: Math.max(480, axes.length * 140), height: 280,
+      scales: { x: { time: false, range: () => [-0.15, axes.length - 0.85] }, y: { range: () => [-0.05, 1.05] } },
+      axes: [
+        { splits: () => xs, values: (u, splits) => splits.map(i => names[i] ?? ""), grid: { show: true } },
+        { splits: () => [0, 0.25, 0.5, 0.75, 1], values: (u, splits) => splits.map(v => (v === 0 ? "min" : v === 1 ? "max" : "")) },
+      ],
+      cursor: { drag: { x: false, y: false } },
+      series: [
+        { label: "axis", value: (u, i) => (i == null ? "-" : names[i]) },
+        ...data.runs.map((r, ri) => ({
+          label: label(r), stroke: colorOf(ri), width: 2, points: { show: true, size: 6 }, spanGaps: true,
+          value: (u, v, si, i) => (i == null ? "-" : value(axes[i].values[ri])),
+        })),
+      ],
+    }, [xs, ...scaled], box));
+    return box;
+  }
+
+  function colorOf(i) { return ["#2f6fde", "#e4572e", "#17a398", "#a23b72", "#f3a712", "#6a4c93", "#3d9970", "#ff6f91", "#0074d9", "#85144b"][i % 10]; }
+
+  // One artifact path, chosen among those the runs have, shown for each run: images inline, anything else as a link.
+  function artifactsSideBySide() {
+    const box = el("div", { id: "artifact-side" });
+    const paths = [...new Set(artifacts.flatMap(list => list.map(a => a.path)))].sort();
+    if (paths.length === 0) {
+      box.append(el("p", { className: "muted", text: "The runs have no artifacts." }));
+      return box;
+    }
+    const isImage = p => /\.(png|jpe?g|gif|svg|webp)$/i.test(p);
+    if (!paths.includes(chosenArtifact)) chosenArtifact = paths.find(isImage) || paths[0];
+    const select = el("select", { id: "artifact-path" }, ...paths.map(p => {
+      const count = artifacts.filter(list => list.some(a => a.path === p)).length;
+      return el("option", { value: p, text: `${p} (${count} of ${data.runs.length} runs)` });
+    }));
+    select.value = chosenArtifact;
+    const grid = el("div", { className: "artifact-grid" });
+    const show = () => {
+      chosenArtifact = select.value;
+      grid.replaceChildren(...data.runs.map((r, i) => {
+        const found = artifacts[i].find(a => a.path === chosenArtifact);
+        const cell = el("div", { className: "artifact-cell", dataset: { run: r.id } }, el("div", {}, el("a", { href: "/run?id=" + encodeURIComponent(r.id), text: label(r) })));
+        if (!found) { cell.append(el("p", { className: "muted", text: "not in this run" })); return cell; }
+        const url = "/api/runs/" + encodeURIComponent(r.id) + "/artifacts/" + found.path.split("/").map(encodeURIComponent).join("/");
+        cell.append(el("div", { className: "muted", text: `${found.kind} · ${found.size} B · ${found.sha256.slice(0, 12)}` }));
+        cell.append(isImage(found.path) ? el("img", { src: url, alt: found.path }) : el("a", { href: url, text: found.path }));
+        return cell;
+      }));
+    };
+    select.addEventListener("change", show);
+    show();
+    box.append(el("div", { className: "toolbar" }, el("label", {}, "Artifact ", select)), grid);
+    return box;
   }
 
   function exportCsv() {
@@ -68,6 +144,7 @@
   async function load() {
     try {
       data = await api("/api/compare?" + new URLSearchParams({ ids: params.get("ids") || "", pin: params.get("pin") || "" }));
+      artifacts = await Promise.all(data.runs.map(r => api("/api/runs/" + encodeURIComponent(r.id)).then(d => d.artifacts || [], () => [])));
       history.replaceState(null, "", "/compare?" + params);
       render();
     } catch (e) {

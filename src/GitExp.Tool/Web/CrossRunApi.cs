@@ -1,0 +1,237 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using GitExp.Core;
+using GitExp.Core.Execution;
+using GitExp.Core.Project;
+using GitExp.Core.Tracking;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace GitExp.Tool.Web;
+
+/// <summary>
+/// Views across runs: every artifact of every run, every stage execution, and every pipeline file with
+/// its versions in Git. Also maps the pages that show them.
+/// </summary>
+internal static class CrossRunApi
+{
+    private const int PageSize = 50;
+
+    public static void Map(WebApplication app, ExpProject project, Action<WebApplication, string, string> mapPage)
+    {
+        var storePath = Path.Combine(project.ExpDirectory, "runs.db");
+        mapPage(app, "/artifacts", "artifacts.html");
+        mapPage(app, "/executions", "executions.html");
+        mapPage(app, "/pipelines", "pipelines.html");
+        var api = app.MapGroup("/api");
+        api.MapGet("/artifacts", (HttpRequest request) => Handle(() => Artifacts(storePath, request.Query)));
+        api.MapGet("/executions", (HttpRequest request) => Handle(() => Executions(storePath, request.Query)));
+        api.MapGet(
+            "/pipelines",
+            async (CancellationToken cancellationToken) =>
+            {
+                try
+                {
+                    return Json(await PipelinesAsync(project.Root, cancellationToken).ConfigureAwait(false));
+                }
+                catch (ExpException e)
+                {
+                    return Error(StatusCodes.Status400BadRequest, e.Message);
+                }
+            }
+        );
+    }
+
+    private static IResult Handle(Func<JsonObject> handle)
+    {
+        try
+        {
+            return Json(handle());
+        }
+        catch (ExpException e)
+        {
+            return Error(
+                e.Code == ExitCode.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest,
+                e.Message
+            );
+        }
+    }
+
+    /// <summary>The runs the filter grammar selects (not archived, not deleted), newest first.</summary>
+    private static List<RunRecord> Runs(string storePath, IQueryCollection query)
+    {
+        var filterText = query["filter"].ToString();
+        var matcher = string.IsNullOrWhiteSpace(filterText) ? null : RunFilter.Parse(filterText, "filter");
+        using var store = RunStore.Open(storePath);
+        return store.List().Where(r => matcher is null || matcher.Matches(r)).ToList();
+    }
+
+    private static JsonObject Artifacts(string storePath, IQueryCollection query)
+    {
+        var text = query["q"].ToString().Trim();
+        var kind = query["kind"].ToString().Trim();
+        var runs = Runs(storePath, query);
+        var all = runs.SelectMany(r => r.Artifacts.Select(a => (Run: r, Artifact: a))).ToList();
+        var rows = all.Where(x => text.Length == 0 || x.Artifact.Path.Contains(text, StringComparison.OrdinalIgnoreCase))
+            .Where(x => kind.Length == 0 || string.Equals(x.Artifact.Kind, kind, StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        return Paged(
+            query,
+            rows,
+            "artifacts",
+            x =>
+            {
+                var json = RunFields(x.Run);
+                json["path"] = x.Artifact.Path;
+                json["kind"] = x.Artifact.Kind;
+                json["size"] = x.Artifact.Size;
+                json["sha256"] = x.Artifact.Sha256;
+                json["url"] =
+                    $"/api/runs/{Uri.EscapeDataString(x.Run.Id)}/artifacts/{string.Join('/', x.Artifact.Path.Split('/').Select(Uri.EscapeDataString))}";
+                return json;
+            },
+            new JsonObject { ["kinds"] = Strings(all.Select(x => x.Artifact.Kind)) }
+        );
+    }
+
+    private static JsonObject Executions(string storePath, IQueryCollection query)
+    {
+        var stage = query["stage"].ToString().Trim();
+        var status = query["status"].ToString().Trim();
+        var cacheHit = query["cacheHit"].ToString().Trim();
+        if (cacheHit is not ("" or "true" or "false"))
+        {
+            throw new ExpException(ExitCode.Usage, $"cacheHit '{cacheHit}': expected true or false");
+        }
+
+        var runs = Runs(storePath, query);
+        var all = runs.SelectMany(r => r.Executions.Select(e => (Run: r, Execution: e))).ToList();
+        var rows = all.Where(x => stage.Length == 0 || x.Execution.Stage.Contains(stage, StringComparison.OrdinalIgnoreCase))
+            .Where(x => status.Length == 0 || string.Equals(x.Execution.Status, status, StringComparison.OrdinalIgnoreCase))
+            .Where(x => cacheHit.Length == 0 || x.Execution.CacheHit == (cacheHit == "true"))
+            .OrderByDescending(x => x.Execution.Started)
+            .ToList();
+        return Paged(
+            query,
+            rows,
+            "executions",
+            x =>
+            {
+                var json = RunFields(x.Run);
+                foreach (var (key, value) in Cli.RunsCommands.ExecutionJson(x.Execution))
+                {
+                    json[key] = value?.DeepClone();
+                }
+
+                return json;
+            },
+            new JsonObject
+            {
+                ["stages"] = Strings(all.Select(x => x.Execution.Stage)),
+                ["statuses"] = Strings(all.Select(x => x.Execution.Status)),
+            }
+        );
+    }
+
+    private static JsonObject RunFields(RunRecord run) =>
+        new()
+        {
+            ["runId"] = run.Id,
+            ["runName"] = run.ExperimentName,
+            ["runTitle"] = run.Title,
+            ["runStatus"] = run.Status.ToString().ToLowerInvariant(),
+            ["created"] = run.Created.ToString("O", CultureInfo.InvariantCulture),
+        };
+
+    private static JsonObject Paged<T>(
+        IQueryCollection query,
+        List<T> rows,
+        string name,
+        Func<T, JsonObject> json,
+        JsonObject extra
+    )
+    {
+        var pageText = query["page"].ToString();
+        var page = 1;
+        if (
+            pageText.Length > 0
+            && (!int.TryParse(pageText, NumberStyles.None, CultureInfo.InvariantCulture, out page) || page < 1)
+        )
+        {
+            throw new ExpException(ExitCode.Usage, $"page '{pageText}': expected a number from 1");
+        }
+
+        var result = new JsonObject
+        {
+            ["total"] = rows.Count,
+            ["page"] = page,
+            ["pageSize"] = PageSize,
+        };
+        foreach (var (key, value) in extra.ToList())
+        {
+            extra.Remove(key);
+            result[key] = value;
+        }
+
+        result[name] = new JsonArray(rows.Skip((page - 1) * PageSize).Take(PageSize).Select(r => (JsonNode)json(r)).ToArray());
+        return result;
+    }
+
+    /// <summary>Each pipeline file (exp.yaml files, project files with ExpStage items) with its stages and its commits, newest first.</summary>
+    private static async Task<JsonObject> PipelinesAsync(string root, CancellationToken cancellationToken)
+    {
+        // A fresh project per request: the index is kept on a project, and files change while the UI runs.
+        var project = await ExpProject.OpenAsync(root, cancellationToken).ConfigureAwait(false);
+        var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
+        var pipelines = new JsonArray();
+        foreach (var pipeline in index.Pipelines.OrderBy(p => p.File, StringComparer.Ordinal))
+        {
+            var log = await project
+                .Git.TryRunAsync(
+                    ["log", "--format=%H%x1f%aI%x1f%an%x1f%s", "--", pipeline.File],
+                    cancellationToken: cancellationToken
+                )
+                .ConfigureAwait(false);
+            var versions = new JsonArray();
+            if (log.ExitCode == 0)
+            {
+                foreach (var line in log.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var parts = line.Split('\x1f');
+                    if (parts.Length == 4)
+                    {
+                        versions.Add(
+                            new JsonObject
+                            {
+                                ["commit"] = parts[0],
+                                ["date"] = parts[1],
+                                ["author"] = parts[2],
+                                ["subject"] = parts[3],
+                            }
+                        );
+                    }
+                }
+            }
+
+            pipelines.Add(
+                new JsonObject
+                {
+                    ["file"] = pipeline.File,
+                    ["kind"] = PipelineIndex.IsProjectFile(pipeline.File) ? "project" : "yaml",
+                    ["stages"] = new JsonArray(pipeline.Stages.Select(s => (JsonNode)s.Name).ToArray()),
+                    ["versions"] = versions,
+                }
+            );
+        }
+
+        return new JsonObject { ["pipelines"] = pipelines };
+    }
+
+    private static JsonArray Strings(IEnumerable<string> values) =>
+        new(values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(v => (JsonNode)v).ToArray());
+
+    private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(), "application/json; charset=utf-8");
+
+    private static IResult Error(int status, string message) =>
+        Results.Content(new JsonObject { ["error"] = message }.ToJsonString(), "application/json; charset=utf-8", null, status);
+}

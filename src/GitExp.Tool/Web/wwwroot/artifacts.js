@@ -1,0 +1,24 @@
+// The artifacts page: every out, metric and plot of every run, with the run it came from.
+"use strict";
+(() => {
+  const { el } = GitExp;
+  const q = el("input", { type: "search", id: "q", placeholder: "path contains" });
+  const kind = el("select", { id: "kind" });
+  const params = new URLSearchParams(location.search);
+  GitExp.fillSelect(kind, "any kind", params.get("kind") ? [params.get("kind")] : []);
+  const size = n => (n < 1024 ? n + " B" : n < 1048576 ? (n / 1024).toFixed(1) + " KiB" : (n / 1048576).toFixed(1) + " MiB");
+  GitExp.listPage({
+    title: "Artifacts", api: "/api/artifacts", tableId: "artifacts", rowsKey: "artifacts", noun: "artifact",
+    controls: [{ name: "q", input: q }, { name: "kind", input: kind }],
+    onData: data => GitExp.fillSelect(kind, "any kind", data.kinds),
+    columns: [
+      { id: "path", label: "Path", render: r => el("a", { href: r.url, text: r.path, title: "download" }) },
+      { id: "kind", label: "Kind", render: r => r.kind },
+      { id: "size", label: "Size", className: () => "num", render: r => size(r.size) },
+      { id: "sha", label: "SHA-256", className: () => "muted", render: r => r.sha256.slice(0, 12) },
+      { id: "run", label: "Run", render: GitExp.runLink },
+      { id: "status", label: "Run status", className: r => "status-" + r.runStatus, render: r => r.runStatus },
+      { id: "created", label: "Created", render: r => GitExp.time(r.created) },
+    ],
+  });
+})();
