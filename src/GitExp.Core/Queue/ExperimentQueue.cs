@@ -186,7 +186,16 @@ public sealed class ExperimentQueue(ExpProject project)
             items.Add(new QueueItem(entry, QueueStatus.Success, result));
         }
 
-        return items;
+        // The queue refs are read before the failed refs and the results: an entry that finished in between
+        // shows in both, and the later reading is the true one.
+        var finished = items
+            .Where(i => i.Status is QueueStatus.Failed or QueueStatus.Success)
+            .Select(i => i.Entry.Id)
+            .ToHashSet(StringComparer.Ordinal);
+        return items
+            .Where(i => i.Status is QueueStatus.Failed or QueueStatus.Success || !finished.Contains(i.Entry.Id))
+            .DistinctBy(i => i.Entry.Id)
+            .ToList();
     }
 
     /// <summary>Entries waiting or running, oldest first.</summary>

@@ -26,7 +26,18 @@ public sealed class RunFilter
 {
     private readonly Func<RunRecord, bool> _predicate;
 
-    private RunFilter(Func<RunRecord, bool> predicate) => _predicate = predicate;
+    private RunFilter(Func<RunRecord, bool> predicate, IReadOnlySet<string> paramKeys, IReadOnlySet<string> metricKeys)
+    {
+        _predicate = predicate;
+        ParamKeys = paramKeys;
+        MetricKeys = metricKeys;
+    }
+
+    /// <summary>The param keys the filter reads (bare or <c>file:key</c>): a store need load no other params to evaluate it.</summary>
+    public IReadOnlySet<string> ParamKeys { get; }
+
+    /// <summary>The metric keys the filter reads (bare or <c>file:key</c>).</summary>
+    public IReadOnlySet<string> MetricKeys { get; }
 
     public bool Matches(RunRecord run) => _predicate(run);
 
@@ -36,7 +47,7 @@ public sealed class RunFilter
         var parser = new Parser(text, flag);
         var predicate = parser.ParseExpression();
         parser.ExpectEnd();
-        return new RunFilter(predicate);
+        return new RunFilter(predicate, parser.ParamKeys, parser.MetricKeys);
     }
 
     private sealed record Token(string Text, int Position, bool Quoted);
@@ -48,6 +59,10 @@ public sealed class RunFilter
         private readonly string _flag;
         private readonly List<Token> _tokens;
         private int _next;
+
+        public HashSet<string> ParamKeys { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> MetricKeys { get; } = new(StringComparer.Ordinal);
 
         public Parser(string text, string flag)
         {
@@ -152,12 +167,14 @@ public sealed class RunFilter
             if (lower.StartsWith("metrics.", StringComparison.Ordinal))
             {
                 var key = name["metrics.".Length..];
+                MetricKeys.Add(key);
                 return run => Lookup(run.Metrics.ToDictionary(m => m.Key, m => m.Value.Last), key);
             }
 
             if (lower.StartsWith("params.", StringComparison.Ordinal))
             {
                 var key = name["params.".Length..];
+                ParamKeys.Add(key);
                 return run => Lookup(run.Params, key);
             }
 

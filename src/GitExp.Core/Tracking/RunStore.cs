@@ -309,6 +309,97 @@ public sealed class RunStore : IDisposable
         return new RunPage(total, runs, Keys("metrics", where, parameters), Keys("params", where, parameters));
     }
 
+    /// <summary>
+    /// Runs with just enough loaded to evaluate a filter: their own fields, tags, and only the params and
+    /// metrics it names (a bare key matches <c>file:key</c> in any file). Ten thousand runs load in tens of
+    /// milliseconds this way, against a second or more for every value of every run.
+    /// </summary>
+    public IReadOnlyList<RunRecord> ListForFilter(bool includeArchived, RunFilter filter)
+    {
+        var runs = new List<RunRecord>();
+        using (
+            var query = Command(
+                $"SELECT * FROM runs WHERE deleted = 0 {(includeArchived ? "" : "AND archived = 0")} ORDER BY created DESC, id"
+            )
+        )
+        using (var reader = query.ExecuteReader())
+        {
+            var columns = new Columns(reader);
+            while (reader.Read())
+            {
+                runs.Add(ReadRun(reader, columns));
+            }
+        }
+
+        var ids = runs.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var parameters = Keyed("params", "value", filter.ParamKeys, ids);
+        var metrics = Keyed("metrics", "last", filter.MetricKeys, ids);
+        var tags = Group("SELECT run_id, tag FROM tags", ids, [], r => r.GetString(1));
+        return runs.Select(r =>
+                r with
+                {
+                    Params = parameters.GetValueOrDefault(r.Id) ?? [],
+                    Metrics =
+                        metrics
+                            .GetValueOrDefault(r.Id)
+                            ?.ToDictionary(m => m.Key, m => new MetricSummary(m.Value, null, null), StringComparer.Ordinal)
+                        ?? [],
+                    Tags = tags.GetValueOrDefault(r.Id) ?? [],
+                }
+            )
+            .ToList();
+    }
+
+    /// <summary>Runs by exact id, fully loaded, newest first.</summary>
+    public IReadOnlyList<RunRecord> GetMany(IReadOnlyCollection<string> ids) =>
+        ids.Count == 0
+            ? []
+            : Load("WHERE id IN (SELECT value FROM json_each($ids))", ("$ids", System.Text.Json.JsonSerializer.Serialize(ids)));
+
+    private Dictionary<string, Dictionary<string, JsonNode?>> Keyed(
+        string table,
+        string column,
+        IReadOnlySet<string> keys,
+        IReadOnlySet<string> ids
+    )
+    {
+        var result = new Dictionary<string, Dictionary<string, JsonNode?>>(StringComparer.Ordinal);
+        if (keys.Count == 0)
+        {
+            return result;
+        }
+
+        var conditions = new List<string>();
+        var parameters = new List<(string Name, object? Value)>();
+        foreach (var (key, i) in keys.Select((k, i) => (k, i)))
+        {
+            conditions.Add($"key = $k{i} OR key LIKE $l{i} ESCAPE '\\'");
+            parameters.Add(($"$k{i}", key));
+            parameters.Add(($"$l{i}", "%:" + EscapeLike(key)));
+        }
+
+        foreach (
+            var (runId, key, value) in Group(
+                    $"SELECT run_id, key, {column} FROM {table} WHERE {string.Join(" OR ", conditions)}",
+                    ids,
+                    parameters.ToArray(),
+                    r => (r.GetString(0), r.GetString(1), Json(r, 2))
+                )
+                .SelectMany(g => g.Value)
+        )
+        {
+            if (!result.TryGetValue(runId, out var values))
+            {
+                values = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+                result[runId] = values;
+            }
+
+            values[key] = value;
+        }
+
+        return result;
+    }
+
     /// <summary>The run that recorded this experiment commit, if any (so reindex adds nothing twice).</summary>
     public bool HasCommit(string commit)
     {

@@ -86,11 +86,13 @@ internal static class RunsCommands
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 using var store = OpenStore(project);
                 var showArchived = result.GetValue(archived);
-                var runs = store
-                    .List(includeArchived: showArchived)
+                // A filter is evaluated on runs loaded with only the values it names; the matches are then loaded whole.
+                var candidates = matcher is null
+                    ? store.List(includeArchived: showArchived)
+                    : store.GetMany(store.ListForFilter(showArchived, matcher).Where(matcher.Matches).Select(r => r.Id).ToList());
+                var runs = candidates
                     .Where(r => r.Archived == showArchived)
                     .Where(r => result.GetValue(group) is not { } g || r.Group == g)
-                    .Where(r => matcher is null || matcher.Matches(r))
                     .ToList();
                 runs = Sort(runs, result.GetValue(sort), result.GetValue(order) == "desc");
                 var metricKeys = runs.SelectMany(r => r.Metrics.Keys).Distinct(StringComparer.Ordinal).Take(8).ToList();
