@@ -1,5 +1,6 @@
-// The run page: metadata, params, metrics with a step plot each, the stage graph with each stage's status, editable title and notes, bookmark/archive,
-// tags, delete/restore, artifacts with previews, checkpoints, clone into the queue, and the log (live while running).
+// The run page: metadata, params, metrics with a step plot each, the stage graph with each stage's status,
+// editable title and notes, bookmark/archive, tags, delete/restore, artifacts with previews, checkpoints,
+// clone into the queue, and the log (live while running).
 "use strict";
 (() => {
   const { api, el, value, time, duration, plot } = GitExp;
