@@ -82,6 +82,44 @@ public sealed class CrossRunApiTests(PipelineUiProject ui) : IClassFixture<Pipel
     }
 
     [Fact]
+    public async Task Stages_of_a_run_are_its_commits_stage_graph_with_what_each_stage_did()
+    {
+        var a = await ui.GetJsonAsync($"/api/runs/{ui.Ids["a"]}/stages");
+        var b = await ui.GetJsonAsync($"/api/runs/{ui.Ids["b"]}/stages");
+        var broken = await ui.GetJsonAsync($"/api/runs/{ui.Ids["broken"]}/stages");
+        var missing = await ui.Http.GetAsync("/api/runs/nosuchrun/stages");
+
+        // Run b changed only train.lr: prepare was up to date (a cache hit), train ran.
+        Assert.Equal("commit", (string)b["source"]!);
+        var stages = Rows(b, "stages");
+        Assert.Equal(["prepare", "train"], stages.Select(s => (string)s["address"]!));
+        var (prepare, train) = (stages[0], stages[1]);
+        Assert.Equal(
+            ("prepare", "exp.yaml", "up-to-date", true, (int?)null),
+            (
+                (string)prepare["name"]!,
+                (string)prepare["pipeline"]!,
+                (string)prepare["status"]!,
+                (bool)prepare["cacheHit"]!,
+                (int?)prepare["exitCode"]
+            )
+        );
+        Assert.Empty(prepare["deps"]!.AsArray());
+        Assert.Equal(("ran", false), ((string)train["status"]!, (bool)train["cacheHit"]!));
+        Assert.Equal(["prepare"], train["deps"]!.AsArray().Select(d => (string)d!));
+        Assert.All(stages, s => Assert.True((long)s["durationMs"]! >= 0));
+        Assert.Equal(["ran", "ran"], Rows(a, "stages").Select(s => (string)s["status"]!));
+        // The failed run made no commit: the workspace's pipeline, with train's exit code.
+        var failed = Rows(broken, "stages");
+        Assert.Equal("workspace", (string)broken["source"]!);
+        Assert.Equal(
+            [("up-to-date", (int?)null), ("failed", 5)],
+            failed.Select(s => ((string)s["status"]!, (int?)s["exitCode"]))
+        );
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
     public async Task A_malformed_run_filter_or_bad_cache_hit_is_400()
     {
         var filter = await ui.Http.GetAsync("/api/executions?filter=" + Q("metrics.acc >"));

@@ -101,6 +101,38 @@ public sealed class CrossRunBrowserTests(PipelineUiProject ui, Browser browser)
     }
 
     [Fact]
+    public async Task Run_page_draws_the_stage_graph_with_each_stages_status()
+    {
+        await _page.GotoAsync("/run?id=" + ui.Ids["b"]);
+        var boxes = _page.Locator("#stage-graph .stage-box");
+        await Expect(boxes).ToHaveCountAsync(2);
+        await Expect(boxes.Locator(".stage-name")).ToHaveTextAsync(["prepare", "train"]);
+        await Expect(boxes.Locator(".stage-status")).ToHaveTextAsync(["up-to-date", "ran"]);
+        await Expect(boxes.Nth(0)).ToContainTextAsync("cache hit");
+        await Expect(boxes.Nth(1).Locator(".stage-status")).ToHaveClassAsync("stage-status exec-ran");
+        var line = _page.Locator("#stage-graph svg line");
+        await Expect(line).ToHaveCountAsync(1);
+        await Expect(line).ToHaveAttributeAsync("data-from", "prepare");
+        await Expect(line).ToHaveAttributeAsync("data-to", "train");
+
+        // train is one column to the right of prepare, and the line joins the two boxes' facing edges.
+        var prepare = (await boxes.Nth(0).BoundingBoxAsync())!;
+        var train = (await boxes.Nth(1).BoundingBoxAsync())!;
+        var drawn = (await line.BoundingBoxAsync())!;
+        Assert.True(train.X > prepare.X + prepare.Width, $"train at x={train.X}, prepare ends at {prepare.X + prepare.Width}");
+        Assert.Equal(prepare.Y, train.Y);
+        Assert.InRange(drawn.X, prepare.X + prepare.Width - 2, prepare.X + prepare.Width + 2);
+        Assert.InRange(drawn.X + drawn.Width, train.X - 2, train.X + 2);
+        await ScreenshotAsync("run-stages");
+
+        await _page.GotoAsync("/run?id=" + ui.Ids["broken"]);
+        await Expect(_page.Locator("#stage-graph .stage-box .stage-status")).ToHaveTextAsync(["up-to-date", "failed"]);
+        await Expect(_page.Locator("#stage-graph .stage-box").Nth(1)).ToContainTextAsync("exit 5");
+        await ScreenshotAsync("run-stages-failed");
+        Assert.Empty(_dialogs);
+    }
+
+    [Fact]
     public async Task Compare_shows_parallel_coordinates_and_the_same_artifact_of_each_run()
     {
         await _page.GotoAsync($"/compare?ids={ui.Ids["a"]},{ui.Ids["b"]}");

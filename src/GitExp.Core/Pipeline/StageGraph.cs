@@ -121,6 +121,10 @@ public sealed class StageGraph
         return order.Where(s => needed.Contains(index[s])).ToList();
     }
 
+    /// <summary>The stages <paramref name="stage"/> depends on directly (an out equals, holds or lies inside one of its deps), in file order.</summary>
+    public IReadOnlyList<Stage> DirectUpstream(Stage stage) =>
+        index.TryGetValue(stage, out var i) ? upstream[i].Select(u => Stages[u]).ToList() : [];
+
     /// <summary>The stage whose out is <paramref name="path"/> or a folder holding it; null when no stage makes it.</summary>
     public Stage? FindProducer(string path)
     {

@@ -51,6 +51,21 @@ public class StageGraphTests
     }
 
     [Fact]
+    public void Direct_upstream_is_the_producers_of_a_stages_deps_only()
+    {
+        var g = StageGraph.Build([
+            S("zip", ["data", "model/w.bin"], ["data.zip"]),
+            S("a", [], ["data/a"]),
+            S("b", ["data/a/x.csv"], ["data/b"]),
+            S("train", [], ["model"]),
+        ]);
+        Assert.Equal(["a", "b", "train"], g.DirectUpstream(g.Stages[0]).Select(s => s.Name));
+        Assert.Equal(["a"], g.DirectUpstream(g.Stages[2]).Select(s => s.Name));
+        Assert.Empty(g.DirectUpstream(g.Stages[1]));
+        Assert.Empty(g.DirectUpstream(S("other", ["data"], [])));
+    }
+
+    [Fact]
     public void Cycle_is_an_error_naming_the_stages()
     {
         var e = Assert.Throws<ExpException>(() =>

@@ -41,16 +41,21 @@ GitExp.listPage = ({ title, api, tableId, rowsKey, controls, columns, noun, onDa
       el("button", { text: "Next ›", disabled: data.page >= pages, onclick: () => { state.page++; load(); } }));
   }
 
+  // Loads can overlap (two controls changed quickly); only the latest one's answer is shown.
+  let latest = 0;
   async function load() {
     const query = new URLSearchParams({ filter: state.filter, page: state.page });
     for (const c of controls) query.set(c.name, c.input.value);
     history.replaceState(null, "", location.pathname + "?" + query);
+    const mine = ++latest;
     try {
       const data = await GitExp.api(api + "?" + query);
+      if (mine !== latest) return;
       error.textContent = "";
       if (onData) onData(data);
       render(data);
     } catch (e) {
+      if (mine !== latest) return;
       error.textContent = e.message;
     }
     document.body.dataset.loaded = String(Date.now());

@@ -1,5 +1,6 @@
-// The run page: metadata, params, metrics with a step plot each, editable title and notes, bookmark/archive,
-// tags, delete/restore, artifacts with previews, checkpoints, clone into the queue, and the log (live while running).
+// The run page: metadata, params, metrics with a step plot each, the stage graph with each stage's status,
+// editable title and notes, bookmark/archive, tags, delete/restore, artifacts with previews, checkpoints,
+// clone into the queue, and the log (live while running).
 "use strict";
 (() => {
   const { api, el, value, time, duration, plot } = GitExp;
@@ -47,6 +48,7 @@
     const plots = el("div", { className: "plots", id: "plots" });
     const log = el("pre", { className: "log", id: "log", text: "…" });
     const artifacts = el("div", { id: "artifacts-box", text: "…" });
+    const stages = el("div", { id: "stages-box", text: "…" });
     page.replaceChildren(
       el("h1", { id: "run-name", text: run.name || run.id }),
       el("div", { className: "toolbar" }, titleInput, bookmark, archive, remove), error,
@@ -55,12 +57,14 @@
         el("div", {}, el("h2", { text: "Run" }), meta),
         el("div", {}, el("h2", { text: "Params" }), params, el("h2", { text: "Metrics" }), metrics),
         el("div", {}, el("h2", { text: "Notes" }), notes, save)),
+      el("h2", { text: "Stages" }), stages,
       el("h2", { text: "Step plots" }), plots,
       el("h2", { text: "Artifacts" }), artifacts,
       el("h2", { text: "Checkpoints" }), RunActions.checkpoints(run),
       el("h2", { text: "Clone with edited params into the queue" }), RunActions.cloneForm(run, path),
       el("h2", { text: "Log" }), log,
     );
+    stages.replaceChildren(await GitExp.stageGraph(path));
     for (const key of run.histories) {
       const points = await api(path + "/history/" + encodeURIComponent(key));
       plot(plots, key, [{ label: key, points }]);
