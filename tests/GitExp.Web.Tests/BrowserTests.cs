@@ -48,103 +48,83 @@ public sealed class Browser : IAsyncLifetime
 /// <summary>What a person sees and does in the pages, against the real tool's server.</summary>
 public sealed class BrowserTests(UiProject ui, Browser browser) : IClassFixture<UiProject>, IClassFixture<Browser>, IAsyncLifetime
 {
-    private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
-    private readonly List<string> _dialogs = [];
-    private IBrowserContext _context = null!;
-    private IPage _page = null!;
+    private BrowserSession _session = null!;
 
-    public async Task InitializeAsync()
-    {
-        _context = await browser.Instance.NewContextAsync(
-            new()
-            {
-                BaseURL = ui.BaseAddress.ToString(),
-                ViewportSize = new() { Width = 1400, Height = 900 },
-            }
-        );
-        _context.SetDefaultTimeout(15_000);
-        _page = await _context.NewPageAsync();
-        _page.Dialog += (_, dialog) =>
-        {
-            _dialogs.Add(dialog.Message);
-            _ = dialog.DismissAsync();
-        };
-    }
+    private IPage Page => _session.Page;
 
-    public async Task DisposeAsync() => await _context.DisposeAsync();
+    private List<string> Dialogs => _session.Dialogs;
+
+    public async Task InitializeAsync() => _session = await BrowserSession.OpenAsync(browser.Instance, ui.BaseAddress);
+
+    public async Task DisposeAsync() => await _session.DisposeAsync();
 
     private ILocator Row(string name) =>
-        _page.Locator("#runs tbody tr", new() { Has = _page.GetByRole(AriaRole.Link, new() { Name = name, Exact = true }) });
+        Page.Locator("#runs tbody tr", new() { Has = Page.GetByRole(AriaRole.Link, new() { Name = name, Exact = true }) });
 
     private async Task<List<string>> NamesAsync() =>
-        (await _page.Locator("#runs tbody td[data-column=name]").AllInnerTextsAsync()).ToList();
+        (await Page.Locator("#runs tbody td[data-column=name]").AllInnerTextsAsync()).ToList();
 
-    private async Task ScreenshotAsync(string name)
-    {
-        Directory.CreateDirectory(Screenshots);
-        await _page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
-    }
+    private Task ScreenshotAsync(string name) => _session.ScreenshotAsync(name);
 
     [Fact]
     public async Task Runs_page_filters_sorts_and_bookmarks()
     {
-        await _page.GotoAsync("/");
-        await Expect(_page.Locator("#runs tbody tr")).ToHaveCountAsync(4);
-        await Expect(_page.Locator("#page-info")).ToHaveTextAsync("Page 1 of 1 · 4 runs");
+        await Page.GotoAsync("/");
+        await Expect(Page.Locator("#runs tbody tr")).ToHaveCountAsync(4);
+        await Expect(Page.Locator("#page-info")).ToHaveTextAsync("Page 1 of 1 · 4 runs");
 
-        await _page.Locator("#runs th[data-column='metrics.metrics.json:acc']").ClickAsync();
-        await Expect(_page.Locator("#runs th.sorted-desc")).ToHaveTextAsync("acc");
+        await Page.Locator("#runs th[data-column='metrics.metrics.json:acc']").ClickAsync();
+        await Expect(Page.Locator("#runs th.sorted-desc")).ToHaveTextAsync("acc");
         Assert.Equal(["lr-01", "lr-02", "lr-03", "lr-05"], await NamesAsync());
-        await _page.Locator("#runs th[data-column='metrics.metrics.json:acc']").ClickAsync();
-        await Expect(_page.Locator("#runs th.sorted-asc")).ToHaveTextAsync("acc");
+        await Page.Locator("#runs th[data-column='metrics.metrics.json:acc']").ClickAsync();
+        await Expect(Page.Locator("#runs th.sorted-asc")).ToHaveTextAsync("acc");
         Assert.Equal(["lr-05", "lr-03", "lr-02", "lr-01"], await NamesAsync());
 
-        await _page.Locator("#filter").FillAsync("metrics.acc >= 0.8");
-        await _page.Locator("#filter").PressAsync("Enter");
-        await Expect(_page.Locator("#runs tbody tr")).ToHaveCountAsync(2);
+        await Page.Locator("#filter").FillAsync("metrics.acc >= 0.8");
+        await Page.Locator("#filter").PressAsync("Enter");
+        await Expect(Page.Locator("#runs tbody tr")).ToHaveCountAsync(2);
         Assert.Equal(["lr-02", "lr-01"], await NamesAsync());
 
-        await _page.Locator("#filter").FillAsync("metrics.acc >");
-        await _page.Locator("#filter").PressAsync("Enter");
-        await Expect(_page.Locator("#error"))
-            .ToHaveTextAsync("filter 'metrics.acc >': expected a value at position 14 (the end)");
+        await Page.Locator("#filter").FillAsync("metrics.acc >");
+        await Page.Locator("#filter").PressAsync("Enter");
+        await Expect(Page.Locator("#error")).ToHaveTextAsync("filter 'metrics.acc >': expected a value at position 14 (the end)");
 
-        await _page.Locator("#filter").FillAsync("");
-        await _page.Locator("#filter").PressAsync("Enter");
-        await Expect(_page.Locator("#runs tbody tr")).ToHaveCountAsync(4);
+        await Page.Locator("#filter").FillAsync("");
+        await Page.Locator("#filter").PressAsync("Enter");
+        await Expect(Page.Locator("#runs tbody tr")).ToHaveCountAsync(4);
         await Row("lr-03").Locator("button.star").ClickAsync();
-        await Expect(_page.Locator("#runs tbody tr").First.Locator("td[data-column=name]")).ToHaveTextAsync("lr-03");
-        await Expect(_page.Locator("#runs tbody tr").First.Locator("button.star")).ToHaveClassAsync("star on");
+        await Expect(Page.Locator("#runs tbody tr").First.Locator("td[data-column=name]")).ToHaveTextAsync("lr-03");
+        await Expect(Page.Locator("#runs tbody tr").First.Locator("button.star")).ToHaveClassAsync("star on");
         await ScreenshotAsync("runs");
 
         await Row("lr-03").Locator("button.star").ClickAsync();
         await Expect(Row("lr-03").Locator("button.star")).ToHaveClassAsync("star");
-        Assert.Empty(_dialogs);
+        Assert.Empty(Dialogs);
     }
 
     [Fact]
     public async Task Run_page_saves_a_note_that_survives_a_reload()
     {
-        await _page.GotoAsync("/");
+        await Page.GotoAsync("/");
         await Row("lr-03").GetByRole(AriaRole.Link, new() { Name = "lr-03" }).ClickAsync();
-        await Expect(_page.Locator("#run-name")).ToHaveTextAsync("lr-03");
-        await Expect(_page.Locator("#params")).ToContainTextAsync("params.yaml:train.lr");
-        await Expect(_page.Locator("#metrics tbody tr").First).ToHaveTextAsync("metrics.json:acc0.70.70.7");
-        await Expect(_page.Locator("#plots canvas")).ToHaveCountAsync(1);
-        await Expect(_page.Locator("#log")).ToContainTextAsync("trained with lr=0.3");
+        await Expect(Page.Locator("#run-name")).ToHaveTextAsync("lr-03");
+        await Expect(Page.Locator("#params")).ToContainTextAsync("params.yaml:train.lr");
+        await Expect(Page.Locator("#metrics tbody tr").First).ToHaveTextAsync("metrics.json:acc0.70.70.7");
+        await Expect(Page.Locator("#plots canvas")).ToHaveCountAsync(1);
+        await Expect(Page.Locator("#log")).ToContainTextAsync("trained with lr=0.3");
 
-        await _page.Locator("#notes").FillAsync("loss still falling at step 4 <b>try more epochs</b>");
-        await _page.Locator("#title-input").FillAsync("mid lr");
-        var saved = await _page.RunAndWaitForResponseAsync(
-            () => _page.Locator("#save").ClickAsync(),
+        await Page.Locator("#notes").FillAsync("loss still falling at step 4 <b>try more epochs</b>");
+        await Page.Locator("#title-input").FillAsync("mid lr");
+        var saved = await Page.RunAndWaitForResponseAsync(
+            () => Page.Locator("#save").ClickAsync(),
             r => r.Url.EndsWith("/annotate", StringComparison.Ordinal)
         );
         Assert.Equal(200, saved.Status);
-        await Expect(_page.Locator("#error")).ToBeEmptyAsync();
-        await _page.ReloadAsync();
+        await Expect(Page.Locator("#error")).ToBeEmptyAsync();
+        await Page.ReloadAsync();
 
-        await Expect(_page.Locator("#notes")).ToHaveValueAsync("loss still falling at step 4 <b>try more epochs</b>");
-        await Expect(_page.Locator("#title-input")).ToHaveValueAsync("mid lr");
+        await Expect(Page.Locator("#notes")).ToHaveValueAsync("loss still falling at step 4 <b>try more epochs</b>");
+        await Expect(Page.Locator("#title-input")).ToHaveValueAsync("mid lr");
         await ScreenshotAsync("run");
         var shown = (await ui.Repo.ExpOkAsync("runs", "show", ui.Ids["lr-03"], "--json")).StdOut;
         Assert.Contains("try more epochs", shown);
@@ -153,31 +133,31 @@ public sealed class BrowserTests(UiProject ui, Browser browser) : IClassFixture<
     [Fact]
     public async Task Three_selected_runs_compare_side_by_side_with_differences_and_charts()
     {
-        await _page.GotoAsync("/");
+        await Page.GotoAsync("/");
         foreach (var name in new[] { "lr-01", "lr-02", "lr-05" })
         {
             await Row(name).Locator("input.select").CheckAsync();
         }
 
-        await Expect(_page.Locator("#compare")).ToHaveTextAsync("Compare (3)");
-        await _page.Locator("#compare").ClickAsync();
+        await Expect(Page.Locator("#compare")).ToHaveTextAsync("Compare (3)");
+        await Page.Locator("#compare").ClickAsync();
 
-        await Expect(_page.Locator("h1")).ToHaveTextAsync("Compare 3 runs");
-        var lr = _page.Locator("#params tr[data-key='params.yaml:train.lr']");
+        await Expect(Page.Locator("h1")).ToHaveTextAsync("Compare 3 runs");
+        var lr = Page.Locator("#params tr[data-key='params.yaml:train.lr']");
         await Expect(lr.Locator("td")).ToHaveTextAsync(["params.yaml:train.lr", "0.1", "0.2", "0.5"]);
         await Expect(lr).ToHaveClassAsync("differs");
-        var epochs = _page.Locator("#params tr[data-key='params.yaml:train.epochs']");
+        var epochs = Page.Locator("#params tr[data-key='params.yaml:train.epochs']");
         await Expect(epochs).Not.ToHaveClassAsync("differs");
-        await Expect(_page.Locator("#metrics tr[data-key='metrics.json:acc'] td"))
+        await Expect(Page.Locator("#metrics tr[data-key='metrics.json:acc'] td"))
             .ToHaveTextAsync(["metrics.json:acc", "0.9", "0.8-0.1", "0.5-0.4"]);
-        await Expect(_page.Locator("#plots canvas")).ToHaveCountAsync(1);
-        await Expect(_page.Locator("#plots .u-legend")).ToContainTextAsync("lr-02");
+        await Expect(Page.Locator("#plots canvas")).ToHaveCountAsync(1);
+        await Expect(Page.Locator("#plots .u-legend")).ToContainTextAsync("lr-02");
         await ScreenshotAsync("compare");
 
-        await _page.Locator("#only-changed").CheckAsync();
+        await Page.Locator("#only-changed").CheckAsync();
         await Expect(epochs).ToHaveCountAsync(0);
         await Expect(lr).ToHaveCountAsync(1);
-        var download = await _page.RunAndWaitForDownloadAsync(() => _page.Locator("#csv").ClickAsync());
+        var download = await Page.RunAndWaitForDownloadAsync(() => Page.Locator("#csv").ClickAsync());
         var csv = await File.ReadAllTextAsync((await download.PathAsync())!);
         Assert.Contains("param,params.yaml:train.lr,0.1,0.2,0.5", csv);
         Assert.DoesNotContain("train.epochs", csv);
@@ -186,14 +166,14 @@ public sealed class BrowserTests(UiProject ui, Browser browser) : IClassFixture<
     [Fact]
     public async Task A_script_title_shows_as_text_and_no_dialog_fires()
     {
-        await _page.GotoAsync("/");
+        await Page.GotoAsync("/");
         await Expect(Row("lr-02").Locator("td[data-column=title]")).ToHaveTextAsync(UiProject.ScriptTitle);
-        await _page.GotoAsync("/run?id=" + ui.Ids["lr-02"]);
-        await Expect(_page.Locator("#title-input")).ToHaveValueAsync(UiProject.ScriptTitle);
-        await _page.GotoAsync($"/compare?ids={ui.Ids["lr-02"]},{ui.Ids["lr-01"]}");
-        await Expect(_page.Locator("#params thead")).ToContainTextAsync(UiProject.ScriptTitle);
+        await Page.GotoAsync("/run?id=" + ui.Ids["lr-02"]);
+        await Expect(Page.Locator("#title-input")).ToHaveValueAsync(UiProject.ScriptTitle);
+        await Page.GotoAsync($"/compare?ids={ui.Ids["lr-02"]},{ui.Ids["lr-01"]}");
+        await Expect(Page.Locator("#params thead")).ToContainTextAsync(UiProject.ScriptTitle);
 
-        Assert.Equal(0, await _page.Locator("script:not([src])").CountAsync());
-        Assert.Empty(_dialogs);
+        Assert.Equal(0, await Page.Locator("script:not([src])").CountAsync());
+        Assert.Empty(Dialogs);
     }
 }

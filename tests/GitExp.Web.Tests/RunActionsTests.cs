@@ -11,8 +11,6 @@ namespace GitExp.Web.Tests;
 /// <summary>The run page's artifacts, live log, events, tags, delete and queuing, through the real server and Chromium.</summary>
 public sealed class RunActionsTests(ActionsProject ui, Browser browser) : IClassFixture<ActionsProject>, IClassFixture<Browser>
 {
-    private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
-
     private string Art => ui.Ids["art"];
 
     private async Task<(HttpStatusCode Status, byte[] Body, HttpResponseMessage Response)> GetAsync(string path)
@@ -272,8 +270,7 @@ public sealed class RunActionsTests(ActionsProject ui, Browser browser) : IClass
         await page.Locator("#clone-name").FillAsync("art-ui-clone");
         await page.Locator("#clone").ClickAsync();
         await Expect(page.Locator("#clone-result")).ToContainTextAsync("Queued 'art-ui-clone'");
-        Directory.CreateDirectory(Screenshots);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "run-actions.png"), FullPage = true });
+        await BrowserSession.ScreenshotAsync(page, "run-actions");
 
         var entry = (await QueueAsync()).Single(e => (string)e!["name"]! == "art-ui-clone")!;
         Assert.Equal("queued", (string)entry["status"]!);

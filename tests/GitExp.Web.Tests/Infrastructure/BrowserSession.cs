@@ -1,0 +1,52 @@
+using Microsoft.Playwright;
+
+namespace GitExp.Web.Tests.Infrastructure;
+
+/// <summary>
+/// One browser context on a UI server, as a person sees it: a page at a fixed size, the dialogs it opened
+/// (a script injected through run data would open one), and screenshots kept as test artifacts.
+/// </summary>
+public sealed class BrowserSession : IAsyncDisposable
+{
+    public static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    private readonly IBrowserContext _context;
+
+    private BrowserSession(IBrowserContext context, IPage page)
+    {
+        _context = context;
+        Page = page;
+        Page.Dialog += (_, dialog) =>
+        {
+            Dialogs.Add(dialog.Message);
+            _ = dialog.DismissAsync();
+        };
+    }
+
+    public IPage Page { get; }
+
+    public List<string> Dialogs { get; } = [];
+
+    public static async Task<BrowserSession> OpenAsync(IBrowser browser, Uri baseAddress)
+    {
+        var context = await browser.NewContextAsync(
+            new()
+            {
+                BaseURL = baseAddress.ToString(),
+                ViewportSize = new() { Width = 1400, Height = 900 },
+            }
+        );
+        context.SetDefaultTimeout(15_000);
+        return new BrowserSession(context, await context.NewPageAsync());
+    }
+
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(Screenshots);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+    }
+
+    public Task ScreenshotAsync(string name) => ScreenshotAsync(Page, name);
+
+    public ValueTask DisposeAsync() => _context.DisposeAsync();
+}
