@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using GitExp.Core.Diagnostics;
 using GitExp.Core.Project;
 using GitExp.Core.Queue;
 
@@ -118,7 +119,12 @@ public static class ExperimentShow
             }
         }
 
-        var values = sources.ReadCommits(git, commits);
+        IReadOnlyList<RevisionValues> values;
+        using (ExpTrace.Start($"show: read values of {commits.Count} commits"))
+        {
+            values = sources.ReadCommits(git, commits);
+        }
+
         var valueByCommit = new Dictionary<string, RevisionValues>(StringComparer.Ordinal);
         for (var i = 0; i < commits.Count; i++)
         {
@@ -193,6 +199,7 @@ public static class ExperimentShow
             );
         }
 
+        using var shaping = ExpTrace.Start("show: shape");
         return Shape(rows, options);
     }
 

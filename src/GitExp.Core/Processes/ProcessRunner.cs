@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using GitExp.Core.Diagnostics;
 
 namespace GitExp.Core.Processes;
 
@@ -18,6 +19,7 @@ public static class ProcessRunner
         CancellationToken cancellationToken = default
     )
     {
+        using var span = ExpTrace.Enabled ? ExpTrace.Start(fileName + " " + string.Join(' ', arguments)) : null;
         using var process = new Process { StartInfo = CreateStartInfo(fileName, arguments, workingDirectory, environment) };
         process.StartInfo.RedirectStandardInput = standardInput is not null;
         process.Start();

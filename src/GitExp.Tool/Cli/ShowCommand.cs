@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GitExp.Core;
+using GitExp.Core.Diagnostics;
 using GitExp.Core.Experiments;
 using GitExp.Tool.Rendering;
 
@@ -97,7 +98,8 @@ internal static class ShowCommand
                     .ConfigureAwait(false);
                 if (result.GetValue(json))
                 {
-                    JsonOutput.Write(output, ToJson(table));
+                    using var writing = ExpTrace.Start("show: write JSON");
+                    JsonOutput.Write(output, writer => WriteJson(writer, table));
                 }
                 else if (result.GetValue(csv))
                 {
@@ -177,50 +179,88 @@ internal static class ShowCommand
         return cells;
     }
 
-    private static JsonArray ToJson(ShowTable table)
+    private static void WriteJson(Utf8JsonWriter writer, ShowTable table)
     {
-        var array = new JsonArray();
+        // GroupBy keeps the first-seen order of files and the column order within each.
+        var metrics = table.Columns.Where(c => c.IsMetric).GroupBy(c => c.File, StringComparer.Ordinal).ToList();
+        var parameters = table.Columns.Where(c => !c.IsMetric).GroupBy(c => c.File, StringComparer.Ordinal).ToList();
+        writer.WriteStartArray();
         foreach (var row in table.Rows)
         {
-            var item = RowJson(table, row);
+            writer.WriteStartObject();
+            WriteRow(writer, row, metrics, parameters);
             if (row.Checkpoints.Count > 0)
             {
-                item["checkpoints"] = new JsonArray(row.Checkpoints.Select(c => (JsonNode)RowJson(table, c)).ToArray());
+                writer.WriteStartArray("checkpoints");
+                foreach (var checkpoint in row.Checkpoints)
+                {
+                    writer.WriteStartObject();
+                    WriteRow(writer, checkpoint, metrics, parameters);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
             }
 
-            array.Add(item);
+            writer.WriteEndObject();
         }
 
-        return array;
+        writer.WriteEndArray();
     }
 
-    private static JsonObject RowJson(ShowTable table, ShowRow row) =>
-        new JsonObject
-        {
-            ["name"] = row.Name,
-            ["rev"] = row.Rev,
-            ["type"] = row.Kind.ToString().ToLowerInvariant(),
-            ["baseline"] = row.Baseline,
-            ["created"] = row.Created?.ToString("O", CultureInfo.InvariantCulture),
-            ["state"] = row.State,
-            ["metrics"] = Group(table.Columns.Where(c => c.IsMetric), row),
-            ["params"] = Group(table.Columns.Where(c => !c.IsMetric), row),
-        };
-
-    private static JsonObject Group(IEnumerable<ShowColumn> columns, ShowRow row)
+    private static void WriteRow(
+        Utf8JsonWriter writer,
+        ShowRow row,
+        IReadOnlyList<IGrouping<string, ShowColumn>> metrics,
+        IReadOnlyList<IGrouping<string, ShowColumn>> parameters
+    )
     {
-        var files = new JsonObject();
-        foreach (var column in columns)
+        writer.WriteString("name", row.Name);
+        writer.WriteString("rev", row.Rev);
+        writer.WriteString("type", row.Kind.ToString().ToLowerInvariant());
+        writer.WriteString("baseline", row.Baseline);
+        if (row.Created is { } created)
         {
-            if (files[column.File] is not JsonObject values)
-            {
-                values = new JsonObject();
-                files[column.File] = values;
-            }
-
-            values[column.Key] = row.Value(column)?.DeepClone();
+            writer.WriteString("created", created.ToString("O", CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            writer.WriteNull("created");
         }
 
-        return files;
+        writer.WriteString("state", row.State);
+        WriteGroup(writer, "metrics", metrics, row);
+        WriteGroup(writer, "params", parameters, row);
+    }
+
+    /// <summary><c>{ file: { key: value } }</c>, files in first-seen column order; a column the row lacks is null.</summary>
+    private static void WriteGroup(
+        Utf8JsonWriter writer,
+        string name,
+        IReadOnlyList<IGrouping<string, ShowColumn>> files,
+        ShowRow row
+    )
+    {
+        writer.WriteStartObject(name);
+        foreach (var file in files)
+        {
+            writer.WriteStartObject(file.Key);
+            foreach (var column in file)
+            {
+                writer.WritePropertyName(column.Key);
+                if (row.Value(column) is { } value)
+                {
+                    value.WriteTo(writer);
+                }
+                else
+                {
+                    writer.WriteNullValue();
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
     }
 }
