@@ -1,3 +1,4 @@
+using System.Runtime;
 using GitExp.Core.Diagnostics;
 using GitExp.Tool.Cli;
 
@@ -7,4 +8,14 @@ if (Environment.GetEnvironmentVariable("GITEXP_TRACE") is "1" or "true")
     ExpTrace.Event("start: dotnet exp " + string.Join(' ', args));
 }
 
-return await ExpCommandLine.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+var exitCode = await ExpCommandLine.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+if (ExpTrace.Enabled)
+{
+    ExpTrace.Event(
+        $"end: exit {exitCode}; JIT {JitInfo.GetCompiledMethodCount()} methods in {JitInfo.GetCompilationTime().TotalMilliseconds:F0} ms; "
+            + $"GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} (gen 0/1/2), "
+            + $"{GC.GetTotalAllocatedBytes() / (1 << 20)} MiB allocated, pauses {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms"
+    );
+}
+
+return exitCode;

@@ -76,6 +76,6 @@ public static class ExperimentDiff
             experiment?.Commit
             ?? await project.Git.ResolveCommitAsync(rev, cancellationToken).ConfigureAwait(false)
             ?? throw new ExpException(ExitCode.NotFound, $"'{rev}' is neither an experiment nor a Git revision");
-        return sources.ReadCommits(project.Git, [commit])[0];
+        return sources.ReadCommits(project.Git, [commit], project.ValuesCache)[0];
     }
 }

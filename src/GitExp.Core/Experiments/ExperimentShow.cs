@@ -89,13 +89,24 @@ public static class ExperimentShow
         }
 
         var git = project.Git;
-        var head = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
-        var experiments = await new ExperimentStore(git).ListAsync(cancellationToken).ConfigureAwait(false);
-        var baselines = await BaselinesAsync(project, options, head, experiments, cancellationToken).ConfigureAwait(false);
-        var sources = await ValueSources.FromWorkspaceAsync(project, cancellationToken).ConfigureAwait(false);
-        var labels = await BranchLabelsAsync(project, head, cancellationToken).ConfigureAwait(false);
+        // The reads below are independent: running them at once overlaps git's work with ours.
+        var headTask = git.HeadCommitAsync(cancellationToken);
+        var experimentsTask = new ExperimentStore(git).ListAsync(cancellationToken);
+        var sourcesTask = ValueSources.FromWorkspaceAsync(project, cancellationToken);
+        var labelsTask = BranchLabelsAsync(project, cancellationToken);
+        var queueTask = new ExperimentQueue(project).ListAsync(cancellationToken);
+        await Task.WhenAll(headTask, experimentsTask, sourcesTask, labelsTask, queueTask).ConfigureAwait(false);
+        var head = await headTask.ConfigureAwait(false);
+        var experiments = await experimentsTask.ConfigureAwait(false);
+        var sources = await sourcesTask.ConfigureAwait(false);
+        var (labels, currentBranch) = await labelsTask.ConfigureAwait(false);
+        if (currentBranch is not null)
+        {
+            labels[head] = currentBranch;
+        }
 
-        var pending = (await new ExperimentQueue(project).ListAsync(cancellationToken).ConfigureAwait(false))
+        var baselines = await BaselinesAsync(project, options, head, experiments, cancellationToken).ConfigureAwait(false);
+        var pending = (await queueTask.ConfigureAwait(false))
             .Where(i => i.Status != QueueStatus.Success && baselines.Contains(i.Entry.Baseline))
             .Where(i => !(options.HideQueued && i.Status is QueueStatus.Queued or QueueStatus.Running))
             .Where(i => !(options.HideFailed && i.Status == QueueStatus.Failed))
@@ -122,7 +133,7 @@ public static class ExperimentShow
         IReadOnlyList<RevisionValues> values;
         using (ExpTrace.Start($"show: read values of {commits.Count} commits"))
         {
-            values = sources.ReadCommits(git, commits);
+            values = sources.ReadCommits(git, commits, project.ValuesCache);
         }
 
         var valueByCommit = new Dictionary<string, RevisionValues>(StringComparer.Ordinal);
@@ -135,7 +146,7 @@ public static class ExperimentShow
         {
             new("workspace", "-", RowKind.Workspace, head, null, "-", sources.ReadWorkspace(project.Root)),
         };
-        var commitTimes = await CommitTimesAsync(project, baselines, cancellationToken).ConfigureAwait(false);
+        var baselineFacts = await git.CommitFactsAsync(baselines, cancellationToken).ConfigureAwait(false);
         foreach (var baseline in baselines)
         {
             var name = labels.GetValueOrDefault(baseline) ?? baseline[..7];
@@ -145,7 +156,9 @@ public static class ExperimentShow
                     baseline[..7],
                     RowKind.Baseline,
                     baseline,
-                    commitTimes.GetValueOrDefault(baseline),
+                    baselineFacts.TryGetValue(baseline, out var facts)
+                        ? DateTimeOffset.FromUnixTimeSeconds(facts.CommitTime)
+                        : null,
                     "-",
                     valueByCommit[baseline]
                 )
@@ -356,32 +369,42 @@ public static class ExperimentShow
         return baselines.Distinct(StringComparer.Ordinal).ToList();
     }
 
-    private static async Task<Dictionary<string, string>> BranchLabelsAsync(
+    /// <summary>Branch and tag names by the commit they point at, and the checked-out branch (null when detached).</summary>
+    private static async Task<(Dictionary<string, string> Labels, string? CurrentBranch)> BranchLabelsAsync(
         ExpProject project,
-        string head,
         CancellationToken cancellationToken
     )
     {
+        // %(*objectname) is an annotated tag's commit; %(HEAD) marks the checked-out branch with '*'.
         var output = await project
             .Git.RunAsync(
-                ["for-each-ref", "--format=%(objectname) %(refname:short)", "refs/heads", "refs/tags"],
+                [
+                    "for-each-ref",
+                    "--format=%(HEAD)%00%(objectname)%00%(*objectname)%00%(refname:short)",
+                    "refs/heads",
+                    "refs/tags",
+                ],
                 cancellationToken: cancellationToken
             )
             .ConfigureAwait(false);
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? current = null;
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            var space = line.IndexOf(' ', StringComparison.Ordinal);
-            labels.TryAdd(line[..space], line[(space + 1)..]);
+            var fields = line.Split('\0');
+            if (fields.Length != 4)
+            {
+                continue;
+            }
+
+            labels.TryAdd(fields[2].Length > 0 ? fields[2] : fields[1], fields[3]);
+            if (fields[0] == "*")
+            {
+                current = fields[3];
+            }
         }
 
-        var branch = await project.Git.CurrentBranchAsync(cancellationToken).ConfigureAwait(false);
-        if (branch is not null)
-        {
-            labels[head] = branch;
-        }
-
-        return labels;
+        return (labels, current);
     }
 
     /// <summary>The commits of an experiment's chain below its tip, newest first, with their times.</summary>
@@ -407,27 +430,6 @@ public static class ExperimentShow
                 )
             )
             .ToList();
-    }
-
-    private static async Task<Dictionary<string, DateTimeOffset>> CommitTimesAsync(
-        ExpProject project,
-        IReadOnlyList<string> commits,
-        CancellationToken cancellationToken
-    )
-    {
-        var arguments = new List<string> { "show", "-s", "--format=%H %ct" };
-        arguments.AddRange(commits);
-        var output = await project.Git.RunAsync(arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var times = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var parts = line.Split(' ');
-            times[parts[0]] = DateTimeOffset.FromUnixTimeSeconds(
-                long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)
-            );
-        }
-
-        return times;
     }
 }
 

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using GitExp.Core.Execution;
 using GitExp.Core.Git;
@@ -41,74 +43,147 @@ public sealed class ValueSources
         return new ValueSources(paramsFiles, metricsFiles);
     }
 
-    public RevisionValues ReadWorkspace(string root) =>
-        Build(path =>
-        {
-            var full = Path.Combine(root, path);
-            return File.Exists(full) ? File.ReadAllText(full) : null;
-        });
-
-    /// <summary>Reads the values of many commits through one <c>git cat-file --batch</c>.</summary>
-    public IReadOnlyList<RevisionValues> ReadCommits(GitRepository git, IReadOnlyList<string> commits)
+    /// <summary>
+    /// Reads the values of many commits: those remembered in <paramref name="cache"/> (keyed <c>commit:file</c>),
+    /// the rest through one <c>git cat-file --batch</c> (and remembered).
+    /// </summary>
+    public IReadOnlyList<RevisionValues> ReadCommits(GitRepository git, IReadOnlyList<string> commits, FactsFile? cache = null)
     {
         var files = ParamsFiles.Concat(MetricsFiles).ToList();
-        var names = new List<string>(commits.Count * files.Count);
-        foreach (var commit in commits)
+        // One flat map (key -> value, in file order) per commit and file; null when the file is missing or unreadable.
+        var maps = new List<KeyValuePair<string, JsonNode?>>?[commits.Count * files.Count];
+        var missing = new List<int>();
+        for (var i = 0; i < maps.Length; i++)
         {
-            foreach (var file in files)
+            var key = commits[i / files.Count] + ":" + files[i % files.Count];
+            if (cache?.TryGet(key, out var json) == true && TryParseMap(json, out var map))
             {
-                names.Add(commit + ":" + file);
+                maps[i] = map;
+            }
+            else
+            {
+                missing.Add(i);
             }
         }
 
-        using var reader = git.OpenObjectReader();
-        var blobs = reader.ReadMany(names);
-        var results = new List<RevisionValues>(commits.Count);
-        for (var i = 0; i < commits.Count; i++)
+        if (missing.Count > 0)
         {
-            var offset = i * files.Count;
-            results.Add(
-                Build(path =>
-                {
-                    var blob = blobs[offset + files.IndexOf(path)];
-                    return blob is null ? null : Encoding.UTF8.GetString(blob);
-                })
-            );
+            using var reader = git.OpenObjectReader();
+            var blobs = reader.ReadMany(missing.Select(i => commits[i / files.Count] + ":" + files[i % files.Count]).ToList());
+            for (var m = 0; m < missing.Count; m++)
+            {
+                var i = missing[m];
+                var file = files[i % files.Count];
+                maps[i] = blobs[m] is { } blob ? Flatten(file, Encoding.UTF8.GetString(blob)) : null;
+                cache?.Add(commits[i / files.Count] + ":" + file, MapJson(maps[i]));
+            }
+
+            cache?.Flush();
+        }
+
+        var results = new List<RevisionValues>(commits.Count);
+        for (var c = 0; c < commits.Count; c++)
+        {
+            var offset = c * files.Count;
+            results.Add(Build(path => maps[offset + files.IndexOf(path)]));
         }
 
         return results;
     }
 
-    private RevisionValues Build(Func<string, string?> read) => new(Collect(ParamsFiles, read), Collect(MetricsFiles, read));
+    public RevisionValues ReadWorkspace(string root) =>
+        Build(path =>
+        {
+            var full = Path.Combine(root, path);
+            return File.Exists(full) ? Flatten(path, File.ReadAllText(full)) : null;
+        });
 
-    private static Dictionary<string, JsonNode?> Collect(IReadOnlyList<string> files, Func<string, string?> read)
+    private RevisionValues Build(Func<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>?> read) =>
+        new(Collect(ParamsFiles, read), Collect(MetricsFiles, read));
+
+    private static Dictionary<string, JsonNode?> Collect(
+        IReadOnlyList<string> files,
+        Func<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>?> read
+    )
     {
         var values = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         foreach (var file in files)
         {
-            var text = read(file);
-            if (text is null)
-            {
-                continue;
-            }
-
-            ParamsFile parsed;
-            try
-            {
-                parsed = ParamsFile.Parse(text, file, file.EndsWith(".json", StringComparison.OrdinalIgnoreCase));
-            }
-            catch (ExpException)
-            {
-                // A malformed file in some old commit must not stop the whole table; its values stay empty.
-                continue;
-            }
-
-            foreach (var (key, value) in parsed.Flatten())
+            foreach (var (key, value) in read(file) ?? [])
             {
                 values[file + ":" + key] = value;
             }
         }
 
         return values;
+    }
+
+    /// <summary>A params or metrics file's leaf values; null when it cannot be parsed.</summary>
+    private static List<KeyValuePair<string, JsonNode?>>? Flatten(string file, string text)
+    {
+        try
+        {
+            return ParamsFile.Parse(text, file, file.EndsWith(".json", StringComparison.OrdinalIgnoreCase)).Flatten().ToList();
+        }
+        catch (ExpException)
+        {
+            // A malformed file in some old commit must not stop the whole table; its values stay empty.
+            return null;
+        }
+    }
+
+    /// <summary>The cache's form of a flat map: a JSON object of the leaf keys, or <c>null</c>.</summary>
+    private static string MapJson(List<KeyValuePair<string, JsonNode?>>? map)
+    {
+        if (map is null)
+        {
+            return "null";
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (key, value) in map)
+            {
+                writer.WritePropertyName(key);
+                if (value is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    value.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static bool TryParseMap(string json, out List<KeyValuePair<string, JsonNode?>>? map)
+    {
+        map = null;
+        try
+        {
+            switch (JsonNode.Parse(json))
+            {
+                case null:
+                    return true;
+                case JsonObject obj:
+                    map = obj.ToList();
+                    // Detached, so a caller may put a value into another document.
+                    obj.Clear();
+                    return true;
+                default:
+                    return false;
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 }

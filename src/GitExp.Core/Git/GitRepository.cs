@@ -40,6 +40,9 @@ public sealed class GitRepository
     /// <summary>The repository's git directory (absolute; for a linked worktree, its own one).</summary>
     public string GitDir { get; }
 
+    /// <summary>Where the facts of commits are remembered between commands; null: always read them from Git.</summary>
+    public Project.FactsFile? CommitFactsCache { get; set; }
+
     public static async Task<GitRepository> DiscoverAsync(string directory, CancellationToken cancellationToken = default)
     {
         var result = await ProcessRunner
@@ -122,28 +125,104 @@ public sealed class GitRepository
         ).Trim();
 
     /// <summary>Lists refs under a prefix with their commit, parents, commit time and subject.</summary>
+    /// <remarks>
+    /// The refs come from a plain <c>for-each-ref</c> (which opens no object); the facts of their commits
+    /// from <see cref="CommitFactsAsync"/>, so a listing repeated over unchanged experiments reads no commit.
+    /// </remarks>
     public async Task<IReadOnlyList<RefInfo>> ListRefsAsync(string prefix, CancellationToken cancellationToken = default)
     {
-        // Trailers span lines, so records end with %1e (record separator) rather than a newline.
-        const string format =
-            "%(refname)%00%(objectname)%00%(tree)%00%(parent)%00%(committerdate:unix)%00%(contents:subject)%00%(contents:trailers:only,unfold)%1e";
-        var output = await RunAsync(["for-each-ref", "--format=" + format, prefix], cancellationToken: cancellationToken)
+        var output = await RunAsync(
+                ["for-each-ref", "--format=%(refname)%00%(objectname)", prefix],
+                cancellationToken: cancellationToken
+            )
             .ConfigureAwait(false);
-        var refs = new List<RefInfo>();
-        foreach (var record in output.Split('\u001e'))
+        var refs = new List<(string Name, string Commit)>();
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            var fields = record.TrimStart('\n').Split('\0');
-            if (fields.Length < 7)
+            var zero = line.IndexOf('\0', StringComparison.Ordinal);
+            if (zero > 0)
+            {
+                refs.Add((line[..zero], line[(zero + 1)..]));
+            }
+        }
+
+        var facts = await CommitFactsAsync(refs.Select(r => r.Commit).ToList(), cancellationToken).ConfigureAwait(false);
+        return refs.Where(r => facts.ContainsKey(r.Commit))
+            .Select(r =>
+            {
+                var f = facts[r.Commit];
+                return new RefInfo(
+                    r.Name,
+                    r.Commit,
+                    f.Tree,
+                    f.Parents,
+                    DateTimeOffset.FromUnixTimeSeconds(f.CommitTime),
+                    f.Subject
+                )
+                {
+                    Trailers = f.Trailers,
+                };
+            })
+            .ToList();
+    }
+
+    /// <summary>
+    /// The facts of many commits: those remembered in <see cref="CommitFactsCache"/>, the rest read by one
+    /// <c>git rev-list --no-walk --stdin</c> (and remembered). A commit that does not exist is left out.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, CommitFacts>> CommitFactsAsync(
+        IReadOnlyCollection<string> commits,
+        CancellationToken cancellationToken = default
+    )
+    {
+        var facts = new Dictionary<string, CommitFacts>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var commit in commits)
+        {
+            if (!seen.Add(commit))
             {
                 continue;
             }
 
-            var parents = fields[3].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var time = DateTimeOffset.FromUnixTimeSeconds(long.Parse(fields[4], CultureInfo.InvariantCulture));
-            refs.Add(new RefInfo(fields[0], fields[1], fields[2], parents, time, fields[5]) { Trailers = fields[6] });
+            if (CommitFactsCache?.TryGet(commit, out var json) == true && CommitFacts.TryParse(json, out var known))
+            {
+                facts[commit] = known;
+            }
+            else
+            {
+                missing.Add(commit);
+            }
         }
 
-        return refs;
+        if (missing.Count == 0)
+        {
+            return facts;
+        }
+
+        // rev-list is plumbing: unlike log, no user setting (log.showSignature, ...) changes its output.
+        var output = await RunAsync(
+                ["rev-list", "--no-walk=unsorted", "--stdin", "--format=" + CommitFacts.PrettyFormat],
+                input: string.Join('\n', missing) + "\n",
+                cancellationToken: cancellationToken
+            )
+            .ConfigureAwait(false);
+        foreach (var record in output.Split('\u001e'))
+        {
+            // Each record follows rev-list's own "commit <id>" line.
+            var text = record.TrimStart('\n');
+            var newline = text.IndexOf('\n', StringComparison.Ordinal);
+            if (newline < 0 || CommitFacts.ParseRecord(text[(newline + 1)..]) is not { } parsed)
+            {
+                continue;
+            }
+
+            facts[parsed.Commit] = parsed.Facts;
+            CommitFactsCache?.Add(parsed.Commit, parsed.Facts.ToJson());
+        }
+
+        CommitFactsCache?.Flush();
+        return facts;
     }
 
     /// <summary>Applies ref changes as one atomic transaction; each checks the ref's current value.</summary>

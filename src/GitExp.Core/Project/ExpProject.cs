@@ -14,6 +14,12 @@ public sealed class ExpProject
     {
         Git = git;
         _cacheDirectory = cacheDirectory;
+        // Facts about commits are remembered once .exp/ exists; a bare 'exp show' never creates it.
+        if (Directory.Exists(TempDirectory))
+        {
+            git.CommitFactsCache = new FactsFile(Path.Combine(TempDirectory, "commits"));
+            ValuesCache = new FactsFile(Path.Combine(TempDirectory, "values"));
+        }
     }
 
     public GitRepository Git { get; }
@@ -35,6 +41,9 @@ public sealed class ExpProject
     public string TempDirectory => Path.Combine(ExpDirectory, "tmp");
 
     public string LogDirectory => Path.Combine(TempDirectory, "logs");
+
+    /// <summary>The params and metrics of commits as read before (<c>.exp/tmp/values</c>), or null before <c>.exp/</c> exists.</summary>
+    public FactsFile? ValuesCache { get; }
 
     /// <summary>The pipelines as first read by this command (see <c>PipelineIndex.LoadAsync</c>).</summary>
     internal Execution.PipelineIndex? PipelineIndexCache { get; set; }

@@ -23,7 +23,7 @@ public sealed class RunIndexer(ExpProject project)
         }
 
         var sources = await ValueSources.FromWorkspaceAsync(project, cancellationToken).ConfigureAwait(false);
-        var values = sources.ReadCommits(project.Git, missing.Select(e => e.Commit).ToList());
+        var values = sources.ReadCommits(project.Git, missing.Select(e => e.Commit).ToList(), project.ValuesCache);
         var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
         using var reader = project.Git.OpenObjectReader();
         for (var i = 0; i < missing.Count; i++)

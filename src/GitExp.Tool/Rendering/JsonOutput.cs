@@ -27,16 +27,33 @@ internal static class JsonOutput
     /// <summary>
     /// Writes a document straight through a <see cref="Utf8JsonWriter"/> with the same settings as
     /// <see cref="Write(TextWriter, JsonNode)"/>: for large outputs (a thousand experiments) where building
-    /// a node tree first costs more than the reads behind it.
+    /// a node tree first costs more than the reads behind it. <paramref name="write"/> calls the flush
+    /// callback it is given now and then, so the text goes out in small pieces (no large-object-heap buffers).
     /// </summary>
-    public static void Write(TextWriter output, Action<Utf8JsonWriter> write)
+    public static void Write(TextWriter output, Action<Utf8JsonWriter, Action> write)
     {
-        var buffer = new ArrayBufferWriter<byte>(1 << 16);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        var buffer = new ArrayBufferWriter<byte>(1 << 15);
+        var chars = new char[Encoding.UTF8.GetMaxCharCount(1 << 15)];
+        var decoder = Encoding.UTF8.GetDecoder();
+        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
+
+        void Flush()
         {
-            write(writer);
+            writer.Flush();
+            var bytes = buffer.WrittenSpan;
+            while (!bytes.IsEmpty)
+            {
+                var chunk = bytes[..Math.Min(bytes.Length, 1 << 15)];
+                decoder.Convert(chunk, chars, flush: false, out var used, out var produced, out _);
+                output.Write(chars, 0, produced);
+                bytes = bytes[used..];
+            }
+
+            buffer.ResetWrittenCount();
         }
 
-        output.WriteLine(Encoding.UTF8.GetString(buffer.WrittenSpan));
+        write(writer, Flush);
+        Flush();
+        output.WriteLine();
     }
 }

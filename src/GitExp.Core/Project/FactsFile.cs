@@ -1,0 +1,107 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+
+namespace GitExp.Core.Project;
+
+/// <summary>
+/// A file of facts that never change once known, such as what a commit holds: one line per key,
+/// <c>key TAB json</c>, appended to and never rewritten.
+/// </summary>
+/// <remarks>
+/// Commits are immutable, so a fact keyed by a commit id (its time, subject and trailers, or the
+/// values of its params file) stays true forever; a command that has read it from Git once need not
+/// read it again. The file is only a cache: a torn or unreadable line is skipped and the fact read
+/// from Git again, a later line for a key wins, and deleting the file loses nothing. Each flush
+/// appends all new lines with one write, so processes appending at once do not interleave lines.
+/// Safe to share between threads.
+/// </remarks>
+public sealed class FactsFile
+{
+    private readonly string _path;
+    private readonly Lock _lock = new();
+    private readonly StringBuilder _pending = new();
+    private Dictionary<string, string>? _lines;
+
+    public FactsFile(string path) => _path = path;
+
+    public string Path => _path;
+
+    /// <summary>The JSON stored for a key, if any (not validated: a caller that cannot parse it treats it as missing).</summary>
+    public bool TryGet(string key, [NotNullWhen(true)] out string? json)
+    {
+        lock (_lock)
+        {
+            return Lines().TryGetValue(key, out json);
+        }
+    }
+
+    /// <summary>Remembers a fact; written by the next <see cref="Flush"/>.</summary>
+    public void Add(string key, string json)
+    {
+        if (key.Contains('\t', StringComparison.Ordinal) || key.Contains('\n', StringComparison.Ordinal) || json.Contains('\n'))
+        {
+            throw new ArgumentException($"a fact's key and JSON must be one line without tabs in the key: '{key}'");
+        }
+
+        lock (_lock)
+        {
+            Lines()[key] = json;
+            _pending.Append(key).Append('\t').Append(json).Append('\n');
+        }
+    }
+
+    /// <summary>Appends the facts added since the last flush; nothing happens when the folder does not exist.</summary>
+    public void Flush()
+    {
+        byte[] bytes;
+        lock (_lock)
+        {
+            if (_pending.Length == 0)
+            {
+                return;
+            }
+
+            bytes = Encoding.UTF8.GetBytes(_pending.ToString());
+            _pending.Clear();
+        }
+
+        try
+        {
+            using var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            stream.Write(bytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A cache that cannot be written costs time on the next command, nothing else.
+        }
+    }
+
+    private Dictionary<string, string> Lines()
+    {
+        if (_lines is not null)
+        {
+            return _lines;
+        }
+
+        _lines = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            // Line by line: the whole text at once would be one large-object-heap string (and a full GC) per command.
+            using var reader = new StreamReader(_path, Encoding.UTF8, false, new FileStreamOptions { BufferSize = 1 << 16 });
+            while (reader.ReadLine() is { } line)
+            {
+                var tab = line.IndexOf('\t', StringComparison.Ordinal);
+                if (tab > 0 && tab < line.Length - 1)
+                {
+                    _lines[line[..tab]] = line[(tab + 1)..];
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Missing or unreadable: every fact is read from Git again.
+        }
+
+        return _lines;
+    }
+}
