@@ -106,6 +106,7 @@ public sealed class RunsTests
 
         var later = runs.Single(r => (string)r!["name"]! == "later")!;
         Assert.Equal("queue", (string)later["kind"]!);
+        Assert.Equal("dotnet exp run --queue -n later -S train.lr=0.2", (string)later["command"]!);
         Assert.Equal("succeeded", (string)later["status"]!);
         Assert.Equal(await repo.GitAsync("rev-parse", TempGitRepo.ExperimentRef(head, "later")), (string)later["commit"]!);
         Assert.Equal(0.2, (double)later["params"]!["params.yaml:train.lr"]!);
