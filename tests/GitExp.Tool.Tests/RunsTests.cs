@@ -176,6 +176,14 @@ public sealed class RunsTests
         Assert.Contains("\"<script>alert(1)</script>\"", (await repo.ExpOkAsync("runs", "list", "--json")).StdOut);
         Assert.Equal(["two"], await NamesAsync(repo, "--filter", "tag = keep and group = lr-sweep"));
         Assert.Equal(["two"], await NamesAsync(repo, "--group", "lr-sweep"));
+        await repo.ExpOkAsync("runs", "annotate", two, "--group", " lr-final ");
+        Assert.Equal(["two"], await NamesAsync(repo, "--group", "lr-final"));
+        Assert.Empty(await NamesAsync(repo, "--group", "lr-sweep"));
+        await repo.ExpOkAsync("runs", "annotate", two, "--group", "");
+        var ungrouped = JsonNode.Parse((await repo.ExpOkAsync("runs", "show", two, "--json")).StdOut)!;
+        Assert.Null(ungrouped["group"]);
+        Assert.Equal("<script>alert(1)</script>", (string)ungrouped["title"]!);
+        await repo.ExpOkAsync("runs", "annotate", two, "--group", "lr-sweep");
 
         // Bookmarked runs list first, whatever the sort.
         await repo.ExpOkAsync("runs", "bookmark", one);
