@@ -91,6 +91,28 @@ internal static class RunsApi
             "/compare",
             (string? ids, string? pin) => Handle(storePath, store => Json(RunComparison.Build(store, ids, pin, MaxCompared)))
         );
+        api.MapGet("/groups", (HttpRequest request) => Handle(storePath, store => Groups(store, request.Query)));
+    }
+
+    private static IResult Groups(RunStore store, IQueryCollection query)
+    {
+        var archived = query["archived"].ToString();
+        if (archived is not ("" or "true" or "false" or "1" or "0"))
+        {
+            throw new ExpException(ExitCode.Usage, $"archived '{archived}': expected true or false");
+        }
+
+        return Json(
+            new JsonObject
+            {
+                ["groups"] = new JsonArray(
+                    store
+                        .Groups(archived is "true" or "1")
+                        .Select(g => (JsonNode)new JsonObject { ["name"] = g.Name, ["runs"] = g.Runs })
+                        .ToArray()
+                ),
+            }
+        );
     }
 
     private static IResult Handle(string storePath, Func<RunStore, IResult> handle)
