@@ -334,12 +334,21 @@ internal static class RunActionsApi
         long offset = 0;
         var buffer = new byte[64 * 1024];
         var chars = new char[buffer.Length + 4];
+        RunStatus? lastStatus = null;
         try
         {
             while (!token.IsCancellationRequested)
             {
                 // The status is read before the file, so the last read after the run ended takes all it wrote.
                 var status = Find(storePath, run.Id);
+                if (status.Status != lastStatus && status.Status is RunStatus.Running or RunStatus.Queued)
+                {
+                    // A queued run that a worker picks up turns running: the page shows it without a reload.
+                    lastStatus = status.Status;
+                    await SendAsync(context, "status", JsonSerializer.Serialize(Lower(status.Status)), token)
+                        .ConfigureAwait(false);
+                }
+
                 var logPath = status.LogPath is null ? null : Path.GetFullPath(status.LogPath, project.Root);
                 if (logPath is not null && File.Exists(logPath))
                 {
@@ -367,8 +376,7 @@ internal static class RunActionsApi
 
                 if (status.Status is not (RunStatus.Running or RunStatus.Queued))
                 {
-                    await SendAsync(context, "end", JsonSerializer.Serialize(status.Status.ToString().ToLowerInvariant()), token)
-                        .ConfigureAwait(false);
+                    await SendAsync(context, "end", JsonSerializer.Serialize(Lower(status.Status)), token).ConfigureAwait(false);
                     return;
                 }
 
@@ -377,6 +385,8 @@ internal static class RunActionsApi
         }
         catch (OperationCanceledException) { }
     }
+
+    private static string Lower(RunStatus status) => status.ToString().ToLowerInvariant();
 
     private static async Task StreamEventsAsync(string storePath, HttpContext context, CancellationToken stopping)
     {
