@@ -106,6 +106,7 @@ public sealed class RunsTests
 
         var later = runs.Single(r => (string)r!["name"]! == "later")!;
         Assert.Equal("queue", (string)later["kind"]!);
+        Assert.Equal("dotnet exp run --queue -n later -S train.lr=0.2", (string)later["command"]!);
         Assert.Equal("succeeded", (string)later["status"]!);
         Assert.Equal(await repo.GitAsync("rev-parse", TempGitRepo.ExperimentRef(head, "later")), (string)later["commit"]!);
         Assert.Equal(0.2, (double)later["params"]!["params.yaml:train.lr"]!);
@@ -175,6 +176,14 @@ public sealed class RunsTests
         Assert.Contains("\"<script>alert(1)</script>\"", (await repo.ExpOkAsync("runs", "list", "--json")).StdOut);
         Assert.Equal(["two"], await NamesAsync(repo, "--filter", "tag = keep and group = lr-sweep"));
         Assert.Equal(["two"], await NamesAsync(repo, "--group", "lr-sweep"));
+        await repo.ExpOkAsync("runs", "annotate", two, "--group", " lr-final ");
+        Assert.Equal(["two"], await NamesAsync(repo, "--group", "lr-final"));
+        Assert.Empty(await NamesAsync(repo, "--group", "lr-sweep"));
+        await repo.ExpOkAsync("runs", "annotate", two, "--group", "");
+        var ungrouped = JsonNode.Parse((await repo.ExpOkAsync("runs", "show", two, "--json")).StdOut)!;
+        Assert.Null(ungrouped["group"]);
+        Assert.Equal("<script>alert(1)</script>", (string)ungrouped["title"]!);
+        await repo.ExpOkAsync("runs", "annotate", two, "--group", "lr-sweep");
 
         // Bookmarked runs list first, whatever the sort.
         await repo.ExpOkAsync("runs", "bookmark", one);

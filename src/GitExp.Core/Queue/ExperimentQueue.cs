@@ -127,7 +127,10 @@ public sealed class ExperimentQueue(ExpProject project)
 
             var setParams = sets[i].Select(a => (a.File is null ? "" : a.File + ":") + a.Key + "=" + a.Value).ToList();
             // Milliseconds apart keep the queue's order: entries run in the order they were queued.
-            var entry = new QueueEntry(id, names[i], head, "", now.AddMilliseconds(i), setParams, copyPaths, request.Targets);
+            var entry = new QueueEntry(id, names[i], head, "", now.AddMilliseconds(i), setParams, copyPaths, request.Targets)
+            {
+                CommandLine = request.CommandLine,
+            };
             var commit = await git.CommitTreeAsync(tree, [head], entry.ToCommitMessage(), cancellationToken)
                 .ConfigureAwait(false);
             entry = entry with { Commit = commit };

@@ -108,6 +108,9 @@ public sealed record RunRecord
     public TimeSpan? Duration => Started is { } start && Finished is { } end ? end - start : null;
 }
 
+/// <summary>A named set of runs (an annotation, like an experiment in MLflow) and how many runs it holds.</summary>
+public sealed record RunGroup(string Name, int Runs);
+
 /// <summary>One page of runs, with how many runs match in all and the metric and param keys they use.</summary>
 public sealed record RunPage(
     int Total,

@@ -407,6 +407,26 @@ public sealed class RunStore : IDisposable
         return query.ExecuteScalar() is not null;
     }
 
+    /// <summary>
+    /// The groups in use among the runs that are (not) archived and not deleted, by name, with how many runs
+    /// each holds: what a group filter offers.
+    /// </summary>
+    public IReadOnlyList<RunGroup> Groups(bool archived)
+    {
+        using var query = Command(
+            "SELECT grp, COUNT(*) FROM runs WHERE deleted = 0 AND archived = $archived AND grp IS NOT NULL GROUP BY grp ORDER BY grp",
+            ("$archived", archived ? 1 : 0)
+        );
+        using var reader = query.ExecuteReader();
+        var groups = new List<RunGroup>();
+        while (reader.Read())
+        {
+            groups.Add(new RunGroup(reader.GetString(0), reader.GetInt32(1)));
+        }
+
+        return groups;
+    }
+
     /// <summary>Deletes soft-deleted runs for good; returns how many.</summary>
     public int Purge()
     {

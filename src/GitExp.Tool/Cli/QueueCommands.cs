@@ -61,29 +61,41 @@ internal static class QueueCommands
     )
     {
         var ids = entries.Select(e => e.Id).ToList();
-        // Like 'queue start' and --run-all: starting work ends an earlier stop request, which would
-        // otherwise make the temp worker return at once and leave the entries queued.
-        var queue = new ExperimentQueue(project);
-        File.Delete(queue.StopPath);
         if (wait)
         {
+            // Like 'queue start' and --run-all: starting work ends an earlier stop request, which would
+            // otherwise make the worker return at once and leave the entries queued.
+            File.Delete(new ExperimentQueue(project).StopPath);
             var results = await new QueueRunner(project, output)
                 .RunAsync(1, ids.ToHashSet(StringComparer.Ordinal), cancellationToken)
                 .ConfigureAwait(false);
             return Summarize(results, output);
         }
 
-        SelfLauncher.StartDetached(
-            ["queue", "worker", "--only", .. ids],
-            project.Root,
-            Path.Combine(project.QueueDirectory, "workers.log")
-        );
+        StartInBackground(project, ids);
         foreach (var id in ids)
         {
             output.WriteLine($"Started {id} in the background; follow it with: dotnet exp queue logs {id} -f");
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Starts a detached worker (<c>queue worker --only</c>) that runs these queued entries, each in its own
+    /// isolated workspace, and outlives the caller: what <c>run --temp</c> and the web UI's "start now" do.
+    /// </summary>
+    /// <returns>The worker's process id.</returns>
+    public static int StartInBackground(ExpProject project, IReadOnlyList<string> ids)
+    {
+        // Starting work ends an earlier stop request, which would otherwise make the worker return at once
+        // and leave the entries queued.
+        File.Delete(new ExperimentQueue(project).StopPath);
+        return SelfLauncher.StartDetached(
+            ["queue", "worker", "--only", .. ids],
+            project.Root,
+            Path.Combine(project.QueueDirectory, "workers.log")
+        );
     }
 
     public static Command Create(TextWriter output)

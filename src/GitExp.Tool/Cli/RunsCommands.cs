@@ -273,11 +273,14 @@ internal static class RunsCommands
     private static Command Annotate(TextWriter output)
     {
         var id = new Argument<string>("id") { Description = "Run id (or a unique prefix)." };
-        var title = new Option<string?>("--title") { Description = "A short title." };
-        var note = new Option<string?>("--note") { Description = "Notes (replaces the notes)." };
+        var title = new Option<string?>("--title") { Description = "A short title ('' clears it)." };
+        var note = new Option<string?>("--note") { Description = "Notes (replaces the notes; '' clears them)." };
         var tag = new Option<string[]>("--tag") { Description = "Add a tag (repeatable)." };
         var untag = new Option<string[]>("--untag") { Description = "Remove a tag (repeatable)." };
-        var group = new Option<string?>("--group") { Description = "Put the run in a named group." };
+        var group = new Option<string?>("--group")
+        {
+            Description = "Put the run in a named group (another group replaces it; '' takes it out).",
+        };
         var command = new Command("annotate", "Set a run's title, notes, tags or group.") { id, title, note, tag, untag, group };
         command.SetAction(
             async (result, cancellationToken) =>
@@ -288,9 +291,10 @@ internal static class RunsCommands
                 var removed = (result.GetValue(untag) ?? []).ToHashSet(StringComparer.Ordinal);
                 var updated = run with
                 {
-                    Title = result.GetValue(title) ?? run.Title,
-                    Notes = result.GetValue(note) ?? run.Notes,
-                    Group = result.GetValue(group) ?? run.Group,
+                    Title = Annotation(result.GetValue(title), run.Title),
+                    Notes = Annotation(result.GetValue(note), run.Notes),
+                    // A group is picked from a list by its name: surrounding spaces would make a look-alike group.
+                    Group = Annotation(result.GetValue(group)?.Trim(), run.Group),
                     Tags = run
                         .Tags.Concat(result.GetValue(tag) ?? [])
                         .Where(t => !removed.Contains(t))
@@ -304,6 +308,12 @@ internal static class RunsCommands
         );
         return command;
     }
+
+    /// <summary>An option not given keeps the run's value; an empty one clears it, as in the web UI.</summary>
+    private static string? Annotation(string? given, string? current) =>
+        given is null ? current
+        : given.Length == 0 ? null
+        : given;
 
     private static Command Bookmark(TextWriter output)
     {

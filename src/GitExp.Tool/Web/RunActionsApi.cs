@@ -8,6 +8,7 @@ using GitExp.Core.Pipeline;
 using GitExp.Core.Project;
 using GitExp.Core.Queue;
 using GitExp.Core.Tracking;
+using GitExp.Tool.Cli;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +18,8 @@ namespace GitExp.Tool.Web;
 
 /// <summary>
 /// The run page's artifacts (listed, downloaded, previewed), live log and store events (server-sent
-/// events), tags, and queuing runs: a clone with edited params, or a new run from the workspace.
+/// events), tags, and queuing runs: a clone with edited params, or a new run from the workspace (queued, or
+/// started at once by a detached worker).
 /// </summary>
 internal static class RunActionsApi
 {
@@ -334,12 +336,21 @@ internal static class RunActionsApi
         long offset = 0;
         var buffer = new byte[64 * 1024];
         var chars = new char[buffer.Length + 4];
+        RunStatus? lastStatus = null;
         try
         {
             while (!token.IsCancellationRequested)
             {
                 // The status is read before the file, so the last read after the run ended takes all it wrote.
                 var status = Find(storePath, run.Id);
+                if (status.Status != lastStatus && status.Status is RunStatus.Running or RunStatus.Queued)
+                {
+                    // A queued run that a worker picks up turns running: the page shows it without a reload.
+                    lastStatus = status.Status;
+                    await SendAsync(context, "status", JsonSerializer.Serialize(Lower(status.Status)), token)
+                        .ConfigureAwait(false);
+                }
+
                 var logPath = status.LogPath is null ? null : Path.GetFullPath(status.LogPath, project.Root);
                 if (logPath is not null && File.Exists(logPath))
                 {
@@ -367,8 +378,7 @@ internal static class RunActionsApi
 
                 if (status.Status is not (RunStatus.Running or RunStatus.Queued))
                 {
-                    await SendAsync(context, "end", JsonSerializer.Serialize(status.Status.ToString().ToLowerInvariant()), token)
-                        .ConfigureAwait(false);
+                    await SendAsync(context, "end", JsonSerializer.Serialize(Lower(status.Status)), token).ConfigureAwait(false);
                     return;
                 }
 
@@ -377,6 +387,8 @@ internal static class RunActionsApi
         }
         catch (OperationCanceledException) { }
     }
+
+    private static string Lower(RunStatus status) => status.ToString().ToLowerInvariant();
 
     private static async Task StreamEventsAsync(string storePath, HttpContext context, CancellationToken stopping)
     {
@@ -499,7 +511,7 @@ internal static class RunActionsApi
                 cancellationToken
             )
             .ConfigureAwait(false);
-        return Json(Entry(entry, $"cloned run {run.Id}"));
+        return Json(Entry(entry, Queued(entry, $"cloned run {run.Id}")));
     }
 
     private static async Task<IResult> WorkspaceParamsAsync(ExpProject project)
@@ -517,12 +529,14 @@ internal static class RunActionsApi
 
     private static async Task<IResult> NewRunAsync(ExpProject project, JsonObject body, CancellationToken cancellationToken)
     {
-        Only(body, "runs/new", "params", "queue", "name", "title", "group");
-        if (body["queue"]?.GetValueKind() is not JsonValueKind.True)
+        Only(body, "runs/new", "params", "queue", "temp", "name", "title", "group");
+        var queue = body["queue"]?.GetValueKind() is JsonValueKind.True;
+        var temp = body["temp"]?.GetValueKind() is JsonValueKind.True;
+        if (queue == temp)
         {
             throw new ExpException(
                 ExitCode.Usage,
-                "runs/new: the UI only queues runs; send queue: true and run 'dotnet exp queue start'"
+                "runs/new: send either queue: true (queue it for 'dotnet exp queue start') or temp: true (start it now, as 'dotnet exp run --temp')"
             );
         }
 
@@ -533,24 +547,35 @@ internal static class RunActionsApi
                 {
                     SetParams = Params(body),
                     Name = OptionalText(body, "name"),
-                    CommandLine = "dotnet exp run --queue (web UI)",
+                    CommandLine = temp ? "dotnet exp run --temp (web UI)" : "dotnet exp run --queue (web UI)",
                 },
                 OptionalText(body, "title"),
                 OptionalText(body, "group"),
                 cancellationToken
             )
             .ConfigureAwait(false);
-        return Json(Entry(entry, "queued from the workspace"));
+        if (!temp)
+        {
+            return Json(Entry(entry, Queued(entry, "queued from the workspace")));
+        }
+
+        // Never in this process: the run gets its own isolated workspace and worker, as 'run --temp' does,
+        // so it goes on if the UI stops and a failing stage cannot take the server down.
+        QueueCommands.StartInBackground(project, [entry.Id]);
+        return Json(Entry(entry, $"Started '{entry.Name}' ({entry.Id}) in the background, in its own workspace."));
     }
 
-    private static JsonObject Entry(QueueEntry entry, string what) =>
+    private static string Queued(QueueEntry entry, string what) =>
+        $"Queued '{entry.Name}' ({entry.Id}), {what}. Run 'dotnet exp queue start' to run it.";
+
+    private static JsonObject Entry(QueueEntry entry, string message) =>
         new()
         {
             ["id"] = entry.Id,
             ["name"] = entry.Name,
             ["commit"] = entry.Commit,
             ["setParams"] = new JsonArray(entry.SetParams.Select(p => (JsonNode)p).ToArray()),
-            ["message"] = $"Queued '{entry.Name}' ({entry.Id}), {what}. Run 'dotnet exp queue start' to run it.",
+            ["message"] = message,
         };
 
     private static List<ParamAssignment> Params(JsonObject body)

@@ -91,6 +91,28 @@ internal static class RunsApi
             "/compare",
             (string? ids, string? pin) => Handle(storePath, store => Json(RunComparison.Build(store, ids, pin, MaxCompared)))
         );
+        api.MapGet("/groups", (HttpRequest request) => Handle(storePath, store => Groups(store, request.Query)));
+    }
+
+    private static IResult Groups(RunStore store, IQueryCollection query)
+    {
+        var archived = query["archived"].ToString();
+        if (archived is not ("" or "true" or "false" or "1" or "0"))
+        {
+            throw new ExpException(ExitCode.Usage, $"archived '{archived}': expected true or false");
+        }
+
+        return Json(
+            new JsonObject
+            {
+                ["groups"] = new JsonArray(
+                    store
+                        .Groups(archived is "true" or "1")
+                        .Select(g => (JsonNode)new JsonObject { ["name"] = g.Name, ["runs"] = g.Runs })
+                        .ToArray()
+                ),
+            }
+        );
     }
 
     private static IResult Handle(string storePath, Func<RunStore, IResult> handle)
@@ -236,7 +258,8 @@ internal static class RunsApi
         {
             Title = body.ContainsKey("title") ? Text(body, "title") : run.Title,
             Notes = body.ContainsKey("notes") ? Text(body, "notes") : run.Notes,
-            Group = body.ContainsKey("group") ? Text(body, "group") : run.Group,
+            // A group is picked from a list by its name: surrounding spaces would make a look-alike group.
+            Group = body.ContainsKey("group") ? Text(body, "group", trim: true) : run.Group,
             Tags = body["tags"] is JsonArray tags
                 ? tags.Select(t => t?.GetValue<string>().Trim() ?? "")
                     .Where(t => t.Length > 0)
@@ -246,7 +269,7 @@ internal static class RunsApi
         };
     }
 
-    private static string? Text(JsonObject body, string name)
+    private static string? Text(JsonObject body, string name, bool trim = false)
     {
         var node = body[name];
         if (node is null)
@@ -259,7 +282,7 @@ internal static class RunsApi
             throw new ExpException(ExitCode.Usage, $"annotate: '{name}' must be text or null");
         }
 
-        var text = node.GetValue<string>();
+        var text = trim ? node.GetValue<string>().Trim() : node.GetValue<string>();
         // An emptied field is a cleared one, as in the CLI's absence of a title.
         return text.Length == 0 ? null : text;
     }

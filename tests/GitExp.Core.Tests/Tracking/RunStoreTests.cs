@@ -204,6 +204,20 @@ public sealed class RunStoreTests : IDisposable
     }
 
     [Fact]
+    public void Groups_lists_the_groups_of_the_shown_runs_by_name_with_their_counts()
+    {
+        using var store = RunStore.Open(DbPath);
+        var groups = new[] { "sweep", "baseline", "sweep", null, "gone", "old" };
+        for (var i = 0; i < groups.Length; i++)
+        {
+            store.Save(Run($"r{i}") with { Group = groups[i], Deleted = groups[i] == "gone", Archived = groups[i] == "old" });
+        }
+
+        Assert.Equal([new RunGroup("baseline", 1), new RunGroup("sweep", 2)], store.Groups(archived: false));
+        Assert.Equal([new RunGroup("old", 1)], store.Groups(archived: true));
+    }
+
+    [Fact]
     public void Metric_history_survives_save_and_replace()
     {
         using var store = RunStore.Open(DbPath);

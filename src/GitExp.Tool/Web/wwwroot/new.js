@@ -1,4 +1,5 @@
-// The new-run page: a title, a group and the workspace's params (editable), queued as an entry.
+// The new-run page: a title, a group and the workspace's params (editable), queued as an entry or started
+// at once in the background (as 'dotnet exp run --temp'), which opens the run's page.
 "use strict";
 (() => {
   const { api, el } = GitExp;
@@ -8,11 +9,14 @@
   const result = el("div", { id: "result", className: "ok" });
   const title = el("input", { type: "text", id: "new-title", placeholder: "Description (the run's title)" });
   const group = el("input", { type: "text", id: "new-group", placeholder: "Group (optional)" });
+  group.setAttribute("list", "group-names");
   const name = el("input", { type: "text", id: "new-name", placeholder: "Experiment name (optional)" });
   const box = el("div", { text: "…" });
   page.append(el("h1", { text: "New run" }),
-    el("p", { className: "muted", text: "Queues a run of the workspace's pipeline with these params. Start the queue with 'dotnet exp queue start'." }),
-    el("div", { className: "toolbar" }, title), el("div", { className: "toolbar" }, group, name),
+    el("p", { className: "muted", text: "Runs the workspace's pipeline with these params in its own workspace. " +
+      "Queue run adds it to the queue ('dotnet exp queue start' runs the queue); Start now runs it at once in the background " +
+      "(as 'dotnet exp run --temp') and opens its page." }),
+    el("div", { className: "toolbar" }, title), el("div", { className: "toolbar" }, group, RunActions.groupList("group-names"), name),
     el("h2", { text: "Params" }), box, error, result);
 
   async function load() {
@@ -20,17 +24,22 @@
     try { data = await api("/api/workspace/params"); }
     catch (e) { box.textContent = ""; error.textContent = e.message; return; }
     const form = RunActions.paramsForm("new-params", data.params);
-    const queue = el("button", { id: "queue", className: "primary", text: "Queue run", onclick: async () => {
-      queue.disabled = true;
+    const buttons = [];
+    // how: "queue" or "temp", as the API takes them.
+    async function submit(how) {
+      buttons.forEach(b => { b.disabled = true; });
       try {
         const entry = await api("/api/runs/new", { method: "POST",
-          body: { title: title.value || null, group: group.value || null, name: name.value || null, params: form.edits(), queue: true } });
+          body: { title: title.value || null, group: group.value || null, name: name.value || null, params: form.edits(), [how]: true } });
         error.textContent = "";
+        if (how === "temp") { location.href = "/run?id=" + encodeURIComponent(entry.id); return; }
         result.replaceChildren(entry.message + " ", el("a", { href: "/run?id=" + encodeURIComponent(entry.id), text: "Open the run" }));
       } catch (e) { error.textContent = e.message; }
-      queue.disabled = false;
-    } });
-    box.replaceChildren(form.node, el("div", { className: "toolbar" }, queue));
+      buttons.forEach(b => { b.disabled = false; });
+    }
+    buttons.push(el("button", { id: "queue", className: "primary", text: "Queue run", onclick: () => submit("queue") }),
+      el("button", { id: "start", text: "Start now", title: "Run it at once in the background, in its own workspace", onclick: () => submit("temp") }));
+    box.replaceChildren(form.node, el("div", { className: "toolbar" }, ...buttons));
     document.body.dataset.loaded = String(Date.now());
   }
   load();

@@ -161,9 +161,11 @@ const RunActions = (() => {
     return el("div", { id: "clone-form" }, form.node, el("div", { className: "toolbar" }, name, button), result);
   }
 
-  // Follows the log while the run is queued or running; calls done(status) when it ends.
-  function follow(base, log, done) {
+  // Follows the log while the run is queued or running; calls status(s) when it turns queued or running
+  // and done(status) when it ends.
+  function follow(base, log, done, status) {
     const source = new EventSource(base + "/log/stream");
+    source.addEventListener("status", e => { if (status) status(JSON.parse(e.data)); });
     let first = true;
     source.addEventListener("log", e => {
       if (first) { log.textContent = ""; first = false; }
@@ -175,5 +177,12 @@ const RunActions = (() => {
     return source;
   }
 
-  return { artifacts, checkpoints, tags, cloneForm, paramsForm, follow, typed };
+  // A <datalist> of the groups in use, for group inputs (list = its id); filled when the groups arrive.
+  function groupList(id) {
+    const list = el("datalist", { id });
+    api("/api/groups").then(data => list.replaceChildren(...data.groups.map(g => el("option", { value: g.name }))), () => {});
+    return list;
+  }
+
+  return { artifacts, checkpoints, tags, cloneForm, paramsForm, follow, typed, groupList };
 })();

@@ -1,5 +1,5 @@
 // The run page: metadata, params, metrics with a step plot each, the stage graph with each stage's status,
-// editable title and notes, bookmark/archive, tags, delete/restore, artifacts with previews, checkpoints,
+// editable title, group and notes, bookmark/archive, tags, delete/restore, artifacts with previews, checkpoints,
 // clone into the queue, and the log (live while running).
 "use strict";
 (() => {
@@ -27,9 +27,12 @@
     catch (e) { page.replaceChildren(el("h1", { text: "Run " + id }), error); error.textContent = e.message; return; }
     document.title = (run.title || run.name || run.id) + " · GitExp";
     const titleInput = el("input", { type: "text", id: "title-input", value: run.title || "", placeholder: "Add a title" });
+    const groupInput = el("input", { type: "text", id: "group-input", value: run.group || "", placeholder: "Group (none)",
+      title: "The run's group: pick one in use or type a new name; empty takes the run out of its group" });
+    groupInput.setAttribute("list", "group-names");
     const notes = el("textarea", { id: "notes", value: run.notes || "", placeholder: "Notes" });
-    const save = el("button", { id: "save", className: "primary", text: "Save title and notes",
-      onclick: () => post("annotate", { title: titleInput.value, notes: notes.value }) });
+    const save = el("button", { id: "save", className: "primary", text: "Save title, group and notes",
+      onclick: () => post("annotate", { title: titleInput.value, group: groupInput.value, notes: notes.value }) });
     const bookmark = el("button", { id: "bookmark", text: run.bookmarked ? "★ Bookmarked" : "☆ Bookmark",
       onclick: () => post("bookmark?on=" + !run.bookmarked) });
     const archive = el("button", { id: "archive", text: run.archived ? "Restore" : "Archive",
@@ -41,7 +44,11 @@
       ["Branch", run.branch], ["Kind", run.kind], ["User", run.user], ["Host", run.host], ["Command", run.command],
       ["Created", time(run.created)], ["Duration", duration(run.duration)], ["Exit code", run.exit_code],
       ["Group", run.group], ["Tags", (run.tags || []).join(", ")], ["Archived", run.archived ? "yes" : "no"], ["Deleted", run.deleted ? "yes" : "no"]];
-    for (const [name, v] of fields) meta.append(el("dt", { text: name }), el("dd", { text: v == null || v === "" ? "-" : v }));
+    for (const [name, v] of fields) meta.append(el("dt", { text: name }), el("dd", { text: v == null || v === "" ? "-" : v, dataset: { field: name } }));
+    const statusCell = meta.querySelector("dd[data-field='Status']");
+    statusCell.id = "run-status";
+    const showStatus = status => { statusCell.textContent = status; statusCell.className = "status-" + status; };
+    showStatus(run.status);
     const params = table("params", ["Param", "Value"], Object.entries(run.params).map(([k, v]) => [k, value(v)]));
     const metrics = table("metrics", ["Metric", "Last", "Min", "Max"],
       Object.entries(run.metrics).map(([k, m]) => [k, value(m.last), value(m.min), value(m.max)]));
@@ -51,7 +58,8 @@
     const stages = el("div", { id: "stages-box", text: "…" });
     page.replaceChildren(
       el("h1", { id: "run-name", text: run.name || run.id }),
-      el("div", { className: "toolbar" }, titleInput, bookmark, archive, remove), error,
+      el("div", { className: "toolbar" }, titleInput, el("label", { className: "muted" }, "Group ", groupInput),
+        RunActions.groupList("group-names"), bookmark, archive, remove), error,
       RunActions.tags(run, post),
       el("div", { className: "grid" },
         el("div", {}, el("h2", { text: "Run" }), meta),
@@ -72,8 +80,11 @@
     if (run.histories.length === 0) plots.append(el("p", { className: "muted", text: "No step history (metrics logged per step show here)." }));
     if (following) { following.close(); following = null; }
     if (run.status === "running" || run.status === "queued") {
-      if (run.status === "queued") log.textContent = "Queued: the log shows here once 'dotnet exp queue start' runs it.";
-      following = RunActions.follow(path, log, () => { following = null; load(); });
+      if (run.status === "queued") log.textContent = "Queued: the log shows here once a worker starts it ('dotnet exp queue start').";
+      following = RunActions.follow(path, log, () => { following = null; load(); }, status => {
+        if (status === "running" && statusCell.textContent === "queued") log.textContent = "Starting…";
+        showStatus(status);
+      });
     } else {
       try { log.textContent = await api(path + "/log"); } catch (e) { log.textContent = e.message; }
     }

@@ -1,4 +1,4 @@
-// The runs page: filter, free-text search, sortable columns, a column chooser, bookmarks, archived view, paging, compare.
+// The runs page: filter, free-text search, group, sortable columns, a column chooser, bookmarks, archived view, paging, compare.
 "use strict";
 (() => {
   const { api, el, value, shortKey, time, duration } = GitExp;
@@ -6,6 +6,7 @@
   const state = {
     filter: params.get("filter") || "", q: params.get("q") || "", sort: params.get("sort") || "created",
     order: params.get("order") || "desc", page: Number(params.get("page") || 1), archived: params.get("archived") === "true",
+    group: params.get("group") || "",
   };
   const selected = new Set();
   const hidden = new Set(JSON.parse(localStorage.getItem("gitexp.hiddenColumns") || '["group","tags","commit"]'));
@@ -15,6 +16,7 @@
   const page = document.getElementById("page");
   const filter = el("input", { type: "text", id: "filter", placeholder: "filter: metrics.acc > 0.9 and status = succeeded", value: state.filter });
   const q = el("input", { type: "search", id: "q", placeholder: "search name, title, notes, commit", value: state.q });
+  const group = el("select", { id: "group", title: "Only the runs of one group" });
   const archived = el("input", { type: "checkbox", id: "archived", checked: state.archived });
   const compare = el("button", { id: "compare", className: "primary", disabled: true, text: "Compare (0)" });
   const columnsButton = el("button", { id: "columns", text: "Columns" });
@@ -24,7 +26,7 @@
   const pager = el("div", { className: "pager" });
   page.append(
     el("h1", { text: "Runs" }),
-    el("div", { className: "toolbar" }, filter, q, el("label", {}, archived, " archived"), columnsButton, compare,
+    el("div", { className: "toolbar" }, filter, q, group, el("label", {}, archived, " archived"), columnsButton, compare,
       el("a", { href: "/new", id: "new-run", text: "New run" })),
     columnsPanel, error, table, pager,
   );
@@ -32,6 +34,7 @@
   filter.addEventListener("keydown", e => { if (e.key === "Enter") { state.filter = filter.value; state.page = 1; load(); } });
   let typing;
   q.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(() => { state.q = q.value; state.page = 1; load(); }, 250); });
+  group.addEventListener("change", () => { state.group = group.value; state.page = 1; selected.clear(); load(); });
   archived.addEventListener("change", () => { state.archived = archived.checked; state.page = 1; selected.clear(); load(); });
   columnsButton.addEventListener("click", () => { columnsPanel.hidden = !columnsPanel.hidden; });
   compare.addEventListener("click", () => { location.href = "/compare?ids=" + encodeURIComponent([...selected].join(",")); });
@@ -111,16 +114,26 @@
     if (data.runs.length === 0) table.after(el("p", { className: "muted", text: "No runs match." }));
   }
 
+  // The groups of the runs shown (archived or not), with their counts; the chosen one stays even when it has none.
+  function renderGroups(groups) {
+    const options = [el("option", { value: "", text: "All groups" })];
+    if (state.group && !groups.some(g => g.name === state.group)) groups = [...groups, { name: state.group, runs: 0 }];
+    for (const g of groups) options.push(el("option", { value: g.name, text: `${g.name} (${g.runs})` }));
+    group.replaceChildren(...options);
+    group.value = state.group;
+  }
+
   function updateCompare() {
     compare.textContent = `Compare (${selected.size})`;
     compare.disabled = selected.size < 2 || selected.size > 10;
   }
 
   async function load() {
-    const query = new URLSearchParams({ filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, pageSize: 25, archived: state.archived });
-    history.replaceState(null, "", "/?" + new URLSearchParams({ filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, archived: state.archived }));
+    const query = new URLSearchParams({ filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, pageSize: 25, archived: state.archived, group: state.group });
+    history.replaceState(null, "", "/?" + new URLSearchParams({ filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, archived: state.archived, group: state.group }));
     try {
-      const data = await api("/api/runs?" + query);
+      const [data, groups] = await Promise.all([api("/api/runs?" + query), api("/api/groups?archived=" + state.archived)]);
+      renderGroups(groups.groups);
       error.textContent = "";
       document.querySelectorAll("p.muted").forEach(p => p.remove());
       lastData = data;
