@@ -220,18 +220,15 @@ public static class ExperimentShow
     public static ShowTable Shape(IReadOnlyList<ShowRow> rows, ShowOptions options)
     {
         var columns = new List<ShowColumn>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var isMetric in new[] { true, false })
         {
-            foreach (var row in rows.SelectMany(r => r.WithCheckpoints()))
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var row in rows)
             {
-                foreach (var fullName in (isMetric ? row.Values.Metrics : row.Values.Params).Keys)
+                AddColumns(row, isMetric, seen, columns);
+                foreach (var checkpoint in row.Checkpoints)
                 {
-                    if (seen.Add((isMetric ? "m:" : "p:") + fullName))
-                    {
-                        var colon = fullName.IndexOf(':', StringComparison.Ordinal);
-                        columns.Add(new ShowColumn(fullName, fullName[..colon], fullName[(colon + 1)..], isMetric));
-                    }
+                    AddColumns(checkpoint, isMetric, seen, columns);
                 }
             }
         }
@@ -258,6 +255,18 @@ public static class ExperimentShow
 
         var sorted = options.SortBy is null ? rows : Sort(rows, FindColumn(rows, options.SortBy), options.SortDescending);
         return new ShowTable(sorted, columns);
+    }
+
+    private static void AddColumns(ShowRow row, bool isMetric, HashSet<string> seen, List<ShowColumn> columns)
+    {
+        foreach (var fullName in (isMetric ? row.Values.Metrics : row.Values.Params).Keys)
+        {
+            if (seen.Add(fullName))
+            {
+                var colon = fullName.IndexOf(':', StringComparison.Ordinal);
+                columns.Add(new ShowColumn(fullName, fullName[..colon], fullName[(colon + 1)..], isMetric));
+            }
+        }
     }
 
     private static ShowColumn FindColumn(IReadOnlyList<ShowRow> rows, string sortBy)

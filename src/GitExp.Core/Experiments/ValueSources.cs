@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -163,27 +164,94 @@ public sealed class ValueSources
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>Reads what <see cref="MapJson"/> wrote; false (a cache miss) for anything else.</summary>
+    /// <remarks>
+    /// A reader rather than <c>JsonNode.Parse</c>: <c>exp show</c> reads a thousand of these per call, and scalars
+    /// become the same kinds of values the params parser makes (a number keeps its exact text: when a double
+    /// or long would print it differently, it stays the parsed JSON number).
+    /// </remarks>
     private static bool TryParseMap(string json, out List<KeyValuePair<string, JsonNode?>>? map)
     {
         map = null;
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var reader = new Utf8JsonReader(bytes);
         try
         {
-            switch (JsonNode.Parse(json))
+            if (!reader.Read())
             {
-                case null:
-                    return true;
-                case JsonObject obj:
-                    map = obj.ToList();
-                    // Detached, so a caller may put a value into another document.
-                    obj.Clear();
-                    return true;
-                default:
-                    return false;
+                return false;
             }
+
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                return true;
+            }
+
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            var values = new List<KeyValuePair<string, JsonNode?>>();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var key = reader.GetString()!;
+                reader.Read();
+                JsonNode? value;
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.Null:
+                        value = null;
+                        break;
+                    case JsonTokenType.True:
+                        value = JsonValue.Create(true);
+                        break;
+                    case JsonTokenType.False:
+                        value = JsonValue.Create(false);
+                        break;
+                    case JsonTokenType.String:
+                        value = JsonValue.Create(reader.GetString());
+                        break;
+                    case JsonTokenType.Number:
+                        value = Number(ref reader);
+                        break;
+                    default:
+                        var start = (int)reader.TokenStartIndex;
+                        reader.Skip();
+                        value = JsonNode.Parse(bytes.AsSpan(start, (int)reader.BytesConsumed - start));
+                        break;
+                }
+
+                values.Add(new(key, value));
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject)
+            {
+                return false;
+            }
+
+            map = values;
+            return true;
         }
         catch (JsonException)
         {
             return false;
         }
+    }
+
+    private static JsonNode? Number(ref Utf8JsonReader reader)
+    {
+        var text = Encoding.UTF8.GetString(reader.ValueSpan);
+        if (reader.TryGetInt64(out var integer) && integer.ToString(CultureInfo.InvariantCulture) == text)
+        {
+            return JsonValue.Create(integer);
+        }
+
+        if (reader.TryGetDouble(out var real) && real.ToString("R", CultureInfo.InvariantCulture) == text)
+        {
+            return JsonValue.Create(real);
+        }
+
+        return JsonNode.Parse(text);
     }
 }

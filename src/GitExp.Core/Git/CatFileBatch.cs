@@ -11,23 +11,34 @@ namespace GitExp.Core.Git;
 /// </remarks>
 public sealed class CatFileBatch : IDisposable
 {
-    private readonly Process _process;
+    private readonly Process? _process;
+    private readonly NativeProcess? _native;
     private readonly Stream _output;
     private readonly StreamWriter _input;
     private readonly byte[] _header = new byte[512];
 
     internal CatFileBatch(string workingDirectory, IReadOnlyDictionary<string, string?>? environment)
     {
-        var info = ProcessRunner.CreateStartInfo("git", ["cat-file", "--batch"], workingDirectory, environment);
-        info.RedirectStandardInput = true;
-        _process = Process.Start(info) ?? throw new InvalidOperationException("could not start git cat-file");
-        // The pipe stream is unbuffered: without this, every header byte read by ReadByte is a read(2).
-        _output = new BufferedStream(_process.StandardOutput.BaseStream, 1 << 16);
-        _input = new StreamWriter(_process.StandardInput.BaseStream, new UTF8Encoding(false))
+        Stream output;
+        Stream input;
+        _native = NativeProcess.TryStart("git", ["cat-file", "--batch"], workingDirectory, environment, true, false);
+        if (_native is not null)
         {
-            NewLine = "\n",
-            AutoFlush = false,
-        };
+            output = _native.StandardOutput;
+            input = _native.StandardInput!;
+        }
+        else
+        {
+            var info = ProcessRunner.CreateStartInfo("git", ["cat-file", "--batch"], workingDirectory, environment);
+            info.RedirectStandardInput = true;
+            _process = Process.Start(info) ?? throw new InvalidOperationException("could not start git cat-file");
+            output = _process.StandardOutput.BaseStream;
+            input = _process.StandardInput.BaseStream;
+        }
+
+        // The pipe stream is unbuffered: without this, every header byte read by ReadByte is a read(2).
+        _output = new BufferedStream(output, 1 << 16);
+        _input = new StreamWriter(input, new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = false };
     }
 
     /// <summary>Reads an object (a sha, or <c>rev:path</c>); null when it does not exist.</summary>
@@ -107,14 +118,24 @@ public sealed class CatFileBatch : IDisposable
         try
         {
             _input.Close();
-            if (!_process.WaitForExit(2000))
-            {
-                _process.Kill();
-            }
         }
         catch (IOException)
         {
             // The process is already gone; nothing left to release.
+        }
+
+        if (_native is not null)
+        {
+            // With its input closed, cat-file ends at once; whatever it still writes is not wanted.
+            _output.Dispose();
+            _native.WaitForExit();
+            _native.Dispose();
+            return;
+        }
+
+        if (!_process!.WaitForExit(2000))
+        {
+            _process.Kill();
         }
 
         _process.Dispose();

@@ -33,14 +33,23 @@ internal static class JsonOutput
     public static void Write(TextWriter output, Action<Utf8JsonWriter, Action> write)
     {
         var buffer = new ArrayBufferWriter<byte>(1 << 15);
-        var chars = new char[Encoding.UTF8.GetMaxCharCount(1 << 15)];
-        var decoder = Encoding.UTF8.GetDecoder();
         using var writer = new Utf8JsonWriter(buffer, WriterOptions);
+        // The console's own stream takes the UTF-8 bytes as they are; any other writer gets text.
+        using var stdout = ReferenceEquals(output, Console.Out) ? Console.OpenStandardOutput() : null;
+        var chars = stdout is null ? new char[Encoding.UTF8.GetMaxCharCount(1 << 15)] : [];
+        var decoder = Encoding.UTF8.GetDecoder();
+        output.Flush();
 
         void Flush()
         {
             writer.Flush();
             var bytes = buffer.WrittenSpan;
+            if (stdout is not null)
+            {
+                stdout.Write(bytes);
+                bytes = [];
+            }
+
             while (!bytes.IsEmpty)
             {
                 var chunk = bytes[..Math.Min(bytes.Length, 1 << 15)];
@@ -54,6 +63,14 @@ internal static class JsonOutput
 
         write(writer, Flush);
         Flush();
-        output.WriteLine();
+        if (stdout is not null)
+        {
+            stdout.Write("\n"u8);
+            stdout.Flush();
+        }
+        else
+        {
+            output.WriteLine();
+        }
     }
 }

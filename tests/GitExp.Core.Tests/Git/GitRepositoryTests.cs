@@ -70,6 +70,35 @@ public sealed class GitRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task Listed_refs_read_their_commit_facts_once_and_then_from_the_cache_with_the_same_result()
+    {
+        var git = await _repo.OpenAsync();
+        var head = await git.HeadCommitAsync();
+        var tree = await git.TreeOfAsync(head);
+        var commit = await git.CommitTreeAsync(
+            tree,
+            [head],
+            "exp: first\n\nbody\n\nExp-Step: 3\nExp-Note: folded\n  over two lines\n"
+        );
+        await git.UpdateRefsAsync([new RefUpdate("refs/exps/ab/cd/first", commit, GitRepository.ZeroId)], "test");
+        var cachePath = System.IO.Path.Combine(_repo.Path, "commit-facts");
+        git.CommitFactsCache = new GitExp.Core.Project.FactsFile(cachePath);
+
+        var fresh = Assert.Single(await git.ListRefsAsync("refs/exps/"));
+        Assert.True(File.Exists(cachePath));
+        // Poison git's answer: a listing that still asked git for the commit's facts would now fail.
+        _repo.Git("replace", commit, head);
+        git.CommitFactsCache = new GitExp.Core.Project.FactsFile(cachePath);
+        var cached = Assert.Single(await git.ListRefsAsync("refs/exps/"));
+
+        Assert.Equal("Exp-Step: 3\nExp-Note: folded over two lines\n", fresh.Trailers);
+        Assert.Equal(
+            (fresh.Name, fresh.Commit, fresh.Tree, fresh.Parents.Single(), fresh.CommitTime, fresh.Subject, fresh.Trailers),
+            (cached.Name, cached.Commit, cached.Tree, cached.Parents.Single(), cached.CommitTime, cached.Subject, cached.Trailers)
+        );
+    }
+
+    [Fact]
     public async Task Object_reader_reads_many_blobs_in_order_and_reports_missing_ones_as_null()
     {
         var big = new string('x', 300_000);
