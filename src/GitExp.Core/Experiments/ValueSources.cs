@@ -51,13 +51,14 @@ public sealed class ValueSources
     public IReadOnlyList<RevisionValues> ReadCommits(GitRepository git, IReadOnlyList<string> commits, FactsFile? cache = null)
     {
         var files = ParamsFiles.Concat(MetricsFiles).ToList();
-        // One flat map (key -> value, in file order) per commit and file; null when the file is missing or unreadable.
+        var names = files.Select(f => new ColumnNames(f)).ToList();
+        // One flat map (file:key -> value, in file order) per commit and file; null when the file is missing or unreadable.
         var maps = new List<KeyValuePair<string, JsonNode?>>?[commits.Count * files.Count];
         var missing = new List<int>();
         for (var i = 0; i < maps.Length; i++)
         {
             var key = commits[i / files.Count] + ":" + files[i % files.Count];
-            if (cache?.TryGet(key, out var json) == true && TryParseMap(json, out var map))
+            if (cache?.TryGet(key, out var json) == true && TryParseMap(json, names[i % files.Count], out var map))
             {
                 maps[i] = map;
             }
@@ -75,8 +76,8 @@ public sealed class ValueSources
             {
                 var i = missing[m];
                 var file = files[i % files.Count];
-                maps[i] = blobs[m] is { } blob ? Flatten(file, Encoding.UTF8.GetString(blob)) : null;
-                cache?.Add(commits[i / files.Count] + ":" + file, MapJson(maps[i]));
+                maps[i] = blobs[m] is { } blob ? Flatten(file, Encoding.UTF8.GetString(blob), names[i % files.Count]) : null;
+                cache?.Add(commits[i / files.Count] + ":" + file, MapJson(maps[i], file.Length + 1));
             }
 
             cache?.Flush();
@@ -96,7 +97,7 @@ public sealed class ValueSources
         Build(path =>
         {
             var full = Path.Combine(root, path);
-            return File.Exists(full) ? Flatten(path, File.ReadAllText(full)) : null;
+            return File.Exists(full) ? Flatten(path, File.ReadAllText(full), new ColumnNames(path)) : null;
         });
 
     private RevisionValues Build(Func<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>?> read) =>
@@ -110,21 +111,25 @@ public sealed class ValueSources
         var values = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         foreach (var file in files)
         {
-            foreach (var (key, value) in read(file) ?? [])
+            foreach (var (name, value) in read(file) ?? [])
             {
-                values[file + ":" + key] = value;
+                values[name] = value;
             }
         }
 
         return values;
     }
 
-    /// <summary>A params or metrics file's leaf values; null when it cannot be parsed.</summary>
-    private static List<KeyValuePair<string, JsonNode?>>? Flatten(string file, string text)
+    /// <summary>A params or metrics file's leaf values under their column names; null when it cannot be parsed.</summary>
+    private static List<KeyValuePair<string, JsonNode?>>? Flatten(string file, string text, ColumnNames names)
     {
         try
         {
-            return ParamsFile.Parse(text, file, file.EndsWith(".json", StringComparison.OrdinalIgnoreCase)).Flatten().ToList();
+            return ParamsFile
+                .Parse(text, file, file.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+                .Flatten()
+                .Select(p => new KeyValuePair<string, JsonNode?>(names.Get(p.Key), p.Value))
+                .ToList();
         }
         catch (ExpException)
         {
@@ -133,8 +138,8 @@ public sealed class ValueSources
         }
     }
 
-    /// <summary>The cache's form of a flat map: a JSON object of the leaf keys, or <c>null</c>.</summary>
-    private static string MapJson(List<KeyValuePair<string, JsonNode?>>? map)
+    /// <summary>The cache's form of a flat map: a JSON object of the leaf keys (column names without the file), or <c>null</c>.</summary>
+    private static string MapJson(List<KeyValuePair<string, JsonNode?>>? map, int prefixLength)
     {
         if (map is null)
         {
@@ -145,9 +150,9 @@ public sealed class ValueSources
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            foreach (var (key, value) in map)
+            foreach (var (name, value) in map)
             {
-                writer.WritePropertyName(key);
+                writer.WritePropertyName(name.AsSpan(prefixLength));
                 if (value is null)
                 {
                     writer.WriteNullValue();
@@ -166,17 +171,19 @@ public sealed class ValueSources
 
     /// <summary>Reads what <see cref="MapJson"/> wrote; false (a cache miss) for anything else.</summary>
     /// <remarks>
-    /// A reader rather than <c>JsonNode.Parse</c>: <c>exp show</c> reads a thousand of these per call, and scalars
-    /// become the same kinds of values the params parser makes (a number keeps its exact text: when a double
-    /// or long would print it differently, it stays the parsed JSON number).
+    /// A reader rather than <c>JsonNode.Parse</c>, and no allocation that is not kept: <c>exp show</c> reads a
+    /// thousand of these per call. Scalars become the same kinds of values the params parser makes (a number
+    /// keeps its exact text: when a long or double would print it differently, it stays the parsed JSON number).
     /// </remarks>
-    private static bool TryParseMap(string json, out List<KeyValuePair<string, JsonNode?>>? map)
+    private static bool TryParseMap(string json, ColumnNames names, out List<KeyValuePair<string, JsonNode?>>? map)
     {
         map = null;
-        var bytes = Encoding.UTF8.GetBytes(json);
-        var reader = new Utf8JsonReader(bytes);
+        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
+        var chars = ArrayPool<char>.Shared.Rent(json.Length);
         try
         {
+            var length = Encoding.UTF8.GetBytes(json, bytes);
+            var reader = new Utf8JsonReader(bytes.AsSpan(0, length));
             if (!reader.Read())
             {
                 return false;
@@ -195,7 +202,7 @@ public sealed class ValueSources
             var values = new List<KeyValuePair<string, JsonNode?>>();
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var key = reader.GetString()!;
+                var name = names.Get(chars.AsSpan(0, reader.CopyString(chars)));
                 reader.Read();
                 JsonNode? value;
                 switch (reader.TokenType)
@@ -222,7 +229,7 @@ public sealed class ValueSources
                         break;
                 }
 
-                values.Add(new(key, value));
+                values.Add(new(name, value));
             }
 
             if (reader.TokenType != JsonTokenType.EndObject)
@@ -237,21 +244,60 @@ public sealed class ValueSources
         {
             return false;
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+            ArrayPool<char>.Shared.Return(chars);
+        }
     }
 
     private static JsonNode? Number(ref Utf8JsonReader reader)
     {
-        var text = Encoding.UTF8.GetString(reader.ValueSpan);
-        if (reader.TryGetInt64(out var integer) && integer.ToString(CultureInfo.InvariantCulture) == text)
+        Span<byte> text = stackalloc byte[32];
+        if (
+            reader.TryGetInt64(out var integer)
+            && integer.TryFormat(text, out var written, default, CultureInfo.InvariantCulture)
+            && text[..written].SequenceEqual(reader.ValueSpan)
+        )
         {
             return JsonValue.Create(integer);
         }
 
-        if (reader.TryGetDouble(out var real) && real.ToString("R", CultureInfo.InvariantCulture) == text)
+        if (
+            reader.TryGetDouble(out var real)
+            && real.TryFormat(text, out written, "R", CultureInfo.InvariantCulture)
+            && text[..written].SequenceEqual(reader.ValueSpan)
+        )
         {
             return JsonValue.Create(real);
         }
 
-        return JsonNode.Parse(text);
+        return JsonNode.Parse(reader.ValueSpan);
+    }
+
+    /// <summary>Column names (<c>file:key</c>) made once per key rather than once per commit.</summary>
+    private sealed class ColumnNames
+    {
+        private readonly string _prefix;
+        private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+        public ColumnNames(string file)
+        {
+            _prefix = file + ":";
+            _lookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+
+        public string Get(ReadOnlySpan<char> key)
+        {
+            if (!_lookup.TryGetValue(key, out var name))
+            {
+                var text = key.ToString();
+                name = _prefix + text;
+                _names[text] = name;
+            }
+
+            return name;
+        }
     }
 }
