@@ -87,7 +87,7 @@ public sealed class ExperimentQueue(ExpProject project)
         {
             // The entry's files are the checkpoint's, so the isolated run starts exactly where it left off.
             (_, resumeFrom) = await new CheckpointPlanner(project)
-                .ResolveCheckpointAsync(request.Rev, head, cancellationToken)
+                .ResolveForBaselineAsync(request.Rev, head, cancellationToken)
                 .ConfigureAwait(false);
         }
 
