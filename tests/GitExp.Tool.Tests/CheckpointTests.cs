@@ -131,6 +131,53 @@ public sealed class CheckpointTests(TrainProgram train) : IClassFixture<TrainPro
     }
 
     [Fact]
+    public async Task Queued_run_with_rev_name_tilde_2_continues_from_that_checkpoint_with_its_set_params()
+    {
+        await using var project = await train.CreateProjectAsync(epochs: 4, sleepMs: 50);
+        var baseline = await project.Repo.HeadAsync();
+        var original = TempGitRepo.ExperimentRef(baseline, "ck");
+        await project.ExpOkAsync("run", "-n", "ck");
+        var originalChain = await AssertCompleteChainAsync(project.Repo, original, baseline, 4);
+
+        await project.ExpOkAsync("run", "--queue", "--rev", "ck~2", "-n", "more", "-S", "train.epochs=6");
+        await project.ExpOkAsync("run", "--run-all");
+
+        var reference = TempGitRepo.ExperimentRef(baseline, "more");
+        Assert.Equal([original, reference], await project.Repo.ExperimentRefsAsync());
+        Assert.Equal(originalChain[0].Commit, await project.Repo.GitAsync("rev-parse", original));
+        Assert.Equal(["start more 2", "done more 3", "done more 4", "done more 5", "done more 6"], StepsOf(project, "more"));
+        // The new chain begins at ck~2 itself: the commits up to it are ck's own, and step 3 follows it.
+        var chain = await AssertCompleteChainAsync(project.Repo, reference, baseline, 6);
+        Assert.Equal(originalChain.Skip(2).Select(c => c.Commit), chain.Skip(4).Select(c => c.Commit));
+        Assert.Equal(originalChain[2].Commit, chain[3].Parent);
+        var history = await project.Repo.GitAsync("show", reference + ":live/plots/metrics/loss.tsv");
+        Assert.Equal([LossHeader, .. Enumerable.Range(1, 6).Select(s => $"{s}\t{1.0 / s:R}")], history.Split('\n'));
+        var more = Assert.Single(await project.ShowAsync(), r => r.Name == "more");
+        Assert.Equal(("Success", "6", "6"), (more.State, more.Metric("step", "live/metrics.json"), more.Param("train.epochs")));
+        AssertCacheIntact(project.Repo);
+    }
+
+    [Fact]
+    public async Task Temp_run_with_rev_continues_from_that_checkpoint()
+    {
+        await using var project = await train.CreateProjectAsync(epochs: 4, sleepMs: 50);
+        var baseline = await project.Repo.HeadAsync();
+        var original = TempGitRepo.ExperimentRef(baseline, "ck");
+        await project.ExpOkAsync("run", "-n", "ck");
+        var originalChain = await AssertCompleteChainAsync(project.Repo, original, baseline, 4);
+
+        await project.ExpOkAsync("run", "--temp", "--wait", "--rev", "ck~1", "-n", "again");
+
+        var reference = TempGitRepo.ExperimentRef(baseline, "again");
+        Assert.Equal(["start again 3", "done again 4"], StepsOf(project, "again"));
+        var chain = await AssertCompleteChainAsync(project.Repo, reference, baseline, 4);
+        Assert.Equal(originalChain.Skip(1).Select(c => c.Commit), chain.Skip(1).Select(c => c.Commit));
+        Assert.Equal(originalChain[1].Commit, chain[0].Parent);
+        Assert.Equal(originalChain[0].Commit, await project.Repo.GitAsync("rev-parse", original));
+        AssertCacheIntact(project.Repo);
+    }
+
+    [Fact]
     public async Task Changed_param_continues_from_the_last_checkpoint_as_a_new_experiment_without_touching_the_cache()
     {
         await using var project = await train.CreateProjectAsync(epochs: 4);
@@ -301,6 +348,10 @@ public sealed class CheckpointTests(TrainProgram train) : IClassFixture<TrainPro
         Assert.Contains("Exp-Last-Step: " + steps, await repo.GitAsync("log", "-1", "--format=%B", reference));
         return chain;
     }
+
+    /// <summary>The "start"/"done" lines the training program logged for one experiment, in order.</summary>
+    private static List<string> StepsOf(QueueProject project, string name) =>
+        project.SideLines("steps.log").Where(l => l.Contains($" {name} ", StringComparison.Ordinal)).ToList();
 
     private static JsonObject ExperimentRow(ToolResult show, string name) =>
         JsonNode.Parse(show.StdOut)!.AsArray().Single(r => (string)r!["name"]! == name)!.AsObject();

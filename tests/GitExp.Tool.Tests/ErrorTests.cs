@@ -148,6 +148,26 @@ public sealed class ErrorTests
         Assert.Empty(await repo.ExperimentRefsAsync());
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("--queue")]
+    [InlineData("--temp")]
+    public async Task Run_with_rev_of_another_commits_experiment_is_refused_and_queues_nothing(string mode)
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        await repo.ExpOkAsync("run", "-n", "old");
+        repo.WriteFile("notes.txt", "later\n");
+        await repo.CommitAllAsync("Move HEAD on");
+        var before = await repo.ExperimentRefsAsync();
+        string[] args = mode.Length > 0 ? ["run", mode, "--rev", "old"] : ["run", "--rev", "old"];
+
+        var result = await repo.ExpAsync(args);
+
+        AssertOneLineError(result, "--rev 'old'", "not HEAD");
+        Assert.Equal(before, await repo.ExperimentRefsAsync());
+        Assert.Equal(1, repo.TrainRuns());
+    }
+
     [Fact]
     public async Task Run_with_a_failing_stage_returns_its_exit_code_and_records_nothing()
     {

@@ -147,11 +147,13 @@ public sealed class CheckpointPlanner(ExpProject project)
         throw new ExpException(ExitCode.NotFound, $"{label} '{rev}': commit {sha[..7]} is not a checkpoint of any experiment");
     }
 
-    private async Task<CheckpointPlan> FromRevAsync(
-        string baseline,
-        string? requestedName,
+    /// <summary>
+    /// Resolves a checkpoint to continue from on <paramref name="baseline"/> (HEAD): one of another
+    /// baseline's experiments is refused, since the run's code would not be the chain's.
+    /// </summary>
+    public async Task<(Experiment Experiment, string Commit)> ResolveForBaselineAsync(
         string rev,
-        ExperimentStore store,
+        string baseline,
         CancellationToken cancellationToken
     )
     {
@@ -164,6 +166,18 @@ public sealed class CheckpointPlanner(ExpProject project)
             );
         }
 
+        return (experiment, commit);
+    }
+
+    private async Task<CheckpointPlan> FromRevAsync(
+        string baseline,
+        string? requestedName,
+        string rev,
+        ExperimentStore store,
+        CancellationToken cancellationToken
+    )
+    {
+        var (experiment, commit) = await ResolveForBaselineAsync(rev, baseline, cancellationToken).ConfigureAwait(false);
         var message = await project.Git.CommitMessageAsync(commit, cancellationToken).ConfigureAwait(false);
         var step = ExperimentChain.StepOf(message) ?? LastStepOf(message) ?? 0;
         if (commit == experiment.Commit && (requestedName is null || requestedName == experiment.Name))

@@ -87,7 +87,7 @@ public sealed class ExperimentQueue(ExpProject project)
         {
             // The entry's files are the checkpoint's, so the isolated run starts exactly where it left off.
             (_, resumeFrom) = await new CheckpointPlanner(project)
-                .ResolveCheckpointAsync(request.Rev, head, cancellationToken)
+                .ResolveForBaselineAsync(request.Rev, head, cancellationToken)
                 .ConfigureAwait(false);
         }
 
@@ -130,6 +130,9 @@ public sealed class ExperimentQueue(ExpProject project)
             var entry = new QueueEntry(id, names[i], head, "", now.AddMilliseconds(i), setParams, copyPaths, request.Targets)
             {
                 CommandLine = request.CommandLine,
+                // Without it the worker cannot tell a continuation from a fresh start: the snapshot alone holds
+                // the checkpoint's files but not its cached outs, its step or its place on the chain.
+                ResumeFrom = resumeFrom,
             };
             var commit = await git.CommitTreeAsync(tree, [head], entry.ToCommitMessage(), cancellationToken)
                 .ConfigureAwait(false);

@@ -148,15 +148,25 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
             var forceStages = new HashSet<string>(StringComparer.Ordinal);
             if (resumeFrom is not null)
             {
-                // The worktree gets the checkpoint's files; its cached outs come from the shared cache.
-                var snapshotTree = await git.TreeOfAsync(entry.Commit, cancellationToken).ConfigureAwait(false);
-                var checkpointTree = await git.TreeOfAsync(resumeFrom, cancellationToken).ConfigureAwait(false);
-                if (snapshotTree != checkpointTree)
+                // A --rev entry's snapshot is already the checkpoint's files with its -S values applied; only
+                // the entry's own checkpoints (a dead worker's) are ahead of it. Cached outs come from the shared cache.
+                if (chain.RefValue is not null)
                 {
-                    await isolated.Git.CheckoutTreeAsync(snapshotTree, checkpointTree, cancellationToken).ConfigureAwait(false);
+                    var snapshotTree = await git.TreeOfAsync(entry.Commit, cancellationToken).ConfigureAwait(false);
+                    var checkpointTree = await git.TreeOfAsync(resumeFrom, cancellationToken).ConfigureAwait(false);
+                    if (snapshotTree != checkpointTree)
+                    {
+                        await isolated
+                            .Git.CheckoutTreeAsync(snapshotTree, checkpointTree, cancellationToken)
+                            .ConfigureAwait(false);
+                    }
                 }
 
                 await ExperimentApply.CheckoutCachedOutsAsync(isolated, cancellationToken).ConfigureAwait(false);
+                await log.WriteLineAsync(
+                        $"Resuming from checkpoint {resumeFrom[..7]} (step {chain.Step}) as experiment '{chain.Name}'."
+                    )
+                    .ConfigureAwait(false);
                 environment["EXP_RESUME"] = "1";
                 environment["EXP_CHECKPOINT_STEP"] = chain.Step.ToString(CultureInfo.InvariantCulture);
                 var index = await PipelineIndex.LoadAsync(isolated, [], cancellationToken).ConfigureAwait(false);
