@@ -158,6 +158,69 @@ public sealed class CheckpointTests(TrainProgram train) : IClassFixture<TrainPro
     }
 
     [Fact]
+    public async Task Rev_name_tilde_2_with_a_set_param_continues_from_that_checkpoint_with_the_set_value()
+    {
+        await using var project = await train.CreateProjectAsync(epochs: 4, sleepMs: 50);
+        // Comments and the keys around the one set: -S rewrites its value only, in the checkpoint's file.
+        project.Repo.WriteFile("params.yaml", ParamsText(4));
+        var baseline = await project.Repo.CommitAllAsync("params with comments");
+        var original = TempGitRepo.ExperimentRef(baseline, "ck");
+        await project.ExpOkAsync("run", "-n", "ck");
+        var originalChain = await AssertCompleteChainAsync(project.Repo, original, baseline, 4);
+
+        var continued = await project.ExpOkAsync("run", "--rev", "ck~2", "-S", "train.epochs=6");
+
+        Assert.Equal(originalChain[0].Commit, await project.Repo.GitAsync("rev-parse", original));
+        var reference = Assert.Single(await project.Repo.ExperimentRefsAsync(), r => r != original);
+        var name = reference[(reference.LastIndexOf('/') + 1)..];
+        Assert.Contains($"(step 2) as experiment '{name}'", continued.StdOut);
+        Assert.Equal(
+            [$"start {name} 2", $"done {name} 3", $"done {name} 4", $"done {name} 5", $"done {name} 6"],
+            StepsOf(project, name)
+        );
+        // The new chain begins at ck~2 itself: the commits up to it are ck's own, and step 3 follows it.
+        var chain = await AssertCompleteChainAsync(project.Repo, reference, baseline, 6);
+        Assert.Equal(originalChain.Skip(2).Select(c => c.Commit), chain.Skip(4).Select(c => c.Commit));
+        Assert.Equal(originalChain[2].Commit, chain[3].Parent);
+        Assert.Equal(ParamsText(6), project.Repo.ReadFile("params.yaml"));
+        Assert.Equal(ParamsText(6), await project.Repo.GitAsync("show", reference + ":params.yaml") + "\n");
+        Assert.Equal(ModelAfter(6), project.Repo.ReadFile("model/model.txt"));
+        var rows = await project.ShowAsync();
+        var more = Assert.Single(rows, r => r.Name == name);
+        Assert.Equal(("Success", "6", "6"), (more.State, more.Metric("step", "live/metrics.json"), more.Param("train.epochs")));
+        Assert.Equal("4", Assert.Single(rows, r => r.Name == "ck").Param("train.epochs"));
+        AssertCacheIntact(project.Repo);
+
+        static string ParamsText(int epochs) =>
+            $"# training\ntrain:\n  epochs: {epochs} # per run\n  fail_after: 0\n  sleep_ms: 50\n";
+    }
+
+    [Fact]
+    public async Task Rev_of_the_last_checkpoint_with_a_changed_param_continues_as_a_new_experiment()
+    {
+        await using var project = await train.CreateProjectAsync(epochs: 4, sleepMs: 50);
+        var baseline = await project.Repo.HeadAsync();
+        var original = TempGitRepo.ExperimentRef(baseline, "ck");
+        await project.ExpOkAsync("run", "-n", "ck");
+        var originalChain = await AssertCompleteChainAsync(project.Repo, original, baseline, 4);
+
+        var continued = await project.ExpOkAsync("run", "--rev", "ck", "-S", "train.epochs=6");
+
+        // As after any param change: ck stays the 4-epoch experiment it was.
+        Assert.Equal(originalChain[0].Commit, await project.Repo.GitAsync("rev-parse", original));
+        var reference = Assert.Single(await project.Repo.ExperimentRefsAsync(), r => r != original);
+        var name = reference[(reference.LastIndexOf('/') + 1)..];
+        Assert.Contains($"(step 4) as experiment '{name}'", continued.StdOut);
+        Assert.Equal([$"start {name} 4", $"done {name} 5", $"done {name} 6"], StepsOf(project, name));
+        var chain = await AssertCompleteChainAsync(project.Repo, reference, baseline, 6);
+        Assert.Equal(originalChain.Select(c => c.Commit), chain.Skip(2).Select(c => c.Commit));
+        var rows = await project.ShowAsync();
+        Assert.Equal("6", Assert.Single(rows, r => r.Name == name).Param("train.epochs"));
+        Assert.Equal("4", Assert.Single(rows, r => r.Name == "ck").Param("train.epochs"));
+        AssertCacheIntact(project.Repo);
+    }
+
+    [Fact]
     public async Task Temp_run_with_rev_continues_from_that_checkpoint()
     {
         await using var project = await train.CreateProjectAsync(epochs: 4, sleepMs: 50);
