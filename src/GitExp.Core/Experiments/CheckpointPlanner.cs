@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using GitExp.Core.Execution;
 using GitExp.Core.Git;
+using GitExp.Core.Pipeline;
 using GitExp.Core.Project;
 
 namespace GitExp.Core.Experiments;
@@ -13,6 +14,12 @@ namespace GitExp.Core.Experiments;
 public sealed record CheckpointPlan(ExperimentChain Chain, string? ResumeFrom, bool RestoreAll)
 {
     public bool Resumes => ResumeFrom is not null;
+
+    /// <summary>
+    /// Params files to write once <see cref="ResumeFrom"/> is restored: its own, with the run's <c>-S</c>
+    /// values set. Only a <c>--rev</c> run has them; any other run sets its values in the workspace first.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ParamTexts { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>
@@ -31,6 +38,7 @@ public sealed class CheckpointPlanner(ExpProject project)
         string baseline,
         string? requestedName,
         string? rev,
+        IReadOnlyList<ParamAssignment> setParams,
         bool reset,
         bool overwrite,
         bool hasCheckpointStages,
@@ -40,7 +48,7 @@ public sealed class CheckpointPlanner(ExpProject project)
         var store = new ExperimentStore(project.Git);
         if (rev is not null)
         {
-            return await FromRevAsync(baseline, requestedName, rev, store, cancellationToken).ConfigureAwait(false);
+            return await FromRevAsync(baseline, requestedName, rev, setParams, store, cancellationToken).ConfigureAwait(false);
         }
 
         if (reset)
@@ -173,6 +181,7 @@ public sealed class CheckpointPlanner(ExpProject project)
         string baseline,
         string? requestedName,
         string rev,
+        IReadOnlyList<ParamAssignment> setParams,
         ExperimentStore store,
         CancellationToken cancellationToken
     )
@@ -180,20 +189,43 @@ public sealed class CheckpointPlanner(ExpProject project)
         var (experiment, commit) = await ResolveForBaselineAsync(rev, baseline, cancellationToken).ConfigureAwait(false);
         var message = await project.Git.CommitMessageAsync(commit, cancellationToken).ConfigureAwait(false);
         var step = ExperimentChain.StepOf(message) ?? LastStepOf(message) ?? 0;
-        if (commit == experiment.Commit && (requestedName is null || requestedName == experiment.Name))
+        // The checkpoint's files replace the workspace's, so -S edits its params files, not the workspace's.
+        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        var paramsChanged = false;
+        if (setParams.Count > 0)
+        {
+            using var reader = project.Git.OpenObjectReader();
+            foreach (
+                var (file, text) in ParamEdits.NewTexts(setParams, path => ParamEdits.ReadCheckpointFile(reader, commit, path))
+            )
+            {
+                texts[file] = text;
+                paramsChanged |= text != ParamEdits.ReadCheckpointFile(reader, commit, file);
+            }
+        }
+
+        // From the tip the experiment goes on, unless a param changed: then, as after any param change, a new
+        // experiment continues from there (naming the experiment itself still continues it).
+        if (commit == experiment.Commit && (requestedName == experiment.Name || (requestedName is null && !paramsChanged)))
         {
             return new CheckpointPlan(
                 new ExperimentChain(baseline, experiment.Name, commit, commit, step),
                 commit,
                 RestoreAll: true
-            );
+            )
+            {
+                ParamTexts = texts,
+            };
         }
 
-        // An earlier checkpoint: a new experiment whose chain begins there; the original stays as it is.
+        // An earlier checkpoint (or changed params): a new experiment whose chain begins there; the original stays as it is.
         var name =
             requestedName
             ?? ExperimentNames.Generate(await store.NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false));
-        return new CheckpointPlan(new ExperimentChain(baseline, name, commit, null, step), commit, RestoreAll: true);
+        return new CheckpointPlan(new ExperimentChain(baseline, name, commit, null, step), commit, RestoreAll: true)
+        {
+            ParamTexts = texts,
+        };
     }
 
     private async Task<bool> IsOnChainAsync(Experiment experiment, string commit, CancellationToken cancellationToken)

@@ -66,7 +66,16 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
         // A run killed with SIGKILL leaves its stage command running; it must not write into this run.
         var pidFile = Path.Combine(project.TempDirectory, "stage.pid");
         OrphanProcess.Kill(pidFile, project.Root);
-        ParamEdits.ApplyToWorkspace(project, options.SetParams);
+        if (options.Rev is null)
+        {
+            ParamEdits.ApplyToWorkspace(project, options.SetParams);
+        }
+        else
+        {
+            // Set once the checkpoint's files are restored: restoring them would undo the values otherwise.
+            ParamEdits.RefuseSweep(options.SetParams);
+        }
+
         var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
         var checkpointOuts = index.Graph.Stages.SelectMany(s => s.Outs).Where(o => o.Checkpoint).ToList();
         var planner = new CheckpointPlanner(project);
@@ -75,6 +84,7 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
                 baseline,
                 options.Name,
                 options.Rev,
+                options.SetParams,
                 options.Reset,
                 options.Overwrite,
                 checkpointOuts.Count > 0,
@@ -93,6 +103,7 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
         if (plan.ResumeFrom is { } resumeFrom && !options.Pipeline.Dry)
         {
             await RestoreCheckpointAsync(resumeFrom, plan.RestoreAll, cancellationToken).ConfigureAwait(false);
+            ParamEdits.WriteToWorkspace(project, plan.ParamTexts);
             output.WriteLine($"Resuming from checkpoint {resumeFrom[..7]} (step {chain.Step}) as experiment '{chain.Name}'.");
         }
 

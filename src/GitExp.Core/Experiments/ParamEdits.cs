@@ -1,4 +1,5 @@
 using System.Globalization;
+using GitExp.Core.Git;
 using GitExp.Core.Pipeline;
 using GitExp.Core.Project;
 
@@ -15,6 +16,13 @@ public static class ParamEdits
     /// <summary>Writes the values into the workspace's params files; a sweep here is a user error.</summary>
     public static void ApplyToWorkspace(ExpProject project, IReadOnlyList<ParamAssignment> assignments)
     {
+        RefuseSweep(assignments);
+        WriteToWorkspace(project, NewTexts(assignments, path => ReadWorkspaceFile(project, path)));
+    }
+
+    /// <summary>A run in the workspace is one experiment: a list of values (a sweep) is a user error.</summary>
+    public static void RefuseSweep(IReadOnlyList<ParamAssignment> assignments)
+    {
         foreach (var assignment in assignments.Where(a => a.SweepValues().Count > 1))
         {
             throw new ExpException(
@@ -22,8 +30,12 @@ public static class ParamEdits
                 $"-S '{assignment.Key}={assignment.Value}': a list of values is a sweep, which needs --queue (quote the value to set a string with commas)"
             );
         }
+    }
 
-        foreach (var (file, text) in NewTexts(assignments, path => ReadWorkspaceFile(project, path)))
+    /// <summary>Writes params file texts made by <see cref="NewTexts"/> into the workspace.</summary>
+    public static void WriteToWorkspace(ExpProject project, IReadOnlyDictionary<string, string> texts)
+    {
+        foreach (var (file, text) in texts)
         {
             RepoPath.WriteAtomic(project.FullPath(file), text);
         }
@@ -99,6 +111,14 @@ public static class ParamEdits
 
         return sets.ToList();
     }
+
+    /// <summary>
+    /// A params file as the checkpoint a run continues from holds it: <c>-S</c> edits that file, since the
+    /// checkpoint's files replace the workspace's.
+    /// </summary>
+    public static string ReadCheckpointFile(CatFileBatch reader, string checkpoint, string repoPath) =>
+        reader.ReadText(checkpoint + ":" + repoPath)
+        ?? throw new ExpException(ExitCode.NotFound, $"-S: params file '{repoPath}' is not in checkpoint {checkpoint[..7]}");
 
     internal static string ReadWorkspaceFile(ExpProject project, string repoPath)
     {

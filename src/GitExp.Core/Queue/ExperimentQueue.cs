@@ -151,17 +151,7 @@ public sealed class ExperimentQueue(ExpProject project)
     )
     {
         using var reader = project.Git.OpenObjectReader();
-        return sets.Select(set =>
-                ParamEdits.NewTexts(
-                    set,
-                    path =>
-                        reader.ReadText(checkpoint + ":" + path)
-                        ?? throw new ExpException(
-                            ExitCode.NotFound,
-                            $"-S: params file '{path}' is not in checkpoint {checkpoint[..7]}"
-                        )
-                )
-            )
+        return sets.Select(set => ParamEdits.NewTexts(set, path => ParamEdits.ReadCheckpointFile(reader, checkpoint, path)))
             .ToList();
     }
 
