@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace GitExp.Core.Git;
 
 /// <summary>What GitExp reads from a commit object itself: its tree, parents, time, subject and trailers.</summary>
-/// <remarks>A commit never changes, so these can be remembered by commit id (<c>.exp/tmp/commits</c>).</remarks>
+/// <remarks>A commit never changes, so these can be remembered by commit id (<c>.git/gitexp/commits</c>).</remarks>
 public sealed record CommitFacts(string Tree, IReadOnlyList<string> Parents, long CommitTime, string Subject, string Trailers)
 {
     /// <summary>The <c>git log</c>/<c>rev-list</c> pretty format, in the field order <see cref="ParseRecord"/> reads.</summary>

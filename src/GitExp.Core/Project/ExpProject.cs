@@ -14,12 +14,11 @@ public sealed class ExpProject
     {
         Git = git;
         _cacheDirectory = cacheDirectory;
-        // Facts about commits are remembered once .exp/ exists; a bare 'exp show' never creates it.
-        if (Directory.Exists(TempDirectory))
-        {
-            git.CommitFactsCache = new FactsFile(Path.Combine(TempDirectory, "commits"));
-            ValuesCache = new FactsFile(Path.Combine(TempDirectory, "values"));
-        }
+        // Facts about Git objects live with them, in the git directory: never in the work tree, and there
+        // from the first command in a fresh clone.
+        var facts = Path.Combine(git.GitDir, "gitexp");
+        git.CommitFactsCache = new FactsFile(Path.Combine(facts, "commits"));
+        ValuesCache = new FactsFile(Path.Combine(facts, "values"));
     }
 
     public GitRepository Git { get; }
@@ -42,8 +41,8 @@ public sealed class ExpProject
 
     public string LogDirectory => Path.Combine(TempDirectory, "logs");
 
-    /// <summary>The params and metrics of commits as read before (<c>.exp/tmp/values</c>), or null before <c>.exp/</c> exists.</summary>
-    public FactsFile? ValuesCache { get; }
+    /// <summary>The params and metrics of commits as read before (<c>.git/gitexp/values</c>).</summary>
+    public FactsFile ValuesCache { get; }
 
     /// <summary>The pipelines as first read by this command (see <c>PipelineIndex.LoadAsync</c>).</summary>
     internal Execution.PipelineIndex? PipelineIndexCache { get; set; }

@@ -50,7 +50,7 @@ public sealed class FactsFile
         }
     }
 
-    /// <summary>Appends the facts added since the last flush; nothing happens when the folder does not exist.</summary>
+    /// <summary>Appends the facts added since the last flush, creating the file (and its folder) when missing.</summary>
     public void Flush()
     {
         byte[] bytes;
@@ -67,6 +67,7 @@ public sealed class FactsFile
 
         try
         {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
             using var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
             stream.Write(bytes);
         }

@@ -35,15 +35,18 @@ public sealed class ValueSourcesTests : IDisposable
         _repo.Git("commit", "-q", "-am", "fewer values");
         var second = _repo.Git("rev-parse", "HEAD");
         var project = await ExpProject.OpenAsync(_repo.Path);
-        project.EnsureInitialized();
-        project = await ExpProject.OpenAsync(_repo.Path);
-        Assert.NotNull(project.ValuesCache);
         var sources = await ValueSources.FromWorkspaceAsync(project);
 
         var fromGit = sources.ReadCommits(project.Git, [first, second, first], project.ValuesCache);
+        Assert.StartsWith(
+            System.IO.Path.Combine(_repo.Path, ".git", "gitexp"),
+            project.ValuesCache.Path,
+            StringComparison.Ordinal
+        );
+        Assert.Equal("", _repo.Git("status", "--porcelain", "--ignored"));
         // Poison git's answers: reads that still went to git would now see other files.
         _repo.Git("replace", first, second);
-        var fromCache = sources.ReadCommits(project.Git, [first, second], new FactsFile(project.ValuesCache!.Path));
+        var fromCache = sources.ReadCommits(project.Git, [first, second], new FactsFile(project.ValuesCache.Path));
 
         AssertSame(fromGit[0], fromCache[0]);
         AssertSame(fromGit[1], fromCache[1]);

@@ -60,15 +60,26 @@ public sealed class FactsFileTests : IDisposable
     }
 
     [Fact]
-    public void A_missing_file_or_folder_is_an_empty_cache_and_flushing_into_a_missing_folder_is_harmless()
+    public void A_missing_file_is_an_empty_cache_and_the_first_flush_creates_it_and_its_folder()
     {
         var facts = new FactsFile(_folder.Combine("no", "such", "folder", "facts"));
 
         Assert.False(facts.TryGet("a", out _));
         facts.Add("a", "1");
         facts.Flush();
+        Assert.Equal(["a\t1"], File.ReadAllLines(_folder.Combine("no", "such", "folder", "facts")));
+    }
+
+    [Fact]
+    public void A_cache_that_cannot_be_written_is_no_error()
+    {
+        _folder.Write("blocked", "a file where the folder should be\n");
+        var facts = new FactsFile(_folder.Combine("blocked", "facts"));
+
+        facts.Add("a", "1");
+        facts.Flush();
+
         Assert.True(facts.TryGet("a", out _));
-        Assert.False(File.Exists(_folder.Combine("no", "such", "folder", "facts")));
     }
 
     [Fact]
