@@ -10,6 +10,9 @@ namespace GitExp.Core.Git;
 /// <param name="OldValue">The value the ref must have now; <see cref="GitRepository.ZeroId"/> means "must not exist".</param>
 public sealed record RefUpdate(string Ref, string? NewValue, string? OldValue);
 
+/// <summary>A ref, the commit it points at and that commit's whole message.</summary>
+public sealed record RefMessage(string Ref, string Commit, string Message);
+
 /// <summary>A ref with the commit it points at and that commit's facts (trailers as text), as read by for-each-ref.</summary>
 public sealed record RefInfo(
     string Name,
@@ -136,34 +139,42 @@ public sealed class GitRepository
                 cancellationToken: cancellationToken
             )
             .ConfigureAwait(false);
-        var refs = new List<(string Name, string Commit)>();
+        // Names and commits side by side (not a list of tuples: each generic over a value type costs JIT time at start-up).
+        var names = new List<string>();
+        var commits = new List<string>();
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var zero = line.IndexOf('\0', StringComparison.Ordinal);
             if (zero > 0)
             {
-                refs.Add((line[..zero], line[(zero + 1)..]));
+                names.Add(line[..zero]);
+                commits.Add(line[(zero + 1)..]);
             }
         }
 
-        var facts = await CommitFactsAsync(refs.Select(r => r.Commit).ToList(), cancellationToken).ConfigureAwait(false);
-        return refs.Where(r => facts.ContainsKey(r.Commit))
-            .Select(r =>
+        var facts = await CommitFactsAsync(commits, cancellationToken).ConfigureAwait(false);
+        var refs = new List<RefInfo>(names.Count);
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (facts.TryGetValue(commits[i], out var f))
             {
-                var f = facts[r.Commit];
-                return new RefInfo(
-                    r.Name,
-                    r.Commit,
-                    f.Tree,
-                    f.Parents,
-                    DateTimeOffset.FromUnixTimeSeconds(f.CommitTime),
-                    f.Subject
-                )
-                {
-                    Trailers = f.Trailers,
-                };
-            })
-            .ToList();
+                refs.Add(
+                    new RefInfo(
+                        names[i],
+                        commits[i],
+                        f.Tree,
+                        f.Parents,
+                        DateTimeOffset.FromUnixTimeSeconds(f.CommitTime),
+                        f.Subject
+                    )
+                    {
+                        Trailers = f.Trailers,
+                    }
+                );
+            }
+        }
+
+        return refs;
     }
 
     /// <summary>
@@ -375,7 +386,7 @@ public sealed class GitRepository
     }
 
     /// <summary>Lists refs under a prefix with their commit and full commit message.</summary>
-    public async Task<IReadOnlyList<(string Ref, string Commit, string Message)>> ListRefMessagesAsync(
+    public async Task<IReadOnlyList<RefMessage>> ListRefMessagesAsync(
         string prefix,
         CancellationToken cancellationToken = default
     )
@@ -386,13 +397,13 @@ public sealed class GitRepository
                 cancellationToken: cancellationToken
             )
             .ConfigureAwait(false);
-        var refs = new List<(string, string, string)>();
+        var refs = new List<RefMessage>();
         foreach (var record in output.Split('\u001e'))
         {
             var fields = record.TrimStart('\n').Split('\0');
             if (fields.Length == 3)
             {
-                refs.Add((fields[0], fields[1], fields[2]));
+                refs.Add(new RefMessage(fields[0], fields[1], fields[2]));
             }
         }
 

@@ -95,10 +95,10 @@ internal sealed partial class NativeProcess : IDisposable
         bool captureError
     )
     {
-        var strings = new List<IntPtr>();
-        var fileActions = Marshal.AllocHGlobal(OpaqueSize);
-        var attributes = Marshal.AllocHGlobal(OpaqueSize);
-        var signals = Marshal.AllocHGlobal(OpaqueSize);
+        using var strings = new NativeMemory();
+        var fileActions = strings.Allocate(OpaqueSize);
+        var attributes = strings.Allocate(OpaqueSize);
+        var signals = strings.Allocate(OpaqueSize);
         int[] input = [-1, -1];
         int[] output = [-1, -1];
         int[] error = [-1, -1];
@@ -141,16 +141,16 @@ internal sealed partial class NativeProcess : IDisposable
 
             Check(posix_spawn_file_actions_addchdir_np(fileActions, Utf8(strings, workingDirectory)));
 
-            var argv = new IntPtr[arguments.Count() + 2];
-            argv[0] = Utf8(strings, fileName);
-            var i = 1;
-            foreach (var argument in arguments)
-            {
-                argv[i++] = Utf8(strings, argument);
-            }
-
-            var envp = EnvironmentBlock(strings, environment);
-            var status = posix_spawnp(out var pid, argv[0], fileActions, attributes, argv, envp);
+            var argv = new List<string> { fileName };
+            argv.AddRange(arguments);
+            var status = posix_spawnp(
+                out var pid,
+                Utf8(strings, fileName),
+                fileActions,
+                attributes,
+                NativeArray(strings, argv),
+                NativeArray(strings, EnvironmentBlock(environment))
+            );
             if (status != 0)
             {
                 throw new Win32Exception(status, $"could not start '{fileName}': {new Win32Exception(status).Message}");
@@ -180,13 +180,6 @@ internal sealed partial class NativeProcess : IDisposable
 
             _ = posix_spawn_file_actions_destroy(fileActions);
             _ = posix_spawnattr_destroy(attributes);
-            Marshal.FreeHGlobal(fileActions);
-            Marshal.FreeHGlobal(attributes);
-            Marshal.FreeHGlobal(signals);
-            foreach (var s in strings)
-            {
-                Marshal.FreeCoTaskMem(s);
-            }
         }
     }
 
@@ -228,7 +221,8 @@ internal sealed partial class NativeProcess : IDisposable
         StandardError?.Dispose();
     }
 
-    private static IntPtr[] EnvironmentBlock(List<IntPtr> strings, IReadOnlyDictionary<string, string?>? overrides)
+    /// <summary>This process's environment with the overrides applied, as <c>NAME=value</c> strings.</summary>
+    private static List<string> EnvironmentBlock(IReadOnlyDictionary<string, string?>? overrides)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
@@ -248,29 +242,74 @@ internal sealed partial class NativeProcess : IDisposable
             }
         }
 
-        var envp = new IntPtr[variables.Count + 1];
-        var i = 0;
+        var block = new List<string>(variables.Count);
         foreach (var (key, value) in variables)
         {
-            envp[i++] = Utf8(strings, key + "=" + value);
+            block.Add(key + "=" + value);
         }
 
-        return envp;
+        return block;
     }
 
-    private static IntPtr Utf8(List<IntPtr> strings, string text)
+    /// <summary>A null-terminated C array of UTF-8 strings (argv, envp) in one native block: the pointers, then the bytes.</summary>
+    private static unsafe IntPtr NativeArray(NativeMemory memory, List<string> texts)
     {
-        var pointer = Marshal.StringToCoTaskMemUTF8(text);
-        strings.Add(pointer);
-        return pointer;
+        var pointers = (texts.Count + 1) * IntPtr.Size;
+        var size = pointers;
+        foreach (var text in texts)
+        {
+            size += System.Text.Encoding.UTF8.GetByteCount(text) + 1;
+        }
+
+        var block = memory.Allocate(size);
+        var table = (IntPtr*)block;
+        var bytes = new Span<byte>((byte*)block + pointers, size - pointers);
+        for (var i = 0; i < texts.Count; i++)
+        {
+            table[i] = block + (size - pointers - bytes.Length) + pointers;
+            var written = System.Text.Encoding.UTF8.GetBytes(texts[i], bytes);
+            bytes[written] = 0;
+            bytes = bytes[(written + 1)..];
+        }
+
+        table[texts.Count] = IntPtr.Zero;
+        return block;
     }
 
-    private static void Pipe(int[] fds)
+    private static IntPtr Utf8(NativeMemory memory, string text) => NativeArray(memory, [text]) + (2 * IntPtr.Size);
+
+    /// <summary>Native blocks that live until the child has started (argv, envp, posix_spawn's opaque structs).</summary>
+    private sealed class NativeMemory : IDisposable
     {
-        if (pipe2(fds, OCloexec) != 0)
+        private readonly IntPtr[] _blocks = new IntPtr[16];
+        private int _count;
+
+        public IntPtr Allocate(int size)
+        {
+            var block = Marshal.AllocHGlobal(size);
+            _blocks[_count++] = block;
+            return block;
+        }
+
+        public void Dispose()
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                Marshal.FreeHGlobal(_blocks[i]);
+            }
+        }
+    }
+
+    private static unsafe void Pipe(int[] fds)
+    {
+        var pair = stackalloc int[2];
+        if (pipe2(pair, OCloexec) != 0)
         {
             throw new Win32Exception(Marshal.GetLastPInvokeError(), "pipe2 failed");
         }
+
+        fds[0] = pair[0];
+        fds[1] = pair[1];
     }
 
     private static FileStream Stream(ref int fd, FileAccess access)
@@ -298,7 +337,7 @@ internal sealed partial class NativeProcess : IDisposable
     }
 
     [LibraryImport("libc", SetLastError = true)]
-    private static partial int pipe2(int[] fds, int flags);
+    private static unsafe partial int pipe2(int* fds, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int close(int fd);
@@ -354,7 +393,7 @@ internal sealed partial class NativeProcess : IDisposable
         IntPtr file,
         IntPtr actions,
         IntPtr attributes,
-        IntPtr[] argv,
-        IntPtr[] envp
+        IntPtr argv,
+        IntPtr envp
     );
 }
