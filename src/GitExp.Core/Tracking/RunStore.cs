@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 
@@ -52,10 +53,10 @@ public sealed class RunStore : IDisposable
             """,
     ];
 
-    /// <summary>Above this many runs, Load reads the child tables whole and keeps the rows of its runs.</summary>
-    private const int ScanAbove = 500;
-
     private readonly SqliteConnection _connection;
+
+    /// <summary>The SQL functions registered on the connection so far (<see cref="RunQuerySql.Register"/>).</summary>
+    private readonly HashSet<string> _functions = new(StringComparer.Ordinal);
 
     private RunStore(SqliteConnection connection) => _connection = connection;
 
@@ -288,116 +289,68 @@ public sealed class RunStore : IDisposable
     }
 
     /// <summary>
-    /// One page of the runs that are (not) archived and not deleted, optionally of one group, in the order of
-    /// <c>runs list</c>: bookmarked first, then newest first. Only the page's runs are loaded with their child
-    /// rows; <see cref="RunPage.Total"/> and the keys cover every matching run.
+    /// Every run the query selects, in its order, with <paramref name="parts"/> loaded. The filter, search and
+    /// sort run in SQL; only the selected runs are read. Records without all parts are for reading only: saving
+    /// one would drop the parts it lacks.
     /// </summary>
-    public RunPage Page(bool archived, string? group, long offset, int limit)
+    public IReadOnlyList<RunRecord> Find(RunQuery query, RunParts parts = RunParts.All) => Each(query, parts).ToList();
+
+    /// <summary>
+    /// <see cref="Find"/> one run at a time, for long lists written out as they are read: only the run at hand is
+    /// in memory. Enumerate it while the store is open.
+    /// </summary>
+    public IEnumerable<RunRecord> Each(RunQuery query, RunParts parts = RunParts.All)
     {
-        var where = "WHERE deleted = 0 AND archived = $archived" + (group is null ? "" : " AND grp = $grp");
-        (string, object?)[] parameters = group is null
-            ? [("$archived", archived ? 1 : 0)]
-            : [("$archived", archived ? 1 : 0), ("$grp", group)];
-        using var count = Command($"SELECT COUNT(*) FROM runs {where}", parameters);
-        var total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
-        var runs = Load(
-            where,
-            // created is written as UTC "O" text (Time), so text order is time order.
-            $"ORDER BY bookmarked DESC, created DESC, id LIMIT {limit.ToString(CultureInfo.InvariantCulture)} OFFSET {offset.ToString(CultureInfo.InvariantCulture)}",
-            parameters
-        );
-        return new RunPage(total, runs, Keys("metrics", where, parameters), Keys("params", where, parameters));
+        var sql = Sql(query);
+        return Read(Ids($"{sql.Joins} {sql.Where}", sql.OrderBy, sql.Parameters), parts);
     }
 
     /// <summary>
-    /// Runs with just enough loaded to evaluate a filter: their own fields, tags, and only the params and
-    /// metrics it names (a bare key matches <c>file:key</c> in any file). Ten thousand runs load in tens of
-    /// milliseconds this way, against a second or more for every value of every run.
+    /// One page of the runs the query selects, in its order, with how many it selects in all and the metric and
+    /// param keys those runs use. Only the page's runs are loaded, with <paramref name="parts"/>.
     /// </summary>
-    public IReadOnlyList<RunRecord> ListForFilter(bool includeArchived, RunFilter filter)
+    public RunPage Page(RunQuery query, long offset, int limit, RunParts parts = RunParts.All)
     {
-        var runs = new List<RunRecord>();
-        using (
-            var query = Command(
-                $"SELECT * FROM runs WHERE deleted = 0 {(includeArchived ? "" : "AND archived = 0")} ORDER BY created DESC, id"
-            )
-        )
-        using (var reader = query.ExecuteReader())
+        var sql = Sql(query);
+        if (!sql.Selective)
         {
-            var columns = new Columns(reader);
-            while (reader.Read())
-            {
-                runs.Add(ReadRun(reader, columns));
-            }
+            // Archived state and group only: the count and the keys go through indexes, the page through LIMIT.
+            using var count = Command($"SELECT COUNT(*) FROM runs {sql.Where}", sql.Parameters);
+            var total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+            var limits = string.Create(CultureInfo.InvariantCulture, $"LIMIT {limit} OFFSET {offset}");
+            var scope = $"SELECT runs.id FROM runs {sql.Where}";
+            return new RunPage(
+                total,
+                Read(Ids($"{sql.Joins} {sql.Where}", $"{sql.OrderBy} {limits}", sql.Parameters), parts).ToList(),
+                Keys("metrics", scope, sql.Parameters),
+                Keys("params", scope, sql.Parameters)
+            );
         }
 
-        var ids = runs.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
-        var parameters = Keyed("params", "value", filter.ParamKeys, ids);
-        var metrics = Keyed("metrics", "last", filter.MetricKeys, ids);
-        var tags = Group("SELECT run_id, tag FROM tags", ids, [], r => r.GetString(1));
-        return runs.Select(r =>
-                r with
-                {
-                    Params = parameters.GetValueOrDefault(r.Id) ?? [],
-                    Metrics =
-                        metrics
-                            .GetValueOrDefault(r.Id)
-                            ?.ToDictionary(m => m.Key, m => new MetricSummary(m.Value, null, null), StringComparer.Ordinal)
-                        ?? [],
-                    Tags = tags.GetValueOrDefault(r.Id) ?? [],
-                }
-            )
-            .ToList();
+        // A filter or search: evaluated once, for the ids of every match in order; the rest works on those.
+        var ids = Ids($"{sql.Joins} {sql.Where}", sql.OrderBy, sql.Parameters);
+        var page = ids.Skip((int)Math.Min(offset, int.MaxValue)).Take(limit).ToList();
+        (string, object?)[] all = [("$ids", JsonSerializer.Serialize(ids))];
+        return new RunPage(
+            ids.Count,
+            Read(page, parts).ToList(),
+            Keys("metrics", "SELECT value FROM json_each($ids)", all),
+            Keys("params", "SELECT value FROM json_each($ids)", all)
+        );
     }
 
-    /// <summary>Runs by exact id, fully loaded, newest first.</summary>
-    public IReadOnlyList<RunRecord> GetMany(IReadOnlyCollection<string> ids) =>
-        ids.Count == 0
-            ? []
-            : Load("WHERE id IN (SELECT value FROM json_each($ids))", ("$ids", System.Text.Json.JsonSerializer.Serialize(ids)));
-
-    private Dictionary<string, Dictionary<string, JsonNode?>> Keyed(
-        string table,
-        string column,
-        IReadOnlySet<string> keys,
-        IReadOnlySet<string> ids
-    )
+    private RunQuerySql Sql(RunQuery query)
     {
-        var result = new Dictionary<string, Dictionary<string, JsonNode?>>(StringComparer.Ordinal);
-        if (keys.Count == 0)
-        {
-            return result;
-        }
+        var sql = new RunQuerySql(query, table => Keys(table, null, []));
+        sql.Register(_connection, _functions);
+        return sql;
+    }
 
-        var conditions = new List<string>();
-        var parameters = new List<(string Name, object? Value)>();
-        foreach (var (key, i) in keys.Select((k, i) => (k, i)))
-        {
-            conditions.Add($"key = $k{i} OR key LIKE $l{i} ESCAPE '\\'");
-            parameters.Add(($"$k{i}", key));
-            parameters.Add(($"$l{i}", "%:" + EscapeLike(key)));
-        }
-
-        foreach (
-            var (runId, key, value) in Group(
-                    $"SELECT run_id, key, {column} FROM {table} WHERE {string.Join(" OR ", conditions)}",
-                    ids,
-                    parameters.ToArray(),
-                    r => (r.GetString(0), r.GetString(1), Json(r, 2))
-                )
-                .SelectMany(g => g.Value)
-        )
-        {
-            if (!result.TryGetValue(runId, out var values))
-            {
-                values = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
-                result[runId] = values;
-            }
-
-            values[key] = value;
-        }
-
-        return result;
+    /// <summary>Whether the store holds any run that is not deleted.</summary>
+    public bool HasRuns()
+    {
+        using var query = Command("SELECT 1 FROM runs WHERE deleted = 0 LIMIT 1");
+        return query.ExecuteScalar() is not null;
     }
 
     /// <summary>The run that recorded this experiment commit, if any (so reindex adds nothing twice).</summary>
@@ -416,10 +369,13 @@ public sealed class RunStore : IDisposable
 
     public void Dispose() => _connection.Dispose();
 
-    /// <summary>The distinct keys of a child table over the runs that match, in ordinal order.</summary>
-    private List<string> Keys(string table, string where, (string Name, object? Value)[] parameters)
+    /// <summary>
+    /// The distinct keys of a child table (params or metrics), in ordinal order: of the runs <paramref name="scope"/>
+    /// selects (a query of ids), or of every run.
+    /// </summary>
+    private List<string> Keys(string table, string? scope, (string Name, object? Value)[] parameters)
     {
-        // A skip scan over the key index (one search per distinct key), each key kept if any matching run has it.
+        // A skip scan over the key index (one search per distinct key), each key kept if any run in scope has it.
         using var query = Command(
             $"""
             WITH RECURSIVE k(key) AS (
@@ -427,7 +383,9 @@ public sealed class RunStore : IDisposable
                 UNION ALL
                 SELECT (SELECT MIN(key) FROM {table} WHERE key > k.key) FROM k WHERE k.key IS NOT NULL)
             SELECT key FROM k
-            WHERE key IS NOT NULL AND EXISTS (SELECT 1 FROM {table} c WHERE c.key = k.key AND c.run_id IN (SELECT id FROM runs {where}))
+            WHERE key IS NOT NULL {(
+                scope is null ? "" : $"AND EXISTS (SELECT 1 FROM {table} c WHERE c.key = k.key AND c.run_id IN ({scope}))"
+            )}
             """,
             parameters
         );
@@ -443,122 +401,230 @@ public sealed class RunStore : IDisposable
     }
 
     private List<RunRecord> Load(string where, params (string Name, object? Value)[] parameters) =>
-        Load(where, "ORDER BY created DESC, id", parameters);
+        Read(Ids(where, "ORDER BY runs.created DESC, runs.id", parameters), RunParts.All).ToList();
 
-    private List<RunRecord> Load(string where, string orderAndLimit, (string Name, object? Value)[] parameters)
+    /// <summary>The ids of the runs <paramref name="from"/> (joins and a WHERE clause over <c>runs</c>) selects, in order.</summary>
+    private List<string> Ids(string from, string orderAndLimit, (string Name, object? Value)[] parameters)
     {
-        var runs = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
-        var order = new List<string>();
-        using (var query = Command($"SELECT * FROM runs {where} {orderAndLimit}", parameters))
-        using (var reader = query.ExecuteReader())
-        {
-            var columns = new Columns(reader);
-            while (reader.Read())
-            {
-                var run = ReadRun(reader, columns);
-                runs[run.Id] = run;
-                order.Add(run.Id);
-            }
-        }
-
-        if (runs.Count == 0)
-        {
-            return [];
-        }
-
-        // The child rows of these runs only, through the same condition: a Save, a Get or a page must not read
-        // every run's params and metrics (that made recording the N-th run cost O(N)). Many runs (a whole
-        // list) are read faster by one scan of each table than by an index search per run.
-        var ids = runs.Keys.ToHashSet(StringComparer.Ordinal);
-        var only = runs.Count > ScanAbove ? "" : $"WHERE run_id IN (SELECT id FROM runs {where} {orderAndLimit})";
-        var paramsByRun = Group(
-            $"SELECT run_id, key, value FROM params {only}",
-            ids,
-            parameters,
-            r => (r.GetString(1), Json(r, 2))
-        );
-        var metricsByRun = Group(
-            $"SELECT run_id, key, last, min, max FROM metrics {only}",
-            ids,
-            parameters,
-            r =>
-                (
-                    r.GetString(1),
-                    new MetricSummary(Json(r, 2), r.IsDBNull(3) ? null : r.GetDouble(3), r.IsDBNull(4) ? null : r.GetDouble(4))
-                )
-        );
-        var artifactsByRun = Group(
-            $"SELECT run_id, path, sha256, size, kind FROM artifacts {only}",
-            ids,
-            parameters,
-            r => new ArtifactRecord(r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4))
-        );
-        var tagsByRun = Group($"SELECT run_id, tag FROM tags {only}", ids, parameters, r => r.GetString(1));
-        var checkpointsByRun = Group(
-            $"SELECT run_id, commit_sha, step FROM checkpoints {only} ORDER BY step",
-            ids,
-            parameters,
-            r => (r.GetString(1), r.GetInt32(2))
-        );
-        var executionsByRun = Group(
-            $"SELECT run_id, stage, status, started, finished, cache_hit, exit_code FROM executions {only} ORDER BY run_id, seq",
-            ids,
-            parameters,
-            r => new ExecutionRecord(
-                r.GetString(1),
-                r.GetString(2),
-                DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture),
-                DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture),
-                r.GetInt32(5) != 0,
-                r.IsDBNull(6) ? null : r.GetInt32(6)
-            )
-        );
-        return order
-            .Select(id =>
-                runs[id] with
-                {
-                    Params =
-                        paramsByRun.GetValueOrDefault(id)?.ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal) ?? [],
-                    Metrics =
-                        metricsByRun.GetValueOrDefault(id)?.ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal)
-                        ?? [],
-                    Artifacts = artifactsByRun.GetValueOrDefault(id) ?? [],
-                    Tags = tagsByRun.GetValueOrDefault(id) ?? [],
-                    Checkpoints = checkpointsByRun.GetValueOrDefault(id) ?? [],
-                    Executions = executionsByRun.GetValueOrDefault(id) ?? [],
-                }
-            )
-            .ToList();
-    }
-
-    private Dictionary<string, List<T>> Group<T>(
-        string sql,
-        IReadOnlySet<string> ids,
-        (string Name, object? Value)[] parameters,
-        Func<SqliteDataReader, T> read
-    )
-    {
-        var groups = new Dictionary<string, List<T>>(StringComparer.Ordinal);
-        using var query = Command(sql, parameters);
+        var ids = new List<string>();
+        using var query = Command($"SELECT runs.id FROM runs {from} {orderAndLimit}", parameters);
         using var reader = query.ExecuteReader();
         while (reader.Read())
         {
-            var id = reader.GetString(0);
-            if (!ids.Contains(id))
-            {
-                continue;
-            }
-
-            if (!groups.TryGetValue(id, out var list))
-            {
-                list = [];
-                groups[id] = list;
-            }
-
-            list.Add(read(reader));
+            ids.Add(reader.GetString(0));
         }
 
-        return groups;
+        return ids;
+    }
+
+    /// <summary>
+    /// The runs with these ids, in this order, with their parts: one query per table, each in list order, read in
+    /// step, so one run at a time is put together and handed on.
+    /// </summary>
+    /// <remarks>
+    /// Each table is searched by its primary key for these ids only: a Save, a Get or a page must not read every
+    /// run's rows (that made recording the N-th run cost O(N)), and a filtered list reads only its matches. Each
+    /// run's rows are put in key order here, whatever order SQLite returns them in.
+    /// </remarks>
+    private IEnumerable<RunRecord> Read(List<string> ids, RunParts parts)
+    {
+        if (ids.Count == 0)
+        {
+            yield break;
+        }
+
+        (string, object?) list = ("$ids", JsonSerializer.Serialize(ids));
+        // CROSS JOIN keeps json_each the outer loop: rows come in list order, with no sort.
+        using var runs = Command(
+            "SELECT j.key AS position, runs.* FROM json_each($ids) j CROSS JOIN runs WHERE runs.id = j.value",
+            list
+        );
+        using var reader = runs.ExecuteReader();
+        // Params as one JSON object per run, put together by SQLite: one row per run crosses into .NET, not one per value.
+        using var parameters = Rows(
+            parts.HasFlag(RunParts.Params),
+            """
+            SELECT j.key, (SELECT '{' || group_concat(json_quote(c.key) || ':' || COALESCE(c.value, 'null'), ',') || '}'
+                FROM params c WHERE c.run_id = j.value)
+            FROM json_each($ids) j
+            """,
+            r =>
+            {
+                if (r.IsDBNull(1))
+                {
+                    return [];
+                }
+
+                var json = new Utf8JsonReader(r.GetFieldValue<byte[]>(1));
+                var pairs = new List<(string Key, JsonNode? Value)>();
+                foreach (var property in JsonElement.ParseValue(ref json).EnumerateObject())
+                {
+                    pairs.Add((property.Name, Node(property.Value)));
+                }
+
+                return pairs;
+            }
+        );
+        using var metrics = Rows(
+            parts.HasFlag(RunParts.Metrics),
+            Join("c.key, c.last, c.min, c.max", "metrics"),
+            r =>
+                (
+                    Key: r.GetString(1),
+                    Summary: new MetricSummary(
+                        Json(r, 2),
+                        r.IsDBNull(3) ? null : r.GetDouble(3),
+                        r.IsDBNull(4) ? null : r.GetDouble(4)
+                    )
+                )
+        );
+        using var artifacts = Rows(
+            parts.HasFlag(RunParts.Artifacts),
+            Join("c.path, c.sha256, c.size, c.kind", "artifacts"),
+            r => new ArtifactRecord(r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4))
+        );
+        using var tags = Rows(parts.HasFlag(RunParts.Tags), Join("c.tag", "tags"), r => r.GetString(1));
+        using var checkpoints = Rows(
+            parts.HasFlag(RunParts.Checkpoints),
+            Join("c.commit_sha, c.step", "checkpoints"),
+            r => (Commit: r.GetString(1), Step: r.GetInt32(2))
+        );
+        using var executions = Rows(
+            parts.HasFlag(RunParts.Executions),
+            Join("c.seq, c.stage, c.status, c.started, c.finished, c.cache_hit, c.exit_code", "executions"),
+            r =>
+                (
+                    Seq: r.GetInt32(1),
+                    Execution: new ExecutionRecord(
+                        r.GetString(2),
+                        r.GetString(3),
+                        DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture),
+                        DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture),
+                        r.GetInt32(6) != 0,
+                        r.IsDBNull(7) ? null : r.GetInt32(7)
+                    )
+                )
+        );
+        var columns = new Columns(reader);
+        while (reader.Read())
+        {
+            var position = reader.GetInt32(0);
+            var run = ReadRun(reader, columns);
+            yield return run with
+            {
+                Params = parameters is null
+                    ? run.Params
+                    : InKeyOrder(parameters.Take(position).SingleOrDefault() ?? [], x => x.Key, x => x.Value),
+                Metrics = metrics?.Take(position) is { } m ? InKeyOrder(m, x => x.Key, x => x.Summary) : run.Metrics,
+                Artifacts = artifacts?.Take(position) is { } a
+                    ? Sorted(a, (x, y) => string.CompareOrdinal(x.Path, y.Path))
+                    : run.Artifacts,
+                Tags = tags?.Take(position) is { } t ? Sorted(t, string.CompareOrdinal) : run.Tags,
+                Checkpoints = checkpoints?.Take(position) is { } c
+                    ? Sorted(c, (x, y) => x.Step != y.Step ? x.Step.CompareTo(y.Step) : string.CompareOrdinal(x.Commit, y.Commit))
+                    : run.Checkpoints,
+                Executions = executions?.Take(position) is { } e
+                    ? Sorted(e, (x, y) => x.Seq.CompareTo(y.Seq)).Select(x => x.Execution).ToList()
+                    : run.Executions,
+            };
+        }
+
+        // The rows of a child table for these runs, in list order, or null when the part is not wanted.
+        ChildRows<T>? Rows<T>(bool wanted, string sql, Func<SqliteDataReader, T> read) =>
+            wanted ? new ChildRows<T>(Command(sql, list), read) : null;
+
+        // A child table's rows with each run's position, in list order (json_each stays the outer loop).
+        static string Join(string columns, string table) =>
+            $"SELECT j.key, {columns} FROM json_each($ids) j CROSS JOIN {table} c WHERE c.run_id = j.value";
+    }
+
+    /// <summary>A child table's rows for a list of runs, in list order: each run takes the rows of its position.</summary>
+    private sealed class ChildRows<T> : IDisposable
+    {
+        private readonly SqliteCommand _command;
+        private readonly SqliteDataReader _reader;
+        private readonly Func<SqliteDataReader, T> _read;
+        private int _position = -1;
+
+        public ChildRows(SqliteCommand command, Func<SqliteDataReader, T> read)
+        {
+            _command = command;
+            _reader = command.ExecuteReader();
+            _read = read;
+            Next();
+        }
+
+        /// <summary>The rows of the run at <paramref name="position"/> (an empty list when it has none); positions only grow.</summary>
+        public List<T> Take(int position)
+        {
+            var rows = new List<T>();
+            // Rows of an earlier position belong to a run deleted since its id was read: skipped.
+            while (_position >= 0 && _position <= position)
+            {
+                if (_position == position)
+                {
+                    rows.Add(_read(_reader));
+                }
+
+                Next();
+            }
+
+            return rows;
+        }
+
+        private void Next()
+        {
+            if (!_reader.Read())
+            {
+                _position = -1;
+                return;
+            }
+
+            var position = _reader.GetInt32(0);
+            if (position < _position)
+            {
+                // The query did not keep the list order: rows would be lost.
+                throw new InvalidOperationException($"child rows out of list order: {_command.CommandText}");
+            }
+
+            _position = position;
+        }
+
+        public void Dispose()
+        {
+            _reader.Dispose();
+            _command.Dispose();
+        }
+    }
+
+    /// <summary>Rows as a dictionary in ordinal key order (the order SQLite's key index gives them in, usually).</summary>
+    private static Dictionary<string, TValue> InKeyOrder<T, TValue>(List<T> rows, Func<T, string> key, Func<T, TValue> value)
+    {
+        Sorted(rows, (x, y) => string.CompareOrdinal(key(x), key(y)));
+        var dictionary = new Dictionary<string, TValue>(rows.Count, StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            dictionary[key(row)] = value(row);
+        }
+
+        return dictionary;
+    }
+
+    /// <summary>The list sorted in place (stable for equal items); most arrive sorted, and are only checked.</summary>
+    private static List<T> Sorted<T>(List<T> list, Comparison<T> comparison)
+    {
+        for (var i = 1; i < list.Count; i++)
+        {
+            if (comparison(list[i - 1], list[i]) > 0)
+            {
+                var ordered = list.Order(Comparer<T>.Create(comparison)).ToList();
+                list.Clear();
+                list.AddRange(ordered);
+                break;
+            }
+        }
+
+        return list;
     }
 
     /// <summary>The ordinals of the runs table's columns, looked up once per query rather than per row.</summary>
@@ -622,7 +688,7 @@ public sealed class RunStore : IDisposable
     }
 
     /// <summary>Times are written round-trip ("O", see <see cref="Time"/>); anything else goes through the general parser.</summary>
-    private static DateTimeOffset ParseTime(string text) =>
+    internal static DateTimeOffset ParseTime(string text) =>
         DateTimeOffset.TryParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
             ? time
             : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
@@ -655,6 +721,16 @@ public sealed class RunStore : IDisposable
             transaction.Commit();
         }
     }
+
+    /// <summary>A node over a parsed element, as <see cref="JsonNode.Parse(string, JsonNodeOptions?, JsonDocumentOptions)"/> makes.</summary>
+    private static JsonNode? Node(JsonElement element) =>
+        element.ValueKind switch
+        {
+            JsonValueKind.Null => null,
+            JsonValueKind.Object => JsonObject.Create(element),
+            JsonValueKind.Array => JsonArray.Create(element),
+            _ => JsonValue.Create(element),
+        };
 
     private static JsonNode? Json(SqliteDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : JsonNode.Parse(reader.GetString(ordinal));

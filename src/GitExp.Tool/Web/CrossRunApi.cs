@@ -4,6 +4,7 @@ using GitExp.Core;
 using GitExp.Core.Execution;
 using GitExp.Core.Project;
 using GitExp.Core.Tracking;
+using GitExp.Tool.Rendering;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -63,7 +64,7 @@ internal static class CrossRunApi
         var filterText = query["filter"].ToString();
         var matcher = string.IsNullOrWhiteSpace(filterText) ? null : RunFilter.Parse(filterText, "filter");
         using var store = RunStore.Open(storePath);
-        return store.List().Where(r => matcher is null || matcher.Matches(r)).ToList();
+        return store.Find(new RunQuery { Filter = matcher, BookmarkedFirst = false }).ToList();
     }
 
     private static JsonObject Artifacts(string storePath, IQueryCollection query)
@@ -118,7 +119,7 @@ internal static class CrossRunApi
             x =>
             {
                 var json = RunFields(x.Run);
-                foreach (var (key, value) in Cli.RunsCommands.ExecutionJson(x.Execution))
+                foreach (var (key, value) in RunJson.Node(x.Execution))
                 {
                     json[key] = value?.DeepClone();
                 }

@@ -425,18 +425,18 @@ public sealed class RunStoreTests : IDisposable
         }
 
         // List order with bookmarked first: r2, then r4 r3 r1 r0 (r5 deleted, r6 archived).
-        var first = store.Page(archived: false, group: null, offset: 0, limit: 2);
+        var first = store.Page(new RunQuery(), offset: 0, limit: 2);
         Assert.Equal(5, first.Total);
         Assert.Equal(["r2", "r4"], first.Runs.Select(r => r.Id));
         Assert.Equal("params.yaml:p2", Assert.Single(first.Runs[0].Params).Key);
         Assert.Equal(["m.json:acc"], first.MetricKeys);
         Assert.Equal(["params.yaml:p0", "params.yaml:p1", "params.yaml:p2", "params.yaml:p3", "params.yaml:p4"], first.ParamKeys);
-        Assert.Equal(["r1", "r0"], store.Page(false, null, 3, 2).Runs.Select(r => r.Id));
-        Assert.Empty(store.Page(false, null, 10, 2).Runs);
-        var even = store.Page(false, "even", 0, 10);
+        Assert.Equal(["r1", "r0"], store.Page(new RunQuery(), 3, 2).Runs.Select(r => r.Id));
+        Assert.Empty(store.Page(new RunQuery(), 10, 2).Runs);
+        var even = store.Page(new RunQuery { Group = "even" }, 0, 10);
         Assert.Equal(["r2", "r4", "r0"], even.Runs.Select(r => r.Id));
         Assert.Equal(["params.yaml:p0", "params.yaml:p2", "params.yaml:p4"], even.ParamKeys);
-        var archived = store.Page(archived: true, group: null, offset: 0, limit: 10);
+        var archived = store.Page(new RunQuery { Archived = true }, offset: 0, limit: 10);
         Assert.Equal(["r6"], archived.Runs.Select(r => r.Id));
         Assert.Equal(["params.yaml:p6"], archived.ParamKeys);
     }
