@@ -9,20 +9,25 @@ namespace GitExp.Core.Tracking;
 /// archived state), the joins its sort needs, and its ORDER BY, with their parameters.
 /// </summary>
 /// <remarks>
-/// The comparisons keep the filter's semantics exactly, with the help of a few functions each store connection
-/// registers when a query needs them (<see cref="Register"/>), so that case-insensitivity and number parsing are .NET's, not SQLite's:
+/// The comparisons keep the filter's semantics exactly (see <c>RunQueryOracle</c> in the tests, checked against
+/// generated stores and filters):
 /// <list type="bullet">
 /// <item>A param or metric value is its stored JSON text. A JSON number compares as a number when the filter's
-/// value is a number (<c>exp_number</c> parses it as <see cref="ValueComparer.AsNumber"/> does), and as its JSON
-/// text otherwise; a JSON string compares as its text; anything else as its JSON text.</item>
+/// value is a number (the <c>num</c> column: the value parsed by .NET when it was saved, as
+/// <see cref="ValueComparer.AsNumber"/> parses it), and as its JSON text otherwise; a JSON string compares as its
+/// text; anything else as its JSON text.</item>
 /// <item>Run fields compare as text, or as numbers when both the field and the value parse as numbers
-/// (<c>exp_compare</c>).</item>
-/// <item>Text compares with <see cref="StringComparison.OrdinalIgnoreCase"/> (collation <c>EXP_NOCASE</c>,
-/// <c>exp_contains</c> for <c>~</c>).</item>
+/// (<c>exp_compare</c>, .NET's parsing).</item>
+/// <item>Text compares with <see cref="StringComparison.OrdinalIgnoreCase"/>. For a value that is all ASCII,
+/// <c>=</c>, <c>!=</c> and <c>~</c> are SQLite's own <c>NOCASE</c> and <c>LIKE</c>, which fold ASCII only: that is
+/// exact, because no other character folds to an ASCII one under OrdinalIgnoreCase (a test checks every
+/// character). Otherwise, and for order comparisons, .NET compares (collation <c>EXP_NOCASE</c>,
+/// <c>exp_contains</c>).</item>
 /// <item>A bare key (<c>lr</c>) is resolved against the keys in the store: the run's exact key if it has one,
 /// else the first key, in key order, ending in <c>:lr</c>. A missing key, like a JSON null, never matches.</item>
 /// </list>
-/// Every condition is 0 or 1, never NULL, so <c>not</c> of a missing field is true, as it always was.
+/// Every condition is 0 or 1, never NULL, so <c>not</c> of a missing field is true, as it always was. The .NET
+/// functions are bound to a connection only when a query uses them (<see cref="Register"/>).
 /// </remarks>
 internal sealed class RunQuerySql
 {
@@ -49,12 +54,13 @@ internal sealed class RunQuerySql
 
         if (!string.IsNullOrEmpty(query.Search))
         {
-            var text = Parameter(query.Search);
             conditions.Add(
                 "("
                     + string.Join(
                         " OR ",
-                        new[] { "exp_name", "title", "notes", "commit_sha", "id" }.Select(c => $"exp_contains(runs.{c}, {text})")
+                        new[] { "exp_name", "title", "notes", "commit_sha", "id" }.Select(c =>
+                            Contains($"runs.{c}", query.Search)
+                        )
                     )
                     + ")"
             );
@@ -80,12 +86,12 @@ internal sealed class RunQuerySql
     public (string Name, object? Value)[] Parameters => _parameters.ToArray();
 
     /// <summary>
-    /// Registers on the connection the functions and collation this SQL uses that <paramref name="registered"/> (the
-    /// connection's) lacks: binding each costs start-up time, so commands that query nothing bind none.
+    /// Registers on the connection the functions and collation <paramref name="sql"/> uses that
+    /// <paramref name="registered"/> (the connection's) lacks: binding each costs start-up time, so commands that
+    /// query nothing bind none.
     /// </summary>
-    public void Register(SqliteConnection connection, ISet<string> registered)
+    public static void Register(SqliteConnection connection, ISet<string> registered, string sql)
     {
-        var sql = Where + Joins + OrderBy;
         foreach (var (name, register) in Functions)
         {
             if (sql.Contains(name, StringComparison.Ordinal) && registered.Add(name))
@@ -211,17 +217,30 @@ internal sealed class RunQuerySql
         };
 
     /// <summary>A nullable text column against a value; 0 when the column is NULL.</summary>
-    private string TextComparison(string column, string op, string expected)
+    private string TextComparison(string column, string op, string expected) =>
+        op == "~" ? Contains(column, expected)
+        // A number as the value: the field may parse as a number too; .NET decides, as it parses both the same way.
+        : IsNumber(expected) ? $"exp_compare({column}, {Parameter(op)}, {Parameter(expected)})"
+        : $"COALESCE({TextCondition(column, op, expected)}, 0)";
+
+    /// <summary>Text against text, case-insensitively as <see cref="StringComparison.OrdinalIgnoreCase"/>; NULL when the text is.</summary>
+    private string TextCondition(string text, string op, string expected) =>
+        (op is "=" or "!=") && System.Text.Ascii.IsValid(expected)
+            ? $"{text} {SqlOperator(op)} {Parameter(expected)} COLLATE NOCASE"
+            : $"{text} {SqlOperator(op)} {Parameter(expected)} COLLATE EXP_NOCASE";
+
+    /// <summary>Whether the text contains the part, case-insensitively; 0 when the text is NULL.</summary>
+    private string Contains(string text, string part)
     {
-        if (op == "~")
+        if (!System.Text.Ascii.IsValid(part))
         {
-            return $"exp_contains({column}, {Parameter(expected)})";
+            return $"exp_contains({text}, {Parameter(part)})";
         }
 
-        // A number as the value: the field may parse as a number too; .NET decides, as it parses both the same way.
-        return IsNumber(expected)
-            ? $"exp_compare({column}, {Parameter(op)}, {Parameter(expected)})"
-            : $"COALESCE({column} {SqlOperator(op)} {Parameter(expected)} COLLATE EXP_NOCASE, 0)";
+        var pattern = part.Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("%", "\\%", StringComparison.Ordinal)
+            .Replace("_", "\\_", StringComparison.Ordinal);
+        return $"COALESCE({text} LIKE {Parameter("%" + pattern + "%")} ESCAPE '\\', 0)";
     }
 
     /// <summary>A param or metric comparison: EXISTS over the run's row of the resolved key.</summary>
@@ -235,27 +254,24 @@ internal sealed class RunQuerySql
         }
 
         var json = $"v.{column}";
+        // A JSON string compares as its text, anything else as its JSON text.
         var text = $"(CASE WHEN substr({json}, 1, 1) = '\"' THEN {json} ->> '$' ELSE {json} END)";
         string comparison;
         if (c.Op == "~")
         {
-            comparison = $"exp_contains({text}, {Parameter(c.Value)})";
+            comparison = Contains(text, c.Value);
+        }
+        else if (double.TryParse(c.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        {
+            // A JSON number compares as a number (v.num is NULL when it is not one, so the text decides).
+            // NaN equals nothing and differs from everything (SQLite has no NaN: it would bind as NULL).
+            comparison = double.IsNaN(value)
+                ? $"(CASE WHEN v.num IS NOT NULL THEN {(c.Op == "!=" ? "1" : "0")} ELSE {TextCondition(text, c.Op, c.Value)} END)"
+                : $"COALESCE(v.num {SqlOperator(c.Op)} {Parameter(value)}, {TextCondition(text, c.Op, c.Value)})";
         }
         else
         {
-            var asText = $"{text} {SqlOperator(c.Op)} {Parameter(c.Value)} COLLATE EXP_NOCASE";
-            if (double.TryParse(c.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-            {
-                // NaN equals nothing and differs from everything (SQLite has no NaN: it would bind as NULL).
-                // A JSON number compares as a number (NULL when it is not one, so the text comparison decides).
-                comparison = double.IsNaN(value)
-                    ? $"(CASE WHEN exp_number({json}) IS NOT NULL THEN {(c.Op == "!=" ? "1" : "0")} ELSE {asText} END)"
-                    : $"COALESCE(exp_number({json}) {SqlOperator(c.Op)} {Parameter(value)}, {asText})";
-            }
-            else
-            {
-                comparison = asText;
-            }
+            comparison = TextCondition(text, c.Op, c.Value);
         }
 
         return $"EXISTS (SELECT 1 FROM {table} v WHERE {row} AND {comparison})";
@@ -333,11 +349,12 @@ internal sealed class RunQuerySql
             default:
                 var (table, value) = sort.Field == RunSortField.Metric ? ("metrics", "s.last") : ("params", "s.value");
                 var row = ResolvedRow(table, "s", sort.Key!) ?? "0";
-                // Numbers before text (ascending; the other way round descending), then missing values.
+                // Numbers before text (ascending; the other way round descending), then missing values. Text sorts
+                // as its JSON text, which is ASCII (the default JSON encoder escapes the rest).
                 return (
                     $"LEFT JOIN {table} s ON {row}",
-                    $"{value} IS NULL, exp_number({value}) IS NULL {direction}, exp_number({value}) {direction}, "
-                        + $"CASE WHEN exp_number({value}) IS NULL THEN {value} END {direction}, {then}"
+                    $"{value} IS NULL, s.num IS NULL {direction}, s.num {direction}, "
+                        + $"CASE WHEN s.num IS NULL THEN {value} END {direction}, {then}"
                 );
         }
     }

@@ -51,6 +51,15 @@ public sealed class RunStore : IDisposable
                 PRIMARY KEY(run_id, seq));
             CREATE INDEX executions_stage ON executions(stage);
             """,
+        // Version 4: a param's value and a metric's last value as a number when it is a JSON number, parsed by .NET
+        // (exp_number; SQLite's own text-to-number conversion can differ in the last bit), so filters and sorts
+        // compare numbers in SQL exactly as the filter grammar defines.
+        """
+            ALTER TABLE params ADD COLUMN num REAL;
+            ALTER TABLE metrics ADD COLUMN num REAL;
+            UPDATE params SET num = exp_number(value) WHERE value IS NOT NULL;
+            UPDATE metrics SET num = exp_number(last) WHERE last IS NOT NULL;
+            """,
     ];
 
     private readonly SqliteConnection _connection;
@@ -131,23 +140,27 @@ public sealed class RunStore : IDisposable
 
         foreach (var (key, value) in run.Params)
         {
+            var json = value?.ToJsonString();
             Execute(
-                "INSERT INTO params VALUES($id, $key, $value)",
+                "INSERT INTO params(run_id, key, value, num) VALUES($id, $key, $value, $num)",
                 ("$id", run.Id),
                 ("$key", key),
-                ("$value", value?.ToJsonString())
+                ("$value", json),
+                ("$num", RunQuerySql.StoredNumber(json))
             );
         }
 
         foreach (var (key, summary) in run.Metrics)
         {
+            var json = summary.Last?.ToJsonString();
             Execute(
-                "INSERT INTO metrics VALUES($id, $key, $last, $min, $max)",
+                "INSERT INTO metrics(run_id, key, last, min, max, num) VALUES($id, $key, $last, $min, $max, $num)",
                 ("$id", run.Id),
                 ("$key", key),
-                ("$last", summary.Last?.ToJsonString()),
+                ("$last", json),
                 ("$min", summary.Min),
-                ("$max", summary.Max)
+                ("$max", summary.Max),
+                ("$num", RunQuerySql.StoredNumber(json))
             );
         }
 
@@ -342,7 +355,7 @@ public sealed class RunStore : IDisposable
     private RunQuerySql Sql(RunQuery query)
     {
         var sql = new RunQuerySql(query, table => Keys(table, null, []));
-        sql.Register(_connection, _functions);
+        RunQuerySql.Register(_connection, _functions, sql.Where + sql.Joins + sql.OrderBy);
         return sql;
     }
 
@@ -716,6 +729,8 @@ public sealed class RunStore : IDisposable
                 return;
             }
 
+            // Migrations may call the store's SQL functions (version 4 parses numbers with exp_number).
+            RunQuerySql.Register(_connection, _functions, Migrations[version]);
             Execute(Migrations[version]);
             Execute("INSERT INTO schema_version VALUES($v)", ("$v", version + 1));
             transaction.Commit();

@@ -127,6 +127,32 @@ public sealed class RunQueryTests : IDisposable
         Assert.Equal(["t1", "t2"], Ids(store, "id < t3 and id >= T1"));
     }
 
+    [Theory]
+    // LIKE's wildcards and escape character are plain text in ~.
+    [InlineData("title ~ '_'", new[] { "w2" })]
+    [InlineData("title ~ '%'", new[] { "w3" })]
+    [InlineData("title ~ '\\'", new[] { "w4" })]
+    [InlineData("title ~ 'A_b'", new[] { "w2" })]
+    [InlineData("title ~ ''", new[] { "w1", "w2", "w3", "w4", "w5" })]
+    // The Kelvin sign is no K; É and é are one letter in two cases.
+    [InlineData("title ~ 'k'", new string[0])]
+    [InlineData("title ~ '\u212A'", new[] { "w1" })]
+    [InlineData("title = '\u212AELVIN'", new[] { "w1" })]
+    [InlineData("title = 'ÉTÉ'", new[] { "w5" })]
+    [InlineData("params.x ~ 'a_'", new[] { "w2" })]
+    [InlineData("params.x = 'A_B'", new[] { "w2" })]
+    public void Contains_and_equals_take_the_value_as_plain_text(string filter, string[] expected)
+    {
+        using var store = Open();
+        var titles = new[] { "\u212Aelvin", "a_b", "50%", "c:\\dir", "été" };
+        for (var i = 0; i < titles.Length; i++)
+        {
+            store.Save(Run($"w{i + 1}", -i, new() { ["p.yaml:x"] = titles[i] }) with { Title = titles[i] });
+        }
+
+        Assert.Equal(expected, Ids(store, filter));
+    }
+
     [Fact]
     public void Every_sort_key_orders_in_sql_with_missing_values_last_and_bookmarked_runs_first()
     {
@@ -225,7 +251,7 @@ public sealed class RunQueryTests : IDisposable
         var all = Generate(store, random, 150);
         var compared = 0;
         var matched = 0;
-        for (var i = 0; i < 600; i++)
+        for (var i = 0; i < 1500; i++)
         {
             var text = Filter(random, depth: 0);
             var query = new RunQuery { Filter = RunFilter.Parse(text), Archived = random.Next(5) == 0 };
@@ -318,6 +344,28 @@ public sealed class RunQueryTests : IDisposable
         Assert.Equal(["a.bin", "z.bin"], listed.Artifacts.Select(a => a.Path));
         Assert.Equal([("c1", 1), ("c2", 2)], listed.Checkpoints);
         Assert.Empty(store.Find(new RunQuery(), RunParts.Metrics).Single().Params);
+    }
+
+    [Fact]
+    public void No_character_but_an_ascii_one_folds_to_ascii_under_ordinal_ignore_case()
+    {
+        // Why ASCII values may compare with SQLite's NOCASE and LIKE (which fold ASCII only) and still match
+        // exactly what OrdinalIgnoreCase matches: a non-ASCII character never equals an ASCII one.
+        for (var c = 0x80; c <= 0xFFFF; c++)
+        {
+            if (char.IsSurrogate((char)c))
+            {
+                continue;
+            }
+
+            for (var a = 0; a < 0x80; a++)
+            {
+                Assert.False(
+                    string.Equals(((char)c).ToString(), ((char)a).ToString(), StringComparison.OrdinalIgnoreCase),
+                    $"U+{c:X4} equals U+{a:X4}"
+                );
+            }
+        }
     }
 
     /// <summary>Runs with every field and value type in play, saved to the store and loaded back whole.</summary>
