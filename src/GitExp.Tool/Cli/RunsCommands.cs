@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -100,8 +101,9 @@ internal static class RunsCommands
                         writer =>
                         {
                             writer.WriteStartArray();
-                            // One run at a time, from the store to the output.
-                            foreach (var run in store.Each(query))
+                            // One run at a time, from the store to the output; the store is read on another
+                            // thread meanwhile, a few runs ahead.
+                            foreach (var run in ReadAhead(store.Each(query), capacity: 64))
                             {
                                 RunJson.Write(writer, run);
                                 if (writer.BytesPending > 1 << 16)
@@ -493,6 +495,54 @@ internal static class RunsCommands
     // RunStore.Save merges annotations (so a finishing run keeps the title set meanwhile); an explicit
     // edit must be able to clear them, so it goes through a delete first.
     private static void SaveReplacing(RunStore store, RunRecord run) => store.Replace(run);
+
+    /// <summary>
+    /// Enumerates <paramref name="source"/> on another thread, up to <paramref name="capacity"/> items ahead of the
+    /// caller, so that reading and writing a long list overlap. The source must not be used by the caller meanwhile.
+    /// </summary>
+    private static IEnumerable<T> ReadAhead<T>(IEnumerable<T> source, int capacity)
+    {
+        using var items = new BlockingCollection<T>(capacity);
+        using var stop = new CancellationTokenSource();
+        var producer = Task.Run(() =>
+        {
+            try
+            {
+                foreach (var item in source)
+                {
+                    items.Add(item, stop.Token);
+                }
+            }
+            finally
+            {
+                items.CompleteAdding();
+            }
+        });
+        var finished = false;
+        try
+        {
+            foreach (var item in items.GetConsumingEnumerable())
+            {
+                yield return item;
+            }
+
+            finished = true;
+        }
+        finally
+        {
+            stop.Cancel();
+            if (finished)
+            {
+                // The source's own failure (a store error) is the caller's.
+                producer.GetAwaiter().GetResult();
+            }
+            else
+            {
+                // The caller stopped early (its own error is on its way): the reader ends at the next item.
+                producer.ContinueWith(t => _ = t.Exception, TaskScheduler.Default).Wait();
+            }
+        }
+    }
 
     private static string ShortKey(string key) => key[(key.IndexOf(':', StringComparison.Ordinal) + 1)..];
 }
