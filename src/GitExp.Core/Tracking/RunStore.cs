@@ -92,6 +92,17 @@ public sealed class RunStore : IDisposable
         return store;
     }
 
+    /// <summary>
+    /// Loads SQLite (its native library and the code that opens a connection) without opening a store: a command
+    /// can do it on another thread while it waits for something else, such as git finding the project.
+    /// </summary>
+    public static void Preload()
+    {
+        using var connection = new SqliteConnection("Data Source=:memory:");
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode=WAL;");
+    }
+
     /// <summary>Inserts or replaces a run with its params, metrics, artifacts, tags and checkpoints; annotations already set are kept unless the record sets them.</summary>
     public void Save(RunRecord run)
     {

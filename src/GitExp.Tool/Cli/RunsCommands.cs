@@ -91,7 +91,9 @@ internal static class RunsCommands
                     Filter = result.GetValue(filter) is { } text ? RunFilter.Parse(text) : null,
                     Sort = RunSort.Parse(result.GetValue(sort), result.GetValue(order) == "desc"),
                 };
+                var sqlite = Task.Run(RunStore.Preload, cancellationToken);
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                await sqlite.ConfigureAwait(false);
                 using var store = OpenStore(project);
                 // Filtered and sorted in SQL.
                 if (result.GetValue(json))
