@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -362,7 +363,7 @@ public sealed class RunStore : IDisposable
         // A filter or search: evaluated once, for the ids of every match in order; the rest works on those.
         var ids = Ids($"{sql.Joins} {sql.Where}", sql.OrderBy, sql.Parameters);
         var page = ids.Skip((int)Math.Min(offset, int.MaxValue)).Take(limit).ToList();
-        (string, object?)[] all = [("$ids", JsonSerializer.Serialize(ids))];
+        (string, object?)[] all = [("$ids", JsonList(ids))];
         return new RunPage(
             ids.Count,
             Read(page, parts).ToList(),
@@ -460,7 +461,7 @@ public sealed class RunStore : IDisposable
             yield break;
         }
 
-        using var rows = new RunRows(this, JsonSerializer.Serialize(ids), parts);
+        using var rows = new RunRows(this, JsonList(ids), parts);
         while (rows.Next() is { } run)
         {
             yield return run;
@@ -605,6 +606,27 @@ public sealed class RunStore : IDisposable
                 r.GetString(1),
                 new MetricSummary(Json(r.GetValue(2) as string), r.GetValue(3) as double?, r.GetValue(4) as double?)
             );
+    }
+
+    /// <summary>
+    /// Ids as a JSON array, for <c>json_each</c>. Written directly: <see cref="JsonSerializer"/> would first set up
+    /// its converters, which costs a command that records a run more than the rest of its store work.
+    /// </summary>
+    private static string JsonList(List<string> ids)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var id in ids)
+            {
+                writer.WriteStringValue(id);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>A row of a child table by its key.</summary>
