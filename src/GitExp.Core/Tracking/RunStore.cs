@@ -372,13 +372,6 @@ public sealed class RunStore : IDisposable
         );
     }
 
-    private RunQuerySql Sql(RunQuery query)
-    {
-        var sql = new RunQuerySql(query, table => Keys(table, null, []));
-        RunQuerySql.Register(_connection, _functions, sql.Where + sql.Joins + sql.OrderBy);
-        return sql;
-    }
-
     /// <summary>Whether the store holds any run that is not deleted.</summary>
     public bool HasRuns()
     {
@@ -401,6 +394,14 @@ public sealed class RunStore : IDisposable
     }
 
     public void Dispose() => _connection.Dispose();
+
+    /// <summary>The query as SQL, with the functions it uses bound to the connection.</summary>
+    private RunQuerySql Sql(RunQuery query)
+    {
+        var sql = new RunQuerySql(query, table => Keys(table, null, []));
+        RunQuerySql.Register(_connection, _functions, sql.Where + sql.Joins + sql.OrderBy);
+        return sql;
+    }
 
     /// <summary>
     /// The distinct keys of a child table (params or metrics), in ordinal order: of the runs <paramref name="scope"/>
