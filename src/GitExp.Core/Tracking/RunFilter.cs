@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using GitExp.Core.Experiments;
 
 namespace GitExp.Core.Tracking;
 
@@ -19,35 +16,32 @@ namespace GitExp.Core.Tracking;
 ///             | kind | user | commit | id | bookmarked | archived
 /// value      := number | 'quoted text' | "quoted text" | word
 /// </code>
-/// A metric or param key may be written bare (<c>acc</c>) or as <c>file:key</c>. Numbers compare as
-/// numbers; everything else as text, case-insensitively. A run without the field never matches.
+/// A metric or param key may be written bare (<c>acc</c>) or as <c>file:key</c>; a bare key several files
+/// hold means the first of them in key order. Numbers compare as numbers; everything else as text,
+/// case-insensitively. A run without the field never matches. <see cref="RunStore.Find"/> evaluates a
+/// filter in SQL (see <see cref="RunQuerySql"/>).
 /// </remarks>
 public sealed class RunFilter
 {
-    private readonly Func<RunRecord, bool> _predicate;
-
-    private RunFilter(Func<RunRecord, bool> predicate, IReadOnlySet<string> paramKeys, IReadOnlySet<string> metricKeys)
+    private RunFilter(string text, FilterNode root)
     {
-        _predicate = predicate;
-        ParamKeys = paramKeys;
-        MetricKeys = metricKeys;
+        Text = text;
+        Root = root;
     }
 
-    /// <summary>The param keys the filter reads (bare or <c>file:key</c>): a store need load no other params to evaluate it.</summary>
-    public IReadOnlySet<string> ParamKeys { get; }
+    /// <summary>The filter as written.</summary>
+    public string Text { get; }
 
-    /// <summary>The metric keys the filter reads (bare or <c>file:key</c>).</summary>
-    public IReadOnlySet<string> MetricKeys { get; }
-
-    public bool Matches(RunRecord run) => _predicate(run);
+    /// <summary>The parsed expression; <see cref="RunStore"/> evaluates it in SQL.</summary>
+    internal FilterNode Root { get; }
 
     /// <summary>Parses a filter; a malformed one is an error naming the offending token and its position.</summary>
     public static RunFilter Parse(string text, string flag = "--filter")
     {
         var parser = new Parser(text, flag);
-        var predicate = parser.ParseExpression();
+        var root = parser.ParseExpression();
         parser.ExpectEnd();
-        return new RunFilter(predicate, parser.ParamKeys, parser.MetricKeys);
+        return new RunFilter(text, root);
     }
 
     private sealed record Token(string Text, int Position, bool Quoted);
@@ -60,10 +54,6 @@ public sealed class RunFilter
         private readonly List<Token> _tokens;
         private int _next;
 
-        public HashSet<string> ParamKeys { get; } = new(StringComparer.Ordinal);
-
-        public HashSet<string> MetricKeys { get; } = new(StringComparer.Ordinal);
-
         public Parser(string text, string flag)
         {
             _text = text;
@@ -71,14 +61,12 @@ public sealed class RunFilter
             _tokens = Tokenize(text);
         }
 
-        public Func<RunRecord, bool> ParseExpression()
+        public FilterNode ParseExpression()
         {
             var left = ParseTerm();
             while (Accept("or"))
             {
-                var l = left;
-                var right = ParseTerm();
-                left = run => l(run) || right(run);
+                left = new FilterOr(left, ParseTerm());
             }
 
             return left;
@@ -92,25 +80,22 @@ public sealed class RunFilter
             }
         }
 
-        private Func<RunRecord, bool> ParseTerm()
+        private FilterNode ParseTerm()
         {
             var left = ParseFactor();
             while (Accept("and"))
             {
-                var l = left;
-                var right = ParseFactor();
-                left = run => l(run) && right(run);
+                left = new FilterAnd(left, ParseFactor());
             }
 
             return left;
         }
 
-        private Func<RunRecord, bool> ParseFactor()
+        private FilterNode ParseFactor()
         {
             if (Accept("not"))
             {
-                var inner = ParseFactor();
-                return run => !inner(run);
+                return new FilterNot(ParseFactor());
             }
 
             if (Peek() is { Quoted: false, Text: "(" } open)
@@ -128,7 +113,7 @@ public sealed class RunFilter
             return ParseComparison();
         }
 
-        private Func<RunRecord, bool> ParseComparison()
+        private FilterComparison ParseComparison()
         {
             var field = Take("a field such as metrics.acc, params.train.lr or status");
             if (field.Quoted || Operators.Contains(field.Text) || field.Text is "(" or ")")
@@ -156,120 +141,43 @@ public sealed class RunFilter
                 throw Error(value, "expected a value");
             }
 
-            var read = Field(field);
-            return run => Compare(read(run), op.Text, value.Text);
+            var (name, key) = Field(field);
+            return new FilterComparison(name, key, op.Text, value.Text);
         }
 
-        private Func<RunRecord, object?> Field(Token field)
+        private (FilterField Field, string? Key) Field(Token field)
         {
             var name = field.Text;
             var lower = name.ToLowerInvariant();
             if (lower.StartsWith("metrics.", StringComparison.Ordinal))
             {
-                var key = name["metrics.".Length..];
-                MetricKeys.Add(key);
-                return run => Lookup(run.Metrics.ToDictionary(m => m.Key, m => m.Value.Last), key);
+                return (FilterField.Metric, name["metrics.".Length..]);
             }
 
             if (lower.StartsWith("params.", StringComparison.Ordinal))
             {
-                var key = name["params.".Length..];
-                ParamKeys.Add(key);
-                return run => Lookup(run.Params, key);
+                return (FilterField.Param, name["params.".Length..]);
             }
 
             return lower switch
             {
-                "status" => run => run.Status.ToString(),
-                "name" => run => run.ExperimentName,
-                "title" => run => run.Title,
-                "notes" => run => run.Notes,
-                "tag" => run => run.Tags,
-                "group" => run => run.Group,
-                "branch" => run => run.Branch,
-                "kind" => run => run.Kind,
-                "user" => run => run.GitUser,
-                "commit" => run => run.Commit,
-                "id" => run => run.Id,
-                "bookmarked" => run => run.Bookmarked ? "true" : "false",
-                "archived" => run => run.Archived ? "true" : "false",
+                "status" => (FilterField.Status, null),
+                "name" => (FilterField.Name, null),
+                "title" => (FilterField.Title, null),
+                "notes" => (FilterField.Notes, null),
+                "tag" => (FilterField.Tag, null),
+                "group" => (FilterField.Group, null),
+                "branch" => (FilterField.Branch, null),
+                "kind" => (FilterField.Kind, null),
+                "user" => (FilterField.User, null),
+                "commit" => (FilterField.Commit, null),
+                "id" => (FilterField.Id, null),
+                "bookmarked" => (FilterField.Bookmarked, null),
+                "archived" => (FilterField.Archived, null),
                 _ => throw Error(
                     field,
                     "unknown field (expected metrics.<key>, params.<key>, status, name, title, notes, tag, group, branch, kind, user, commit, id, bookmarked or archived)"
                 ),
-            };
-        }
-
-        private static object? Lookup(IReadOnlyDictionary<string, JsonNode?> values, string key)
-        {
-            if (values.TryGetValue(key, out var exact))
-            {
-                return exact;
-            }
-
-            // Keys are stored as file:key; a bare key matches in any file.
-            var match = values.FirstOrDefault(v => v.Key.EndsWith(":" + key, StringComparison.Ordinal));
-            return match.Key is null ? null : match.Value;
-        }
-
-        private static bool Compare(object? actual, string op, string expected)
-        {
-            switch (actual)
-            {
-                case null:
-                    return false;
-                case IEnumerable<string> many when actual is not string:
-                    return op == "!=" ? many.All(v => Compare(v, op, expected)) : many.Any(v => Compare(v, op, expected));
-                case JsonNode node:
-                    if (ValueComparer.AsNumber(node) is { } number)
-                    {
-                        return CompareNumbers(number, op, expected) ?? CompareText(node.ToJsonString(), op, expected);
-                    }
-
-                    return CompareText(
-                        node.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : node.ToJsonString(),
-                        op,
-                        expected
-                    );
-                default:
-                    var text = actual.ToString() ?? "";
-                    return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed)
-                        ? CompareNumbers(parsed, op, expected) ?? CompareText(text, op, expected)
-                        : CompareText(text, op, expected);
-            }
-        }
-
-        private static bool? CompareNumbers(double actual, string op, string expected)
-        {
-            if (!double.TryParse(expected, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-            {
-                return null;
-            }
-
-            return op switch
-            {
-                "=" => actual == value,
-                "!=" => actual != value,
-                "<" => actual < value,
-                "<=" => actual <= value,
-                ">" => actual > value,
-                ">=" => actual >= value,
-                _ => null,
-            };
-        }
-
-        private static bool CompareText(string actual, string op, string expected)
-        {
-            var order = string.Compare(actual, expected, StringComparison.OrdinalIgnoreCase);
-            return op switch
-            {
-                "=" => order == 0,
-                "!=" => order != 0,
-                "<" => order < 0,
-                "<=" => order <= 0,
-                ">" => order > 0,
-                ">=" => order >= 0,
-                _ => actual.Contains(expected, StringComparison.OrdinalIgnoreCase),
             };
         }
 
@@ -350,3 +258,35 @@ public sealed class RunFilter
         }
     }
 }
+
+/// <summary>What a filter comparison reads from a run.</summary>
+internal enum FilterField
+{
+    Metric,
+    Param,
+    Status,
+    Name,
+    Title,
+    Notes,
+    Tag,
+    Group,
+    Branch,
+    Kind,
+    User,
+    Commit,
+    Id,
+    Bookmarked,
+    Archived,
+}
+
+/// <summary>A parsed filter: comparisons joined by and, or, not.</summary>
+internal abstract record FilterNode;
+
+internal sealed record FilterAnd(FilterNode Left, FilterNode Right) : FilterNode;
+
+internal sealed record FilterOr(FilterNode Left, FilterNode Right) : FilterNode;
+
+internal sealed record FilterNot(FilterNode Inner) : FilterNode;
+
+/// <summary><c>field op value</c>; <paramref name="Key"/> is the metric or param key as written (bare or <c>file:key</c>).</summary>
+internal sealed record FilterComparison(FilterField Field, string? Key, string Op, string Value) : FilterNode;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -59,7 +60,8 @@ internal static class RunsCommands
         };
         var sort = new Option<string?>("--sort")
         {
-            Description = "Sort by a field: created (default), name, status, or metrics.<key> / params.<key>.",
+            Description =
+                "Sort by a field: created (default), name, title, id, status, duration, group, tags, commit, or metrics.<key> / params.<key>.",
         };
         var order = new Option<string>("--sort-order") { Description = "asc or desc.", DefaultValueFactory = _ => "desc" };
         order.AcceptOnlyFromAmong("asc", "desc");
@@ -82,26 +84,45 @@ internal static class RunsCommands
             async (result, cancellationToken) =>
             {
                 CommonOptions.OneFormat(result, json, csv);
-                var matcher = result.GetValue(filter) is { } text ? RunFilter.Parse(text) : null;
+                var query = new RunQuery
+                {
+                    Archived = result.GetValue(archived),
+                    Group = result.GetValue(group),
+                    Filter = result.GetValue(filter) is { } text ? RunFilter.Parse(text) : null,
+                    Sort = RunSort.Parse(result.GetValue(sort), result.GetValue(order) == "desc"),
+                };
+                var sqlite = Task.Run(RunStore.Preload, cancellationToken);
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                await sqlite.ConfigureAwait(false);
                 using var store = OpenStore(project);
-                var showArchived = result.GetValue(archived);
-                // A filter is evaluated on runs loaded with only the values it names; the matches are then loaded whole.
-                var candidates = matcher is null
-                    ? store.List(includeArchived: showArchived)
-                    : store.GetMany(store.ListForFilter(showArchived, matcher).Where(matcher.Matches).Select(r => r.Id).ToList());
-                var runs = candidates
-                    .Where(r => r.Archived == showArchived)
-                    .Where(r => result.GetValue(group) is not { } g || r.Group == g)
-                    .ToList();
-                runs = Sort(runs, result.GetValue(sort), result.GetValue(order) == "desc");
-                var metricKeys = runs.SelectMany(r => r.Metrics.Keys).Distinct(StringComparer.Ordinal).Take(8).ToList();
+                // Filtered and sorted in SQL.
                 if (result.GetValue(json))
                 {
-                    JsonOutput.Write(output, new JsonArray(runs.Select(r => (JsonNode)RunJson(r)).ToArray()));
+                    JsonOutput.Write(
+                        output,
+                        writer =>
+                        {
+                            writer.WriteStartArray();
+                            // One run at a time, from the store to the output; the store is read on another
+                            // thread meanwhile, a few runs ahead.
+                            foreach (var run in ReadAhead(store.Each(query), capacity: 64))
+                            {
+                                RunJson.Write(writer, run);
+                                if (writer.BytesPending > 1 << 16)
+                                {
+                                    writer.Flush();
+                                }
+                            }
+
+                            writer.WriteEndArray();
+                        }
+                    );
                     return 0;
                 }
 
+                // The table and CSV show no params, so they are not read.
+                var runs = store.Find(query, RunParts.Metrics);
+                var metricKeys = runs.SelectMany(r => r.Metrics.Keys).Distinct(StringComparer.Ordinal).Take(8).ToList();
                 var header = new List<string> { "Id", "Name", "Status", "Created", "Duration", "Title" };
                 header.AddRange(metricKeys.Select(ShortKey));
                 var rows = runs.Select(r =>
@@ -132,7 +153,7 @@ internal static class RunsCommands
                     output.WriteLine(
                         "No runs match."
                             + (
-                                store.List(includeArchived: true).Count == 0
+                                !store.HasRuns()
                                     ? " Runs are recorded by 'dotnet exp run'; 'dotnet exp runs reindex' adds the experiments already in Git."
                                     : ""
                             )
@@ -162,7 +183,7 @@ internal static class RunsCommands
                 var run = Find(store, result.GetValue(id)!);
                 if (result.GetValue(json))
                 {
-                    var document = RunJson(run);
+                    var document = RunJson.Node(run);
                     var histories = new JsonObject();
                     foreach (var key in run.Metrics.Keys)
                     {
@@ -487,113 +508,53 @@ internal static class RunsCommands
     // edit must be able to clear them, so it goes through a delete first.
     private static void SaveReplacing(RunStore store, RunRecord run) => store.Replace(run);
 
-    internal static List<RunRecord> Sort(List<RunRecord> runs, string? key, bool descending)
+    /// <summary>
+    /// Enumerates <paramref name="source"/> on another thread, up to <paramref name="capacity"/> items ahead of the
+    /// caller, so that reading and writing a long list overlap. The source must not be used by the caller meanwhile.
+    /// </summary>
+    private static IEnumerable<T> ReadAhead<T>(IEnumerable<T> source, int capacity)
     {
-        Func<RunRecord, JsonNode?> read = key?.ToLowerInvariant() switch
+        using var items = new BlockingCollection<T>(capacity);
+        using var stop = new CancellationTokenSource();
+        var producer = Task.Run(() =>
         {
-            null or "created" => r => JsonValue.Create(r.Created.ToUnixTimeMilliseconds()),
-            "name" => r => JsonValue.Create(r.ExperimentName),
-            "status" => r => JsonValue.Create(r.Status.ToString()),
-            "duration" => r => r.Duration is { } d ? JsonValue.Create(d.TotalSeconds) : null,
-            var k when k.StartsWith("metrics.", StringComparison.Ordinal) => r =>
-                Lookup(r.Metrics.ToDictionary(m => m.Key, m => m.Value.Last), key[8..]),
-            var k when k.StartsWith("params.", StringComparison.Ordinal) => r => Lookup(r.Params, key[7..]),
-            _ => throw new ExpException(
-                ExitCode.Usage,
-                $"--sort '{key}': expected created, name, status, duration, metrics.<key> or params.<key>"
-            ),
-        };
-        var withValue = runs.Where(r => read(r) is not null);
-        var ordered = descending
-            ? withValue.OrderByDescending(read, ValueComparer.Instance)
-            : withValue.OrderBy(read, ValueComparer.Instance);
-        // Bookmarked runs first; runs without the sort value last.
-        return ordered.Concat(runs.Where(r => read(r) is null)).OrderBy(r => r.Bookmarked ? 0 : 1).ToList();
-    }
+            try
+            {
+                foreach (var item in source)
+                {
+                    items.Add(item, stop.Token);
+                }
+            }
+            finally
+            {
+                items.CompleteAdding();
+            }
+        });
+        var finished = false;
+        try
+        {
+            foreach (var item in items.GetConsumingEnumerable())
+            {
+                yield return item;
+            }
 
-    private static JsonNode? Lookup(IReadOnlyDictionary<string, JsonNode?> values, string key) =>
-        values.TryGetValue(key, out var exact)
-            ? exact
-            : values.FirstOrDefault(v => v.Key.EndsWith(":" + key, StringComparison.Ordinal)).Value;
+            finished = true;
+        }
+        finally
+        {
+            stop.Cancel();
+            if (finished)
+            {
+                // The source's own failure (a store error) is the caller's.
+                producer.GetAwaiter().GetResult();
+            }
+            else
+            {
+                // The caller stopped early (its own error is on its way): the reader ends at the next item.
+                producer.ContinueWith(t => _ = t.Exception, TaskScheduler.Default).Wait();
+            }
+        }
+    }
 
     private static string ShortKey(string key) => key[(key.IndexOf(':', StringComparison.Ordinal) + 1)..];
-
-    internal static JsonObject RunJson(RunRecord run)
-    {
-        var metrics = new JsonObject();
-        foreach (var (key, m) in run.Metrics)
-        {
-            metrics[key] = new JsonObject
-            {
-                ["last"] = m.Last?.DeepClone(),
-                ["min"] = m.Min,
-                ["max"] = m.Max,
-            };
-        }
-
-        var parameters = new JsonObject();
-        foreach (var (key, value) in run.Params)
-        {
-            parameters[key] = value?.DeepClone();
-        }
-
-        return new JsonObject
-        {
-            ["id"] = run.Id,
-            ["name"] = run.ExperimentName,
-            ["ref"] = run.ExperimentRef,
-            ["commit"] = run.Commit,
-            ["baseline"] = run.Baseline,
-            ["branch"] = run.Branch,
-            ["dirty"] = run.Dirty,
-            ["user"] = run.GitUser,
-            ["command"] = run.Command,
-            ["host"] = run.Host,
-            ["kind"] = run.Kind,
-            ["status"] = run.Status.ToString().ToLowerInvariant(),
-            ["created"] = run.Created.ToString("O", CultureInfo.InvariantCulture),
-            ["started"] = run.Started?.ToString("O", CultureInfo.InvariantCulture),
-            ["finished"] = run.Finished?.ToString("O", CultureInfo.InvariantCulture),
-            ["exit_code"] = run.ExitCode,
-            ["log"] = run.LogPath,
-            ["title"] = run.Title,
-            ["notes"] = run.Notes,
-            ["bookmarked"] = run.Bookmarked,
-            ["archived"] = run.Archived,
-            ["deleted"] = run.Deleted,
-            ["group"] = run.Group,
-            ["tags"] = new JsonArray(run.Tags.Select(t => (JsonNode)JsonValue.Create(t)).ToArray()),
-            ["params"] = parameters,
-            ["metrics"] = metrics,
-            ["artifacts"] = new JsonArray(
-                run.Artifacts.Select(a =>
-                        (JsonNode)
-                            new JsonObject
-                            {
-                                ["path"] = a.Path,
-                                ["sha256"] = a.Sha256,
-                                ["size"] = a.Size,
-                                ["kind"] = a.Kind,
-                            }
-                    )
-                    .ToArray()
-            ),
-            ["checkpoints"] = new JsonArray(
-                run.Checkpoints.Select(c => (JsonNode)new JsonObject { ["commit"] = c.Commit, ["step"] = c.Step }).ToArray()
-            ),
-            ["executions"] = new JsonArray(run.Executions.Select(e => (JsonNode)ExecutionJson(e)).ToArray()),
-        };
-    }
-
-    internal static JsonObject ExecutionJson(ExecutionRecord e) =>
-        new()
-        {
-            ["stage"] = e.Stage,
-            ["status"] = e.Status,
-            ["started"] = e.Started.ToString("O", CultureInfo.InvariantCulture),
-            ["finished"] = e.Finished.ToString("O", CultureInfo.InvariantCulture),
-            ["duration_ms"] = e.DurationMs,
-            ["cache_hit"] = e.CacheHit,
-            ["exit_code"] = e.ExitCode,
-        };
 }

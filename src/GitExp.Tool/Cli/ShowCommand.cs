@@ -99,7 +99,7 @@ internal static class ShowCommand
                 if (result.GetValue(json))
                 {
                     using var writing = ExpTrace.Start("show: write JSON");
-                    JsonOutput.Write(output, (writer, flush) => WriteJson(writer, table, flush));
+                    JsonOutput.Write(output, writer => WriteJson(writer, table));
                 }
                 else if (result.GetValue(csv))
                 {
@@ -179,7 +179,7 @@ internal static class ShowCommand
         return cells;
     }
 
-    private static void WriteJson(Utf8JsonWriter writer, ShowTable table, Action flush)
+    private static void WriteJson(Utf8JsonWriter writer, ShowTable table)
     {
         // GroupBy keeps the first-seen order of files and the column order within each.
         var metrics = table.Columns.Where(c => c.IsMetric).GroupBy(c => c.File, StringComparer.Ordinal).ToList();
@@ -205,7 +205,8 @@ internal static class ShowCommand
             writer.WriteEndObject();
             if (writer.BytesPending > 1 << 14)
             {
-                flush();
+                // Out in pieces: the whole output of a thousand experiments is never held at once.
+                writer.Flush();
             }
         }
 

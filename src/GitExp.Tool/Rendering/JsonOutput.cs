@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -25,52 +24,31 @@ internal static class JsonOutput
     public static void Write(TextWriter output, JsonNode document) => output.WriteLine(document.ToJsonString(Options));
 
     /// <summary>
-    /// Writes a document straight through a <see cref="Utf8JsonWriter"/> with the same settings as
-    /// <see cref="Write(TextWriter, JsonNode)"/>: for large outputs (a thousand experiments) where building
-    /// a node tree first costs more than the reads behind it. <paramref name="write"/> calls the flush
-    /// callback it is given now and then, so the text goes out in small pieces (no large-object-heap buffers).
+    /// Writes a document through a writer, byte for byte as <see cref="Write(TextWriter, JsonNode)"/> would write it
+    /// as a node. For large documents: to the console, the writer goes straight to stdout, and <paramref name="write"/>
+    /// may flush it as it goes (<see cref="Utf8JsonWriter.Flush"/>) so that no copy of the whole is kept.
     /// </summary>
-    public static void Write(TextWriter output, Action<Utf8JsonWriter, Action> write)
+    public static void Write(TextWriter output, Action<Utf8JsonWriter> write)
     {
-        var buffer = new ArrayBufferWriter<byte>(1 << 15);
-        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
-        // The console's own stream takes the UTF-8 bytes as they are; any other writer gets text.
-        using var stdout = ReferenceEquals(output, Console.Out) ? Console.OpenStandardOutput() : null;
-        var chars = stdout is null ? new char[Encoding.UTF8.GetMaxCharCount(1 << 15)] : [];
-        var decoder = Encoding.UTF8.GetDecoder();
-        output.Flush();
-
-        void Flush()
+        if (ReferenceEquals(output, Console.Out))
         {
-            writer.Flush();
-            var bytes = buffer.WrittenSpan;
-            if (stdout is not null)
+            output.Flush();
+            using var stdout = Console.OpenStandardOutput();
+            using (var writer = new Utf8JsonWriter(stdout, WriterOptions))
             {
-                stdout.Write(bytes);
-                bytes = [];
+                write(writer);
             }
 
-            while (!bytes.IsEmpty)
-            {
-                var chunk = bytes[..Math.Min(bytes.Length, 1 << 15)];
-                decoder.Convert(chunk, chars, flush: false, out var used, out var produced, out _);
-                output.Write(chars, 0, produced);
-                bytes = bytes[used..];
-            }
-
-            buffer.ResetWrittenCount();
+            stdout.Write(Encoding.UTF8.GetBytes(output.NewLine));
+            return;
         }
 
-        write(writer, Flush);
-        Flush();
-        if (stdout is not null)
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            stdout.Write("\n"u8);
-            stdout.Flush();
+            write(writer);
         }
-        else
-        {
-            output.WriteLine();
-        }
+
+        output.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
     }
 }

@@ -4,6 +4,7 @@ using GitExp.Core;
 using GitExp.Core.Execution;
 using GitExp.Core.Project;
 using GitExp.Core.Tracking;
+using GitExp.Tool.Rendering;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -57,20 +58,20 @@ internal static class CrossRunApi
         }
     }
 
-    /// <summary>The runs the filter grammar selects (not archived, not deleted), newest first.</summary>
-    private static List<RunRecord> Runs(string storePath, IQueryCollection query)
+    /// <summary>The runs the filter grammar selects (not archived, not deleted), newest first, with the part a page lists.</summary>
+    private static List<RunRecord> Runs(string storePath, IQueryCollection query, RunParts parts)
     {
         var filterText = query["filter"].ToString();
         var matcher = string.IsNullOrWhiteSpace(filterText) ? null : RunFilter.Parse(filterText, "filter");
         using var store = RunStore.Open(storePath);
-        return store.List().Where(r => matcher is null || matcher.Matches(r)).ToList();
+        return store.Find(new RunQuery { Filter = matcher, BookmarkedFirst = false }, parts).ToList();
     }
 
     private static JsonObject Artifacts(string storePath, IQueryCollection query)
     {
         var text = query["q"].ToString().Trim();
         var kind = query["kind"].ToString().Trim();
-        var runs = Runs(storePath, query);
+        var runs = Runs(storePath, query, RunParts.Artifacts);
         var all = runs.SelectMany(r => r.Artifacts.Select(a => (Run: r, Artifact: a))).ToList();
         var rows = all.Where(x => text.Length == 0 || x.Artifact.Path.Contains(text, StringComparison.OrdinalIgnoreCase))
             .Where(x => kind.Length == 0 || string.Equals(x.Artifact.Kind, kind, StringComparison.OrdinalIgnoreCase))
@@ -104,7 +105,7 @@ internal static class CrossRunApi
             throw new ExpException(ExitCode.Usage, $"cacheHit '{cacheHit}': expected true or false");
         }
 
-        var runs = Runs(storePath, query);
+        var runs = Runs(storePath, query, RunParts.Executions);
         var all = runs.SelectMany(r => r.Executions.Select(e => (Run: r, Execution: e))).ToList();
         var rows = all.Where(x => stage.Length == 0 || x.Execution.Stage.Contains(stage, StringComparison.OrdinalIgnoreCase))
             .Where(x => status.Length == 0 || string.Equals(x.Execution.Status, status, StringComparison.OrdinalIgnoreCase))
@@ -118,7 +119,7 @@ internal static class CrossRunApi
             x =>
             {
                 var json = RunFields(x.Run);
-                foreach (var (key, value) in Cli.RunsCommands.ExecutionJson(x.Execution))
+                foreach (var (key, value) in RunJson.Node(x.Execution))
                 {
                     json[key] = value?.DeepClone();
                 }

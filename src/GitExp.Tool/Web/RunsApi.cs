@@ -1,9 +1,10 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GitExp.Core;
 using GitExp.Core.Tracking;
-using GitExp.Tool.Cli;
+using GitExp.Tool.Rendering;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -147,52 +148,50 @@ internal static class RunsApi
         var page = Number(query, "page", 1, 1, int.MaxValue);
         var pageSize = Number(query, "pageSize", 25, 1, 500);
         var sort = query["sort"].ToString();
-        if (matcher is null && text.Length == 0 && order == "desc" && sort.ToLowerInvariant() is "" or "created")
-        {
-            // The default view (bookmarked first, newest first, no filter or search): paged in SQL, so only the
-            // page's runs are loaded, whatever the size of the store.
-            var slice = store.Page(archived, group.Length == 0 ? null : group, (long)(page - 1) * pageSize, pageSize);
-
-            return Json(
-                new JsonObject
-                {
-                    ["total"] = slice.Total,
-                    ["page"] = page,
-                    ["pageSize"] = pageSize,
-                    ["metricKeys"] = Keys(slice.MetricKeys),
-                    ["paramKeys"] = Keys(slice.ParamKeys),
-                    ["runs"] = new JsonArray(slice.Runs.Select(r => (JsonNode)Summary(r)).ToArray()),
-                }
-            );
-        }
-
-        var runs = store
-            .List(includeArchived: archived)
-            .Where(r => r.Archived == archived)
-            .Where(r => group.Length == 0 || r.Group == group)
-            .Where(r => matcher is null || matcher.Matches(r))
-            .Where(r => text.Length == 0 || MatchesText(r, text))
-            .ToList();
-        runs = RunsCommands.Sort(runs, sort.Length == 0 ? null : sort, order == "desc");
-        var shown = runs.Skip((page - 1) * pageSize).Take(pageSize).ToList();
-        return Json(
-            new JsonObject
+        // Filtered, searched and sorted in SQL; only the page's runs are loaded.
+        var slice = store.Page(
+            new RunQuery
             {
-                ["total"] = runs.Count,
-                ["page"] = page,
-                ["pageSize"] = pageSize,
-                ["metricKeys"] = Keys(runs.SelectMany(r => r.Metrics.Keys)),
-                ["paramKeys"] = Keys(runs.SelectMany(r => r.Params.Keys)),
-                ["runs"] = new JsonArray(shown.Select(r => (JsonNode)Summary(r)).ToArray()),
-            }
+                Archived = archived,
+                Group = group.Length == 0 ? null : group,
+                Filter = matcher,
+                Search = text.Length == 0 ? null : text,
+                Sort = RunSort.Parse(sort.Length == 0 ? null : sort, order == "desc", "sort"),
+            },
+            (long)(page - 1) * pageSize,
+            pageSize,
+            RunParts.Params | RunParts.Metrics | RunParts.Tags
         );
+        return JsonBytes(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("total", slice.Total);
+            writer.WriteNumber("page", page);
+            writer.WriteNumber("pageSize", pageSize);
+            Strings(writer, "metricKeys", slice.MetricKeys);
+            Strings(writer, "paramKeys", slice.ParamKeys);
+            writer.WriteStartArray("runs");
+            foreach (var run in slice.Runs)
+            {
+                // What the runs table needs: the run without its artifacts, checkpoints and executions.
+                RunJson.Write(writer, run, details: false, w => RunJson.Number(w, "duration", run.Duration?.TotalSeconds));
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        });
     }
 
-    /// <summary>Free text: name, title, notes, id or commit contain it, case-insensitively.</summary>
-    private static bool MatchesText(RunRecord run, string text) =>
-        new[] { run.ExperimentName, run.Title, run.Notes, run.Commit, run.Id }.Any(v =>
-            v?.Contains(text, StringComparison.OrdinalIgnoreCase) == true
-        );
+    private static void Strings(Utf8JsonWriter writer, string name, IEnumerable<string> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            writer.WriteStringValue(value);
+        }
+
+        writer.WriteEndArray();
+    }
 
     private static int Number(IQueryCollection query, string name, int fallback, int min, int max)
     {
@@ -207,23 +206,9 @@ internal static class RunsApi
             : throw new ExpException(ExitCode.Usage, $"{name} '{text}': expected a number from {min} to {max}");
     }
 
-    private static JsonArray Keys(IEnumerable<string> keys) =>
-        new(keys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(k => (JsonNode)k).ToArray());
-
-    /// <summary>What the runs table needs: the run without its artifacts and checkpoints.</summary>
-    private static JsonObject Summary(RunRecord run)
-    {
-        var json = RunsCommands.RunJson(run);
-        json.Remove("artifacts");
-        json.Remove("checkpoints");
-        json.Remove("executions");
-        json["duration"] = run.Duration?.TotalSeconds;
-        return json;
-    }
-
     private static JsonObject Detail(RunStore store, RunRecord run)
     {
-        var json = RunsCommands.RunJson(run);
+        var json = RunJson.Node(run);
         json["duration"] = run.Duration?.TotalSeconds;
         json["histories"] = new JsonArray(
             run.Metrics.Keys.Select(ShortKey)
@@ -299,6 +284,17 @@ internal static class RunsApi
         store.Get(id) ?? throw new ExpException(ExitCode.NotFound, $"no run '{id}'");
 
     private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(), "application/json; charset=utf-8");
+
+    private static IResult JsonBytes(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+
+        return Results.Bytes(buffer.WrittenMemory.ToArray(), "application/json; charset=utf-8");
+    }
 
     private static IResult Error(int status, string message) =>
         Results.Content(new JsonObject { ["error"] = message }.ToJsonString(), "application/json; charset=utf-8", null, status);

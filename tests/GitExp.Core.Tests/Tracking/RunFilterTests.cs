@@ -1,11 +1,40 @@
 using System.Text.Json.Nodes;
+using GitExp.Core.Tests.Infrastructure;
 using GitExp.Core.Tracking;
+using Microsoft.Data.Sqlite;
 
 namespace GitExp.Core.Tests.Tracking;
 
-/// <summary>The filter grammar of <c>runs list --filter</c>: comparisons, keys, precedence, and its errors.</summary>
-public sealed class RunFilterTests
+/// <summary>
+/// The filter grammar of <c>runs list --filter</c>: comparisons, keys, precedence, and its errors. Filters run
+/// in SQL over a real store holding the runs below.
+/// </summary>
+public sealed class RunFilterTests(RunFilterTests.Store store) : IClassFixture<RunFilterTests.Store>
 {
+    /// <summary>The runs below in a store on disk, r1 newest.</summary>
+    public sealed class Store : IDisposable
+    {
+        private readonly TempFolder _tmp = new();
+
+        public Store()
+        {
+            using var store = RunStore.Open(DbPath);
+            var created = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            for (var i = 0; i < Runs.Length; i++)
+            {
+                store.Save(Runs[i] with { Created = created.AddMinutes(-i) });
+            }
+        }
+
+        public string DbPath => _tmp.Combine(".exp", "runs.db");
+
+        public void Dispose()
+        {
+            SqliteConnection.ClearAllPools();
+            _tmp.Dispose();
+        }
+    }
+
     private static RunRecord Run(
         string id,
         RunStatus status = RunStatus.Succeeded,
@@ -55,10 +84,10 @@ public sealed class RunFilterTests
         Run("r4", RunStatus.Running),
     ];
 
-    private static string[] Select(string filter)
+    private string[] Select(string filter)
     {
-        var parsed = RunFilter.Parse(filter);
-        return Runs.Where(parsed.Matches).Select(r => r.Id).ToArray();
+        using var runs = RunStore.Open(store.DbPath);
+        return runs.Find(new RunQuery { Filter = RunFilter.Parse(filter) }, RunParts.Fields).Select(r => r.Id).ToArray();
     }
 
     [Theory]

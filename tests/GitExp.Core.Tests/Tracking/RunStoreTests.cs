@@ -368,8 +368,10 @@ public sealed class RunStoreTests : IDisposable
 
         using (var connection = OpenRaw())
         {
-            // What a store written before executions existed looks like.
+            // What a store written before executions (and stored numbers) existed looks like.
             Scalar(connection, "DROP TABLE executions");
+            Scalar(connection, "ALTER TABLE params DROP COLUMN num");
+            Scalar(connection, "ALTER TABLE metrics DROP COLUMN num");
             Scalar(connection, "DELETE FROM schema_version WHERE version > 2");
         }
 
@@ -389,8 +391,52 @@ public sealed class RunStoreTests : IDisposable
         }
 
         using var raw = OpenRaw();
-        Assert.Equal(3L, Scalar(raw, "SELECT MAX(version) FROM schema_version"));
         Assert.Equal((long)RunStore.SchemaVersion, Scalar(raw, "SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(RunStore.SchemaVersion - 2L, Scalar(raw, "SELECT COUNT(*) FROM schema_version WHERE version > 2"));
+    }
+
+    [Fact]
+    public void A_store_from_before_stored_numbers_gets_them_parsed_by_dotnet_so_filters_and_sorts_compare_numbers()
+    {
+        using (var store = RunStore.Open(DbPath))
+        {
+            foreach (var (id, lr) in new[] { ("0000000000n1", "10"), ("0000000000n2", "1e-1"), ("0000000000n3", "\"0.2\"") })
+            {
+                store.Save(
+                    Run(id) with
+                    {
+                        Params = new Dictionary<string, JsonNode?> { ["params.yaml:lr"] = JsonNode.Parse(lr) },
+                        Metrics = new Dictionary<string, MetricSummary> { ["m.json:acc"] = new(JsonNode.Parse(lr), null, null) },
+                    }
+                );
+            }
+        }
+
+        using (var connection = OpenRaw())
+        {
+            // Version 3: no num columns.
+            Scalar(connection, "ALTER TABLE params DROP COLUMN num");
+            Scalar(connection, "ALTER TABLE metrics DROP COLUMN num");
+            Scalar(connection, "DELETE FROM schema_version WHERE version > 3");
+        }
+
+        SqliteConnection.ClearAllPools();
+        using (var upgraded = RunStore.Open(DbPath))
+        {
+            string[] Ids(string filter, string? sort = null) =>
+                upgraded
+                    .Find(new RunQuery { Filter = RunFilter.Parse(filter), Sort = RunSort.Parse(sort, descending: false) })
+                    .Select(r => r.Id)
+                    .ToArray();
+
+            // As numbers 10 > 9 (as text "10" < "9"); the string "0.2" compares as text.
+            Assert.Equal(["0000000000n1"], Ids("params.lr > 9 and metrics.acc > 9"));
+            Assert.Equal(["0000000000n2", "0000000000n1", "0000000000n3"], Ids("params.lr != 7", "params.lr"));
+        }
+
+        using var raw = OpenRaw();
+        Assert.Equal(0.1, Scalar(raw, "SELECT num FROM params WHERE run_id = '0000000000n2'"));
+        Assert.Equal(DBNull.Value, Scalar(raw, "SELECT num FROM metrics WHERE run_id = '0000000000n3'"));
     }
 
     [Fact]
@@ -439,18 +485,18 @@ public sealed class RunStoreTests : IDisposable
         }
 
         // List order with bookmarked first: r2, then r4 r3 r1 r0 (r5 deleted, r6 archived).
-        var first = store.Page(archived: false, group: null, offset: 0, limit: 2);
+        var first = store.Page(new RunQuery(), offset: 0, limit: 2);
         Assert.Equal(5, first.Total);
         Assert.Equal(["r2", "r4"], first.Runs.Select(r => r.Id));
         Assert.Equal("params.yaml:p2", Assert.Single(first.Runs[0].Params).Key);
         Assert.Equal(["m.json:acc"], first.MetricKeys);
         Assert.Equal(["params.yaml:p0", "params.yaml:p1", "params.yaml:p2", "params.yaml:p3", "params.yaml:p4"], first.ParamKeys);
-        Assert.Equal(["r1", "r0"], store.Page(false, null, 3, 2).Runs.Select(r => r.Id));
-        Assert.Empty(store.Page(false, null, 10, 2).Runs);
-        var even = store.Page(false, "even", 0, 10);
+        Assert.Equal(["r1", "r0"], store.Page(new RunQuery(), 3, 2).Runs.Select(r => r.Id));
+        Assert.Empty(store.Page(new RunQuery(), 10, 2).Runs);
+        var even = store.Page(new RunQuery { Group = "even" }, 0, 10);
         Assert.Equal(["r2", "r4", "r0"], even.Runs.Select(r => r.Id));
         Assert.Equal(["params.yaml:p0", "params.yaml:p2", "params.yaml:p4"], even.ParamKeys);
-        var archived = store.Page(archived: true, group: null, offset: 0, limit: 10);
+        var archived = store.Page(new RunQuery { Archived = true }, offset: 0, limit: 10);
         Assert.Equal(["r6"], archived.Runs.Select(r => r.Id));
         Assert.Equal(["params.yaml:p6"], archived.ParamKeys);
     }

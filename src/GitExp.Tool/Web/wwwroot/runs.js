@@ -41,15 +41,15 @@
 
   function columns(data) {
     const fixed = [
-      { id: "id", label: "Id", get: r => r.id.slice(0, 8) },
+      { id: "id", label: "Id", sort: "id", get: r => r.id.slice(0, 8) },
       { id: "name", label: "Name", sort: "name", get: r => r.name },
-      { id: "title", label: "Title", get: r => r.title || "" },
+      { id: "title", label: "Title", sort: "title", get: r => r.title || "" },
       { id: "status", label: "Status", sort: "status", get: r => r.status },
       { id: "created", label: "Created", sort: "created", get: r => time(r.created) },
       { id: "duration", label: "Duration", sort: "duration", num: true, get: r => duration(r.duration) },
-      { id: "group", label: "Group", get: r => r.group || "" },
-      { id: "tags", label: "Tags", get: r => (r.tags || []).join(", ") },
-      { id: "commit", label: "Commit", get: r => (r.commit || "").slice(0, 7) },
+      { id: "group", label: "Group", sort: "group", get: r => r.group || "" },
+      { id: "tags", label: "Tags", sort: "tags", get: r => (r.tags || []).join(", ") },
+      { id: "commit", label: "Commit", sort: "commit", get: r => (r.commit || "").slice(0, 7) },
     ];
     const metrics = data.metricKeys.map(k => ({ id: "metrics." + k, label: shortKey(k), title: k, sort: "metrics." + k, num: true, get: r => value(r.metrics[k] ? r.metrics[k].last : null) }));
     const parameters = data.paramKeys.map(k => ({ id: "params." + k, label: shortKey(k), title: k, sort: "params." + k, num: true, get: r => value(k in r.params ? r.params[k] : null) }));
