@@ -133,6 +133,10 @@ public sealed class RunActionsTests(ActionsProject ui, Browser browser) : IClass
         Assert.Contains("epochs: 3", snapshot);
         var run = await ui.GetJsonAsync($"/api/runs/{entry["id"]}");
         Assert.Equal("queued", (string)run["status"]!);
+        // Removed from the queue on the command line, the queued run can never run: it leaves the lists.
+        await ui.Repo.ExpAsync("queue", "remove", "art-lr03");
+        Assert.True((bool)(await ui.GetJsonAsync($"/api/runs/{entry["id"]}"))["deleted"]!);
+        Assert.False((bool)(await ui.GetJsonAsync($"/api/runs/{Art}"))["deleted"]!);
 
         var fresh = await ui.PostAsync(
             "/api/runs/new",

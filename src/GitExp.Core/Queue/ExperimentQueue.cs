@@ -304,7 +304,30 @@ public sealed class ExperimentQueue(ExpProject project)
             removed.Add(item);
         }
 
+        ForgetQueuedRuns(removed.Where(i => i.Status == QueueStatus.Queued).Select(i => i.Entry.Id).ToList());
         return removed;
+    }
+
+    /// <summary>
+    /// A run recorded as queued (a clone or a new run from the UI) will never run once its entry is gone: it
+    /// leaves the run store's lists, soft-deleted like <c>runs delete</c>, so <c>runs restore</c> can still show it.
+    /// </summary>
+    private void ForgetQueuedRuns(IReadOnlyList<string> ids)
+    {
+        var path = Path.Combine(project.ExpDirectory, "runs.db");
+        if (ids.Count == 0 || !File.Exists(path))
+        {
+            return;
+        }
+
+        using var store = Tracking.RunStore.Open(path);
+        foreach (var id in ids)
+        {
+            if (store.Get(id) is { Status: Tracking.RunStatus.Queued, Deleted: false } run && run.Id == id)
+            {
+                store.Replace(run with { Deleted = true });
+            }
+        }
     }
 
     /// <summary>Asks the worker running an entry to stop it; the entry then ends as failed.</summary>
