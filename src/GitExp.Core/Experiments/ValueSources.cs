@@ -7,6 +7,7 @@ using GitExp.Core.Execution;
 using GitExp.Core.Git;
 using GitExp.Core.Pipeline;
 using GitExp.Core.Project;
+using GitExp.Core.Serialization;
 
 namespace GitExp.Core.Experiments;
 
@@ -146,27 +147,17 @@ public sealed class ValueSources
             return "null";
         }
 
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
+        return CompactJson.ToText(writer =>
         {
             writer.WriteStartObject();
             foreach (var (name, value) in map)
             {
                 writer.WritePropertyName(name.AsSpan(prefixLength));
-                if (value is null)
-                {
-                    writer.WriteNullValue();
-                }
-                else
-                {
-                    value.WriteTo(writer);
-                }
+                CompactJson.WriteValue(writer, value);
             }
 
             writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        });
     }
 
     /// <summary>Reads what <see cref="MapJson"/> wrote; false (a cache miss) for anything else.</summary>

@@ -1,7 +1,6 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
-using System.Text;
 using System.Text.Json;
+using GitExp.Core.Serialization;
 
 namespace GitExp.Core.Git;
 
@@ -26,10 +25,8 @@ public sealed record CommitFacts(string Tree, IReadOnlyList<string> Parents, lon
         return (fields[0], new CommitFacts(fields[1], parents, time, fields[4], fields[5]));
     }
 
-    public string ToJson()
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+    public string ToJson() =>
+        CompactJson.ToText(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("tree", Tree);
@@ -44,10 +41,7 @@ public sealed record CommitFacts(string Tree, IReadOnlyList<string> Parents, lon
             writer.WriteString("subject", Subject);
             writer.WriteString("trailers", Trailers);
             writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+        });
 
     /// <summary>Reads what <see cref="ToJson"/> wrote; false for anything else.</summary>
     public static bool TryParse(string json, [NotNullWhen(true)] out CommitFacts? facts)

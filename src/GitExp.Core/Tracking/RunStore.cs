@@ -633,10 +633,8 @@ public sealed class RunStore : IDisposable
     /// Ids as a JSON array, for <c>json_each</c>. Written directly: <see cref="JsonSerializer"/> would first set up
     /// its converters, which costs a command that records a run more than the rest of its store work.
     /// </summary>
-    private static string JsonList(List<string> ids)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+    private static string JsonList(List<string> ids) =>
+        Serialization.CompactJson.ToText(writer =>
         {
             writer.WriteStartArray();
             foreach (var id in ids)
@@ -645,10 +643,7 @@ public sealed class RunStore : IDisposable
             }
 
             writer.WriteEndArray();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+        });
 
     /// <summary>A row of a child table by its key.</summary>
     private sealed record Keyed<T>(string Key, T Value);

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using GitExp.Core;
 using GitExp.Core.Diagnostics;
 using GitExp.Core.Experiments;
+using GitExp.Core.Serialization;
 using GitExp.Tool.Rendering;
 
 namespace GitExp.Tool.Cli;
@@ -253,14 +254,7 @@ internal static class ShowCommand
             foreach (var column in file)
             {
                 writer.WritePropertyName(column.Key);
-                if (row.Value(column) is { } value)
-                {
-                    value.WriteTo(writer);
-                }
-                else
-                {
-                    writer.WriteNullValue();
-                }
+                CompactJson.WriteValue(writer, row.Value(column));
             }
 
             writer.WriteEndObject();

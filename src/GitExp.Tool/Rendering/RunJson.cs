@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GitExp.Core.Serialization;
 using GitExp.Core.Tracking;
 
 namespace GitExp.Tool.Rendering;
@@ -122,28 +123,9 @@ internal static class RunJson
 
     public static JsonObject Node(ExecutionRecord execution) => Parse(w => Write(w, execution));
 
-    private static JsonObject Parse(Action<Utf8JsonWriter> write)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            write(writer);
-        }
+    private static JsonObject Parse(Action<Utf8JsonWriter> write) => JsonNode.Parse(CompactJson.ToBytes(write))!.AsObject();
 
-        return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
-    }
-
-    private static void Value(Utf8JsonWriter writer, JsonNode? value)
-    {
-        if (value is null)
-        {
-            writer.WriteNullValue();
-        }
-        else
-        {
-            value.WriteTo(writer);
-        }
-    }
+    private static void Value(Utf8JsonWriter writer, JsonNode? value) => CompactJson.WriteValue(writer, value);
 
     /// <summary>A number property, or null.</summary>
     public static void Number(Utf8JsonWriter writer, string name, double? value)

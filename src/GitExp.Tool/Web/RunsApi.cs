@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GitExp.Core;
+using GitExp.Core.Serialization;
 using GitExp.Core.Tracking;
 using GitExp.Tool.Rendering;
 using Microsoft.AspNetCore.Builder;
@@ -285,16 +286,8 @@ internal static class RunsApi
 
     private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(), "application/json; charset=utf-8");
 
-    private static IResult JsonBytes(Action<Utf8JsonWriter> write)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            write(writer);
-        }
-
-        return Results.Bytes(buffer.WrittenMemory.ToArray(), "application/json; charset=utf-8");
-    }
+    private static IResult JsonBytes(Action<Utf8JsonWriter> write) =>
+        Results.Bytes(CompactJson.ToBytes(write), "application/json; charset=utf-8");
 
     private static IResult Error(int status, string message) =>
         Results.Content(new JsonObject { ["error"] = message }.ToJsonString(), "application/json; charset=utf-8", null, status);
