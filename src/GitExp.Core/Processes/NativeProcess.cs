@@ -95,10 +95,10 @@ internal sealed partial class NativeProcess : IDisposable
         bool captureError
     )
     {
-        using var strings = new NativeMemory();
-        var fileActions = strings.Allocate(OpaqueSize);
-        var attributes = strings.Allocate(OpaqueSize);
-        var signals = strings.Allocate(OpaqueSize);
+        using var memory = new NativeMemory();
+        var fileActions = memory.Allocate(OpaqueSize);
+        var attributes = memory.Allocate(OpaqueSize);
+        var signals = memory.Allocate(OpaqueSize);
         int[] input = [-1, -1];
         int[] output = [-1, -1];
         int[] error = [-1, -1];
@@ -124,7 +124,7 @@ internal sealed partial class NativeProcess : IDisposable
             }
             else
             {
-                Check(posix_spawn_file_actions_addopen(fileActions, 0, Utf8(strings, "/dev/null"), ORdwr, 0));
+                Check(posix_spawn_file_actions_addopen(fileActions, 0, Utf8(memory, "/dev/null"), ORdwr, 0));
             }
 
             Pipe(output);
@@ -136,20 +136,20 @@ internal sealed partial class NativeProcess : IDisposable
             }
             else
             {
-                Check(posix_spawn_file_actions_addopen(fileActions, 2, Utf8(strings, "/dev/null"), ORdwr, 0));
+                Check(posix_spawn_file_actions_addopen(fileActions, 2, Utf8(memory, "/dev/null"), ORdwr, 0));
             }
 
-            Check(posix_spawn_file_actions_addchdir_np(fileActions, Utf8(strings, workingDirectory)));
+            Check(posix_spawn_file_actions_addchdir_np(fileActions, Utf8(memory, workingDirectory)));
 
             var argv = new List<string> { fileName };
             argv.AddRange(arguments);
             var status = posix_spawnp(
                 out var pid,
-                Utf8(strings, fileName),
+                Utf8(memory, fileName),
                 fileActions,
                 attributes,
-                NativeArray(strings, argv),
-                NativeArray(strings, EnvironmentBlock(environment))
+                NativeArray(memory, argv),
+                NativeArray(memory, EnvironmentBlock(environment))
             );
             if (status != 0)
             {
@@ -170,12 +170,11 @@ internal sealed partial class NativeProcess : IDisposable
         }
         finally
         {
-            foreach (var fd in input.Concat(output).Concat(error))
+            // Whatever a failure left open; on success only -1s remain.
+            foreach (var pipe in new[] { input, output, error })
             {
-                if (fd >= 0)
-                {
-                    _ = close(fd);
-                }
+                Close(ref pipe[0]);
+                Close(ref pipe[1]);
             }
 
             _ = posix_spawn_file_actions_destroy(fileActions);
