@@ -304,6 +304,18 @@ public sealed class RunStore : IDisposable
         );
     }
 
+    /// <summary>The newest run recorded for an experiment name, archived ones included, deleted ones not; null when none.</summary>
+    public RunRecord? LatestNamed(string experimentName) =>
+        Read(
+                Ids(
+                    "WHERE exp_name = $name AND deleted = 0",
+                    "ORDER BY runs.created DESC, runs.id LIMIT 1",
+                    [("$name", experimentName)]
+                ),
+                RunParts.All
+            )
+            .FirstOrDefault();
+
     /// <summary>Every run, newest first; archived and deleted ones only when asked.</summary>
     public IReadOnlyList<RunRecord> List(bool includeArchived = false, bool includeDeleted = false)
     {

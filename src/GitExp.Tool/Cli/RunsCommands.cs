@@ -501,7 +501,7 @@ internal static class RunsCommands
     /// <summary>A run by id, unique id prefix, or the name of the experiment it recorded (the latest such run).</summary>
     private static RunRecord Find(RunStore store, string id) =>
         store.Get(id)
-        ?? store.List(includeArchived: true).FirstOrDefault(r => r.ExperimentName == id)
+        ?? store.LatestNamed(id)
         ?? throw new ExpException(ExitCode.NotFound, $"no run '{id}' (see 'dotnet exp runs list')");
 
     // RunStore.Save merges annotations (so a finishing run keeps the title set meanwhile); an explicit

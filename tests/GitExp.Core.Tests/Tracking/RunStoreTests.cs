@@ -89,6 +89,21 @@ public sealed class RunStoreTests : IDisposable
         };
 
     [Fact]
+    public void The_latest_run_of_a_name_is_found_in_sql_archived_ones_included_deleted_ones_not()
+    {
+        var day = new DateTimeOffset(2025, 1, 2, 0, 0, 0, TimeSpan.Zero);
+        using var store = RunStore.Open(DbPath);
+        store.Save(Run("old00000") with { ExperimentName = "lark", Created = day });
+        store.Save(Run("new00000") with { ExperimentName = "lark", Created = day.AddHours(1), Archived = true });
+        store.Save(Run("gone0000") with { ExperimentName = "lark", Created = day.AddHours(2), Deleted = true });
+        store.Save(Run("other000") with { ExperimentName = "wren", Created = day.AddHours(3) });
+
+        Assert.Equal("new00000", store.LatestNamed("lark")?.Id);
+        Assert.Equal("wren", store.LatestNamed("wren")?.ExperimentName);
+        Assert.Null(store.LatestNamed("owl"));
+    }
+
+    [Fact]
     public void Every_field_round_trips_through_save_and_get_with_times_in_utc()
     {
         var saved = Full();
