@@ -15,7 +15,9 @@ public sealed class CheckpointTests(TrainProgram train) : IClassFixture<TrainPro
     [Fact]
     public async Task Killed_stage_leaves_an_interrupted_experiment_and_the_next_run_resumes_from_its_last_checkpoint()
     {
-        await using var project = await train.CreateProjectAsync();
+        // Slow steps: the kill lands in step 4 or 5 even when a loaded machine delays it by a second
+        // (with 150 ms steps, CI once saw the run finish all 6 before the kill).
+        await using var project = await train.CreateProjectAsync(sleepMs: 600);
         var baseline = await project.Repo.HeadAsync();
         var reference = TempGitRepo.ExperimentRef(baseline, "ck");
 
@@ -58,7 +60,8 @@ public sealed class CheckpointTests(TrainProgram train) : IClassFixture<TrainPro
     [Fact]
     public async Task Killed_runner_keeps_every_checkpoint_it_took_and_the_next_run_resumes()
     {
-        await using var project = await train.CreateProjectAsync();
+        // Slow enough steps that a kill delayed by a loaded machine still lands before the last one.
+        await using var project = await train.CreateProjectAsync(sleepMs: 400);
         var baseline = await project.Repo.HeadAsync();
         var reference = TempGitRepo.ExperimentRef(baseline, "ck");
 
