@@ -24,23 +24,37 @@ internal static class ShowBench
         {
             Console.WriteLine($"show: creating {count} experiments in {repo}");
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var baseline = CreateRepo(repo, count);
+            CreateRepo(repo, count);
             Console.WriteLine($"show: repo ready in {clock.ElapsedMilliseconds} ms; tool: {tool.Describe}");
 
             // The first show reads every experiment from git and fills .git/gitexp (decision 0010); later ones
             // read only what is new. Both are reported; the target is on the later ones, as a user meets them.
             var first = System.Diagnostics.Stopwatch.StartNew();
             Check(tool.Run(repo, discardOutput: false, "show", "--json"), count);
+            var firstMs = first.Elapsed.TotalMilliseconds;
+            var ours = Timing.BestMs(5, () => tool.Run(repo, discardOutput: true, "show", "--json"));
+            RawGit(repo); // warm-up, as ours had one
+            var raw = Timing.BestMs(5, () => RawGit(repo));
+
+            // For information: the same repository after 'git gc' packed it, where git reads far faster than
+            // from loose objects and the tool's fixed start-up cost weighs more.
+            Proc.Git(repo, "gc", "-q");
+            var oursPacked = Timing.BestMs(5, () => tool.Run(repo, discardOutput: true, "show", "--json"));
+            RawGit(repo);
+            var rawPacked = Timing.BestMs(5, () => RawGit(repo));
             Console.WriteLine(
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"show: first run (every commit read from git) {first.ElapsedMilliseconds} ms"
+                    $"show: first run (every commit read from git, .git/gitexp filled) {firstMs:F0} ms, ratio {firstMs / raw:F2} (information)"
                 )
             );
-            var ours = Timing.BestMs(5, () => tool.Run(repo, discardOutput: true, "show", "--json"));
+            Console.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"show: after git gc (packed): ours {oursPacked:F0} ms, baseline {rawPacked:F0} ms, ratio {oursPacked / rawPacked:F2} (information)"
+                )
+            );
 
-            RawGit(repo); // warm-up, as ours had one
-            var raw = Timing.BestMs(5, () => RawGit(repo));
             var ratio = ours / raw;
             return Summary.Report(
                 "show",
@@ -73,8 +87,11 @@ internal static class ShowBench
         Proc.Run("git", ["cat-file", "--batch"], repo, input: request.ToString(), discardOutput: true);
     }
 
-    /// <summary>A baseline commit and <paramref name="count"/> experiment commits on it, written by one fast-import.</summary>
-    private static string CreateRepo(string repo, int count)
+    /// <summary>
+    /// A baseline commit and <paramref name="count"/> experiment commits on it, written by one fast-import and then
+    /// left as loose objects, the way <c>dotnet exp run</c> leaves them.
+    /// </summary>
+    private static void CreateRepo(string repo, int count)
     {
         Proc.InitRepo(repo);
         File.WriteAllText(
@@ -114,7 +131,33 @@ internal static class ShowBench
         }
 
         Proc.Run("git", ["fast-import", "--quiet"], repo, input: stream.ToString());
-        return baseline;
+        Unpack(repo);
+    }
+
+    /// <summary>
+    /// Turns fast-import's pack into loose objects. The tool writes each experiment's commit, tree and blobs loose
+    /// (hash-object, commit-tree and update-ref never pack, and git's automatic gc runs only after commands such
+    /// as commit or fetch, and only past 6,700 loose objects), so 1,000 experiments are ~4,000 loose objects in
+    /// a user's repository. That is also the repository the "about 0.17 s" raw-git figure was measured on;
+    /// the packed one is measured too, after <c>git gc</c>, and printed for information.
+    /// </summary>
+    private static void Unpack(string repo)
+    {
+        var packDirectory = Path.Combine(repo, ".git", "objects", "pack");
+        foreach (var pack in Directory.GetFiles(packDirectory, "*.pack"))
+        {
+            var moved = Path.Combine(repo, ".git", Path.GetFileName(pack));
+            File.Move(pack, moved);
+            File.Delete(Path.ChangeExtension(pack, ".idx"));
+            Proc.Run("sh", ["-c", "git unpack-objects -q < \"$1\"", "sh", moved], repo);
+            File.Delete(moved);
+        }
+
+        var counts = Proc.Git(repo, "count-objects", "-v");
+        if (!counts.Contains("packs: 0", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("the show repository still has packs after unpacking:\n" + counts);
+        }
     }
 
     private static void Data(StringBuilder stream, string text) =>

@@ -2,6 +2,11 @@ using System.Runtime;
 using GitExp.Core.Diagnostics;
 using GitExp.Tool.Cli;
 
+// Most commands allocate a few tens of MiB and exit. Without a budget this size the first gen-0
+// collection comes after a few MiB and copies everything read so far (exp show: ~20 ms of a ~200 ms
+// call). A command that allocates more simply leaves the region at its first collection.
+GC.TryStartNoGCRegion(NoGcBudget);
+
 if (Environment.GetEnvironmentVariable("GITEXP_TRACE") is "1" or "true")
 {
     ExpTrace.Writer = Console.Error;
@@ -19,3 +24,8 @@ if (ExpTrace.Enabled)
 }
 
 return exitCode;
+
+internal static partial class Program
+{
+    private const long NoGcBudget = 64L << 20;
+}

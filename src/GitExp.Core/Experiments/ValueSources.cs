@@ -72,14 +72,17 @@ public sealed class ValueSources
         if (missing.Count > 0)
         {
             using var reader = git.OpenObjectReader();
-            var blobs = reader.ReadMany(missing.Select(i => commits[i / files.Count] + ":" + files[i % files.Count]).ToList());
-            for (var m = 0; m < missing.Count; m++)
-            {
-                var i = missing[m];
-                var file = files[i % files.Count];
-                maps[i] = blobs[m] is { } blob ? Flatten(file, Encoding.UTF8.GetString(blob), names[i % files.Count]) : null;
-                cache?.Add(commits[i / files.Count] + ":" + file, MapJson(maps[i], file.Length + 1));
-            }
+            // Each blob is parsed as it arrives: parsing one overlaps git reading the next (loose objects are slow to read).
+            reader.ReadEach(
+                missing.Select(i => commits[i / files.Count] + ":" + files[i % files.Count]).ToList(),
+                (m, blob) =>
+                {
+                    var i = missing[m];
+                    var file = files[i % files.Count];
+                    maps[i] = blob is not null ? Flatten(file, Encoding.UTF8.GetString(blob), names[i % files.Count]) : null;
+                    cache?.Add(commits[i / files.Count] + ":" + file, MapJson(maps[i], file.Length + 1));
+                }
+            );
 
             cache?.Flush();
         }

@@ -54,6 +54,17 @@ public sealed class CatFileBatch : IDisposable
     public IReadOnlyList<byte[]?> ReadMany(IReadOnlyList<string> objectNames)
     {
         var results = new byte[]?[objectNames.Count];
+        ReadEach(objectNames, (i, bytes) => results[i] = bytes);
+        return results;
+    }
+
+    /// <summary>
+    /// Reads many objects with one round of writes and hands each to <paramref name="onObject"/> (its index in
+    /// <paramref name="objectNames"/> and its bytes, null when missing) as soon as git has sent it, so the caller's
+    /// work on one object overlaps git's on the next.
+    /// </summary>
+    public void ReadEach(IReadOnlyList<string> objectNames, Action<int, byte[]?> onObject)
+    {
         // Writing every request first lets git stream replies without waiting on us; a writer
         // task avoids a deadlock when the replies fill the pipe before the requests are written.
         var writer = Task.Run(() =>
@@ -66,13 +77,12 @@ public sealed class CatFileBatch : IDisposable
 
             _input.Flush();
         });
-        for (var i = 0; i < results.Length; i++)
+        for (var i = 0; i < objectNames.Count; i++)
         {
-            results[i] = ReadReply();
+            onObject(i, ReadReply());
         }
 
         writer.GetAwaiter().GetResult();
-        return results;
     }
 
     public string? ReadText(string objectName) => Read(objectName) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;

@@ -126,6 +126,26 @@ public sealed class GitRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task Object_reader_hands_each_object_to_the_callback_in_request_order_with_missing_ones_as_null()
+    {
+        var big = new string('y', 200_000);
+        _repo.Write("big.txt", big);
+        _repo.Git("add", "big.txt");
+        _repo.Git("commit", "-q", "-m", "big");
+        var git = await _repo.OpenAsync();
+        using var reader = git.OpenObjectReader();
+        var names = Enumerable.Range(0, 30).SelectMany(_ => new[] { "HEAD:big.txt", "HEAD:nope" }).ToList();
+        var seen = new List<(int Index, int? Length)>();
+
+        reader.ReadEach(names, (index, bytes) => seen.Add((index, bytes?.Length)));
+
+        Assert.Equal(Enumerable.Range(0, names.Count), seen.Select(s => s.Index));
+        Assert.All(seen, s => Assert.Equal(s.Index % 2 == 0 ? big.Length : null, s.Length));
+        // The reader is left at a reply boundary: the next request gets its own answer.
+        Assert.Equal("hello\n", reader.ReadText("HEAD:README.md"));
+    }
+
+    [Fact]
     public async Task Checking_out_a_tree_changes_adds_and_deletes_files_without_touching_head_or_index()
     {
         var git = await _repo.OpenAsync();
