@@ -119,6 +119,24 @@ public sealed class RunsTests
     }
 
     [Fact]
+    public async Task A_queued_run_is_dirty_when_its_snapshot_differs_from_its_baseline_not_when_the_workspace_does_later()
+    {
+        using var repo = await ProjectAsync();
+        await repo.ExpOkAsync("run", "--queue", "-n", "as-committed");
+        await repo.ExpOkAsync("run", "--queue", "-n", "with-set", "-S", "train.lr=0.3");
+        // Edited after queueing: neither snapshot holds this, so it must not mark either run.
+        repo.WriteFile("train.sh", repo.ReadFile("train.sh") + "# edited after queueing\n");
+
+        await repo.ExpOkAsync("run", "--run-all");
+
+        var runs = await ListAsync(repo);
+        Assert.False((bool)runs.Single(r => (string)r!["name"]! == "as-committed")!["dirty"]!);
+        Assert.True((bool)runs.Single(r => (string)r!["name"]! == "with-set")!["dirty"]!);
+        await repo.ExpOkAsync("run", "-n", "edited-workspace");
+        Assert.True((bool)(await ListAsync(repo)).Single(r => (string)r!["name"]! == "edited-workspace")!["dirty"]!);
+    }
+
+    [Fact]
     public async Task List_filters_and_sorts_and_a_malformed_filter_is_a_one_line_error_naming_the_token()
     {
         using var repo = await ProjectAsync();

@@ -63,10 +63,16 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
             ExperimentRef = name is null ? null : Experiment.RefFor(baseline, name),
             Baseline = baseline,
             Branch = await main.Git.CurrentBranchAsync(cancellationToken).ConfigureAwait(false),
+            // Tracked files changed or deleted against the baseline commit (added files do not count, as untracked
+            // ones never did): for a workspace run, the workspace; for a queued one, the entry's snapshot (its -S
+            // values and what was uncommitted when it was queued), whatever the main workspace holds by now.
             Dirty =
                 (
-                    await main
-                        .Git.TryRunAsync(["diff-index", "--quiet", "HEAD", "--"], cancellationToken: cancellationToken)
+                    await workspace
+                        .Git.TryRunAsync(
+                            ["diff-index", "--quiet", "--diff-filter=a", baseline, "--"],
+                            cancellationToken: cancellationToken
+                        )
                         .ConfigureAwait(false)
                 ).ExitCode != 0,
             GitUser = (
