@@ -63,6 +63,21 @@ public sealed class ErrorTests
     }
 
     [Fact]
+    public async Task A_malformed_exp_yaml_is_refused_before_set_param_rewrites_params_yaml_now_or_in_the_queue()
+    {
+        using var repo = await WithPipelineAsync("stages:\n  train:\n    cmd: [unclosed\n    params: [lr]\n");
+        repo.WriteFile("params.yaml", "lr: 0.1 # the default\n");
+        await repo.CommitAllAsync("params");
+
+        AssertOneLineError(await repo.ExpAsync("run", "-S", "lr=0.2"), "exp.yaml:");
+        AssertOneLineError(await repo.ExpAsync("run", "--queue", "-S", "lr=0.3"), "exp.yaml:");
+        AssertOneLineError(await repo.ExpAsync("run", "--temp", "-S", "lr=0.4"), "exp.yaml:");
+
+        Assert.Equal("lr: 0.1 # the default\n", repo.ReadFile("params.yaml"));
+        Assert.Equal("", await repo.GitAsync("for-each-ref", "refs/exps"));
+    }
+
+    [Fact]
     public async Task Run_of_an_unknown_stage_names_it()
     {
         using var repo = await TempGitRepo.WithSampleProjectAsync();

@@ -66,6 +66,8 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
         // A run killed with SIGKILL leaves its stage command running; it must not write into this run.
         var pidFile = Path.Combine(project.TempDirectory, "stage.pid");
         OrphanProcess.Kill(pidFile, project.Root);
+        // A malformed pipeline is refused before -S touches any params file.
+        var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
         if (options.Rev is null)
         {
             ParamEdits.ApplyToWorkspace(project, options.SetParams);
@@ -76,7 +78,6 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
             ParamEdits.RefuseSweep(options.SetParams);
         }
 
-        var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
         var checkpointOuts = index.Graph.Stages.SelectMany(s => s.Outs).Where(o => o.Checkpoint).ToList();
         var planner = new CheckpointPlanner(project);
         var plan = await planner
