@@ -1,3 +1,5 @@
+using GitExp.Testing;
+
 namespace GitExp.MSBuild.Tests.Infrastructure;
 
 /// <summary>
@@ -163,7 +165,7 @@ public sealed class UserProject : IDisposable
             env[name] = value;
         }
 
-        return Processes.RunAsync(Root, "dotnet", args, env);
+        return TestProcess.RunAsync(Root, "dotnet", args, env);
     }
 
     public async Task<ProcessResult> DotnetOkAsync(params string[] args)
@@ -176,7 +178,7 @@ public sealed class UserProject : IDisposable
     /// <summary>Runs git and returns its trimmed output; a failure fails the test.</summary>
     public async Task<string> GitOkAsync(params string[] args)
     {
-        var result = await Processes.RunAsync(Root, "git", args);
+        var result = await TestProcess.RunAsync(Root, "git", args);
         Assert.True(result.ExitCode == 0, $"git {string.Join(' ', args)} failed:\n{result}");
         return result.StdOut.TrimEnd('\n');
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GitExp.Testing;
 
 namespace GitExp.Templates.Tests.Infrastructure;
 
@@ -22,14 +23,14 @@ public sealed class TemplateFixture : IAsyncLifetime
     public string Hive => Path.Combine(Root, "hive");
 
     /// <summary>The environment of every child process: isolated NuGet and Git settings, no telemetry, no build servers.</summary>
-    public IReadOnlyDictionary<string, string> Environment { get; private set; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string?> Environment { get; private set; } = new Dictionary<string, string?>();
 
     public TimeSpan PackTime { get; private set; }
 
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Root);
-        Environment = new Dictionary<string, string>
+        Environment = new Dictionary<string, string?>
         {
             ["NUGET_PACKAGES"] = Path.Combine(Root, "nuget-packages"),
             // Local tools are found through a resolver cache under the CLI home that remembers paths in
@@ -54,7 +55,7 @@ public sealed class TemplateFixture : IAsyncLifetime
         };
 
         var watch = Stopwatch.StartNew();
-        (PackageFolder, Version) = await PackagesAsync();
+        (PackageFolder, Version) = await GitExpPackages.GetAsync();
         PackTime = watch.Elapsed;
 
         File.WriteAllText(
@@ -121,53 +122,14 @@ public sealed class TemplateFixture : IAsyncLifetime
     }
 
     public Task<ProcessResult> DotnetAsync(string workingDirectory, params string[] args) =>
-        ProcessRunner.RunAsync(workingDirectory, Environment, "dotnet", args);
+        TestProcess.RunAsync(workingDirectory, "dotnet", args, Environment);
 
     /// <summary>Runs a command and fails the test, showing both streams, unless it exits 0.</summary>
     public async Task<ProcessResult> RunOkAsync(string workingDirectory, string fileName, params string[] args)
     {
-        var result = await ProcessRunner.RunAsync(workingDirectory, Environment, fileName, args);
+        var result = await TestProcess.RunAsync(workingDirectory, fileName, args, Environment);
         Assert.True(result.ExitCode == 0, result.ToString());
         return result;
-    }
-
-    private static async Task<(string Folder, string Version)> PackagesAsync()
-    {
-        var folder = System.Environment.GetEnvironmentVariable("GITEXP_PACKAGES");
-        var version = System.Environment.GetEnvironmentVariable("GITEXP_VERSION");
-        if (
-            !string.IsNullOrEmpty(folder)
-            && !string.IsNullOrEmpty(version)
-            && File.Exists(Path.Combine(folder, $"GitExp.Templates.{version}.nupkg"))
-        )
-        {
-            return (folder, version);
-        }
-
-        var repoRoot = RepoRoot();
-        var pack = await ProcessRunner.RunAsync(
-            repoRoot,
-            new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" },
-            "bash",
-            [Path.Combine(repoRoot, "build", "pack.sh")],
-            TimeSpan.FromMinutes(10)
-        );
-        Assert.True(pack.ExitCode == 0, pack.ToString());
-        var packed = pack.StdOut.Trim().Split('\n')[^1].Trim();
-        return (Path.Combine(repoRoot, "artifacts", "packages"), packed);
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "GitExp.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no GitExp.sln above {AppContext.BaseDirectory}");
     }
 }
 

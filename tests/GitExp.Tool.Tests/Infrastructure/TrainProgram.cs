@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GitExp.Testing;
 
 namespace GitExp.Tool.Tests.Infrastructure;
 
@@ -69,7 +70,7 @@ public sealed class TrainProgram : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var (packages, version) = await ClientPackages.GetAsync();
+        var (packages, version) = await GitExpPackages.GetAsync();
         Directory.CreateDirectory(SourceDirectory);
         ProjectFileText = $"""
             <Project Sdk="Microsoft.NET.Sdk">

@@ -1,29 +1,35 @@
 using System.Diagnostics;
 using System.Text;
+using Xunit;
 
-namespace GitExp.MSBuild.Tests.Infrastructure;
+namespace GitExp.Testing;
 
-/// <summary>What one child process left behind: its exit code and both streams.</summary>
-public sealed record ProcessResult(int ExitCode, string StdOut, string StdErr)
+/// <summary>What one child process left behind: its command line, exit code and both streams.</summary>
+public sealed record ProcessResult(string CommandLine, int ExitCode, string StdOut, string StdErr)
 {
     public string Output => StdOut + StdErr;
 
-    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{StdOut}\n--- stderr\n{StdErr}";
+    public override string ToString() => $"{CommandLine}\nexit {ExitCode}\n--- stdout\n{StdOut}\n--- stderr\n{StdErr}";
 }
 
-/// <summary>Runs child processes (dotnet, git, the packing script) with a deterministic environment.</summary>
-public static class Processes
+/// <summary>Runs dotnet, git and scripts as child processes with an environment the machine's settings cannot change.</summary>
+public static class TestProcess
 {
-    /// <summary>Runs <paramref name="program"/>; a hang past <paramref name="timeoutSeconds"/> kills it and fails the test.</summary>
+    /// <summary>
+    /// Runs <paramref name="fileName"/> with stdin closed. <paramref name="environment"/> adds to (a null value removes
+    /// from) a deterministic base: UTC, no colour, no telemetry or build servers, no machine git configuration, and none
+    /// of the GIT_/EXP_ variables an outer git or dotnet exp may have set. A hang past <paramref name="timeout"/>
+    /// (default 5 minutes: builds are slow) kills the process tree and fails the test.
+    /// </summary>
     public static async Task<ProcessResult> RunAsync(
         string workingDirectory,
-        string program,
+        string fileName,
         IEnumerable<string> args,
         IReadOnlyDictionary<string, string?>? environment = null,
-        int timeoutSeconds = 180
+        TimeSpan? timeout = null
     )
     {
-        var info = new ProcessStartInfo(program)
+        var info = new ProcessStartInfo(fileName)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -43,10 +49,11 @@ public static class Processes
         info.Environment["DOTNET_NOLOGO"] = "1";
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-        // No MSBuild nodes outlive a test build.
+        // Build servers would outlive the build and keep the redirected output of the test open.
         info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         info.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        // The machine's git configuration must not change results; repositories get their own identity.
+        info.Environment["UseSharedCompilation"] = "false";
+        // The machine's git configuration (default branch, hooks, autocrlf) must not change results.
         info.Environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
         info.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
         foreach (var name in new[] { "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "EXP_ROOT", "EXP_NAME", "EXP_BASELINE" })
@@ -66,23 +73,23 @@ public static class Processes
             }
         }
 
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
+        var commandLine = $"{fileName} {string.Join(' ', info.ArgumentList)}";
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        var limit = timeout ?? TimeSpan.FromMinutes(5);
+        using var cancel = new CancellationTokenSource(limit);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(cancel.Token);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail(
-                $"'{program} {string.Join(' ', info.ArgumentList)}' did not finish within {timeoutSeconds} s and was killed"
-            );
+            Assert.Fail($"'{commandLine}' did not finish within {limit.TotalSeconds} s and was killed");
         }
 
-        return new ProcessResult(process.ExitCode, await stdout, await stderr);
+        return new ProcessResult(commandLine, process.ExitCode, await stdout, await stderr);
     }
 }
