@@ -64,20 +64,7 @@ public sealed class UserProject : IDisposable
         var root = Path.Combine(Packages.TempRoot, "repo-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
         var project = new UserProject(root, version);
-        project.WriteFile(
-            "nuget.config",
-            $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="gitexp-local" value="{packages}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
-
-            """
-        );
+        TestFolders.WriteNuGetConfig(root, packages);
         project.WriteProjectFile(stages ?? []);
         project.WriteFile("params.yaml", paramsYaml);
         project.WriteFile("Program.cs", program);
@@ -202,18 +189,5 @@ public sealed class UserProject : IDisposable
             .ToList();
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories))
-            {
-                File.SetAttributes(file, FileAttributes.Normal);
-            }
-
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
+    public void Dispose() => TestFolders.DeleteTree(Root);
 }

@@ -58,20 +58,7 @@ public sealed class TemplateFixture : IAsyncLifetime
         (PackageFolder, Version) = await GitExpPackages.GetAsync();
         PackTime = watch.Elapsed;
 
-        File.WriteAllText(
-            Path.Combine(Root, "nuget.config"),
-            $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="gitexp" value="{PackageFolder}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
-
-            """
-        );
+        TestFolders.WriteNuGetConfig(Root, PackageFolder);
 
         var install = await DotnetAsync(
             Root,
@@ -86,18 +73,7 @@ public sealed class TemplateFixture : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        try
-        {
-            // Cached outs may be read-only; make everything writable before deleting.
-            foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories))
-            {
-                File.SetAttributes(file, FileAttributes.Normal);
-            }
-
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        TestFolders.DeleteTree(Root);
 
         return Task.CompletedTask;
     }

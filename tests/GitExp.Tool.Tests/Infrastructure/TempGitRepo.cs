@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using GitExp.Testing;
 
 namespace GitExp.Tool.Tests.Infrastructure;
 
@@ -192,19 +193,5 @@ public sealed class TempGitRepo : IDisposable
         WriteFile(Path.Combine(directory, ".gitignore"), "runs.log\n");
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            // Cached outs may be read-only hardlinks; make everything writable before deleting.
-            foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories))
-            {
-                File.SetAttributes(file, FileAttributes.Normal);
-            }
-
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
+    public void Dispose() => TestFolders.DeleteTree(Root);
 }

@@ -88,21 +88,7 @@ public sealed class TrainProgram : IAsyncLifetime
             """;
         File.WriteAllText(Path.Combine(SourceDirectory, "Train.csproj"), ProjectFileText);
         File.WriteAllText(Path.Combine(SourceDirectory, "Program.cs"), ProgramText);
-        // Only the freshly packed client and nuget.org; no machine-wide source or cache can serve a stale one.
-        File.WriteAllText(
-            Path.Combine(_root, "nuget.config"),
-            $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="local" value="{packages}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
-
-            """
-        );
+        TestFolders.WriteNuGetConfig(_root, packages);
         var info = new ProcessStartInfo("dotnet", ["build", "-c", "Release", "--nologo", "-v", "quiet"])
         {
             WorkingDirectory = SourceDirectory,
