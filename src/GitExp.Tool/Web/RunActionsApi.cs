@@ -358,13 +358,8 @@ internal static class RunActionsApi
                 if (stages != lastStages && status.Status is RunStatus.Running or RunStatus.Queued)
                 {
                     lastStages = stages;
-                    await SendAsync(
-                            context,
-                            "stages",
-                            status.Executions.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                            token
-                        )
-                        .ConfigureAwait(false);
+                    // JSON text, as every other event of this stream carries.
+                    await SendAsync(context, "stages", JsonSerializer.Serialize(stages), token).ConfigureAwait(false);
                 }
 
                 var logPath = status.LogPath is null ? null : Path.GetFullPath(status.LogPath, project.Root);
