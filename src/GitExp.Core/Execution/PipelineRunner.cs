@@ -88,6 +88,12 @@ public sealed record PipelineRunOptions
     /// <summary>Told the process id of each stage command as it starts (queue workers record it).</summary>
     public Action<int>? CommandStarted { get; init; }
 
+    /// <summary>
+    /// Told each stage whose commands are about to run (run tracking shows it as running); not one that is up to
+    /// date, frozen or restored from the run-cache, which only <see cref="StageFinished"/> hears of.
+    /// </summary>
+    public Action<Stage>? StageStarted { get; init; }
+
     /// <summary>Told how each selected stage went (run tracking records these as the run's executions), failures included.</summary>
     public Action<StageExecution>? StageFinished { get; init; }
 }
@@ -279,6 +285,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             return restoredAfterWait;
         }
 
+        options.StageStarted?.Invoke(stage);
         output.WriteLine($"Running stage '{stage.Address}':");
         // A checkpointing stage continues from its outs (model, metric history), so it keeps all of them;
         // EXP_RESUME tells it whether to continue or start over.

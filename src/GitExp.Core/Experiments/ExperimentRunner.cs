@@ -169,9 +169,15 @@ public sealed class ExperimentRunner(ExpProject project, TextWriter output)
                 cancellationToken
             )
             .ConfigureAwait(false);
+        var started = pipeline.StageStarted;
         var reported = pipeline.StageFinished;
         pipeline = pipeline with
         {
+            StageStarted = stage =>
+            {
+                started?.Invoke(stage);
+                tracker.StageStarted(stage);
+            },
             StageFinished = execution =>
             {
                 reported?.Invoke(execution);

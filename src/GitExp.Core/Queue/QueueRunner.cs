@@ -194,6 +194,7 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
                 CommandStarted = pid => File.WriteAllText(_queue.PidPath(entry.Id), pid.ToString(CultureInfo.InvariantCulture)),
                 Environment = environment,
                 ForceStages = forceStages,
+                StageStarted = tracker.StageStarted,
                 StageFinished = tracker.StageFinished,
                 // Each entry has its own chain and ref, so parallel checkpointing runs never meet.
                 Checkpoint = async (stage, step, token) =>

@@ -20,7 +20,8 @@ public sealed record ArtifactRecord(string Path, string Sha256, long Size, strin
 
 /// <summary>
 /// One stage of a run as it happened: <paramref name="Status"/> is <c>ran</c>, <c>up-to-date</c>, <c>restored</c>
-/// (from the run-cache), <c>frozen</c>, <c>failed</c>, <c>interrupted</c>, <c>would-run</c> or <c>declined</c>;
+/// (from the run-cache), <c>frozen</c>, <c>failed</c>, <c>interrupted</c>, <c>would-run</c> or <c>declined</c>, or
+/// <see cref="Running"/> while the run is still at it (then <paramref name="Finished"/> is its start);
 /// <paramref name="CacheHit"/> is true when the stage's outs came from earlier work (up to date or restored).
 /// </summary>
 public sealed record ExecutionRecord(
@@ -32,6 +33,9 @@ public sealed record ExecutionRecord(
     int? ExitCode
 )
 {
+    /// <summary>The status of the stage a running run is at now; replaced by how it went when it finishes.</summary>
+    public const string Running = "running";
+
     public long DurationMs => (long)(Finished - Started).TotalMilliseconds;
 }
 

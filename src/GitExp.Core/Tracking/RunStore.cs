@@ -211,12 +211,40 @@ public sealed class RunStore : IDisposable
             );
         }
 
+        InsertExecutions(run.Id, run.Executions);
+        transaction.Commit();
+    }
+
+    /// <summary>
+    /// Replaces a run's stage executions and nothing else: how a running run records each stage as it starts and
+    /// finishes. A run the store does not hold (its start could not be recorded) is left out, with no error.
+    /// </summary>
+    public void SaveExecutions(string runId, IReadOnlyList<ExecutionRecord> executions)
+    {
+        using var transaction = _connection.BeginTransaction();
+        using (var known = Command("SELECT 1 FROM runs WHERE id = $id", ("$id", runId)))
+        {
+            if (known.ExecuteScalar() is null)
+            {
+                return;
+            }
+        }
+
+        // The whole list each time, not the one row that changed: a save of the run in between (the UI's annotate
+        // writes every part as it read them) loses no stage for longer than until the next one.
+        Execute("DELETE FROM executions WHERE run_id = $id", ("$id", runId));
+        InsertExecutions(runId, executions);
+        transaction.Commit();
+    }
+
+    private void InsertExecutions(string runId, IReadOnlyList<ExecutionRecord> executions)
+    {
         var seq = 0;
-        foreach (var execution in run.Executions)
+        foreach (var execution in executions)
         {
             Execute(
                 "INSERT INTO executions VALUES($id, $seq, $stage, $status, $started, $finished, $ms, $hit, $exit)",
-                ("$id", run.Id),
+                ("$id", runId),
                 ("$seq", seq++),
                 ("$stage", execution.Stage),
                 ("$status", execution.Status),
@@ -227,8 +255,6 @@ public sealed class RunStore : IDisposable
                 ("$exit", execution.ExitCode)
             );
         }
-
-        transaction.Commit();
     }
 
     /// <summary>Writes a run exactly as given (annotations included, even cleared ones): for edits by the user.</summary>

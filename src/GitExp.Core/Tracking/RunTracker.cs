@@ -21,13 +21,43 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
 {
     private readonly List<ExecutionRecord> _executions = [];
 
+    /// <summary>The stage the run is at, until it finishes.</summary>
+    private ExecutionRecord? _running;
+
+    /// <summary>The run <see cref="StartAsync"/> recorded, whose executions are saved as they happen.</summary>
+    private string? _runId;
+
+    /// <summary>Whether saving an execution failed once already: the warning is not repeated for every stage.</summary>
+    private bool _executionWarned;
+
     public string StorePath => Path.Combine(main.ExpDirectory, "runs.db");
 
-    /// <summary>Collects a stage execution; they are saved with the run when it finishes. Pass as <see cref="PipelineRunOptions.StageFinished"/>.</summary>
+    /// <summary>
+    /// Saves the stage as the run's running execution, with the executions before it. Pass as
+    /// <see cref="PipelineRunOptions.StageStarted"/>.
+    /// </summary>
+    public void StageStarted(Stage stage)
+    {
+        lock (_executions)
+        {
+            var now = DateTimeOffset.UtcNow;
+            _running = new ExecutionRecord(stage.Address, ExecutionRecord.Running, now, now, false, null);
+            SaveExecutions();
+        }
+    }
+
+    /// <summary>
+    /// Collects a stage execution, saved at once when the stage's commands ran, so a running run shows each stage
+    /// as it finishes; the run's final save writes them all again. One that ran nothing (up to date, restored) is
+    /// saved with the next: a store write costs a few milliseconds, and a run of a hundred up-to-date stages
+    /// should not pay it for each. Pass as <see cref="PipelineRunOptions.StageFinished"/>.
+    /// </summary>
     public void StageFinished(StageExecution execution)
     {
         lock (_executions)
         {
+            var ranCommands = _running?.Stage == execution.Stage.Address;
+            _running = null;
             _executions.Add(
                 new ExecutionRecord(
                     execution.Stage.Address,
@@ -38,6 +68,36 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
                     execution.ExitCode
                 )
             );
+            if (ranCommands)
+            {
+                SaveExecutions();
+            }
+        }
+    }
+
+    // Called under the lock, so saves happen in the order the stages went and a late one never undoes a newer one.
+    private void SaveExecutions()
+    {
+        if (_runId is not { } runId)
+        {
+            return;
+        }
+
+        List<ExecutionRecord> executions = _running is null ? [.. _executions] : [.. _executions, _running];
+        try
+        {
+            using var store = RunStore.Open(StorePath);
+            store.SaveExecutions(runId, executions);
+        }
+        catch (Exception e) when (IsStoreFailure(e))
+        {
+            if (!_executionWarned)
+            {
+                _executionWarned = true;
+                output.WriteLine(
+                    $"warning: the run's stages were not recorded in .exp/runs.db as they finished ({e.Message}); they are saved with the run when it ends"
+                );
+            }
         }
     }
 
@@ -90,6 +150,11 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
             Params = values?.Params ?? new Dictionary<string, JsonNode?>(),
         };
         Write(store => store.Save(run));
+        lock (_executions)
+        {
+            _runId = id;
+        }
+
         return run;
     }
 
@@ -192,14 +257,16 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
             using var store = RunStore.Open(StorePath);
             write(store);
         }
-        catch (Exception e)
-            when (e is SqliteException or IOException or UnauthorizedAccessException or ExpException or InvalidOperationException)
+        catch (Exception e) when (IsStoreFailure(e))
         {
             output.WriteLine(
                 $"warning: the run was not recorded in .exp/runs.db ({e.Message}); 'dotnet exp runs reindex' rebuilds it from Git"
             );
         }
     }
+
+    private static bool IsStoreFailure(Exception e) =>
+        e is SqliteException or IOException or UnauthorizedAccessException or ExpException or InvalidOperationException;
 
     private static async Task<RevisionValues?> ReadValuesAsync(ExpProject workspace, CancellationToken cancellationToken)
     {

@@ -271,6 +271,12 @@ internal static class RunsCommands
                     output.WriteLine("Executions:");
                     foreach (var e in run.Executions)
                     {
+                        if (e.Status == ExecutionRecord.Running)
+                        {
+                            output.WriteLine($"  {e.Stage} {e.Status} (since {ValueFormat.Time(e.Started)})");
+                            continue;
+                        }
+
                         var seconds = (e.DurationMs / 1000.0).ToString("0.0", CultureInfo.InvariantCulture);
                         output.WriteLine(
                             $"  {e.Stage} {e.Status} {seconds} s{(e.CacheHit ? " (cache hit)" : "")}{(e.ExitCode is { } code ? $" (exit code {code})" : "")}"

@@ -104,15 +104,24 @@ internal static class RunJson
         writer.WriteEndObject();
     }
 
-    /// <summary>Writes a stage execution as an object.</summary>
+    /// <summary>Writes a stage execution as an object; one still running has no finish time or duration (null).</summary>
     public static void Write(Utf8JsonWriter writer, ExecutionRecord execution)
     {
         writer.WriteStartObject();
         writer.WriteString("stage", execution.Stage);
         writer.WriteString("status", execution.Status);
         writer.WriteString("started", execution.Started.ToString("O", CultureInfo.InvariantCulture));
-        writer.WriteString("finished", execution.Finished.ToString("O", CultureInfo.InvariantCulture));
-        writer.WriteNumber("duration_ms", execution.DurationMs);
+        if (execution.Status == ExecutionRecord.Running)
+        {
+            writer.WriteNull("finished");
+            writer.WriteNull("duration_ms");
+        }
+        else
+        {
+            writer.WriteString("finished", execution.Finished.ToString("O", CultureInfo.InvariantCulture));
+            writer.WriteNumber("duration_ms", execution.DurationMs);
+        }
+
         writer.WriteBoolean("cache_hit", execution.CacheHit);
         Number(writer, "exit_code", execution.ExitCode);
         writer.WriteEndObject();

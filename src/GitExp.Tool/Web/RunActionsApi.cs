@@ -337,6 +337,7 @@ internal static class RunActionsApi
         var buffer = new byte[64 * 1024];
         var chars = new char[buffer.Length + 4];
         RunStatus? lastStatus = null;
+        var lastStages = "";
         try
         {
             while (!token.IsCancellationRequested)
@@ -349,6 +350,16 @@ internal static class RunActionsApi
                     lastStatus = status.Status;
                     await SendAsync(context, "status", JsonSerializer.Serialize(Lower(status.Status)), token)
                         .ConfigureAwait(false);
+                }
+
+                // Each stage is saved as it starts and finishes: the page fetches the stage graph again on this event
+                // only, rather than polling it (it reads the pipelines afresh). After the run ends, "end" says it all.
+                var stages = string.Join('\n', status.Executions.Select(e => e.Stage + " " + e.Status));
+                if (stages != lastStages && status.Status is RunStatus.Running or RunStatus.Queued)
+                {
+                    lastStages = stages;
+                    // JSON text, as every other event of this stream carries.
+                    await SendAsync(context, "stages", JsonSerializer.Serialize(stages), token).ConfigureAwait(false);
                 }
 
                 var logPath = status.LogPath is null ? null : Path.GetFullPath(status.LogPath, project.Root);

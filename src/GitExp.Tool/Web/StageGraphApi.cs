@@ -119,7 +119,7 @@ internal static class StageGraphApi
             ["pipeline"] = pipeline,
             ["deps"] = new JsonArray(deps.Select(d => (JsonNode)d).ToArray()),
             ["status"] = execution?.Status ?? NotRun,
-            ["durationMs"] = execution?.DurationMs,
+            ["durationMs"] = execution is null || execution.Status == ExecutionRecord.Running ? null : execution.DurationMs,
             ["cacheHit"] = execution?.CacheHit,
             ["exitCode"] = execution?.ExitCode,
         };

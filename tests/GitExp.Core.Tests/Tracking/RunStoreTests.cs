@@ -374,6 +374,48 @@ public sealed class RunStoreTests : IDisposable
     }
 
     [Fact]
+    public void SaveExecutions_replaces_only_the_runs_executions_and_skips_a_run_the_store_does_not_hold()
+    {
+        var start = new DateTimeOffset(2025, 3, 4, 10, 0, 0, TimeSpan.Zero);
+        var run = Run("f1f2f3f4f5f6") with
+        {
+            Title = "kept",
+            Tags = ["kept"],
+            Params = new Dictionary<string, JsonNode?> { ["p.yaml:lr"] = 0.1 },
+        };
+        var prepare = new ExecutionRecord("prepare", "ran", start, start.AddSeconds(2), false, null);
+        var training = new ExecutionRecord(
+            "train",
+            ExecutionRecord.Running,
+            start.AddSeconds(2),
+            start.AddSeconds(2),
+            false,
+            null
+        );
+        using var store = RunStore.Open(DbPath);
+        store.Save(run);
+
+        store.SaveExecutions(run.Id, [prepare, training]);
+        store.SaveExecutions("000000000000", [prepare]);
+
+        var loaded = store.Get(run.Id)!;
+        Assert.Equal([prepare, training], loaded.Executions);
+        Assert.Equal(("kept", RunStatus.Running), (loaded.Title, loaded.Status));
+        Assert.Equal(["kept"], loaded.Tags);
+        Assert.Equal(["p.yaml:lr"], loaded.Params.Keys);
+        Assert.Null(store.Get("000000000000"));
+
+        // The run's final save writes them all again: each stage once.
+        var trained = training with
+        {
+            Status = "ran",
+            Finished = start.AddSeconds(5),
+        };
+        store.Save(loaded with { Status = RunStatus.Succeeded, Executions = [prepare, trained] });
+        Assert.Equal([prepare, trained], store.Get(run.Id)!.Executions);
+    }
+
+    [Fact]
     public void A_store_from_before_executions_gets_the_table_and_keeps_its_runs()
     {
         using (var store = RunStore.Open(DbPath))

@@ -17,7 +17,7 @@
       { id: "stage", label: "Stage", render: r => r.stage },
       { id: "status", label: "Status", className: r => "exec-" + r.status, render: r => r.status },
       { id: "started", label: "Started", render: r => GitExp.time(r.started) },
-      { id: "duration", label: "Duration", className: () => "num", render: r => GitExp.duration(r.duration_ms / 1000) },
+      { id: "duration", label: "Duration", className: () => "num", render: r => GitExp.duration(r.duration_ms == null ? null : r.duration_ms / 1000) },
       { id: "cache", label: "Cache hit", render: r => (r.cache_hit ? "yes" : "no") },
       { id: "exit", label: "Exit code", className: () => "num", render: r => (r.exit_code == null ? "" : r.exit_code) },
     ],

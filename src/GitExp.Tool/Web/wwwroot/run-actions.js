@@ -161,11 +161,12 @@ const RunActions = (() => {
     return el("div", { id: "clone-form" }, form.node, el("div", { className: "toolbar" }, name, button), result);
   }
 
-  // Follows the log while the run is queued or running; calls status(s) when it turns queued or running
-  // and done(status) when it ends.
-  function follow(base, log, done, status) {
+  // Follows the log while the run is queued or running; calls status(s) when it turns queued or running,
+  // stages() when a stage starts or finishes, and done(status) when it ends.
+  function follow(base, log, done, status, stages) {
     const source = new EventSource(base + "/log/stream");
     source.addEventListener("status", e => { if (status) status(JSON.parse(e.data)); });
+    source.addEventListener("stages", () => { if (stages) stages(); });
     let first = true;
     source.addEventListener("log", e => {
       if (first) { log.textContent = ""; first = false; }

@@ -1,6 +1,6 @@
 // The run page: metadata, params, metrics with a step plot each, the stage graph with each stage's status,
 // editable title, group and notes, bookmark/archive, tags, delete/restore, artifacts with previews, checkpoints,
-// clone into the queue, and the log (live while running).
+// clone into the queue, and the log (the log and the stage graph live while running).
 "use strict";
 (() => {
   const { api, el, value, time, duration, plot } = GitExp;
@@ -73,6 +73,19 @@
       el("h2", { text: "Log" }), log,
     );
     stages.replaceChildren(await GitExp.stageGraph(path));
+    // While the run runs, the graph is fetched again when a stage starts or finishes; one fetch at a time, and
+    // one more after it if another change came meanwhile. The page's next load (when the run ends) stops it.
+    let fetching = false, again = false;
+    const refreshStages = async () => {
+      if (fetching) { again = true; return; }
+      fetching = true;
+      do {
+        again = false;
+        const graph = await GitExp.stageGraph(path);
+        if (stages.isConnected) stages.replaceChildren(graph);
+      } while (again && stages.isConnected);
+      fetching = false;
+    };
     for (const key of run.histories) {
       const points = await api(path + "/history/" + encodeURIComponent(key));
       plot(plots, key, [{ label: key, points }]);
@@ -84,7 +97,7 @@
       following = RunActions.follow(path, log, () => { following = null; load(); }, status => {
         if (status === "running" && statusCell.textContent === "queued") log.textContent = "Starting…";
         showStatus(status);
-      });
+      }, refreshStages);
     } else {
       try { log.textContent = await api(path + "/log"); } catch (e) { log.textContent = e.message; }
     }
