@@ -12,7 +12,7 @@ namespace GitExp.Core.Tracking;
 /// queue workers and a reader (the UI) never block each other for long. The schema is versioned:
 /// <see cref="Migrations"/> are applied in order on open.
 /// </summary>
-public sealed class RunStore : IDisposable
+public sealed partial class RunStore : IDisposable
 {
     /// <summary>Each entry moves the schema one version up; never edit a shipped one, add the next.</summary>
     private static readonly string[] Migrations =
