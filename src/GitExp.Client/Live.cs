@@ -70,6 +70,8 @@ public sealed class Live : IDisposable
             var file = Path.Combine(_historyDirectory, name + ".tsv");
             if (!File.Exists(file))
             {
+                // A name with a '/' (train/acc) gets a folder of its own, as in dvclive: plots/metrics/train/acc.tsv.
+                System.IO.Directory.CreateDirectory(Path.GetDirectoryName(file)!);
                 File.WriteAllText(file, "step\t" + name + "\n");
             }
 
@@ -123,7 +125,7 @@ public sealed class Live : IDisposable
             return;
         }
 
-        foreach (var file in System.IO.Directory.GetFiles(_historyDirectory, "*.tsv"))
+        foreach (var file in System.IO.Directory.GetFiles(_historyDirectory, "*.tsv", SearchOption.AllDirectories))
         {
             var kept = File.ReadAllLines(file)
                 .Where(

@@ -69,4 +69,30 @@ public sealed class LiveTests
         Assert.Equal(0, live.Step);
         Assert.False(File.Exists("live/plots/metrics/loss.tsv"));
     }
+
+    [Fact]
+    public void A_name_with_a_slash_gets_a_history_folder_and_a_resume_trims_it_too()
+    {
+        using (var run = new RunEnvironment(inRun: false))
+        {
+            using var live = new Live();
+            live.Log("val/acc", 0.5);
+            live.NextStep();
+            live.Log("val/acc", 0.75);
+            live.NextStep();
+
+            Assert.Equal(0.75, JsonNode.Parse(File.ReadAllText("live/metrics.json"))!["val/acc"]!.GetValue<double>());
+            Assert.Equal("step\tval/acc\n1\t0.5\n2\t0.75\n", File.ReadAllText("live/plots/metrics/val/acc.tsv"));
+        }
+
+        using (var resumed = new RunEnvironment(inRun: false, resumedStep: 1))
+        {
+            Directory.CreateDirectory("live/plots/metrics/val");
+            File.WriteAllText("live/plots/metrics/val/acc.tsv", "step\tval/acc\n1\t0.5\n2\t0.75\n");
+
+            using var live = new Live();
+
+            Assert.Equal("step\tval/acc\n1\t0.5\n", File.ReadAllText("live/plots/metrics/val/acc.tsv"));
+        }
+    }
 }

@@ -137,6 +137,28 @@ public sealed class RunsTests
     }
 
     [Fact]
+    public async Task Show_json_has_the_history_of_nested_keys_and_of_each_file_that_has_the_same_key()
+    {
+        using var repo = await TempGitRepo.InitAsync();
+        await NestedMetricsProject.WriteAsync(repo);
+
+        await repo.ExpOkAsync("run", "-n", "nested", "-S", "lr=0.2");
+
+        var shown = JsonNode.Parse((await repo.ExpOkAsync("runs", "show", "nested", "--json")).StdOut)!;
+        var history = shown["history"]!.AsObject();
+        Assert.Equal(NestedMetricsProject.Offsets.Keys, history.Select(h => h.Key).Order(StringComparer.Ordinal));
+        foreach (var (key, points) in history)
+        {
+            Assert.Equal(NestedMetricsProject.History(0.2, key), points!.ToJsonString());
+        }
+
+        // The summary's min and max come from the same history: the nested key's first and last steps.
+        var nested = shown["metrics"]!["live/metrics.json:test.acc"]!;
+        Assert.Equal((5.2, 5.6), ((double)nested["min"]!, (double)nested["max"]!));
+        Assert.Equal(3.0, (double)shown["metrics"]!["live/metrics.json:step"]!["min"]!); // no history: its value
+    }
+
+    [Fact]
     public async Task List_filters_and_sorts_and_a_malformed_filter_is_a_one_line_error_naming_the_token()
     {
         using var repo = await ProjectAsync();

@@ -105,7 +105,7 @@ public sealed class ApiTests(UiProject ui) : IClassFixture<UiProject>
         var history = await ui.GetJsonAsync($"/api/runs/{id}/history/loss");
         var log = await ui.Http.GetStringAsync($"/api/runs/{id}/log");
 
-        Assert.Equal(["loss"], run["histories"]!.AsArray().Select(k => (string)k!));
+        Assert.Equal(["metrics.json:loss"], run["histories"]!.AsArray().Select(k => (string)k!));
         Assert.Equal("0.1", run["params"]!["params.yaml:train.lr"]!.ToJsonString());
         Assert.Equal("[[0,1],[1,0.5],[2,0.3333],[3,0.25],[4,0.2]]", history.ToJsonString());
         Assert.Contains("trained with lr=0.1", log);

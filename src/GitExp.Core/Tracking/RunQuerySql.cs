@@ -223,24 +223,31 @@ internal sealed class RunQuerySql
         : IsNumber(expected) ? $"exp_compare({column}, {Parameter(op)}, {Parameter(expected)})"
         : $"COALESCE({TextCondition(column, op, expected)}, 0)";
 
-    /// <summary>Text against text, case-insensitively as <see cref="StringComparison.OrdinalIgnoreCase"/>; NULL when the text is.</summary>
-    private string TextCondition(string text, string op, string expected) =>
-        (op is "=" or "!=") && System.Text.Ascii.IsValid(expected)
-            ? $"{text} {SqlOperator(op)} {Parameter(expected)} COLLATE NOCASE"
-            : $"{text} {SqlOperator(op)} {Parameter(expected)} COLLATE EXP_NOCASE";
+    private string TextCondition(string text, string op, string expected) => TextCondition(text, op, expected, Parameter);
 
-    /// <summary>Whether the text contains the part, case-insensitively; 0 when the text is NULL.</summary>
-    private string Contains(string text, string part)
+    private string Contains(string text, string part) => Contains(text, part, Parameter);
+
+    /// <summary>
+    /// Text against text, case-insensitively as <see cref="StringComparison.OrdinalIgnoreCase"/>; NULL when the text is.
+    /// <paramref name="parameter"/> names a new parameter holding a value.
+    /// </summary>
+    internal static string TextCondition(string text, string op, string expected, Func<object, string> parameter) =>
+        (op is "=" or "!=") && System.Text.Ascii.IsValid(expected)
+            ? $"{text} {SqlOperator(op)} {parameter(expected)} COLLATE NOCASE"
+            : $"{text} {SqlOperator(op)} {parameter(expected)} COLLATE EXP_NOCASE";
+
+    /// <summary>Whether the text contains the part, case-insensitively as <see cref="StringComparison.OrdinalIgnoreCase"/>; 0 when the text is NULL.</summary>
+    internal static string Contains(string text, string part, Func<object, string> parameter)
     {
         if (!System.Text.Ascii.IsValid(part))
         {
-            return $"exp_contains({text}, {Parameter(part)})";
+            return $"exp_contains({text}, {parameter(part)})";
         }
 
         var pattern = part.Replace("\\", "\\\\", StringComparison.Ordinal)
             .Replace("%", "\\%", StringComparison.Ordinal)
             .Replace("_", "\\_", StringComparison.Ordinal);
-        return $"COALESCE({text} LIKE {Parameter("%" + pattern + "%")} ESCAPE '\\', 0)";
+        return $"COALESCE({text} LIKE {parameter("%" + pattern + "%")} ESCAPE '\\', 0)";
     }
 
     /// <summary>A param or metric comparison: EXISTS over the run's row of the resolved key.</summary>

@@ -12,7 +12,7 @@ namespace GitExp.Core.Tracking;
 /// queue workers and a reader (the UI) never block each other for long. The schema is versioned:
 /// <see cref="Migrations"/> are applied in order on open.
 /// </summary>
-public sealed class RunStore : IDisposable
+public sealed partial class RunStore : IDisposable
 {
     /// <summary>Each entry moves the schema one version up; never edit a shipped one, add the next.</summary>
     private static readonly string[] Migrations =
@@ -293,6 +293,7 @@ public sealed class RunStore : IDisposable
         transaction.Commit();
     }
 
+    /// <summary>The step history stored under exactly <paramref name="key"/>; see <see cref="MetricHistory(RunRecord, string)"/> for a metric's.</summary>
     public IReadOnlyList<(long Step, double Value)> MetricHistory(string runId, string key)
     {
         using var query = Command(
@@ -308,6 +309,50 @@ public sealed class RunStore : IDisposable
         }
 
         return points;
+    }
+
+    /// <summary>The step history of one of a run's metrics (<c>file:key</c>); empty when it has none.</summary>
+    public IReadOnlyList<(long Step, double Value)> MetricHistory(RunRecord run, string metricKey) =>
+        StoredHistoryKey(run, metricKey) is { } stored ? MetricHistory(run.Id, stored) : [];
+
+    /// <summary>The run's metric keys that have a step history, in the run's key order.</summary>
+    public IReadOnlyList<string> MetricsWithHistory(RunRecord run) =>
+        run.Metrics.Keys.Where(k => StoredHistoryKey(run, k) is not null).ToList();
+
+    /// <summary>
+    /// Where a metric's history is stored: under its key (<c>file:key</c>); or, for runs recorded before histories were
+    /// saved that way, under the key without its file, which is the metric's only when no other metric of the run has
+    /// that key in another file.
+    /// </summary>
+    private string? StoredHistoryKey(RunRecord run, string metricKey)
+    {
+        if (!run.Metrics.ContainsKey(metricKey))
+        {
+            return null;
+        }
+
+        if (HasHistory(run.Id, metricKey))
+        {
+            return metricKey;
+        }
+
+        var bare = WithoutFile(metricKey);
+        return
+            bare.Length < metricKey.Length && HasHistory(run.Id, bare) && run.Metrics.Keys.Count(k => WithoutFile(k) == bare) == 1
+            ? bare
+            : null;
+
+        static string WithoutFile(string key) => key[(key.IndexOf(':', StringComparison.Ordinal) + 1)..];
+    }
+
+    private bool HasHistory(string runId, string key)
+    {
+        using var query = Command(
+            "SELECT 1 FROM metric_steps WHERE run_id = $id AND key = $key LIMIT 1",
+            ("$id", runId),
+            ("$key", key)
+        );
+        return query.ExecuteScalar() is not null;
     }
 
     /// <summary>A run by id or unique id prefix (null when none matches); several matches are an error.</summary>

@@ -200,15 +200,12 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
     )
     {
         var values = await ReadValuesAsync(workspace, cancellationToken).ConfigureAwait(false);
-        var histories = await ReadHistoriesAsync(workspace, cancellationToken).ConfigureAwait(false);
+        var metricValues = values?.Metrics ?? new Dictionary<string, JsonNode?>();
+        var histories = await ReadHistoriesAsync(workspace, metricValues.Keys, cancellationToken).ConfigureAwait(false);
         var metrics = new Dictionary<string, MetricSummary>(StringComparer.Ordinal);
-        foreach (var (key, value) in values?.Metrics ?? new Dictionary<string, JsonNode?>())
+        foreach (var (key, value) in metricValues)
         {
-            var history = histories
-                .FirstOrDefault(h =>
-                    key.EndsWith(":" + h.Key, StringComparison.Ordinal) || key.EndsWith("." + h.Key, StringComparison.Ordinal)
-                )
-                .Value;
+            var history = histories.GetValueOrDefault(key);
             var number = ValueComparer.AsNumber(value);
             metrics[key] = new MetricSummary(
                 value,
@@ -235,9 +232,10 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
         Write(store =>
         {
             store.Save(finished);
-            foreach (var (name, points) in histories)
+            // Under the metric's own key (file:key): a key without its file is not one history.
+            foreach (var (key, points) in histories)
             {
-                store.SaveMetricHistory(finished.Id, name, points);
+                store.SaveMetricHistory(finished.Id, key, points);
             }
         });
     }
@@ -317,72 +315,101 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
         return artifacts;
     }
 
-    /// <summary>Step histories from plot files: TSV or CSV with a header <c>step&lt;tab&gt;name</c> (what GitExp.Client's Live writes).</summary>
-    private static async Task<Dictionary<string, List<(long Step, double Value)>>> ReadHistoriesAsync(
+    /// <summary>
+    /// The step histories of the metrics, by metric key: the columns of plot files, TSV or CSV with a header
+    /// <c>step&lt;tab&gt;name</c> (what GitExp.Client's Live writes), tied to metrics by <see cref="MetricHistories"/>.
+    /// </summary>
+    private static async Task<Dictionary<string, IReadOnlyList<(long Step, double Value)>>> ReadHistoriesAsync(
         ExpProject workspace,
+        IEnumerable<string> metricKeys,
         CancellationToken cancellationToken
     )
     {
-        var histories = new Dictionary<string, List<(long, double)>>(StringComparer.Ordinal);
-        IEnumerable<string> plotFiles;
+        IReadOnlyList<Stage> stages;
         try
         {
             var index = await PipelineIndex.LoadAsync(workspace, [], cancellationToken).ConfigureAwait(false);
-            plotFiles = index
-                .Graph.Stages.SelectMany(s => s.Outs)
-                .Where(o => o.Kind == OutKind.Plot)
-                .Select(o => workspace.FullPath(o.Path))
-                .SelectMany(p =>
-                    Directory.Exists(p) ? Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories)
-                    : File.Exists(p) ? [p]
-                    : Array.Empty<string>()
-                )
-                .Where(p =>
-                    p.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)
-                    || p.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
-                )
-                .ToList();
+            stages = index.Graph.Stages;
         }
         catch (ExpException)
         {
-            return histories;
+            return [];
         }
 
-        foreach (var file in plotFiles)
+        var metricFiles = stages
+            .SelectMany(s => s.Outs.Where(o => o.Kind == OutKind.Metric).Select(o => (o.Path, Stage: s.Address)))
+            .DistinctBy(f => f.Path, StringComparer.Ordinal)
+            .ToList();
+        var metrics = new List<MetricSource>();
+        foreach (var key in metricKeys)
         {
-            var separator = file.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? ',' : '\t';
-            var lines = File.ReadAllLines(file);
-            if (lines.Length < 2)
+            // The longest file the key starts with: keys are file:key, and a file's name may itself hold a ':'.
+            var file = metricFiles.Where(f => key.StartsWith(f.Path + ":", StringComparison.Ordinal)).MaxBy(f => f.Path.Length);
+            if (file.Path is not null)
             {
-                continue;
-            }
-
-            var header = lines[0].Split(separator);
-            if (header.Length < 2 || header[0] != "step")
-            {
-                continue;
-            }
-
-            for (var column = 1; column < header.Length; column++)
-            {
-                var points = new List<(long, double)>();
-                foreach (var line in lines.Skip(1))
-                {
-                    var cells = line.Split(separator);
-                    if (
-                        cells.Length > column
-                        && long.TryParse(cells[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var step)
-                        && double.TryParse(cells[column], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-                    )
-                    {
-                        points.Add((step, value));
-                    }
-                }
-
-                histories[header[column]] = points;
+                metrics.Add(new MetricSource(key, file.Path, key[(file.Path.Length + 1)..], file.Stage));
             }
         }
 
-        return histories;
+        var columns = new List<PlotColumn>();
+        foreach (var stage in stages)
+        {
+            foreach (var plot in stage.Outs.Where(o => o.Kind == OutKind.Plot))
+            {
+                var full = workspace.FullPath(plot.Path);
+                var files =
+                    Directory.Exists(full)
+                        ? Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                    : File.Exists(full) ? [full]
+                    : Enumerable.Empty<string>();
+                foreach (
+                    var file in files.Where(f =>
+                        f.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)
+                        || f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
+                    )
+                )
+                {
+                    var relative = Path.GetRelativePath(workspace.Root, file).Replace('\\', '/');
+                    columns.AddRange(ReadColumns(file, relative, stage.Address));
+                }
+            }
+        }
+
+        return MetricHistories.Match(metrics, columns);
+    }
+
+    private static IEnumerable<PlotColumn> ReadColumns(string file, string relative, string stage)
+    {
+        var separator = file.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? ',' : '\t';
+        var lines = File.ReadAllLines(file);
+        if (lines.Length < 2)
+        {
+            yield break;
+        }
+
+        var header = lines[0].Split(separator);
+        if (header.Length < 2 || header[0] != "step")
+        {
+            yield break;
+        }
+
+        for (var column = 1; column < header.Length; column++)
+        {
+            var points = new List<(long, double)>();
+            foreach (var line in lines.Skip(1))
+            {
+                var cells = line.Split(separator);
+                if (
+                    cells.Length > column
+                    && long.TryParse(cells[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var step)
+                    && double.TryParse(cells[column], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                )
+                {
+                    points.Add((step, value));
+                }
+            }
+
+            yield return new PlotColumn(relative, header[column], stage, points);
+        }
     }
 }

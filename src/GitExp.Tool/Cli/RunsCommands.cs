@@ -187,7 +187,7 @@ internal static class RunsCommands
                     var histories = new JsonObject();
                     foreach (var key in run.Metrics.Keys)
                     {
-                        var points = store.MetricHistory(run.Id, key[(key.IndexOf(':', StringComparison.Ordinal) + 1)..]);
+                        var points = store.MetricHistory(run, key);
                         if (points.Count > 0)
                         {
                             histories[key] = new JsonArray(

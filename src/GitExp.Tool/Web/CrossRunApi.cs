@@ -58,29 +58,35 @@ internal static class CrossRunApi
         }
     }
 
-    /// <summary>The runs the filter grammar selects (not archived, not deleted), newest first, with the part a page lists.</summary>
-    private static List<RunRecord> Runs(string storePath, IQueryCollection query, RunParts parts)
+    /// <summary>The runs the filter grammar selects: not archived, not deleted, newest first.</summary>
+    private static RunQuery Runs(IQueryCollection query)
     {
         var filterText = query["filter"].ToString();
-        var matcher = string.IsNullOrWhiteSpace(filterText) ? null : RunFilter.Parse(filterText, "filter");
-        using var store = RunStore.Open(storePath);
-        return store.Find(new RunQuery { Filter = matcher, BookmarkedFirst = false }, parts).ToList();
+        return new RunQuery
+        {
+            Filter = string.IsNullOrWhiteSpace(filterText) ? null : RunFilter.Parse(filterText, "filter"),
+            BookmarkedFirst = false,
+        };
     }
 
     private static JsonObject Artifacts(string storePath, IQueryCollection query)
     {
-        var text = query["q"].ToString().Trim();
-        var kind = query["kind"].ToString().Trim();
-        var runs = Runs(storePath, query, RunParts.Artifacts);
-        var all = runs.SelectMany(r => r.Artifacts.Select(a => (Run: r, Artifact: a))).ToList();
-        var rows = all.Where(x => text.Length == 0 || x.Artifact.Path.Contains(text, StringComparison.OrdinalIgnoreCase))
-            .Where(x => kind.Length == 0 || string.Equals(x.Artifact.Kind, kind, StringComparison.OrdinalIgnoreCase))
-            .ToList();
+        var runs = Runs(query);
+        var page = Page(query);
+        // Filtered, sorted and paged in SQL: only the page's artifacts and their runs are read.
+        using var store = RunStore.Open(storePath);
+        var slice = store.Artifacts(
+            runs,
+            new ArtifactQuery(query["q"].ToString().Trim(), query["kind"].ToString().Trim()),
+            (page - 1L) * PageSize,
+            PageSize
+        );
         return Paged(
-            query,
-            rows,
+            page,
+            slice.Total,
+            new JsonObject { ["kinds"] = Strings(slice.Kinds) },
             "artifacts",
-            x =>
+            slice.Artifacts.Select(x =>
             {
                 var json = RunFields(x.Run);
                 json["path"] = x.Artifact.Path;
@@ -90,8 +96,7 @@ internal static class CrossRunApi
                 json["url"] =
                     $"/api/runs/{Uri.EscapeDataString(x.Run.Id)}/artifacts/{string.Join('/', x.Artifact.Path.Split('/').Select(Uri.EscapeDataString))}";
                 return json;
-            },
-            new JsonObject { ["kinds"] = Strings(all.Select(x => x.Artifact.Kind)) }
+            })
         );
     }
 
@@ -105,18 +110,21 @@ internal static class CrossRunApi
             throw new ExpException(ExitCode.Usage, $"cacheHit '{cacheHit}': expected true or false");
         }
 
-        var runs = Runs(storePath, query, RunParts.Executions);
-        var all = runs.SelectMany(r => r.Executions.Select(e => (Run: r, Execution: e))).ToList();
-        var rows = all.Where(x => stage.Length == 0 || x.Execution.Stage.Contains(stage, StringComparison.OrdinalIgnoreCase))
-            .Where(x => status.Length == 0 || string.Equals(x.Execution.Status, status, StringComparison.OrdinalIgnoreCase))
-            .Where(x => cacheHit.Length == 0 || x.Execution.CacheHit == (cacheHit == "true"))
-            .OrderByDescending(x => x.Execution.Started)
-            .ToList();
+        var runs = Runs(query);
+        var page = Page(query);
+        using var store = RunStore.Open(storePath);
+        var slice = store.Executions(
+            runs,
+            new ExecutionQuery(stage, status, cacheHit.Length == 0 ? null : cacheHit == "true"),
+            (page - 1L) * PageSize,
+            PageSize
+        );
         return Paged(
-            query,
-            rows,
+            page,
+            slice.Total,
+            new JsonObject { ["stages"] = Strings(slice.Stages), ["statuses"] = Strings(slice.Statuses) },
             "executions",
-            x =>
+            slice.Executions.Select(x =>
             {
                 var json = RunFields(x.Run);
                 foreach (var (key, value) in RunJson.Node(x.Execution))
@@ -125,12 +133,7 @@ internal static class CrossRunApi
                 }
 
                 return json;
-            },
-            new JsonObject
-            {
-                ["stages"] = Strings(all.Select(x => x.Execution.Stage)),
-                ["statuses"] = Strings(all.Select(x => x.Execution.Status)),
-            }
+            })
         );
     }
 
@@ -144,13 +147,7 @@ internal static class CrossRunApi
             ["created"] = run.Created.ToString("O", CultureInfo.InvariantCulture),
         };
 
-    private static JsonObject Paged<T>(
-        IQueryCollection query,
-        List<T> rows,
-        string name,
-        Func<T, JsonObject> json,
-        JsonObject extra
-    )
+    private static int Page(IQueryCollection query)
     {
         var pageText = query["page"].ToString();
         var page = 1;
@@ -162,9 +159,14 @@ internal static class CrossRunApi
             throw new ExpException(ExitCode.Usage, $"page '{pageText}': expected a number from 1");
         }
 
+        return page;
+    }
+
+    private static JsonObject Paged(int page, int total, JsonObject extra, string name, IEnumerable<JsonObject> rows)
+    {
         var result = new JsonObject
         {
-            ["total"] = rows.Count,
+            ["total"] = total,
             ["page"] = page,
             ["pageSize"] = PageSize,
         };
@@ -174,7 +176,7 @@ internal static class CrossRunApi
             result[key] = value;
         }
 
-        result[name] = new JsonArray(rows.Skip((page - 1) * PageSize).Take(PageSize).Select(r => (JsonNode)json(r)).ToArray());
+        result[name] = new JsonArray([.. rows]);
         return result;
     }
 
@@ -228,8 +230,7 @@ internal static class CrossRunApi
         return new JsonObject { ["pipelines"] = pipelines };
     }
 
-    private static JsonArray Strings(IEnumerable<string> values) =>
-        new(values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(v => (JsonNode)v).ToArray());
+    private static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode)v)]);
 
     private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(), "application/json; charset=utf-8");
 

@@ -46,7 +46,7 @@ internal static class RunComparison
             var any = false;
             foreach (var run in runs)
             {
-                var history = RunsApi.History(store, run.Id, key);
+                var history = RunsApi.History(store, run, key);
                 any |= history.Count > 0;
                 histories.Add(history);
             }

@@ -25,14 +25,15 @@ internal static class RunsApi
         api.MapGet("/runs", (HttpRequest request) => Handle(storePath, store => List(store, request.Query)));
         api.MapGet("/runs/{id}", (string id) => Handle(storePath, store => Json(Detail(store, Find(store, id)))));
         api.MapGet(
-            "/runs/{id}/history/{key}",
+            // A catch-all, so a key's '/' (live/metrics.json:acc) can stay a '/': an escaped one never reaches a route value decoded.
+            "/runs/{id}/history/{**key}",
             (string id, string key) =>
                 Handle(
                     storePath,
                     store =>
                     {
                         var run = Find(store, id);
-                        return Json(History(store, run.Id, key));
+                        return Json(History(store, run, MetricKey(run, key)));
                     }
                 )
         );
@@ -211,21 +212,29 @@ internal static class RunsApi
     {
         var json = RunJson.Node(run);
         json["duration"] = run.Duration?.TotalSeconds;
-        json["histories"] = new JsonArray(
-            run.Metrics.Keys.Select(ShortKey)
-                .Distinct(StringComparer.Ordinal)
-                .Where(k => store.MetricHistory(run.Id, k).Count > 0)
-                .Select(k => (JsonNode)k)
-                .ToArray()
-        );
+        json["histories"] = new JsonArray(store.MetricsWithHistory(run).Select(k => (JsonNode)k).ToArray());
         return json;
     }
 
-    internal static JsonArray History(RunStore store, string runId, string key) =>
-        new(store.MetricHistory(runId, ShortKey(key)).Select(p => (JsonNode)new JsonArray(p.Step, p.Value)).ToArray());
+    internal static JsonArray History(RunStore store, RunRecord run, string metricKey) =>
+        new(store.MetricHistory(run, metricKey).Select(p => (JsonNode)new JsonArray(p.Step, p.Value)).ToArray());
 
-    /// <summary>Metric keys are stored as <c>file:key</c>; step histories by the key alone.</summary>
-    internal static string ShortKey(string key) => key[(key.IndexOf(':', StringComparison.Ordinal) + 1)..];
+    /// <summary>A metric key of the run (<c>file:key</c>), or a key without its file: the first file's in key order that has it, as in filters.</summary>
+    private static string MetricKey(RunRecord run, string key)
+    {
+        // Kestrel leaves an escaped '/' escaped in the path; a client that escaped the whole key sent one.
+        if (!run.Metrics.ContainsKey(key) && key.Contains("%2F", StringComparison.OrdinalIgnoreCase))
+        {
+            key = key.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+        }
+
+        return run.Metrics.ContainsKey(key)
+            ? key
+            : run.Metrics.Keys.Where(k => k.EndsWith(":" + key, StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal)
+                .FirstOrDefault()
+                ?? key;
+    }
 
     private static RunRecord Annotate(RunRecord run, JsonObject body)
     {

@@ -248,6 +248,44 @@ public sealed class RunStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_metrics_history_is_read_by_its_key_and_an_older_runs_bare_key_only_when_one_metric_has_it()
+    {
+        using var store = RunStore.Open(DbPath);
+        MetricSummary summary = new(JsonValue.Create(1.0), 1, 1);
+        var run = Run("000000000001") with
+        {
+            Metrics = new Dictionary<string, MetricSummary>
+            {
+                ["a/metrics.json:acc"] = summary,
+                ["b/metrics.json:acc"] = summary,
+                ["a/metrics.json:train.loss"] = summary,
+                ["a/metrics.json:f1"] = summary,
+            },
+        };
+        store.Save(run);
+        store.SaveMetricHistory(run.Id, "a/metrics.json:acc", [(1, 0.1)]);
+        store.SaveMetricHistory(run.Id, "b/metrics.json:acc", [(1, 0.2)]);
+        store.SaveMetricHistory(run.Id, "a/metrics.json:train.loss", [(1, 0.3)]);
+        // As a run recorded before histories were keyed by metric left them: the key without its file.
+        var older = Run("000000000002") with
+        {
+            Metrics = run.Metrics,
+        };
+        store.Save(older);
+        store.SaveMetricHistory(older.Id, "acc", [(1, 0.4)]);
+        store.SaveMetricHistory(older.Id, "train.loss", [(1, 0.5)]);
+
+        Assert.Equal([(1L, 0.1)], store.MetricHistory(run, "a/metrics.json:acc"));
+        Assert.Equal([(1L, 0.2)], store.MetricHistory(run, "b/metrics.json:acc"));
+        Assert.Equal([(1L, 0.3)], store.MetricHistory(run, "a/metrics.json:train.loss"));
+        Assert.Empty(store.MetricHistory(run, "a/metrics.json:f1"));
+        Assert.Equal(["a/metrics.json:acc", "b/metrics.json:acc", "a/metrics.json:train.loss"], store.MetricsWithHistory(run));
+        Assert.Equal([(1L, 0.5)], store.MetricHistory(older, "a/metrics.json:train.loss"));
+        Assert.Empty(store.MetricHistory(older, "a/metrics.json:acc")); // acc is held by two files: not a guess
+        Assert.Equal(["a/metrics.json:train.loss"], store.MetricsWithHistory(older));
+    }
+
+    [Fact]
     public void Get_finds_a_run_by_unique_prefix_and_refuses_an_ambiguous_one()
     {
         using var store = RunStore.Open(DbPath);

@@ -87,7 +87,8 @@
       fetching = false;
     };
     for (const key of run.histories) {
-      const points = await api(path + "/history/" + encodeURIComponent(key));
+      // Each part escaped, the '/' kept: the server takes the rest of the path as the key.
+      const points = await api(path + "/history/" + key.split("/").map(encodeURIComponent).join("/"));
       plot(plots, key, [{ label: key, points }]);
     }
     if (run.histories.length === 0) plots.append(el("p", { className: "muted", text: "No step history (metrics logged per step show here)." }));
