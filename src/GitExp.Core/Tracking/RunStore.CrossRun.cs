@@ -121,14 +121,7 @@ public sealed partial class RunStore
             "c.started DESC, j.key, c.seq",
             offset,
             limit,
-            r => new ExecutionRecord(
-                r.GetString(1),
-                r.GetString(2),
-                DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture),
-                DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture),
-                r.GetInt32(5) != 0,
-                r.IsDBNull(6) ? null : r.GetInt32(6)
-            )
+            RunRows.ReadExecution
         );
         var distinct = rows.Distinct("stage", "status");
         return new ExecutionPage(

@@ -627,17 +627,7 @@ public sealed partial class RunStore : IDisposable
             _executions = Rows(
                 RunParts.Executions,
                 Join("c.stage, c.status, c.started, c.finished, c.cache_hit, c.exit_code, c.seq", "executions"),
-                r => new Sequenced(
-                    r.GetInt32(7),
-                    new ExecutionRecord(
-                        r.GetString(1),
-                        r.GetString(2),
-                        DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture),
-                        DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture),
-                        r.GetInt32(5) != 0,
-                        r.IsDBNull(6) ? null : r.GetInt32(6)
-                    )
-                )
+                r => new Sequenced(r.GetInt32(7), ReadExecution(r))
             );
         }
 
@@ -704,6 +694,17 @@ public sealed partial class RunStore : IDisposable
 
             return pairs;
         }
+
+        /// <summary>An execution from columns 1–6: stage, status, started, finished, cache_hit, exit_code.</summary>
+        internal static ExecutionRecord ReadExecution(SqliteDataReader r) =>
+            new(
+                r.GetString(1),
+                r.GetString(2),
+                DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture),
+                DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture),
+                r.GetInt32(5) != 0,
+                r.IsDBNull(6) ? null : r.GetInt32(6)
+            );
 
         private static Keyed<MetricSummary> ReadMetric(SqliteDataReader r) =>
             new(
