@@ -63,6 +63,25 @@ public sealed class ApplyBranchTests
     }
 
     [Fact]
+    public async Task A_refused_apply_names_only_the_edits_no_experiment_holds_not_the_last_runs_results()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        await repo.ExpOkAsync("run", "-n", "exp-a", "-S", "train.lr=0.2");
+        await repo.ExpOkAsync("run", "-n", "exp-b", "-S", "train.lr=0.05");
+        repo.WriteFile("train.sh", repo.ReadFile("train.sh") + "# a local edit\n");
+
+        var refused = await repo.ExpAsync("apply", "exp-a");
+
+        Assert.Equal(6, refused.ExitCode);
+        var line = Assert.Single(refused.ErrorLines);
+        Assert.Contains("overwritten: train.sh (compared with experiment 'exp-b'", line);
+        Assert.DoesNotContain("params.yaml", line);
+        Assert.DoesNotContain("metrics.json", line);
+        Assert.EndsWith("# a local edit\n", repo.ReadFile("train.sh"));
+        Assert.Contains("lr: 0.05", repo.ReadFile("params.yaml"));
+    }
+
+    [Fact]
     public async Task Branch_refuses_an_existing_branch_name()
     {
         using var repo = await TempGitRepo.WithSampleProjectAsync();

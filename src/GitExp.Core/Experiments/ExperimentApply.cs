@@ -23,23 +23,17 @@ public static class ExperimentApply
         var head = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
         var headTree = await git.TreeOfAsync(head, cancellationToken).ConfigureAwait(false);
         var targetTree = await git.TreeOfAsync(experiment.Commit, cancellationToken).ConfigureAwait(false);
-        if (
-            !force
-            && workspaceTree != headTree
-            && workspaceTree != targetTree
-            && !await IsRecordedAsync(project, workspaceTree, cancellationToken).ConfigureAwait(false)
-        )
+        if (!force && workspaceTree != headTree && workspaceTree != targetTree)
         {
-            var changed = await git.RunAsync(
-                    ["diff", "--name-only", headTree, workspaceTree],
-                    cancellationToken: cancellationToken
-                )
-                .ConfigureAwait(false);
-            var files = changed.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            throw new ExpException(
-                ExitCode.Conflict,
-                $"local changes would be overwritten ({string.Join(", ", files.Take(5))}{(files.Length > 5 ? ", ..." : "")}): commit or stash them, or use --force"
-            );
+            var recorded = await RecordedTreesAsync(project, head, cancellationToken).ConfigureAwait(false);
+            if (!recorded.Any(r => r.Tree == workspaceTree))
+            {
+                throw new ExpException(
+                    ExitCode.Conflict,
+                    await UnsavedChangesMessageAsync(git, workspaceTree, headTree, recorded, cancellationToken)
+                        .ConfigureAwait(false)
+                );
+            }
         }
 
         if (workspaceTree != targetTree)
@@ -92,13 +86,66 @@ public static class ExperimentApply
         state.Save();
     }
 
-    private static async Task<bool> IsRecordedAsync(ExpProject project, string tree, CancellationToken cancellationToken)
+    /// <summary>The trees of every commit an experiment ref reaches (tips, checkpoints, queued snapshots), newest first.</summary>
+    private static async Task<List<(string Tree, string Ref)>> RecordedTreesAsync(
+        ExpProject project,
+        string head,
+        CancellationToken cancellationToken
+    )
     {
-        // Any commit an experiment ref reaches counts: tips, checkpoints, queued snapshots.
-        var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
-        var trees = await project
-            .Git.RunAsync(["log", "--format=%T", "--glob=refs/exps/*", "^" + head], cancellationToken: cancellationToken)
+        var lines = await project
+            .Git.RunAsync(
+                ["log", "--source", "--format=%T%x09%S", "--glob=refs/exps/*", "^" + head],
+                cancellationToken: cancellationToken
+            )
             .ConfigureAwait(false);
-        return trees.Split('\n', StringSplitOptions.RemoveEmptyEntries).Contains(tree, StringComparer.Ordinal);
+        return lines
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t', 2))
+            .Where(parts => parts.Length == 2)
+            .Select(parts => (parts[0], parts[1]))
+            .ToList();
     }
+
+    /// <summary>
+    /// Names the files that would be lost: the workspace's differences from the nearest saved state (HEAD or one of
+    /// the newest recorded experiments), which after the usual run-then-edit is the user's own edits, not the run's
+    /// results.
+    /// </summary>
+    private static async Task<string> UnsavedChangesMessageAsync(
+        Git.GitRepository git,
+        string workspaceTree,
+        string headTree,
+        List<(string Tree, string Ref)> recorded,
+        CancellationToken cancellationToken
+    )
+    {
+        var candidates = new List<(string Tree, string Label)> { (headTree, "HEAD") };
+        foreach (var (tree, reference) in recorded.DistinctBy(r => r.Tree).Take(NearestCandidates))
+        {
+            var name = Experiment.ParseRef(reference)?.Name;
+            candidates.Add((tree, name is null ? reference : $"experiment '{name}'"));
+        }
+
+        string[]? nearest = null;
+        var label = "HEAD";
+        foreach (var (tree, candidateLabel) in candidates)
+        {
+            var changed = (
+                await git.RunAsync(["diff", "--name-only", tree, workspaceTree], cancellationToken: cancellationToken)
+                    .ConfigureAwait(false)
+            ).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            if (nearest is null || changed.Length < nearest.Length)
+            {
+                (nearest, label) = (changed, candidateLabel);
+            }
+        }
+
+        var files = nearest ?? [];
+        var shown = string.Join(", ", files.Take(5)) + (files.Length > 5 ? $", ... ({files.Length} files)" : "");
+        return $"local changes would be overwritten: {shown} (compared with {label}, the nearest saved state); commit or stash them, or use --force";
+    }
+
+    // Only on the error path; each candidate costs one git diff.
+    private const int NearestCandidates = 20;
 }
