@@ -63,6 +63,28 @@ public sealed class QueueTests
     }
 
     [Fact]
+    public async Task A_queued_entry_shows_the_params_it_will_run_with_and_no_metrics_until_it_has_run()
+    {
+        await using var project = await QueueProject.CreateTrainingAsync();
+        project.Repo.WriteFile("params.yaml", "lr: 0.5\nbatch: 8\nfail: 0\nsleep: 0\n");
+        await project.ExpOkAsync("run", "-n", "ran");
+        await project.ExpOkAsync("run", "--queue", "-n", "waiting", "-S", "lr=0.2");
+
+        var rows = await project.ShowAsync();
+
+        var ran = rows.Single(r => r.Name == "ran");
+        var waiting = rows.Single(r => r.Name == "waiting");
+        Assert.NotNull(ran.Metric("score"));
+        Assert.Equal("Queued", waiting.State);
+        Assert.Equal("0.2", waiting.Param("lr"));
+        Assert.Null(waiting.Metric("score")); // the workspace's metrics.json from 'ran' is in its snapshot, not a result
+
+        await project.ExpOkAsync("run", "--run-all");
+
+        Assert.Equal("1.6000", (await project.ShowAsync()).Single(r => r.Name == "waiting").Metric("score"));
+    }
+
+    [Fact]
     public async Task Sweep_without_queue_is_a_one_line_error_that_asks_for_queue()
     {
         await using var project = await QueueProject.CreateTrainingAsync();

@@ -77,6 +77,8 @@ public sealed record ShowTable(IReadOnlyList<ShowRow> Rows, IReadOnlyList<ShowCo
 /// <summary>Collects baselines and experiments with their params and metrics, reading Git in batches.</summary>
 public static class ExperimentShow
 {
+    private static readonly Dictionary<string, JsonNode?> NoValues = new(StringComparer.Ordinal);
+
     public static async Task<ShowTable> BuildAsync(
         ExpProject project,
         ShowOptions options,
@@ -207,7 +209,12 @@ public static class ExperimentShow
                         baseline,
                         i.Entry.Created,
                         i.Status.ToString(),
-                        valueByCommit[i.Entry.Commit]
+                        // An entry's snapshot holds the params it will run with, but its metrics files are whatever
+                        // the workspace held when it was queued: not results, so none are shown.
+                        valueByCommit[i.Entry.Commit] with
+                        {
+                            Metrics = NoValues,
+                        }
                     ))
             );
         }
