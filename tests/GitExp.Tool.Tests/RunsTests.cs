@@ -188,6 +188,9 @@ public sealed class RunsTests
         var one = await IdOfAsync(repo, "one");
         var two = await IdOfAsync(repo, "two");
         var three = await IdOfAsync(repo, "three");
+        var nothing = await repo.ExpAsync("runs", "annotate", two);
+        Assert.Equal(2, nothing.ExitCode);
+        Assert.Contains("nothing to change", Assert.Single(nothing.ErrorLines));
 
         await repo.ExpOkAsync(
             "runs",

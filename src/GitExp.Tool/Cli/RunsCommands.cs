@@ -312,6 +312,14 @@ internal static class RunsCommands
         command.SetAction(
             async (result, cancellationToken) =>
             {
+                if (new Option[] { title, note, tag, untag, group }.All(o => result.GetResult(o) is null))
+                {
+                    throw new ExpException(
+                        ExitCode.Usage,
+                        "runs annotate: nothing to change; give --title, --note, --tag, --untag or --group"
+                    );
+                }
+
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 using var store = OpenStore(project);
                 var run = Find(store, result.GetValue(id)!);
