@@ -78,6 +78,27 @@ public sealed class ErrorTests
     }
 
     [Fact]
+    public async Task Ui_on_a_port_in_use_or_an_address_not_of_this_machine_is_a_one_line_error()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var inUse = await repo.ExpAsync("ui", "--port", port);
+
+        Assert.Equal(6, inUse.ExitCode);
+        AssertOneLineError(inUse, $"--port {port}", "in use", "--port 0");
+
+        // 192.0.2.0/24 is reserved for documentation: never an address of this machine.
+        var foreign = await repo.ExpAsync("ui", "--port", "0", "--host", "192.0.2.7");
+
+        Assert.Equal(2, foreign.ExitCode);
+        Assert.DoesNotContain("   at ", foreign.StdErr);
+        Assert.Contains("error: --host 192.0.2.7: cannot listen on", foreign.ErrorLines[^1]);
+    }
+
+    [Fact]
     public async Task Run_of_an_unknown_stage_names_it()
     {
         using var repo = await TempGitRepo.WithSampleProjectAsync();

@@ -2,8 +2,10 @@ using System.Net;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using GitExp.Core;
 using GitExp.Core.Project;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -86,7 +88,25 @@ internal static class UiServer
         StageGraphApi.Map(app, project);
         CrossRunApi.Map(app, project, pages.MapPage);
 
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e) when (e.InnerException is AddressInUseException)
+        {
+            throw new ExpException(
+                ExitCode.Conflict,
+                $"--port {port}: cannot listen on {address}:{port}: the port is in use (another 'dotnet exp ui'?); choose another with --port, or --port 0 for any free one"
+            );
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new ExpException(
+                ExitCode.Usage,
+                $"--host {address}: cannot listen on {address}:{port}: {e.Message} (is it an address of this machine?)"
+            );
+        }
+
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var actualPort = new Uri(bound).Port;
         var shown = IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) ? "127.0.0.1" : address.ToString();
