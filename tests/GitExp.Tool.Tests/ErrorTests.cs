@@ -98,6 +98,28 @@ public sealed class ErrorTests
         Assert.Contains("error: --host 192.0.2.7: cannot listen on", foreign.ErrorLines[^1]);
     }
 
+    [Theory]
+    [InlineData("push origin", "unknown command or argument 'push'", "'dotnet exp --help'")]
+    [InlineData("runs lst", "unknown command or argument 'lst'", "'dotnet exp runs --help'")]
+    [InlineData("show --bogus", "unknown option or argument '--bogus'", "'dotnet exp show --help'")]
+    [InlineData("queue", "'dotnet exp queue' needs a command: start, stop, status", "'dotnet exp queue --help'")]
+    [InlineData("run --run-all --jobs x", "--jobs 'x': expected a whole number", "'dotnet exp run --help'")]
+    [InlineData("show -n 1.5", "--num '1.5': expected a whole number", "'dotnet exp show --help'")]
+    public async Task A_command_line_the_parser_rejects_is_one_line_naming_the_word_and_the_help_to_read(
+        string commandLine,
+        string problem,
+        string help
+    )
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+
+        var result = await repo.ExpAsync(commandLine.Split(' '));
+
+        Assert.Equal(2, result.ExitCode);
+        var line = AssertOneLineError(result, problem, help);
+        Assert.StartsWith("error: ", line);
+    }
+
     [Fact]
     public async Task Run_of_an_unknown_stage_names_it()
     {

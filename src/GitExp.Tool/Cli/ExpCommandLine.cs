@@ -35,11 +35,19 @@ public static class ExpCommandLine
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
         {
-            ErrorOutput.Write(
-                error,
-                ExitCode.Usage,
-                $"{parsed.Errors[0].Message} (see 'dotnet exp {CommandPath(parsed)} --help')"
-            );
+            // A mistyped command also makes "Required command was not provided": the unknown word is the better clue.
+            var command = parsed.CommandResult.Command;
+            var path = string.Join(' ', ["dotnet exp", .. CommandPath(parsed)]);
+            var message =
+                parsed.UnmatchedTokens.Count > 0
+                    ? $"unknown {(command.Subcommands.Count > 0 ? "command" : "option")} or argument '{parsed.UnmatchedTokens[0]}'"
+                : command.Subcommands.Count > 0 && command.Action is null
+                    ? $"'{path}' needs a command: {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}"
+                : parsed.Errors[0].SymbolResult is System.CommandLine.Parsing.OptionResult { Tokens.Count: > 0 } option
+                && parsed.Errors[0].Message.StartsWith("Cannot parse argument", StringComparison.Ordinal)
+                    ? $"{option.Option.Name} '{option.Tokens[^1].Value}': expected {Expected(option.Option.ValueType)}"
+                : parsed.Errors[0].Message.TrimEnd('.');
+            ErrorOutput.Write(error, ExitCode.Usage, $"{message} (see '{path} --help')");
             return (int)ExitCode.Usage;
         }
 
@@ -73,7 +81,12 @@ public static class ExpCommandLine
         }
     }
 
-    private static string CommandPath(ParseResult parsed)
+    private static string Expected(Type type) =>
+        type == typeof(int) || type == typeof(long) ? "a whole number"
+        : type == typeof(double) ? "a number"
+        : "a value of type " + type.Name;
+
+    private static List<string> CommandPath(ParseResult parsed)
     {
         var names = new List<string>();
         for (
@@ -85,6 +98,6 @@ public static class ExpCommandLine
             names.Insert(0, result.Command.Name);
         }
 
-        return string.Join(' ', names);
+        return names;
     }
 }

@@ -20,8 +20,16 @@ internal static class QueueCommands
         };
         jobs.Validators.Add(result =>
         {
-            var value = result.GetValueOrDefault<int>();
-            if (value < 1)
+            // A value that is not a number is the parser's own error; reading it here would throw.
+            if (result.Tokens.Count == 0)
+            {
+                return;
+            }
+
+            if (
+                int.TryParse(result.Tokens[^1].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+                && value < 1
+            )
             {
                 result.AddError($"--jobs {value}: expected at least 1 parallel job");
             }
