@@ -74,7 +74,7 @@ public sealed class ValueSources
             using var reader = git.OpenObjectReader();
             // Each blob is parsed as it arrives: parsing one overlaps git reading the next (loose objects are slow to read).
             reader.ReadEach(
-                missing.Select(i => commits[i / files.Count] + ":" + files[i % files.Count]).ToList(),
+                missing.Select(i => ObjectOf(git, commits[i / files.Count]) + ":" + files[i % files.Count]).ToList(),
                 (m, blob) =>
                 {
                     var i = missing[m];
@@ -96,6 +96,15 @@ public sealed class ValueSources
 
         return results;
     }
+
+    /// <summary>
+    /// The commit's tree when its facts are known (listing experiments just read them): <c>tree:path</c> spares git
+    /// reading the commit object again for every file, a third of its reads when objects are loose.
+    /// </summary>
+    private static string ObjectOf(GitRepository git, string commit) =>
+        git.CommitFactsCache?.TryGet(commit, out var json) == true && CommitFacts.TryParse(json, out var facts)
+            ? facts.Tree
+            : commit;
 
     public RevisionValues ReadWorkspace(string root) =>
         Build(path =>
