@@ -5,7 +5,14 @@ using GitExp.Tool.Cli;
 // Most commands allocate a few tens of MiB and exit. Without a budget this size the first gen-0
 // collection comes after a few MiB and copies everything read so far (exp show: ~20 ms of a ~200 ms
 // call). A command that allocates more simply leaves the region at its first collection.
-GC.TryStartNoGCRegion(NoGcBudget);
+try
+{
+    GC.TryStartNoGCRegion(NoGcBudget);
+}
+catch (ArgumentOutOfRangeException)
+{
+    // A heap limit below the budget (a small container): collect as usual.
+}
 
 if (Environment.GetEnvironmentVariable("GITEXP_TRACE") is "1" or "true")
 {
