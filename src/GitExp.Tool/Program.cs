@@ -4,14 +4,12 @@ using GitExp.Tool.Cli;
 
 // Most commands allocate a few tens of MiB and exit. Without a budget this size the first gen-0
 // collection comes after a few MiB and copies everything read so far (exp show: ~20 ms of a ~200 ms
-// call). A command that allocates more simply leaves the region at its first collection.
-try
+// call). A command that allocates more simply leaves the region at its first collection. Only with
+// room to spare: under a small heap limit (a container's) asking for the region leaves the GC unable
+// to allocate at all.
+if (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >= 4 * NoGcBudget)
 {
     GC.TryStartNoGCRegion(NoGcBudget);
-}
-catch (ArgumentOutOfRangeException)
-{
-    // A heap limit below the budget (a small container): collect as usual.
 }
 
 if (Environment.GetEnvironmentVariable("GITEXP_TRACE") is "1" or "true")

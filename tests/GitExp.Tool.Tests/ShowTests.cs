@@ -26,6 +26,21 @@ public sealed class ShowTests
     }
 
     [Fact]
+    public async Task Runs_and_shows_under_a_small_heap_limit_as_in_a_container_with_little_memory()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        // 32 MiB of heap: less than the no-GC region the tool asks for when it has room (Program.cs).
+        var small = new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x2000000" };
+
+        var run = await ExpTool.RunAsync(repo.Root, small, "run", "-n", "small-heap");
+        var show = await ExpTool.RunAsync(repo.Root, small, "show", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(show.ExitCode == 0, show.ToString());
+        Assert.Contains("\"small-heap\"", show.StdOut);
+    }
+
+    [Fact]
     public async Task Show_json_csv_and_markdown_carry_the_same_rows()
     {
         using var repo = await ThreeExperimentsAsync();
