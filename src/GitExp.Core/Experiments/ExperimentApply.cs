@@ -28,7 +28,10 @@ public static class ExperimentApply
         if (!force && workspaceTree != headTree && workspaceTree != targetTree)
         {
             var recorded = await RecordedTreesAsync(project, head, cancellationToken).ConfigureAwait(false);
-            if (!recorded.Any(r => r.Tree == workspaceTree))
+            if (
+                !recorded.Any(r => r.Tree == workspaceTree)
+                && !await OnlyToolFilesChangedAsync(git, headTree, workspaceTree, cancellationToken).ConfigureAwait(false)
+            )
             {
                 throw new ExpException(
                     ExitCode.Conflict,
@@ -114,6 +117,24 @@ public static class ExperimentApply
         }
 
         state.Save();
+    }
+
+    /// <summary>
+    /// True when the workspace differs from HEAD only by the tool's own <c>.exp/.gitignore</c>: what any command
+    /// writes in a fresh clone (for example one that pulled experiments), and nothing a user would lose.
+    /// </summary>
+    private static async Task<bool> OnlyToolFilesChangedAsync(
+        Git.GitRepository git,
+        string headTree,
+        string workspaceTree,
+        CancellationToken cancellationToken
+    )
+    {
+        var changed = (
+            await git.RunAsync(["diff", "--name-only", headTree, workspaceTree], cancellationToken: cancellationToken)
+                .ConfigureAwait(false)
+        ).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return changed.All(path => path == ".exp/.gitignore");
     }
 
     /// <summary>The trees of every commit an experiment ref reaches (tips, checkpoints, queued snapshots), newest first.</summary>
