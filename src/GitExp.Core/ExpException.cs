@@ -40,6 +40,9 @@ public enum ExitCode
     /// <summary>The operation would overwrite something (a name taken, local changes) without --force.</summary>
     Conflict = 6,
 
+    /// <summary>A Git remote could not be read or written: unreachable, access refused, or it rejected the push.</summary>
+    Remote = 7,
+
     /// <summary>Interrupted by the user (Ctrl+C) or a signal.</summary>
     Interrupted = 130,
 }

@@ -99,7 +99,7 @@ public sealed class ErrorTests
     }
 
     [Theory]
-    [InlineData("push origin", "unknown command or argument 'push'", "'dotnet exp --help'")]
+    [InlineData("publish origin", "unknown command or argument 'publish'", "'dotnet exp --help'")]
     [InlineData("runs lst", "unknown command or argument 'lst'", "'dotnet exp runs --help'")]
     [InlineData("show --bogus", "unknown option or argument '--bogus'", "'dotnet exp show --help'")]
     [InlineData("queue", "'dotnet exp queue' needs a command: start, stop, status", "'dotnet exp queue --help'")]

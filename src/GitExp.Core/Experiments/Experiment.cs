@@ -1,5 +1,17 @@
 namespace GitExp.Core.Experiments;
 
+/// <summary>What a name on the command line is matched against: an experiment here or on a remote.</summary>
+public interface IExperimentRef
+{
+    string Name { get; }
+
+    string Ref { get; }
+
+    string Commit { get; }
+
+    string Baseline { get; }
+}
+
 /// <summary>An experiment: a commit under <c>refs/exps/&lt;baseline[:2]&gt;/&lt;baseline[2:]&gt;/&lt;name&gt;</c>.</summary>
 public sealed record Experiment(
     string Name,
@@ -9,7 +21,7 @@ public sealed record Experiment(
     string Baseline,
     DateTimeOffset Created,
     string Subject
-)
+) : IExperimentRef
 {
     public const string RefPrefix = "refs/exps/";
 

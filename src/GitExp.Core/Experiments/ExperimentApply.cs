@@ -8,7 +8,9 @@ namespace GitExp.Core.Experiments;
 /// <summary>Brings an experiment's files and cached outs into the workspace without moving HEAD.</summary>
 public static class ExperimentApply
 {
-    public static async Task ApplyAsync(
+    /// <returns>The cached outs the experiment recorded that are not in the local cache (pulled from a remote, or
+    /// removed from the cache): left out of the workspace; everything else is applied.</returns>
+    public static async Task<IReadOnlyList<string>> ApplyAsync(
         ExpProject project,
         Experiment experiment,
         bool force,
@@ -26,7 +28,10 @@ public static class ExperimentApply
         if (!force && workspaceTree != headTree && workspaceTree != targetTree)
         {
             var recorded = await RecordedTreesAsync(project, head, cancellationToken).ConfigureAwait(false);
-            if (!recorded.Any(r => r.Tree == workspaceTree))
+            if (
+                !recorded.Any(r => r.Tree == workspaceTree)
+                && !await OnlyToolFilesChangedAsync(git, headTree, workspaceTree, cancellationToken).ConfigureAwait(false)
+            )
             {
                 throw new ExpException(
                     ExitCode.Conflict,
@@ -41,11 +46,22 @@ public static class ExperimentApply
             await git.CheckoutTreeAsync(workspaceTree, targetTree, cancellationToken).ConfigureAwait(false);
         }
 
-        await CheckoutCachedOutsAsync(project, cancellationToken).ConfigureAwait(false);
+        var missing = new List<string>();
+        await CheckoutCachedOutsAsync(project, cancellationToken, missing).ConfigureAwait(false);
+        return missing;
     }
 
     /// <summary>Restores every cached out named in the workspace's lock files whose content differs.</summary>
-    public static async Task CheckoutCachedOutsAsync(ExpProject project, CancellationToken cancellationToken)
+    /// <param name="missing">
+    /// Null: an out whose content is not in the cache throws. Otherwise such outs are collected here and skipped; a
+    /// stale file at that path is removed when its own content is safe in the cache, so the workspace never pairs
+    /// the experiment's files with another run's out.
+    /// </param>
+    public static async Task CheckoutCachedOutsAsync(
+        ExpProject project,
+        CancellationToken cancellationToken,
+        List<string>? missing = null
+    )
     {
         var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
         var state = project.OpenStateTable();
@@ -72,18 +88,53 @@ public static class ExperimentApply
                     }
 
                     var exists = File.Exists(full) || Directory.Exists(full);
+                    var wanted = StageStatusChecker.ToContentHash(recorded);
+                    if (missing is not null && !cache.Contains(wanted))
+                    {
+                        if (exists && cache.Hash(full) is var current && current.Sha256 != recorded.Sha256)
+                        {
+                            if (cache.Contains(current))
+                            {
+                                ContentCache.RemoveOutput(full);
+                            }
+
+                            missing.Add(output.Path);
+                        }
+                        else if (!exists)
+                        {
+                            missing.Add(output.Path);
+                        }
+
+                        continue;
+                    }
+
                     if (!exists || cache.Hash(full).Sha256 != recorded.Sha256)
                     {
-                        (output.Persist || output.Checkpoint ? copies : cache).Checkout(
-                            StageStatusChecker.ToContentHash(recorded),
-                            full
-                        );
+                        (output.Persist || output.Checkpoint ? copies : cache).Checkout(wanted, full);
                     }
                 }
             }
         }
 
         state.Save();
+    }
+
+    /// <summary>
+    /// True when the workspace differs from HEAD only by the tool's own <c>.exp/.gitignore</c>: what any command
+    /// writes in a fresh clone (for example one that pulled experiments), and nothing a user would lose.
+    /// </summary>
+    private static async Task<bool> OnlyToolFilesChangedAsync(
+        Git.GitRepository git,
+        string headTree,
+        string workspaceTree,
+        CancellationToken cancellationToken
+    )
+    {
+        var changed = (
+            await git.RunAsync(["diff", "--name-only", headTree, workspaceTree], cancellationToken: cancellationToken)
+                .ConfigureAwait(false)
+        ).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return changed.All(path => path == ".exp/.gitignore");
     }
 
     /// <summary>The trees of every commit an experiment ref reaches (tips, checkpoints, queued snapshots), newest first.</summary>

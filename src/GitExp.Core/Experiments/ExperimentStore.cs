@@ -46,6 +46,17 @@ public sealed class ExperimentStore(GitRepository git)
     )
     {
         var all = await ListAsync(cancellationToken).ConfigureAwait(false);
+        return Match(all, nameOrRev, baseline);
+    }
+
+    /// <summary>
+    /// The resolution rules of <see cref="TryResolveAsync"/> over any list of experiments (local or a remote's):
+    /// full ref, name within <paramref name="baseline"/>, a name unique among all, a commit id prefix of at least
+    /// 4 characters. Null when nothing matches; an ambiguous name throws, listing the candidates.
+    /// </summary>
+    public static T? Match<T>(IReadOnlyList<T> all, string nameOrRev, string? baseline)
+        where T : class, IExperimentRef
+    {
         var byRef = all.FirstOrDefault(e => e.Ref == nameOrRev);
         if (byRef is not null)
         {

@@ -10,6 +10,9 @@ namespace GitExp.Core.Git;
 /// <param name="OldValue">The value the ref must have now; <see cref="GitRepository.ZeroId"/> means "must not exist".</param>
 public sealed record RefUpdate(string Ref, string? NewValue, string? OldValue);
 
+/// <summary>One ref of a <see cref="GitRepository.PushAsync"/>: the commit to push and the value the remote ref must have now ("" = must not exist).</summary>
+public sealed record RemotePush(string Ref, string Commit, string ExpectedRemote);
+
 /// <summary>A ref, the commit it points at and that commit's whole message.</summary>
 public sealed record RefMessage(string Ref, string Commit, string Message);
 
@@ -533,6 +536,119 @@ public sealed class GitRepository
         }
 
         return false;
+    }
+
+    /// <summary>The refs of a remote that match <paramref name="pattern"/>, as ref name → commit (<c>git ls-remote</c>).</summary>
+    /// <exception cref="ExpException">The remote is unknown, unreachable or refused access.</exception>
+    public async Task<IReadOnlyDictionary<string, string>> ListRemoteRefsAsync(
+        string remote,
+        string pattern,
+        CancellationToken cancellationToken = default
+    )
+    {
+        await CheckRemoteAsync(remote, cancellationToken).ConfigureAwait(false);
+        var result = await TryRunAsync(["ls-remote", "--refs", remote, pattern], cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw RemoteFailed(remote, "read", result.StandardError);
+        }
+
+        var refs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var tab = line.IndexOf('\t', StringComparison.Ordinal);
+            if (tab > 0)
+            {
+                refs[line[(tab + 1)..].Trim()] = line[..tab];
+            }
+        }
+
+        return refs;
+    }
+
+    /// <summary>Fetches the objects of some refs of a remote without updating any local ref (nor FETCH_HEAD).</summary>
+    public async Task FetchObjectsAsync(
+        string remote,
+        IReadOnlyCollection<string> refs,
+        CancellationToken cancellationToken = default
+    )
+    {
+        var result = await TryRunAsync(
+                ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules", remote, .. refs],
+                cancellationToken: cancellationToken
+            )
+            .ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw RemoteFailed(remote, "fetch from", result.StandardError);
+        }
+    }
+
+    /// <summary>
+    /// Pushes commits to refs of a remote in one atomic <c>git push</c>: all refs change or none. Each ref must
+    /// still have the value seen before (<c>--force-with-lease</c>), so a concurrent push is never overwritten.
+    /// </summary>
+    public async Task PushAsync(
+        string remote,
+        IReadOnlyCollection<RemotePush> pushes,
+        CancellationToken cancellationToken = default
+    )
+    {
+        var arguments = new List<string> { "push", "--atomic", "--no-recurse-submodules" };
+        arguments.AddRange(pushes.Select(p => $"--force-with-lease={p.Ref}:{p.ExpectedRemote}"));
+        arguments.Add(remote);
+        arguments.AddRange(pushes.Select(p => $"{p.Commit}:{p.Ref}"));
+        var result = await TryRunAsync(arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw RemoteFailed(remote, "push to", result.StandardError);
+        }
+    }
+
+    /// <summary>True when <paramref name="ancestor"/> is <paramref name="descendant"/> or one of its ancestors (both must exist here).</summary>
+    public async Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken cancellationToken = default) =>
+        (
+            await TryRunAsync(["merge-base", "--is-ancestor", ancestor, descendant], cancellationToken: cancellationToken)
+                .ConfigureAwait(false)
+        ).ExitCode == 0;
+
+    /// <summary>
+    /// Refuses a remote that is neither a configured remote nor a URL or path, before git gives its longer
+    /// "does not appear to be a git repository".
+    /// </summary>
+    private async Task CheckRemoteAsync(string remote, CancellationToken cancellationToken)
+    {
+        if (remote.Length == 0 || remote.StartsWith('-'))
+        {
+            throw new ExpException(ExitCode.Usage, $"'{remote}' is not a Git remote name or URL");
+        }
+
+        var configured = (await RunAsync(["remote"], cancellationToken: cancellationToken).ConfigureAwait(false)).Split(
+            '\n',
+            StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries
+        );
+        var looksLikeUrlOrPath = remote.IndexOfAny([':', '/', '\\']) >= 0 || Directory.Exists(Path.Combine(Root, remote));
+        if (!configured.Contains(remote, StringComparer.Ordinal) && !looksLikeUrlOrPath)
+        {
+            throw new ExpException(
+                ExitCode.NotFound,
+                $"no Git remote named '{remote}' ('git remote -v' lists the remotes; a URL or path works too)"
+            );
+        }
+    }
+
+    /// <summary>A remote operation failed: git's most telling line (a rejected ref, else its first line) on one line.</summary>
+    private static ExpException RemoteFailed(string remote, string verb, string standardError)
+    {
+        var lines = standardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var telling =
+            lines.FirstOrDefault(l =>
+                l.Contains("[rejected]", StringComparison.Ordinal) || l.Contains("[remote rejected]", StringComparison.Ordinal)
+            )
+            ?? lines.FirstOrDefault()
+            ?? "no message";
+        return new ExpException(ExitCode.Remote, $"git could not {verb} remote '{remote}': {telling}");
     }
 
     private static string FirstLine(string text) =>

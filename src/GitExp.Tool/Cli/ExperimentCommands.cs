@@ -97,7 +97,7 @@ internal static class ExperimentCommands
         return command;
     }
 
-    public static Command Apply(TextWriter output)
+    public static Command Apply(TextWriter output, TextWriter error)
     {
         var experiment = new Argument<string>("experiment")
         {
@@ -119,10 +119,21 @@ internal static class ExperimentCommands
                 var found = await CommonOptions
                     .ResolveExperimentOrCheckpointAsync(project, result.GetValue(experiment)!, cancellationToken)
                     .ConfigureAwait(false);
-                await ExperimentApply.ApplyAsync(project, found, result.GetValue(force), cancellationToken).ConfigureAwait(false);
+                var missing = await ExperimentApply
+                    .ApplyAsync(project, found, result.GetValue(force), cancellationToken)
+                    .ConfigureAwait(false);
                 output.WriteLine(
                     $"Applied experiment '{found.Name}' ({found.Commit[..7]}) to the workspace. HEAD is unchanged; commit the files to keep them."
                 );
+                if (missing.Count > 0)
+                {
+                    // The Git files are applied and consistent; only the large outs are absent (pulled experiments).
+                    error.WriteLine(
+                        $"warning: cached outs of '{found.Name}' not in the local cache, not restored: {string.Join(", ", missing)} "
+                            + "(cached outs are not pushed or pulled; reproduce them with 'dotnet exp run', or copy .exp/cache from where the experiment ran)"
+                    );
+                }
+
                 return 0;
             }
         );
@@ -287,23 +298,42 @@ internal static class ExperimentCommands
 
     public static Command List(TextWriter output)
     {
+        var remote = new Argument<string?>("remote")
+        {
+            Description = "List the experiments of this Git remote (name or URL) instead of the local ones.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var nameOnly = new Option<bool>("--name-only") { Description = "Print only the names, one per line." };
         var allCommits = new Option<bool>("--all-commits", "-A")
         {
             Description = "List experiments of every commit, not only HEAD.",
         };
         var json = CommonOptions.Json();
-        var command = new Command("list", "List experiments, grouped by baseline commit.") { nameOnly, allCommits, json };
+        var command = new Command("list", "List experiments (local, or of a Git remote), grouped by baseline commit.")
+        {
+            remote,
+            nameOnly,
+            allCommits,
+            json,
+        };
         command.Aliases.Add("ls");
         command.SetAction(
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
-                var experiments = (await new ExperimentStore(project.Git).ListAsync(cancellationToken).ConfigureAwait(false))
+                // A remote's refs carry no commit dates (ls-remote reads no objects): its names are listed in name order.
+                var experiments = (
+                    result.GetValue(remote) is { } remoteName
+                        ? (await new ExperimentRemote(project.Git, remoteName).ListAsync(cancellationToken).ConfigureAwait(false))
+                            .OrderBy(e => e.Name, StringComparer.Ordinal)
+                            .Cast<IExperimentRef>()
+                        : (await new ExperimentStore(project.Git).ListAsync(cancellationToken).ConfigureAwait(false)).OrderBy(e =>
+                            e.Created
+                        )
+                )
                     .Where(e => result.GetValue(allCommits) || e.Baseline == head)
                     .OrderBy(e => e.Baseline, StringComparer.Ordinal)
-                    .ThenBy(e => e.Created)
                     .ToList();
                 if (result.GetValue(json))
                 {

@@ -32,6 +32,24 @@ public sealed class TempGitRepo : IDisposable
         return repo;
     }
 
+    /// <summary><c>git init --bare</c>: a remote to push experiments to and pull them from.</summary>
+    public static async Task<TempGitRepo> InitBareAsync()
+    {
+        var repo = CreateEmptyFolder();
+        await repo.GitAsync("init", "-q", "--bare", "-b", "main");
+        return repo;
+    }
+
+    /// <summary><c>git clone</c> of <paramref name="source"/> (its remote is <c>origin</c>) with a local identity.</summary>
+    public static async Task<TempGitRepo> CloneAsync(string source)
+    {
+        var repo = CreateEmptyFolder();
+        await repo.GitAsync("clone", "-q", source, ".");
+        await repo.GitAsync("config", "user.name", "GitExp Tests");
+        await repo.GitAsync("config", "user.email", "tests@gitexp.invalid");
+        return repo;
+    }
+
     /// <summary>A repository with the sample project (see <see cref="WriteSampleProject"/>) committed on main.</summary>
     public static async Task<TempGitRepo> WithSampleProjectAsync(string directory = "")
     {
