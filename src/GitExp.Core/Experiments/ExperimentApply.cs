@@ -28,16 +28,19 @@ public static class ExperimentApply
         if (!force && workspaceTree != headTree && workspaceTree != targetTree)
         {
             var recorded = await RecordedTreesAsync(project, head, cancellationToken).ConfigureAwait(false);
-            if (
-                !recorded.Any(r => r.Tree == workspaceTree)
-                && !await OnlyToolFilesChangedAsync(git, headTree, workspaceTree, cancellationToken).ConfigureAwait(false)
-            )
+            if (!recorded.Any(r => r.Tree == workspaceTree))
             {
-                throw new ExpException(
-                    ExitCode.Conflict,
-                    await UnsavedChangesMessageAsync(git, workspaceTree, headTree, recorded, cancellationToken)
-                        .ConfigureAwait(false)
-                );
+                var fromHead = await ChangedFilesAsync(git, headTree, workspaceTree, cancellationToken).ConfigureAwait(false);
+                // Only the tool's own .exp/.gitignore differs (what any command writes in a fresh clone, for example
+                // one that pulled experiments): nothing a user would lose.
+                if (!fromHead.All(path => path == ".exp/.gitignore"))
+                {
+                    throw new ExpException(
+                        ExitCode.Conflict,
+                        await UnsavedChangesMessageAsync(git, workspaceTree, fromHead, recorded, cancellationToken)
+                            .ConfigureAwait(false)
+                    );
+                }
             }
         }
 
@@ -119,23 +122,16 @@ public static class ExperimentApply
         state.Save();
     }
 
-    /// <summary>
-    /// True when the workspace differs from HEAD only by the tool's own <c>.exp/.gitignore</c>: what any command
-    /// writes in a fresh clone (for example one that pulled experiments), and nothing a user would lose.
-    /// </summary>
-    private static async Task<bool> OnlyToolFilesChangedAsync(
+    private static async Task<string[]> ChangedFilesAsync(
         Git.GitRepository git,
-        string headTree,
-        string workspaceTree,
+        string fromTree,
+        string toTree,
         CancellationToken cancellationToken
-    )
-    {
-        var changed = (
-            await git.RunAsync(["diff", "--name-only", headTree, workspaceTree], cancellationToken: cancellationToken)
+    ) =>
+        (
+            await git.RunAsync(["diff", "--name-only", fromTree, toTree], cancellationToken: cancellationToken)
                 .ConfigureAwait(false)
         ).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        return changed.All(path => path == ".exp/.gitignore");
-    }
 
     /// <summary>The trees of every commit an experiment ref reaches (tips, checkpoints, queued snapshots), newest first.</summary>
     private static async Task<List<(string Tree, string Ref)>> RecordedTreesAsync(
@@ -166,34 +162,23 @@ public static class ExperimentApply
     private static async Task<string> UnsavedChangesMessageAsync(
         Git.GitRepository git,
         string workspaceTree,
-        string headTree,
+        string[] fromHead,
         List<(string Tree, string Ref)> recorded,
         CancellationToken cancellationToken
     )
     {
-        var candidates = new List<(string Tree, string Label)> { (headTree, "HEAD") };
+        var (nearest, label) = (fromHead, "HEAD");
         foreach (var (tree, reference) in recorded.DistinctBy(r => r.Tree).Take(NearestCandidates))
         {
-            var name = Experiment.ParseRef(reference)?.Name;
-            candidates.Add((tree, name is null ? reference : $"experiment '{name}'"));
-        }
-
-        string[]? nearest = null;
-        var label = "HEAD";
-        foreach (var (tree, candidateLabel) in candidates)
-        {
-            var changed = (
-                await git.RunAsync(["diff", "--name-only", tree, workspaceTree], cancellationToken: cancellationToken)
-                    .ConfigureAwait(false)
-            ).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            if (nearest is null || changed.Length < nearest.Length)
+            var changed = await ChangedFilesAsync(git, tree, workspaceTree, cancellationToken).ConfigureAwait(false);
+            if (changed.Length < nearest.Length)
             {
-                (nearest, label) = (changed, candidateLabel);
+                var name = Experiment.ParseRef(reference)?.Name;
+                (nearest, label) = (changed, name is null ? reference : $"experiment '{name}'");
             }
         }
 
-        var files = nearest ?? [];
-        var shown = string.Join(", ", files.Take(5)) + (files.Length > 5 ? $", ... ({files.Length} files)" : "");
+        var shown = string.Join(", ", nearest.Take(5)) + (nearest.Length > 5 ? $", ... ({nearest.Length} files)" : "");
         return $"local changes would be overwritten: {shown} (compared with {label}, the nearest saved state); commit or stash them, or use --force";
     }
 
