@@ -5,8 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 version="${GITEXP_VERSION:-0.1.0-dev.$(date -u +%Y%m%d%H%M%S).$$}"
 out=artifacts/packages
-# The UI's chart library (pinned by the committed package-lock.json) is embedded in the tool at build time.
-[ -d src/GitExp.Tool/ui/node_modules ] || npm ci --prefix src/GitExp.Tool/ui --no-audit --no-fund >&2
 mkdir -p "$out"
 for project in src/GitExp.Tool/GitExp.Tool.csproj src/GitExp.Client/GitExp.Client.csproj src/GitExp.MSBuild/GitExp.MSBuild.csproj \
   templates/GitExp.Templates/GitExp.Templates.csproj; do

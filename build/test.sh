@@ -18,9 +18,6 @@ fi
 git config --global user.email >/dev/null || git config --global user.email "ci@gitexp.invalid"
 git config --global user.name >/dev/null || git config --global user.name "GitExp CI"
 
-# The UI's chart library (pinned by the committed package-lock.json) is embedded in the tool at build time.
-[ -d src/GitExp.Tool/ui/node_modules ] || npm ci --prefix src/GitExp.Tool/ui --no-audit --no-fund
-
 echo "== restore tools and check formatting"
 dotnet tool restore >/dev/null
 dotnet csharpier check . 
