@@ -58,6 +58,39 @@ public static class ExpTool
         return RunProcessAsync(info);
     }
 
+    /// <summary>
+    /// Runs <c>dotnet exp args...</c> on a pseudo-terminal that reports no size, as <c>script -qec ... /dev/null</c>
+    /// gives it; null when <c>script</c> is not installed. Stdout is the terminal's output.
+    /// </summary>
+    public static async Task<ToolResult?> RunOnSizelessTerminalAsync(string workingDirectory, params string[] args)
+    {
+        var script = FindOnPath("script");
+        if (script is null)
+        {
+            return null;
+        }
+
+        var tool = StartInfo(workingDirectory, args);
+        var commandLine = string.Join(' ', new[] { tool.FileName }.Concat(tool.ArgumentList).Select(ShellQuote));
+        var info = new ProcessStartInfo(script) { WorkingDirectory = workingDirectory };
+        foreach (var arg in new[] { "-qec", commandLine, "/dev/null" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment.Remove("COLUMNS");
+        info.Environment.Remove("LINES");
+        return await RunProcessAsync(info);
+    }
+
+    private static string ShellQuote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+
     /// <summary>Starts <c>dotnet exp args...</c> without waiting, for tests that kill it mid-run.</summary>
     public static BackgroundTool Start(string workingDirectory, params string[] args) => new(StartInfo(workingDirectory, args));
 
