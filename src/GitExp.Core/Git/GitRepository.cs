@@ -450,6 +450,56 @@ public sealed class GitRepository
         }
     }
 
+    /// <summary>Paths of files that <paramref name="toTree"/> has and <paramref name="fromTree"/> has not (no rename detection).</summary>
+    public async Task<IReadOnlyList<string>> AddedPathsAsync(
+        string fromTree,
+        string toTree,
+        CancellationToken cancellationToken = default
+    ) =>
+        (
+            await RunAsync(
+                    ["diff", "--name-only", "-z", "--no-renames", "--diff-filter=A", fromTree, toTree],
+                    cancellationToken: cancellationToken
+                )
+                .ConfigureAwait(false)
+        ).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>A copy of <paramref name="tree"/> without some files.</summary>
+    public async Task<string> RemovePathsAsync(
+        string tree,
+        IReadOnlyCollection<string> paths,
+        CancellationToken cancellationToken = default
+    )
+    {
+        if (paths.Count == 0)
+        {
+            return tree;
+        }
+
+        var indexPath = Path.Combine(GitDir, "exp-index-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var environment = new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = indexPath };
+            await RunAsync(["read-tree", tree], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // Mode 0 removes the entry; -z keeps any file name (tabs, newlines, quotes) intact.
+            var info = new StringBuilder();
+            foreach (var path in paths)
+            {
+                info.Append(CultureInfo.InvariantCulture, $"0 {ZeroId}\t{path}\0");
+            }
+
+            await RunAsync(["update-index", "-z", "--index-info"], environment, info.ToString(), cancellationToken)
+                .ConfigureAwait(false);
+            return (
+                await RunAsync(["write-tree"], environment, cancellationToken: cancellationToken).ConfigureAwait(false)
+            ).Trim();
+        }
+        finally
+        {
+            File.Delete(indexPath);
+        }
+    }
+
     /// <summary>Checks out a commit into a new linked work tree (detached); HEAD and index of this one stay.</summary>
     /// <remarks>
     /// Holds the worktree lock: a concurrent <c>git worktree prune</c> (another worker cleaning up) would
