@@ -239,7 +239,18 @@ public sealed class GitRepository
         return facts;
     }
 
+    /// <summary>
+    /// Where the last value of every ref GitExp deletes is recorded, in Git's reflog format: Git deletes a ref's own
+    /// reflog with the ref, and this file keeps the commits reachable for <c>git gc</c> until the entries expire.
+    /// </summary>
+    public string RemovedRefsLog => Path.Combine(CommonDir, "logs", "refs", "exps-removed");
+
     /// <summary>Applies ref changes as one atomic transaction; each checks the ref's current value.</summary>
+    /// <remarks>
+    /// Every ref written gets a reflog entry (<c>--create-reflog</c>: Git keeps none for refs outside
+    /// <c>refs/heads</c> by default), and every ref deleted is first recorded in <see cref="RemovedRefsLog"/>,
+    /// so any change GitExp makes can be undone with plain git (docs/commands.md, "Recovering experiments").
+    /// </remarks>
     /// <exception cref="ExpException">A ref moved under us: someone else changed it first.</exception>
     public async Task UpdateRefsAsync(
         IEnumerable<RefUpdate> updates,
@@ -248,11 +259,16 @@ public sealed class GitRepository
     )
     {
         var script = new StringBuilder("start\n");
+        var deleted = new List<RefUpdate>();
         foreach (var update in updates)
         {
             if (update.NewValue is null)
             {
                 script.Append(CultureInfo.InvariantCulture, $"delete {update.Ref} {update.OldValue}\n");
+                if (update.OldValue is { } old && old != ZeroId)
+                {
+                    deleted.Add(update);
+                }
             }
             else
             {
@@ -261,8 +277,10 @@ public sealed class GitRepository
         }
 
         script.Append("prepare\ncommit\n");
+        // Recorded before the refs go: a record of a ref that then stayed (a failed transaction) harms nothing.
+        await RecordRemovedAsync(deleted, reflogMessage, cancellationToken).ConfigureAwait(false);
         var result = await TryRunAsync(
-                ["update-ref", "-m", reflogMessage, "--stdin"],
+                ["update-ref", "--create-reflog", "-m", reflogMessage, "--stdin"],
                 input: script.ToString(),
                 cancellationToken: cancellationToken
             )
@@ -276,6 +294,36 @@ public sealed class GitRepository
                     + "); nothing was changed, try again"
             );
         }
+    }
+
+    /// <summary>Appends one reflog-format line per deleted ref: its last value, who, when, and the ref's name.</summary>
+    private async Task RecordRemovedAsync(List<RefUpdate> deleted, string reflogMessage, CancellationToken cancellationToken)
+    {
+        if (deleted.Count == 0)
+        {
+            return;
+        }
+
+        var ident = await TryRunAsync(["var", "GIT_COMMITTER_IDENT"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        // The clock, not GIT_COMMITTER_DATE: the entries expire (git gc) counting from when the ref was removed.
+        var name = ident.StandardOutput.LastIndexOf('>') is var end and > 0 ? ident.StandardOutput[..(end + 1)].Trim() : "";
+        var who =
+            (ident.ExitCode == 0 && name.Length > 0 ? name : "GitExp <gitexp@localhost>")
+            + $" {DateTimeOffset.UtcNow.ToUnixTimeSeconds()} +0000";
+        var lines = new StringBuilder();
+        foreach (var update in deleted)
+        {
+            // Git's reflog line: "<old> <new> <ident>\t<message>"; the message names the ref to restore.
+            var message = (reflogMessage + ": " + update.Ref).Replace('\n', ' ');
+            lines.Append(CultureInfo.InvariantCulture, $"{update.OldValue} {ZeroId} {who}\t{message}\n");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(RemovedRefsLog)!);
+        // Concurrent writers (queue workers) take turns, so lines never interleave.
+        using var held = await Project
+            .FileLock.AcquireAsync(Path.Combine(CommonDir, "gitexp-removed.lock"), cancellationToken)
+            .ConfigureAwait(false);
+        await File.AppendAllTextAsync(RemovedRefsLog, lines.ToString(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>True when <paramref name="refName"/> is a valid full ref name by Git's own rules.</summary>
