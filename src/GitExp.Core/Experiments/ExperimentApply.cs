@@ -25,6 +25,8 @@ public static class ExperimentApply
         var head = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
         var headTree = await git.TreeOfAsync(head, cancellationToken).ConfigureAwait(false);
         var targetTree = await git.TreeOfAsync(experiment.Commit, cancellationToken).ConfigureAwait(false);
+        await git.RefuseToolPathsAsync(experiment.Commit, $"experiment '{experiment.Name}'", cancellationToken)
+            .ConfigureAwait(false);
         var fromTree = workspaceTree;
         if (workspaceTree != headTree && workspaceTree != targetTree)
         {

@@ -394,8 +394,21 @@ public sealed class GitRepository
     /// Makes the work tree match <paramref name="targetTree"/> where it differs from <paramref name="currentTree"/>,
     /// the way a branch switch does, through a private index: HEAD and the user's index stay as they are.
     /// </summary>
+    /// <exception cref="ExpException">The switch would write a path only GitExp writes (<see cref="ToolPaths"/>): nothing changes.</exception>
     public async Task CheckoutTreeAsync(string currentTree, string targetTree, CancellationToken cancellationToken = default)
     {
+        var written = (
+            await RunAsync(
+                    ["diff", "--name-only", "-z", "--no-renames", currentTree, targetTree],
+                    cancellationToken: cancellationToken
+                )
+                .ConfigureAwait(false)
+        ).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        if (ToolPaths.FirstInternal(written) is { } path)
+        {
+            throw ToolPathRefused(path, $"the commit being checked out (tree {targetTree[..7]})");
+        }
+
         var indexPath = Path.Combine(GitDir, "exp-index-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -412,6 +425,26 @@ public sealed class GitRepository
             File.Delete(indexPath);
         }
     }
+
+    /// <summary>Refuses a commit whose tree holds a path only GitExp writes (<see cref="ToolPaths"/>).</summary>
+    /// <param name="label">What the commit is, for the message ("experiment 'x' of remote 'origin'").</param>
+    public async Task RefuseToolPathsAsync(string commit, string label, CancellationToken cancellationToken = default)
+    {
+        var paths = (
+            await RunAsync(["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit], cancellationToken: cancellationToken)
+                .ConfigureAwait(false)
+        ).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        if (ToolPaths.FirstInternal(paths) is { } path)
+        {
+            throw ToolPathRefused(path, label);
+        }
+    }
+
+    private static ExpException ToolPathRefused(string path, string label) =>
+        new(
+            ExitCode.InvalidProject,
+            $"{label} holds '{path}', a path only GitExp writes (.exp/ other than config.yaml and .gitignore, .exptmp/, .git): refused, nothing was changed"
+        );
 
     /// <summary>The commit message of a commit (full text).</summary>
     public async Task<string> CommitMessageAsync(string commit, CancellationToken cancellationToken = default) =>
