@@ -406,7 +406,7 @@ internal static class ExperimentCommands
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var statuses = await new PipelineRunner(project, output)
+                var statuses = await new PipelineRunner(project, SilentRunEvents.Instance)
                     .StatusAsync(
                         new PipelineRunOptions
                         {
