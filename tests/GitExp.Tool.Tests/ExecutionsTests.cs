@@ -222,6 +222,29 @@ public sealed class ExecutionsTests
     }
 
     [Fact]
+    public async Task A_run_killed_with_sigkill_is_interrupted_for_the_next_command_with_its_running_stage_interrupted()
+    {
+        var (repo, gates) = await GatedProjectAsync();
+        using var _ = repo;
+        using (var run = ExpTool.Start(repo.Root, "run", "-n", "killed"))
+        {
+            await WaitForFileAsync(Path.Combine(gates, "killed.waiting"));
+            Assert.Equal(RunStatus.Running, StoredRun(repo, "killed").Status);
+            // As the OOM killer would: no cleanup code of the tool runs.
+            run.Kill();
+            await run.WaitAsync();
+        }
+
+        // The orphaned stage goes on (and the next run would stop it); release it so it ends.
+        File.WriteAllText(Path.Combine(gates, "killed.go"), "");
+        var listed = Assert.Single(JsonNode.Parse((await repo.ExpOkAsync("runs", "list", "--json")).StdOut)!.AsArray())!;
+
+        Assert.Equal("interrupted", (string)listed["status"]!);
+        Assert.Equal([("prepare", "ran", false, null), ("train", "interrupted", false, null)], Executions(listed));
+        Assert.Contains("Status:     Interrupted", (await repo.ExpOkAsync("runs", "show", "killed")).StdOut);
+    }
+
+    [Fact]
     public async Task Parallel_queue_workers_each_save_their_runs_stages_as_they_finish()
     {
         var (repo, gates) = await GatedProjectAsync();

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using GitExp.Core.Execution;
 using GitExp.Core.Experiments;
 using GitExp.Core.Pipeline;
+using GitExp.Core.Processes;
 using GitExp.Core.Project;
 using Microsoft.Data.Sqlite;
 
@@ -146,6 +147,8 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
             Status = status,
             Created = now,
             Started = status == RunStatus.Running ? now : null,
+            // What tells a later command whether this run still runs: it is settled as interrupted once this process is gone.
+            Process = status == RunStatus.Running ? ProcessIdentity.Current : null,
             LogPath = logPath,
             Params = values?.Params ?? new Dictionary<string, JsonNode?>(),
         };
@@ -252,7 +255,7 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
     {
         try
         {
-            using var store = RunStore.Open(StorePath);
+            using var store = RunStore.Open(main);
             write(store);
         }
         catch (Exception e) when (IsStoreFailure(e))
@@ -264,7 +267,13 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
     }
 
     private static bool IsStoreFailure(Exception e) =>
-        e is SqliteException or IOException or UnauthorizedAccessException or ExpException or InvalidOperationException;
+        e
+            is SqliteException
+                or IOException
+                or UnauthorizedAccessException
+                or ExpException
+                or InvalidOperationException
+                or System.ComponentModel.Win32Exception;
 
     private static async Task<RevisionValues?> ReadValuesAsync(ExpProject workspace, CancellationToken cancellationToken)
     {
