@@ -40,6 +40,12 @@ public sealed record ExecutionRecord(
     public const string Interrupted = "interrupted";
 
     public long DurationMs => (long)(Finished - Started).TotalMilliseconds;
+
+    /// <summary>
+    /// Whether the stage's outs are the run's own when it ends: it ran, was up to date, restored or frozen. Those of a
+    /// stage that failed, was interrupted or never started are what an earlier run left in the workspace.
+    /// </summary>
+    public bool Completed => Status is "ran" or "up-to-date" or "restored" or "frozen";
 }
 
 /// <summary>Everything the run store keeps about one run.</summary>
