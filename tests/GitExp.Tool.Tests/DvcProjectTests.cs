@@ -70,4 +70,120 @@ public sealed class DvcProjectTests
         Assert.False(repo.Exists("dvc.lock"));
         Assert.Equal("Everything is up to date.", (await repo.ExpOkAsync("status", "sub/dvc.yaml")).StdOut.Trim());
     }
+
+    [Fact]
+    public async Task A_dvc_project_writes_dvc_lock_in_dvcs_format_with_md5s_and_caches_outs_where_dvc_finds_them()
+    {
+        using var repo = await DvcSampleAsync();
+        repo.WriteFile(".dvc/config", "");
+        await repo.CommitAllAsync("dvc init");
+
+        await repo.ExpOkAsync("run", "-n", "first");
+
+        var lockText = repo.ReadFile("dvc.lock");
+        var model = File.ReadAllBytes(repo.FullPath("model/model.bin"));
+        var md5 = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(model));
+        var trainSh = Convert.ToHexStringLower(
+            System.Security.Cryptography.MD5.HashData(File.ReadAllBytes(repo.FullPath("train.sh")))
+        );
+        Assert.StartsWith("schema: '2.0'\nstages:\n  train:\n    cmd: sh train.sh\n", lockText, StringComparison.Ordinal);
+        Assert.Contains($"    - path: train.sh\n      hash: md5\n      md5: {trainSh}\n", lockText, StringComparison.Ordinal);
+        Assert.Contains(
+            $"    - path: model/model.bin\n      hash: md5\n      md5: {md5}\n      size: {model.Length}\n",
+            lockText,
+            StringComparison.Ordinal
+        );
+        Assert.DoesNotContain("sha256", lockText, StringComparison.Ordinal);
+        // DVC 3's cache layout, in DVC's own cache: 'dvc checkout' finds the out there.
+        Assert.True(repo.Exists($".dvc/cache/files/md5/{md5[..2]}/{md5[2..]}"));
+
+        // Gone from the workspace, it comes back from that cache.
+        File.Delete(repo.FullPath("model/model.bin"));
+        await repo.ExpOkAsync("run", "-n", "again");
+        Assert.Equal(1, repo.TrainRuns());
+        Assert.Equal(model, File.ReadAllBytes(repo.FullPath("model/model.bin")));
+    }
+
+    [Fact]
+    public async Task A_stage_dvc_recorded_is_up_to_date_here()
+    {
+        using var repo = await TempGitRepo.InitAsync();
+        repo.WriteFile("data/a.txt", "a\n");
+        repo.WriteFile("data/a-b.txt", "x");
+        repo.WriteFile("data/sub/b.txt", "b\n");
+        repo.WriteFile("data/sub/c d.txt", "");
+        repo.WriteFile("data/\u00e9t\u00e9.txt", "summer\n");
+        repo.WriteFile("out.txt", "a\n");
+        repo.WriteFile(
+            "dvc.yaml",
+            "stages:\n  copy:\n    cmd: cp data/a.txt out.txt\n    deps:\n    - data\n    outs:\n    - out.txt\n"
+        );
+        // As DVC 3 writes it for these files (MD5s computed by dvc-data's rules; see DvcHashTests).
+        repo.WriteFile(
+            "dvc.lock",
+            """
+            schema: '2.0'
+            stages:
+              copy:
+                cmd: cp data/a.txt out.txt
+                deps:
+                - path: data
+                  hash: md5
+                  md5: fda3e57c10d2e54f0f788ec6366f0851.dir
+                  size: 12
+                  nfiles: 5
+                outs:
+                - path: out.txt
+                  hash: md5
+                  md5: 60b725f10c9c85c70d97880dfe8191b3
+                  size: 2
+
+            """
+        );
+        await repo.CommitAllAsync("DVC ran copy");
+
+        Assert.Equal("Everything is up to date.", (await repo.ExpOkAsync("status")).StdOut.Trim());
+    }
+
+    [Fact]
+    public async Task Example_get_started_status_names_only_the_missing_data()
+    {
+        using var repo = await TempGitRepo.InitAsync();
+        var corpus = Path.Combine(AppContext.BaseDirectory, "Corpus", "example-get-started");
+        foreach (var file in Directory.EnumerateFiles(corpus, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(corpus, file);
+            if (relative != "SOURCES.md")
+            {
+                repo.WriteBytes(relative, File.ReadAllBytes(file));
+            }
+        }
+
+        await repo.CommitAllAsync("example-get-started's git-tracked files");
+
+        var status = await repo.ExpOkAsync("status");
+
+        var reasons = status
+            .StdOut.ReplaceLineEndings("\n")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => l.StartsWith('\t'))
+            .Select(l => l.Trim())
+            .ToList();
+        Assert.Equal(
+            [
+                "dep 'data/data.xml' missing",
+                "out 'data/prepared' missing",
+                "dep 'data/prepared' missing",
+                "out 'data/features' missing",
+                "dep 'data/features' missing",
+                "out 'model.pkl' missing",
+                "dep 'data/features' missing",
+                "dep 'model.pkl' missing",
+                "out 'eval' missing",
+            ],
+            reasons
+        );
+        Assert.DoesNotContain("src/", status.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("param", status.StdOut, StringComparison.Ordinal);
+    }
 }
