@@ -498,7 +498,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
 
         var index = await PipelineIndex.LoadAsync(project, extra, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<Stage> targets = options.AllPipelines
-            ? index.Graph.Stages
+            ? index.AllStages()
             : index.Resolve(project, options.Targets, options.CurrentDirectory);
         if (options.SingleStage)
         {

@@ -8,10 +8,10 @@ namespace GitExp.Core.Processes;
 /// </summary>
 public static class OrphanProcess
 {
-    /// <summary>Writes <c>&lt;pid&gt; &lt;start time&gt;</c> of a command that just started.</summary>
+    /// <summary>Writes <c>&lt;pid&gt; &lt;start time&gt;</c> (<see cref="ProcessIdentity.StartTime"/>) of a command that just started.</summary>
     public static void Remember(string pidPath, int pid)
     {
-        var started = StartTime(pid);
+        var started = ProcessIdentity.Of(pid)?.StartTime;
         File.WriteAllText(
             pidPath,
             started is null
@@ -37,32 +37,13 @@ public static class OrphanProcess
             parts.Length == 2
             && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var pid)
             && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var recorded)
-            && StartTime(pid) == recorded
+            && ProcessIdentity.Of(pid)?.StartTime == recorded
         )
         {
             KillInWorkspace(pid, workspace);
         }
 
         File.Delete(pidPath);
-    }
-
-    /// <summary>
-    /// When the process started, in clock ticks since boot (field 22 of <c>/proc/&lt;pid&gt;/stat</c>): with the
-    /// id, it names one process for ever. Null where there is no /proc, or the process is gone.
-    /// </summary>
-    public static long? StartTime(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            // The command name (field 2) is in parentheses and may hold spaces: count fields after its ')'.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.TryParse(fields[19], CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
-        {
-            return null;
-        }
     }
 
     private static void KillInWorkspace(int pid, string workspace)

@@ -509,7 +509,7 @@ internal static class RunsCommands
     private static RunStore OpenStore(ExpProject project)
     {
         project.EnsureInitialized();
-        return RunStore.Open(Path.Combine(project.ExpDirectory, "runs.db"));
+        return RunStore.Open(project);
     }
 
     /// <summary>A run by id, unique id prefix, or the name of the experiment it recorded (the latest such run).</summary>
