@@ -370,7 +370,7 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
             {
                 throw new ExpException(
                     ExitCode.Conflict,
-                    $"experiment '{chain.Name}': Git's lock file '{Path.GetRelativePath(project.Root, lockPath)}' is left from a command that was killed and blocks {name}; if no git or 'dotnet exp' command is running, delete that file and run again"
+                    $"experiment '{chain.Name}': Git's lock file {Path.GetRelativePath(project.Root, lockPath)} is left from a command that was killed and blocks {name}; if no git or 'dotnet exp' command is running, delete that file and run again"
                 );
             }
         }
