@@ -121,7 +121,7 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
         if (plan.Restart && !options.Pipeline.Dry)
         {
             events.Warning(
-                $"the last checkpointing run in this workspace was interrupted before it recorded a checkpoint; its checkpoint stages start over as experiment '{plan.Chain.Name}'"
+                $"the last checkpointing run in this workspace was interrupted, and this run does not continue one of its checkpoints: the checkpoint stages start over as experiment '{plan.Chain.Name}'"
             );
         }
 
