@@ -86,6 +86,25 @@ public sealed class ApplyBranchTests
     }
 
     [Fact]
+    public async Task Forced_apply_refuses_when_a_kept_untracked_file_stands_where_the_experiment_has_a_folder()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        var head = await repo.HeadAsync();
+        await repo.ExpOkAsync("run", "-n", "exp-a", "-S", "train.lr=0.2");
+        await ToolPathTests.CraftExperimentAsync(repo, head, "exp-a", "with-folder", "extra/info.txt", "info\n");
+        repo.WriteFile("extra", "my own file\n");
+        repo.WriteFile("train.sh", repo.ReadFile("train.sh") + "# a local edit\n");
+
+        var refused = await repo.ExpAsync("apply", "with-folder", "--force");
+
+        Assert.Equal(6, refused.ExitCode);
+        Assert.DoesNotContain("   at ", refused.StdErr);
+        Assert.Contains("'extra'", Assert.Single(refused.ErrorLines));
+        Assert.Equal("my own file\n", repo.ReadFile("extra"));
+        Assert.EndsWith("# a local edit\n", repo.ReadFile("train.sh"));
+    }
+
+    [Fact]
     public async Task A_refused_apply_names_only_the_edits_no_experiment_holds_not_the_last_runs_results()
     {
         using var repo = await TempGitRepo.WithSampleProjectAsync();
