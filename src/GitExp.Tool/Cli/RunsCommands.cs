@@ -209,6 +209,7 @@ internal static class RunsCommands
                         ("Baseline", run.Baseline),
                         ("Branch", run.Branch),
                         ("Status", run.Status.ToString()),
+                        ("Resumed", run.ResumedFrom is { } resumed ? $"from run {resumed}" : null),
                         ("Exit code", run.ExitCode?.ToString(CultureInfo.InvariantCulture)),
                         ("Kind", run.Kind),
                         ("User", run.GitUser),

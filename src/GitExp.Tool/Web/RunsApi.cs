@@ -139,6 +139,21 @@ internal static class RunsApi
     {
         var filterText = query["filter"].ToString();
         var matcher = string.IsNullOrWhiteSpace(filterText) ? null : RunFilter.Parse(filterText, "filter");
+        var status = query["status"].ToString();
+        if (status.Length > 0)
+        {
+            if (!Enum.TryParse<RunStatus>(status, ignoreCase: true, out _) || status.Any(char.IsDigit))
+            {
+                throw new ExpException(
+                    ExitCode.Usage,
+                    $"status '{status}': expected queued, running, succeeded, failed or interrupted"
+                );
+            }
+
+            // The user's filter was read alone first, so its errors name positions in the text they typed.
+            matcher = RunFilter.Parse(matcher is null ? $"status = {status}" : $"({filterText}) and status = {status}", "filter");
+        }
+
         var text = query["q"].ToString().Trim();
         var group = query["group"].ToString();
         var archived = query["archived"].ToString() is "true" or "1";

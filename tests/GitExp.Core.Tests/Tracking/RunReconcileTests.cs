@@ -131,6 +131,8 @@ public sealed class RunReconcileTests : IDisposable
         var second = reopened.Get("second000000")!;
         Assert.Equal(RunStatus.Interrupted, second.Status);
         Assert.Equal([(second3, 3), (second4, 4)], second.Checkpoints);
+        Assert.Equal("first0000000", second.ResumedFrom);
+        Assert.Null(reopened.Get("first0000000")!.ResumedFrom);
         Assert.Equal([(first1, 1), (first2, 2)], reopened.Get("first0000000")!.Checkpoints);
     }
 
@@ -150,7 +152,7 @@ public sealed class RunReconcileTests : IDisposable
             // What a store of schema version 4 looks like.
             command.CommandText = """
                 DROP INDEX runs_running; DROP INDEX checkpoints_commit;
-                ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN pid_start; ALTER TABLE runs DROP COLUMN boot_id;
+                ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN pid_start; ALTER TABLE runs DROP COLUMN boot_id; ALTER TABLE runs DROP COLUMN resumed_from;
                 DELETE FROM schema_version WHERE version > 4;
                 """;
             command.ExecuteNonQuery();
