@@ -137,6 +137,22 @@ public sealed class RunReconcileTests : IDisposable
     }
 
     [Fact]
+    public async Task Reindex_settles_the_runs_whose_process_is_gone_too()
+    {
+        var project = await ExpProject.OpenAsync(_repo.Path);
+        var path = Path.Combine(project.ExpDirectory, "runs.db");
+        using (var raw = RunStore.Open(path))
+        {
+            raw.Save(Running("dead00000000", Ended()));
+        }
+
+        await new RunIndexer(project).ReindexAsync();
+
+        using var store = RunStore.Open(path);
+        Assert.Equal(RunStatus.Interrupted, store.Get("dead00000000")!.Status);
+    }
+
+    [Fact]
     public async Task A_store_from_before_run_processes_gets_the_columns_and_keeps_its_running_runs_running()
     {
         var path = Path.Combine(_repo.Path, ".exp", "runs.db");
