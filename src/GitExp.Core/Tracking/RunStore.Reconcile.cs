@@ -18,13 +18,21 @@ public sealed partial class RunStore
         try
         {
             store.Reconcile(project.Git);
-            return store;
         }
-        catch
+        catch (Exception e)
+            when (e
+                    is Microsoft.Data.Sqlite.SqliteException
+                        or IOException
+                        or UnauthorizedAccessException
+                        or InvalidOperationException
+                        or System.ComponentModel.Win32Exception
+            )
         {
-            store.Dispose();
-            throw;
+            // Settling is a courtesy of whoever opens the store: one that cannot write it (read-only, locked for too
+            // long) or start git still reads it, and a later command settles the run.
         }
+
+        return store;
     }
 
     /// <summary>
