@@ -43,6 +43,8 @@ public sealed class RunsPageApiTests(RunsPageApiTests.ManyRuns ui) : IClassFixtu
                     Started = i % 10 == 0 ? null : Day.AddMinutes(i),
                     Finished = i % 10 == 0 ? null : Day.AddMinutes(i).AddSeconds(i * 7 % 13),
                     Bookmarked = i is 5 or 20,
+                    // exp-39 resumed the interrupted exp-38.
+                    ResumedFrom = i == 39 ? string.Create(CultureInfo.InvariantCulture, $"{38 * 17 % 40:D2}ab38") : null,
                     Group = i % 3 == 0 ? "g3" : null,
                     Tags =
                         i % 4 == 1 ? ["keep"]
