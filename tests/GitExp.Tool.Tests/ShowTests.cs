@@ -86,6 +86,39 @@ public sealed class ShowTests
         Assert.Equal("Experiment,rev,typ,Created,parent,State,metrics.json:acc", Header(kept.StdOut));
     }
 
+    [Fact]
+    public async Task Params_beyond_double_range_run_and_show_as_written()
+    {
+        using var repo = await TempGitRepo.InitAsync();
+        repo.WriteFile(
+            "exp.yaml",
+            "stages:\n  train:\n    cmd: cp m0.json m.json\n    params: [big, tiny]\n    metrics: [m.json]\n"
+        );
+        repo.WriteFile("params.yaml", "big: 1\ntiny: 1 # smallest step\n");
+        repo.WriteFile("m0.json", "{\"acc\": 1e999}\n");
+        await repo.CommitAllAsync("init");
+
+        await repo.ExpOkAsync("run", "-n", "huge", "-S", "big=1e400", "-S", "tiny=+.5e-400");
+        Assert.Equal("big: 1e400\ntiny: +.5e-400 # smallest step\n", repo.ReadFile("params.yaml"));
+        Assert.Contains("didn't change", (await repo.ExpOkAsync("run")).StdOut);
+        await repo.ExpOkAsync("status");
+
+        var table = await repo.ExpOkAsync("show");
+        var json = await repo.ExpOkAsync("show", "--json");
+        var diff = await repo.ExpOkAsync("diff", "HEAD", "huge", "--json");
+        var runs = await repo.ExpOkAsync("runs", "list", "--json");
+
+        Assert.Contains("1e400", table.StdOut);
+        Assert.Contains("0.5e-400", table.StdOut);
+        Assert.Contains("1e999", table.StdOut);
+        var huge = JsonNode.Parse(json.StdOut)!.AsArray().Single(r => (string?)r!["name"] == "huge")!;
+        Assert.Equal("1e400", huge["params"]!["params.yaml"]!["big"]!.ToJsonString());
+        Assert.Equal("0.5e-400", huge["params"]!["params.yaml"]!["tiny"]!.ToJsonString());
+        Assert.Equal("1e999", huge["metrics"]!["m.json"]!["acc"]!.ToJsonString());
+        Assert.Contains("1e400", JsonNode.Parse(diff.StdOut)!.ToJsonString());
+        Assert.Contains("1e400", JsonNode.Parse(runs.StdOut)!.ToJsonString());
+    }
+
     private static string Header(string csv) => csv.ReplaceLineEndings("\n").Split('\n')[0];
 
     private static List<string> CsvNames(string csv) =>

@@ -100,6 +100,15 @@ public sealed class StateTable
         }
     }
 
+    /// <summary>The remembered entry for a path as stored, without checking the disk; for tests of the file format.</summary>
+    internal (long Size, long MtimeTicks, ulong Inode, string Sha256)? EntryForTest(string fullPath)
+    {
+        lock (_lock)
+        {
+            return _entries.TryGetValue(fullPath, out var e) ? (e.Size, e.MtimeTicks, e.Inode, e.Sha256) : null;
+        }
+    }
+
     public void Save()
     {
         lock (_lock)

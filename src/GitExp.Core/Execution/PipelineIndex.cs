@@ -100,7 +100,7 @@ public sealed class PipelineIndex
                 );
             }
 
-            return Graph.Stages.Where(s => s.PipelineFile == defaultFile).ToList();
+            return NotEmpty(Graph.Stages.Where(s => s.PipelineFile == defaultFile).ToList(), defaultFile);
         }
 
         var stages = new List<Stage>();
@@ -150,7 +150,7 @@ public sealed class PipelineIndex
         var inFile = Graph.Stages.Where(s => s.PipelineFile == file).ToList();
         if (stageName is null)
         {
-            return inFile;
+            return NotEmpty(inFile, file);
         }
 
         var stage =
@@ -161,6 +161,19 @@ public sealed class PipelineIndex
             );
         return [stage];
     }
+
+    /// <summary>Every stage of every pipeline (<c>--all-pipelines</c>); none is an error, as for one pipeline.</summary>
+    public IReadOnlyList<Stage> AllStages() =>
+        NotEmpty(Graph.Stages, Pipelines.Count == 1 ? Pipelines[0].File : "the repository's pipeline files");
+
+    // An empty pipeline would otherwise run nothing and still record an experiment.
+    private static List<Stage> NotEmpty(IReadOnlyList<Stage> stages, string file) =>
+        stages.Count > 0
+            ? [.. stages]
+            : throw new ExpException(
+                ExitCode.InvalidProject,
+                $"{file}: no stages to run; add one under 'stages:' with at least a 'cmd'"
+            );
 
     /// <summary>An MSBuild project file (its ExpStage items are a pipeline).</summary>
     public static bool IsProjectFile(string path) =>

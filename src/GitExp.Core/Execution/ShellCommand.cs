@@ -4,27 +4,31 @@ using GitExp.Core.Processes;
 
 namespace GitExp.Core.Execution;
 
-/// <summary>Runs one stage command through the platform shell, streaming its output live to a writer and a log.</summary>
+/// <summary>Runs one stage command through the platform shell, streaming its output live to the run's events and a log.</summary>
 internal static class ShellCommand
 {
     public static async Task<int> RunAsync(
         string command,
         string workingDirectory,
         IReadOnlyDictionary<string, string?> environment,
-        TextWriter output,
+        IRunEvents events,
         TextWriter log,
-        Action<int>? started,
+        string? pidFile,
         CancellationToken cancellationToken
     )
     {
         var (shell, flag) = OperatingSystem.IsWindows() ? ("cmd.exe", "/c") : ("/bin/sh", "-c");
         var info = ProcessRunner.CreateStartInfo(shell, [flag, command], workingDirectory, environment);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {shell}");
-        started?.Invoke(process.Id);
+        if (pidFile is not null)
+        {
+            File.WriteAllText(pidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         var gate = new object();
         var pumps = Task.WhenAll(
-            PumpAsync(process.StandardOutput.BaseStream, output, log, gate),
-            PumpAsync(process.StandardError.BaseStream, output, log, gate)
+            PumpAsync(process.StandardOutput.BaseStream, events, log, gate),
+            PumpAsync(process.StandardError.BaseStream, events, log, gate)
         );
         try
         {
@@ -45,7 +49,7 @@ internal static class ShellCommand
     }
 
     // Bytes, not lines: progress bars that redraw with '\r' show as they happen.
-    private static async Task PumpAsync(Stream source, TextWriter output, TextWriter log, object gate)
+    private static async Task PumpAsync(Stream source, IRunEvents events, TextWriter log, object gate)
     {
         var decoder = Encoding.UTF8.GetDecoder();
         var bytes = new byte[8192];
@@ -56,8 +60,7 @@ internal static class ShellCommand
             var count = decoder.GetChars(bytes, 0, read, chars, 0);
             lock (gate)
             {
-                output.Write(chars, 0, count);
-                output.Flush();
+                events.CommandOutput(chars.AsSpan(0, count));
                 log.Write(chars, 0, count);
                 log.Flush();
             }

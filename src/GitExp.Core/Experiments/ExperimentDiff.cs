@@ -6,8 +6,8 @@ namespace GitExp.Core.Experiments;
 /// <summary>One changed (or, with all, unchanged) param or metric between two revisions.</summary>
 public sealed record DiffRow(bool IsMetric, string File, string Key, JsonNode? Old, JsonNode? New)
 {
-    /// <summary>New minus old when both are numbers.</summary>
-    public double? Change => ValueComparer.AsNumber(New) - ValueComparer.AsNumber(Old);
+    /// <summary>New minus old when both are numbers within double's range.</summary>
+    public double? Change => ValueComparer.AsNumber(New) - ValueComparer.AsNumber(Old) is { } c && double.IsFinite(c) ? c : null;
 
     public bool Changed => !JsonNode.DeepEquals(Old, New);
 }

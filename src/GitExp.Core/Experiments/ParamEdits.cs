@@ -117,14 +117,14 @@ public static class ParamEdits
     /// checkpoint's files replace the workspace's.
     /// </summary>
     public static string ReadCheckpointFile(CatFileBatch reader, string checkpoint, string repoPath) =>
-        reader.ReadText(checkpoint + ":" + repoPath)
+        (reader.Read(checkpoint + ":" + repoPath) is { } bytes ? ParamsFile.DecodeForEdit(bytes, repoPath) : null)
         ?? throw new ExpException(ExitCode.NotFound, $"-S: params file '{repoPath}' is not in checkpoint {checkpoint[..7]}");
 
     internal static string ReadWorkspaceFile(ExpProject project, string repoPath)
     {
         var full = project.FullPath(repoPath);
         return File.Exists(full)
-            ? File.ReadAllText(full)
+            ? ParamsFile.DecodeForEdit(File.ReadAllBytes(full), repoPath)
             : throw new ExpException(ExitCode.NotFound, $"-S: params file '{repoPath}' does not exist");
     }
 }

@@ -33,11 +33,58 @@ public sealed record ParamAssignment(string? File, string Key, string Value)
                 throw new ExpException(ExitCode.Usage, $"-S '{text}': the file before ':' is empty; expected [file:]key=value");
             }
         }
-        if (!KeyPath.TryParse(key, out _, out var error))
+        if (!KeyPath.TryParse(key, out var segments, out var error))
         {
             throw new ExpException(ExitCode.Usage, $"-S '{text}': key '{key}' {error}; expected [file:]key=value");
         }
-        return new ParamAssignment(file, key, text[(eq + 1)..]);
+        // Hydra's other override prefixes ('++' add-or-change, '~' delete) would otherwise become part of a key's name.
+        var hydra = segments
+            .Select((segment, i) => i == 0 && key[0] == '+' ? segment.Name?[1..] : segment.Name)
+            .FirstOrDefault(name => name is not null && name.Length > 0 && name[0] is '+' or '~');
+        if (hydra is not null || key == "+")
+        {
+            throw new ExpException(
+                ExitCode.Usage,
+                $"-S '{text}': '{(key.StartsWith("++", StringComparison.Ordinal) ? "++" : hydra?[0].ToString() ?? "+")}' "
+                    + "is not supported in a key; write key=value to change a key, +key=value to add one"
+            );
+        }
+        var value = text[(eq + 1)..];
+        RefuseHydraValue(text, value);
+        return new ParamAssignment(file, key, value);
+    }
+
+    /// <summary>
+    /// Hydra's sweep functions (<c>range(1,4)</c>, <c>choice(a,b)</c>) and interpolation (<c>${a.b}</c>): not
+    /// supported, and taking them as text (or splitting them on commas) would run something else than meant.
+    /// </summary>
+    private static void RefuseHydraValue(string text, string value)
+    {
+        if (value.Length == 0 || value[0] is '[' or '{' or '"' or '\'')
+        {
+            return;
+        }
+
+        if (value.Contains("${", StringComparison.Ordinal))
+        {
+            throw new ExpException(
+                ExitCode.Usage,
+                $"-S '{text}': interpolation (${{...}}) is not supported; write the value itself, or quote it to set it as text"
+            );
+        }
+
+        var open = value.IndexOf('(', StringComparison.Ordinal);
+        var close = value.LastIndexOf(')');
+        var call = open > 0 && close > open && value[..open].All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+        var commaInside = open >= 0 && value.IndexOf(',', open) is var comma && comma >= 0 && (close < 0 || comma < close);
+        if (call || commaInside)
+        {
+            throw new ExpException(
+                ExitCode.Usage,
+                $"-S '{text}': '{value}' looks like a sweep function (range(), choice(), ...), which is not supported; "
+                    + "list the values (key=1,2,3), or quote the value to set it as text"
+            );
+        }
     }
 
     /// <summary>The values of a sweep: "0.1,0.01" gives two; a list, map or quoted value is one value, never split.</summary>

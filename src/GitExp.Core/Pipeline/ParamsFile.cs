@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -90,7 +92,7 @@ public sealed class ParamsFile
     /// </remarks>
     public static void SetValues(string fullPath, string displayPath, IReadOnlyList<ParamAssignment> assignments)
     {
-        var text = ReadText(fullPath, displayPath);
+        var text = DecodeForEdit(ReadBytes(fullPath, displayPath), displayPath);
         RepoPath.WriteAtomic(fullPath, SetValuesInText(text, displayPath, IsJson(fullPath), assignments));
     }
 
@@ -179,6 +181,46 @@ public sealed class ParamsFile
     }
 
     private static bool IsJson(string path) => path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// The text of a params file about to be rewritten. Bytes that are not UTF-8 are refused: decoding would
+    /// turn them into U+FFFD, and writing the edit back would damage keys the edit never touched.
+    /// </summary>
+    public static string DecodeForEdit(byte[] bytes, string displayPath)
+    {
+        var start = bytes.AsSpan().StartsWith(Utf8Bom) ? Utf8Bom.Length : 0;
+        try
+        {
+            return StrictUtf8.GetString(bytes, start, bytes.Length - start);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new ExpException(
+                ExitCode.InvalidProject,
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{displayPath}: byte offset {start + e.Index} is not valid UTF-8; -S edits only UTF-8 files, so the file was left as it is"
+                ),
+                e
+            );
+        }
+    }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    private static byte[] ReadBytes(string fullPath, string displayPath)
+    {
+        try
+        {
+            return File.ReadAllBytes(fullPath);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ExpException(ExitCode.NotFound, $"{displayPath}: params file not found", e);
+        }
+    }
 
     private static string ReadText(string fullPath, string displayPath)
     {

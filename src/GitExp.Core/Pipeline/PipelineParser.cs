@@ -140,6 +140,7 @@ public static partial class PipelineParser
             {
                 throw ctx.Error(wdirField.Value, "'wdir' must be a directory path");
             }
+            NoTemplate(ctx, wdirField.Value, "wdir", text);
             wdir =
                 RepoPath.Combine(pipelineDir, text)
                 ?? throw ctx.Error(wdirField.Value, $"'wdir' '{text}' must be a relative path inside the repository");
@@ -189,14 +190,14 @@ public static partial class PipelineParser
     {
         if (node is YamlScalarNode s && !Yaml.IsNull(s))
         {
-            return [s.Value!];
+            return [NoTemplate(ctx, s, "cmd", s.Value!)];
         }
         if (node is YamlSequenceNode { Children.Count: > 0 } seq)
         {
             return seq
                 .Children.Select(c =>
                     c is YamlScalarNode cs && !Yaml.IsNull(cs)
-                        ? cs.Value!
+                        ? NoTemplate(ctx, cs, "cmd", cs.Value!)
                         : throw ctx.Error(c, "'cmd' must be a command or a list of commands")
                 )
                 .ToList();
@@ -213,8 +214,30 @@ public static partial class PipelineParser
         return node is YamlSequenceNode seq ? seq.Children : throw ctx.Error(node, $"'{key}' must be {expected}");
     }
 
+    /// <summary>
+    /// Refuses DVC's templating (<c>${name}</c>), which GitExp does not expand yet: the text would reach the
+    /// shell or the file system as it is, and a run would "succeed" with the wrong command or path.
+    /// </summary>
+    private static string NoTemplate(StageContext ctx, YamlNode node, string key, string text)
+    {
+        var at = text.IndexOf("${", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return text;
+        }
+
+        var end = text.IndexOf('}', at);
+        var template = end < 0 ? text[at..] : text[at..(end + 1)];
+        var shell = key == "cmd" ? $", or ${template[2..^(end < 0 ? 0 : 1)]} for a shell variable" : "";
+        throw ctx.Error(
+            node,
+            $"'{key}' uses {template}: templating (vars, ${{...}}) is not supported yet; write the value itself{shell}"
+        );
+    }
+
     private static string ResolvePath(StageContext ctx, string wdir, YamlNode node, string key, string text)
     {
+        NoTemplate(ctx, node, key, text);
         var path = RepoPath.Combine(wdir, text);
         if (path is null || path.Length == 0)
         {
@@ -279,6 +302,7 @@ public static partial class PipelineParser
 
     private static string CheckKey(StageContext ctx, YamlNode node, string key)
     {
+        NoTemplate(ctx, node, "params", key);
         if (!KeyPath.TryParse(key, out _, out var error))
         {
             throw ctx.Error(node, $"'params': key '{key}' {error}");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
@@ -99,7 +100,7 @@ internal static partial class Yaml
             {
                 return JsonValue.Create(l);
             }
-            return JsonValue.Create(double.Parse(text, CultureInfo.InvariantCulture));
+            return Number(text);
         }
         if (OctalInt().IsMatch(text) && text.Length <= 23)
         {
@@ -111,9 +112,41 @@ internal static partial class Yaml
         }
         if (Float().IsMatch(text))
         {
-            return JsonValue.Create(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture));
+            return Number(text);
         }
         return JsonValue.Create(text);
+    }
+
+    // A number beyond double's range (1e400, 1e-400) is kept as its text, as a JSON number: a double
+    // would be infinity, which JSON cannot hold, or 0, which is not what the user wrote (decision 20).
+    private static JsonValue Number(string text)
+    {
+        var number = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        var mantissa = text.AsSpan(0, text.IndexOfAny(['e', 'E']) is var e and >= 0 ? e : text.Length);
+        if (double.IsFinite(number) && (number != 0 || !mantissa.ContainsAnyInRange('1', '9')))
+        {
+            return JsonValue.Create(number);
+        }
+
+        using var document = JsonDocument.Parse(JsonNumberText(text));
+        return JsonValue.Create(document.RootElement.Clone())!; // null only for a JSON null element
+    }
+
+    /// <summary>A YAML number (matched by DecimalInt or Float) in JSON's syntax: no '+', no leading zeros, digits around '.'.</summary>
+    internal static string JsonNumberText(string text)
+    {
+        var sign = text[0] == '-' ? "-" : "";
+        var rest = text[0] is '-' or '+' ? text[1..] : text;
+        var e = rest.IndexOfAny(['e', 'E']);
+        var mantissa = e < 0 ? rest : rest[..e];
+        var exponent = e < 0 ? "" : rest[e..];
+        var dot = mantissa.IndexOf('.', StringComparison.Ordinal);
+        var whole = (dot < 0 ? mantissa : mantissa[..dot]).TrimStart('0');
+        var fraction = dot < 0 ? "" : mantissa[(dot + 1)..];
+        return sign
+            + (whole.Length == 0 ? "0" : whole)
+            + (dot < 0 ? "" : "." + (fraction.Length == 0 ? "0" : fraction))
+            + exponent;
     }
 
     public static bool IsPlain(YamlScalarNode s) => s.Style is ScalarStyle.Plain or ScalarStyle.Any;

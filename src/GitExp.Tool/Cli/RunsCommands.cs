@@ -442,7 +442,7 @@ internal static class RunsCommands
                     return 0;
                 }
 
-                var outcome = await new ExperimentRunner(project, output)
+                var outcome = await new ExperimentExecution(project, new RunEventsWriter(output, summarize: true))
                     .RunAsync(
                         new ExperimentRunOptions
                         {

@@ -137,10 +137,10 @@ internal static class RunJson
 
     private static void Value(Utf8JsonWriter writer, JsonNode? value) => CompactJson.WriteValue(writer, value);
 
-    /// <summary>A number property, or null.</summary>
+    /// <summary>A number property, or null (also for a number beyond double's range, which JSON cannot hold as a double).</summary>
     public static void Number(Utf8JsonWriter writer, string name, double? value)
     {
-        if (value is { } number)
+        if (value is { } number && double.IsFinite(number))
         {
             writer.WriteNumber(name, number);
         }

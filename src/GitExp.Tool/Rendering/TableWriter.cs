@@ -23,7 +23,9 @@ internal static class TableWriter
         );
         // Redirected output has no width; a wide virtual one keeps each row on one line for scripts and diffs.
         console.Profile.Width =
-            output == System.Console.Out && !System.Console.IsOutputRedirected ? System.Console.WindowWidth : 4096;
+            output == System.Console.Out && !System.Console.IsOutputRedirected
+                ? TerminalWidth(System.Console.WindowWidth, Environment.GetEnvironmentVariable("COLUMNS"))
+                : 4096;
         var table = new Table().Border(TableBorder.Simple);
         for (var i = 0; i < header.Count; i++)
         {
@@ -38,6 +40,19 @@ internal static class TableWriter
 
         console.Write(table);
     }
+
+    /// <summary>The terminal's width; a terminal that reports none (a pty without a size) gets $COLUMNS, else 80.</summary>
+    internal static int TerminalWidth(int reported, string? columns) =>
+        reported > 0 ? reported
+        : int.TryParse(
+            columns,
+            System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture,
+            out var c
+        )
+        && c > 0
+            ? c
+        : 80;
 
     public static void Markdown(TextWriter output, IReadOnlyList<string> header, IReadOnlyList<IReadOnlyList<string>> rows)
     {

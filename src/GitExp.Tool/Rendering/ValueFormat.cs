@@ -25,6 +25,16 @@ internal static class ValueFormat
                 }
 
                 var number = double.Parse(raw, CultureInfo.InvariantCulture);
+                var exponent = raw.IndexOfAny(['e', 'E']);
+                if (
+                    !double.IsFinite(number)
+                    || (number == 0 && raw.AsSpan(0, exponent < 0 ? raw.Length : exponent).ContainsAnyInRange('1', '9'))
+                )
+                {
+                    // Beyond double's range (1e400, 1e-400): shown as written.
+                    return raw;
+                }
+
                 // G17 shows binary noise (0.7 as 0.69999999999999996); full precision means the shortest round-trip text.
                 if (precision >= 17)
                 {

@@ -97,7 +97,11 @@ internal static class RunComparison
             var basis = ValueComparer.AsNumber(values[pinnedIndex]);
             row["deltas"] = new JsonArray(
                 values
-                    .Select(v => basis is { } b && ValueComparer.AsNumber(v) is { } n ? (JsonNode?)JsonValue.Create(n - b) : null)
+                    .Select(v =>
+                        basis is { } b && ValueComparer.AsNumber(v) - b is { } d && double.IsFinite(d)
+                            ? (JsonNode?)JsonValue.Create(d)
+                            : null
+                    )
                     .ToArray()
             );
         }

@@ -233,7 +233,14 @@ internal static class RunsApi
     }
 
     internal static JsonArray History(RunStore store, RunRecord run, string metricKey) =>
-        new(store.MetricHistory(run, metricKey).Select(p => (JsonNode)new JsonArray(p.Step, p.Value)).ToArray());
+        // A value beyond double's range (1e400) cannot be plotted or written as JSON: that point is left out.
+        new(
+            store
+                .MetricHistory(run, metricKey)
+                .Where(p => double.IsFinite(p.Value))
+                .Select(p => (JsonNode)new JsonArray(p.Step, p.Value))
+                .ToArray()
+        );
 
     /// <summary>A metric key of the run (<c>file:key</c>), or a key without its file: the first file's in key order that has it, as in filters.</summary>
     private static string MetricKey(RunRecord run, string key)

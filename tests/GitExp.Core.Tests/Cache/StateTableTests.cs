@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GitExp.Core.Cache;
 using GitExp.Core.Tests.Infrastructure;
 
@@ -115,8 +114,9 @@ public sealed class StateTableTests : IDisposable
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(StatePath)!, "*.tmp"));
     }
 
+    // How fast this loads is measured by bench/ ('state'), not here: a test must pass on a busy machine.
     [Fact]
-    public void Ten_thousand_entries_load_quickly()
+    public void Ten_thousand_entries_load_back_exactly_as_saved()
     {
         var file = _tmp.Write("f.txt", "x");
         var sha = FileHasher.HashFile(file);
@@ -124,20 +124,23 @@ public sealed class StateTableTests : IDisposable
         state.Set(file, sha);
         for (var i = 0; i < 10_000; i++)
         {
-            var path = _tmp.Combine("d", $"file-{i:D5}.bin");
-            state.SetForTest(path, 100 + i, 638_000_000_000_000_000 + i, (ulong)i, sha);
+            state.SetForTest(EntryPath(i), 100 + i, 638_000_000_000_000_000 + i, (ulong)i, $"{i:x64}");
         }
 
         state.Save();
-        StateTable.Open(StatePath); // warm the code paths
 
-        var clock = Stopwatch.StartNew();
         var loaded = StateTable.Open(StatePath);
-        clock.Stop();
 
         Assert.Equal(10_001, loaded.Count);
-        Assert.True(clock.ElapsedMilliseconds < 200, $"loading took {clock.ElapsedMilliseconds} ms");
+        Assert.True(loaded.TryGet(file, out var remembered));
+        Assert.Equal(sha, remembered);
+        for (var i = 0; i < 10_000; i++)
+        {
+            Assert.Equal((100 + i, 638_000_000_000_000_000 + i, (ulong)i, $"{i:x64}"), loaded.EntryForTest(EntryPath(i)));
+        }
     }
+
+    private string EntryPath(int i) => _tmp.Combine("d", $"file-{i:D5}.bin");
 
     private static StateTable StateTableOf(ContentCache cache) => cache.State;
 }

@@ -36,4 +36,19 @@ public class FlatYamlTests
     [InlineData("a: 1\n  b\n")]
     public void Anything_beyond_flat_key_value_lines_falls_back_to_the_full_parser(string text) =>
         Assert.Null(Yaml.TryParseFlatMap(text));
+
+    [Theory]
+    [InlineData("1e400", "1e400")]
+    [InlineData("-1E400", "-1E400")]
+    [InlineData("+.5e400", "0.5e400")]
+    [InlineData("007.e+999", "7.0e+999")]
+    [InlineData("-0.0001e-400", "-0.0001e-400")]
+    public void Numbers_beyond_double_range_keep_their_text_as_a_json_number(string yaml, string json)
+    {
+        var value = Yaml.TypePlain(yaml);
+
+        Assert.Equal(System.Text.Json.JsonValueKind.Number, value!.GetValueKind());
+        Assert.Equal(json, value.ToJsonString());
+        Assert.Equal(json, Yaml.TryParseFlatMap("a: " + yaml + "\n")!["a"]!.ToJsonString());
+    }
 }

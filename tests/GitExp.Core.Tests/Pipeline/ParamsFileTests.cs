@@ -224,4 +224,24 @@ public sealed class ParamsFileTests : IDisposable
         );
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
     }
+
+    [Fact]
+    public void Set_values_refuses_a_file_that_is_not_utf8_and_leaves_its_bytes_alone()
+    {
+        var path = dir.Combine("params.yaml");
+        byte[] latin1 = [.. "lr: 0.1\nname: caf"u8, 0xE9, (byte)'\n'];
+        File.WriteAllBytes(path, latin1);
+
+        var e = Assert.Throws<ExpException>(() =>
+            ParamsFile.SetValues(path, "params.yaml", [new ParamAssignment(null, "lr", "0.2")])
+        );
+
+        Assert.Equal(ExitCode.InvalidProject, e.Code);
+        Assert.StartsWith("params.yaml: byte offset 17 is not valid UTF-8", e.Message);
+        Assert.Equal(latin1, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void Decoding_for_an_edit_skips_a_utf8_byte_order_mark() =>
+        Assert.Equal("a: é\n", ParamsFile.DecodeForEdit([0xEF, 0xBB, 0xBF, .. "a: é\n"u8], "params.yaml"));
 }

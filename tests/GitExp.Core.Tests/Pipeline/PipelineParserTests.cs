@@ -174,6 +174,22 @@ public class PipelineParserTests
         "stages:\n  a:\n    cmd: x\n    params: [a..b]\n",
         "exp.yaml:4:14: stage 'a': 'params': key 'a..b' has an empty part"
     )]
+    [InlineData(
+        "stages:\n  a:\n    cmd: echo ${foo} > out.txt\n",
+        "exp.yaml:3:10: stage 'a': 'cmd' uses ${foo}: templating (vars, ${...}) is not supported yet; write the value itself, or $foo for a shell variable"
+    )]
+    [InlineData(
+        "stages:\n  a:\n    cmd:\n      - echo ok\n      - echo \\${foo}\n",
+        "exp.yaml:5:9: stage 'a': 'cmd' uses ${foo}"
+    )]
+    [InlineData("stages:\n  a:\n    cmd: |\n      echo ok\n      echo ${x.y}\n", "exp.yaml:3:10: stage 'a': 'cmd' uses ${x.y}")]
+    [InlineData("stages:\n  a:\n    cmd: x\n    deps:\n      - data/${split}\n", "exp.yaml:5:9: stage 'a': 'deps' uses ${split}")]
+    [InlineData(
+        "stages:\n  a:\n    cmd: x\n    outs:\n      - m/${v}.pt:\n          cache: false\n",
+        "exp.yaml:5:9: stage 'a': 'outs' uses ${v}"
+    )]
+    [InlineData("stages:\n  a:\n    cmd: x\n    params:\n      - ${k}\n", "exp.yaml:5:9: stage 'a': 'params' uses ${k}")]
+    [InlineData("stages:\n  a:\n    cmd: x\n    wdir: ${d}\n", "exp.yaml:4:11: stage 'a': 'wdir' uses ${d}")]
     public void Mistakes_name_file_line_column_and_key(string yaml, string expectedStart)
     {
         var e = Fails(yaml);

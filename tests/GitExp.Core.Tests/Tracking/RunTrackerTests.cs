@@ -100,7 +100,7 @@ public sealed class RunTrackerTests : IDisposable
         var project = await ExpProject.OpenAsync(_repo.Path);
         project.EnsureInitialized();
         // An earlier run: its metrics, plot and model stay in the workspace and the lock file.
-        await new PipelineRunner(project, TextWriter.Null).RunAsync(
+        await new PipelineRunner(project, SilentRunEvents.Instance).RunAsync(
             "earlier",
             new PipelineRunOptions { CurrentDirectory = _repo.Path }
         );

@@ -58,8 +58,58 @@ public static class ExpTool
         return RunProcessAsync(info);
     }
 
+    /// <summary>
+    /// Runs <c>dotnet exp args...</c> on a pseudo-terminal that reports no size, as <c>script -qec ... /dev/null</c>
+    /// gives it; null when <c>script</c> is not installed. Stdout is the terminal's output.
+    /// </summary>
+    public static async Task<ToolResult?> RunOnSizelessTerminalAsync(string workingDirectory, params string[] args)
+    {
+        var script = FindOnPath("script");
+        if (script is null)
+        {
+            return null;
+        }
+
+        var tool = StartInfo(workingDirectory, args);
+        var commandLine = string.Join(' ', new[] { tool.FileName }.Concat(tool.ArgumentList).Select(ShellQuote));
+        var info = new ProcessStartInfo(script) { WorkingDirectory = workingDirectory };
+        foreach (var arg in new[] { "-qec", commandLine, "/dev/null" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment.Remove("COLUMNS");
+        info.Environment.Remove("LINES");
+        return await RunProcessAsync(info);
+    }
+
+    private static string ShellQuote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+
     /// <summary>Starts <c>dotnet exp args...</c> without waiting, for tests that kill it mid-run.</summary>
     public static BackgroundTool Start(string workingDirectory, params string[] args) => new(StartInfo(workingDirectory, args));
+
+    /// <summary>
+    /// As <see cref="Start"/>, as the leader of a new process group (through <c>setsid</c>, which execs in place),
+    /// so <see cref="BackgroundTool.KillProcessGroup"/> ends the tool and every stage it started at once.
+    /// </summary>
+    public static BackgroundTool StartInOwnProcessGroup(string workingDirectory, params string[] args)
+    {
+        var tool = StartInfo(workingDirectory, args);
+        var info = new ProcessStartInfo("setsid") { WorkingDirectory = workingDirectory };
+        info.ArgumentList.Add(tool.FileName);
+        foreach (var arg in tool.ArgumentList)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return new BackgroundTool(info);
+    }
 
     private static ProcessStartInfo StartInfo(string workingDirectory, string[] args)
     {
@@ -139,6 +189,13 @@ public sealed class BackgroundTool : IDisposable
 
     /// <summary>SIGKILL, as a crash or the OOM killer would end it: no cleanup code runs.</summary>
     public void Kill() => _process.Kill();
+
+    /// <summary>SIGKILL to the whole process group this run leads (see <see cref="ExpTool.StartInOwnProcessGroup"/>).</summary>
+    public void KillProcessGroup()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-KILL", "--", "-" + Id]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
 
     /// <summary>Waits for the process to end (bounded) and returns what it printed.</summary>
     public async Task<ToolResult> WaitAsync(int seconds = 60)

@@ -68,6 +68,13 @@ public sealed class TempGitRepo : IDisposable
         File.WriteAllText(full, content.ReplaceLineEndings("\n"));
     }
 
+    public void WriteBytes(string relative, byte[] content)
+    {
+        var full = FullPath(relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllBytes(full, content);
+    }
+
     public string ReadFile(string relative) => File.ReadAllText(FullPath(relative));
 
     public bool Exists(string relative) => File.Exists(FullPath(relative)) || Directory.Exists(FullPath(relative));
