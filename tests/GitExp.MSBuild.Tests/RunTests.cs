@@ -1,4 +1,5 @@
 using GitExp.MSBuild.Tests.Infrastructure;
+using GitExp.Testing;
 
 namespace GitExp.MSBuild.Tests;
 
@@ -103,6 +104,56 @@ public sealed class RunTests
             "lr: 0.4",
             await project.GitOkAsync("show", await ExperimentAsync(project, "queued-two") + ":params.yaml")
         );
+    }
+
+    [Fact]
+    public async Task ExpRun_before_dotnet_tool_restore_restores_the_pinned_tool_and_runs()
+    {
+        using var project = await UserProject.CreateAsync();
+        project.WriteFile("train.sh", TrainScript);
+        project.WriteFile("exp.yaml", Pipeline);
+        // The manifest pins the tool, as the template's does; nobody ran 'dotnet tool restore', and a new
+        // NuGet packages folder holds no copy of it.
+        project.WriteFile(
+            ".config/dotnet-tools.json",
+            $"{{\"version\": 1, \"isRoot\": true, \"tools\": {{\"gitexp.tool\": {{\"version\": \"{project.Version}\", "
+                + "\"commands\": [\"dotnet-exp\"], \"rollForward\": false}}}\n"
+        );
+        await project.CommitAllAsync("pipeline and tool manifest");
+        // The SDK's tool resolver cache (under DOTNET_CLI_HOME) is shared by every NuGet packages folder: this
+        // test's own keeps the other tests' entry for the same version from pointing into a deleted folder.
+        var packages = project.Root + "-packages";
+        var home = project.Root + "-home";
+        var environment = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = packages, ["DOTNET_CLI_HOME"] = home };
+        try
+        {
+            var run = await project.BuildAsync(environment, "-t:ExpRun", "-p:ExpName=first");
+
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.True(Directory.Exists(Path.Combine(packages, "gitexp.tool")), "the tool was not restored into NUGET_PACKAGES");
+            await ExperimentAsync(project, "first");
+        }
+        finally
+        {
+            TestFolders.DeleteTree(packages);
+            TestFolders.DeleteTree(home);
+        }
+    }
+
+    [Fact]
+    public async Task A_tool_that_fails_without_an_error_of_its_own_shows_its_last_lines_in_the_build_error()
+    {
+        using var project = await CreateAsync();
+
+        var run = await project.BuildAsync("-t:ExpRun", "-p:ExpToolCommand=\"dotnet no-such-exp-tool\"");
+
+        Assert.NotEqual(0, run.ExitCode);
+        // MSBuild prints each error twice: where it happened and in the summary.
+        var error = run.Output.Split('\n').First(l => l.Contains("error EXP2006", StringComparison.Ordinal));
+        Assert.Contains("'dotnet no-such-exp-tool run' failed with exit code", error);
+        // dotnet's own words come through, not only the exit code.
+        Assert.Contains("Could not execute because the specified command or file was not found", error);
+        Assert.DoesNotContain("MSB3073", run.Output);
     }
 
     [Fact]

@@ -63,6 +63,48 @@ public sealed class ApplyBranchTests
     }
 
     [Fact]
+    public async Task Forced_apply_overwrites_the_experiments_files_and_keeps_every_other_untracked_file()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        await repo.ExpOkAsync("run", "-n", "exp-a", "-S", "train.lr=0.2");
+        await repo.ExpOkAsync("run", "-n", "exp-b", "-S", "train.lr=0.05");
+        // Work no experiment holds: an untracked note, an untracked folder, and an edit of a tracked file.
+        repo.WriteFile("notes.txt", "my notes\n");
+        repo.WriteFile("scratch/idea.md", "an idea\n");
+        repo.WriteFile("train.sh", repo.ReadFile("train.sh") + "# a local edit\n");
+        repo.WriteFile("metrics.json", "{\"acc\": 0}\n");
+
+        await repo.ExpOkAsync("apply", "exp-a", "--force");
+
+        Assert.Equal("my notes\n", repo.ReadFile("notes.txt"));
+        Assert.Equal("an idea\n", repo.ReadFile("scratch/idea.md"));
+        // Files the experiment has are overwritten, tracked or not.
+        Assert.DoesNotContain("# a local edit", repo.ReadFile("train.sh"));
+        Assert.Contains("\"acc\": 0.8", repo.ReadFile("metrics.json"));
+        Assert.Contains("lr: 0.2 ", repo.ReadFile("params.yaml"));
+        Assert.Equal("model trained with lr=0.2\n", repo.ReadFile("model/model.bin"));
+    }
+
+    [Fact]
+    public async Task Forced_apply_refuses_when_a_kept_untracked_file_stands_where_the_experiment_has_a_folder()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        var head = await repo.HeadAsync();
+        await repo.ExpOkAsync("run", "-n", "exp-a", "-S", "train.lr=0.2");
+        await ToolPathTests.CraftExperimentAsync(repo, head, "exp-a", "with-folder", "extra/info.txt", "info\n");
+        repo.WriteFile("extra", "my own file\n");
+        repo.WriteFile("train.sh", repo.ReadFile("train.sh") + "# a local edit\n");
+
+        var refused = await repo.ExpAsync("apply", "with-folder", "--force");
+
+        Assert.Equal(6, refused.ExitCode);
+        Assert.DoesNotContain("   at ", refused.StdErr);
+        Assert.Contains("'extra'", Assert.Single(refused.ErrorLines));
+        Assert.Equal("my own file\n", repo.ReadFile("extra"));
+        Assert.EndsWith("# a local edit\n", repo.ReadFile("train.sh"));
+    }
+
+    [Fact]
     public async Task A_refused_apply_names_only_the_edits_no_experiment_holds_not_the_last_runs_results()
     {
         using var repo = await TempGitRepo.WithSampleProjectAsync();

@@ -172,6 +172,29 @@ public sealed class ExecutionsTests
     }
 
     [Fact]
+    public async Task A_run_that_failed_in_its_first_stage_shows_none_of_the_previous_runs_metrics_or_outs()
+    {
+        using var repo = await TwoStageProjectAsync();
+        await repo.ExpOkAsync("run", "-n", "first");
+
+        var failed = await repo.ExpAsync("run", "-n", "broken", "-S", "prep.rows=many");
+
+        Assert.NotEqual(0, failed.ExitCode);
+        // train never started: its metrics file and lock entry are still the first run's, and not the failed run's.
+        Assert.True(File.Exists(repo.FullPath("metrics.json")));
+        var runs = JsonNode.Parse((await repo.ExpOkAsync("runs", "list", "--json")).StdOut)!.AsArray();
+        var broken = runs.Single(r => (string)r!["name"]! == "broken")!;
+        Assert.Equal("failed", (string)broken["status"]!);
+        Assert.Equal([("prepare", "failed")], Executions(broken).Select(e => (e.Stage, e.Status)));
+        Assert.Empty(broken["metrics"]!.AsObject());
+        Assert.Empty(broken["artifacts"]!.AsArray());
+        Assert.DoesNotContain("Metrics", (await repo.ExpOkAsync("runs", "show", "broken")).StdOut);
+        var first = runs.Single(r => (string)r!["name"]! == "first")!;
+        Assert.Equal(0.1, (double)first["metrics"]!["metrics.json:acc"]!["last"]!);
+        Assert.Equal(["data/rows.txt", "metrics.json"], first["artifacts"]!.AsArray().Select(a => (string)a!["path"]!));
+    }
+
+    [Fact]
     public async Task A_queued_run_records_its_executions()
     {
         using var repo = await TwoStageProjectAsync();
@@ -219,6 +242,29 @@ public sealed class ExecutionsTests
         File.WriteAllText(Path.Combine(gates, "again.go"), "");
         Assert.Equal(0, (await again.WaitAsync()).ExitCode);
         Assert.Equal([("prepare", "up-to-date"), ("train", "ran")], Stages(StoredRun(repo, "again")));
+    }
+
+    [Fact]
+    public async Task A_run_killed_with_sigkill_is_interrupted_for_the_next_command_with_its_running_stage_interrupted()
+    {
+        var (repo, gates) = await GatedProjectAsync();
+        using var _ = repo;
+        using (var run = ExpTool.Start(repo.Root, "run", "-n", "killed"))
+        {
+            await WaitForFileAsync(Path.Combine(gates, "killed.waiting"));
+            Assert.Equal(RunStatus.Running, StoredRun(repo, "killed").Status);
+            // As the OOM killer would: no cleanup code of the tool runs.
+            run.Kill();
+            await run.WaitAsync();
+        }
+
+        // The orphaned stage goes on (and the next run would stop it); release it so it ends.
+        File.WriteAllText(Path.Combine(gates, "killed.go"), "");
+        var listed = Assert.Single(JsonNode.Parse((await repo.ExpOkAsync("runs", "list", "--json")).StdOut)!.AsArray())!;
+
+        Assert.Equal("interrupted", (string)listed["status"]!);
+        Assert.Equal([("prepare", "ran", false, null), ("train", "interrupted", false, null)], Executions(listed));
+        Assert.Contains("Status:     Interrupted", (await repo.ExpOkAsync("runs", "show", "killed")).StdOut);
     }
 
     [Fact]

@@ -69,6 +69,74 @@ public sealed class ManageTests
     }
 
     [Fact]
+    public async Task Names_with_rev_or_all_commits_remove_only_those_names_within_that_scope()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        var first = await repo.HeadAsync();
+        await RunAsync(repo, "x1", "0.2");
+        await RunAsync(repo, "x2", "0.3");
+        await repo.GitAsync("checkout", "-q", "--", "params.yaml");
+        repo.WriteFile("README.md", "second\n");
+        await repo.GitAsync("add", "README.md");
+        await repo.GitAsync("commit", "-q", "-m", "second");
+        var second = await repo.HeadAsync();
+        await RunAsync(repo, "x1", "0.4");
+        await RunAsync(repo, "x2", "0.5");
+
+        var removed = await repo.ExpOkAsync("remove", "--rev", first[..7], "x2");
+
+        Assert.Equal("Removed 1 experiment(s): x2.", removed.StdOut.Trim());
+        Assert.Equal(
+            [
+                TempGitRepo.ExperimentRef(first, "x1"),
+                TempGitRepo.ExperimentRef(second, "x1"),
+                TempGitRepo.ExperimentRef(second, "x2"),
+            ],
+            (await repo.ExperimentRefsAsync()).Order(StringComparer.Ordinal).ToList()
+        );
+
+        var missing = await repo.ExpAsync("remove", "--rev", first[..7], "x2");
+        Assert.Equal(5, missing.ExitCode);
+        Assert.Contains("'x2'", Assert.Single(missing.ErrorLines));
+        Assert.Equal(3, (await repo.ExperimentRefsAsync()).Count);
+
+        await repo.ExpOkAsync("remove", "-A", "x1");
+
+        Assert.Equal([TempGitRepo.ExperimentRef(second, "x2")], await repo.ExperimentRefsAsync());
+    }
+
+    [Fact]
+    public async Task A_removed_or_overwritten_experiment_is_recoverable_with_plain_git()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        var head = await repo.HeadAsync();
+        var reference = TempGitRepo.ExperimentRef(head, "keeper");
+        await RunAsync(repo, "keeper", "0.2");
+        var first = await repo.GitAsync("rev-parse", reference);
+        await repo.ExpOkAsync("run", "-f", "-n", "keeper", "-S", "train.lr=0.3");
+        var second = await repo.GitAsync("rev-parse", reference);
+        Assert.NotEqual(first, second);
+
+        // A moved ref keeps its history in its reflog.
+        Assert.Equal([second, first], (await repo.GitAsync("log", "-g", "--format=%H", reference)).Split('\n'));
+
+        await repo.ExpOkAsync("remove", "keeper");
+        Assert.Empty(await repo.ExperimentRefsAsync());
+
+        // A deleted ref loses its reflog in Git; the removal log keeps what it pointed at, as docs/commands.md says.
+        var line = File.ReadAllLines(repo.FullPath(".git/logs/refs/exps-removed"))
+            .Last(l => l.EndsWith(reference, StringComparison.Ordinal));
+        var commit = line.Split(' ')[0];
+        Assert.Equal(second, commit);
+        await repo.GitAsync("gc", "-q", "--prune=now");
+        await repo.GitAsync("update-ref", reference, commit);
+
+        Assert.Equal("keeper", (await repo.ExpOkAsync("list", "--name-only")).StdOut.Trim());
+        await repo.ExpOkAsync("apply", "keeper");
+        Assert.Contains("lr: 0.3 ", repo.ReadFile("params.yaml"));
+    }
+
+    [Fact]
     public async Task Remove_of_an_unknown_name_fails_and_removes_nothing()
     {
         using var repo = await TempGitRepo.WithSampleProjectAsync();

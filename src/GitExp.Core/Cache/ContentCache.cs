@@ -105,9 +105,10 @@ public sealed class ContentCache
             var entries = ListFiles(fullPath).Select(f => Entry(fullPath, f, saveFile(f))).ToList();
             var hash = DirectoryHash(entries, out var manifest);
             var obj = ObjectPath(hash.Sha256);
-            if (!File.Exists(obj))
+            if (!IsIntact(hash.Sha256))
             {
                 WriteObject(obj, manifest);
+                _state.Set(obj, hash.Sha256[..64]);
             }
 
             return hash;
@@ -147,6 +148,7 @@ public sealed class ContentCache
                 throw Missing(hash.Sha256, fullPath);
             }
 
+            Verify(hash.Sha256, fullPath);
             if (Directory.Exists(fullPath) && new FileInfo(fullPath).LinkTarget is null)
             {
                 RemoveOutput(fullPath);
@@ -157,14 +159,21 @@ public sealed class ContentCache
             return;
         }
 
+        if (File.Exists(ObjectPath(hash.Sha256)))
+        {
+            Verify(hash.Sha256, fullPath);
+        }
+
         var entries = TryReadManifest(hash.Sha256) ?? throw Missing(hash.Sha256, fullPath);
-        // Check everything first so a missing object leaves the workspace untouched.
+        // Check everything first so a missing or damaged object leaves the workspace untouched.
         foreach (var e in entries)
         {
             if (!File.Exists(ObjectPath(e.Sha256)))
             {
                 throw Missing(e.Sha256, Path.Combine(fullPath, e.RelativePath));
             }
+
+            Verify(e.Sha256, Path.Combine(fullPath, e.RelativePath));
         }
 
         RemoveOutput(fullPath);
@@ -282,6 +291,42 @@ public sealed class ContentCache
     private static ExpException Missing(string sha, string path) =>
         new(ExitCode.NotFound, $"cache object {sha} for '{path}' is missing");
 
+    /// <summary>
+    /// True when the object exists and its bytes hash to its name. Checked once per object and remembered in the
+    /// state table (by size, mtime and inode), so a later use costs a stat; an object replaced or edited is read again.
+    /// </summary>
+    private bool IsIntact(string name)
+    {
+        var obj = ObjectPath(name);
+        var sha = name[..64];
+        if (_state.TryGet(obj, out var known))
+        {
+            return known == sha;
+        }
+
+        if (!File.Exists(obj))
+        {
+            return false;
+        }
+
+        var actual = FileHasher.HashFile(obj);
+        Interlocked.Increment(ref _filesHashed);
+        _state.Set(obj, actual);
+        return actual == sha;
+    }
+
+    /// <summary>Refuses an object whose bytes do not hash to its name: nothing of it reaches the workspace.</summary>
+    private void Verify(string name, string forPath)
+    {
+        if (!IsIntact(name))
+        {
+            throw new ExpException(
+                ExitCode.NotFound,
+                $"cache object {name} for '{forPath}' is damaged: its content does not match its name (written into .exp/cache by something other than GitExp?); delete '{ObjectPath(name)}' and run 'dotnet exp run' to store it again"
+            );
+        }
+    }
+
     private static List<string> ListFiles(string dir) =>
         Directory
             .EnumerateFiles(dir, "*", AllFiles)
@@ -363,10 +408,15 @@ public sealed class ContentCache
         }
     }
 
-    private (string Sha, long Size, bool Exec) HashOne(string file)
+    private (string Sha, long Size, bool Exec) HashOne(string file) => HashOne(file, out _);
+
+    /// <param name="fresh">True when the bytes were read now, false when the state table gave the hash.</param>
+    private (string Sha, long Size, bool Exec) HashOne(string file, out bool fresh)
     {
+        fresh = false;
         if (!_state.TryGet(file, out var sha))
         {
+            fresh = true;
             sha = FileHasher.HashFile(file);
             Interlocked.Increment(ref _filesHashed);
             _state.Set(file, sha);
@@ -378,11 +428,22 @@ public sealed class ContentCache
 
     private (string Sha, long Size, bool Exec) SaveFile(string file)
     {
-        var h = HashOne(file);
+        var h = HashOne(file, out var fresh);
+        if (!IsIntact(h.Sha) && !fresh)
+        {
+            // About to store these bytes under the state table's word alone: read them, so the name is theirs.
+            var sha = FileHasher.HashFile(file);
+            Interlocked.Increment(ref _filesHashed);
+            _state.Set(file, sha);
+            h = (sha, h.Size, h.Exec);
+        }
+
         var obj = ObjectPath(h.Sha);
-        if (!File.Exists(obj))
+        // A missing object, or one whose bytes are not what its name says (never linked to): store these.
+        if (!IsIntact(h.Sha))
         {
             Store(file, obj, h.Exec);
+            _state.Set(obj, h.Sha);
         }
 
         Link(obj, file, h.Exec);
@@ -393,7 +454,7 @@ public sealed class ContentCache
     private (string Sha, long Size, bool Exec) CopyFile(string file)
     {
         // Known and stored already: nothing to read.
-        if (_state.TryGet(file, out var known) && Posix.Stat(ObjectPath(known)) is { } stored)
+        if (_state.TryGet(file, out var known) && Posix.Stat(ObjectPath(known)) is { } stored && IsIntact(known))
         {
             var current = Posix.Stat(file) ?? throw new FileNotFoundException("file vanished while hashing", file);
             if (stored.Size == current.Size)
@@ -423,11 +484,13 @@ public sealed class ContentCache
             }
 
             var obj = ObjectPath(sha);
-            if (!File.Exists(obj))
+            // The copy holds exactly the bytes its name says; it replaces a damaged object of that name.
+            if (!IsIntact(sha))
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(obj)!);
                 SetReadOnly(tmp, before.IsExecutable);
                 File.Move(tmp, obj, overwrite: true);
+                _state.Set(obj, sha);
             }
 
             return (sha, size, before.IsExecutable);

@@ -85,21 +85,15 @@ public sealed record PipelineRunOptions
     /// </summary>
     public Func<Stage, int?, CancellationToken, Task>? Checkpoint { get; init; }
 
-    /// <summary>Told the process id of each stage command as it starts (queue workers record it).</summary>
-    public Action<int>? CommandStarted { get; init; }
-
     /// <summary>
-    /// Told each stage whose commands are about to run (run tracking shows it as running); not one that is up to
-    /// date, frozen or restored from the run-cache, which only <see cref="StageFinished"/> hears of.
+    /// Where the running command's process id and start time are kept while it runs, so a later run can stop
+    /// it if this one dies (<see cref="Processes.OrphanProcess"/>); null keeps none.
     /// </summary>
-    public Action<Stage>? StageStarted { get; init; }
-
-    /// <summary>Told how each selected stage went (run tracking records these as the run's executions), failures included.</summary>
-    public Action<StageExecution>? StageFinished { get; init; }
+    public string? PidFile { get; init; }
 }
 
 /// <summary>Runs the stages of a project's pipelines in dependency order, skipping what is up to date.</summary>
-public sealed class PipelineRunner(ExpProject project, TextWriter output)
+public sealed class PipelineRunner(ExpProject project, IRunEvents events)
 {
     // How often a running stage's checkpoint signal file is looked for: one stat, so cheap; it is
     // half the polling interval on average that every checkpoint waits before it is noticed.
@@ -187,13 +181,13 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
                         ExpException user => (int)user.Code,
                         _ => (int?)null,
                     };
-                    options.StageFinished?.Invoke(
+                    events.StageFinished(
                         new StageExecution(stage, null, started, clock.Elapsed, code, e is OperationCanceledException)
                     );
                     throw;
                 }
 
-                options.StageFinished?.Invoke(new StageExecution(stage, outcome, started, clock.Elapsed, null));
+                events.StageFinished(new StageExecution(stage, outcome, started, clock.Elapsed, null));
                 outcomes.Add(outcome);
             }
         }
@@ -220,7 +214,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
     {
         if (stage.Frozen)
         {
-            output.WriteLine($"Stage '{stage.Address}' is frozen, not running it.");
+            events.StageSkipped(stage, StageAction.Frozen);
             return new StageOutcome(stage, StageAction.Frozen, []);
         }
 
@@ -238,18 +232,13 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
         var reasons = forced && !status.Changed ? ["forced"] : status.Reasons;
         if (reasons.Count == 0)
         {
-            output.WriteLine($"Stage '{stage.Address}' didn't change, skipping.");
+            events.StageSkipped(stage, StageAction.UpToDate);
             return new StageOutcome(stage, StageAction.UpToDate, []);
         }
 
         if (options.Dry)
         {
-            output.WriteLine($"Would run stage '{stage.Address}' ({string.Join("; ", reasons)}):");
-            foreach (var command in stage.Commands)
-            {
-                output.WriteLine("> " + command);
-            }
-
+            events.StageWouldRun(stage, reasons, stage.Commands);
             return new StageOutcome(stage, StageAction.WouldRun, reasons);
         }
 
@@ -285,8 +274,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             return restoredAfterWait;
         }
 
-        options.StageStarted?.Invoke(stage);
-        output.WriteLine($"Running stage '{stage.Address}':");
+        events.StageStarted(stage);
         // A checkpointing stage continues from its outs (model, metric history), so it keeps all of them;
         // EXP_RESUME tells it whether to continue or start over.
         var keepsOuts = stage.Outs.Any(o => o.Checkpoint);
@@ -327,14 +315,14 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             .ConfigureAwait(false);
         foreach (var command in stage.Commands)
         {
-            output.WriteLine("> " + command);
+            events.CommandStarted(stage, command);
             var running = ShellCommand.RunAsync(
                 command,
                 project.FullPath(stage.WorkingDirectory),
                 environment,
-                output,
+                events,
                 log,
-                options.CommandStarted,
+                options.PidFile,
                 cancellationToken
             );
             // The checkpoint protocol: the stage creates the signal file and waits until it is gone.
@@ -434,7 +422,7 @@ public sealed class PipelineRunner(ExpProject project, TextWriter output)
             return null;
         }
 
-        output.WriteLine($"Stage '{stage.Address}' ran before with these inputs: restoring its outs from the run-cache.");
+        events.StageRestoredFromRunCache(stage);
         foreach (var (path, hash) in cachedOuts)
         {
             var cached = stage.Outs.First(o => o.Path == path).Cache;

@@ -4,24 +4,28 @@ using GitExp.Core.Processes;
 
 namespace GitExp.Core.Execution;
 
-/// <summary>Runs one stage command through the platform shell, streaming its output live to a writer and a log.</summary>
+/// <summary>Runs one stage command through the platform shell, streaming its output live to the run's events and a log.</summary>
 internal static class ShellCommand
 {
     public static async Task<int> RunAsync(
         string command,
         string workingDirectory,
         IReadOnlyDictionary<string, string?> environment,
-        TextWriter output,
+        IRunEvents events,
         TextWriter log,
-        Action<int>? started,
+        string? pidFile,
         CancellationToken cancellationToken
     )
     {
         var (shell, flag) = OperatingSystem.IsWindows() ? ("cmd.exe", "/c") : ("/bin/sh", "-c");
         var info = ProcessRunner.CreateStartInfo(shell, [flag, command], workingDirectory, environment);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {shell}");
-        started?.Invoke(process.Id);
-        var sink = new Sink(output, log, process);
+        if (pidFile is not null)
+        {
+            File.WriteAllText(pidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var sink = new Sink(events, log, process);
         var pumps = Task.WhenAll(
             PumpAsync(process.StandardOutput.BaseStream, sink),
             PumpAsync(process.StandardError.BaseStream, sink)
@@ -63,7 +67,7 @@ internal static class ShellCommand
     /// left running unlogged, and its output is still drained: a pump that stopped reading would leave the
     /// stage blocked on a full pipe for ever.
     /// </summary>
-    private sealed class Sink(TextWriter output, TextWriter log, Process process)
+    private sealed class Sink(IRunEvents events, TextWriter log, Process process)
     {
         private readonly Lock _gate = new();
         private IOException? _logFailure;
@@ -72,8 +76,7 @@ internal static class ShellCommand
         {
             lock (_gate)
             {
-                output.Write(chars);
-                output.Flush();
+                events.CommandOutput(chars);
                 if (_logFailure is not null)
                 {
                     return;

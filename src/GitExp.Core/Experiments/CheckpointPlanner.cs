@@ -101,6 +101,46 @@ public sealed class CheckpointPlanner(ExpProject project)
         return new CheckpointPlan(new ExperimentChain(baseline, chosen, baseline, existing?.Commit, 0), null, RestoreAll: false);
     }
 
+    /// <summary>
+    /// Where a queued run's commits go, and the checkpoint it continues from: none for a fresh entry, the one
+    /// named with --rev (the entry's snapshot already holds its files), or, when a worker died after the entry
+    /// took checkpoints, the last of those (the entry's experiment ref already exists then; its files are
+    /// restored), so no checkpoint is lost or redone.
+    /// </summary>
+    public async Task<CheckpointPlan> PlanQueuedAsync(
+        string baseline,
+        string name,
+        string? revCheckpoint,
+        CancellationToken cancellationToken
+    )
+    {
+        var earlier = await project
+            .Git.ResolveCommitAsync(Experiment.RefFor(baseline, name), cancellationToken)
+            .ConfigureAwait(false);
+        if (
+            earlier is not null
+            && ExperimentChain.StepOf(await project.Git.CommitMessageAsync(earlier, cancellationToken).ConfigureAwait(false))
+                is null
+        )
+        {
+            earlier = null; // a finished experiment of that name is not ours to continue: recording will refuse the name
+        }
+
+        var resumeFrom = earlier ?? revCheckpoint;
+        var step = 0;
+        if (resumeFrom is not null)
+        {
+            var message = await project.Git.CommitMessageAsync(resumeFrom, cancellationToken).ConfigureAwait(false);
+            step = ExperimentChain.StepOf(message) ?? LastStepOf(message) ?? 0;
+        }
+
+        return new CheckpointPlan(
+            new ExperimentChain(baseline, name, resumeFrom ?? baseline, earlier, step),
+            resumeFrom,
+            RestoreAll: earlier is not null
+        );
+    }
+
     /// <summary>Remembers which experiment this workspace's checkpointing run belongs to, so the next run can resume it.</summary>
     public void Remember(ExperimentChain chain)
     {

@@ -25,7 +25,10 @@ public static class ExperimentApply
         var head = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
         var headTree = await git.TreeOfAsync(head, cancellationToken).ConfigureAwait(false);
         var targetTree = await git.TreeOfAsync(experiment.Commit, cancellationToken).ConfigureAwait(false);
-        if (!force && workspaceTree != headTree && workspaceTree != targetTree)
+        await git.RefuseToolPathsAsync(experiment.Commit, $"experiment '{experiment.Name}'", cancellationToken)
+            .ConfigureAwait(false);
+        var fromTree = workspaceTree;
+        if (workspaceTree != headTree && workspaceTree != targetTree)
         {
             var recorded = await RecordedTreesAsync(project, head, cancellationToken).ConfigureAwait(false);
             if (!recorded.Any(r => r.Tree == workspaceTree))
@@ -33,7 +36,7 @@ public static class ExperimentApply
                 var fromHead = await ChangedFilesAsync(git, headTree, workspaceTree, cancellationToken).ConfigureAwait(false);
                 // Only the tool's own .exp/.gitignore differs (what any command writes in a fresh clone, for example
                 // one that pulled experiments): nothing a user would lose.
-                if (!fromHead.All(path => path == ".exp/.gitignore"))
+                if (!force && !fromHead.All(path => path == ".exp/.gitignore"))
                 {
                     throw new ExpException(
                         ExitCode.Conflict,
@@ -41,12 +44,39 @@ public static class ExperimentApply
                             .ConfigureAwait(false)
                     );
                 }
+
+                // --force overwrites what the experiment has; an untracked file it has not (no saved state holds
+                // it) is left out of the switch, so Git leaves it where it is (decision 5).
+                fromTree = await git.RemovePathsAsync(
+                        workspaceTree,
+                        await UntrackedFilesNotInAsync(git, headTree, workspaceTree, targetTree, cancellationToken)
+                            .ConfigureAwait(false),
+                        cancellationToken
+                    )
+                    .ConfigureAwait(false);
             }
         }
 
-        if (workspaceTree != targetTree)
+        if (fromTree != targetTree)
         {
-            await git.CheckoutTreeAsync(workspaceTree, targetTree, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await git.CheckoutTreeAsync(fromTree, targetTree, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Git.GitCommandException e) when (fromTree != workspaceTree)
+            {
+                // A kept untracked file in the way of the experiment's (a file where it has a folder): Git checks
+                // before it writes, so nothing changed.
+                var reason = e
+                    .StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                    .FirstOrDefault()
+                    ?.Trim()
+                    .Replace("error: ", "", StringComparison.Ordinal);
+                throw new ExpException(
+                    ExitCode.Conflict,
+                    $"cannot apply '{experiment.Name}': {reason}; move that untracked file away and try again (nothing was changed)"
+                );
+            }
         }
 
         var missing = new List<string>();
@@ -132,6 +162,27 @@ public static class ExperimentApply
             await git.RunAsync(["diff", "--name-only", fromTree, toTree], cancellationToken: cancellationToken)
                 .ConfigureAwait(false)
         ).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Files of the workspace tree that neither HEAD nor the target tree has.</summary>
+    private static async Task<List<string>> UntrackedFilesNotInAsync(
+        Git.GitRepository git,
+        string headTree,
+        string workspaceTree,
+        string targetTree,
+        CancellationToken cancellationToken
+    )
+    {
+        var untracked = await git.AddedPathsAsync(headTree, workspaceTree, cancellationToken).ConfigureAwait(false);
+        if (untracked.Count == 0)
+        {
+            return [];
+        }
+
+        var notInTarget = (
+            await git.AddedPathsAsync(targetTree, workspaceTree, cancellationToken).ConfigureAwait(false)
+        ).ToHashSet(StringComparer.Ordinal);
+        return untracked.Where(notInTarget.Contains).ToList();
+    }
 
     /// <summary>The trees of every commit an experiment ref reaches (tips, checkpoints, queued snapshots), newest first.</summary>
     private static async Task<List<(string Tree, string Ref)>> RecordedTreesAsync(

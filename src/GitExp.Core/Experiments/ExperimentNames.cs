@@ -188,7 +188,21 @@ public static class ExperimentNames
         }
     }
 
-    /// <summary>Refuses names Git cannot hold as the last part of a ref, or that hold a '/'.</summary>
+    /// <summary>
+    /// The longest name, in UTF-8 bytes: the ref is a file named after it, and Git writes <c>&lt;name&gt;.lock</c>
+    /// beside it, within the 255-byte file-name limit of common file systems.
+    /// </summary>
+    public const int MaxNameBytes = 250;
+
+    /// <summary>Names Git or GitExp already give a meaning where an experiment name is accepted (exp diff, apply).</summary>
+    private static readonly string[] Reserved = [ExperimentDiff.Workspace, "@"];
+
+    /// <summary>
+    /// Refuses, before anything runs or changes, a name that cannot be the last part of an experiment ref or that
+    /// would mean something else where names are read: empty, too long, a '/', revision syntax (':', '~', '^',
+    /// '@{'), a leading '-', Git's own names (HEAD, FETCH_HEAD, ORIG_HEAD, MERGE_HEAD, ...), 'workspace', and
+    /// whatever <c>git check-ref-format</c> refuses.
+    /// </summary>
     public static async Task ValidateAsync(
         Git.GitRepository git,
         string name,
@@ -196,18 +210,43 @@ public static class ExperimentNames
         CancellationToken cancellationToken = default
     )
     {
-        if (
-            name.Length == 0
-            || name.Contains('/', StringComparison.Ordinal)
-            || name.Contains(':', StringComparison.Ordinal)
-            || name.Contains('~', StringComparison.Ordinal)
-            || !await git.IsValidRefNameAsync("refs/exps/ab/cdef/" + name, cancellationToken).ConfigureAwait(false)
-        )
-        {
-            throw new ExpException(
-                ExitCode.Usage,
-                $"{flag} '{name}': not a valid experiment name (no '/', ':', '~', spaces, '..' or control characters; Git's check-ref-format rules)"
+        ArgumentNullException.ThrowIfNull(git);
+        ArgumentNullException.ThrowIfNull(name);
+        var problem =
+            Problem(name)
+            ?? (
+                await git.IsValidRefNameAsync("refs/exps/ab/cdef/" + name, cancellationToken).ConfigureAwait(false)
+                    ? null
+                    : "not a valid experiment name (Git's check-ref-format rules: no spaces, '..', '*', '?', '[', '\\', control characters, leading '.', or trailing '.' or '.lock')"
             );
+        if (problem is not null)
+        {
+            throw new ExpException(ExitCode.Usage, $"{flag} '{Shown(name)}': {problem}");
         }
     }
+
+    /// <summary>What is wrong with a name by GitExp's own rules (Git's are checked by <see cref="ValidateAsync"/>), or null.</summary>
+    internal static string? Problem(string name)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(name);
+        return name.Length == 0 ? "an experiment name cannot be empty"
+            : bytes > MaxNameBytes
+                ? $"too long: {bytes} bytes, at most {MaxNameBytes} (Git keeps each experiment in a file named after it)"
+            : name.Contains('/', StringComparison.Ordinal) ? "an experiment name cannot hold '/'"
+            : name.Contains("@{", StringComparison.Ordinal)
+                ? "an experiment name cannot hold '@{' (Git reads it as a reflog or upstream revision)"
+            : name.IndexOfAny([':', '~', '^']) >= 0
+                ? "an experiment name cannot hold ':', '~' or '^' (revision syntax: name~2 is a checkpoint)"
+            : name.StartsWith('-') ? "an experiment name cannot start with '-' (it would read as an option)"
+            : IsGitName(name) || Reserved.Contains(name, StringComparer.Ordinal)
+                ? $"'{name}' already means something to Git or GitExp (HEAD, FETCH_HEAD, ORIG_HEAD, MERGE_HEAD and other *HEAD names, '@', 'workspace'); choose another name"
+            : null;
+    }
+
+    /// <summary>HEAD and Git's pseudo-refs (FETCH_HEAD, ORIG_HEAD, MERGE_HEAD, CHERRY_PICK_HEAD, ...): capitals and '_' ending in HEAD.</summary>
+    private static bool IsGitName(string name) =>
+        name.EndsWith("HEAD", StringComparison.Ordinal) && name.All(c => c is (>= 'A' and <= 'Z') or '_');
+
+    /// <summary>A name as a message shows it: a very long one is cut, so the message stays one readable line.</summary>
+    private static string Shown(string name) => name.Length > 60 ? name[..40] + "…" : name;
 }

@@ -153,6 +153,17 @@ public sealed class ExperimentRemote(GitRepository git, string remote)
         }
 
         RefuseDiverged(transfers, force, "locally", "pulled");
+        foreach (var transfer in transfers.Where(t => t.Outcome != TransferOutcome.UpToDate))
+        {
+            // Before any ref moves: a commit from elsewhere that would write GitExp's own files (a cache object) stays out.
+            await git.RefuseToolPathsAsync(
+                    transfer.Commit,
+                    $"experiment '{transfer.Name}' of remote '{remote}'",
+                    cancellationToken
+                )
+                .ConfigureAwait(false);
+        }
+
         var updates = transfers
             .Where(t => t.Outcome != TransferOutcome.UpToDate)
             .Select(t => new RefUpdate(t.Ref, t.Commit, ours.GetValueOrDefault(t.Ref) ?? GitRepository.ZeroId))

@@ -98,6 +98,24 @@ public sealed class ExperimentStore(GitRepository git)
         return null;
     }
 
+    /// <summary>
+    /// Every experiment of <paramref name="scope"/> (the experiments of some baselines, or of all) that
+    /// <paramref name="nameOrRev"/> names: by name or full ref (one per baseline), else by a commit id prefix.
+    /// </summary>
+    /// <param name="scopeLabel">How the message names the scope when nothing matches.</param>
+    public static IReadOnlyList<Experiment> MatchInScope(IReadOnlyList<Experiment> scope, string nameOrRev, string scopeLabel)
+    {
+        var exact = scope.Where(e => e.Name == nameOrRev || e.Ref == nameOrRev).ToList();
+        if (exact.Count > 0)
+        {
+            return exact;
+        }
+
+        return Match(scope, nameOrRev, null) is { } byCommit
+            ? [byCommit]
+            : throw new ExpException(ExitCode.NotFound, $"no experiment named '{nameOrRev}' among {scopeLabel}");
+    }
+
     public async Task<IReadOnlySet<string>> NamesForBaselineAsync(
         string baseline,
         CancellationToken cancellationToken = default

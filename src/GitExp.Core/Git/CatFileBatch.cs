@@ -87,6 +87,9 @@ public sealed class CatFileBatch : IDisposable
 
     public string? ReadText(string objectName) => Read(objectName) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
 
+    /// <summary>The object id of the last object read (a ref or <c>rev:path</c> resolved), null when it was missing.</summary>
+    public string? LastId { get; private set; }
+
     private byte[]? ReadReply()
     {
         var length = 0;
@@ -112,8 +115,11 @@ public sealed class CatFileBatch : IDisposable
         var header = Encoding.ASCII.GetString(_header, 0, length);
         if (header.EndsWith(" missing", StringComparison.Ordinal) || header.EndsWith(" ambiguous", StringComparison.Ordinal))
         {
+            LastId = null;
             return null;
         }
+
+        LastId = header[..header.IndexOf(' ', StringComparison.Ordinal)];
 
         var lastSpace = header.LastIndexOf(' ');
         var size = int.Parse(header.AsSpan(lastSpace + 1), System.Globalization.CultureInfo.InvariantCulture);

@@ -239,7 +239,18 @@ public sealed class GitRepository
         return facts;
     }
 
+    /// <summary>
+    /// Where the last value of every ref GitExp deletes is recorded, in Git's reflog format: Git deletes a ref's own
+    /// reflog with the ref, and this file keeps the commits reachable for <c>git gc</c> until the entries expire.
+    /// </summary>
+    public string RemovedRefsLog => Path.Combine(CommonDir, "logs", "refs", "exps-removed");
+
     /// <summary>Applies ref changes as one atomic transaction; each checks the ref's current value.</summary>
+    /// <remarks>
+    /// Every ref written gets a reflog entry (<c>--create-reflog</c>: Git keeps none for refs outside
+    /// <c>refs/heads</c> by default), and every ref deleted is first recorded in <see cref="RemovedRefsLog"/>,
+    /// so any change GitExp makes can be undone with plain git (docs/commands.md, "Recovering experiments").
+    /// </remarks>
     /// <exception cref="ExpException">A ref moved under us: someone else changed it first.</exception>
     public async Task UpdateRefsAsync(
         IEnumerable<RefUpdate> updates,
@@ -248,11 +259,16 @@ public sealed class GitRepository
     )
     {
         var script = new StringBuilder("start\n");
+        var deleted = new List<RefUpdate>();
         foreach (var update in updates)
         {
             if (update.NewValue is null)
             {
                 script.Append(CultureInfo.InvariantCulture, $"delete {update.Ref} {update.OldValue}\n");
+                if (update.OldValue is { } old && old != ZeroId)
+                {
+                    deleted.Add(update);
+                }
             }
             else
             {
@@ -261,8 +277,10 @@ public sealed class GitRepository
         }
 
         script.Append("prepare\ncommit\n");
+        // Recorded before the refs go: a record of a ref that then stayed (a failed transaction) harms nothing.
+        await RecordRemovedAsync(deleted, reflogMessage, cancellationToken).ConfigureAwait(false);
         var result = await TryRunAsync(
-                ["update-ref", "-m", reflogMessage, "--stdin"],
+                ["update-ref", "--create-reflog", "-m", reflogMessage, "--stdin"],
                 input: script.ToString(),
                 cancellationToken: cancellationToken
             )
@@ -276,6 +294,36 @@ public sealed class GitRepository
                     + "); nothing was changed, try again"
             );
         }
+    }
+
+    /// <summary>Appends one reflog-format line per deleted ref: its last value, who, when, and the ref's name.</summary>
+    private async Task RecordRemovedAsync(List<RefUpdate> deleted, string reflogMessage, CancellationToken cancellationToken)
+    {
+        if (deleted.Count == 0)
+        {
+            return;
+        }
+
+        var ident = await TryRunAsync(["var", "GIT_COMMITTER_IDENT"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        // The clock, not GIT_COMMITTER_DATE: the entries expire (git gc) counting from when the ref was removed.
+        var name = ident.StandardOutput.LastIndexOf('>') is var end and > 0 ? ident.StandardOutput[..(end + 1)].Trim() : "";
+        var who =
+            (ident.ExitCode == 0 && name.Length > 0 ? name : "GitExp <gitexp@localhost>")
+            + $" {DateTimeOffset.UtcNow.ToUnixTimeSeconds()} +0000";
+        var lines = new StringBuilder();
+        foreach (var update in deleted)
+        {
+            // Git's reflog line: "<old> <new> <ident>\t<message>"; the message names the ref to restore.
+            var message = (reflogMessage + ": " + update.Ref).Replace('\n', ' ');
+            lines.Append(CultureInfo.InvariantCulture, $"{update.OldValue} {ZeroId} {who}\t{message}\n");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(RemovedRefsLog)!);
+        // Concurrent writers (queue workers) take turns, so lines never interleave.
+        using var held = await Project
+            .FileLock.AcquireAsync(Path.Combine(CommonDir, "gitexp-removed.lock"), cancellationToken)
+            .ConfigureAwait(false);
+        await File.AppendAllTextAsync(RemovedRefsLog, lines.ToString(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>True when <paramref name="refName"/> is a valid full ref name by Git's own rules.</summary>
@@ -346,8 +394,21 @@ public sealed class GitRepository
     /// Makes the work tree match <paramref name="targetTree"/> where it differs from <paramref name="currentTree"/>,
     /// the way a branch switch does, through a private index: HEAD and the user's index stay as they are.
     /// </summary>
+    /// <exception cref="ExpException">The switch would write a path only GitExp writes (<see cref="ToolPaths"/>): nothing changes.</exception>
     public async Task CheckoutTreeAsync(string currentTree, string targetTree, CancellationToken cancellationToken = default)
     {
+        var written = (
+            await RunAsync(
+                    ["diff", "--name-only", "-z", "--no-renames", currentTree, targetTree],
+                    cancellationToken: cancellationToken
+                )
+                .ConfigureAwait(false)
+        ).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        if (ToolPaths.FirstInternal(written) is { } path)
+        {
+            throw ToolPathRefused(path, $"the commit being checked out (tree {targetTree[..7]})");
+        }
+
         var indexPath = Path.Combine(GitDir, "exp-index-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -364,6 +425,26 @@ public sealed class GitRepository
             File.Delete(indexPath);
         }
     }
+
+    /// <summary>Refuses a commit whose tree holds a path only GitExp writes (<see cref="ToolPaths"/>).</summary>
+    /// <param name="label">What the commit is, for the message ("experiment 'x' of remote 'origin'").</param>
+    public async Task RefuseToolPathsAsync(string commit, string label, CancellationToken cancellationToken = default)
+    {
+        var paths = (
+            await RunAsync(["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit], cancellationToken: cancellationToken)
+                .ConfigureAwait(false)
+        ).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        if (ToolPaths.FirstInternal(paths) is { } path)
+        {
+            throw ToolPathRefused(path, label);
+        }
+    }
+
+    private static ExpException ToolPathRefused(string path, string label) =>
+        new(
+            ExitCode.InvalidProject,
+            $"{label} holds '{path}', a path only GitExp writes (.exp/ other than config.yaml and .gitignore, .exptmp/, .git): refused, nothing was changed"
+        );
 
     /// <summary>The commit message of a commit (full text).</summary>
     public async Task<string> CommitMessageAsync(string commit, CancellationToken cancellationToken = default) =>
@@ -439,6 +520,56 @@ public sealed class GitRepository
             }
 
             await RunAsync(["update-index", "--index-info"], environment, info.ToString(), cancellationToken)
+                .ConfigureAwait(false);
+            return (
+                await RunAsync(["write-tree"], environment, cancellationToken: cancellationToken).ConfigureAwait(false)
+            ).Trim();
+        }
+        finally
+        {
+            File.Delete(indexPath);
+        }
+    }
+
+    /// <summary>Paths of files that <paramref name="toTree"/> has and <paramref name="fromTree"/> has not (no rename detection).</summary>
+    public async Task<IReadOnlyList<string>> AddedPathsAsync(
+        string fromTree,
+        string toTree,
+        CancellationToken cancellationToken = default
+    ) =>
+        (
+            await RunAsync(
+                    ["diff", "--name-only", "-z", "--no-renames", "--diff-filter=A", fromTree, toTree],
+                    cancellationToken: cancellationToken
+                )
+                .ConfigureAwait(false)
+        ).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>A copy of <paramref name="tree"/> without some files.</summary>
+    public async Task<string> RemovePathsAsync(
+        string tree,
+        IReadOnlyCollection<string> paths,
+        CancellationToken cancellationToken = default
+    )
+    {
+        if (paths.Count == 0)
+        {
+            return tree;
+        }
+
+        var indexPath = Path.Combine(GitDir, "exp-index-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var environment = new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = indexPath };
+            await RunAsync(["read-tree", tree], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // Mode 0 removes the entry; -z keeps any file name (tabs, newlines, quotes) intact.
+            var info = new StringBuilder();
+            foreach (var path in paths)
+            {
+                info.Append(CultureInfo.InvariantCulture, $"0 {ZeroId}\t{path}\0");
+            }
+
+            await RunAsync(["update-index", "-z", "--index-info"], environment, info.ToString(), cancellationToken)
                 .ConfigureAwait(false);
             return (
                 await RunAsync(["write-tree"], environment, cancellationToken: cancellationToken).ConfigureAwait(false)

@@ -320,7 +320,7 @@ public sealed class ExperimentQueue(ExpProject project)
             return;
         }
 
-        using var store = Tracking.RunStore.Open(path);
+        using var store = Tracking.RunStore.Open(project);
         foreach (var id in ids)
         {
             if (store.Get(id) is { Status: Tracking.RunStatus.Queued, Deleted: false } run && run.Id == id)

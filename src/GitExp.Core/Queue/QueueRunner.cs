@@ -1,12 +1,9 @@
-using System.Globalization;
-using System.Text;
 using GitExp.Core.Execution;
 using GitExp.Core.Experiments;
 using GitExp.Core.Git;
 using GitExp.Core.Pipeline;
 using GitExp.Core.Processes;
 using GitExp.Core.Project;
-using GitExp.Core.Tracking;
 
 namespace GitExp.Core.Queue;
 
@@ -17,10 +14,9 @@ namespace GitExp.Core.Queue;
 /// worker. Success records the experiment and drops the queue ref in one ref transaction; failure
 /// moves the entry to <c>refs/exps/failed/&lt;id&gt;</c> the same way. Nothing can run twice or vanish.
 /// </remarks>
-public sealed class QueueRunner(ExpProject project, TextWriter output)
+public sealed class QueueRunner(ExpProject project, IQueueEvents events)
 {
     private readonly ExperimentQueue _queue = new(project);
-    private readonly object _outputGate = new();
 
     /// <summary>Runs entries with <paramref name="jobs"/> parallel workers until none is left to lease.</summary>
     /// <param name="onlyIds">Run only these entries (a temp run); null runs the whole queue.</param>
@@ -99,21 +95,10 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
         var git = project.Git;
         var workspace = _queue.WorkspacePath(entry.Id);
         File.Delete(_queue.KillPath(entry.Id));
-        Say($"[{entry.Id}] {entry.Name}: started (log: {Path.GetRelativePath(project.Root, _queue.LogPath(entry.Id))})");
-        await using var log = new StreamWriter(_queue.LogPath(entry.Id), append: true, new UTF8Encoding(false))
-        {
-            AutoFlush = true,
-        };
-        await log.WriteLineAsync(
-                $"# {entry.Name} ({entry.Id}) started {DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)}"
-            )
-            .ConfigureAwait(false);
         using var killed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var watcher = WatchForKill(entry.Id, killed);
+        var runEvents = events.EntryStarted(entry, _queue.LogPath(entry.Id));
         ExpProject? isolated = null;
-        RunRecord? run = null;
-        var checkpoints = new List<(string Commit, int Step)>();
-        var tracker = new RunTracker(project, log);
         try
         {
             // A workspace left by a worker that died is stale: stop what it left running, start afresh.
@@ -138,94 +123,30 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
             }
 
             isolated = await ExpProject.OpenAsync(workspace, cancellationToken, project.CacheDirectory).ConfigureAwait(false);
-            var (chain, resumeFrom) = await ChainForAsync(entry, cancellationToken).ConfigureAwait(false);
-            var environment = new Dictionary<string, string?>
-            {
-                ["EXP_NAME"] = entry.Name,
-                ["EXP_BASELINE"] = entry.Baseline,
-                ["EXP_QUEUE_ID"] = entry.Id,
-            };
-            var forceStages = new HashSet<string>(StringComparer.Ordinal);
-            if (resumeFrom is not null)
-            {
-                // A --rev entry's snapshot is already the checkpoint's files with its -S values applied; only
-                // the entry's own checkpoints (a dead worker's) are ahead of it. Cached outs come from the shared cache.
-                if (chain.RefValue is not null)
-                {
-                    var snapshotTree = await git.TreeOfAsync(entry.Commit, cancellationToken).ConfigureAwait(false);
-                    var checkpointTree = await git.TreeOfAsync(resumeFrom, cancellationToken).ConfigureAwait(false);
-                    if (snapshotTree != checkpointTree)
-                    {
-                        await isolated
-                            .Git.CheckoutTreeAsync(snapshotTree, checkpointTree, cancellationToken)
-                            .ConfigureAwait(false);
-                    }
-                }
-
-                await ExperimentApply.CheckoutCachedOutsAsync(isolated, cancellationToken).ConfigureAwait(false);
-                await log.WriteLineAsync(
-                        $"Resuming from checkpoint {resumeFrom[..7]} (step {chain.Step}) as experiment '{chain.Name}'."
-                    )
-                    .ConfigureAwait(false);
-                environment["EXP_RESUME"] = "1";
-                environment["EXP_CHECKPOINT_STEP"] = chain.Step.ToString(CultureInfo.InvariantCulture);
-                var index = await PipelineIndex.LoadAsync(isolated, [], cancellationToken).ConfigureAwait(false);
-                forceStages.UnionWith(index.Graph.Stages.Where(s => s.Outs.Any(o => o.Checkpoint)).Select(s => s.Address));
-            }
-
-            var recorder = new ExperimentRecorder(isolated);
-            run = await tracker
-                .StartAsync(
-                    isolated,
-                    entry.Id,
-                    entry.Name,
-                    entry.Baseline,
-                    "queue",
-                    entry.CommandLine,
-                    RunStatus.Running,
-                    _queue.LogPath(entry.Id),
+            var plan = await new CheckpointPlanner(project)
+                .PlanQueuedAsync(entry.Baseline, entry.Name, entry.ResumeFrom, cancellationToken)
+                .ConfigureAwait(false);
+            var experiment = await new ExperimentExecution(project, runEvents)
+                .RunIsolatedAsync(
+                    new IsolatedRun(
+                        isolated,
+                        entry.Id,
+                        entry.Name,
+                        entry.Baseline,
+                        entry.CommandLine,
+                        _queue.LogPath(entry.Id),
+                        _queue.PidPath(entry.Id),
+                        plan,
+                        new PipelineRunOptions
+                        {
+                            Targets = entry.Targets,
+                            Environment = new Dictionary<string, string?> { ["EXP_QUEUE_ID"] = entry.Id },
+                        },
+                        [new RefUpdate(entry.QueueRef, null, entry.Commit)]
+                    ),
+                    killed.Token,
                     cancellationToken
                 )
-                .ConfigureAwait(false);
-            var pipeline = new PipelineRunOptions
-            {
-                Targets = entry.Targets,
-                CurrentDirectory = workspace,
-                CommandStarted = pid => File.WriteAllText(_queue.PidPath(entry.Id), pid.ToString(CultureInfo.InvariantCulture)),
-                Environment = environment,
-                ForceStages = forceStages,
-                StageStarted = tracker.StageStarted,
-                StageFinished = tracker.StageFinished,
-                // Each entry has its own chain and ref, so parallel checkpointing runs never meet.
-                Checkpoint = async (stage, step, token) =>
-                {
-                    var number = step ?? chain.Step + 1;
-                    var commit = await recorder.CommitCheckpointAsync(chain, number, token).ConfigureAwait(false);
-                    checkpoints.Add((commit, number));
-                    await log.WriteLineAsync($"Checkpoint {number} of '{chain.Name}' recorded ({commit[..7]}).")
-                        .ConfigureAwait(false);
-                },
-            };
-            await new PipelineRunner(isolated, log).RunAsync(entry.Id, pipeline, killed.Token).ConfigureAwait(false);
-            var onChain = chain.RefValue is not null || chain.Parent != entry.Baseline;
-            var (experiment, _) = await recorder
-                .RecordAsync(
-                    entry.Baseline,
-                    entry.Name,
-                    message: null,
-                    overwrite: false,
-                    nameGiven: true,
-                    killed.Token,
-                    [new RefUpdate(entry.QueueRef, null, entry.Commit)],
-                    onChain ? chain : null,
-                    chain.Step > 0
-                        ? $"{CheckpointPlanner.LastStepTrailer}: {chain.Step.ToString(CultureInfo.InvariantCulture)}"
-                        : null
-                )
-                .ConfigureAwait(false);
-            // The tracker reads the run's values and outs from the isolated workspace: before it goes.
-            await tracker
-                .FinishAsync(isolated, run, experiment, RunStatus.Succeeded, 0, checkpoints, CancellationToken.None)
                 .ConfigureAwait(false);
             await git.RemoveWorktreeAsync(workspace, CancellationToken.None).ConfigureAwait(false);
 
@@ -234,12 +155,12 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
                 entry.Name,
                 QueueStatus.Success,
                 0,
-                experiment!.Ref,
+                experiment.Ref,
                 null,
                 DateTimeOffset.UtcNow
             );
             _queue.WriteResult(success);
-            Say($"[{entry.Id}] {entry.Name}: succeeded ({experiment.Commit[..7]})");
+            events.EntryFinished(entry, success, experiment);
             return success;
         }
         catch (Exception e)
@@ -259,23 +180,15 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
                 ),
                 _ => (1, e.Message),
             };
-            await log.WriteLineAsync("error: " + message).ConfigureAwait(false);
             await RecordFailureAsync(entry, isolated, code, message).ConfigureAwait(false);
-            if (isolated is not null && run is not null)
-            {
-                var status = e is OperationCanceledException && !wasKilled ? RunStatus.Interrupted : RunStatus.Failed;
-                await tracker
-                    .FinishAsync(isolated, run, null, status, code, checkpoints, CancellationToken.None)
-                    .ConfigureAwait(false);
-            }
-
-            Say($"[{entry.Id}] {entry.Name}: failed ({message})");
+            var failure = _queue.ReadResult(entry.Id)!;
+            events.EntryFinished(entry, failure, null);
             if (e is OperationCanceledException && !wasKilled)
             {
                 throw;
             }
 
-            return _queue.ReadResult(entry.Id)!;
+            return failure;
         }
     }
 
@@ -308,39 +221,6 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
             )
             .ConfigureAwait(false);
         _queue.WriteResult(new QueueResult(entry.Id, entry.Name, QueueStatus.Failed, code, null, message, DateTimeOffset.UtcNow));
-    }
-
-    /// <summary>
-    /// Where an entry's commits go, and the checkpoint it continues from: none for a fresh entry, the
-    /// one named with --rev, or, when a worker died after the entry took checkpoints, the last of those
-    /// (the entry's experiment ref already exists then), so no checkpoint is lost or redone.
-    /// </summary>
-    private async Task<(ExperimentChain Chain, string? ResumeFrom)> ChainForAsync(
-        QueueEntry entry,
-        CancellationToken cancellationToken
-    )
-    {
-        var earlier = await project
-            .Git.ResolveCommitAsync(Experiment.RefFor(entry.Baseline, entry.Name), cancellationToken)
-            .ConfigureAwait(false);
-        if (
-            earlier is not null
-            && ExperimentChain.StepOf(await project.Git.CommitMessageAsync(earlier, cancellationToken).ConfigureAwait(false))
-                is null
-        )
-        {
-            earlier = null; // a finished experiment of that name is not ours to continue: recording will refuse the name
-        }
-
-        var resumeFrom = earlier ?? entry.ResumeFrom;
-        var step = 0;
-        if (resumeFrom is not null)
-        {
-            var message = await project.Git.CommitMessageAsync(resumeFrom, cancellationToken).ConfigureAwait(false);
-            step = ExperimentChain.StepOf(message) ?? CheckpointPlanner.LastStepOf(message) ?? 0;
-        }
-
-        return (new ExperimentChain(entry.Baseline, entry.Name, resumeFrom ?? entry.Baseline, earlier, step), resumeFrom);
     }
 
     private Timer WatchForKill(string id, CancellationTokenSource killed) =>
@@ -378,15 +258,6 @@ public sealed class QueueRunner(ExpProject project, TextWriter output)
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
             CopyPath(file, Path.Combine(destination, Path.GetRelativePath(source, file)));
-        }
-    }
-
-    private void Say(string line)
-    {
-        lock (_outputGate)
-        {
-            output.WriteLine(line);
-            output.Flush();
         }
     }
 }

@@ -58,7 +58,7 @@ public static class RunClone
         var entries = await new ExperimentQueue(project).EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
         var entry = entries[0];
         var values = request.SetParams.ToDictionary(FileKey, a => a.ParseValue(), StringComparer.Ordinal);
-        using var store = RunStore.Open(Path.Combine(project.ExpDirectory, "runs.db"));
+        using var store = RunStore.Open(project);
         store.Save(
             new RunRecord
             {

@@ -15,7 +15,7 @@ public sealed class RunIndexer(ExpProject project)
     public async Task<int> ReindexAsync(CancellationToken cancellationToken = default)
     {
         var experiments = await new ExperimentStore(project.Git).ListAsync(cancellationToken).ConfigureAwait(false);
-        using var store = RunStore.Open(Path.Combine(project.ExpDirectory, "runs.db"));
+        using var store = RunStore.Open(project);
         var missing = experiments.Where(e => !store.HasCommit(e.Commit)).ToList();
         if (missing.Count == 0)
         {

@@ -36,7 +36,16 @@ public sealed record ExecutionRecord(
     /// <summary>The status of the stage a running run is at now; replaced by how it went when it finishes.</summary>
     public const string Running = "running";
 
+    /// <summary>The status of a stage whose run was stopped (Ctrl+C) or died while the stage ran.</summary>
+    public const string Interrupted = "interrupted";
+
     public long DurationMs => (long)(Finished - Started).TotalMilliseconds;
+
+    /// <summary>
+    /// Whether the stage's outs are the run's own when it ends: it ran, was up to date, restored or frozen. Those of a
+    /// stage that failed, was interrupted or never started are what an earlier run left in the workspace.
+    /// </summary>
+    public bool Completed => Status is "ran" or "up-to-date" or "restored" or "frozen";
 }
 
 /// <summary>Everything the run store keeps about one run.</summary>
@@ -63,6 +72,13 @@ public sealed record RunRecord
     public string Command { get; init; } = "";
 
     public string Host { get; init; } = Environment.MachineName;
+
+    /// <summary>
+    /// The process that runs it (on <see cref="Host"/>), recorded when it starts running: a run whose process is gone
+    /// while the store still says <see cref="RunStatus.Running"/> is settled as interrupted. Null for runs recorded
+    /// by an earlier <c>dotnet exp</c>, by reindex, and for queued ones.
+    /// </summary>
+    public Processes.ProcessIdentity? Process { get; init; }
 
     /// <summary>workspace, queue, temp, or git (rebuilt from refs by reindex).</summary>
     public string Kind { get; init; } = "workspace";

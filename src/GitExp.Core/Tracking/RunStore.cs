@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GitExp.Core.Processes;
 using Microsoft.Data.Sqlite;
 
 namespace GitExp.Core.Tracking;
@@ -62,6 +63,16 @@ public sealed partial class RunStore : IDisposable
             UPDATE params SET num = exp_number(value) WHERE value IS NOT NULL;
             UPDATE metrics SET num = exp_number(last) WHERE last IS NOT NULL;
             """,
+        // Version 5: the process that runs a run (pid, its start time, the boot it started in; the host was kept
+        // already), so a run whose process died is settled as interrupted; the running runs are found through a
+        // partial index, and a checkpoint's run by its commit.
+        """
+            ALTER TABLE runs ADD COLUMN pid INTEGER;
+            ALTER TABLE runs ADD COLUMN pid_start INTEGER;
+            ALTER TABLE runs ADD COLUMN boot_id TEXT;
+            CREATE INDEX runs_running ON runs(status) WHERE status = 'running';
+            CREATE INDEX checkpoints_commit ON checkpoints(commit_sha);
+            """,
     ];
 
     private readonly SqliteConnection _connection;
@@ -108,6 +119,13 @@ public sealed partial class RunStore : IDisposable
     public void Save(RunRecord run)
     {
         using var transaction = _connection.BeginTransaction();
+        SaveCore(run);
+        transaction.Commit();
+    }
+
+    /// <summary><see cref="Save"/> inside the caller's transaction.</summary>
+    private void SaveCore(RunRecord run)
+    {
         var existing = Load("WHERE id = $id", ("$id", run.Id)).FirstOrDefault();
         run = run with
         {
@@ -122,12 +140,13 @@ public sealed partial class RunStore : IDisposable
         Execute(
             """
             INSERT INTO runs(id, exp_name, exp_ref, commit_sha, baseline, branch, dirty, git_user, command, host, kind, status,
-                created, started, finished, exit_code, log_path, title, notes, bookmarked, archived, deleted, grp)
+                created, started, finished, exit_code, log_path, title, notes, bookmarked, archived, deleted, grp, pid, pid_start, boot_id)
             VALUES($id, $exp_name, $exp_ref, $commit, $baseline, $branch, $dirty, $user, $command, $host, $kind, $status,
-                $created, $started, $finished, $exit, $log, $title, $notes, $bookmarked, $archived, $deleted, $grp)
+                $created, $started, $finished, $exit, $log, $title, $notes, $bookmarked, $archived, $deleted, $grp, $pid, $pid_start,
+                $boot_id)
             ON CONFLICT(id) DO UPDATE SET
                 -- An update, never a delete and insert: that would cascade to the run's metric history.
-                exp_name = excluded.exp_name, exp_ref = excluded.exp_ref, commit_sha = excluded.commit_sha, baseline = excluded.baseline, branch = excluded.branch, dirty = excluded.dirty, git_user = excluded.git_user, command = excluded.command, host = excluded.host, kind = excluded.kind, status = excluded.status, created = excluded.created, started = excluded.started, finished = excluded.finished, exit_code = excluded.exit_code, log_path = excluded.log_path, title = excluded.title, notes = excluded.notes, bookmarked = excluded.bookmarked, archived = excluded.archived, deleted = excluded.deleted, grp = excluded.grp
+                exp_name = excluded.exp_name, exp_ref = excluded.exp_ref, commit_sha = excluded.commit_sha, baseline = excluded.baseline, branch = excluded.branch, dirty = excluded.dirty, git_user = excluded.git_user, command = excluded.command, host = excluded.host, kind = excluded.kind, status = excluded.status, created = excluded.created, started = excluded.started, finished = excluded.finished, exit_code = excluded.exit_code, log_path = excluded.log_path, title = excluded.title, notes = excluded.notes, bookmarked = excluded.bookmarked, archived = excluded.archived, deleted = excluded.deleted, grp = excluded.grp, pid = excluded.pid, pid_start = excluded.pid_start, boot_id = excluded.boot_id
             """,
             ("$id", run.Id),
             ("$exp_name", run.ExperimentName),
@@ -151,7 +170,10 @@ public sealed partial class RunStore : IDisposable
             ("$bookmarked", run.Bookmarked ? 1 : 0),
             ("$archived", run.Archived ? 1 : 0),
             ("$deleted", run.Deleted ? 1 : 0),
-            ("$grp", run.Group)
+            ("$grp", run.Group),
+            ("$pid", run.Process?.Pid),
+            ("$pid_start", run.Process?.StartTime),
+            ("$boot_id", run.Process?.BootId)
         );
         foreach (var table in new[] { "params", "metrics", "artifacts", "tags", "checkpoints", "executions" })
         {
@@ -212,7 +234,6 @@ public sealed partial class RunStore : IDisposable
         }
 
         InsertExecutions(run.Id, run.Executions);
-        transaction.Commit();
     }
 
     /// <summary>
@@ -851,6 +872,9 @@ public sealed partial class RunStore : IDisposable
         public readonly int Archived = r.GetOrdinal("archived");
         public readonly int Deleted = r.GetOrdinal("deleted");
         public readonly int Group = r.GetOrdinal("grp");
+        public readonly int Pid = r.GetOrdinal("pid");
+        public readonly int PidStart = r.GetOrdinal("pid_start");
+        public readonly int BootId = r.GetOrdinal("boot_id");
     }
 
     private static RunRecord ReadRun(SqliteDataReader r, Columns c)
@@ -882,6 +906,10 @@ public sealed partial class RunStore : IDisposable
             Archived = r.GetInt32(c.Archived) != 0,
             Deleted = r.GetInt32(c.Deleted) != 0,
             Group = Text(c.Group),
+            Process =
+                r.GetValue(c.Pid) is long pid && r.GetValue(c.PidStart) is long start
+                    ? new ProcessIdentity(Text(c.Host) ?? "", (int)pid, start, Text(c.BootId))
+                    : null,
         };
     }
 

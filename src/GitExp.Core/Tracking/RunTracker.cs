@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using GitExp.Core.Execution;
 using GitExp.Core.Experiments;
 using GitExp.Core.Pipeline;
+using GitExp.Core.Processes;
 using GitExp.Core.Project;
 using Microsoft.Data.Sqlite;
 
@@ -146,6 +147,8 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
             Status = status,
             Created = now,
             Started = status == RunStatus.Running ? now : null,
+            // What tells a later command whether this run still runs: it is settled as interrupted once this process is gone.
+            Process = status == RunStatus.Running ? ProcessIdentity.Current : null,
             LogPath = logPath,
             Params = values?.Params ?? new Dictionary<string, JsonNode?>(),
         };
@@ -200,8 +203,16 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
     )
     {
         var values = await ReadValuesAsync(workspace, cancellationToken).ConfigureAwait(false);
-        var metricValues = values?.Metrics ?? new Dictionary<string, JsonNode?>();
-        var histories = await ReadHistoriesAsync(workspace, metricValues.Keys, cancellationToken).ConfigureAwait(false);
+        var executions = Executions();
+        var stages = await ReadStagesAsync(workspace, cancellationToken).ConfigureAwait(false);
+        // A run that did not succeed has as results only what its completed stages wrote: the outs, metrics and plots
+        // of a stage that failed or never ran are an earlier run's, still in the workspace.
+        var completed = executions.Where(e => e.Completed).Select(e => e.Stage).ToHashSet(StringComparer.Ordinal);
+        var ownStages = status == RunStatus.Succeeded ? stages : stages.Where(s => completed.Contains(s.Address)).ToList();
+        var metricValues = (values?.Metrics ?? new Dictionary<string, JsonNode?>())
+            .Where(m => status == RunStatus.Succeeded || MetricStage(stages, m.Key) is { } stage && completed.Contains(stage))
+            .ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
+        var histories = ReadHistories(workspace, ownStages, metricValues.Keys);
         var metrics = new Dictionary<string, MetricSummary>(StringComparer.Ordinal);
         foreach (var (key, value) in metricValues)
         {
@@ -225,9 +236,9 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
             ExitCode = exitCode,
             Params = values?.Params ?? run.Params,
             Metrics = metrics,
-            Artifacts = await ReadArtifactsAsync(workspace, cancellationToken).ConfigureAwait(false),
+            Artifacts = ReadArtifacts(workspace, ownStages),
             Checkpoints = checkpoints,
-            Executions = Executions(),
+            Executions = executions,
         };
         Write(store =>
         {
@@ -252,7 +263,7 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
     {
         try
         {
-            using var store = RunStore.Open(StorePath);
+            using var store = RunStore.Open(main);
             write(store);
         }
         catch (Exception e) when (IsStoreFailure(e))
@@ -264,7 +275,13 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
     }
 
     private static bool IsStoreFailure(Exception e) =>
-        e is SqliteException or IOException or UnauthorizedAccessException or ExpException or InvalidOperationException;
+        e
+            is SqliteException
+                or IOException
+                or UnauthorizedAccessException
+                or ExpException
+                or InvalidOperationException
+                or System.ComponentModel.Win32Exception;
 
     private static async Task<RevisionValues?> ReadValuesAsync(ExpProject workspace, CancellationToken cancellationToken)
     {
@@ -279,19 +296,37 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
         }
     }
 
-    private static async Task<IReadOnlyList<ArtifactRecord>> ReadArtifactsAsync(
-        ExpProject workspace,
-        CancellationToken cancellationToken
-    )
+    /// <summary>The workspace's stages, in pipeline order; none when the pipeline cannot be read.</summary>
+    private static async Task<IReadOnlyList<Stage>> ReadStagesAsync(ExpProject workspace, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var index = await PipelineIndex.LoadAsync(workspace, [], cancellationToken).ConfigureAwait(false);
+            return index.Pipelines.SelectMany(p => p.Stages).ToList();
+        }
+        catch (ExpException)
+        {
+            return []; // a broken pipeline fails the run itself; tracking records what it can
+        }
+    }
+
+    /// <summary>The stage whose metrics file holds the key (<c>file:key</c>; the longest file it starts with).</summary>
+    private static string? MetricStage(IReadOnlyList<Stage> stages, string key) =>
+        stages
+            .SelectMany(s => s.Outs.Where(o => o.Kind == OutKind.Metric).Select(o => (o.Path, s.Address)))
+            .Where(f => key.StartsWith(f.Path + ":", StringComparison.Ordinal))
+            .MaxBy(f => f.Path.Length)
+            .Address;
+
+    private static IReadOnlyList<ArtifactRecord> ReadArtifacts(ExpProject workspace, IReadOnlyList<Stage> stages)
     {
         var artifacts = new List<ArtifactRecord>();
         try
         {
-            var index = await PipelineIndex.LoadAsync(workspace, [], cancellationToken).ConfigureAwait(false);
-            foreach (var pipeline in index.Pipelines)
+            foreach (var pipeline in stages.GroupBy(s => s.PipelineFile))
             {
-                var locks = LockFile.Load(workspace.Root, pipeline.File);
-                foreach (var stage in pipeline.Stages)
+                var locks = LockFile.Load(workspace.Root, pipeline.Key);
+                foreach (var stage in pipeline)
                 {
                     if (!locks.Stages.TryGetValue(stage.Name, out var locked))
                     {
@@ -319,23 +354,12 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
     /// The step histories of the metrics, by metric key: the columns of plot files, TSV or CSV with a header
     /// <c>step&lt;tab&gt;name</c> (what GitExp.Client's Live writes), tied to metrics by <see cref="MetricHistories"/>.
     /// </summary>
-    private static async Task<Dictionary<string, IReadOnlyList<(long Step, double Value)>>> ReadHistoriesAsync(
+    private static Dictionary<string, IReadOnlyList<(long Step, double Value)>> ReadHistories(
         ExpProject workspace,
-        IEnumerable<string> metricKeys,
-        CancellationToken cancellationToken
+        IReadOnlyList<Stage> stages,
+        IEnumerable<string> metricKeys
     )
     {
-        IReadOnlyList<Stage> stages;
-        try
-        {
-            var index = await PipelineIndex.LoadAsync(workspace, [], cancellationToken).ConfigureAwait(false);
-            stages = index.Graph.Stages;
-        }
-        catch (ExpException)
-        {
-            return [];
-        }
-
         var metricFiles = stages
             .SelectMany(s => s.Outs.Where(o => o.Kind == OutKind.Metric).Select(o => (o.Path, Stage: s.Address)))
             .DistinctBy(f => f.Path, StringComparer.Ordinal)

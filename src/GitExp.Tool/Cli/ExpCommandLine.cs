@@ -34,7 +34,9 @@ public static class ExpCommandLine
             root.Subcommands.Add(command);
         }
 
-        var parsed = root.Parse(args);
+        // No response files: '@' starts ordinary values here (an experiment name, a revision such as '@{1}'), and a
+        // name mistaken for a file would fail as "Response file not found" instead of the name's own message.
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
         {
             // A mistyped command also makes "Required command was not provided": the unknown word is the better clue.

@@ -197,8 +197,14 @@ internal static class ExperimentCommands
             Description = "Names, refs or commits of experiments.",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var rev = new Option<string[]>("--rev") { Description = "Remove every experiment of these baseline commits." };
-        var all = new Option<bool>("--all-commits", "-A") { Description = "Remove every experiment of every commit." };
+        var rev = new Option<string[]>("--rev")
+        {
+            Description = "Remove every experiment of these baseline commits (with names: those names of these baselines).",
+        };
+        var all = new Option<bool>("--all-commits", "-A")
+        {
+            Description = "Remove every experiment of every commit (with names: those names of every baseline).",
+        };
         var keep = new Option<bool>("--keep")
         {
             Description = "Keep the named experiments and remove all others (of the current baseline, or of --rev/-A).",
@@ -222,24 +228,38 @@ internal static class ExperimentCommands
                 var names = result.GetValue(experiments) ?? [];
                 var revs = result.GetValue(rev) ?? [];
                 var everything = await store.ListAsync(cancellationToken).ConfigureAwait(false);
-                var named = new List<Experiment>();
-                foreach (var name in names)
-                {
-                    named.Add(await store.ResolveAsync(name, head, cancellationToken).ConfigureAwait(false));
-                }
-
+                // --rev and -A set the scope; names given with them mean those names within it, never the whole scope.
+                var scoped = result.GetValue(all) || revs.Length > 0;
                 var scope = new List<Experiment>();
                 if (result.GetValue(all))
                 {
                     scope.AddRange(everything);
                 }
 
+                var baselines = new List<string>();
                 foreach (var revision in revs)
                 {
                     var commit =
                         await project.Git.ResolveCommitAsync(revision, cancellationToken).ConfigureAwait(false)
                         ?? throw new ExpException(ExitCode.NotFound, $"--rev '{revision}': no such commit");
+                    baselines.Add(commit[..7]);
                     scope.AddRange(everything.Where(e => e.Baseline == commit));
+                }
+
+                var scopeLabel = result.GetValue(all)
+                    ? "the experiments of every baseline (-A)"
+                    : $"the experiments of baseline {string.Join(", ", baselines)} (--rev)";
+                var named = new List<Experiment>();
+                foreach (var name in names)
+                {
+                    if (scoped)
+                    {
+                        named.AddRange(ExperimentStore.MatchInScope(scope, name, scopeLabel));
+                    }
+                    else
+                    {
+                        named.Add(await store.ResolveAsync(name, head, cancellationToken).ConfigureAwait(false));
+                    }
                 }
 
                 List<Experiment> doomed;
@@ -250,19 +270,12 @@ internal static class ExperimentCommands
                         throw new ExpException(ExitCode.Usage, "--keep needs the experiments to keep");
                     }
 
-                    var inScope =
-                        result.GetValue(all) || revs.Length > 0 ? scope : everything.Where(e => e.Baseline == head).ToList();
+                    var inScope = scoped ? scope : everything.Where(e => e.Baseline == head).ToList();
                     doomed = inScope.Where(e => !named.Any(n => n.Ref == e.Ref)).ToList();
                 }
                 else
                 {
-                    if (
-                        names.Length == 0
-                        && scope.Count == 0
-                        && !result.GetValue(all)
-                        && revs.Length == 0
-                        && !result.GetValue(queue)
-                    )
+                    if (names.Length == 0 && !scoped && !result.GetValue(queue))
                     {
                         throw new ExpException(
                             ExitCode.Usage,
@@ -270,7 +283,7 @@ internal static class ExperimentCommands
                         );
                     }
 
-                    doomed = named.Concat(scope).ToList();
+                    doomed = names.Length > 0 ? named : scope;
                 }
 
                 doomed = doomed.DistinctBy(e => e.Ref).ToList();
@@ -393,7 +406,7 @@ internal static class ExperimentCommands
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var statuses = await new PipelineRunner(project, output)
+                var statuses = await new PipelineRunner(project, SilentRunEvents.Instance)
                     .StatusAsync(
                         new PipelineRunOptions
                         {

@@ -56,7 +56,9 @@ internal static class QueueCommands
 
         project.EnsureInitialized();
         File.Delete(queue.StopPath);
-        var results = await new QueueRunner(project, output).RunAsync(jobs, null, cancellationToken).ConfigureAwait(false);
+        var results = await new QueueRunner(project, new QueueEventsWriter(output, project.Root))
+            .RunAsync(jobs, null, cancellationToken)
+            .ConfigureAwait(false);
         return Summarize(results, output);
     }
 
@@ -74,7 +76,7 @@ internal static class QueueCommands
             // Like 'queue start' and --run-all: starting work ends an earlier stop request, which would
             // otherwise make the worker return at once and leave the entries queued.
             File.Delete(new ExperimentQueue(project).StopPath);
-            var results = await new QueueRunner(project, output)
+            var results = await new QueueRunner(project, new QueueEventsWriter(output, project.Root))
                 .RunAsync(1, ids.ToHashSet(StringComparer.Ordinal), cancellationToken)
                 .ConfigureAwait(false);
             return Summarize(results, output);
@@ -415,7 +417,9 @@ internal static class QueueCommands
                     Path.Combine(queue.WorkersDirectory, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".lock")
                 );
                 var ids = result.GetValue(only) is { Length: > 0 } list ? list.ToHashSet(StringComparer.Ordinal) : null;
-                var results = await new QueueRunner(project, output).RunAsync(1, ids, cancellationToken).ConfigureAwait(false);
+                var results = await new QueueRunner(project, new QueueEventsWriter(output, project.Root))
+                    .RunAsync(1, ids, cancellationToken)
+                    .ConfigureAwait(false);
                 return Summarize(results, output);
             }
         );

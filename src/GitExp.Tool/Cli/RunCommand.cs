@@ -4,6 +4,7 @@ using GitExp.Core.Execution;
 using GitExp.Core.Experiments;
 using GitExp.Core.Pipeline;
 using GitExp.Core.Queue;
+using GitExp.Tool.Rendering;
 
 namespace GitExp.Tool.Cli;
 
@@ -160,14 +161,10 @@ internal static class RunCommand
                         Confirm = isInteractive ? (stage, reasons) => Ask(output, stage, reasons) : null,
                     },
                 };
-                var run = await new ExperimentRunner(project, output).RunAsync(options, cancellationToken).ConfigureAwait(false);
-                if (run.Recorded is { } experiment)
-                {
-                    output.WriteLine();
-                    output.WriteLine($"Ran experiment '{experiment.Name}' ({experiment.Commit[..7]}), ref {experiment.Ref}.");
-                    output.WriteLine($"  Compare:  dotnet exp show   |   Keep it:  dotnet exp branch {experiment.Name} <branch>");
-                }
-                else if (!options.Pipeline.Dry)
+                var run = await new ExperimentExecution(project, new RunEventsWriter(output, summarize: true))
+                    .RunAsync(options, cancellationToken)
+                    .ConfigureAwait(false);
+                if (run.Recorded is null && !options.Pipeline.Dry)
                 {
                     output.WriteLine($"No experiment recorded: {run.NotRecordedReason}.");
                 }

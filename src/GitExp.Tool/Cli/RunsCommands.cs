@@ -465,7 +465,7 @@ internal static class RunsCommands
                     return 0;
                 }
 
-                var outcome = await new ExperimentRunner(project, output)
+                var outcome = await new ExperimentExecution(project, new RunEventsWriter(output, summarize: true))
                     .RunAsync(
                         new ExperimentRunOptions
                         {
@@ -509,7 +509,7 @@ internal static class RunsCommands
     private static RunStore OpenStore(ExpProject project)
     {
         project.EnsureInitialized();
-        return RunStore.Open(Path.Combine(project.ExpDirectory, "runs.db"));
+        return RunStore.Open(project);
     }
 
     /// <summary>A run by id, unique id prefix, or the name of the experiment it recorded (the latest such run).</summary>

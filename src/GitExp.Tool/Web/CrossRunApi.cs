@@ -20,13 +20,12 @@ internal static class CrossRunApi
 
     public static void Map(WebApplication app, ExpProject project, Action<WebApplication, string, string> mapPage)
     {
-        var storePath = Path.Combine(project.ExpDirectory, "runs.db");
         mapPage(app, "/artifacts", "artifacts.html");
         mapPage(app, "/executions", "executions.html");
         mapPage(app, "/pipelines", "pipelines.html");
         var api = app.MapGroup("/api");
-        api.MapGet("/artifacts", (HttpRequest request) => Handle(() => Artifacts(storePath, request.Query)));
-        api.MapGet("/executions", (HttpRequest request) => Handle(() => Executions(storePath, request.Query)));
+        api.MapGet("/artifacts", (HttpRequest request) => Handle(() => Artifacts(project, request.Query)));
+        api.MapGet("/executions", (HttpRequest request) => Handle(() => Executions(project, request.Query)));
         api.MapGet(
             "/pipelines",
             async (CancellationToken cancellationToken) =>
@@ -69,12 +68,12 @@ internal static class CrossRunApi
         };
     }
 
-    private static JsonObject Artifacts(string storePath, IQueryCollection query)
+    private static JsonObject Artifacts(ExpProject project, IQueryCollection query)
     {
         var runs = Runs(query);
         var page = Page(query);
         // Filtered, sorted and paged in SQL: only the page's artifacts and their runs are read.
-        using var store = RunStore.Open(storePath);
+        using var store = RunStore.Open(project);
         var slice = store.Artifacts(
             runs,
             new ArtifactQuery(query["q"].ToString().Trim(), query["kind"].ToString().Trim()),
@@ -100,7 +99,7 @@ internal static class CrossRunApi
         );
     }
 
-    private static JsonObject Executions(string storePath, IQueryCollection query)
+    private static JsonObject Executions(ExpProject project, IQueryCollection query)
     {
         var stage = query["stage"].ToString().Trim();
         var status = query["status"].ToString().Trim();
@@ -112,7 +111,7 @@ internal static class CrossRunApi
 
         var runs = Runs(query);
         var page = Page(query);
-        using var store = RunStore.Open(storePath);
+        using var store = RunStore.Open(project);
         var slice = store.Executions(
             runs,
             new ExecutionQuery(stage, status, cacheHit.Length == 0 ? null : cacheHit == "true"),

@@ -34,23 +34,20 @@ internal static class RunActionsApi
         var storePath = Path.Combine(project.ExpDirectory, "runs.db");
         var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         var api = app.MapGroup("/api");
-        api.MapGet("/runs/{id}/artifacts", (string id) => Handle(() => Json(ListArtifacts(project, storePath, id))));
+        api.MapGet("/runs/{id}/artifacts", (string id) => Handle(() => Json(ListArtifacts(project, id))));
         api.MapGet(
             "/runs/{id}/artifacts/{*path}",
             (string id, string path, string? file, string? download, HttpContext context) =>
-                Handle(() => Artifact(project, storePath, id, path, file, download is "1" or "true", context))
+                Handle(() => Artifact(project, id, path, file, download is "1" or "true", context))
         );
-        api.MapGet(
-            "/runs/{id}/log/stream",
-            (string id, HttpContext context) => StreamLogAsync(project, storePath, id, context, stopping)
-        );
+        api.MapGet("/runs/{id}/log/stream", (string id, HttpContext context) => StreamLogAsync(project, id, context, stopping));
         api.MapGet("/events", (HttpContext context) => StreamEventsAsync(storePath, context, stopping));
         api.MapPost(
             "/runs/{id}/tags",
             async (string id, HttpRequest request) =>
             {
                 var body = await BodyAsync(request).ConfigureAwait(false);
-                return body.Error ?? Handle(() => Tags(storePath, id, body.Json!));
+                return body.Error ?? Handle(() => Tags(project, id, body.Json!));
             }
         );
         api.MapPost(
@@ -59,7 +56,7 @@ internal static class RunActionsApi
             {
                 var body = await BodyAsync(request).ConfigureAwait(false);
                 return body.Error
-                    ?? await HandleAsync(() => CloneAsync(project, storePath, id, body.Json!, request.HttpContext.RequestAborted))
+                    ?? await HandleAsync(() => CloneAsync(project, id, body.Json!, request.HttpContext.RequestAborted))
                         .ConfigureAwait(false);
             }
         );
@@ -78,9 +75,9 @@ internal static class RunActionsApi
 
     // ---- artifacts ----
 
-    private static JsonArray ListArtifacts(ExpProject project, string storePath, string id)
+    private static JsonArray ListArtifacts(ExpProject project, string id)
     {
-        var run = Find(storePath, id);
+        var run = Find(project, id);
         var cache = new CacheReader(project);
         var list = new JsonArray();
         foreach (var artifact in run.Artifacts)
@@ -110,15 +107,7 @@ internal static class RunActionsApi
         return list;
     }
 
-    private static IResult Artifact(
-        ExpProject project,
-        string storePath,
-        string id,
-        string path,
-        string? file,
-        bool download,
-        HttpContext context
-    )
+    private static IResult Artifact(ExpProject project, string id, string path, string? file, bool download, HttpContext context)
     {
         // Route values keep an encoded slash encoded; decode once, then judge the path as given.
         path = Uri.UnescapeDataString(path);
@@ -128,7 +117,7 @@ internal static class RunActionsApi
             CheckRelative(file, "file");
         }
 
-        var run = Find(storePath, id);
+        var run = Find(project, id);
         // Only what the run recorded as its artifacts is served: never an arbitrary file of the repo.
         var artifact =
             run.Artifacts.FirstOrDefault(a => a.Path == path)
@@ -307,18 +296,12 @@ internal static class RunActionsApi
 
     // ---- server-sent events ----
 
-    private static async Task StreamLogAsync(
-        ExpProject project,
-        string storePath,
-        string id,
-        HttpContext context,
-        CancellationToken stopping
-    )
+    private static async Task StreamLogAsync(ExpProject project, string id, HttpContext context, CancellationToken stopping)
     {
         RunRecord run;
         try
         {
-            run = Find(storePath, id);
+            run = Find(project, id);
         }
         catch (ExpException e)
         {
@@ -343,7 +326,7 @@ internal static class RunActionsApi
             while (!token.IsCancellationRequested)
             {
                 // The status is read before the file, so the last read after the run ended takes all it wrote.
-                var status = Find(storePath, run.Id);
+                var status = Find(project, run.Id);
                 if (status.Status != lastStatus && status.Status is RunStatus.Running or RunStatus.Queued)
                 {
                     // A queued run that a worker picks up turns running: the page shows it without a reload.
@@ -460,7 +443,7 @@ internal static class RunActionsApi
 
     // ---- tags, clone, new run ----
 
-    private static IResult Tags(string storePath, string id, JsonObject body)
+    private static IResult Tags(ExpProject project, string id, JsonObject body)
     {
         foreach (var name in body.Select(p => p.Key))
         {
@@ -472,7 +455,7 @@ internal static class RunActionsApi
 
         var add = Strings(body, "add");
         var remove = Strings(body, "remove").ToHashSet(StringComparer.Ordinal);
-        using var store = RunStore.Open(storePath);
+        using var store = RunStore.Open(project);
         var run = RunsApi.Find(store, id);
         store.Replace(
             run with
@@ -491,7 +474,6 @@ internal static class RunActionsApi
 
     private static async Task<IResult> CloneAsync(
         ExpProject project,
-        string storePath,
         string id,
         JsonObject body,
         CancellationToken cancellationToken
@@ -506,7 +488,7 @@ internal static class RunActionsApi
             );
         }
 
-        var run = Find(storePath, id);
+        var run = Find(project, id);
         var overrides = Params(body);
         var entry = await RunClone
             .QueueAsync(
@@ -642,9 +624,9 @@ internal static class RunActionsApi
 
     // ---- plumbing ----
 
-    private static RunRecord Find(string storePath, string id)
+    private static RunRecord Find(ExpProject project, string id)
     {
-        using var store = RunStore.Open(storePath);
+        using var store = RunStore.Open(project);
         return RunsApi.Find(store, id);
     }
 

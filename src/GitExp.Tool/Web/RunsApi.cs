@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GitExp.Core;
+using GitExp.Core.Project;
 using GitExp.Core.Serialization;
 using GitExp.Core.Tracking;
 using GitExp.Tool.Rendering;
@@ -19,17 +20,17 @@ internal static class RunsApi
 {
     private const int MaxCompared = 10;
 
-    public static void Map(WebApplication app, string storePath, string projectRoot)
+    public static void Map(WebApplication app, ExpProject project)
     {
         var api = app.MapGroup("/api");
-        api.MapGet("/runs", (HttpRequest request) => Handle(storePath, store => List(store, request.Query)));
-        api.MapGet("/runs/{id}", (string id) => Handle(storePath, store => Json(Detail(store, Find(store, id)))));
+        api.MapGet("/runs", (HttpRequest request) => Handle(project, store => List(store, request.Query)));
+        api.MapGet("/runs/{id}", (string id) => Handle(project, store => Json(Detail(store, Find(store, id)))));
         api.MapGet(
             // A catch-all, so a key's '/' (live/metrics.json:acc) can stay a '/': an escaped one never reaches a route value decoded.
             "/runs/{id}/history/{**key}",
             (string id, string key) =>
                 Handle(
-                    storePath,
+                    project,
                     store =>
                     {
                         var run = Find(store, id);
@@ -41,11 +42,11 @@ internal static class RunsApi
             "/runs/{id}/log",
             (string id) =>
                 Handle(
-                    storePath,
+                    project,
                     store =>
                     {
                         var run = Find(store, id);
-                        var path = run.LogPath is null ? null : Path.GetFullPath(run.LogPath, projectRoot);
+                        var path = run.LogPath is null ? null : Path.GetFullPath(run.LogPath, project.Root);
                         return path is not null && File.Exists(path)
                             ? Results.Text(File.ReadAllText(path), "text/plain; charset=utf-8")
                             : Error(StatusCodes.Status404NotFound, $"run {run.Id} has no log file");
@@ -71,30 +72,30 @@ internal static class RunsApi
                     return Error(StatusCodes.Status400BadRequest, "the body must be a JSON object");
                 }
 
-                return Handle(storePath, store => Change(store, id, run => Annotate(run, body)));
+                return Handle(project, store => Change(store, id, run => Annotate(run, body)));
             }
         );
         api.MapPost(
             "/runs/{id}/bookmark",
-            (string id, bool? on) => Handle(storePath, store => Change(store, id, run => run with { Bookmarked = on ?? true }))
+            (string id, bool? on) => Handle(project, store => Change(store, id, run => run with { Bookmarked = on ?? true }))
         );
         api.MapPost(
             "/runs/{id}/archive",
-            (string id) => Handle(storePath, store => Change(store, id, run => run with { Archived = true }))
+            (string id) => Handle(project, store => Change(store, id, run => run with { Archived = true }))
         );
         api.MapPost(
             "/runs/{id}/restore",
-            (string id) => Handle(storePath, store => Change(store, id, run => run with { Archived = false, Deleted = false }))
+            (string id) => Handle(project, store => Change(store, id, run => run with { Archived = false, Deleted = false }))
         );
         api.MapPost(
             "/runs/{id}/delete",
-            (string id) => Handle(storePath, store => Change(store, id, run => run with { Deleted = true }))
+            (string id) => Handle(project, store => Change(store, id, run => run with { Deleted = true }))
         );
         api.MapGet(
             "/compare",
-            (string? ids, string? pin) => Handle(storePath, store => Json(RunComparison.Build(store, ids, pin, MaxCompared)))
+            (string? ids, string? pin) => Handle(project, store => Json(RunComparison.Build(store, ids, pin, MaxCompared)))
         );
-        api.MapGet("/groups", (HttpRequest request) => Handle(storePath, store => Groups(store, request.Query)));
+        api.MapGet("/groups", (HttpRequest request) => Handle(project, store => Groups(store, request.Query)));
     }
 
     private static IResult Groups(RunStore store, IQueryCollection query)
@@ -118,11 +119,11 @@ internal static class RunsApi
         );
     }
 
-    private static IResult Handle(string storePath, Func<RunStore, IResult> handle)
+    private static IResult Handle(ExpProject project, Func<RunStore, IResult> handle)
     {
         try
         {
-            using var store = RunStore.Open(storePath);
+            using var store = RunStore.Open(project);
             return handle(store);
         }
         catch (ExpException e)

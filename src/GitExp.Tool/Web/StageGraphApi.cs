@@ -21,7 +21,6 @@ internal static class StageGraphApi
 
     public static void Map(WebApplication app, ExpProject project)
     {
-        var storePath = Path.Combine(project.ExpDirectory, "runs.db");
         app.MapGet(
             "/api/runs/{id}/stages",
             async (string id, CancellationToken cancellationToken) =>
@@ -29,7 +28,7 @@ internal static class StageGraphApi
                 try
                 {
                     RunRecord run;
-                    using (var store = RunStore.Open(storePath))
+                    using (var store = RunStore.Open(project))
                     {
                         run = RunsApi.Find(store, id);
                     }

@@ -83,7 +83,7 @@ internal static class UiServer
             }
         );
         pages.Map(app);
-        RunsApi.Map(app, Path.Combine(project.ExpDirectory, "runs.db"), project.Root);
+        RunsApi.Map(app, project);
         RunActionsApi.Map(app, project);
         StageGraphApi.Map(app, project);
         CrossRunApi.Map(app, project, pages.MapPage);

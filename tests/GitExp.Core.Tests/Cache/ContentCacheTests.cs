@@ -250,7 +250,8 @@ public sealed class ContentCacheTests : IDisposable
         var hashes = files.AsParallel().WithDegreeOfParallelism(4).Select(cache.Save).ToList();
 
         Assert.All(hashes, h => Assert.True(cache.Contains(h)));
-        Assert.Equal(200, cache.State.Count);
+        // Each of the 200 files, and each of the 50 objects once verified against its name.
+        Assert.Equal(200 + 50, cache.State.Count);
         Assert.Equal(50, Directory.GetFiles(_tmp.Combine(".exp", "cache", "sha256"), "*", SearchOption.AllDirectories).Length);
     }
 
@@ -376,5 +377,83 @@ public sealed class ContentCacheTests : IDisposable
     public void Hashing_a_missing_path_is_not_found()
     {
         Assert.Equal(ExitCode.NotFound, Assert.Throws<ExpException>(() => NewCache().Hash(_tmp.Combine("nope"))).Code);
+    }
+
+    /// <summary>Puts bytes at an object's path as an outside writer would (a crafted checkout, a copied cache).</summary>
+    private static void PlantObject(ContentCache cache, string name, string content)
+    {
+        var obj = cache.ObjectPath(name);
+        Directory.CreateDirectory(Path.GetDirectoryName(obj)!);
+        File.WriteAllText(obj, content);
+    }
+
+    [Theory]
+    [MemberData(nameof(LinkOrders))]
+    public void Checkout_refuses_an_object_whose_bytes_do_not_match_its_name(string linkOrder)
+    {
+        var cache = NewCache(linkOrder);
+        var name = Sha("the real model\n");
+        PlantObject(cache, name, "poisoned model");
+        var target = _tmp.Combine("model.bin");
+
+        var e = Assert.Throws<ExpException>(() => cache.Checkout(new ContentHash(name, 15, null), target));
+
+        Assert.Contains(name[..12], e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.False(File.Exists(target));
+    }
+
+    [Fact]
+    public void Checkout_of_a_folder_refuses_a_damaged_file_object_before_writing_anything()
+    {
+        _tmp.Write("d/a.txt", "a");
+        _tmp.Write("d/b.txt", "b");
+        var cache = NewCache("copy");
+        var hash = cache.Save(_tmp.Combine("d"));
+        var obj = cache.ObjectPath(Sha("b"));
+        File.SetUnixFileMode(obj, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllText(obj, "x");
+        Directory.Delete(_tmp.Combine("d"), recursive: true);
+
+        var e = Assert.Throws<ExpException>(() => cache.Checkout(hash, _tmp.Combine("d")));
+
+        Assert.Contains(Sha("b")[..12], e.Message);
+        Assert.False(Directory.Exists(_tmp.Combine("d")));
+    }
+
+    [Fact]
+    public void Save_never_links_a_new_out_to_a_damaged_object_of_the_same_name()
+    {
+        var cache = NewCache("hardlink,copy");
+        PlantObject(cache, Sha("good"), "evil");
+        var file = _tmp.Write("out.bin", "good");
+
+        var hash = cache.Save(file);
+
+        Assert.Equal(Sha("good"), hash.Sha256);
+        Assert.Equal("good", File.ReadAllText(file));
+        Assert.Equal("good", File.ReadAllText(cache.ObjectPath(hash.Sha256)));
+    }
+
+    [Fact]
+    public void Save_stores_the_bytes_under_their_own_hash_when_the_state_table_is_stale()
+    {
+        var cache = NewCache("copy");
+        var file = _tmp.Write("out.bin", "aaaa");
+        var mtime = File.GetLastWriteTimeUtc(file);
+        Assert.Equal(Sha("aaaa"), cache.Hash(file).Sha256);
+        // Same size, same inode, mtime put back: the state table still says "aaaa".
+        using (var stream = new FileStream(file, FileMode.Open, FileAccess.Write))
+        {
+            stream.Write("bbbb"u8);
+        }
+
+        File.SetLastWriteTimeUtc(file, mtime);
+
+        var hash = cache.Save(file);
+
+        Assert.Equal(Sha("bbbb"), hash.Sha256);
+        Assert.Equal("bbbb", File.ReadAllText(cache.ObjectPath(Sha("bbbb"))));
+        Assert.False(File.Exists(cache.ObjectPath(Sha("aaaa"))));
     }
 }

@@ -25,6 +25,13 @@ public sealed class ExperimentNamesTests
     [InlineData("tilde~1")]
     [InlineData("colon:x")]
     [InlineData("")]
+    [InlineData("HEAD")]
+    [InlineData("CHERRY_PICK_HEAD")]
+    [InlineData("@")]
+    [InlineData("@{1}")]
+    [InlineData("workspace")]
+    [InlineData("-x")]
+    [InlineData("caret^")]
     public async Task Names_that_git_refuses_or_that_hold_a_slash_are_refused(string name)
     {
         using var repo = new TempGitRepo();
@@ -34,6 +41,20 @@ public sealed class ExperimentNamesTests
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.StartsWith($"--name '{name}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Length_is_counted_in_utf8_bytes()
+    {
+        using var repo = new TempGitRepo();
+        var git = await repo.OpenAsync();
+
+        await ExperimentNames.ValidateAsync(git, new string('é', 125), "--name");
+        var error = await Assert.ThrowsAsync<ExpException>(() =>
+            ExperimentNames.ValidateAsync(git, new string('é', 126), "--name")
+        );
+
+        Assert.Contains("252 bytes", error.Message);
     }
 
     [Fact]

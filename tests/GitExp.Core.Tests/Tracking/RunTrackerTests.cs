@@ -69,4 +69,75 @@ public sealed class RunTrackerTests : IDisposable
             l => l.StartsWith("warning: the run's stages were not recorded in .exp/runs.db", StringComparison.Ordinal)
         );
     }
+
+    [Fact]
+    public async Task A_failed_run_keeps_only_what_its_completed_stages_wrote_not_an_earlier_runs_results()
+    {
+        _repo.Write(
+            "exp.yaml",
+            """
+            stages:
+              prepare:
+                cmd: echo rows > data.txt
+                outs: [data.txt]
+              train:
+                cmd: sh train.sh
+                deps: [data.txt]
+                outs: [model.txt]
+                metrics:
+                  - metrics.json: {cache: false}
+                plots:
+                  - acc.tsv: {cache: false}
+
+            """
+        );
+        _repo.Write(
+            "train.sh",
+            "printf '{\"acc\": 0.9}' > metrics.json\nprintf 'step\\tacc\\n1\\t0.9\\n' > acc.tsv\necho m > model.txt\n"
+        );
+        _repo.Git("add", "-A");
+        _repo.Git("commit", "-q", "-m", "two stages");
+        var project = await ExpProject.OpenAsync(_repo.Path);
+        project.EnsureInitialized();
+        // An earlier run: its metrics, plot and model stay in the workspace and the lock file.
+        await new PipelineRunner(project, SilentRunEvents.Instance).RunAsync(
+            "earlier",
+            new PipelineRunOptions { CurrentDirectory = _repo.Path }
+        );
+        Assert.True(File.Exists(Path.Combine(_repo.Path, "metrics.json")));
+        var tracker = new RunTracker(project, new StringWriter());
+        var run = await tracker.StartAsync(
+            project,
+            "f00000000001",
+            "broken",
+            _repo.Git("rev-parse", "HEAD"),
+            "workspace",
+            "dotnet exp run",
+            RunStatus.Running,
+            null,
+            CancellationToken.None
+        );
+        var (prepare, train) = (Stage("prepare"), Stage("train"));
+        tracker.StageStarted(prepare);
+        tracker.StageFinished(
+            new StageExecution(
+                prepare,
+                new StageOutcome(prepare, StageAction.Ran, []),
+                DateTimeOffset.UtcNow,
+                TimeSpan.Zero,
+                null
+            )
+        );
+        tracker.StageStarted(train);
+        tracker.StageFinished(new StageExecution(train, null, DateTimeOffset.UtcNow, TimeSpan.Zero, 3));
+
+        await tracker.FinishAsync(project, run, null, RunStatus.Failed, 3, [], CancellationToken.None);
+
+        using var store = RunStore.Open(project);
+        var failed = store.Get("f00000000001")!;
+        Assert.Equal(RunStatus.Failed, failed.Status);
+        Assert.Empty(failed.Metrics);
+        Assert.Equal(["data.txt"], failed.Artifacts.Select(a => a.Path));
+        Assert.Empty(store.MetricHistory("f00000000001", "metrics.json:acc"));
+    }
 }

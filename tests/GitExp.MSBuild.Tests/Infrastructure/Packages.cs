@@ -14,6 +14,9 @@ public static class Packages
     /// <summary>The isolated NuGet global packages folder (<c>NUGET_PACKAGES</c>) of this run.</summary>
     public static string NuGetPackages { get; } = Path.Combine(TempRoot, "nuget-packages");
 
+    /// <summary>The run's own <c>DOTNET_CLI_HOME</c>: its tool resolver cache points into <see cref="NuGetPackages"/>.</summary>
+    public static string DotnetCliHome { get; } = Path.Combine(TempRoot, "dotnet-home");
+
     public static Task<(string Folder, string Version)> GetAsync() => GitExpPackages.GetAsync();
 
     private static string CreateTempRoot()

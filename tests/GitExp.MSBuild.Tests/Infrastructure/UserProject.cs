@@ -146,7 +146,13 @@ public sealed class UserProject : IDisposable
 
     public Task<ProcessResult> DotnetAsync(IReadOnlyDictionary<string, string?>? environment, string[] args)
     {
-        var env = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = Packages.NuGetPackages };
+        var env = new Dictionary<string, string?>
+        {
+            ["NUGET_PACKAGES"] = Packages.NuGetPackages,
+            // The SDK's tool resolver cache (under DOTNET_CLI_HOME) maps a tool version to a path in one
+            // NUGET_PACKAGES; a shared one would point at the deleted package folder of an earlier run.
+            ["DOTNET_CLI_HOME"] = Packages.DotnetCliHome,
+        };
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             env[name] = value;

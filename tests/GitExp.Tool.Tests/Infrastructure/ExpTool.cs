@@ -94,6 +94,23 @@ public static class ExpTool
     /// <summary>Starts <c>dotnet exp args...</c> without waiting, for tests that kill it mid-run.</summary>
     public static BackgroundTool Start(string workingDirectory, params string[] args) => new(StartInfo(workingDirectory, args));
 
+    /// <summary>
+    /// As <see cref="Start"/>, as the leader of a new process group (through <c>setsid</c>, which execs in place),
+    /// so <see cref="BackgroundTool.KillProcessGroup"/> ends the tool and every stage it started at once.
+    /// </summary>
+    public static BackgroundTool StartInOwnProcessGroup(string workingDirectory, params string[] args)
+    {
+        var tool = StartInfo(workingDirectory, args);
+        var info = new ProcessStartInfo("setsid") { WorkingDirectory = workingDirectory };
+        info.ArgumentList.Add(tool.FileName);
+        foreach (var arg in tool.ArgumentList)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return new BackgroundTool(info);
+    }
+
     private static ProcessStartInfo StartInfo(string workingDirectory, string[] args)
     {
         var installed = Environment.GetEnvironmentVariable("GITEXP_TOOL");
@@ -172,6 +189,13 @@ public sealed class BackgroundTool : IDisposable
 
     /// <summary>SIGKILL, as a crash or the OOM killer would end it: no cleanup code runs.</summary>
     public void Kill() => _process.Kill();
+
+    /// <summary>SIGKILL to the whole process group this run leads (see <see cref="ExpTool.StartInOwnProcessGroup"/>).</summary>
+    public void KillProcessGroup()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-KILL", "--", "-" + Id]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
 
     /// <summary>Waits for the process to end (bounded) and returns what it printed.</summary>
     public async Task<ToolResult> WaitAsync(int seconds = 60)

@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using GitExp.Core.Experiments;
+using GitExp.Core.Queue;
+
+namespace GitExp.Tool.Rendering;
+
+/// <summary>
+/// Renders queue workers' events: one line per entry starting and ending on <paramref name="output"/>, and each
+/// entry's run in its log file (what 'dotnet exp queue logs' shows).
+/// </summary>
+internal sealed class QueueEventsWriter(TextWriter output, string root) : IQueueEvents
+{
+    private readonly object _outputGate = new();
+    private readonly ConcurrentDictionary<string, StreamWriter> _logs = new(StringComparer.Ordinal);
+
+    public IExperimentEvents EntryStarted(QueueEntry entry, string logPath)
+    {
+        Say($"[{entry.Id}] {entry.Name}: started (log: {Path.GetRelativePath(root, logPath)})");
+        var log = new StreamWriter(logPath, append: true, new UTF8Encoding(false)) { AutoFlush = true };
+        log.WriteLine($"# {entry.Name} ({entry.Id}) started {DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)}");
+        _logs[entry.Id] = log;
+        return new RunEventsWriter(log, summarize: false);
+    }
+
+    public void EntryFinished(QueueEntry entry, QueueResult result, Experiment? experiment)
+    {
+        if (_logs.TryRemove(entry.Id, out var log))
+        {
+            if (result.Status != QueueStatus.Success)
+            {
+                log.WriteLine("error: " + result.Message);
+            }
+
+            log.Dispose();
+        }
+
+        Say(
+            experiment is not null
+                ? $"[{entry.Id}] {entry.Name}: succeeded ({experiment.Commit[..7]})"
+                : $"[{entry.Id}] {entry.Name}: failed ({result.Message})"
+        );
+    }
+
+    private void Say(string line)
+    {
+        lock (_outputGate)
+        {
+            output.WriteLine(line);
+            output.Flush();
+        }
+    }
+}
