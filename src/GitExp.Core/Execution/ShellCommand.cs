@@ -37,10 +37,10 @@ internal static class ShellCommand
             OrphanProcess.Remember(pidFile, process.Id);
         }
 
-        var gate = new object();
+        var sink = new Sink(events, log, process);
         var pumps = Task.WhenAll(
-            PumpAsync(process.StandardOutput.BaseStream, events, log, gate),
-            PumpAsync(process.StandardError.BaseStream, events, log, gate)
+            PumpAsync(process.StandardOutput.BaseStream, sink),
+            PumpAsync(process.StandardError.BaseStream, sink)
         );
         try
         {
@@ -62,11 +62,12 @@ internal static class ShellCommand
             }
         }
 
+        sink.ThrowIfLogFailed();
         return process.ExitCode;
     }
 
     // Bytes, not lines: progress bars that redraw with '\r' show as they happen.
-    private static async Task PumpAsync(Stream source, IRunEvents events, TextWriter log, object gate)
+    private static async Task PumpAsync(Stream source, Sink sink)
     {
         var decoder = Encoding.UTF8.GetDecoder();
         var bytes = new byte[8192];
@@ -74,12 +75,60 @@ internal static class ShellCommand
         int read;
         while ((read = await source.ReadAsync(bytes).ConfigureAwait(false)) > 0)
         {
-            var count = decoder.GetChars(bytes, 0, read, chars, 0);
-            lock (gate)
+            sink.Write(chars.AsSpan(0, decoder.GetChars(bytes, 0, read, chars, 0)));
+        }
+    }
+
+    /// <summary>
+    /// Where both streams go. When the log cannot be written (a full disk), the stage is stopped rather than
+    /// left running unlogged, and its output is still drained: a pump that stopped reading would leave the
+    /// stage blocked on a full pipe for ever.
+    /// </summary>
+    private sealed class Sink(IRunEvents events, TextWriter log, Process process)
+    {
+        private readonly Lock _gate = new();
+        private IOException? _logFailure;
+
+        public void Write(ReadOnlySpan<char> chars)
+        {
+            lock (_gate)
             {
-                events.CommandOutput(chars.AsSpan(0, count));
-                log.Write(chars, 0, count);
-                log.Flush();
+                events.CommandOutput(chars);
+                if (_logFailure is not null)
+                {
+                    return;
+                }
+
+                try
+                {
+                    log.Write(chars);
+                    log.Flush();
+                }
+                catch (IOException e)
+                {
+                    _logFailure = e;
+                    Stop();
+                }
+            }
+        }
+
+        public void ThrowIfLogFailed()
+        {
+            if (_logFailure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_logFailure);
+            }
+        }
+
+        private void Stop()
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // It has already exited.
             }
         }
     }
