@@ -64,8 +64,12 @@ internal static class RunsCommands
         var archived = new Option<bool>("--archived") { Description = "List archived runs instead." };
         var json = CommonOptions.Json();
         var csv = CommonOptions.Csv();
+        var width = CommonOptions.Width();
+        var transpose = CommonOptions.Transpose();
         var command = new Command("list", "List runs, bookmarked first, newest first.")
         {
+            width,
+            transpose,
             filter,
             sort,
             order,
@@ -156,7 +160,19 @@ internal static class RunsCommands
                 }
                 else
                 {
-                    TableWriter.Console(output, header, rows, rightAlignFrom: 6);
+                    // Id, Name and Status stay, then the metrics, Title, Duration and Created (decision 0028).
+                    var fit = CommonOptions.Fit(
+                        result,
+                        width,
+                        transpose,
+                        output,
+                        [0, 1, 2, .. Enumerable.Range(6, metricKeys.Count), 5, 4, 3],
+                        required: 3,
+                        nameColumn: 0,
+                        rowNoun: "run",
+                        hint: "--width, --transpose or --json"
+                    );
+                    TableWriter.Console(output, header, rows, rightAlignFrom: 6, fit);
                 }
 
                 return 0;
