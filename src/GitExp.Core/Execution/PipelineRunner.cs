@@ -106,8 +106,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
     )
     {
         var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
-        var state = project.OpenStateTable();
-        var checker = new StageStatusChecker(project.Root, project.OpenCache(state));
+        var caches = project.OpenCaches();
+        var checker = new StageStatusChecker(project.Root, caches);
         var locks = new LockSet(project.Root, index);
         var statuses = new List<StageStatus>();
         foreach (var stage in stages)
@@ -122,7 +122,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             statuses.Add(status);
         }
 
-        state.Save();
+        caches.Save();
         return statuses;
     }
 
@@ -135,12 +135,10 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
     {
         project.EnsureInitialized();
         var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
-        var state = project.OpenStateTable();
-        var cache = project.OpenCache(state);
-        // Uncached outs (metrics, plots) live in Git; a copy in the cache lets the run-cache restore them too.
-        var copies = new ContentCache(project.CacheDirectory, [LinkType.Copy], state);
+        // Uncached outs (metrics, plots) live in Git; a copy in the cache (CopiesFor) lets the run-cache restore them too.
+        var caches = project.OpenCaches();
         var runCache = new RunCache(project.CacheDirectory);
-        var checker = new StageStatusChecker(project.Root, cache);
+        var checker = new StageStatusChecker(project.Root, caches);
         var locks = new LockSet(project.Root, index);
         var outcomes = new List<StageOutcome>();
         Directory.CreateDirectory(project.LogDirectory);
@@ -163,8 +161,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                             stage,
                             options,
                             checker,
-                            cache,
-                            copies,
+                            caches.For(stage.PipelineFile),
+                            caches.CopiesFor(stage.PipelineFile),
                             runCache,
                             locks,
                             runId,
@@ -193,7 +191,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         }
         finally
         {
-            state.Save();
+            caches.Save();
         }
 
         return outcomes;
