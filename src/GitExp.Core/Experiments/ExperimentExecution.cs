@@ -398,16 +398,11 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
             if (workspaceTree != target)
             {
                 var baselineTree = await git.TreeOfAsync(baseline, cancellationToken).ConfigureAwait(false);
-                var untracked = await AddedAsync(git, baselineTree, workspaceTree, cancellationToken).ConfigureAwait(false);
-                var notInCheckpoint = (
-                    await AddedAsync(git, target, workspaceTree, cancellationToken).ConfigureAwait(false)
-                ).ToHashSet(StringComparer.Ordinal);
-                var keep = untracked.Where(notInCheckpoint.Contains).ToList();
-                // Left out of the tree the switch starts from, a file is not Git's to remove.
-                var from =
-                    keep.Count == 0
-                        ? workspaceTree
-                        : await git.WriteWorkspaceTreeAsync([.. outs, .. keep], cancellationToken).ConfigureAwait(false);
+                // Left out of the tree the switch starts from, a file is not Git's to remove (as exp apply -f does).
+                var keep = await ExperimentApply
+                    .UntrackedFilesNotInAsync(git, baselineTree, workspaceTree, target, cancellationToken)
+                    .ConfigureAwait(false);
+                var from = await git.RemovePathsAsync(workspaceTree, keep, cancellationToken).ConfigureAwait(false);
                 if (from != target)
                 {
                     await git.CheckoutTreeAsync(from, target, cancellationToken).ConfigureAwait(false);
@@ -417,21 +412,6 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
 
         await ExperimentApply.CheckoutCachedOutsAsync(workspace, cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>Files <paramref name="toTree"/> has and <paramref name="fromTree"/> has not.</summary>
-    private static async Task<IReadOnlyList<string>> AddedAsync(
-        GitRepository git,
-        string fromTree,
-        string toTree,
-        CancellationToken cancellationToken
-    ) =>
-        (
-            await git.RunAsync(
-                    ["diff", "--name-only", "-z", "--no-renames", "--diff-filter=A", fromTree, toTree],
-                    cancellationToken: cancellationToken
-                )
-                .ConfigureAwait(false)
-        ).Split('\0', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>What differs between a workspace run and an isolated one; everything else is the same path.</summary>
     private sealed record RunSpec(
