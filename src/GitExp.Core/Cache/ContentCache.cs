@@ -490,7 +490,7 @@ public sealed class ContentCache
         try
         {
             var before = Posix.Stat(file) ?? throw new FileNotFoundException("file vanished while hashing", file);
-            var (sha, size) = FileHasher.CopyAndHash(file, tmp, Kind);
+            var (sha, size) = Writing(tmp, () => FileHasher.CopyAndHash(file, tmp, Kind));
             Interlocked.Increment(ref _filesHashed);
             // Remembered only when the file did not change while it was read.
             if (
@@ -521,6 +521,30 @@ public sealed class ContentCache
         }
     }
 
+    // A copy that fails for want of space names the file it was writing (File.Copy's error does not);
+    // the caller deletes the partial file.
+    private static T Writing<T>(string path, Func<T> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (IOException e) when (DiskFull.AsUserError(e, path) is { } full)
+        {
+            throw full;
+        }
+    }
+
+    private static void Writing(string path, Action write) =>
+        Writing(
+            path,
+            () =>
+            {
+                write();
+                return 0;
+            }
+        );
+
     private void Store(string file, string obj, bool exec)
     {
         Directory.CreateDirectory(TempDir);
@@ -534,7 +558,7 @@ public sealed class ContentCache
             var isPlainFile = new FileInfo(file).LinkTarget is null && Posix.Stat(file) is { Nlink: 1 };
             if (!isPlainFile || Posix.Link(file, tmp) != 0)
             {
-                File.Copy(file, tmp);
+                Writing(tmp, () => File.Copy(file, tmp));
             }
 
             SetReadOnly(tmp, exec);
@@ -590,7 +614,8 @@ public sealed class ContentCache
             var tmp = Path.Combine(dir, $".{Path.GetFileName(dest)}.{Guid.NewGuid():N}{WorkspaceTempSuffix}");
             try
             {
-                if (TryCreate(type, obj, tmp, exec, objStat.IsExecutable, _linkOrder[^1] == type))
+                // A full disk is reported as the out it could not restore, not its temporary name.
+                if (Writing(dest, () => TryCreate(type, obj, tmp, exec, objStat.IsExecutable, _linkOrder[^1] == type)))
                 {
                     if (OperatingSystem.IsWindows())
                     {

@@ -236,7 +236,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
 
         if (options.Dry)
         {
-            events.StageWouldRun(stage, reasons, stage.Commands);
+            events.StageWouldRun(stage, reasons, ShellCommand.Lines(stage.Commands));
             return new StageOutcome(stage, StageAction.WouldRun, reasons);
         }
 
@@ -246,12 +246,14 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         }
 
         var key = RunCache.Key(RunCacheText(stage, inputs));
-        // A checkpointing stage continues from what its checkpoint outs hold, so its inputs do not
-        // determine its result: it never takes part in the run-cache.
+        // A checkpointing stage continues from what its checkpoint outs hold, and an always_changed one reads
+        // something no dep names (as in DVC): their inputs do not determine their result, so they never take
+        // part in the run-cache.
         var checkpointing = stage.Outs.Any(o => o.Checkpoint);
+        var runCached = !checkpointing && !stage.AlwaysChanged;
         if (
             !options.Force
-            && !checkpointing
+            && runCached
             && TryRestore(stage, inputs, key, cache, copies, runCache, locks, reasons) is { } restored
         )
         {
@@ -265,7 +267,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             .ConfigureAwait(false);
         if (
             !options.Force
-            && !checkpointing
+            && runCached
             && TryRestore(stage, inputs, key, cache, copies, runCache, locks, reasons) is { } restoredAfterWait
         )
         {
@@ -311,7 +313,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                 $"# stage {stage.Address} at {DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)}"
             )
             .ConfigureAwait(false);
-        foreach (var command in stage.Commands)
+        foreach (var command in ShellCommand.Lines(stage.Commands))
         {
             events.CommandStarted(stage, command);
             var running = ShellCommand.RunAsync(
@@ -356,7 +358,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             outs.Add((spec.Path, spec.Cache ? cache.Save(full) : cache.SaveCopy(full)));
         }
 
-        if (!checkpointing)
+        if (runCached)
         {
             runCache.Put(key, outs);
         }

@@ -164,7 +164,7 @@ public static class ExperimentApply
         ).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>Files of the workspace tree that neither HEAD nor the target tree has.</summary>
-    private static async Task<List<string>> UntrackedFilesNotInAsync(
+    internal static async Task<List<string>> UntrackedFilesNotInAsync(
         Git.GitRepository git,
         string headTree,
         string workspaceTree,

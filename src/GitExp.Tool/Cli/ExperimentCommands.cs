@@ -33,6 +33,8 @@ internal static class ExperimentCommands
             Description = "Significant digits of numbers.",
             DefaultValueFactory = _ => ValueFormat.DefaultPrecision,
         };
+        var width = CommonOptions.Width();
+        var transpose = CommonOptions.Transpose();
         var command = new Command("diff", "Compare the params and metrics of two experiments or revisions.")
         {
             a,
@@ -41,6 +43,8 @@ internal static class ExperimentCommands
             json,
             md,
             precision,
+            width,
+            transpose,
         };
         command.SetAction(
             async (result, cancellationToken) =>
@@ -88,7 +92,19 @@ internal static class ExperimentCommands
                 }
                 else
                 {
-                    TableWriter.Console(output, header, cells, rightAlignFrom: 2);
+                    // Key and both values stay, then Change, then Path (decision 0028).
+                    var fit = CommonOptions.Fit(
+                        result,
+                        width,
+                        transpose,
+                        output,
+                        [1, 2, 3, 4, 0],
+                        required: 3,
+                        nameColumn: 1,
+                        rowNoun: "key",
+                        hint: "--width, --transpose or --json"
+                    );
+                    TableWriter.Console(output, header, cells, rightAlignFrom: 2, fit);
                 }
 
                 return 0;
