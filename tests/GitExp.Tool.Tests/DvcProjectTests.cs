@@ -96,6 +96,9 @@ public sealed class DvcProjectTests
         Assert.DoesNotContain("sha256", lockText, StringComparison.Ordinal);
         // DVC 3's cache layout, in DVC's own cache: 'dvc checkout' finds the out there.
         Assert.True(repo.Exists($".dvc/cache/files/md5/{md5[..2]}/{md5[2..]}"));
+        // The cache is never recorded in the experiment, even where .dvc/ has no .gitignore of DVC's.
+        var experiment = Assert.Single(await repo.ExperimentRefsAsync());
+        Assert.DoesNotContain((await repo.TreeAsync(experiment)).Keys, p => p.StartsWith(".dvc/cache", StringComparison.Ordinal));
 
         // Gone from the workspace, it comes back from that cache.
         File.Delete(repo.FullPath("model/model.bin"));

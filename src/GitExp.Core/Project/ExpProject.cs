@@ -81,6 +81,12 @@ public sealed class ExpProject
         WriteIfMissing(Path.Combine(WorkspacesDirectory, ".gitignore"), "*\n");
         Directory.CreateDirectory(TempDirectory);
         Directory.CreateDirectory(QueueDirectory);
+        if (DvcCacheDirectory != CacheDirectory && _dvcCacheDirectory is null)
+        {
+            // DVC's own .dvc/.gitignore keeps its cache out of Git; a .dvc/ without it must not record the cache.
+            Directory.CreateDirectory(DvcCacheDirectory);
+            WriteIfMissing(Path.Combine(DvcCacheDirectory, ".gitignore"), "*\n");
+        }
     }
 
     /// <summary>Writes a default <c>.exp/config.yaml</c> when there is none; returns whether it wrote one.</summary>
