@@ -21,7 +21,7 @@ public sealed class TerminalTests
         if (result is null)
         {
             // No 'script' on this machine: the same decision, taken where the width is read.
-            Assert.Equal(80, TableWriter.TerminalWidth(0, null));
+            Assert.Equal(80, TableWriter.Width(null, true, 0, null));
             return;
         }
 
@@ -38,5 +38,5 @@ public sealed class TerminalTests
     [InlineData(0, "0", 80)]
     [InlineData(0, "wide", 80)]
     public void A_terminal_without_a_width_falls_back_to_COLUMNS_then_80(int reported, string? columns, int expected) =>
-        Assert.Equal(expected, TableWriter.TerminalWidth(reported, columns));
+        Assert.Equal(expected, TableWriter.Width(null, true, reported, columns));
 }

@@ -7,6 +7,18 @@ namespace GitExp.Core.Execution;
 /// <summary>Runs one stage command through the platform shell, streaming its output live to the run's events and a log.</summary>
 internal static class ShellCommand
 {
+    /// <summary>
+    /// The commands a stage runs, one per line of its <c>cmd</c> (a <c>cmd: |</c> block or a list item with
+    /// several lines alike), as DVC runs them: each is its own shell, and the first that fails stops the
+    /// stage. Blank lines run nothing.
+    /// </summary>
+    public static IReadOnlyList<string> Lines(IReadOnlyList<string> commands) =>
+        commands
+            .SelectMany(c => c.Split('\n'))
+            .Select(line => line.TrimEnd('\r'))
+            .Where(line => !string.IsNullOrWhiteSpace(line))
+            .ToList();
+
     public static async Task<int> RunAsync(
         string command,
         string workingDirectory,
@@ -22,7 +34,7 @@ internal static class ShellCommand
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {shell}");
         if (pidFile is not null)
         {
-            File.WriteAllText(pidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            OrphanProcess.Remember(pidFile, process.Id);
         }
 
         var sink = new Sink(events, log, process);
@@ -43,6 +55,11 @@ internal static class ShellCommand
         finally
         {
             await pumps.ConfigureAwait(false);
+            if (pidFile is not null)
+            {
+                // Ended: a later run has nothing to stop, and must never stop a process that reuses the id.
+                File.Delete(pidFile);
+            }
         }
 
         sink.ThrowIfLogFailed();

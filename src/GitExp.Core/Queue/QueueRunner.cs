@@ -122,7 +122,9 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
                 CopyPath(source, Path.Combine(workspace, path));
             }
 
-            isolated = await ExpProject.OpenAsync(workspace, cancellationToken, project.CacheDirectory).ConfigureAwait(false);
+            isolated = await ExpProject
+                .OpenAsync(workspace, cancellationToken, project.CacheDirectory, project.DvcCacheDirectory)
+                .ConfigureAwait(false);
             var plan = await new CheckpointPlanner(project)
                 .PlanQueuedAsync(entry.Baseline, entry.Name, entry.ResumeFrom, cancellationToken)
                 .ConfigureAwait(false);

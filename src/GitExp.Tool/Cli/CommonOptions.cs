@@ -2,6 +2,7 @@ using System.CommandLine;
 using GitExp.Core;
 using GitExp.Core.Experiments;
 using GitExp.Core.Project;
+using GitExp.Tool.Rendering;
 
 namespace GitExp.Tool.Cli;
 
@@ -13,6 +14,51 @@ internal static class CommonOptions
     public static Option<bool> Markdown() => new("--md") { Description = "Print a Markdown table." };
 
     public static Option<bool> Csv() => new("--csv") { Description = "Print CSV." };
+
+    public static Option<int?> Width() =>
+        new("--width")
+        {
+            Description =
+                "Fit tables in N columns, hiding whole columns (default: $COLUMNS, else the terminal's width; 0: no limit).",
+        };
+
+    public static Option<bool> Transpose() =>
+        new("--transpose") { Description = "Print the table turned: one row per column, one column per row." };
+
+    /// <summary>How a command's console table fits: the checked <c>--width</c>, else the terminal's, and <c>--transpose</c>.</summary>
+    public static TableFit Fit(
+        ParseResult result,
+        Option<int?> width,
+        Option<bool> transpose,
+        TextWriter output,
+        IReadOnlyList<int> importance,
+        int required,
+        int nameColumn,
+        string rowNoun,
+        string hint
+    )
+    {
+        var asked = result.GetValue(width);
+        if (asked is < 0 or > 0 and < MinimumWidth)
+        {
+            throw new ExpException(
+                ExitCode.Usage,
+                $"--width {asked}: expected 0 (no limit) or a number of columns of at least {MinimumWidth}"
+            );
+        }
+
+        return new TableFit(
+            TableWriter.Width(asked, output),
+            result.GetValue(transpose),
+            importance,
+            required,
+            nameColumn,
+            rowNoun,
+            hint
+        );
+    }
+
+    private const int MinimumWidth = 20;
 
     public static Task<ExpProject> OpenProjectAsync(CancellationToken cancellationToken) =>
         ExpProject.OpenAsync(Environment.CurrentDirectory, cancellationToken);

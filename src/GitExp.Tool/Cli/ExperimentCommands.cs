@@ -33,6 +33,8 @@ internal static class ExperimentCommands
             Description = "Significant digits of numbers.",
             DefaultValueFactory = _ => ValueFormat.DefaultPrecision,
         };
+        var width = CommonOptions.Width();
+        var transpose = CommonOptions.Transpose();
         var command = new Command("diff", "Compare the params and metrics of two experiments or revisions.")
         {
             a,
@@ -41,6 +43,8 @@ internal static class ExperimentCommands
             json,
             md,
             precision,
+            width,
+            transpose,
         };
         command.SetAction(
             async (result, cancellationToken) =>
@@ -88,7 +92,19 @@ internal static class ExperimentCommands
                 }
                 else
                 {
-                    TableWriter.Console(output, header, cells, rightAlignFrom: 2);
+                    // Key and both values stay, then Change, then Path (decision 0028).
+                    var fit = CommonOptions.Fit(
+                        result,
+                        width,
+                        transpose,
+                        output,
+                        [1, 2, 3, 4, 0],
+                        required: 3,
+                        nameColumn: 1,
+                        rowNoun: "key",
+                        hint: "--width, --transpose or --json"
+                    );
+                    TableWriter.Console(output, header, cells, rightAlignFrom: 2, fit);
                 }
 
                 return 0;
@@ -391,10 +407,13 @@ internal static class ExperimentCommands
     {
         var targets = new Argument<string[]>("targets")
         {
-            Description = "Stages or pipeline files (default: the exp.yaml here or at the root).",
+            Description = "Stages or pipeline files (default: the exp.yaml, else dvc.yaml, here or at the root).",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var allPipelines = new Option<bool>("--all-pipelines") { Description = "Check every exp.yaml in the repository." };
+        var allPipelines = new Option<bool>("--all-pipelines")
+        {
+            Description = "Check every pipeline file (exp.yaml, dvc.yaml) in the repository.",
+        };
         var json = CommonOptions.Json();
         var command = new Command("status", "List the stages that changed since they last ran, and why.")
         {

@@ -233,7 +233,9 @@ internal static class QueueCommands
                                 ]
                         )
                         .ToList();
-                    TableWriter.Console(output, ["Task", "Name", "Created", "Status"], rows, rightAlignFrom: 4);
+                    // The same fitting as every table, without flags of its own: Name and Status stay.
+                    var fit = new TableFit(TableWriter.Width(null, output), false, [1, 3, 0, 2], 2, 1, "task", "--json");
+                    TableWriter.Console(output, ["Task", "Name", "Created", "Status"], rows, rightAlignFrom: 4, fit);
                 }
 
                 output.WriteLine(workers.Count == 0 ? "No worker is running." : $"{workers.Count} worker(s) running.");

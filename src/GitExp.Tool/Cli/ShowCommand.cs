@@ -48,6 +48,8 @@ internal static class ShowCommand
             Description = "Significant digits of numbers.",
             DefaultValueFactory = _ => ValueFormat.DefaultPrecision,
         };
+        var width = CommonOptions.Width();
+        var transpose = CommonOptions.Transpose();
         var command = new Command("show", "Show the baseline and its experiments with metrics and params.")
         {
             json,
@@ -65,6 +67,8 @@ internal static class ShowCommand
             hideFailed,
             noCheckpoints,
             precision,
+            width,
+            transpose,
         };
         command.SetAction(
             async (result, cancellationToken) =>
@@ -129,14 +133,25 @@ internal static class ShowCommand
                 {
                     var header = new List<string> { "Experiment", "rev", "Created", "State" };
                     header.AddRange(table.Columns.Select(c => c.DisplayName));
-                    var rows = Display(table, digits);
                     if (result.GetValue(md))
                     {
-                        TableWriter.Markdown(output, header, rows);
+                        TableWriter.Markdown(output, header, Display(table, digits, tree: true));
                     }
                     else
                     {
-                        TableWriter.Console(output, header, rows, rightAlignFrom: 4);
+                        var fit = CommonOptions.Fit(
+                            result,
+                            width,
+                            transpose,
+                            output,
+                            Importance(table),
+                            required: 2,
+                            nameColumn: 0,
+                            rowNoun: "experiment",
+                            hint: "--width, --transpose, --drop or --json"
+                        );
+                        var rows = Display(table, digits, tree: !fit.Transpose);
+                        TableWriter.Console(output, header, rows, rightAlignFrom: 4, fit);
                     }
                 }
 
@@ -146,14 +161,31 @@ internal static class ShowCommand
         return command;
     }
 
-    private static List<IReadOnlyList<string>> Display(ShowTable table, int digits)
+    /// <summary>
+    /// What stays when the terminal is narrow (decision 0028): the name and State, then metrics, then params, then
+    /// rev and Created; of one kind, the columns whose values differ between rows first, each group in table order.
+    /// </summary>
+    private static List<int> Importance(ShowTable table)
+    {
+        var columns = table
+            .Columns.Select((column, i) => (column, index: i + 4, varies: Varies(table, column)))
+            .OrderBy(x => x.column.IsMetric ? 0 : 1)
+            .ThenBy(x => x.varies ? 0 : 1)
+            .Select(x => x.index);
+        return [0, 3, .. columns, 1, 2];
+    }
+
+    private static bool Varies(ShowTable table, ShowColumn column) =>
+        table.Rows.Select(r => r.Value(column)?.ToJsonString()).Distinct(StringComparer.Ordinal).Skip(1).Any();
+
+    private static List<IReadOnlyList<string>> Display(ShowTable table, int digits, bool tree)
     {
         var rows = new List<IReadOnlyList<string>>();
         for (var i = 0; i < table.Rows.Count; i++)
         {
             var row = table.Rows[i];
             var name = row.Name;
-            if (row.Kind == RowKind.Experiment)
+            if (tree && row.Kind == RowKind.Experiment)
             {
                 var last = i + 1 == table.Rows.Count || table.Rows[i + 1].Kind != RowKind.Experiment;
                 name = (last ? "└── " : "├── ") + name;
@@ -165,7 +197,18 @@ internal static class ShowCommand
                 var last = i + 1 == table.Rows.Count || table.Rows[i + 1].Kind != RowKind.Experiment;
                 foreach (var checkpoint in row.Checkpoints)
                 {
-                    rows.Add(Cells(table, checkpoint, (last ? "    " : "│   ") + checkpoint.Name, digits));
+                    rows.Add(
+                        Cells(
+                            table,
+                            checkpoint,
+                            (
+                                !tree ? ""
+                                : last ? "    "
+                                : "│   "
+                            ) + checkpoint.Name,
+                            digits
+                        )
+                    );
                 }
             }
         }

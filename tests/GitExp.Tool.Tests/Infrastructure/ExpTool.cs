@@ -131,6 +131,8 @@ public static class ExpTool
         }
 
         info.WorkingDirectory = workingDirectory;
+        // Tables fit $COLUMNS when it is set: a test asks for a width itself, so the shell's own never leaks in.
+        info.Environment.Remove("COLUMNS");
         return info;
     }
 
