@@ -99,12 +99,13 @@ public sealed class BadInputTests
     public async Task Bad_input_is_one_line_with_its_exit_code_and_changes_nothing(string name)
     {
         var input = Corpus[name];
+        // A project GitExp has never run in: a mistake must not even leave .exp/ behind.
         using var repo = await TempGitRepo.WithSampleProjectAsync();
-        // A project that has used GitExp before: .exp/ (its .gitignore and config) is committed. A first-time
-        // mistake still leaves a new .exp/ behind (the run takes its workspace lock there before it reads input).
-        await repo.ExpOkAsync("init");
-        input.Setup?.Invoke(repo);
-        await repo.CommitAllAsync("Set up: " + name);
+        if (input.Setup is not null)
+        {
+            input.Setup(repo);
+            await repo.CommitAllAsync("Set up: " + name);
+        }
 
         var before = await StateAsync(repo);
 
@@ -123,10 +124,7 @@ public sealed class BadInputTests
         Assert.Equal(0, repo.TrainRuns());
     }
 
-    /// <summary>
-    /// The user's files (each with its hash), the index, <c>git status</c> and every ref: what a mistake must not
-    /// change. The tool's own state (.exp/: the workspace lock, the run store; .exptmp/) is not the user's.
-    /// </summary>
+    /// <summary>Every file outside .git (each with its hash), the index, <c>git status</c> and every ref: what a mistake must not change.</summary>
     private static async Task<string> StateAsync(TempGitRepo repo)
     {
         var state = new StringBuilder();
@@ -148,7 +146,7 @@ public sealed class BadInputTests
         }
 
         state.AppendLine("index " + repo.IndexFingerprint());
-        state.AppendLine(await repo.GitAsync("status", "--porcelain", "-uall"));
+        state.AppendLine(await repo.GitAsync("status", "--porcelain", "--ignored", "-uall"));
         state.AppendLine(await repo.GitAsync("for-each-ref", "--format=%(refname) %(objectname)"));
         return state.ToString();
     }

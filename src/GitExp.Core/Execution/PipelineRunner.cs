@@ -479,6 +479,13 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         return text.ToString();
     }
 
+    /// <summary>
+    /// Checks what <see cref="RunAsync"/> would select (targets, pipeline files, a pipeline with stages) and
+    /// writes nothing, so a mistake is refused before a run touches the workspace or creates .exp/.
+    /// </summary>
+    public async Task CheckSelectionAsync(PipelineRunOptions options, CancellationToken cancellationToken = default) =>
+        await SelectAsync(options, cancellationToken).ConfigureAwait(false);
+
     private async Task<(PipelineIndex Index, IReadOnlyList<Stage> Stages)> SelectAsync(
         PipelineRunOptions options,
         CancellationToken cancellationToken

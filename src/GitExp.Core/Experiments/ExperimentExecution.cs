@@ -88,6 +88,15 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
             }
         }
 
+        if (options.Rev is null)
+        {
+            // Bad input is refused before anything is written, .exp/ and the run store included.
+            await new PipelineRunner(project, events)
+                .CheckSelectionAsync(options.Pipeline, cancellationToken)
+                .ConfigureAwait(false);
+            ParamEdits.CheckForWorkspace(project, options.SetParams);
+        }
+
         using var workspaceLock = WorkspaceLock.Acquire(project);
         // A run killed with SIGKILL leaves its stage command running; it must not write into this run.
         var pidFile = Path.Combine(project.TempDirectory, "stage.pid");

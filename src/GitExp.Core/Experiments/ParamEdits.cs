@@ -20,6 +20,13 @@ public static class ParamEdits
         WriteToWorkspace(project, NewTexts(assignments, path => ReadWorkspaceFile(project, path)));
     }
 
+    /// <summary>Everything <see cref="ApplyToWorkspace"/> would refuse, refused without writing anything.</summary>
+    public static void CheckForWorkspace(ExpProject project, IReadOnlyList<ParamAssignment> assignments)
+    {
+        RefuseSweep(assignments);
+        NewTexts(assignments, path => ReadWorkspaceFile(project, path));
+    }
+
     /// <summary>A run in the workspace is one experiment: a list of values (a sweep) is a user error.</summary>
     public static void RefuseSweep(IReadOnlyList<ParamAssignment> assignments)
     {
