@@ -13,6 +13,7 @@ return args.Length == 0
         "state" => StateBench.Run(args[1..]),
         "show" => ShowBench.Run(args[1..]),
         "noop-run" => NoopRunBench.Run(args[1..]),
+        "dvc-status" => DvcStatusBench.Run(args[1..]),
         "record" => RecordBench.Run(args[1..]).GetAwaiter().GetResult(),
         "queue-overhead" => QueueBench.Overhead(args[1..]),
         "queue-parallel" => QueueBench.Parallel(args[1..]),
@@ -34,6 +35,7 @@ static int Usage()
           state     [--entries 10000]
           show      [--experiments 1000] [--tool PATH] [--keep]
           noop-run  [--files 10000] [--file-kb 100] [--tool PATH] [--keep]
+          dvc-status [--files 10000] [--file-kb 100] [--tool PATH] [--keep]
           record    [--files 10000] [--changed 10] [--keep]
           queue-overhead [--experiments 100] [--jobs 2] [--tool PATH] [--keep]
           queue-parallel [--experiments 40] [--jobs 4] [--tool PATH] [--keep]

@@ -43,6 +43,12 @@ public enum ExitCode
     /// <summary>A Git remote could not be read or written: unreachable, access refused, or it rejected the push.</summary>
     Remote = 7,
 
+    /// <summary>
+    /// The disk (or the user's quota) is full: something could not be written, and nothing was left half-written.
+    /// 28 as ENOSPC's errno.
+    /// </summary>
+    DiskFull = 28,
+
     /// <summary>Interrupted by the user (Ctrl+C) or a signal.</summary>
     Interrupted = 130,
 }

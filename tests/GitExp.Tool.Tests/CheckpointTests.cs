@@ -89,6 +89,17 @@ public sealed class CheckpointTests(TrainProgram train) : IClassFixture<TrainPro
             taken.Where(c => c.Step < 6).Select(c => c.Commit).Reverse(),
             chain.Reverse().Take(taken.Count(c => c.Step < 6)).Select(c => c.Commit)
         );
+        // The killed run ended interrupted with the checkpoints it took; the next run links to it as the run it resumed.
+        var runs = JsonNode.Parse((await project.ExpOkAsync("runs", "list", "--json")).StdOut)!.AsArray();
+        Assert.Equal(["succeeded", "interrupted"], runs.Select(r => (string)r!["status"]!));
+        var (resumed, killed) = (runs[0]!, runs[1]!);
+        Assert.Equal(taken.Select(c => c.Commit).Reverse(), killed["checkpoints"]!.AsArray().Select(c => (string)c!["commit"]!));
+        Assert.Equal((string)killed["id"]!, (string)resumed["resumed_from"]!);
+        Assert.Null(killed["resumed_from"]);
+        Assert.Contains(
+            $"Resumed:    from run {(string)killed["id"]!}",
+            (await project.ExpOkAsync("runs", "show", (string)resumed["id"]!)).StdOut
+        );
         Assert.Equal(ModelAfter(6), project.Repo.ReadFile("model/model.txt"));
         Assert.Equal(7, File.ReadAllLines(project.Repo.FullPath("live/plots/metrics/loss.tsv")).Length);
         AssertCacheIntact(project.Repo);

@@ -27,11 +27,12 @@ public sealed class CrossRunBrowserTests(PipelineUiProject ui, Browser browser)
     {
         await Page.GotoAsync("/");
         await Page.GetByRole(AriaRole.Link, new() { Name = "Artifacts", Exact = true }).ClickAsync();
-        await Expect(Page.Locator("#artifacts tbody tr")).ToHaveCountAsync(12);
-        await Expect(Page.Locator("#page-info")).ToHaveTextAsync("Page 1 of 1 · 12 artifacts");
+        // a and b have 4 each; broken, which failed in train, only its prepare's data/rows.txt.
+        await Expect(Page.Locator("#artifacts tbody tr")).ToHaveCountAsync(9);
+        await Expect(Page.Locator("#page-info")).ToHaveTextAsync("Page 1 of 1 · 9 artifacts");
 
         await Page.Locator("#kind").SelectOptionAsync("plot");
-        await Expect(Page.Locator("#artifacts tbody tr")).ToHaveCountAsync(3);
+        await Expect(Page.Locator("#artifacts tbody tr")).ToHaveCountAsync(2);
         await Page.Locator("#filter").FillAsync("name = a");
         await Page.Locator("#filter").PressAsync("Enter");
         var row = Page.Locator("#artifacts tbody tr");

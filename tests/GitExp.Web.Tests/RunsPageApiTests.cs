@@ -35,11 +35,16 @@ public sealed class RunsPageApiTests(RunsPageApiTests.ManyRuns ui) : IClassFixtu
                     Title =
                         i % 4 == 0 ? null : (i % 3 == 0 ? "Alpha " : "beta ") + i.ToString("D2", CultureInfo.InvariantCulture),
                     Notes = i == 7 ? "an ALPHA note" : null,
-                    Status = i % 5 == 0 ? RunStatus.Failed : RunStatus.Succeeded,
+                    Status =
+                        i % 5 == 0 ? RunStatus.Failed
+                        : i % 7 == 3 ? RunStatus.Interrupted
+                        : RunStatus.Succeeded,
                     Created = Day.AddMinutes(i),
                     Started = i % 10 == 0 ? null : Day.AddMinutes(i),
                     Finished = i % 10 == 0 ? null : Day.AddMinutes(i).AddSeconds(i * 7 % 13),
                     Bookmarked = i is 5 or 20,
+                    // exp-39 resumed the interrupted exp-38.
+                    ResumedFrom = i == 39 ? string.Create(CultureInfo.InvariantCulture, $"{38 * 17 % 40:D2}ab38") : null,
                     Group = i % 3 == 0 ? "g3" : null,
                     Tags =
                         i % 4 == 1 ? ["keep"]
@@ -210,6 +215,29 @@ public sealed class RunsPageApiTests(RunsPageApiTests.ManyRuns ui) : IClassFixtu
         Assert.Equal(Expected(matches, r => r.Title, descending: false, StringComparer.Ordinal), Names(byTitleAsc));
         Assert.Equal(["exp-13"], Names(byCommit));
         Assert.Equal(["exp-13"], Names(byId));
+    }
+
+    [Fact]
+    public async Task The_status_list_shows_the_runs_of_one_status_within_the_filter_given()
+    {
+        var interrupted = ui.Runs.Where(r => r.Status == RunStatus.Interrupted).ToList();
+        var sgd = interrupted.Where(r => (string?)r.Params["params.yaml:opt"] == "sgd").ToList();
+
+        var all = await ui.GetJsonAsync("/api/runs?status=interrupted&pageSize=50");
+        // The filter is taken whole: "or" inside it does not escape the status.
+        var filtered = await ui.GetJsonAsync(
+            "/api/runs?status=INTERRUPTED&pageSize=50&filter=" + Uri.EscapeDataString("params.opt = sgd or name = exp-00")
+        );
+        var unknown = await ui.Http.GetAsync("/api/runs?status=done");
+
+        Assert.True(sgd.Count > 0 && sgd.Count < interrupted.Count, $"{sgd.Count} of {interrupted.Count}");
+        Assert.Equal(Expected(interrupted, r => (DateTimeOffset?)r.Created, descending: true), Names(all));
+        Assert.Equal(Expected(sgd, r => (DateTimeOffset?)r.Created, descending: true), Names(filtered));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Equal(
+            "status 'done': expected queued, running, succeeded, failed or interrupted",
+            (string)JsonNode.Parse(await unknown.Content.ReadAsStringAsync())!["error"]!
+        );
     }
 
     [Fact]

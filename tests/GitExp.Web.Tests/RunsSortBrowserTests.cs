@@ -1,3 +1,4 @@
+using GitExp.Core.Tracking;
 using GitExp.Web.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -45,5 +46,24 @@ public sealed class RunsSortBrowserTests(RunsPageApiTests.ManyRuns ui, Browser b
         var ids = await ColumnAsync("id");
         Assert.Equal(ids.Skip(2).OrderDescending(StringComparer.Ordinal), ids.Skip(2));
         Assert.Equal("39ab07", ids[2]);
+    }
+
+    [Fact]
+    public async Task The_status_list_shows_interrupted_runs_with_a_badge_and_a_resumed_run_links_to_the_run_it_resumed()
+    {
+        var interrupted = ui.Runs.Where(r => r.Status == RunStatus.Interrupted).ToList();
+        await Page.GotoAsync("/");
+        await Page.Locator("#status").SelectOptionAsync("interrupted");
+
+        await Expect(Page.Locator("#page-info")).ToHaveTextAsync($"Page 1 of 1 · {interrupted.Count} runs");
+        await Expect(Page.Locator("#runs tbody td.status-interrupted")).ToHaveCountAsync(interrupted.Count);
+        Assert.Contains("status=interrupted", Page.Url, StringComparison.Ordinal);
+        await _session.ScreenshotAsync("runs-interrupted");
+
+        var resumed = ui.Runs.Single(r => r.ResumedFrom is not null);
+        await Page.GotoAsync("/run?id=" + resumed.Id);
+        await Page.Locator("#resumed-from").ClickAsync();
+        await Expect(Page.Locator("#run-name")).ToHaveTextAsync("exp-38");
+        await Expect(Page.Locator("#run-status")).ToHaveClassAsync("status-interrupted");
     }
 }

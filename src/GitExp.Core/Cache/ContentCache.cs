@@ -4,7 +4,8 @@ namespace GitExp.Core.Cache;
 
 /// <summary>The content-addressed store under <c>.exp/cache</c>: saves outputs into it and links them back into the workspace.</summary>
 /// <remarks>
-/// Objects live at <c>sha256/ab/cdef…</c> and are read-only; a directory is a JSON manifest object
+/// Objects live at <c>sha256/ab/cdef…</c> (for DVC projects, MD5 at <c>files/md5/ab/cdef…</c>, as DVC 3 keeps
+/// them; the <see cref="HashKind"/> is the state table's) and are read-only; a directory is a JSON manifest object
 /// named by its hash plus <c>.dir</c>. Every object appears by a rename from <c>tmp/</c>, so an
 /// object path never holds a partial file. Hashes go through the <see cref="StateTable"/>; the
 /// caller saves it when done. Safe to share between threads; separate processes may share the
@@ -50,6 +51,9 @@ public sealed class ContentCache
     /// <summary>The state table hashes go through; save it when a command is done.</summary>
     public StateTable State => _state;
 
+    /// <summary>How this cache hashes and names its objects (the state table's kind).</summary>
+    public HashKind Kind => _state.Kind;
+
     /// <summary>How many files this instance actually read and hashed (state-table misses).</summary>
     internal int FilesHashed => _filesHashed;
 
@@ -58,16 +62,17 @@ public sealed class ContentCache
     public string ObjectPath(string sha256)
     {
         ArgumentNullException.ThrowIfNull(sha256);
+        var length = Kind.HexLength();
         if (
-            sha256.Length < 64
-            || sha256.AsSpan(0, 64).ContainsAnyExcept(HexDigits)
-            || (sha256.Length > 64 && sha256[64..] != ContentHash.DirSuffix)
+            sha256.Length < length
+            || sha256.AsSpan(0, length).ContainsAnyExcept(HexDigits)
+            || (sha256.Length > length && sha256[length..] != ContentHash.DirSuffix)
         )
         {
-            throw new ArgumentException($"'{sha256}' is not a SHA-256 object name", nameof(sha256));
+            throw new ArgumentException($"'{sha256}' is not a {Kind} object name", nameof(sha256));
         }
 
-        return Path.Combine(CacheDir, "sha256", sha256[..2], sha256[2..]);
+        return Path.Combine(CacheDir, Kind.ObjectFolder(), sha256[..2], sha256[2..]);
     }
 
     public ContentHash Hash(string fullPath)
@@ -76,7 +81,7 @@ public sealed class ContentCache
         if (Directory.Exists(fullPath))
         {
             var entries = ListFiles(fullPath).Select(f => Entry(fullPath, f, HashOne(f))).ToList();
-            return DirectoryHash(entries, out _);
+            return DirectoryHash(entries, Kind, out _);
         }
 
         if (File.Exists(fullPath))
@@ -103,12 +108,12 @@ public sealed class ContentCache
         {
             // Listed before saving: linking drops temp files into the folders being walked.
             var entries = ListFiles(fullPath).Select(f => Entry(fullPath, f, saveFile(f))).ToList();
-            var hash = DirectoryHash(entries, out var manifest);
+            var hash = DirectoryHash(entries, Kind, out var manifest);
             var obj = ObjectPath(hash.Sha256);
             if (!IsIntact(hash.Sha256))
             {
                 WriteObject(obj, manifest);
-                _state.Set(obj, hash.Sha256[..64]);
+                _state.Set(obj, hash.Sha256[..Kind.HexLength()]);
             }
 
             return hash;
@@ -129,11 +134,13 @@ public sealed class ContentCache
         if (!hash.IsDirectory)
         {
             // The size check also rejects an object truncated by a file system without atomic rename.
-            return Posix.Stat(ObjectPath(hash.Sha256)) is { } s && s.Size == hash.Size;
+            return Posix.Stat(ObjectPath(hash.Sha256)) is { } s && (hash.Size < 0 || s.Size == hash.Size);
         }
 
         var manifest = TryReadManifest(hash.Sha256);
-        return manifest is not null && manifest.All(e => Posix.Stat(ObjectPath(e.Sha256)) is { } s && s.Size == e.Size);
+        // DVC's manifest has no sizes (-1): there the object's presence is the check.
+        return manifest is not null
+            && manifest.All(e => Posix.Stat(ObjectPath(e.Sha256)) is { } s && (e.Size < 0 || s.Size == e.Size));
     }
 
     public void Checkout(ContentHash hash, string fullPath)
@@ -298,7 +305,7 @@ public sealed class ContentCache
     private bool IsIntact(string name)
     {
         var obj = ObjectPath(name);
-        var sha = name[..64];
+        var sha = name[..Kind.HexLength()];
         if (_state.TryGet(obj, out var known))
         {
             return known == sha;
@@ -309,7 +316,7 @@ public sealed class ContentCache
             return false;
         }
 
-        var actual = FileHasher.HashFile(obj);
+        var actual = FileHasher.HashFile(obj, Kind);
         Interlocked.Increment(ref _filesHashed);
         _state.Set(obj, actual);
         return actual == sha;
@@ -322,7 +329,7 @@ public sealed class ContentCache
         {
             throw new ExpException(
                 ExitCode.NotFound,
-                $"cache object {name} for '{forPath}' is damaged: its content does not match its name (written into .exp/cache by something other than GitExp?); delete '{ObjectPath(name)}' and run 'dotnet exp run' to store it again"
+                $"cache object {name} for '{forPath}' is damaged: its content does not match its name (written into the cache by something other than GitExp?); delete '{ObjectPath(name)}' and run 'dotnet exp run' to store it again"
             );
         }
     }
@@ -336,9 +343,19 @@ public sealed class ContentCache
     private static ManifestEntry Entry(string dir, string file, (string Sha, long Size, bool Exec) h) =>
         new(Path.GetRelativePath(dir, file).Replace('\\', '/'), h.Sha, h.Size, h.Exec);
 
-    private static ContentHash DirectoryHash(List<ManifestEntry> entries, out byte[] manifest)
+    private static ContentHash DirectoryHash(List<ManifestEntry> entries, HashKind kind, out byte[] manifest)
     {
         entries.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
+        if (kind == HashKind.Md5)
+        {
+            manifest = DvcManifest.Serialize(entries.Select(e => (e.RelativePath, e.Sha256)));
+            return new ContentHash(
+                FileHasher.HashBytes(manifest, kind) + ContentHash.DirSuffix,
+                entries.Sum(e => e.Size),
+                entries.Count
+            );
+        }
+
         using (var stream = new MemoryStream())
         {
             using (var json = new Utf8JsonWriter(stream))
@@ -373,6 +390,7 @@ public sealed class ContentCache
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(ObjectPath(dirSha256)));
             var list = new List<ManifestEntry>();
+            var isDvc = Kind == HashKind.Md5;
             foreach (var item in doc.RootElement.EnumerateArray())
             {
                 var rel = item.GetProperty("relpath").GetString()!;
@@ -383,12 +401,14 @@ public sealed class ContentCache
                 }
 
                 list.Add(
-                    new ManifestEntry(
-                        rel,
-                        item.GetProperty("sha256").GetString()!,
-                        item.GetProperty("size").GetInt64(),
-                        item.TryGetProperty("isexec", out var x) && x.GetBoolean()
-                    )
+                    isDvc
+                        ? new ManifestEntry(rel, item.GetProperty("md5").GetString()!, -1, false)
+                        : new ManifestEntry(
+                            rel,
+                            item.GetProperty("sha256").GetString()!,
+                            item.GetProperty("size").GetInt64(),
+                            item.TryGetProperty("isexec", out var x) && x.GetBoolean()
+                        )
                 );
             }
 
@@ -417,7 +437,7 @@ public sealed class ContentCache
         if (!_state.TryGet(file, out var sha))
         {
             fresh = true;
-            sha = FileHasher.HashFile(file);
+            sha = FileHasher.HashFile(file, Kind);
             Interlocked.Increment(ref _filesHashed);
             _state.Set(file, sha);
         }
@@ -432,7 +452,7 @@ public sealed class ContentCache
         if (!IsIntact(h.Sha) && !fresh)
         {
             // About to store these bytes under the state table's word alone: read them, so the name is theirs.
-            var sha = FileHasher.HashFile(file);
+            var sha = FileHasher.HashFile(file, Kind);
             Interlocked.Increment(ref _filesHashed);
             _state.Set(file, sha);
             h = (sha, h.Size, h.Exec);
@@ -470,7 +490,7 @@ public sealed class ContentCache
         try
         {
             var before = Posix.Stat(file) ?? throw new FileNotFoundException("file vanished while hashing", file);
-            var (sha, size) = FileHasher.CopyAndHash(file, tmp);
+            var (sha, size) = Writing(tmp, () => FileHasher.CopyAndHash(file, tmp, Kind));
             Interlocked.Increment(ref _filesHashed);
             // Remembered only when the file did not change while it was read.
             if (
@@ -501,6 +521,30 @@ public sealed class ContentCache
         }
     }
 
+    // A copy that fails for want of space names the file it was writing (File.Copy's error does not);
+    // the caller deletes the partial file.
+    private static T Writing<T>(string path, Func<T> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (IOException e) when (DiskFull.AsUserError(e, path) is { } full)
+        {
+            throw full;
+        }
+    }
+
+    private static void Writing(string path, Action write) =>
+        Writing(
+            path,
+            () =>
+            {
+                write();
+                return 0;
+            }
+        );
+
     private void Store(string file, string obj, bool exec)
     {
         Directory.CreateDirectory(TempDir);
@@ -514,7 +558,7 @@ public sealed class ContentCache
             var isPlainFile = new FileInfo(file).LinkTarget is null && Posix.Stat(file) is { Nlink: 1 };
             if (!isPlainFile || Posix.Link(file, tmp) != 0)
             {
-                File.Copy(file, tmp);
+                Writing(tmp, () => File.Copy(file, tmp));
             }
 
             SetReadOnly(tmp, exec);
@@ -570,7 +614,8 @@ public sealed class ContentCache
             var tmp = Path.Combine(dir, $".{Path.GetFileName(dest)}.{Guid.NewGuid():N}{WorkspaceTempSuffix}");
             try
             {
-                if (TryCreate(type, obj, tmp, exec, objStat.IsExecutable, _linkOrder[^1] == type))
+                // A full disk is reported as the out it could not restore, not its temporary name.
+                if (Writing(dest, () => TryCreate(type, obj, tmp, exec, objStat.IsExecutable, _linkOrder[^1] == type)))
                 {
                     if (OperatingSystem.IsWindows())
                     {

@@ -3,17 +3,17 @@ using System.Security.Cryptography;
 
 namespace GitExp.Core.Cache;
 
-/// <summary>SHA-256 of files and bytes as lowercase hex.</summary>
+/// <summary>SHA-256 (or, for DVC projects, MD5) of files and bytes as lowercase hex.</summary>
 public static class FileHasher
 {
     // 1 MiB keeps the per-call overhead (syscall, hash update) negligible against the SHA-NI
     // throughput of OpenSSL, which .NET uses underneath.
     private const int BufferSize = 1 << 20;
 
-    public static string HashFile(string fullPath)
+    public static string HashFile(string fullPath, HashKind kind = HashKind.Sha256)
     {
         using var handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var hash = Create(kind);
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
@@ -31,9 +31,7 @@ public static class FileHasher
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
-        return Convert.ToHexStringLower(digest);
+        return Hex(hash);
     }
 
     /// <summary>
@@ -41,11 +39,11 @@ public static class FileHasher
     /// SHA-256 of exactly the bytes written, reading the source once: each chunk is written on another
     /// thread while this one reads and hashes the next, so the copy costs little more than the hash.
     /// </summary>
-    public static (string Sha256, long Size) CopyAndHash(string source, string destination)
+    public static (string Sha256, long Size) CopyAndHash(string source, string destination, HashKind kind = HashKind.Sha256)
     {
         using var src = File.OpenHandle(source, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         using var dst = File.OpenHandle(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var hash = Create(kind);
         byte[][] buffers = [ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize)];
         var writing = Task.CompletedTask;
         long offset = 0;
@@ -84,10 +82,22 @@ public static class FileHasher
             }
         }
 
-        Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
-        return (Convert.ToHexStringLower(digest), offset);
+        return (Hex(hash), offset);
     }
 
-    public static string HashBytes(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
+    // MD5 is DVC's content address, not a security measure here.
+#pragma warning disable CA5351
+    public static string HashBytes(ReadOnlySpan<byte> data, HashKind kind = HashKind.Sha256) =>
+        Convert.ToHexStringLower(kind == HashKind.Md5 ? MD5.HashData(data) : SHA256.HashData(data));
+
+    private static IncrementalHash Create(HashKind kind) =>
+        IncrementalHash.CreateHash(kind == HashKind.Md5 ? HashAlgorithmName.MD5 : HashAlgorithmName.SHA256);
+#pragma warning restore CA5351
+
+    private static string Hex(IncrementalHash hash)
+    {
+        Span<byte> digest = stackalloc byte[32];
+        var written = hash.GetHashAndReset(digest);
+        return Convert.ToHexStringLower(digest[..written]);
+    }
 }

@@ -6,7 +6,8 @@ namespace GitExp.Core.Cache;
 /// <remarks>
 /// File format (little-endian): the 8 bytes <c>EXPSTAT1</c>, an int32 entry count, then per entry
 /// the full path (BinaryWriter string: 7-bit length + UTF-8), int64 size, int64 mtime in 100 ns
-/// ticks since the Unix epoch, uint64 inode and the 32 raw bytes of the SHA-256. The inode comes
+/// ticks since the Unix epoch, uint64 inode and the 32 raw bytes of the SHA-256 (a table of MD5s, for DVC
+/// projects, starts <c>EXPSTMD5</c> and holds 16 raw bytes). The inode comes
 /// from statx on Linux, so a file replaced by another of the same size and mtime (a rename over
 /// it, a new link from the cache) is still noticed; elsewhere it is 0 and size + mtime decide.
 /// The file is only a cache: anything unreadable gives an empty table. Safe to share between
@@ -14,18 +15,24 @@ namespace GitExp.Core.Cache;
 /// </remarks>
 public sealed class StateTable
 {
-    private static readonly byte[] Magic = "EXPSTAT1"u8.ToArray();
+    private static readonly byte[] Sha256Magic = "EXPSTAT1"u8.ToArray();
+    private static readonly byte[] Md5Magic = "EXPSTMD5"u8.ToArray();
 
     private readonly string _path;
+    private readonly HashKind _kind;
     private readonly Dictionary<string, Entry> _entries;
     private readonly Lock _lock = new();
     private bool _dirty;
 
-    private StateTable(string path, Dictionary<string, Entry> entries)
+    private StateTable(string path, HashKind kind, Dictionary<string, Entry> entries)
     {
         _path = path;
+        _kind = kind;
         _entries = entries;
     }
+
+    /// <summary>The kind of hash this table remembers.</summary>
+    public HashKind Kind => _kind;
 
     /// <summary>Number of remembered files.</summary>
     public int Count
@@ -39,11 +46,11 @@ public sealed class StateTable
         }
     }
 
-    public static StateTable Open(string stateFilePath)
+    public static StateTable Open(string stateFilePath, HashKind kind = HashKind.Sha256)
     {
         ArgumentNullException.ThrowIfNull(stateFilePath);
         var full = Path.GetFullPath(stateFilePath);
-        return new StateTable(full, Load(full));
+        return new StateTable(full, kind, Load(full, kind));
     }
 
     public bool TryGet(string fullPath, out string sha256)
@@ -133,9 +140,9 @@ public sealed class StateTable
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             using (var writer = new BinaryWriter(stream, Encoding.UTF8))
             {
-                writer.Write(Magic);
+                writer.Write(MagicOf(_kind));
                 writer.Write(_entries.Count);
-                Span<byte> raw = stackalloc byte[32];
+                Span<byte> raw = stackalloc byte[_kind.HexLength() / 2];
                 foreach (var (path, e) in _entries)
                 {
                     writer.Write(path);
@@ -156,19 +163,23 @@ public sealed class StateTable
         }
     }
 
-    private static Dictionary<string, Entry> Load(string path)
+    private static byte[] MagicOf(HashKind kind) => kind == HashKind.Md5 ? Md5Magic : Sha256Magic;
+
+    private static Dictionary<string, Entry> Load(string path, HashKind kind)
     {
+        var magic = MagicOf(kind);
+        var digestBytes = kind.HexLength() / 2;
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             using var reader = new BinaryReader(stream, Encoding.UTF8);
-            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+            if (!reader.ReadBytes(magic.Length).AsSpan().SequenceEqual(magic))
             {
                 return new(StringComparer.Ordinal);
             }
 
             var count = reader.ReadInt32();
-            if (count < 0 || count > stream.Length / 56)
+            if (count < 0 || count > stream.Length / (24 + digestBytes))
             {
                 return new(StringComparer.Ordinal);
             }
@@ -180,8 +191,8 @@ public sealed class StateTable
                 var size = reader.ReadInt64();
                 var mtime = reader.ReadInt64();
                 var inode = reader.ReadUInt64();
-                var sha = Convert.ToHexStringLower(reader.ReadBytes(32));
-                if (sha.Length != 64)
+                var sha = Convert.ToHexStringLower(reader.ReadBytes(digestBytes));
+                if (sha.Length != kind.HexLength())
                 {
                     return new(StringComparer.Ordinal);
                 }

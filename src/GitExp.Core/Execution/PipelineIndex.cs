@@ -9,6 +9,9 @@ public sealed class PipelineIndex
 {
     public const string DefaultPipelineFile = "exp.yaml";
 
+    /// <summary>DVC's pipeline file: a folder's pipeline when the folder has no <see cref="DefaultPipelineFile"/>.</summary>
+    public const string DvcPipelineFile = "dvc.yaml";
+
     private PipelineIndex(IReadOnlyList<Pipeline.Pipeline> pipelines, StageGraph graph)
     {
         Pipelines = pipelines;
@@ -20,8 +23,8 @@ public sealed class PipelineIndex
     public StageGraph Graph { get; }
 
     /// <summary>
-    /// Loads the <c>exp.yaml</c> files Git sees (tracked, or untracked and not ignored) plus any extra
-    /// pipeline files named by path (such as a <c>dvc.yaml</c>).
+    /// Loads the pipeline files Git sees (tracked, or untracked and not ignored; see <see cref="SelectPipelineFiles"/>)
+    /// plus any extra pipeline files named by path.
     /// </summary>
     /// <remarks>
     /// One command reads the pipelines many times (to select stages, find cached outs, read values to
@@ -55,10 +58,15 @@ public sealed class PipelineIndex
     )
     {
         var found = await project
-            .Git.ListFilesAsync([":(top,glob)**/" + DefaultPipelineFile, ":(top,glob)**/*.csproj"], cancellationToken)
+            .Git.ListFilesAsync(
+                [":(top,glob)**/" + DefaultPipelineFile, ":(top,glob)**/" + DvcPipelineFile, ":(top,glob)**/*.csproj"],
+                cancellationToken
+            )
             .ConfigureAwait(false);
         // A project file is a pipeline only when it declares ExpStage items (GitExp.MSBuild).
-        var files = found.Where(f => !IsProjectFile(f) || ProjectStageReader.DeclaresStages(project.FullPath(f))).ToList();
+        var files = SelectPipelineFiles(found)
+            .Where(f => !IsProjectFile(f) || ProjectStageReader.DeclaresStages(project.FullPath(f)))
+            .ToList();
         foreach (var extra in extraFiles)
         {
             if (!files.Contains(extra, StringComparer.Ordinal))
@@ -96,7 +104,7 @@ public sealed class PipelineIndex
             {
                 throw new ExpException(
                     ExitCode.NotFound,
-                    $"no '{DefaultPipelineFile}' in '{currentDirectory}' or at the repository root: create one or name a pipeline file"
+                    $"no '{DefaultPipelineFile}' or '{DvcPipelineFile}' in '{currentDirectory}' or at the repository root: create one or name a pipeline file"
                 );
             }
 
@@ -175,6 +183,26 @@ public sealed class PipelineIndex
                 $"{file}: no stages to run; add one under 'stages:' with at least a 'cmd'"
             );
 
+    /// <summary>
+    /// The pipeline files among <paramref name="paths"/> (repo-relative): every <c>exp.yaml</c>, every
+    /// <c>dvc.yaml</c> whose folder has no <c>exp.yaml</c>, and every project file. The one rule for the
+    /// workspace, a commit's tree (the UI) and the default target of a folder.
+    /// </summary>
+    public static IEnumerable<string> SelectPipelineFiles(IEnumerable<string> paths)
+    {
+        var all = paths.ToList();
+        var expFolders = all.Where(f => FileName(f) == DefaultPipelineFile)
+            .Select(RepoPath.DirectoryOf)
+            .ToHashSet(StringComparer.Ordinal);
+        return all.Where(f =>
+            IsProjectFile(f)
+            || FileName(f) == DefaultPipelineFile
+            || (FileName(f) == DvcPipelineFile && !expFolders.Contains(RepoPath.DirectoryOf(f)))
+        );
+    }
+
+    private static string FileName(string repoPath) => repoPath[(repoPath.LastIndexOf('/') + 1)..];
+
     /// <summary>An MSBuild project file (its ExpStage items are a pipeline).</summary>
     public static bool IsProjectFile(string path) =>
         path.EndsWith(".csproj", StringComparison.OrdinalIgnoreCase)
@@ -190,12 +218,21 @@ public sealed class PipelineIndex
     private string? DefaultPipelineFor(ExpProject project, string currentDirectory)
     {
         var here = project.ToRepoPath(currentDirectory);
-        var local = here.Length == 0 ? DefaultPipelineFile : here + "/" + DefaultPipelineFile;
-        if (Pipelines.Any(p => p.File == local))
+        return DefaultPipelineIn(here) ?? DefaultPipelineIn("");
+    }
+
+    // A folder's pipeline: its exp.yaml, else its dvc.yaml (loaded only when there is no exp.yaml beside it).
+    private string? DefaultPipelineIn(string folder)
+    {
+        foreach (var name in (string[])[DefaultPipelineFile, DvcPipelineFile])
         {
-            return local;
+            var file = folder.Length == 0 ? name : folder + "/" + name;
+            if (Pipelines.Any(p => p.File == file))
+            {
+                return file;
+            }
         }
 
-        return Pipelines.Any(p => p.File == DefaultPipelineFile) ? DefaultPipelineFile : null;
+        return null;
     }
 }

@@ -106,8 +106,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
     )
     {
         var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
-        var state = project.OpenStateTable();
-        var checker = new StageStatusChecker(project.Root, project.OpenCache(state));
+        var caches = project.OpenCaches();
+        var checker = new StageStatusChecker(project.Root, caches);
         var locks = new LockSet(project.Root, index);
         var statuses = new List<StageStatus>();
         foreach (var stage in stages)
@@ -122,7 +122,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             statuses.Add(status);
         }
 
-        state.Save();
+        caches.Save();
         return statuses;
     }
 
@@ -135,12 +135,10 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
     {
         project.EnsureInitialized();
         var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
-        var state = project.OpenStateTable();
-        var cache = project.OpenCache(state);
-        // Uncached outs (metrics, plots) live in Git; a copy in the cache lets the run-cache restore them too.
-        var copies = new ContentCache(project.CacheDirectory, [LinkType.Copy], state);
+        // Uncached outs (metrics, plots) live in Git; a copy in the cache (CopiesFor) lets the run-cache restore them too.
+        var caches = project.OpenCaches();
         var runCache = new RunCache(project.CacheDirectory);
-        var checker = new StageStatusChecker(project.Root, cache);
+        var checker = new StageStatusChecker(project.Root, caches);
         var locks = new LockSet(project.Root, index);
         var outcomes = new List<StageOutcome>();
         Directory.CreateDirectory(project.LogDirectory);
@@ -163,8 +161,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                             stage,
                             options,
                             checker,
-                            cache,
-                            copies,
+                            caches.For(stage.PipelineFile),
+                            caches.CopiesFor(stage.PipelineFile),
                             runCache,
                             locks,
                             runId,
@@ -193,7 +191,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         }
         finally
         {
-            state.Save();
+            caches.Save();
         }
 
         return outcomes;
@@ -238,7 +236,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
 
         if (options.Dry)
         {
-            events.StageWouldRun(stage, reasons, stage.Commands);
+            events.StageWouldRun(stage, reasons, ShellCommand.Lines(stage.Commands));
             return new StageOutcome(stage, StageAction.WouldRun, reasons);
         }
 
@@ -248,12 +246,14 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         }
 
         var key = RunCache.Key(RunCacheText(stage, inputs));
-        // A checkpointing stage continues from what its checkpoint outs hold, so its inputs do not
-        // determine its result: it never takes part in the run-cache.
+        // A checkpointing stage continues from what its checkpoint outs hold, and an always_changed one reads
+        // something no dep names (as in DVC): their inputs do not determine their result, so they never take
+        // part in the run-cache.
         var checkpointing = stage.Outs.Any(o => o.Checkpoint);
+        var runCached = !checkpointing && !stage.AlwaysChanged;
         if (
             !options.Force
-            && !checkpointing
+            && runCached
             && TryRestore(stage, inputs, key, cache, copies, runCache, locks, reasons) is { } restored
         )
         {
@@ -267,7 +267,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             .ConfigureAwait(false);
         if (
             !options.Force
-            && !checkpointing
+            && runCached
             && TryRestore(stage, inputs, key, cache, copies, runCache, locks, reasons) is { } restoredAfterWait
         )
         {
@@ -313,7 +313,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                 $"# stage {stage.Address} at {DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)}"
             )
             .ConfigureAwait(false);
-        foreach (var command in stage.Commands)
+        foreach (var command in ShellCommand.Lines(stage.Commands))
         {
             events.CommandStarted(stage, command);
             var running = ShellCommand.RunAsync(
@@ -358,7 +358,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             outs.Add((spec.Path, spec.Cache ? cache.Save(full) : cache.SaveCopy(full)));
         }
 
-        if (!checkpointing)
+        if (runCached)
         {
             runCache.Put(key, outs);
         }

@@ -7,6 +7,18 @@ namespace GitExp.Core.Execution;
 /// <summary>Runs one stage command through the platform shell, streaming its output live to the run's events and a log.</summary>
 internal static class ShellCommand
 {
+    /// <summary>
+    /// The commands a stage runs, one per line of its <c>cmd</c> (a <c>cmd: |</c> block or a list item with
+    /// several lines alike), as DVC runs them: each is its own shell, and the first that fails stops the
+    /// stage. Blank lines run nothing.
+    /// </summary>
+    public static IReadOnlyList<string> Lines(IReadOnlyList<string> commands) =>
+        commands
+            .SelectMany(c => c.Split('\n'))
+            .Select(line => line.TrimEnd('\r'))
+            .Where(line => !string.IsNullOrWhiteSpace(line))
+            .ToList();
+
     public static async Task<int> RunAsync(
         string command,
         string workingDirectory,
@@ -22,13 +34,13 @@ internal static class ShellCommand
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {shell}");
         if (pidFile is not null)
         {
-            File.WriteAllText(pidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            OrphanProcess.Remember(pidFile, process.Id);
         }
 
-        var gate = new object();
+        var sink = new Sink(events, log, process);
         var pumps = Task.WhenAll(
-            PumpAsync(process.StandardOutput.BaseStream, events, log, gate),
-            PumpAsync(process.StandardError.BaseStream, events, log, gate)
+            PumpAsync(process.StandardOutput.BaseStream, sink),
+            PumpAsync(process.StandardError.BaseStream, sink)
         );
         try
         {
@@ -43,13 +55,19 @@ internal static class ShellCommand
         finally
         {
             await pumps.ConfigureAwait(false);
+            if (pidFile is not null)
+            {
+                // Ended: a later run has nothing to stop, and must never stop a process that reuses the id.
+                File.Delete(pidFile);
+            }
         }
 
+        sink.ThrowIfLogFailed();
         return process.ExitCode;
     }
 
     // Bytes, not lines: progress bars that redraw with '\r' show as they happen.
-    private static async Task PumpAsync(Stream source, IRunEvents events, TextWriter log, object gate)
+    private static async Task PumpAsync(Stream source, Sink sink)
     {
         var decoder = Encoding.UTF8.GetDecoder();
         var bytes = new byte[8192];
@@ -57,12 +75,60 @@ internal static class ShellCommand
         int read;
         while ((read = await source.ReadAsync(bytes).ConfigureAwait(false)) > 0)
         {
-            var count = decoder.GetChars(bytes, 0, read, chars, 0);
-            lock (gate)
+            sink.Write(chars.AsSpan(0, decoder.GetChars(bytes, 0, read, chars, 0)));
+        }
+    }
+
+    /// <summary>
+    /// Where both streams go. When the log cannot be written (a full disk), the stage is stopped rather than
+    /// left running unlogged, and its output is still drained: a pump that stopped reading would leave the
+    /// stage blocked on a full pipe for ever.
+    /// </summary>
+    private sealed class Sink(IRunEvents events, TextWriter log, Process process)
+    {
+        private readonly Lock _gate = new();
+        private IOException? _logFailure;
+
+        public void Write(ReadOnlySpan<char> chars)
+        {
+            lock (_gate)
             {
-                events.CommandOutput(chars.AsSpan(0, count));
-                log.Write(chars, 0, count);
-                log.Flush();
+                events.CommandOutput(chars);
+                if (_logFailure is not null)
+                {
+                    return;
+                }
+
+                try
+                {
+                    log.Write(chars);
+                    log.Flush();
+                }
+                catch (IOException e)
+                {
+                    _logFailure = e;
+                    Stop();
+                }
+            }
+        }
+
+        public void ThrowIfLogFailed()
+        {
+            if (_logFailure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_logFailure);
+            }
+        }
+
+        private void Stop()
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // It has already exited.
             }
         }
     }

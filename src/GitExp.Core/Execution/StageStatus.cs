@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using GitExp.Core.Cache;
 using GitExp.Core.Pipeline;
+using GitExp.Core.Project;
 
 namespace GitExp.Core.Execution;
 
@@ -18,7 +19,7 @@ internal sealed record StageInputs(
 );
 
 /// <summary>Compares a stage with its lock entry to tell whether and why it must run.</summary>
-internal sealed class StageStatusChecker(string root, ContentCache cache)
+internal sealed class StageStatusChecker(string root, CacheSet caches)
 {
     private readonly Dictionary<string, ParamsFile> _paramsFiles = new(StringComparer.Ordinal);
 
@@ -35,7 +36,7 @@ internal sealed class StageStatusChecker(string root, ContentCache cache)
                 continue;
             }
 
-            deps.Add(ToHashedPath(dep, cache.Hash(full)));
+            deps.Add(ToHashedPath(dep, caches.For(stage.PipelineFile).Hash(full)));
         }
 
         var parameters = new SortedDictionary<string, IReadOnlyDictionary<string, JsonNode?>>(StringComparer.Ordinal);
@@ -131,7 +132,7 @@ internal sealed class StageStatusChecker(string root, ContentCache cache)
             {
                 reasons.Add($"out '{output.Path}' added");
             }
-            else if (cache.Hash(full).Sha256 != before.Sha256)
+            else if (caches.For(stage.PipelineFile).Hash(full).Sha256 != before.Sha256)
             {
                 reasons.Add($"out '{output.Path}' modified");
             }

@@ -20,6 +20,13 @@ public sealed record CheckpointPlan(ExperimentChain Chain, string? ResumeFrom, b
     /// values set. Only a <c>--rev</c> run has them; any other run sets its values in the workspace first.
     /// </summary>
     public IReadOnlyDictionary<string, string> ParamTexts { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The last checkpointing run in this workspace was interrupted (or failed) before it recorded a checkpoint:
+    /// its checkpoint outs and lock entries hold a step no commit has, so the checkpoint stages start over
+    /// (their checkpoint outs are removed, as with <c>--reset</c>) instead of being taken as finished.
+    /// </summary>
+    public bool Restart { get; init; }
 }
 
 /// <summary>
@@ -55,18 +62,22 @@ public sealed class CheckpointPlanner(ExpProject project)
         {
             File.Delete(MarkerPath);
         }
-        else if (hasCheckpointStages && ReadMarker() is { } marker && marker.Baseline == baseline && requestedName is null)
+        else if (hasCheckpointStages && ReadMarker() is { } marker)
         {
-            var experiment = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(e =>
-                e.Baseline == baseline && e.Name == marker.Name
-            );
-            if (experiment is not null)
+            var experiment =
+                marker.Baseline == baseline
+                    ? (await store.ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(e =>
+                        e.Baseline == baseline && e.Name == marker.Name
+                    )
+                    : null;
+            var message = experiment is null
+                ? null
+                : await project.Git.CommitMessageAsync(experiment.Commit, cancellationToken).ConfigureAwait(false);
+            if (experiment is not null && requestedName is null)
             {
-                var message = await project.Git.CommitMessageAsync(experiment.Commit, cancellationToken).ConfigureAwait(false);
-                var step = ExperimentChain.StepOf(message) ?? LastStepOf(message) ?? 0;
+                var step = ExperimentChain.StepOf(message!) ?? LastStepOf(message!) ?? 0;
                 var paramsChanged = await ParamsDifferAsync(experiment.Commit, cancellationToken).ConfigureAwait(false);
-                var interrupted = IsInterrupted(message);
-                if (interrupted && !paramsChanged)
+                if (IsInterrupted(message!) && !paramsChanged)
                 {
                     // The same experiment goes on from its last checkpoint.
                     return new CheckpointPlan(
@@ -88,17 +99,45 @@ public sealed class CheckpointPlanner(ExpProject project)
                     );
                 }
             }
+
+            var finishedSince = experiment is not null && experiment.Commit != marker.StartRef && !IsInterrupted(message!);
+            if (marker.Running && !finishedSince)
+            {
+                // The last run was interrupted and this one does not continue its checkpoints: whatever its stage wrote
+                // after them is no checkpoint. Its stages start over, under its name when that is still free.
+                var name =
+                    requestedName
+                    ?? (experiment is null && marker.Baseline == baseline ? marker.Name : null)
+                    ?? ExperimentNames.Generate(
+                        await store.NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false)
+                    );
+                return await FreshAsync(baseline, name, overwrite, store, cancellationToken).ConfigureAwait(false) with
+                {
+                    Restart = true,
+                };
+            }
         }
 
         var chosen =
             requestedName
             ?? ExperimentNames.Generate(await store.NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false));
+        return await FreshAsync(baseline, chosen, overwrite, store, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<CheckpointPlan> FreshAsync(
+        string baseline,
+        string name,
+        bool overwrite,
+        ExperimentStore store,
+        CancellationToken cancellationToken
+    )
+    {
         var existing = overwrite
             ? (await store.ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(e =>
-                e.Baseline == baseline && e.Name == chosen
+                e.Baseline == baseline && e.Name == name
             )
             : null;
-        return new CheckpointPlan(new ExperimentChain(baseline, chosen, baseline, existing?.Commit, 0), null, RestoreAll: false);
+        return new CheckpointPlan(new ExperimentChain(baseline, name, baseline, existing?.Commit, 0), null, RestoreAll: false);
     }
 
     /// <summary>
@@ -141,11 +180,23 @@ public sealed class CheckpointPlanner(ExpProject project)
         );
     }
 
-    /// <summary>Remembers which experiment this workspace's checkpointing run belongs to, so the next run can resume it.</summary>
-    public void Remember(ExperimentChain chain)
+    /// <summary>
+    /// Before a checkpointing run in the workspace: remembers which experiment it belongs to, so the next run can
+    /// resume it, and that it is running, with the value its ref has now. Until <see cref="Finished"/> says
+    /// otherwise, the next run knows this one was interrupted even if it died before its first checkpoint's ref.
+    /// </summary>
+    public void Remember(ExperimentChain chain) => Write(new Marker(chain.Baseline, chain.Name, true, chain.RefValue));
+
+    /// <summary>After the run's experiment is recorded (or it ended with nothing to record): it is no longer running.</summary>
+    public void Finished(ExperimentChain chain) => Write(new Marker(chain.Baseline, chain.Name, false, null));
+
+    private void Write(Marker marker)
     {
         Directory.CreateDirectory(project.TempDirectory);
-        File.WriteAllText(MarkerPath, JsonSerializer.Serialize(new Marker(chain.Baseline, chain.Name)));
+        // Replaced whole, never half-written: a run killed while writing it must not lose the previous one.
+        var temp = MarkerPath + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(marker));
+        File.Move(temp, MarkerPath, overwrite: true);
     }
 
     /// <summary>
@@ -331,5 +382,7 @@ public sealed class CheckpointPlanner(ExpProject project)
         }
     }
 
-    private sealed record Marker(string Baseline, string Name);
+    /// <param name="Running">A run of it started and has not finished (false in files older than this field).</param>
+    /// <param name="StartRef">The experiment's ref when that run started (null: it did not exist).</param>
+    private sealed record Marker(string Baseline, string Name, bool Running = false, string? StartRef = null);
 }

@@ -97,12 +97,12 @@ public static class ExperimentApply
     )
     {
         var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
-        var state = project.OpenStateTable();
-        var cache = project.OpenCache(state);
-        // Outs a stage keeps writing (persistent, checkpoint) are restored as private copies, never links.
-        var copies = new ContentCache(project.CacheDirectory, [LinkType.Copy], state);
+        var caches = project.OpenCaches();
         foreach (var pipeline in index.Pipelines)
         {
+            var cache = caches.For(pipeline.File);
+            // Outs a stage keeps writing (persistent, checkpoint) are restored as private copies, never links.
+            var copies = caches.CopiesFor(pipeline.File);
             var locks = LockFile.Load(project.Root, pipeline.File);
             foreach (var stage in pipeline.Stages)
             {
@@ -149,7 +149,7 @@ public static class ExperimentApply
             }
         }
 
-        state.Save();
+        caches.Save();
     }
 
     private static async Task<string[]> ChangedFilesAsync(
@@ -164,7 +164,7 @@ public static class ExperimentApply
         ).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>Files of the workspace tree that neither HEAD nor the target tree has.</summary>
-    private static async Task<List<string>> UntrackedFilesNotInAsync(
+    internal static async Task<List<string>> UntrackedFilesNotInAsync(
         Git.GitRepository git,
         string headTree,
         string workspaceTree,

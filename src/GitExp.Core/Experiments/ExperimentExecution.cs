@@ -118,7 +118,14 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
                 cancellationToken
             )
             .ConfigureAwait(false);
-        if (options.Reset)
+        if (plan.Restart && !options.Pipeline.Dry)
+        {
+            events.Warning(
+                $"the last checkpointing run in this workspace was interrupted, and this run does not continue one of its checkpoints: the checkpoint stages start over as experiment '{plan.Chain.Name}'"
+            );
+        }
+
+        if ((options.Reset || plan.Restart) && !options.Pipeline.Dry)
         {
             foreach (var checkpointOut in checkpointOuts)
             {
@@ -151,6 +158,11 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
                 cancellationToken
             )
             .ConfigureAwait(false);
+        if (checkpointOuts.Count > 0 && !options.Pipeline.Dry)
+        {
+            planner.Finished(plan.Chain);
+        }
+
         if (
             result.Recorded is null
             && !options.Pipeline.Dry
@@ -214,9 +226,15 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
         var plan = spec.Plan;
         var chain = plan.Chain;
         var dry = spec.Pipeline.Dry;
+        if (!dry)
+        {
+            RefuseStaleRefLocks(chain, [chain.Ref, .. spec.AlsoUpdate.Select(u => u.Ref)]);
+        }
+
         if (plan.ResumeFrom is { } resumeFrom && !dry)
         {
-            await RestoreCheckpointAsync(workspace, resumeFrom, plan.RestoreAll, cancellationToken).ConfigureAwait(false);
+            await RestoreCheckpointAsync(workspace, chain.Baseline, resumeFrom, plan.RestoreAll, cancellationToken)
+                .ConfigureAwait(false);
             ParamEdits.WriteToWorkspace(workspace, plan.ParamTexts);
             events.ResumingFromCheckpoint(chain.Name, resumeFrom, chain.Step);
         }
@@ -231,7 +249,12 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
         {
             environment["EXP_RESUME"] = "1";
             environment["EXP_CHECKPOINT_STEP"] = chain.Step.ToString(CultureInfo.InvariantCulture);
-            // A resumed run continues training even though its inputs match the checkpoint's lock.
+        }
+
+        if (plan.Resumes || plan.Restart)
+        {
+            // A resumed run continues training even though its inputs match the checkpoint's lock; a restarted one
+            // must not take the lock its interrupted predecessor wrote at an unrecorded checkpoint as finished.
             var index = await PipelineIndex.LoadAsync(workspace, [], cancellationToken).ConfigureAwait(false);
             forceStages = index
                 .Graph.Stages.Where(s => s.Outs.Any(o => o.Checkpoint))
@@ -334,8 +357,33 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
         return new ExperimentRunResult(outcomes, experiment, reason);
     }
 
+    /// <summary>
+    /// A ref transaction killed half-way leaves Git's <c>&lt;ref&gt;.lock</c>, and every later update of that ref
+    /// fails; found before anything runs, it is named with what to do, instead of failing after the whole pipeline.
+    /// </summary>
+    private void RefuseStaleRefLocks(ExperimentChain chain, IEnumerable<string> refs)
+    {
+        foreach (var name in refs)
+        {
+            var lockPath = Path.Combine(project.Git.GitDir, name + ".lock");
+            if (File.Exists(lockPath))
+            {
+                throw new ExpException(
+                    ExitCode.Conflict,
+                    $"experiment '{chain.Name}': Git's lock file {Path.GetRelativePath(project.Root, lockPath)} is left from a command that was killed and blocks {name}; if no git or 'dotnet exp' command is running, delete that file and run again"
+                );
+            }
+        }
+    }
+
+    /// <summary>
+    /// Puts the checkpoint's files (all of them, for an interrupted run) and its cached outs in the workspace.
+    /// Files the workspace has that neither the checkpoint nor the baseline has (a user's notes, the file the
+    /// shell redirects this run's output to) are no one's to delete: they are left where they are.
+    /// </summary>
     private static async Task RestoreCheckpointAsync(
         ExpProject workspace,
+        string baseline,
         string commit,
         bool restoreAll,
         CancellationToken cancellationToken
@@ -343,12 +391,22 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
     {
         if (restoreAll)
         {
+            var git = workspace.Git;
             var outs = await new ExperimentRecorder(workspace).CachedOutsAsync(cancellationToken).ConfigureAwait(false);
-            var workspaceTree = await workspace.Git.WriteWorkspaceTreeAsync(outs, cancellationToken).ConfigureAwait(false);
-            var target = await workspace.Git.TreeOfAsync(commit, cancellationToken).ConfigureAwait(false);
+            var workspaceTree = await git.WriteWorkspaceTreeAsync(outs, cancellationToken).ConfigureAwait(false);
+            var target = await git.TreeOfAsync(commit, cancellationToken).ConfigureAwait(false);
             if (workspaceTree != target)
             {
-                await workspace.Git.CheckoutTreeAsync(workspaceTree, target, cancellationToken).ConfigureAwait(false);
+                var baselineTree = await git.TreeOfAsync(baseline, cancellationToken).ConfigureAwait(false);
+                // Left out of the tree the switch starts from, a file is not Git's to remove (as exp apply -f does).
+                var keep = await ExperimentApply
+                    .UntrackedFilesNotInAsync(git, baselineTree, workspaceTree, target, cancellationToken)
+                    .ConfigureAwait(false);
+                var from = await git.RemovePathsAsync(workspaceTree, keep, cancellationToken).ConfigureAwait(false);
+                if (from != target)
+                {
+                    await git.CheckoutTreeAsync(from, target, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 

@@ -7,7 +7,11 @@ using YamlDotNet.RepresentationModel;
 
 namespace GitExp.Core.Pipeline;
 
-/// <summary>A file or directory with its content hash; a directory's <see cref="Sha256"/> ends in ".dir" and it alone has <see cref="NFiles"/>.</summary>
+/// <summary>
+/// A file or directory with its content hash; a directory's <see cref="Sha256"/> ends in ".dir" and it alone has
+/// <see cref="NFiles"/>. For dvc.yaml pipelines the hash is DVC's MD5 (see <see cref="LockFile.HashKindOf"/>); a
+/// <see cref="Size"/> of -1 means the lock did not record one (old DVC lock files).
+/// </summary>
 public sealed record HashedPath(string Path, string Sha256, long Size, int? NFiles);
 
 /// <summary>What a stage's last run saw and produced: the state a re-run is compared against.</summary>
@@ -21,10 +25,14 @@ public sealed record StageLock(
 );
 
 /// <summary>The lock file beside a pipeline file (exp.yaml → exp.lock): one <see cref="StageLock"/> per stage that has run.</summary>
-/// <remarks>Paths are repo-relative in the API and relative to the lock file's directory in the file, so a pipeline folder can move.</remarks>
+/// <remarks>
+/// Paths are repo-relative in the API and relative to the lock file's directory in the file, so a pipeline folder can move.
+/// A dvc.yaml's dvc.lock is DVC's own format (schema 2.0, <c>hash: md5</c>), read and written as DVC 3 does.
+/// </remarks>
 public sealed partial class LockFile
 {
     private const string Schema = "1.0";
+    private const string DvcSchema = "2.0";
     private readonly OrderedDictionary<string, StageLock> stages = new(StringComparer.Ordinal);
 
     private LockFile(string pipelineFile)
@@ -34,6 +42,18 @@ public sealed partial class LockFile
     }
 
     public string PipelineFile { get; }
+
+    /// <summary>True for a dvc.yaml's lock: DVC's format and MD5 hashes.</summary>
+    public bool IsDvc => HashKindOf(PipelineFile) == Cache.HashKind.Md5;
+
+    /// <summary>
+    /// How the deps and outs of a pipeline file's stages are hashed: DVC's MD5 for a file named dvc.yaml (so its
+    /// dvc.lock stays DVC's), SHA-256 for every other pipeline file.
+    /// </summary>
+    public static Cache.HashKind HashKindOf(string pipelineFile) =>
+        pipelineFile == "dvc.yaml" || pipelineFile.EndsWith("/dvc.yaml", StringComparison.Ordinal)
+            ? Cache.HashKind.Md5
+            : Cache.HashKind.Sha256;
 
     /// <summary>Repo-relative path of the lock file.</summary>
     public string Path { get; }
@@ -68,7 +88,7 @@ public sealed partial class LockFile
             RepoPath.Normalize(pipelineFile)
                 ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository")
         );
-        new Reader(lockFile.Path).Read(text, lockFile);
+        new Reader(lockFile.Path, lockFile.IsDvc).Read(text, lockFile);
         return lockFile;
     }
 
@@ -81,7 +101,7 @@ public sealed partial class LockFile
     {
         var dir = RepoPath.DirectoryOf(Path);
         var sb = new StringBuilder();
-        sb.Append("schema: '").Append(Schema).Append("'\n");
+        sb.Append("schema: '").Append(IsDvc ? DvcSchema : Schema).Append("'\n");
         if (stages.Count == 0)
         {
             return sb.Append("stages: {}\n").ToString();
@@ -90,8 +110,22 @@ public sealed partial class LockFile
         foreach (var stage in Ordered())
         {
             sb.Append("  ").Append(Str(stage.Name)).Append(":\n");
-            sb.Append("    cmd: ").Append(Str(stage.Command)).Append('\n');
-            WritePaths(sb, "deps", stage.Deps, dir);
+            var commands = stage.Command.Split('\n');
+            if (IsDvc && commands.Length > 1)
+            {
+                // DVC keeps a list of commands as a list.
+                sb.Append("    cmd:\n");
+                foreach (var command in commands)
+                {
+                    sb.Append("    - ").Append(Str(command)).Append('\n');
+                }
+            }
+            else
+            {
+                sb.Append("    cmd: ").Append(Str(stage.Command)).Append('\n');
+            }
+
+            WritePaths(sb, "deps", stage.Deps, dir, IsDvc);
             if (stage.Params.Count > 0)
             {
                 sb.Append("    params:\n");
@@ -110,7 +144,7 @@ public sealed partial class LockFile
                     }
                 }
             }
-            WritePaths(sb, "outs", stage.Outs, dir);
+            WritePaths(sb, "outs", stage.Outs, dir, IsDvc);
         }
         return sb.ToString();
     }
@@ -132,7 +166,7 @@ public sealed partial class LockFile
         return stages.Values.OrderBy(s => rank.TryGetValue(s.Name, out var r) ? r : int.MaxValue);
     }
 
-    private static void WritePaths(StringBuilder sb, string key, IReadOnlyList<HashedPath> paths, string dir)
+    private static void WritePaths(StringBuilder sb, string key, IReadOnlyList<HashedPath> paths, string dir, bool dvc)
     {
         if (paths.Count == 0)
         {
@@ -142,8 +176,21 @@ public sealed partial class LockFile
         foreach (var p in paths)
         {
             sb.Append("    - path: ").Append(Str(RepoPath.RelativeTo(dir, p.Path))).Append('\n');
-            sb.Append("      sha256: ").Append(Str(p.Sha256)).Append('\n');
-            sb.Append("      size: ").Append(p.Size.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            if (dvc)
+            {
+                sb.Append("      hash: md5\n");
+                sb.Append("      md5: ").Append(Str(p.Sha256)).Append('\n');
+            }
+            else
+            {
+                sb.Append("      sha256: ").Append(Str(p.Sha256)).Append('\n');
+            }
+
+            if (p.Size >= 0)
+            {
+                sb.Append("      size: ").Append(p.Size.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+
             if (p.NFiles is { } n)
             {
                 sb.Append("      nfiles: ").Append(n.ToString(CultureInfo.InvariantCulture)).Append('\n');
@@ -172,7 +219,7 @@ public sealed partial class LockFile
         };
 
     /// <summary>Reads the lock file's YAML with located errors.</summary>
-    private sealed class Reader(string displayPath)
+    private sealed class Reader(string displayPath, bool dvc)
     {
         private readonly string dir = RepoPath.DirectoryOf(displayPath);
 
@@ -189,12 +236,14 @@ public sealed partial class LockFile
                 switch (Yaml.ScalarText(k))
                 {
                     case "schema":
-                        if (Yaml.ScalarText(v) != Schema)
+                        if (Yaml.ScalarText(v) != (dvc ? DvcSchema : Schema))
                         {
                             throw Yaml.Error(
                                 displayPath,
                                 v,
-                                $"'schema' must be '{Schema}' (written by a different GitExp version?)"
+                                dvc
+                                    ? $"'schema' must be '{DvcSchema}' (DVC 2 and 3 write '2.0'; a DVC 1 lock file: run 'dvc repro' with DVC 2 or later once)"
+                                    : $"'schema' must be '{Schema}' (written by a different GitExp version?)"
                             );
                         }
                         break;
@@ -233,7 +282,16 @@ public sealed partial class LockFile
                 switch (key)
                 {
                     case "cmd":
-                        cmd = Yaml.ScalarText(v) ?? throw Yaml.Error(displayPath, v, $"stage '{name}': 'cmd' must be text");
+                        cmd =
+                            dvc && v is YamlSequenceNode commands
+                                ? string.Join(
+                                    "\n",
+                                    commands.Children.Select(c =>
+                                        Yaml.ScalarText(c)
+                                        ?? throw Yaml.Error(displayPath, c, $"stage '{name}': each 'cmd' must be text")
+                                    )
+                                )
+                                : Yaml.ScalarText(v) ?? throw Yaml.Error(displayPath, v, $"stage '{name}': 'cmd' must be text");
                         break;
                     case "deps":
                         deps = ReadPaths(name, key, v);
@@ -294,7 +352,7 @@ public sealed partial class LockFile
             }
             if (node is not YamlSequenceNode seq)
             {
-                throw Yaml.Error(displayPath, node, $"stage '{stage}': '{key}' must be a list of {{path, sha256, size}} maps");
+                throw Yaml.Error(displayPath, node, $"stage '{stage}': '{key}' must be a list of {{path, {HashKey}, size}} maps");
             }
             foreach (var item in seq.Children)
             {
@@ -309,10 +367,24 @@ public sealed partial class LockFile
                         case "path":
                             path = PathFrom(stage, key, v);
                             break;
-                        case "sha256":
+                        case "sha256" when !dvc:
+                        case "md5" when dvc:
                             sha =
                                 Yaml.ScalarText(v)
-                                ?? throw Yaml.Error(displayPath, v, $"stage '{stage}': '{key}': 'sha256' must be text");
+                                ?? throw Yaml.Error(displayPath, v, $"stage '{stage}': '{key}': '{HashKey}' must be text");
+                            break;
+                        case "hash" when dvc:
+                            // DVC 3 writes 'md5'; a lock without 'hash' is DVC 2's (MD5 after CRLF -> LF for text).
+                            if (Yaml.ScalarText(v) is not ("md5" or "md5-dos2unix"))
+                            {
+                                throw Yaml.Error(
+                                    displayPath,
+                                    v,
+                                    $"stage '{stage}': '{key}': hash '{Yaml.ScalarText(v)}' is not supported (expected md5)"
+                                );
+                            }
+                            break;
+                        case "isexec" when dvc:
                             break;
                         case "size":
                             size = Number(stage, key, "size", v);
@@ -324,18 +396,27 @@ public sealed partial class LockFile
                             throw Yaml.Error(
                                 displayPath,
                                 k,
-                                $"stage '{stage}': '{key}': unknown key '{Yaml.ScalarText(k)}' (expected path, sha256, size, nfiles)"
+                                $"stage '{stage}': '{key}': unknown key '{Yaml.ScalarText(k)}' (expected path, {HashKey}, size, nfiles)"
                             );
                     }
                 }
-                if (path is null || sha is null || size is null)
+                // DVC leaves 'size' out of old lock files; GitExp always writes it.
+                if (path is null || sha is null || (size is null && !dvc))
                 {
-                    throw Yaml.Error(displayPath, item, $"stage '{stage}': '{key}' items need 'path', 'sha256' and 'size'");
+                    throw Yaml.Error(
+                        displayPath,
+                        item,
+                        dvc
+                            ? $"stage '{stage}': '{key}' items need 'path' and 'md5'"
+                            : $"stage '{stage}': '{key}' items need 'path', 'sha256' and 'size'"
+                    );
                 }
-                result.Add(new HashedPath(path, sha, size.Value, nfiles));
+                result.Add(new HashedPath(path, sha, size ?? -1, nfiles));
             }
             return result;
         }
+
+        private string HashKey => dvc ? "md5" : "sha256";
 
         private long Number(string stage, string key, string field, YamlNode node) =>
             node is YamlScalarNode s

@@ -86,8 +86,16 @@ public static partial class PipelineParser
                         throw Yaml.Error(file, keyNode, "'vars' is not supported yet; it must be empty");
                     }
                     break;
+                case "artifacts" or "metrics" or "plots" or "params":
+                    // DVC's project-level declarations (for 'dvc metrics/plots/params show' and the model
+                    // registry) add no stage, dep or out: a pipeline runs the same without them.
+                    break;
                 default:
-                    throw Yaml.Error(file, keyNode, $"unknown top-level key '{key}' (expected 'stages')");
+                    throw Yaml.Error(
+                        file,
+                        keyNode,
+                        $"unknown top-level key '{key}' (expected stages, vars, params, metrics, plots or artifacts)"
+                    );
             }
         }
         return new Pipeline(file, stages);

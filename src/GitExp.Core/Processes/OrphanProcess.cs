@@ -2,20 +2,52 @@ using System.Globalization;
 
 namespace GitExp.Core.Processes;
 
-/// <summary>Stage commands whose runner died: their process id is kept in a file so the next run can stop them.</summary>
+/// <summary>
+/// Stage commands whose runner died: while a command runs, its process id and start time are kept in a file,
+/// so the next run can stop it; the file goes when the command ends.
+/// </summary>
 public static class OrphanProcess
 {
+    /// <summary>Writes <c>&lt;pid&gt; &lt;start time&gt;</c> (<see cref="ProcessIdentity.StartTime"/>) of a command that just started.</summary>
+    public static void Remember(string pidPath, int pid)
+    {
+        var started = ProcessIdentity.Of(pid)?.StartTime;
+        File.WriteAllText(
+            pidPath,
+            started is null
+                ? pid.ToString(CultureInfo.InvariantCulture)
+                : string.Create(CultureInfo.InvariantCulture, $"{pid} {started}")
+        );
+    }
+
     /// <summary>
-    /// Kills the stage command a dead runner or worker left behind, if it still runs in the entry's workspace
-    /// (the working-directory check keeps a reused process id from hitting an unrelated process).
+    /// Kills the stage command a dead runner or worker left behind, if the process with that id is still the
+    /// same one (same start time) and runs in the workspace; anything else (an id the system gave to another
+    /// process since, a file without a start time) is left alone.
     /// </summary>
     public static void Kill(string pidPath, string workspace)
     {
-        if (!File.Exists(pidPath) || !int.TryParse(File.ReadAllText(pidPath), CultureInfo.InvariantCulture, out var pid))
+        if (!File.Exists(pidPath))
         {
             return;
         }
 
+        var parts = File.ReadAllText(pidPath).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (
+            parts.Length == 2
+            && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var pid)
+            && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var recorded)
+            && ProcessIdentity.Of(pid)?.StartTime == recorded
+        )
+        {
+            KillInWorkspace(pid, workspace);
+        }
+
+        File.Delete(pidPath);
+    }
+
+    private static void KillInWorkspace(int pid, string workspace)
+    {
         try
         {
             var cwd = new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
@@ -43,7 +75,5 @@ public static class OrphanProcess
         {
             // Already gone, or not ours to kill.
         }
-
-        File.Delete(pidPath);
     }
 }

@@ -9,11 +9,13 @@ public sealed class ExpProject
     private ExpConfig? _config;
 
     private readonly string? _cacheDirectory;
+    private readonly string? _dvcCacheDirectory;
 
-    private ExpProject(GitRepository git, string? cacheDirectory)
+    private ExpProject(GitRepository git, string? cacheDirectory, string? dvcCacheDirectory)
     {
         Git = git;
         _cacheDirectory = cacheDirectory;
+        _dvcCacheDirectory = dvcCacheDirectory;
         // Facts about Git objects live with them, in the git directory: never in the work tree, and there
         // from the first command in a fresh clone.
         var facts = Path.Combine(git.GitDir, "gitexp");
@@ -30,6 +32,14 @@ public sealed class ExpProject
 
     /// <summary>The content cache; an isolated workspace under <c>.exptmp/</c> shares its main workspace's.</summary>
     public string CacheDirectory => _cacheDirectory ?? Path.Combine(ExpDirectory, "cache");
+
+    /// <summary>
+    /// The cache of dvc.yaml pipelines' MD5 objects (<c>files/md5/…</c>): DVC's own <c>.dvc/cache</c> when the
+    /// repository has <c>.dvc/</c>, so <c>dvc checkout</c> finds what GitExp stored; else <see cref="CacheDirectory"/>.
+    /// </summary>
+    public string DvcCacheDirectory =>
+        _dvcCacheDirectory
+        ?? (Directory.Exists(Path.Combine(Root, ".dvc")) ? Path.Combine(Root, ".dvc", "cache") : CacheDirectory);
 
     /// <summary><c>.exptmp/</c>: isolated workspaces of queued and temporary runs.</summary>
     public string WorkspacesDirectory => Path.Combine(Root, ".exptmp");
@@ -52,8 +62,14 @@ public sealed class ExpProject
     public static async Task<ExpProject> OpenAsync(
         string directory,
         CancellationToken cancellationToken = default,
-        string? cacheDirectory = null
-    ) => new(await GitRepository.DiscoverAsync(directory, cancellationToken).ConfigureAwait(false), cacheDirectory);
+        string? cacheDirectory = null,
+        string? dvcCacheDirectory = null
+    ) =>
+        new(
+            await GitRepository.DiscoverAsync(directory, cancellationToken).ConfigureAwait(false),
+            cacheDirectory,
+            dvcCacheDirectory
+        );
 
     /// <summary>Creates <c>.exp/</c> and the ignore files that keep GitExp's own files out of Git.</summary>
     /// <remarks>The user's own .gitignore is never touched for these: each folder ignores its own contents.</remarks>
@@ -70,9 +86,15 @@ public sealed class ExpProject
     /// <summary>Writes a default <c>.exp/config.yaml</c> when there is none; returns whether it wrote one.</summary>
     public bool WriteDefaultConfig() => WriteIfMissing(Path.Combine(ExpDirectory, "config.yaml"), ExpConfig.DefaultText);
 
-    public ContentCache OpenCache(StateTable state) => new(CacheDirectory, Config.LinkOrder, state);
+    /// <summary>The cache for the state table's kind of hash (see <see cref="DvcCacheDirectory"/>).</summary>
+    public ContentCache OpenCache(StateTable state) =>
+        new(state.Kind == HashKind.Md5 ? DvcCacheDirectory : CacheDirectory, Config.LinkOrder, state);
 
-    public StateTable OpenStateTable() => StateTable.Open(Path.Combine(TempDirectory, "state"));
+    public StateTable OpenStateTable(HashKind kind = HashKind.Sha256) =>
+        StateTable.Open(Path.Combine(TempDirectory, kind == HashKind.Md5 ? "state-md5" : "state"), kind);
+
+    /// <summary>The caches of both kinds of pipeline, opened as needed; save them when the command is done.</summary>
+    public CacheSet OpenCaches() => new(this);
 
     /// <summary>Converts an absolute or current-directory-relative path to a repo-relative one with forward slashes.</summary>
     public string ToRepoPath(string path)

@@ -122,7 +122,9 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
                 CopyPath(source, Path.Combine(workspace, path));
             }
 
-            isolated = await ExpProject.OpenAsync(workspace, cancellationToken, project.CacheDirectory).ConfigureAwait(false);
+            isolated = await ExpProject
+                .OpenAsync(workspace, cancellationToken, project.CacheDirectory, project.DvcCacheDirectory)
+                .ConfigureAwait(false);
             var plan = await new CheckpointPlanner(project)
                 .PlanQueuedAsync(entry.Baseline, entry.Name, entry.ResumeFrom, cancellationToken)
                 .ConfigureAwait(false);
@@ -163,11 +165,15 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
             events.EntryFinished(entry, success, experiment);
             return success;
         }
-        catch (Exception e) when (e is StageFailedException or ExpException or OperationCanceledException or GitCommandException)
+        catch (Exception e)
+            when (e is StageFailedException or ExpException or OperationCanceledException or GitCommandException
+                || DiskFull.AsUserError(e) is not null
+            )
         {
             var wasKilled = e is OperationCanceledException && !cancellationToken.IsCancellationRequested;
             var (code, message) = e switch
             {
+                _ when e is not ExpException && DiskFull.AsUserError(e) is { } full => ((int)full.Code, full.Message),
                 StageFailedException failed => (failed.ExitCode, failed.Message),
                 ExpException user => ((int)user.Code, user.Message),
                 OperationCanceledException => (
@@ -238,7 +244,16 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
         if (File.Exists(source))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            File.Copy(source, destination, overwrite: true);
+            try
+            {
+                File.Copy(source, destination, overwrite: true);
+            }
+            catch (IOException e) when (DiskFull.AsUserError(e, destination) is { } full)
+            {
+                File.Delete(destination);
+                throw full;
+            }
+
             return;
         }
 

@@ -80,6 +80,11 @@ public sealed record RunRecord
     /// </summary>
     public Processes.ProcessIdentity? Process { get; init; }
 
+    /// <summary>
+    /// The run this one resumed: the interrupted (or failed) run whose last checkpoint its own first commit follows.
+    /// </summary>
+    public string? ResumedFrom { get; init; }
+
     /// <summary>workspace, queue, temp, or git (rebuilt from refs by reindex).</summary>
     public string Kind { get; init; } = "workspace";
 

@@ -18,13 +18,21 @@ public sealed partial class RunStore
         try
         {
             store.Reconcile(project.Git);
-            return store;
         }
-        catch
+        catch (Exception e)
+            when (e
+                    is Microsoft.Data.Sqlite.SqliteException
+                        or IOException
+                        or UnauthorizedAccessException
+                        or InvalidOperationException
+                        or System.ComponentModel.Win32Exception
+            )
         {
-            store.Dispose();
-            throw;
+            // Settling is a courtesy of whoever opens the store: one that cannot write it (read-only, locked for too
+            // long) or start git still reads it, and a later command settles the run.
         }
+
+        return store;
     }
 
     /// <summary>
@@ -88,13 +96,16 @@ public sealed partial class RunStore
     private RunRecord Interrupted(RunRecord run, CatFileBatch objects)
     {
         var lastSeen = run.Executions.Select(e => e.Finished).Append(run.Started ?? run.Created).Max();
-        var checkpoints =
-            run.Checkpoints.Count > 0 || run.ExperimentRef is null ? run.Checkpoints : CommittedCheckpoints(objects, run);
+        var (checkpoints, continued) =
+            run.Checkpoints.Count > 0 || run.ExperimentRef is null
+                ? (run.Checkpoints, (string?)null)
+                : CommittedCheckpoints(objects, run);
         return run with
         {
             Status = RunStatus.Interrupted,
             Finished = lastSeen,
             Checkpoints = checkpoints,
+            ResumedFrom = run.ResumedFrom ?? (continued is null ? null : ResumedRun(continued, run.Id)),
             Executions = run
                 .Executions.Select(e => e.Status == ExecutionRecord.Running ? e with { Status = ExecutionRecord.Interrupted } : e)
                 .ToList(),
@@ -106,7 +117,11 @@ public sealed partial class RunStore
     /// commit that no other run recorded, up to the first commit that is not a checkpoint of an unfinished chain (the
     /// baseline, a final commit, or a checkpoint that another run recorded: the one this run continued from).
     /// </summary>
-    private List<(string Commit, int Step)> CommittedCheckpoints(CatFileBatch objects, RunRecord run)
+    /// <returns>The checkpoints, and the commit the first of them follows (null when it took none).</returns>
+    private (IReadOnlyList<(string Commit, int Step)> Checkpoints, string? Continued) CommittedCheckpoints(
+        CatFileBatch objects,
+        RunRecord run
+    )
     {
         var checkpoints = new List<(string Commit, int Step)>();
         var text = objects.ReadText(run.ExperimentRef!);
@@ -125,7 +140,25 @@ public sealed partial class RunStore
         }
 
         checkpoints.Reverse();
-        return checkpoints;
+        return (checkpoints, checkpoints.Count > 0 ? commit : null);
+    }
+
+    /// <summary>
+    /// The run that recorded <paramref name="checkpoint"/> as one of its checkpoints and did not finish (interrupted or
+    /// failed): the run that another, whose first commit follows that checkpoint, resumed. Null when there is none.
+    /// </summary>
+    public string? ResumedRun(string checkpoint, string runId)
+    {
+        using var query = Command(
+            """
+            SELECT runs.id FROM checkpoints JOIN runs ON runs.id = checkpoints.run_id
+            WHERE checkpoints.commit_sha = $commit AND runs.id != $id AND runs.status IN ('interrupted', 'failed')
+            ORDER BY runs.created DESC LIMIT 1
+            """,
+            ("$commit", checkpoint),
+            ("$id", runId)
+        );
+        return query.ExecuteScalar() as string;
     }
 
     private static string? FirstParent(string commitText)

@@ -73,6 +73,8 @@ public sealed partial class RunStore : IDisposable
             CREATE INDEX runs_running ON runs(status) WHERE status = 'running';
             CREATE INDEX checkpoints_commit ON checkpoints(commit_sha);
             """,
+        // Version 6: the run a checkpoint run continued (resumed) from.
+        "ALTER TABLE runs ADD COLUMN resumed_from TEXT;",
     ];
 
     private readonly SqliteConnection _connection;
@@ -140,13 +142,13 @@ public sealed partial class RunStore : IDisposable
         Execute(
             """
             INSERT INTO runs(id, exp_name, exp_ref, commit_sha, baseline, branch, dirty, git_user, command, host, kind, status,
-                created, started, finished, exit_code, log_path, title, notes, bookmarked, archived, deleted, grp, pid, pid_start, boot_id)
+                created, started, finished, exit_code, log_path, title, notes, bookmarked, archived, deleted, grp, pid, pid_start, boot_id, resumed_from)
             VALUES($id, $exp_name, $exp_ref, $commit, $baseline, $branch, $dirty, $user, $command, $host, $kind, $status,
                 $created, $started, $finished, $exit, $log, $title, $notes, $bookmarked, $archived, $deleted, $grp, $pid, $pid_start,
-                $boot_id)
+                $boot_id, $resumed_from)
             ON CONFLICT(id) DO UPDATE SET
                 -- An update, never a delete and insert: that would cascade to the run's metric history.
-                exp_name = excluded.exp_name, exp_ref = excluded.exp_ref, commit_sha = excluded.commit_sha, baseline = excluded.baseline, branch = excluded.branch, dirty = excluded.dirty, git_user = excluded.git_user, command = excluded.command, host = excluded.host, kind = excluded.kind, status = excluded.status, created = excluded.created, started = excluded.started, finished = excluded.finished, exit_code = excluded.exit_code, log_path = excluded.log_path, title = excluded.title, notes = excluded.notes, bookmarked = excluded.bookmarked, archived = excluded.archived, deleted = excluded.deleted, grp = excluded.grp, pid = excluded.pid, pid_start = excluded.pid_start, boot_id = excluded.boot_id
+                exp_name = excluded.exp_name, exp_ref = excluded.exp_ref, commit_sha = excluded.commit_sha, baseline = excluded.baseline, branch = excluded.branch, dirty = excluded.dirty, git_user = excluded.git_user, command = excluded.command, host = excluded.host, kind = excluded.kind, status = excluded.status, created = excluded.created, started = excluded.started, finished = excluded.finished, exit_code = excluded.exit_code, log_path = excluded.log_path, title = excluded.title, notes = excluded.notes, bookmarked = excluded.bookmarked, archived = excluded.archived, deleted = excluded.deleted, grp = excluded.grp, pid = excluded.pid, pid_start = excluded.pid_start, boot_id = excluded.boot_id, resumed_from = excluded.resumed_from
             """,
             ("$id", run.Id),
             ("$exp_name", run.ExperimentName),
@@ -173,7 +175,8 @@ public sealed partial class RunStore : IDisposable
             ("$grp", run.Group),
             ("$pid", run.Process?.Pid),
             ("$pid_start", run.Process?.StartTime),
-            ("$boot_id", run.Process?.BootId)
+            ("$boot_id", run.Process?.BootId),
+            ("$resumed_from", run.ResumedFrom)
         );
         foreach (var table in new[] { "params", "metrics", "artifacts", "tags", "checkpoints", "executions" })
         {
@@ -875,6 +878,7 @@ public sealed partial class RunStore : IDisposable
         public readonly int Pid = r.GetOrdinal("pid");
         public readonly int PidStart = r.GetOrdinal("pid_start");
         public readonly int BootId = r.GetOrdinal("boot_id");
+        public readonly int ResumedFrom = r.GetOrdinal("resumed_from");
     }
 
     private static RunRecord ReadRun(SqliteDataReader r, Columns c)
@@ -906,6 +910,7 @@ public sealed partial class RunStore : IDisposable
             Archived = r.GetInt32(c.Archived) != 0,
             Deleted = r.GetInt32(c.Deleted) != 0,
             Group = Text(c.Group),
+            ResumedFrom = Text(c.ResumedFrom),
             Process =
                 r.GetValue(c.Pid) is long pid && r.GetValue(c.PidStart) is long start
                     ? new ProcessIdentity(Text(c.Host) ?? "", (int)pid, start, Text(c.BootId))

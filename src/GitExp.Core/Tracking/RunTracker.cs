@@ -240,8 +240,18 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
             Checkpoints = checkpoints,
             Executions = executions,
         };
+        // A checkpoint run's first commit follows the checkpoint it continued from: the run that recorded that
+        // checkpoint and did not finish is the one this run resumed.
+        var firstCommit = checkpoints.Count > 0 ? checkpoints[0].Commit : experiment?.Commit;
+        var continued = firstCommit is null
+            ? null
+            : await workspace.Git.ResolveCommitAsync(firstCommit + "^", cancellationToken).ConfigureAwait(false);
         Write(store =>
         {
+            finished = finished with
+            {
+                ResumedFrom = run.ResumedFrom ?? (continued is null ? null : store.ResumedRun(continued, run.Id)),
+            };
             store.Save(finished);
             // Under the metric's own key (file:key): a key without its file is not one history.
             foreach (var (key, points) in histories)

@@ -78,6 +78,11 @@ public static class ExpCommandLine
             ErrorOutput.Write(error, ExitCode.StageFailed, e.Message + "; no experiment was recorded");
             return e.ExitCode;
         }
+        catch (Exception e) when (DiskFull.AsUserError(e) is { } full)
+        {
+            ErrorOutput.Write(error, full.Code, full.Message);
+            return (int)full.Code;
+        }
         catch (OperationCanceledException)
         {
             ErrorOutput.Write(error, ExitCode.Interrupted, "interrupted");

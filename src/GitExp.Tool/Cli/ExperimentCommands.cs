@@ -407,10 +407,13 @@ internal static class ExperimentCommands
     {
         var targets = new Argument<string[]>("targets")
         {
-            Description = "Stages or pipeline files (default: the exp.yaml here or at the root).",
+            Description = "Stages or pipeline files (default: the exp.yaml, else dvc.yaml, here or at the root).",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var allPipelines = new Option<bool>("--all-pipelines") { Description = "Check every exp.yaml in the repository." };
+        var allPipelines = new Option<bool>("--all-pipelines")
+        {
+            Description = "Check every pipeline file (exp.yaml, dvc.yaml) in the repository.",
+        };
         var json = CommonOptions.Json();
         var command = new Command("status", "List the stages that changed since they last ran, and why.")
         {

@@ -16,7 +16,7 @@ internal static class RunCommand
         var targets = new Argument<string[]>("targets")
         {
             Description =
-                "Stages to run: a stage name, a pipeline file, or file:stage. Default: the exp.yaml here or at the root.",
+                "Stages to run: a stage name, a pipeline file, or file:stage. Default: the exp.yaml, else dvc.yaml, here or at the root.",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var name = new Option<string?>("--name", "-n")
@@ -42,7 +42,10 @@ internal static class RunCommand
         {
             Description = "Print the stages that would run and their commands; change nothing.",
         };
-        var allPipelines = new Option<bool>("--all-pipelines") { Description = "Run every exp.yaml in the repository." };
+        var allPipelines = new Option<bool>("--all-pipelines")
+        {
+            Description = "Run every pipeline file (exp.yaml, dvc.yaml) in the repository.",
+        };
         var queue = new Option<bool>("--queue")
         {
             Description = "Queue the experiment (a snapshot of the workspace) instead of running it; -S lists make a sweep.",

@@ -27,23 +27,18 @@ internal static class RunsCommands
                 output,
                 "archive",
                 "Hide runs from the default list (see them with 'runs list --archived').",
-                (r, _) => r with { Archived = true }
+                (edits, ids) => edits.Archive(ids)
             )
         );
         command.Subcommands.Add(
-            Flag(
-                output,
-                "restore",
-                "Bring archived or deleted runs back.",
-                (r, _) => r with { Archived = false, Deleted = false }
-            )
+            Flag(output, "restore", "Bring archived or deleted runs back.", (edits, ids) => edits.Restore(ids))
         );
         command.Subcommands.Add(
             Flag(
                 output,
                 "delete",
                 "Delete runs (soft: 'runs restore' brings them back until 'runs purge').",
-                (r, _) => r with { Deleted = true }
+                (edits, ids) => edits.Delete(ids)
             )
         );
         command.Subcommands.Add(Purge(output));
@@ -196,7 +191,7 @@ internal static class RunsCommands
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 using var store = OpenStore(project);
-                var run = Find(store, result.GetValue(id)!);
+                var run = new RunEdits(store).Find(result.GetValue(id)!);
                 if (result.GetValue(json))
                 {
                     var document = RunJson.Node(run);
@@ -230,6 +225,7 @@ internal static class RunsCommands
                         ("Baseline", run.Baseline),
                         ("Branch", run.Branch),
                         ("Status", run.Status.ToString()),
+                        ("Resumed", run.ResumedFrom is { } resumed ? $"from run {resumed}" : null),
                         ("Exit code", run.ExitCode?.ToString(CultureInfo.InvariantCulture)),
                         ("Kind", run.Kind),
                         ("User", run.GitUser),
@@ -328,43 +324,25 @@ internal static class RunsCommands
         command.SetAction(
             async (result, cancellationToken) =>
             {
-                if (new Option[] { title, note, tag, untag, group }.All(o => result.GetResult(o) is null))
-                {
-                    throw new ExpException(
-                        ExitCode.Usage,
-                        "runs annotate: nothing to change; give --title, --note, --tag, --untag or --group"
-                    );
-                }
-
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 using var store = OpenStore(project);
-                var run = Find(store, result.GetValue(id)!);
-                var removed = (result.GetValue(untag) ?? []).ToHashSet(StringComparer.Ordinal);
-                var updated = run with
-                {
-                    Title = Annotation(result.GetValue(title), run.Title),
-                    Notes = Annotation(result.GetValue(note), run.Notes),
-                    // A group is picked from a list by its name: surrounding spaces would make a look-alike group.
-                    Group = Annotation(result.GetValue(group)?.Trim(), run.Group),
-                    Tags = run
-                        .Tags.Concat(result.GetValue(tag) ?? [])
-                        .Where(t => !removed.Contains(t))
-                        .Distinct(StringComparer.Ordinal)
-                        .ToList(),
-                };
-                SaveReplacing(store, updated);
+                var run = new RunEdits(store).Annotate(
+                    result.GetValue(id)!,
+                    new RunAnnotation
+                    {
+                        Title = result.GetValue(title),
+                        Notes = result.GetValue(note),
+                        Group = result.GetValue(group),
+                        AddTags = result.GetValue(tag) ?? [],
+                        RemoveTags = result.GetValue(untag) ?? [],
+                    }
+                );
                 output.WriteLine($"Updated run {run.Id}.");
                 return 0;
             }
         );
         return command;
     }
-
-    /// <summary>An option not given keeps the run's value; an empty one clears it, as in the web UI.</summary>
-    private static string? Annotation(string? given, string? current) =>
-        given is null ? current
-        : given.Length == 0 ? null
-        : given;
 
     private static Command Bookmark(TextWriter output)
     {
@@ -376,9 +354,8 @@ internal static class RunsCommands
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 using var store = OpenStore(project);
-                foreach (var run in result.GetValue(ids)!.Select(i => Find(store, i)).ToList())
+                foreach (var run in new RunEdits(store).Bookmark(result.GetValue(ids)!, !result.GetValue(off)))
                 {
-                    SaveReplacing(store, run with { Bookmarked = !result.GetValue(off) });
                     output.WriteLine($"{(result.GetValue(off) ? "Unbookmarked" : "Bookmarked")} run {run.Id}.");
                 }
 
@@ -388,7 +365,12 @@ internal static class RunsCommands
         return command;
     }
 
-    private static Command Flag(TextWriter output, string name, string description, Func<RunRecord, bool, RunRecord> change)
+    private static Command Flag(
+        TextWriter output,
+        string name,
+        string description,
+        Func<RunEdits, IEnumerable<string>, IReadOnlyList<RunRecord>> change
+    )
     {
         var ids = new Argument<string[]>("ids") { Description = "Run ids.", Arity = ArgumentArity.OneOrMore };
         var command = new Command(name, description) { ids };
@@ -397,12 +379,7 @@ internal static class RunsCommands
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 using var store = OpenStore(project);
-                // Every id is checked before anything changes: a typo changes nothing.
-                var runs = result.GetValue(ids)!.Select(i => Find(store, i)).ToList();
-                foreach (var run in runs)
-                {
-                    SaveReplacing(store, change(run, true));
-                }
+                var runs = change(new RunEdits(store), result.GetValue(ids)!);
 
                 output.WriteLine(
                     $"{char.ToUpperInvariant(name[0])}{name[1..]}{(name.EndsWith('e') ? "d" : "ed")} {runs.Count} run(s): {string.Join(", ", runs.Select(r => r.Id))}."
@@ -421,7 +398,7 @@ internal static class RunsCommands
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 using var store = OpenStore(project);
-                output.WriteLine($"Purged {store.Purge()} run(s).");
+                output.WriteLine($"Purged {new RunEdits(store).Purge()} run(s).");
                 return 0;
             }
         );
@@ -451,7 +428,7 @@ internal static class RunsCommands
                 RunRecord run;
                 using (var store = OpenStore(project))
                 {
-                    run = Find(store, result.GetValue(id)!);
+                    run = new RunEdits(store).Find(result.GetValue(id)!);
                 }
 
                 var overrides = (result.GetValue(setParams) ?? []).Select(ParamAssignment.Parse).ToList();
@@ -527,16 +504,6 @@ internal static class RunsCommands
         project.EnsureInitialized();
         return RunStore.Open(project);
     }
-
-    /// <summary>A run by id, unique id prefix, or the name of the experiment it recorded (the latest such run).</summary>
-    private static RunRecord Find(RunStore store, string id) =>
-        store.Get(id)
-        ?? store.LatestNamed(id)
-        ?? throw new ExpException(ExitCode.NotFound, $"no run '{id}' (see 'dotnet exp runs list')");
-
-    // RunStore.Save merges annotations (so a finishing run keeps the title set meanwhile); an explicit
-    // edit must be able to clear them, so it goes through a delete first.
-    private static void SaveReplacing(RunStore store, RunRecord run) => store.Replace(run);
 
     /// <summary>
     /// Enumerates <paramref name="source"/> on another thread, up to <paramref name="capacity"/> items ahead of the

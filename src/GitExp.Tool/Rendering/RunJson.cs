@@ -40,6 +40,7 @@ internal static class RunJson
         writer.WriteBoolean("archived", run.Archived);
         writer.WriteBoolean("deleted", run.Deleted);
         writer.WriteString("group", run.Group);
+        writer.WriteString("resumed_from", run.ResumedFrom);
         writer.WriteStartArray("tags");
         foreach (var tag in run.Tags)
         {

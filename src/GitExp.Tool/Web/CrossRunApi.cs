@@ -179,7 +179,7 @@ internal static class CrossRunApi
         return result;
     }
 
-    /// <summary>Each pipeline file (exp.yaml files, project files with ExpStage items) with its stages and its commits, newest first.</summary>
+    /// <summary>Each pipeline file (exp.yaml and dvc.yaml files, project files with ExpStage items) with its stages and its commits, newest first.</summary>
     private static async Task<JsonObject> PipelinesAsync(string root, CancellationToken cancellationToken)
     {
         // A fresh project per request: the index is kept on a project, and files change while the UI runs.

@@ -445,31 +445,17 @@ internal static class RunActionsApi
 
     private static IResult Tags(ExpProject project, string id, JsonObject body)
     {
-        foreach (var name in body.Select(p => p.Key))
-        {
-            if (name is not ("add" or "remove"))
-            {
-                throw new ExpException(ExitCode.Usage, $"tags: unknown field '{name}' (expected add or remove)");
-            }
-        }
-
-        var add = Strings(body, "add");
-        var remove = Strings(body, "remove").ToHashSet(StringComparer.Ordinal);
+        Only(body, "tags", "add", "remove");
         using var store = RunStore.Open(project);
-        var run = RunsApi.Find(store, id);
-        store.Replace(
-            run with
+        var run = new RunEdits(store).Annotate(
+            id,
+            new RunAnnotation
             {
-                Tags = run.Tags.Concat(add).Where(t => !remove.Contains(t)).Distinct(StringComparer.Ordinal).ToList(),
+                AddTags = RunsApi.TextList(body, "tags", "add"),
+                RemoveTags = RunsApi.TextList(body, "tags", "remove"),
             }
         );
-        return Json(
-            new JsonObject
-            {
-                ["id"] = run.Id,
-                ["tags"] = new JsonArray(RunsApi.Find(store, run.Id).Tags.Select(t => (JsonNode)t).ToArray()),
-            }
-        );
+        return Json(new JsonObject { ["id"] = run.Id, ["tags"] = new JsonArray(run.Tags.Select(t => (JsonNode)t).ToArray()) });
     }
 
     private static async Task<IResult> CloneAsync(
@@ -610,17 +596,6 @@ internal static class RunActionsApi
         var text = node.GetValue<string>().Trim();
         return text.Length == 0 ? null : text;
     }
-
-    private static List<string> Strings(JsonObject body, string name) =>
-        body[name] switch
-        {
-            null => [],
-            JsonArray array when array.All(t => t?.GetValueKind() == JsonValueKind.String) => array
-                .Select(t => t!.GetValue<string>().Trim())
-                .Where(t => t.Length > 0)
-                .ToList(),
-            _ => throw new ExpException(ExitCode.Usage, $"tags: '{name}' must be a list of text"),
-        };
 
     // ---- plumbing ----
 

@@ -72,24 +72,24 @@ internal static class RunsApi
                     return Error(StatusCodes.Status400BadRequest, "the body must be a JSON object");
                 }
 
-                return Handle(project, store => Change(store, id, run => Annotate(run, body)));
+                return Handle(project, store => Edited(store, new RunEdits(store).Annotate(id, Annotation(body))));
             }
         );
         api.MapPost(
             "/runs/{id}/bookmark",
-            (string id, bool? on) => Handle(project, store => Change(store, id, run => run with { Bookmarked = on ?? true }))
+            (string id, bool? on) => Handle(project, store => Edited(store, new RunEdits(store).Bookmark([id], on ?? true)[0]))
         );
         api.MapPost(
             "/runs/{id}/archive",
-            (string id) => Handle(project, store => Change(store, id, run => run with { Archived = true }))
+            (string id) => Handle(project, store => Edited(store, new RunEdits(store).Archive([id])[0]))
         );
         api.MapPost(
             "/runs/{id}/restore",
-            (string id) => Handle(project, store => Change(store, id, run => run with { Archived = false, Deleted = false }))
+            (string id) => Handle(project, store => Edited(store, new RunEdits(store).Restore([id])[0]))
         );
         api.MapPost(
             "/runs/{id}/delete",
-            (string id) => Handle(project, store => Change(store, id, run => run with { Deleted = true }))
+            (string id) => Handle(project, store => Edited(store, new RunEdits(store).Delete([id])[0]))
         );
         api.MapGet(
             "/compare",
@@ -139,6 +139,21 @@ internal static class RunsApi
     {
         var filterText = query["filter"].ToString();
         var matcher = string.IsNullOrWhiteSpace(filterText) ? null : RunFilter.Parse(filterText, "filter");
+        var status = query["status"].ToString();
+        if (status.Length > 0)
+        {
+            if (!Enum.TryParse<RunStatus>(status, ignoreCase: true, out _) || status.Any(char.IsDigit))
+            {
+                throw new ExpException(
+                    ExitCode.Usage,
+                    $"status '{status}': expected queued, running, succeeded, failed or interrupted"
+                );
+            }
+
+            // The user's filter was read alone first, so its errors name positions in the text they typed.
+            matcher = RunFilter.Parse(matcher is null ? $"status = {status}" : $"({filterText}) and status = {status}", "filter");
+        }
+
         var text = query["q"].ToString().Trim();
         var group = query["group"].ToString();
         var archived = query["archived"].ToString() is "true" or "1";
@@ -244,7 +259,8 @@ internal static class RunsApi
                 ?? key;
     }
 
-    private static RunRecord Annotate(RunRecord run, JsonObject body)
+    /// <summary>The body of an annotate request as an edit: a field given as null or "" clears it, one left out is kept.</summary>
+    private static RunAnnotation Annotation(JsonObject body)
     {
         foreach (var name in body.Select(p => p.Key))
         {
@@ -257,49 +273,48 @@ internal static class RunsApi
             }
         }
 
-        return run with
+        return new RunAnnotation
         {
-            Title = body.ContainsKey("title") ? Text(body, "title") : run.Title,
-            Notes = body.ContainsKey("notes") ? Text(body, "notes") : run.Notes,
-            // A group is picked from a list by its name: surrounding spaces would make a look-alike group.
-            Group = body.ContainsKey("group") ? Text(body, "group", trim: true) : run.Group,
-            Tags = body["tags"] is JsonArray tags
-                ? tags.Select(t => t?.GetValue<string>().Trim() ?? "")
-                    .Where(t => t.Length > 0)
-                    .Distinct(StringComparer.Ordinal)
-                    .ToList()
-                : run.Tags,
+            Title = Text(body, "title"),
+            Notes = Text(body, "notes"),
+            Group = Text(body, "group"),
+            Tags = body.ContainsKey("tags") ? TextList(body, "annotate", "tags") : null,
         };
     }
 
-    private static string? Text(JsonObject body, string name, bool trim = false)
+    /// <summary>A text field: null when left out, "" when null (cleared).</summary>
+    private static string? Text(JsonObject body, string name)
     {
-        var node = body[name];
-        if (node is null)
+        if (!body.TryGetPropertyValue(name, out var node))
         {
             return null;
         }
 
-        if (node.GetValueKind() != JsonValueKind.String)
+        if (node is null)
         {
-            throw new ExpException(ExitCode.Usage, $"annotate: '{name}' must be text or null");
+            return "";
         }
 
-        var text = trim ? node.GetValue<string>().Trim() : node.GetValue<string>();
-        // An emptied field is a cleared one, as in the CLI's absence of a title.
-        return text.Length == 0 ? null : text;
+        return node.GetValueKind() == JsonValueKind.String
+            ? node.GetValue<string>()
+            : throw new ExpException(ExitCode.Usage, $"annotate: '{name}' must be text or null");
     }
 
-    private static IResult Change(RunStore store, string id, Func<RunRecord, RunRecord> change)
-    {
-        var run = Find(store, id);
-        // Replace, not Save: an edit must be able to clear an annotation.
-        store.Replace(change(run));
-        return Json(Detail(store, Find(store, run.Id)));
-    }
+    /// <summary>A list of text (tags); null or left out is none.</summary>
+    internal static List<string> TextList(JsonObject body, string what, string name) =>
+        body[name] switch
+        {
+            null => [],
+            JsonArray array when array.All(t => t?.GetValueKind() == JsonValueKind.String) => array
+                .Select(t => t!.GetValue<string>())
+                .ToList(),
+            _ => throw new ExpException(ExitCode.Usage, $"{what}: '{name}' must be a list of text"),
+        };
 
-    internal static RunRecord Find(RunStore store, string id) =>
-        store.Get(id) ?? throw new ExpException(ExitCode.NotFound, $"no run '{id}'");
+    /// <summary>The run as an edit left it, with what the run page shows.</summary>
+    private static IResult Edited(RunStore store, RunRecord run) => Json(Detail(store, run));
+
+    internal static RunRecord Find(RunStore store, string id) => new RunEdits(store).Find(id);
 
     private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(), "application/json; charset=utf-8");
 

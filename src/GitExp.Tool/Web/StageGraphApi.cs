@@ -124,7 +124,7 @@ internal static class StageGraphApi
         };
 
     /// <summary>
-    /// The pipelines of <paramref name="commit"/>: its <c>exp.yaml</c> files parsed from their blobs, and its
+    /// The pipelines of <paramref name="commit"/>: its <c>exp.yaml</c> (or <c>dvc.yaml</c>) files parsed from their blobs, and its
     /// project files that are pipelines in the workspace (ExpStage items need MSBuild, which evaluates the
     /// workspace's copy). Null when the commit is not in the repository.
     /// </summary>
@@ -145,12 +145,9 @@ internal static class StageGraphApi
             return null;
         }
 
-        var files = listed
-            .StandardOutput.Split('\0', StringSplitOptions.RemoveEmptyEntries)
-            .Where(f =>
-                f == PipelineIndex.DefaultPipelineFile
-                || f.EndsWith("/" + PipelineIndex.DefaultPipelineFile, StringComparison.Ordinal)
-            )
+        var files = PipelineIndex
+            .SelectPipelineFiles(listed.StandardOutput.Split('\0', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => !PipelineIndex.IsProjectFile(f))
             .Order(StringComparer.Ordinal)
             .ToList();
         var projectFiles = listed

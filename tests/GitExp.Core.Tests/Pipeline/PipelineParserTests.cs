@@ -166,7 +166,7 @@ public class PipelineParserTests
         "exp.yaml:5:27: stage 'train': 'outs': unknown option 'keep' of 'm'"
     )]
     [InlineData("stages:\n  -bad:\n    cmd: x\n", "exp.yaml:2:3: invalid stage name '-bad'")]
-    [InlineData("stages:\n  a:\n    cmd: x\nplots: []\n", "exp.yaml:4:1: unknown top-level key 'plots'")]
+    [InlineData("stages:\n  a:\n    cmd: x\nplot: []\n", "exp.yaml:4:1: unknown top-level key 'plot'")]
     [InlineData("vars:\n  - x: 1\n", "exp.yaml:1:1: 'vars' is not supported yet")]
     [InlineData("stages:\n  a:\n    cmd: x\n  a:\n    cmd: y\n", "exp.yaml:4:3: ")]
     [InlineData("stages:\n  a:\n    cmd: [x\n", "exp.yaml:")]
@@ -205,5 +205,16 @@ public class PipelineParserTests
             PipelineParser.Parse("stages:\n  a:\n    wdir: 3\n    cmd: {x: 1}\n", "sub/dvc.yaml")
         );
         Assert.StartsWith("sub/dvc.yaml:4:10: stage 'a': 'cmd'", e.Message);
+    }
+
+    [Fact]
+    public void Dvcs_project_level_sections_are_accepted_and_add_no_stage()
+    {
+        var pipeline = PipelineParser.Parse(
+            "artifacts:\n  m:\n    path: model.pkl\n    type: model\nstages:\n  a:\n    cmd: x\nmetrics:\n- eval/metrics.json\nplots:\n- ROC:\n    x: fpr\n    y:\n      eval/roc.json: tpr\nparams:\n- other.yaml\n",
+            "dvc.yaml"
+        );
+
+        Assert.Equal(["a"], pipeline.Stages.Select(s => s.Name));
     }
 }

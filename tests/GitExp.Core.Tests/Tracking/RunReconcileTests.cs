@@ -131,7 +131,25 @@ public sealed class RunReconcileTests : IDisposable
         var second = reopened.Get("second000000")!;
         Assert.Equal(RunStatus.Interrupted, second.Status);
         Assert.Equal([(second3, 3), (second4, 4)], second.Checkpoints);
+        Assert.Equal("first0000000", second.ResumedFrom);
+        Assert.Null(reopened.Get("first0000000")!.ResumedFrom);
         Assert.Equal([(first1, 1), (first2, 2)], reopened.Get("first0000000")!.Checkpoints);
+    }
+
+    [Fact]
+    public async Task Reindex_settles_the_runs_whose_process_is_gone_too()
+    {
+        var project = await ExpProject.OpenAsync(_repo.Path);
+        var path = Path.Combine(project.ExpDirectory, "runs.db");
+        using (var raw = RunStore.Open(path))
+        {
+            raw.Save(Running("dead00000000", Ended()));
+        }
+
+        await new RunIndexer(project).ReindexAsync();
+
+        using var store = RunStore.Open(path);
+        Assert.Equal(RunStatus.Interrupted, store.Get("dead00000000")!.Status);
     }
 
     [Fact]
@@ -150,7 +168,7 @@ public sealed class RunReconcileTests : IDisposable
             // What a store of schema version 4 looks like.
             command.CommandText = """
                 DROP INDEX runs_running; DROP INDEX checkpoints_commit;
-                ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN pid_start; ALTER TABLE runs DROP COLUMN boot_id;
+                ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN pid_start; ALTER TABLE runs DROP COLUMN boot_id; ALTER TABLE runs DROP COLUMN resumed_from;
                 DELETE FROM schema_version WHERE version > 4;
                 """;
             command.ExecuteNonQuery();

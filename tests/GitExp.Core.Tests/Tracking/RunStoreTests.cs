@@ -453,12 +453,12 @@ public sealed class RunStoreTests : IDisposable
         Assert.Equal([prepare, trained], store.Get(run.Id)!.Executions);
     }
 
-    /// <summary>Takes back version 5 (the run's process), for a test that makes an older store.</summary>
-    private static void UndoRunProcesses(SqliteConnection connection)
+    /// <summary>Takes back versions 5 (the run's process) and 6 (resumed from), for a test that makes an older store.</summary>
+    private static void UndoVersionsFrom5(SqliteConnection connection)
     {
         Scalar(connection, "DROP INDEX runs_running");
         Scalar(connection, "DROP INDEX checkpoints_commit");
-        foreach (var column in new[] { "pid", "pid_start", "boot_id" })
+        foreach (var column in new[] { "pid", "pid_start", "boot_id", "resumed_from" })
         {
             Scalar(connection, $"ALTER TABLE runs DROP COLUMN {column}");
         }
@@ -478,7 +478,7 @@ public sealed class RunStoreTests : IDisposable
             Scalar(connection, "DROP TABLE executions");
             Scalar(connection, "ALTER TABLE params DROP COLUMN num");
             Scalar(connection, "ALTER TABLE metrics DROP COLUMN num");
-            UndoRunProcesses(connection);
+            UndoVersionsFrom5(connection);
             Scalar(connection, "DELETE FROM schema_version WHERE version > 2");
         }
 
@@ -524,7 +524,7 @@ public sealed class RunStoreTests : IDisposable
             // Version 3: no num columns.
             Scalar(connection, "ALTER TABLE params DROP COLUMN num");
             Scalar(connection, "ALTER TABLE metrics DROP COLUMN num");
-            UndoRunProcesses(connection);
+            UndoVersionsFrom5(connection);
             Scalar(connection, "DELETE FROM schema_version WHERE version > 3");
         }
 

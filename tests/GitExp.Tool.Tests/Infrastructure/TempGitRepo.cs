@@ -32,6 +32,16 @@ public sealed class TempGitRepo : IDisposable
         return repo;
     }
 
+    /// <summary><c>git init -b main</c> in <paramref name="folder"/> (which must exist, e.g. a mounted file system), no commit yet.</summary>
+    public static async Task<TempGitRepo> InitInAsync(string folder)
+    {
+        var repo = new TempGitRepo(folder);
+        await repo.GitAsync("init", "-q", "-b", "main");
+        await repo.GitAsync("config", "user.name", "GitExp Tests");
+        await repo.GitAsync("config", "user.email", "tests@gitexp.invalid");
+        return repo;
+    }
+
     /// <summary><c>git init --bare</c>: a remote to push experiments to and pull them from.</summary>
     public static async Task<TempGitRepo> InitBareAsync()
     {

@@ -45,6 +45,11 @@
       ["Created", time(run.created)], ["Duration", duration(run.duration)], ["Exit code", run.exit_code],
       ["Group", run.group], ["Tags", (run.tags || []).join(", ")], ["Archived", run.archived ? "yes" : "no"], ["Deleted", run.deleted ? "yes" : "no"]];
     for (const [name, v] of fields) meta.append(el("dt", { text: name }), el("dd", { text: v == null || v === "" ? "-" : v, dataset: { field: name } }));
+    // A run that resumed an interrupted one links to it.
+    if (run.resumed_from) {
+      meta.append(el("dt", { text: "Resumed from" }), el("dd", { dataset: { field: "Resumed from" } },
+        el("a", { id: "resumed-from", href: "/run?id=" + encodeURIComponent(run.resumed_from), text: run.resumed_from })));
+    }
     const statusCell = meta.querySelector("dd[data-field='Status']");
     statusCell.id = "run-status";
     const showStatus = status => { statusCell.textContent = status; statusCell.className = "status-" + status; };

@@ -6,7 +6,7 @@
   const state = {
     filter: params.get("filter") || "", q: params.get("q") || "", sort: params.get("sort") || "created",
     order: params.get("order") || "desc", page: Number(params.get("page") || 1), archived: params.get("archived") === "true",
-    group: params.get("group") || "",
+    group: params.get("group") || "", status: params.get("status") || "",
   };
   const selected = new Set();
   const hidden = new Set(JSON.parse(localStorage.getItem("gitexp.hiddenColumns") || '["group","tags","commit"]'));
@@ -17,6 +17,9 @@
   const filter = el("input", { type: "text", id: "filter", placeholder: "filter: metrics.acc > 0.9 and status = succeeded", value: state.filter });
   const q = el("input", { type: "search", id: "q", placeholder: "search name, title, notes, commit", value: state.q });
   const group = el("select", { id: "group", title: "Only the runs of one group" });
+  const status = el("select", { id: "status", title: "Only the runs of one status" },
+    ...["", "queued", "running", "succeeded", "failed", "interrupted"].map(s => el("option", { value: s, text: s || "All statuses" })));
+  status.value = state.status;
   const archived = el("input", { type: "checkbox", id: "archived", checked: state.archived });
   const compare = el("button", { id: "compare", className: "primary", disabled: true, text: "Compare (0)" });
   const columnsButton = el("button", { id: "columns", text: "Columns" });
@@ -26,7 +29,7 @@
   const pager = el("div", { className: "pager" });
   page.append(
     el("h1", { text: "Runs" }),
-    el("div", { className: "toolbar" }, filter, q, group, el("label", {}, archived, " archived"), columnsButton, compare,
+    el("div", { className: "toolbar" }, filter, q, group, status, el("label", {}, archived, " archived"), columnsButton, compare,
       el("a", { href: "/new", id: "new-run", text: "New run" })),
     columnsPanel, error, table, pager,
   );
@@ -35,6 +38,7 @@
   let typing;
   q.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(() => { state.q = q.value; state.page = 1; load(); }, 250); });
   group.addEventListener("change", () => { state.group = group.value; state.page = 1; selected.clear(); load(); });
+  status.addEventListener("change", () => { state.status = status.value; state.page = 1; selected.clear(); load(); });
   archived.addEventListener("change", () => { state.archived = archived.checked; state.page = 1; selected.clear(); load(); });
   columnsButton.addEventListener("click", () => { columnsPanel.hidden = !columnsPanel.hidden; });
   compare.addEventListener("click", () => { location.href = "/compare?ids=" + encodeURIComponent([...selected].join(",")); });
@@ -129,8 +133,8 @@
   }
 
   async function load() {
-    const query = new URLSearchParams({ filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, pageSize: 25, archived: state.archived, group: state.group });
-    history.replaceState(null, "", "/?" + new URLSearchParams({ filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, archived: state.archived, group: state.group }));
+    const query = new URLSearchParams({ filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, pageSize: 25, archived: state.archived, group: state.group, status: state.status });
+    history.replaceState(null, "", "/?" + new URLSearchParams({ filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, archived: state.archived, group: state.group, status: state.status }));
     try {
       const [data, groups] = await Promise.all([api("/api/runs?" + query), api("/api/groups?archived=" + state.archived)]);
       renderGroups(groups.groups);
