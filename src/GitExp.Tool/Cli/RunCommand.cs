@@ -71,6 +71,8 @@ internal static class RunCommand
             Description = "The most experiments one sweep may queue.",
             DefaultValueFactory = _ => ParamEdits.DefaultSweepLimit,
         };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print every step, one line per checkpoint." };
         var command = new Command("run", "Run the pipeline and record the result as an experiment (a commit under refs/exps).")
         {
             targets,
@@ -91,6 +93,8 @@ internal static class RunCommand
             rev,
             reset,
             sweepLimit,
+            quiet,
+            verbose,
         };
         command.SetAction(
             async (result, cancellationToken) =>
@@ -98,6 +102,11 @@ internal static class RunCommand
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 var queueing = result.GetValue(queue) || result.GetValue(temp);
                 CheckCombinations(result, reset, rev, queueing, copyPaths, wait, temp, jobs, runAll);
+                if (result.GetValue(quiet) && result.GetValue(verbose))
+                {
+                    throw new ExpException(ExitCode.Usage, "--quiet and --verbose cannot be used together: choose one");
+                }
+
                 var setParamValues = (result.GetValue(setParams) ?? []).Select(ParamAssignment.Parse).ToList();
                 if (queueing)
                 {
@@ -164,10 +173,15 @@ internal static class RunCommand
                         Confirm = isInteractive ? (stage, reasons) => Ask(output, stage, reasons) : null,
                     },
                 };
-                var run = await new ExperimentExecution(project, new RunEventsWriter(output, summarize: true))
+                var verbosity =
+                    result.GetValue(quiet) ? Verbosity.Quiet
+                    : result.GetValue(verbose) ? Verbosity.Verbose
+                    : Verbosity.Normal;
+                var live = output == Console.Out && !Console.IsOutputRedirected;
+                var run = await new ExperimentExecution(project, new RunEventsWriter(output, summarize: true, verbosity, live))
                     .RunAsync(options, cancellationToken)
                     .ConfigureAwait(false);
-                if (run.Recorded is null && !options.Pipeline.Dry)
+                if (run.Recorded is null && !options.Pipeline.Dry && verbosity != Verbosity.Quiet)
                 {
                     output.WriteLine($"No experiment recorded: {run.NotRecordedReason}.");
                 }

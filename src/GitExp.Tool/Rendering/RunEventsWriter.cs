@@ -6,59 +6,185 @@ namespace GitExp.Tool.Rendering;
 
 /// <summary>Renders a run's events as the lines users read: on the terminal, or in a queued run's log.</summary>
 /// <param name="summarize">Follow a recorded experiment with where it is and what to do next (a workspace run).</param>
-internal sealed class RunEventsWriter(TextWriter output, bool summarize) : IExperimentEvents
+/// <param name="verbosity">Quiet shows nothing but errors (which end the command); verbose lists every checkpoint.</param>
+/// <param name="live">
+/// The output is a terminal: at normal verbosity the latest checkpoint is one line that updates in place, below the
+/// stage's own output. Otherwise (redirected) the checkpoints of a stage are told once, when it ends.
+/// </param>
+internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosity verbosity, bool live) : IExperimentEvents
 {
+    private const string ClearLine = "\r\u001b[2K";
+
+    /// <summary>The checkpoint line of a terminal, kept as the last line while the stage writes above it.</summary>
+    private string? _status;
+    private bool _statusShown;
+    private bool _atLineStart = true;
+
+    /// <summary>Checkpoints recorded and not yet told (redirected output at normal verbosity).</summary>
+    private (string Name, int Step, string Commit, int Count)? _untold;
+
+    private readonly object _gate = new();
+
+    /// <summary>Every event as it comes, one line per checkpoint: a queued run's log.</summary>
+    public RunEventsWriter(TextWriter output, bool summarize)
+        : this(output, summarize, Verbosity.Verbose, live: false) { }
+
+    private bool Quiet => verbosity == Verbosity.Quiet;
+
     public void StageSkipped(Stage stage, StageAction action) =>
-        output.WriteLine(
+        Line(
             action == StageAction.Frozen
                 ? $"Stage '{stage.Address}' is frozen, not running it."
                 : $"Stage '{stage.Address}' didn't change, skipping."
         );
 
     public void StageRestoredFromRunCache(Stage stage) =>
-        output.WriteLine($"Stage '{stage.Address}' ran before with these inputs: restoring its outs from the run-cache.");
+        Line($"Stage '{stage.Address}' ran before with these inputs: restoring its outs from the run-cache.");
 
     public void StageWouldRun(Stage stage, IReadOnlyList<string> reasons, IReadOnlyList<string> commands)
     {
-        output.WriteLine($"Would run stage '{stage.Address}' ({string.Join("; ", reasons)}):");
+        // What a dry run was asked for: shown even when quiet.
+        Write($"Would run stage '{stage.Address}' ({string.Join("; ", reasons)}):\n", always: true);
         foreach (var command in commands)
         {
-            output.WriteLine("> " + command);
+            Write("> " + command + "\n", always: true);
         }
     }
 
-    public void StageStarted(Stage stage) => output.WriteLine($"Running stage '{stage.Address}':");
+    public void StageStarted(Stage stage) => Line($"Running stage '{stage.Address}':");
 
-    public void CommandStarted(Stage stage, string command) => output.WriteLine("> " + command);
+    public void CommandStarted(Stage stage, string command) => Line("> " + command);
 
     public void CommandOutput(ReadOnlySpan<char> text)
     {
-        output.Write(text);
+        if (Quiet)
+        {
+            return;
+        }
+
+        Write(text.ToString(), always: false);
         output.Flush();
     }
 
     public void StageFinished(StageExecution execution)
     {
         // A failure is told by the error that ends the command; the rest said what they did as they went.
+        TellCheckpoints();
     }
 
-    public void Warning(string message) => output.WriteLine("warning: " + message);
+    public void Warning(string message) => Line("warning: " + message);
 
     public void ResumingFromCheckpoint(string experimentName, string checkpoint, int step) =>
-        output.WriteLine($"Resuming from checkpoint {checkpoint[..7]} (step {step}) as experiment '{experimentName}'.");
+        Line($"Resuming from checkpoint {checkpoint[..7]} (step {step}) as experiment '{experimentName}'.");
 
-    public void CheckpointRecorded(string experimentName, int step, string commit) =>
-        output.WriteLine($"Checkpoint {step} of '{experimentName}' recorded ({commit[..7]}).");
+    public void CheckpointRecorded(string experimentName, int step, string commit)
+    {
+        var line = $"Checkpoint {step} of '{experimentName}' recorded ({commit[..7]}).";
+        switch (verbosity)
+        {
+            case Verbosity.Quiet:
+                return;
+            case Verbosity.Verbose:
+                Line(line);
+                return;
+        }
+
+        lock (_gate)
+        {
+            if (live)
+            {
+                _status = line;
+                if (_atLineStart)
+                {
+                    output.Write((_statusShown ? ClearLine : "") + line);
+                    _statusShown = true;
+                    output.Flush();
+                }
+
+                return;
+            }
+
+            _untold = (experimentName, step, commit, (_untold?.Count ?? 0) + 1);
+        }
+    }
 
     public void ExperimentRecorded(Experiment experiment)
     {
-        if (!summarize)
+        TellCheckpoints();
+        if (!summarize || Quiet)
         {
             return;
         }
 
-        output.WriteLine();
-        output.WriteLine($"Ran experiment '{experiment.Name}' ({experiment.Commit[..7]}), ref {experiment.Ref}.");
-        output.WriteLine($"  Compare:  dotnet exp show   |   Keep it:  dotnet exp branch {experiment.Name} <branch>");
+        Line("");
+        Line($"Ran experiment '{experiment.Name}' ({experiment.Commit[..7]}), ref {experiment.Ref}.");
+        Line($"  Compare:  dotnet exp show   |   Keep it:  dotnet exp branch {experiment.Name} <branch>");
+    }
+
+    /// <summary>Ends the terminal's checkpoint line, or tells the checkpoints held back, in one line.</summary>
+    private void TellCheckpoints()
+    {
+        lock (_gate)
+        {
+            if (_status is not null)
+            {
+                // The last checkpoint stays on the terminal as a line of its own.
+                if (_statusShown)
+                {
+                    output.WriteLine();
+                }
+                else
+                {
+                    output.WriteLine((_atLineStart ? "" : "\n") + _status);
+                }
+
+                _statusShown = false;
+                _atLineStart = true;
+                _status = null;
+            }
+
+            if (_untold is { } untold)
+            {
+                _untold = null;
+                var count = untold.Count == 1 ? "1 checkpoint" : $"{untold.Count} checkpoints";
+                output.WriteLine(
+                    $"Checkpoint {untold.Step} of '{untold.Name}' recorded ({untold.Commit[..7]}); {count} this run (-v lists each)."
+                );
+            }
+        }
+    }
+
+    private void Line(string line)
+    {
+        if (!Quiet)
+        {
+            Write(line + "\n", always: false);
+        }
+    }
+
+    /// <summary>Writes above the checkpoint line of a terminal, which comes back once the text ends its line.</summary>
+    private void Write(string text, bool always)
+    {
+        if (text.Length == 0 || (Quiet && !always))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_statusShown)
+            {
+                output.Write(ClearLine);
+                _statusShown = false;
+            }
+
+            output.Write(text);
+            _atLineStart = text[^1] == '\n';
+            if (_status is not null && _atLineStart)
+            {
+                output.Write(_status);
+                _statusShown = true;
+            }
+        }
     }
 }
