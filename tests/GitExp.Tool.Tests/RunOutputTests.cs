@@ -46,6 +46,7 @@ public sealed class RunOutputTests
         var line = Assert.Single(Lines(run.StdOut), l => l.StartsWith("Checkpoint", StringComparison.Ordinal));
         Assert.Matches($@"^Checkpoint {Steps} of 'steps' recorded \([0-9a-f]{{7}}\); {Steps} checkpoints this run", line);
         Assert.Contains("Running stage 'train':", run.StdOut);
+        Assert.Matches(@"\nStage 'train' ran in \d+\.\d s\.\n", run.StdOut);
         Assert.Contains("Ran experiment 'steps'", run.StdOut);
     }
 
@@ -107,6 +108,13 @@ public sealed class RunOutputTests
         Assert.Equal(2, run.ExitCode);
         Assert.Equal(["error: --quiet and --verbose cannot be used together: choose one"], run.ErrorLines);
     }
+
+    [Theory]
+    [InlineData(4.2, "4.2 s")]
+    [InlineData(187, "3 min 07 s")]
+    [InlineData(7500, "2 h 05 min")]
+    public void Elapsed_time_reads_in_the_largest_units_that_fit(double seconds, string expected) =>
+        Assert.Equal(expected, GitExp.Tool.Rendering.RunEventsWriter.Elapsed(TimeSpan.FromSeconds(seconds)));
 
     private static List<string> Lines(string text) => [.. text.ReplaceLineEndings("\n").Split('\n')];
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using GitExp.Core.Execution;
 using GitExp.Core.Experiments;
 using GitExp.Core.Pipeline;
@@ -70,7 +71,19 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
     {
         // A failure is told by the error that ends the command; the rest said what they did as they went.
         TellCheckpoints();
+        if (execution.Status == "ran")
+        {
+            Line($"Stage '{execution.Stage.Address}' ran in {Elapsed(execution.Duration)}.");
+        }
     }
+
+    /// <summary>"4.2 s", "3 min 07 s", "2 h 05 min".</summary>
+    internal static string Elapsed(TimeSpan duration) =>
+        duration.TotalHours >= 1
+            ? string.Create(CultureInfo.InvariantCulture, $"{(int)duration.TotalHours} h {duration.Minutes:00} min")
+        : duration.TotalMinutes >= 1
+            ? string.Create(CultureInfo.InvariantCulture, $"{(int)duration.TotalMinutes} min {duration.Seconds:00} s")
+        : string.Create(CultureInfo.InvariantCulture, $"{duration.TotalSeconds:0.0} s");
 
     public void Warning(string message) => Line("warning: " + message);
 
