@@ -70,7 +70,9 @@ public sealed class RunOutputTests
             .ToList();
         var line = Assert.Single(screen, l => l.StartsWith("Checkpoint", StringComparison.Ordinal));
         Assert.StartsWith($"Checkpoint {Steps} of 'steps' recorded", line);
-        Assert.Equal(Steps, run.StdOut.Split("Checkpoint ").Length - 1);
+        // Every checkpoint was shown, each in place of the one before.
+        Assert.All(Enumerable.Range(1, Steps), s => Assert.Contains($"Checkpoint {s} of 'steps' recorded", run.StdOut));
+        Assert.Contains("\r\u001b[2K", run.StdOut);
     }
 
     [Fact]
