@@ -188,6 +188,10 @@ public sealed class QueueTests
 
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("2 of 3", run.StdOut);
+        // Each entry's last line says where the whole run stands.
+        Assert.Contains(": failed (", run.StdOut);
+        Assert.Contains("; 2 of 3 done, 0 running, 1 failed", run.StdOut);
+        Assert.Contains("; 3 of 3 done, 0 running, 1 failed", run.StdOut);
         var status = await project.StatusAsync();
         Assert.Equal("success", status.Named("good-1").Status);
         Assert.Equal("success", status.Named("good-2").Status);

@@ -46,6 +46,7 @@ public sealed class RunOutputTests
         var line = Assert.Single(Lines(run.StdOut), l => l.StartsWith("Checkpoint", StringComparison.Ordinal));
         Assert.Matches($@"^Checkpoint {Steps} of 'steps' recorded \([0-9a-f]{{7}}\); {Steps} checkpoints this run", line);
         Assert.Contains("Running stage 'train':", run.StdOut);
+        Assert.Matches(@"\nStage 'train' ran in \d+\.\d s\.\n", run.StdOut);
         Assert.Contains("Ran experiment 'steps'", run.StdOut);
     }
 
@@ -69,7 +70,9 @@ public sealed class RunOutputTests
             .ToList();
         var line = Assert.Single(screen, l => l.StartsWith("Checkpoint", StringComparison.Ordinal));
         Assert.StartsWith($"Checkpoint {Steps} of 'steps' recorded", line);
-        Assert.Equal(Steps, run.StdOut.Split("Checkpoint ").Length - 1);
+        // Every checkpoint was shown, each in place of the one before.
+        Assert.All(Enumerable.Range(1, Steps), s => Assert.Contains($"Checkpoint {s} of 'steps' recorded", run.StdOut));
+        Assert.Contains("\r\u001b[2K", run.StdOut);
     }
 
     [Fact]
@@ -107,6 +110,13 @@ public sealed class RunOutputTests
         Assert.Equal(2, run.ExitCode);
         Assert.Equal(["error: --quiet and --verbose cannot be used together: choose one"], run.ErrorLines);
     }
+
+    [Theory]
+    [InlineData(4.2, "4.2 s")]
+    [InlineData(187, "3 min 07 s")]
+    [InlineData(7500, "2 h 05 min")]
+    public void Elapsed_time_reads_in_the_largest_units_that_fit(double seconds, string expected) =>
+        Assert.Equal(expected, GitExp.Tool.Rendering.RunEventsWriter.Elapsed(TimeSpan.FromSeconds(seconds)));
 
     private static List<string> Lines(string text) => [.. text.ReplaceLineEndings("\n").Split('\n')];
 }

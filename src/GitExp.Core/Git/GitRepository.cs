@@ -502,33 +502,20 @@ public sealed class GitRepository
         ).Trim();
 
     /// <summary>A copy of <paramref name="tree"/> with some files' contents replaced (or added) by blobs.</summary>
-    public async Task<string> ReplaceBlobsAsync(
+    public Task<string> ReplaceBlobsAsync(
         string tree,
         IReadOnlyDictionary<string, string> blobsByPath,
         CancellationToken cancellationToken = default
     )
     {
-        var indexPath = Path.Combine(GitDir, "exp-index-" + Guid.NewGuid().ToString("N"));
-        try
+        // -z keeps any file name (tabs, newlines, quotes) intact.
+        var info = new StringBuilder();
+        foreach (var (path, blob) in blobsByPath)
         {
-            var environment = new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = indexPath };
-            await RunAsync(["read-tree", tree], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var info = new StringBuilder();
-            foreach (var (path, blob) in blobsByPath)
-            {
-                info.Append(CultureInfo.InvariantCulture, $"100644 {blob}\t{path}\n");
-            }
+            info.Append(CultureInfo.InvariantCulture, $"100644 {blob}\t{path}\0");
+        }
 
-            await RunAsync(["update-index", "--index-info"], environment, info.ToString(), cancellationToken)
-                .ConfigureAwait(false);
-            return (
-                await RunAsync(["write-tree"], environment, cancellationToken: cancellationToken).ConfigureAwait(false)
-            ).Trim();
-        }
-        finally
-        {
-            File.Delete(indexPath);
-        }
+        return EditTreeAsync(tree, info.ToString(), cancellationToken);
     }
 
     /// <summary>Paths of files that <paramref name="toTree"/> has and <paramref name="fromTree"/> has not (no rename detection).</summary>
@@ -546,7 +533,7 @@ public sealed class GitRepository
         ).Split('\0', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>A copy of <paramref name="tree"/> without some files.</summary>
-    public async Task<string> RemovePathsAsync(
+    public Task<string> RemovePathsAsync(
         string tree,
         IReadOnlyCollection<string> paths,
         CancellationToken cancellationToken = default
@@ -554,22 +541,31 @@ public sealed class GitRepository
     {
         if (paths.Count == 0)
         {
-            return tree;
+            return Task.FromResult(tree);
         }
 
+        // Mode 0 removes the entry.
+        var info = new StringBuilder();
+        foreach (var path in paths)
+        {
+            info.Append(CultureInfo.InvariantCulture, $"0 {ZeroId}\t{path}\0");
+        }
+
+        return EditTreeAsync(tree, info.ToString(), cancellationToken);
+    }
+
+    /// <summary>
+    /// <paramref name="tree"/> with NUL-terminated <c>update-index --index-info</c> lines applied, in a private index
+    /// file: the user's index is never touched.
+    /// </summary>
+    private async Task<string> EditTreeAsync(string tree, string indexInfo, CancellationToken cancellationToken)
+    {
         var indexPath = Path.Combine(GitDir, "exp-index-" + Guid.NewGuid().ToString("N"));
         try
         {
             var environment = new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = indexPath };
             await RunAsync(["read-tree", tree], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
-            // Mode 0 removes the entry; -z keeps any file name (tabs, newlines, quotes) intact.
-            var info = new StringBuilder();
-            foreach (var path in paths)
-            {
-                info.Append(CultureInfo.InvariantCulture, $"0 {ZeroId}\t{path}\0");
-            }
-
-            await RunAsync(["update-index", "-z", "--index-info"], environment, info.ToString(), cancellationToken)
+            await RunAsync(["update-index", "-z", "--index-info"], environment, indexInfo, cancellationToken)
                 .ConfigureAwait(false);
             return (
                 await RunAsync(["write-tree"], environment, cancellationToken: cancellationToken).ConfigureAwait(false)

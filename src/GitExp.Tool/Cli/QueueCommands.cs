@@ -56,7 +56,7 @@ internal static class QueueCommands
 
         project.EnsureInitialized();
         File.Delete(queue.StopPath);
-        var results = await new QueueRunner(project, new QueueEventsWriter(output, project.Root))
+        var results = await new QueueRunner(project, new QueueEventsWriter(output, project.Root, queued.Count))
             .RunAsync(jobs, null, cancellationToken)
             .ConfigureAwait(false);
         return Summarize(results, output);
@@ -76,7 +76,7 @@ internal static class QueueCommands
             // Like 'queue start' and --run-all: starting work ends an earlier stop request, which would
             // otherwise make the worker return at once and leave the entries queued.
             File.Delete(new ExperimentQueue(project).StopPath);
-            var results = await new QueueRunner(project, new QueueEventsWriter(output, project.Root))
+            var results = await new QueueRunner(project, new QueueEventsWriter(output, project.Root, ids.Count))
                 .RunAsync(1, ids.ToHashSet(StringComparer.Ordinal), cancellationToken)
                 .ConfigureAwait(false);
             return Summarize(results, output);

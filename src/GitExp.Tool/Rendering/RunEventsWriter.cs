@@ -1,3 +1,4 @@
+using System.Globalization;
 using GitExp.Core.Execution;
 using GitExp.Core.Experiments;
 using GitExp.Core.Pipeline;
@@ -8,15 +9,20 @@ namespace GitExp.Tool.Rendering;
 /// <param name="summarize">Follow a recorded experiment with where it is and what to do next (a workspace run).</param>
 /// <param name="verbosity">Quiet shows nothing but errors (which end the command); verbose lists every checkpoint.</param>
 /// <param name="live">
-/// The output is a terminal: at normal verbosity the latest checkpoint is one line that updates in place, below the
-/// stage's own output. Otherwise (redirected) the checkpoints of a stage are told once, when it ends.
+/// The output is a terminal: at normal verbosity the running stage with its elapsed time and the latest checkpoint
+/// are one line that updates in place, below the stage's own output. Otherwise (redirected) the checkpoints of a
+/// stage are told once, when it ends.
 /// </param>
 internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosity verbosity, bool live) : IExperimentEvents
 {
     private const string ClearLine = "\r\u001b[2K";
 
-    /// <summary>The checkpoint line of a terminal, kept as the last line while the stage writes above it.</summary>
+    /// <summary>The latest checkpoint on a terminal, part of the last line while the stage writes above it.</summary>
     private string? _status;
+
+    /// <summary>The stage running on a terminal, and since when: the other part of the last line.</summary>
+    private (string Address, DateTimeOffset Started)? _running;
+    private Timer? _clock;
     private bool _statusShown;
     private bool _atLineStart = true;
 
@@ -51,7 +57,19 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
         }
     }
 
-    public void StageStarted(Stage stage) => Line($"Running stage '{stage.Address}':");
+    public void StageStarted(Stage stage)
+    {
+        Line($"Running stage '{stage.Address}':");
+        if (live && verbosity == Verbosity.Normal)
+        {
+            lock (_gate)
+            {
+                _running = (stage.Address, DateTimeOffset.UtcNow);
+                _clock?.Dispose();
+                _clock = new Timer(_ => Redraw(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            }
+        }
+    }
 
     public void CommandStarted(Stage stage, string command) => Line("> " + command);
 
@@ -69,8 +87,27 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
     public void StageFinished(StageExecution execution)
     {
         // A failure is told by the error that ends the command; the rest said what they did as they went.
+        lock (_gate)
+        {
+            _clock?.Dispose();
+            _clock = null;
+            _running = null;
+        }
+
         TellCheckpoints();
+        if (execution.Status == "ran")
+        {
+            Line($"Stage '{execution.Stage.Address}' ran in {Elapsed(execution.Duration)}.");
+        }
     }
+
+    /// <summary>"4.2 s", "3 min 07 s", "2 h 05 min".</summary>
+    internal static string Elapsed(TimeSpan duration) =>
+        duration.TotalHours >= 1
+            ? string.Create(CultureInfo.InvariantCulture, $"{(int)duration.TotalHours} h {duration.Minutes:00} min")
+        : duration.TotalMinutes >= 1
+            ? string.Create(CultureInfo.InvariantCulture, $"{(int)duration.TotalMinutes} min {duration.Seconds:00} s")
+        : string.Create(CultureInfo.InvariantCulture, $"{duration.TotalSeconds:0.0} s");
 
     public void Warning(string message) => Line("warning: " + message);
 
@@ -94,13 +131,7 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
             if (live)
             {
                 _status = line;
-                if (_atLineStart)
-                {
-                    output.Write((_statusShown ? ClearLine : "") + line);
-                    _statusShown = true;
-                    output.Flush();
-                }
-
+                Redraw();
                 return;
             }
 
@@ -129,18 +160,21 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
             if (_status is not null)
             {
                 // The last checkpoint stays on the terminal as a line of its own.
-                if (_statusShown)
-                {
-                    output.WriteLine();
-                }
-                else
-                {
-                    output.WriteLine((_atLineStart ? "" : "\n") + _status);
-                }
-
+                output.WriteLine(
+                    (
+                        _statusShown ? ClearLine
+                        : _atLineStart ? ""
+                        : "\n"
+                    ) + _status
+                );
                 _statusShown = false;
                 _atLineStart = true;
                 _status = null;
+            }
+            else if (_statusShown)
+            {
+                output.Write(ClearLine);
+                _statusShown = false;
             }
 
             if (_untold is { } untold)
@@ -180,11 +214,38 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
 
             output.Write(text);
             _atLineStart = text[^1] == '\n';
-            if (_status is not null && _atLineStart)
+            Redraw();
+        }
+    }
+
+    /// <summary>Shows the last line again (the stage's elapsed time changes) when nothing is half-written above it.</summary>
+    private void Redraw()
+    {
+        lock (_gate)
+        {
+            string?[] parts =
+            [
+                _running is { } running
+                    ? $"Stage '{running.Address}' running for {Elapsed(DateTimeOffset.UtcNow - running.Started)}"
+                    : null,
+                _status,
+            ];
+            var line = string.Join(" · ", parts.Where(p => p is not null));
+            if (line.Length == 0 || !_atLineStart)
             {
-                output.Write(_status);
-                _statusShown = true;
+                return;
             }
+
+            // A line that wrapped could not be rewritten in place: it is kept within the terminal.
+            var width = TableWriter.Width(null, output) ?? 80;
+            if (line.Length >= width)
+            {
+                line = line[..Math.Max(width - 2, 1)] + "…";
+            }
+
+            output.Write((_statusShown ? ClearLine : "") + line);
+            _statusShown = true;
+            output.Flush();
         }
     }
 }
