@@ -134,6 +134,28 @@ public sealed class CheckpointRecoveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Status_reports_a_checkpoint_stage_killed_between_its_lock_and_its_ref_as_interrupted_until_a_run_finishes_it()
+    {
+        var baseline = await _repo.HeadAsync();
+        var killed = await RunKilledAtAsync(1, "prepared", "-n", "ck");
+        Assert.True(killed.ExitCode != 0, killed.ToString());
+        File.Delete(_repo.FullPath(".git/" + TempGitRepo.ExperimentRef(baseline, "ck") + ".lock"));
+        // The lock entry matches the workspace's model, so only the running flag tells the stage is not done.
+        Assert.Contains("model.txt", _repo.ReadFile("exp.lock"));
+
+        var status = await _repo.ExpOkAsync("status");
+
+        Assert.DoesNotContain("up to date", status.StdOut);
+        Assert.Contains("train:", status.StdOut);
+        Assert.Contains("interrupted", status.StdOut);
+        var json = await _repo.ExpOkAsync("status", "--json");
+        Assert.Contains("interrupted", json.StdOut);
+
+        await _repo.ExpOkAsync("run");
+        Assert.Equal("Everything is up to date.", (await _repo.ExpOkAsync("status")).StdOut.Trim());
+    }
+
+    [Fact]
     public async Task Resuming_an_interrupted_run_keeps_untracked_files_created_after_the_interruption()
     {
         var baseline = await _repo.HeadAsync();

@@ -19,4 +19,22 @@ public static class HashKinds
 
     /// <summary>The folder of the cache that holds objects of this kind (DVC 3's layout for MD5).</summary>
     public static string ObjectFolder(this HashKind kind) => kind == HashKind.Md5 ? Path.Combine("files", "md5") : "sha256";
+
+    /// <summary>
+    /// The kind of a recorded object name (a hash, or a directory's hash plus <c>.dir</c>) by its length; null
+    /// when it is neither: for readers of run records, which keep the hash but not the pipeline it came from.
+    /// </summary>
+    public static HashKind? OfObjectName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var length = name.EndsWith(ContentHash.DirSuffix, StringComparison.Ordinal)
+            ? name.Length - ContentHash.DirSuffix.Length
+            : name.Length;
+        return length switch
+        {
+            32 => HashKind.Md5,
+            64 => HashKind.Sha256,
+            _ => null,
+        };
+    }
 }

@@ -110,10 +110,28 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         var checker = new StageStatusChecker(project.Root, caches);
         var locks = new LockSet(project.Root, index);
         var statuses = new List<StageStatus>();
+        // A checkpoint stage's lock entry is written before its checkpoint's commit: after an interrupted run it
+        // may name outs no commit has, so it is not taken as up to date (what 'run' decides, decision 15).
+        var interrupted =
+            stages.Any(s => s.Outs.Any(o => o.Checkpoint))
+            && await new Experiments.CheckpointPlanner(project)
+                .LastRunInterruptedAsync(
+                    await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false),
+                    cancellationToken
+                )
+                .ConfigureAwait(false);
         foreach (var stage in stages)
         {
             var inputs = checker.ReadInputs(stage);
             var status = checker.Check(stage, locks.Get(stage), inputs);
+            if (interrupted && stage.Outs.Any(o => o.Checkpoint))
+            {
+                status = new StageStatus(
+                    stage,
+                    [.. status.Reasons, "interrupted: the last checkpointing run stopped before recording its work"]
+                );
+            }
+
             if (!status.Changed && statuses.Any(s => s.Changed && ProducesDepOf(index, s.Stage, stage)))
             {
                 status = new StageStatus(stage, ["an upstream stage changed"]);

@@ -64,15 +64,8 @@ public sealed class CheckpointPlanner(ExpProject project)
         }
         else if (hasCheckpointStages && ReadMarker() is { } marker)
         {
-            var experiment =
-                marker.Baseline == baseline
-                    ? (await store.ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(e =>
-                        e.Baseline == baseline && e.Name == marker.Name
-                    )
-                    : null;
-            var message = experiment is null
-                ? null
-                : await project.Git.CommitMessageAsync(experiment.Commit, cancellationToken).ConfigureAwait(false);
+            var (experiment, message, interrupted) = await LastRunAsync(marker, baseline, store, cancellationToken)
+                .ConfigureAwait(false);
             if (experiment is not null && requestedName is null)
             {
                 var step = ExperimentChain.StepOf(message!) ?? LastStepOf(message!) ?? 0;
@@ -100,8 +93,7 @@ public sealed class CheckpointPlanner(ExpProject project)
                 }
             }
 
-            var finishedSince = experiment is not null && experiment.Commit != marker.StartRef && !IsInterrupted(message!);
-            if (marker.Running && !finishedSince)
+            if (interrupted)
             {
                 // The last run was interrupted and this one does not continue its checkpoints: whatever its stage wrote
                 // after them is no checkpoint. Its stages start over, under its name when that is still free.
@@ -122,6 +114,47 @@ public sealed class CheckpointPlanner(ExpProject project)
             requestedName
             ?? ExperimentNames.Generate(await store.NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false));
         return await FreshAsync(baseline, chosen, overwrite, store, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether the last checkpointing run in this workspace was interrupted (or failed, or is still going): its
+    /// checkpoint stages' outs and lock entries may hold a step no commit has, so they are not up to date. The
+    /// one check both <see cref="PlanAsync"/> and <c>status</c> use (decision 15).
+    /// </summary>
+    public async Task<bool> LastRunInterruptedAsync(string baseline, CancellationToken cancellationToken)
+    {
+        if (ReadMarker() is not { Running: true } marker)
+        {
+            return false;
+        }
+
+        var store = new ExperimentStore(project.Git);
+        return (await LastRunAsync(marker, baseline, store, cancellationToken).ConfigureAwait(false)).Interrupted;
+    }
+
+    /// <summary>
+    /// The experiment the marker names (when it is on <paramref name="baseline"/>), its tip's message, and whether
+    /// that run was interrupted: still marked running, and its ref did not move to a final commit since it started.
+    /// </summary>
+    private async Task<(Experiment? Experiment, string? Message, bool Interrupted)> LastRunAsync(
+        Marker marker,
+        string baseline,
+        ExperimentStore store,
+        CancellationToken cancellationToken
+    )
+    {
+        var experiment =
+            marker.Baseline == baseline
+                ? (await store.ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(e =>
+                    e.Baseline == baseline && e.Name == marker.Name
+                )
+                : null;
+        var message = experiment is null
+            ? null
+            : await project.Git.CommitMessageAsync(experiment.Commit, cancellationToken).ConfigureAwait(false);
+        // A ref that moved to a final commit since the run started: it finished, only the flag's reset was lost.
+        var finishedSince = experiment is not null && experiment.Commit != marker.StartRef && !IsInterrupted(message!);
+        return (experiment, message, marker.Running && !finishedSince);
     }
 
     private static async Task<CheckpointPlan> FreshAsync(

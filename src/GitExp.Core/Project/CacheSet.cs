@@ -18,6 +18,9 @@ public sealed class CacheSet(ExpProject project)
     /// <summary>As <see cref="For"/>, but checking out private copies (uncached, persistent and checkpoint outs).</summary>
     public ContentCache CopiesFor(string pipelineFile) => Get(LockFile.HashKindOf(pipelineFile)).Copies;
 
+    /// <summary>The cache that holds objects of <paramref name="kind"/> (see <see cref="HashKinds.OfObjectName"/>).</summary>
+    public ContentCache Of(HashKind kind) => Get(kind).Linked;
+
     /// <summary>Saves the state tables opened so far.</summary>
     public void Save()
     {

@@ -216,18 +216,21 @@ internal static class RunActionsApi
     /// <summary>Reads the content cache without writing to it: object files and directory manifests, confined to the cache.</summary>
     private sealed class CacheReader(ExpProject project)
     {
-        private readonly string _cacheDir = Path.GetFullPath(project.CacheDirectory);
+        // The layout (which cache, which folder, by kind of hash) is Core's; this adds only what serving needs.
+        private readonly CacheSet _caches = project.OpenCaches();
 
-        public string? ObjectFile(string sha256)
+        public string? ObjectFile(string name)
         {
+            if (HashKinds.OfObjectName(name) is not { } kind)
+            {
+                return null;
+            }
+
+            var cache = _caches.Of(kind);
             string path;
             try
             {
-                path = Path.Combine(_cacheDir, "sha256", sha256[..2], sha256[2..]);
-                if (sha256.Length < 64 || !sha256[..64].All(char.IsAsciiHexDigitLower))
-                {
-                    return null;
-                }
+                path = cache.ObjectPath(name);
             }
             catch (ArgumentException)
             {
@@ -244,7 +247,7 @@ internal static class RunActionsApi
             if (info.LinkTarget is not null)
             {
                 var target = info.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
-                if (target is null || !(Inside(target, _cacheDir) || Inside(target, project.Root)) || !File.Exists(target))
+                if (target is null || !(Inside(target, cache.CacheDir) || Inside(target, project.Root)) || !File.Exists(target))
                 {
                     return null;
                 }
@@ -255,32 +258,18 @@ internal static class RunActionsApi
             return path;
         }
 
-        public IReadOnlyList<(string RelativePath, string Sha256, long Size)>? Manifest(string dirSha256)
+        public IReadOnlyList<(string RelativePath, string Sha256, long Size)>? Manifest(string dirName)
         {
-            if (ObjectFile(dirSha256) is null)
+            if (ObjectFile(dirName) is null)
             {
                 return null;
             }
 
             try
             {
-                using var doc = JsonDocument.Parse(File.ReadAllBytes(ObjectFile(dirSha256)!));
-                var files = new List<(string, string, long)>();
-                foreach (var item in doc.RootElement.EnumerateArray())
-                {
-                    var rel = item.GetProperty("relpath").GetString() ?? "";
-                    // A manifest names paths under its directory; one that would escape it is not served.
-                    if (rel.Length == 0 || Path.IsPathRooted(rel) || rel.Split('/').Contains(".."))
-                    {
-                        return null;
-                    }
-
-                    files.Add((rel, item.GetProperty("sha256").GetString() ?? "", item.GetProperty("size").GetInt64()));
-                }
-
-                return files;
+                return _caches.Of(HashKinds.OfObjectName(dirName)!.Value).ReadManifest(dirName);
             }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or IOException)
+            catch (ExpException)
             {
                 return null;
             }
