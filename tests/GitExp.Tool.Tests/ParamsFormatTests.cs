@@ -75,7 +75,7 @@ public sealed class ParamsFormatTests
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Equal(
-            "error: conf.ini: params files must be YAML (.yaml, .yml), JSON (.json) or TOML (.toml)",
+            "error: conf.ini: params files must be YAML (.yaml, .yml), JSON (.json), TOML (.toml) or Python (.py)",
             result.StdErr.Trim()
         );
         Assert.Equal("lr = 1\n", repo.ReadFile("conf.ini"));

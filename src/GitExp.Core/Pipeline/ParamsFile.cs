@@ -13,9 +13,10 @@ public enum ParamsFormat
     Yaml,
     Json,
     Toml,
+    Python,
 }
 
-/// <summary>A params file (YAML, JSON or TOML, by its extension) read into JSON nodes, with dotted-key access.</summary>
+/// <summary>A params file (YAML, JSON, TOML or Python, by its extension) read into JSON nodes, with dotted-key access.</summary>
 public sealed class ParamsFile
 {
     private static readonly JsonDocumentOptions JsonReadOptions = new()
@@ -44,6 +45,7 @@ public sealed class ParamsFile
             {
                 ParamsFormat.Json => ParseJson(text, displayPath),
                 ParamsFormat.Toml => TomlParams.Parse(text, displayPath),
+                ParamsFormat.Python => PythonParams.Parse(text, displayPath),
                 _ => ParseYaml(text, displayPath),
             },
             displayPath
@@ -58,9 +60,10 @@ public sealed class ParamsFile
             ".yaml" or ".yml" => ParamsFormat.Yaml,
             ".json" => ParamsFormat.Json,
             ".toml" => ParamsFormat.Toml,
+            ".py" => ParamsFormat.Python,
             _ => throw new ExpException(
                 ExitCode.Usage,
-                $"{path}: params files must be YAML (.yaml, .yml), JSON (.json) or TOML (.toml)"
+                $"{path}: params files must be YAML (.yaml, .yml), JSON (.json), TOML (.toml) or Python (.py)"
             ),
         };
     }
@@ -143,7 +146,8 @@ public sealed class ParamsFile
         return FormatOf(displayPath) switch
         {
             ParamsFormat.Json => SetJson(text, displayPath, assignments),
-            ParamsFormat.Toml => SetToml(text, displayPath, assignments),
+            ParamsFormat.Toml => SetInPlace(text, displayPath, assignments, TomlParams.Set, TomlParams.Parse),
+            ParamsFormat.Python => SetInPlace(text, displayPath, assignments, PythonParams.Set, PythonParams.Parse),
             _ => SetYaml(text, displayPath, assignments),
         };
     }
@@ -168,15 +172,22 @@ public sealed class ParamsFile
         return text;
     }
 
-    internal static string SetToml(string text, string displayPath, IReadOnlyList<ParamAssignment> assignments)
+    /// <summary>The TOML and Python edit: each value's text replaced in place by <paramref name="set"/>.</summary>
+    private static string SetInPlace(
+        string text,
+        string displayPath,
+        IReadOnlyList<ParamAssignment> assignments,
+        Func<string, string, ParamAssignment, List<KeySegment>, string> set,
+        Func<string, string, JsonNode?> parse
+    )
     {
         foreach (var a in assignments)
         {
             KeyPath.TryParse(a.Key, out var segments, out _);
-            text = TomlParams.Set(text, displayPath, a, segments);
+            text = set(text, displayPath, a, segments);
             // As for YAML: the edit works on text positions, so reading the result back proves it.
             if (
-                !new ParamsFile(TomlParams.Parse(text, displayPath), displayPath).TryGet(a.Key, out var now)
+                !new ParamsFile(parse(text, displayPath), displayPath).TryGet(a.Key, out var now)
                 || !JsonNode.DeepEquals(now, a.ParseValue())
             )
             {
@@ -255,6 +266,24 @@ public sealed class ParamsFile
     }
 
     private static string NewLineOf(string text) => text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
+
+    /// <summary>A number value's text as typed (<c>1e-4</c> stays <c>1e-4</c>) when JSON's number syntax, which TOML and Python share, takes it.</summary>
+    internal static string? NumberAsTyped(ParamAssignment a)
+    {
+        var raw = a.Value.Trim();
+        if (a.ParseValue() is not JsonValue v || v.GetValueKind() != JsonValueKind.Number)
+        {
+            return null;
+        }
+        try
+        {
+            return JsonNode.Parse(raw) is JsonValue parsed && parsed.GetValueKind() == JsonValueKind.Number ? raw : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     internal static ExpException CannotSet(string displayPath, string key, IReadOnlyList<KeySegment> segments, int failedAt)
     {

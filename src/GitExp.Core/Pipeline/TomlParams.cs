@@ -56,7 +56,7 @@ internal static class TomlParams
             );
         }
         var names = path.Select(s => s.Name!).ToList();
-        var value = ValueText(a.ParseValue(), displayPath, a.Key);
+        var value = ParamsFile.NumberAsTyped(a) ?? ValueText(a.ParseValue(), displayPath, a.Key);
         var doc = ParseSyntax(text, displayPath);
 
         var blocks = new List<(List<string> Prefix, SyntaxList<KeyValueSyntax> Items, TableSyntaxBase? Table)>

@@ -85,6 +85,151 @@ public sealed class ParamsFormatTests
     public void Unsupported_extension_is_one_line_naming_the_file_and_formats()
     {
         var e = Assert.Throws<ExpException>(() => ParamsFile.Parse("a = 1", "config.ini"));
-        Assert.Equal("config.ini: params files must be YAML (.yaml, .yml), JSON (.json) or TOML (.toml)", e.Message);
+        Assert.Equal(
+            "config.ini: params files must be YAML (.yaml, .yml), JSON (.json), TOML (.toml) or Python (.py)",
+            e.Message
+        );
+    }
+
+    [Fact]
+    public void Python_params_read_module_and_class_constants_like_dvc()
+    {
+        var p = ParamsFile.Parse(Corpus("visium-iris.params.py"), "params.py");
+        Assert.Equal(
+            [
+                "TEST_RATIO=0.4",
+                "SEED=5",
+                "MAX_TRAINING_ITERATIONS=500",
+                "TrainModelParams.HIDDEN_LAYER_SIZE=100",
+                "TrainModelParams.N_HIDDEN_LAYERS=3",
+            ],
+            p.Flatten().Select(kv => kv.Key + "=" + kv.Value!.ToJsonString())
+        );
+    }
+
+    [Fact]
+    public void Python_set_rewrites_the_literal_in_place()
+    {
+        var text = Corpus("visium-iris.params.py");
+        var edited = ParamsFile.SetValuesInText(
+            text,
+            "params.py",
+            [
+                Set("SEED", "7"),
+                Set("TrainModelParams.N_HIDDEN_LAYERS", "4"),
+                Set("TrainModelParams.ACTIVATION", "relu"),
+                Set("EPOCHS", "3"),
+            ]
+        );
+        var expected =
+            text.Replace("SEED = 5", "SEED = 7", StringComparison.Ordinal)
+                .Replace("N_HIDDEN_LAYERS = 3\n", "N_HIDDEN_LAYERS = 4\n    ACTIVATION = \"relu\"\n", StringComparison.Ordinal)
+            + "EPOCHS = 3\n";
+        Assert.Equal(expected, edited);
+    }
+
+    [Fact]
+    public void Python_literals_annotations_init_and_containers_follow_dvcs_rules()
+    {
+        const string text = """
+            import os
+            from dataclasses import dataclass
+
+            DATA = os.path.join("data", "x")  # not a literal: skipped
+            LR: float = 1e-3
+            NAMES = ('a', "b",)  # a tuple
+            OPT = {
+                "name": "adam",
+                "betas": [0.9, 0.999],
+            }
+            FLAGS = {1, 2}
+            NEG = -2
+            HEX = 0x1F
+            BIG = 1_000
+            TEXT = 'it\'s' " joined"
+            NOTHING = None
+            a = b = 3
+            if True:
+                INSIDE = 1
+
+
+            @dataclass
+            class Train:
+                epochs: int = 10
+                debug = False
+
+                def __init__(self):
+                    self.seed = 42
+                    local = 1
+
+                def step(self):
+                    self.lr = 0.5
+            """;
+        var values = ParamsFile
+            .Parse(text, "params.py")
+            .Flatten()
+            .ToDictionary(kv => kv.Key, kv => kv.Value?.ToJsonString() ?? "null");
+        Assert.Equal(
+            [
+                "LR",
+                "NAMES",
+                "OPT.name",
+                "OPT.betas",
+                "FLAGS",
+                "NEG",
+                "HEX",
+                "BIG",
+                "TEXT",
+                "NOTHING",
+                "Train.epochs",
+                "Train.debug",
+                "Train.seed",
+            ],
+            values.Keys
+        );
+        Assert.Equal("1e-3", values["LR"]);
+        Assert.Equal("[\"a\",\"b\"]", values["NAMES"]);
+        Assert.Equal("[0.9,0.999]", values["OPT.betas"]);
+        Assert.Equal("-2", values["NEG"]);
+        Assert.Equal("31", values["HEX"]);
+        Assert.Equal("1000", values["BIG"]);
+        Assert.Equal("it's joined", ParamsFile.Parse(text, "params.py").Root!["TEXT"]!.GetValue<string>());
+        Assert.Equal("null", values["NOTHING"]);
+        Assert.Equal("42", values["Train.seed"]);
+
+        var edited = ParamsFile.SetValuesInText(
+            text,
+            "params.py",
+            [
+                Set("OPT.betas[1]", "0.99"),
+                Set("LR", "0.01"),
+                Set("Train.seed", "1"),
+                Set("Train.debug", "true"),
+                Set("NOTHING", "x"),
+            ]
+        );
+        var expected = text.Replace("0.999]", "0.99]", StringComparison.Ordinal)
+            .Replace("LR: float = 1e-3", "LR: float = 0.01", StringComparison.Ordinal)
+            .Replace("self.seed = 42", "self.seed = 1", StringComparison.Ordinal)
+            .Replace("debug = False", "debug = True", StringComparison.Ordinal)
+            .Replace("NOTHING = None", "NOTHING = \"x\"", StringComparison.Ordinal);
+        Assert.Equal(expected, edited);
+    }
+
+    [Fact]
+    public void Python_unknown_class_is_one_line()
+    {
+        var e = Assert.Throws<ExpException>(() => ParamsFile.SetValuesInText("A = 1\n", "params.py", [Set("Train.lr", "1")]));
+        Assert.Equal("params.py: cannot set 'Train.lr': the file has no class or constant 'Train'", e.Message);
+        e = Assert.Throws<ExpException>(() => ParamsFile.Parse("A = 'open\n", "params.py"));
+        Assert.Equal("params.py:1: invalid Python: a string is not closed", e.Message);
+    }
+
+    [Fact]
+    public void A_number_is_written_as_the_user_typed_it()
+    {
+        var edited = ParamsFile.SetValuesInText("lr = 0.1\n", "p.toml", [Set("lr", "1e-4")]);
+        Assert.Equal("lr = 1e-4\n", edited);
+        Assert.Equal("LR = 1E-4\n", ParamsFile.SetValuesInText("LR = 0.1\n", "p.py", [Set("LR", "1E-4")]));
     }
 }
