@@ -62,6 +62,11 @@ public sealed class ParamsFormatTests
         Assert.Equal("0.0001", row["params"]!["myparams.toml"]!["learning_rate"]!.ToJsonString());
         Assert.Equal("0.2", row["params"]!["myparams.toml"]!["data.split"]!.ToJsonString());
         Assert.Equal("0.0001", row["metrics"]!["metrics.json"]!["lr"]!.ToJsonString());
+
+        var diff = JsonNode.Parse((await repo.ExpOkAsync("diff", "HEAD", "toml", "--json")).StdOut)!;
+        var lr = diff["params"]!["myparams.toml"]!["learning_rate"]!;
+        Assert.Equal("0.001", lr["old"]!.ToJsonString());
+        Assert.Equal("0.0001", lr["new"]!.ToJsonString());
     }
 
     [Fact]
