@@ -532,15 +532,15 @@ internal static partial class PythonParams
                 };
                 return JsonValue.Create(Convert.ToInt64(raw[2..], radix));
             }
-            try
+            if (!raw.Contains('.', StringComparison.Ordinal) && !raw.Contains('e', StringComparison.OrdinalIgnoreCase))
             {
-                // A number in JSON's syntax keeps its text (0.001 stays 0.001); 1. and .5 go through a double.
-                return JsonNode.Parse(raw);
+                return JsonNode.Parse(raw.TrimStart('0') is { Length: > 0 } digits ? digits : "0"); // an int of any size
             }
-            catch (System.Text.Json.JsonException)
-            {
-                return JsonValue.Create(double.Parse(raw, CultureInfo.InvariantCulture));
-            }
+            // A float is a double, as YAML's and TOML's are; one beyond a double's range keeps its text (decision 20).
+            var d = double.Parse(raw, CultureInfo.InvariantCulture);
+            return double.IsFinite(d) && (d != 0 || !raw.Any(c => c is >= '1' and <= '9'))
+                ? JsonValue.Create(d)
+                : JsonNode.Parse((raw.StartsWith('.') ? "0" : "") + (raw.EndsWith('.') ? raw + "0" : raw));
         }
 
         private static JsonNode? Negate(JsonNode number)

@@ -187,7 +187,7 @@ public sealed class ParamsFormatTests
             ],
             values.Keys
         );
-        Assert.Equal("1e-3", values["LR"]);
+        Assert.Equal("0.001", values["LR"]);
         Assert.Equal("[\"a\",\"b\"]", values["NAMES"]);
         Assert.Equal("[0.9,0.999]", values["OPT.betas"]);
         Assert.Equal("-2", values["NEG"]);
