@@ -70,6 +70,56 @@ public sealed class ParamsFormatTests
     }
 
     [Fact]
+    public async Task Run_S_sets_a_python_class_constant_in_place()
+    {
+        using var repo = await TempGitRepo.InitAsync();
+        const string Py = """"
+            """Parameters."""
+
+            SEED = 5
+
+
+            class Train:
+                LR = 0.1  # learning rate
+
+            """";
+        repo.WriteFile("params.py", Py);
+        repo.WriteFile(
+            "train.sh",
+            "#!/bin/sh\nset -e\nlr=$(awk '/LR =/ { print $3 }' params.py)\nprintf '{\"lr\": %s}\\n' \"$lr\" > metrics.json\n"
+        );
+        repo.WriteFile(
+            "dvc.yaml",
+            """
+            stages:
+              train:
+                cmd: sh train.sh
+                deps: [train.sh]
+                params:
+                  - params.py:
+                      - Train.LR
+                metrics:
+                  - metrics.json:
+                      cache: false
+
+            """
+        );
+        await repo.CommitAllAsync("Python params");
+
+        await repo.ExpOkAsync("run", "-S", "params.py:Train.LR=0.02", "-n", "py");
+
+        var expRef = (await repo.ExperimentRefsAsync())[0];
+        Assert.Equal(
+            Py.Replace("LR = 0.1 ", "LR = 0.02 ", StringComparison.Ordinal).TrimEnd('\n'),
+            await repo.GitAsync("show", expRef + ":params.py")
+        );
+        var rows = JsonNode.Parse((await repo.ExpOkAsync("show", "--json")).StdOut)!.AsArray();
+        var row = rows.Select(r => r!.AsObject()).First(r => (string)r["type"]! == "experiment");
+        Assert.Equal("0.02", row["params"]!["params.py"]!["Train.LR"]!.ToJsonString());
+        Assert.Equal("0.02", row["metrics"]!["metrics.json"]!["lr"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task Run_S_on_an_unsupported_params_file_names_it_and_the_formats()
     {
         using var repo = await TempGitRepo.WithSampleProjectAsync();
