@@ -289,7 +289,7 @@ internal static partial class PythonParams
                 }
                 if (c == '\\' && i + 1 < text.Length && text[i + 1] is '\n' or '\r')
                 {
-                    i = text.IndexOf('\n', i) + 1;
+                    i = AfterNewline(text, i);
                     continue;
                 }
                 if (c is '(' or '[' or '{')
@@ -530,7 +530,14 @@ internal static partial class PythonParams
                     'o' => 8,
                     _ => 2,
                 };
-                return JsonValue.Create(Convert.ToInt64(raw[2..], radix));
+                try
+                {
+                    return JsonValue.Create(Convert.ToInt64(raw[2..], radix));
+                }
+                catch (Exception e) when (e is OverflowException or FormatException or ArgumentException)
+                {
+                    return null; // beyond a long, or only underscores: not read
+                }
             }
             if (!raw.Contains('.', StringComparison.Ordinal) && !raw.Contains('e', StringComparison.OrdinalIgnoreCase))
             {
@@ -572,7 +579,14 @@ internal static partial class PythonParams
             var triple = after - quoteAt >= 6 && text[quoteAt + 1] == quote && text[quoteAt + 2] == quote;
             var q = triple ? 3 : 1;
             var body = text[(quoteAt + q)..(after - q)];
-            value = prefix.Contains('r', StringComparison.Ordinal) ? body : Unescape(body);
+            try
+            {
+                value = prefix.Contains('r', StringComparison.Ordinal) ? body : Unescape(body);
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException)
+            {
+                return false; // a bad escape: not a literal
+            }
             pos = after;
             return true;
         }
@@ -638,7 +652,7 @@ internal static partial class PythonParams
                 }
                 else if (c == '\\' && pos + 1 < end && text[pos + 1] is '\n' or '\r')
                 {
-                    pos = text.IndexOf('\n', pos) + 1;
+                    pos = AfterNewline(text, pos);
                 }
                 else if (c == '#')
                 {
@@ -658,6 +672,9 @@ internal static partial class PythonParams
             }
         }
     }
+
+    /// <summary>The index after the line end at or after <paramref name="i"/> (the text's end when there is none).</summary>
+    private static int AfterNewline(string text, int i) => text.IndexOf('\n', i) is var n and >= 0 ? n + 1 : text.Length;
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex IdentifierRegex();

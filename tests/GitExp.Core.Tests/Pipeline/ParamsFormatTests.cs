@@ -232,4 +232,21 @@ public sealed class ParamsFormatTests
         Assert.Equal("lr = 1e-4\n", edited);
         Assert.Equal("LR = 1E-4\n", ParamsFile.SetValuesInText("LR = 0.1\n", "p.py", [Set("LR", "1E-4")]));
     }
+
+    [Theory]
+    [InlineData("A = 1 \\\r")]
+    [InlineData("A = '\\xZZ'\nB = 2\n")]
+    [InlineData("A = 0x_\nB = 2\n")]
+    [InlineData("A = 0xFFFFFFFFFFFFFFFFFFFF\nB = 2\n")]
+    public void Python_odd_text_is_skipped_not_a_crash(string text)
+    {
+        // Before: the first hung (a backslash before a lone CR), the others threw past ExpException.
+        var p = ParamsFile.Parse(text, "params.py");
+        if (text.Contains("B = 2", StringComparison.Ordinal))
+        {
+            Assert.True(p.TryGet("B", out var b));
+            Assert.Equal("2", b!.ToJsonString());
+            Assert.False(p.TryGet("A", out _));
+        }
+    }
 }
