@@ -249,4 +249,13 @@ public sealed class ParamsFormatTests
             Assert.False(p.TryGet("A", out _));
         }
     }
+
+    [Fact]
+    public void Toml_dates_read_as_their_text_and_arrays_of_tables_by_index()
+    {
+        var p = ParamsFile.Parse("when = 1979-05-27T07:32:00Z # c\n[[runs]]\nlr = 0.1\n[[runs]]\nlr = 0.2\n", "p.toml");
+        var values = p.Flatten().ToDictionary(kv => kv.Key, kv => kv.Value?.ToJsonString() ?? "null");
+        Assert.Equal("\"1979-05-27T07:32:00Z\"", values["when"]);
+        Assert.Equal("0.2", values["runs[1].lr"]);
+    }
 }
