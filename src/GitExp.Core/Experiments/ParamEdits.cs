@@ -60,9 +60,8 @@ public static class ParamEdits
         var texts = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var group in assignments.GroupBy(a => a.File ?? DefaultParamsFile))
         {
-            var json = group.Key.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
             var text = readText(group.Key);
-            var file = ParamsFile.Parse(text, group.Key, json);
+            var file = ParamsFile.Parse(text, group.Key);
             var changes = new List<ParamAssignment>();
             foreach (var assignment in group)
             {
@@ -79,7 +78,7 @@ public static class ParamEdits
                 changes.Add(assignment with { Key = key });
             }
 
-            texts[group.Key] = ParamsFile.SetValuesInText(text, group.Key, json, changes);
+            texts[group.Key] = ParamsFile.SetValuesInText(text, group.Key, changes);
         }
 
         return texts;

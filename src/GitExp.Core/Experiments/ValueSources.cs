@@ -139,7 +139,7 @@ public sealed class ValueSources
         try
         {
             return ParamsFile
-                .Parse(text, file, file.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+                .Parse(text, file)
                 .Flatten()
                 .Select(p => new KeyValuePair<string, JsonNode?>(names.Get(p.Key), p.Value))
                 .ToList();

@@ -7,7 +7,16 @@ using YamlDotNet.RepresentationModel;
 
 namespace GitExp.Core.Pipeline;
 
-/// <summary>A params file (YAML, or JSON by its .json extension) read into JSON nodes, with dotted-key access.</summary>
+/// <summary>The formats a params file can have, told by its extension.</summary>
+public enum ParamsFormat
+{
+    Yaml,
+    Json,
+    Toml,
+    Python,
+}
+
+/// <summary>A params file (YAML, JSON, TOML or Python, by its extension) read into JSON nodes, with dotted-key access.</summary>
 public sealed class ParamsFile
 {
     private static readonly JsonDocumentOptions JsonReadOptions = new()
@@ -27,11 +36,37 @@ public sealed class ParamsFile
 
     public string DisplayPath { get; }
 
-    public static ParamsFile Load(string fullPath, string displayPath) =>
-        Parse(ReadText(fullPath, displayPath), displayPath, IsJson(fullPath));
+    public static ParamsFile Load(string fullPath, string displayPath) => Parse(ReadText(fullPath, displayPath), displayPath);
 
-    public static ParamsFile Parse(string text, string displayPath, bool json) =>
-        new(json ? ParseJson(text, displayPath) : ParseYaml(text, displayPath), displayPath);
+    /// <summary>Reads a file's text in the format its name (<paramref name="displayPath"/>) tells.</summary>
+    public static ParamsFile Parse(string text, string displayPath) =>
+        new(
+            FormatOf(displayPath) switch
+            {
+                ParamsFormat.Json => ParseJson(text, displayPath),
+                ParamsFormat.Toml => TomlParams.Parse(text, displayPath),
+                ParamsFormat.Python => PythonParams.Parse(text, displayPath),
+                _ => ParseYaml(text, displayPath),
+            },
+            displayPath
+        );
+
+    /// <summary>The format of a params file by its extension; any other extension is refused in one line.</summary>
+    public static ParamsFormat FormatOf(string path)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        return ext switch
+        {
+            ".yaml" or ".yml" => ParamsFormat.Yaml,
+            ".json" => ParamsFormat.Json,
+            ".toml" => ParamsFormat.Toml,
+            ".py" => ParamsFormat.Python,
+            _ => throw new ExpException(
+                ExitCode.Usage,
+                $"{path}: params files must be YAML (.yaml, .yml), JSON (.json), TOML (.toml) or Python (.py)"
+            ),
+        };
+    }
 
     /// <summary>Finds a value by a key like "a.b", "a.b[0]" or "a.list[2].x"; the node returned is a copy.</summary>
     public bool TryGet(string key, out JsonNode? value)
@@ -88,16 +123,17 @@ public sealed class ParamsFile
     /// <see cref="ParamAssignment.File"/> is not looked at: the caller routes each assignment to its file.
     /// A YAML file is edited as text, only the changed value's text replaced; a new key goes under its
     /// deepest existing parent map, else at the end. A JSON file (which has no comments to keep) is
-    /// rewritten with its key order and two-space indentation.
+    /// rewritten with its key order, its own indentation (its first indented line's) and line ends. A TOML
+    /// file is edited like YAML, on Tomlyn's syntax tree positions.
     /// </remarks>
     public static void SetValues(string fullPath, string displayPath, IReadOnlyList<ParamAssignment> assignments)
     {
         var text = DecodeForEdit(ReadBytes(fullPath, displayPath), displayPath);
-        RepoPath.WriteAtomic(fullPath, SetValuesInText(text, displayPath, IsJson(fullPath), assignments));
+        RepoPath.WriteAtomic(fullPath, SetValuesInText(text, displayPath, assignments));
     }
 
     /// <summary>The edit of <see cref="SetValues"/> on a file's text, for a copy that is not in the workspace (a queued snapshot).</summary>
-    public static string SetValuesInText(string text, string displayPath, bool json, IReadOnlyList<ParamAssignment> assignments)
+    public static string SetValuesInText(string text, string displayPath, IReadOnlyList<ParamAssignment> assignments)
     {
         foreach (var a in assignments)
         {
@@ -107,7 +143,13 @@ public sealed class ParamsFile
             }
         }
 
-        return json ? SetJson(text, displayPath, assignments) : SetYaml(text, displayPath, assignments);
+        return FormatOf(displayPath) switch
+        {
+            ParamsFormat.Json => SetJson(text, displayPath, assignments),
+            ParamsFormat.Toml => SetInPlace(text, displayPath, assignments, TomlParams.Set, TomlParams.Parse),
+            ParamsFormat.Python => SetInPlace(text, displayPath, assignments, PythonParams.Set, PythonParams.Parse),
+            _ => SetYaml(text, displayPath, assignments),
+        };
     }
 
     /// <summary>The YAML edit of <see cref="SetValues"/> on text, for callers that hold the text themselves.</summary>
@@ -117,7 +159,37 @@ public sealed class ParamsFile
         {
             text = new YamlEditor(text, displayPath).Set(a);
             // The edit works on text positions; reading the result back proves it meant what the user asked.
-            if (!Parse(text, displayPath, json: false).TryGet(a.Key, out var now) || !JsonNode.DeepEquals(now, a.ParseValue()))
+            if (
+                !new ParamsFile(ParseYaml(text, displayPath), displayPath).TryGet(a.Key, out var now)
+                || !JsonNode.DeepEquals(now, a.ParseValue())
+            )
+            {
+                throw new InvalidOperationException(
+                    $"{displayPath}: setting '{a.Key}' to '{a.Value}' did not read back as written"
+                );
+            }
+        }
+        return text;
+    }
+
+    /// <summary>The TOML and Python edit: each value's text replaced in place by <paramref name="set"/>.</summary>
+    private static string SetInPlace(
+        string text,
+        string displayPath,
+        IReadOnlyList<ParamAssignment> assignments,
+        Func<string, string, ParamAssignment, List<KeySegment>, string> set,
+        Func<string, string, JsonNode?> parse
+    )
+    {
+        foreach (var a in assignments)
+        {
+            KeyPath.TryParse(a.Key, out var segments, out _);
+            text = set(text, displayPath, a, segments);
+            // As for YAML: the edit works on text positions, so reading the result back proves it.
+            if (
+                !new ParamsFile(parse(text, displayPath), displayPath).TryGet(a.Key, out var now)
+                || !JsonNode.DeepEquals(now, a.ParseValue())
+            )
             {
                 throw new InvalidOperationException(
                     $"{displayPath}: setting '{a.Key}' to '{a.Value}' did not read back as written"
@@ -166,8 +238,51 @@ public sealed class ParamsFile
                 }
             }
         }
-        var options = new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-        return root.ToJsonString(options) + "\n";
+        return root.ToJsonString(JsonWriteOptions(text)) + (text.EndsWith('\n') || text.Length == 0 ? NewLineOf(text) : "");
+    }
+
+    /// <summary>Writing options that keep a JSON file's own indentation (its first indented line's) and line ends.</summary>
+    private static JsonSerializerOptions JsonWriteOptions(string text)
+    {
+        var options = new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        var body = text.Trim();
+        if (body.Length > 0 && !body.Contains('\n'))
+        {
+            return options; // a one-line file stays one line
+        }
+        options.WriteIndented = true;
+        options.NewLine = NewLineOf(text);
+        foreach (var line in text.Split('\n').Skip(1))
+        {
+            var indent = line.Length - line.TrimStart(' ', '\t').Length;
+            if (indent > 0 && line.Trim().Length > 0)
+            {
+                options.IndentCharacter = line[0] == '\t' ? '\t' : ' ';
+                options.IndentSize = Math.Min(indent, 127);
+                break;
+            }
+        }
+        return options;
+    }
+
+    private static string NewLineOf(string text) => text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
+
+    /// <summary>A number value's text as typed (<c>1e-4</c> stays <c>1e-4</c>) when JSON's number syntax, which TOML and Python share, takes it.</summary>
+    internal static string? NumberAsTyped(ParamAssignment a)
+    {
+        var raw = a.Value.Trim();
+        if (a.ParseValue() is not JsonValue v || v.GetValueKind() != JsonValueKind.Number)
+        {
+            return null;
+        }
+        try
+        {
+            return JsonNode.Parse(raw) is JsonValue parsed && parsed.GetValueKind() == JsonValueKind.Number ? raw : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     internal static ExpException CannotSet(string displayPath, string key, IReadOnlyList<KeySegment> segments, int failedAt)
@@ -179,8 +294,6 @@ public sealed class ParamsFile
             : $"{parent} is not a map";
         return new ExpException(ExitCode.Usage, $"{displayPath}: cannot set '{key}': {why}");
     }
-
-    private static bool IsJson(string path) => path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 

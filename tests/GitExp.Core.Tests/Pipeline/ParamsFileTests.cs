@@ -35,7 +35,7 @@ public sealed class ParamsFileTests : IDisposable
     [Fact]
     public void Dotted_keys_reach_nested_values_and_list_items()
     {
-        var p = ParamsFile.Parse(Yaml, "params.yaml", json: false);
+        var p = ParamsFile.Parse(Yaml, "params.yaml");
         Assert.True(p.TryGet("train.lr", out var lr));
         Assert.Equal(0.001, lr!.GetValue<double>());
         Assert.True(p.TryGet("train.layers[1]", out var layer));
@@ -56,7 +56,7 @@ public sealed class ParamsFileTests : IDisposable
     [Fact]
     public void Flatten_lists_leaves_in_file_order_keeping_scalar_lists_whole()
     {
-        var p = ParamsFile.Parse(Yaml, "params.yaml", json: false);
+        var p = ParamsFile.Parse(Yaml, "params.yaml");
         var flat = p.Flatten().Select(kv => $"{kv.Key}={kv.Value?.ToJsonString() ?? "null"}");
         Assert.Equal(
             [
@@ -81,11 +81,7 @@ public sealed class ParamsFileTests : IDisposable
     [Fact]
     public void Yaml_scalars_follow_the_core_schema()
     {
-        var p = ParamsFile.Parse(
-            "a: 1e-3\nb: 'true'\nc: True\nd: 0x1F\ne: .inf\nf: 1.5\ng: -7\nh: null\n",
-            "p.yaml",
-            json: false
-        );
+        var p = ParamsFile.Parse("a: 1e-3\nb: 'true'\nc: True\nd: 0x1F\ne: .inf\nf: 1.5\ng: -7\nh: null\n", "p.yaml");
         var values = p.Flatten().ToDictionary(kv => kv.Key, kv => kv.Value?.ToJsonString() ?? "null");
         Assert.Equal("0.001", values["a"]);
         Assert.Equal("\"true\"", values["b"]);
@@ -113,7 +109,7 @@ public sealed class ParamsFileTests : IDisposable
         var e = Assert.Throws<ExpException>(() => ParamsFile.Load(Path.Combine(dir.Path, "params.yaml"), "params.yaml"));
         Assert.Equal(ExitCode.NotFound, e.Code);
         Assert.Equal("params.yaml: params file not found", e.Message);
-        var bad = Assert.Throws<ExpException>(() => ParamsFile.Parse("{\n  \"a\": 1,\n  \"b\" 2\n}", "p.json", json: true));
+        var bad = Assert.Throws<ExpException>(() => ParamsFile.Parse("{\n  \"a\": 1,\n  \"b\" 2\n}", "p.json"));
         Assert.Equal(ExitCode.InvalidProject, bad.Code);
         Assert.StartsWith("p.json:3:", bad.Message);
         Assert.DoesNotContain('\n', bad.Message);
@@ -219,7 +215,8 @@ public sealed class ParamsFileTests : IDisposable
             [ParamAssignment.Parse("a.x[0]=5"), ParamAssignment.Parse("b=text"), ParamAssignment.Parse("a.y.z=true")]
         );
         Assert.Equal(
-            "{\n  \"b\": \"text\",\n  \"a\": {\n    \"x\": [\n      5,\n      2\n    ],\n    \"y\": {\n      \"z\": true\n    }\n  }\n}\n",
+            // A one-line file stays one line.
+            "{\"b\":\"text\",\"a\":{\"x\":[5,2],\"y\":{\"z\":true}}}",
             dir.Read("p.json")
         );
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
