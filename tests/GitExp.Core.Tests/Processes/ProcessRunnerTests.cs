@@ -90,14 +90,39 @@ public sealed class ProcessRunnerTests : IDisposable
     [Fact]
     public async Task Cancelling_kills_the_child_and_throws()
     {
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            ProcessRunner.RunAsync("sleep", ["30"], _folder.Path, cancellationToken: cancellation.Token)
+        // The child writes its pid and becomes a 30 s sleep (exec keeps the pid): cancelling must end that process.
+        var pidFile = Path.Combine(_folder.Path, "child.pid");
+        using var cancellation = new CancellationTokenSource();
+        var run = ProcessRunner.RunAsync(
+            "sh",
+            ["-c", "echo $$ > child.pid.tmp && mv child.pid.tmp child.pid && exec sleep 30"],
+            _folder.Path,
+            cancellationToken: cancellation.Token
         );
+        while (!File.Exists(pidFile) && !run.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        var pid = int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.False(IsRunning(pid), $"the child {pid} still runs after the cancellation");
+    }
+
+    // A process that is gone, or dead and not yet reaped (a zombie), is not running.
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     [Fact]
