@@ -338,7 +338,8 @@ public sealed class GitRepository
     /// <param name="exclude">Repo-relative paths to leave out (cached outputs).</param>
     public async Task<string> WriteWorkspaceTreeAsync(
         IReadOnlyCollection<string> exclude,
-        CancellationToken cancellationToken = default
+        CancellationToken cancellationToken = default,
+        IReadOnlyCollection<string>? include = null
     )
     {
         var indexPath = Path.Combine(GitDir, "exp-index-" + Guid.NewGuid().ToString("N"));
@@ -354,6 +355,14 @@ public sealed class GitRepository
             var environment = new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = indexPath };
             // Ignored paths (cached outs are) stay out by themselves; naming them in a pathspec would make git add fail.
             await RunAsync(["add", "--all", "--", ":/"], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (include is { Count: > 0 })
+            {
+                // Paths asked for by name (exp save -I) go in even when .gitignore names them.
+                var add = new List<string> { "add", "--all", "--force", "--" };
+                add.AddRange(include.Select(path => ":(top,literal)" + path));
+                await RunAsync(add, environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
             if (exclude.Count > 0)
             {
                 // A cached output that HEAD happened to track must not stay in the tree either.
