@@ -268,7 +268,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         // something no dep names (as in DVC): their inputs do not determine their result, so they never take
         // part in the run-cache.
         var checkpointing = stage.Outs.Any(o => o.Checkpoint);
-        var runCached = !checkpointing && !stage.AlwaysChanged;
+        var runCached = !checkpointing && !stage.RunsEveryTime;
         if (
             !options.Force
             && runCached
