@@ -24,6 +24,31 @@ public sealed class ManageTests
         Assert.Equal($"{head[..7]}:\n\tnew-name", (await repo.ExpOkAsync("list")).StdOut.ReplaceLineEndings("\n").Trim());
     }
 
+    // DVC tests/func/experiments/test_rename.py: test_same_name, test_existing_name
+    [Fact]
+    public async Task Renaming_to_its_own_name_does_nothing_and_to_a_taken_name_needs_force()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        var head = await repo.HeadAsync();
+        await RunAsync(repo, "first-name", "0.2");
+        await RunAsync(repo, "second-name", "0.3");
+        var second = await repo.GitAsync("rev-parse", TempGitRepo.ExperimentRef(head, "second-name"));
+        var refs = await repo.ExperimentRefsAsync();
+
+        var same = await repo.ExpOkAsync("rename", "second-name", "second-name");
+        var refused = await repo.ExpAsync("rename", "second-name", "first-name");
+
+        Assert.Contains("nothing to do", same.StdOut);
+        Assert.Equal(6, refused.ExitCode);
+        Assert.Contains("-f", Assert.Single(refused.ErrorLines));
+        Assert.Equal(refs, await repo.ExperimentRefsAsync());
+
+        await repo.ExpOkAsync("rename", "second-name", "first-name", "-f");
+
+        Assert.Equal([TempGitRepo.ExperimentRef(head, "first-name")], await repo.ExperimentRefsAsync());
+        Assert.Equal(second, await repo.GitAsync("rev-parse", TempGitRepo.ExperimentRef(head, "first-name")));
+    }
+
     [Fact]
     public async Task Remove_by_name_and_keep_leave_exactly_the_other_experiments()
     {

@@ -75,7 +75,11 @@ public sealed record IsolatedRun(
     CheckpointPlan Plan,
     PipelineRunOptions Pipeline,
     IReadOnlyList<RefUpdate> AlsoUpdate
-);
+)
+{
+    /// <summary>The experiment's commit message (<c>-m</c> when it was queued); null: <c>exp: &lt;name&gt;</c>.</summary>
+    public string? Message { get; init; }
+}
 
 /// <summary>
 /// The one way an experiment runs, in the workspace or isolated (queued, temp): restores the checkpoint it
@@ -322,7 +326,7 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
                     {
                         CurrentDirectory = run.Workspace.Root,
                     },
-                    null,
+                    run.Message,
                     false,
                     true,
                     run.AlsoUpdate

@@ -125,25 +125,38 @@ public sealed class ExperimentStore(GitRepository git)
             .Select(e => e.Name)
             .ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Renames an experiment (its ref moves in one transaction). Its own name is a no-op; a name another
+    /// experiment of the same baseline has is refused unless <paramref name="overwrite"/>, which replaces that one.
+    /// </summary>
     public async Task<Experiment> RenameAsync(
         Experiment experiment,
         string newName,
+        bool overwrite = false,
         CancellationToken cancellationToken = default
     )
     {
         await ExperimentNames.ValidateAsync(git, newName, "new name", cancellationToken).ConfigureAwait(false);
+        if (newName == experiment.Name)
+        {
+            return experiment;
+        }
+
         var target = Experiment.RefFor(experiment.Baseline, newName);
-        if ((await NamesForBaselineAsync(experiment.Baseline, cancellationToken).ConfigureAwait(false)).Contains(newName))
+        var replaced = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(e =>
+            e.Baseline == experiment.Baseline && e.Name == newName
+        );
+        if (replaced is not null && !overwrite)
         {
             throw new ExpException(
                 ExitCode.Conflict,
-                $"an experiment named '{newName}' already exists for baseline {experiment.Baseline[..7]}"
+                $"an experiment named '{newName}' already exists for baseline {experiment.Baseline[..7]}; use -f to replace it"
             );
         }
 
         await git.UpdateRefsAsync(
                 [
-                    new RefUpdate(target, experiment.Commit, GitRepository.ZeroId),
+                    new RefUpdate(target, experiment.Commit, replaced?.Commit ?? GitRepository.ZeroId),
                     new RefUpdate(experiment.Ref, null, experiment.Commit),
                 ],
                 $"exp: rename {experiment.Name} to {newName}",

@@ -27,6 +27,9 @@ public sealed record QueueRequest
 
     /// <summary>The command line that queued the entries, kept with their runs.</summary>
     public string CommandLine { get; init; } = "dotnet exp run --queue";
+
+    /// <summary>The commit message of each experiment (<c>-m</c>); null: <c>exp: &lt;name&gt;</c>.</summary>
+    public string? Message { get; init; }
 }
 
 /// <summary>A queue entry and where it stands now.</summary>
@@ -130,6 +133,7 @@ public sealed class ExperimentQueue(ExpProject project)
             var entry = new QueueEntry(id, names[i], head, "", now.AddMilliseconds(i), setParams, copyPaths, request.Targets)
             {
                 CommandLine = request.CommandLine,
+                Message = request.Message,
                 // Without it the worker cannot tell a continuation from a fresh start: the snapshot alone holds
                 // the checkpoint's files but not its cached outs, its step or its place on the chain.
                 ResumeFrom = resumeFrom,

@@ -190,7 +190,8 @@ internal static class ExperimentCommands
     {
         var experiment = new Argument<string>("experiment") { Description = "Name, ref or commit of the experiment." };
         var newName = new Argument<string>("new-name") { Description = "The new name." };
-        var command = new Command("rename", "Rename an experiment.") { experiment, newName };
+        var force = new Option<bool>("--force", "-f") { Description = "Replace an experiment that already has the new name." };
+        var command = new Command("rename", "Rename an experiment.") { experiment, newName, force };
         command.SetAction(
             async (result, cancellationToken) =>
             {
@@ -198,8 +199,14 @@ internal static class ExperimentCommands
                 var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
                 var store = new ExperimentStore(project.Git);
                 var found = await store.ResolveAsync(result.GetValue(experiment)!, head, cancellationToken).ConfigureAwait(false);
-                var renamed = await store.RenameAsync(found, result.GetValue(newName)!, cancellationToken).ConfigureAwait(false);
-                output.WriteLine($"Renamed '{found.Name}' to '{renamed.Name}'.");
+                var renamed = await store
+                    .RenameAsync(found, result.GetValue(newName)!, result.GetValue(force), cancellationToken)
+                    .ConfigureAwait(false);
+                output.WriteLine(
+                    renamed.Name == found.Name
+                        ? $"Experiment '{found.Name}' already has that name: nothing to do."
+                        : $"Renamed '{found.Name}' to '{renamed.Name}'."
+                );
                 return 0;
             }
         );

@@ -48,10 +48,9 @@ internal static class QueueCommands
         var queued = await queue.ListQueuedAsync(cancellationToken).ConfigureAwait(false);
         if (queued.Count == 0)
         {
-            throw new ExpException(
-                ExitCode.NotFound,
-                "--run-all: the queue is empty; queue experiments with 'dotnet exp run --queue' first"
-            );
+            // Nothing to do is not a failure (as in DVC): a script may run the queue whether or not it filled it.
+            output.WriteLine("Nothing to run: the queue is empty (queue experiments with 'dotnet exp run --queue').");
+            return 0;
         }
 
         project.EnsureInitialized();

@@ -121,6 +121,7 @@ internal static class RunCommand
                                 SweepLimit = result.GetValue(sweepLimit),
                                 Rev = result.GetValue(rev),
                                 CommandLine = CommonOptions.CommandLine(),
+                                Message = result.GetValue(message),
                             },
                             cancellationToken
                         )
