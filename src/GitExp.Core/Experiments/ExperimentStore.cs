@@ -103,7 +103,8 @@ public sealed class ExperimentStore(GitRepository git)
     /// <paramref name="nameOrRev"/> names: by name or full ref (one per baseline), else by a commit id prefix.
     /// </summary>
     /// <param name="scopeLabel">How the message names the scope when nothing matches.</param>
-    public static IReadOnlyList<Experiment> MatchInScope(IReadOnlyList<Experiment> scope, string nameOrRev, string scopeLabel)
+    public static IReadOnlyList<T> MatchInScope<T>(IReadOnlyList<T> scope, string nameOrRev, string scopeLabel)
+        where T : class, IExperimentRef
     {
         var exact = scope.Where(e => e.Name == nameOrRev || e.Ref == nameOrRev).ToList();
         if (exact.Count > 0)

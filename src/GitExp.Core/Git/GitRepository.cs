@@ -124,6 +124,20 @@ public sealed class GitRepository
         return result.ExitCode == 0 ? result.StandardOutput.Trim() : null;
     }
 
+    /// <summary>The commit and up to <paramref name="count"/> - 1 of its first-parent ancestors, newest first.</summary>
+    public async Task<IReadOnlyList<string>> FirstParentCommitsAsync(
+        string commit,
+        int count,
+        CancellationToken cancellationToken = default
+    ) =>
+        (
+            await RunAsync(
+                    ["rev-list", "--first-parent", "--max-count=" + count.ToString(CultureInfo.InvariantCulture), commit],
+                    cancellationToken: cancellationToken
+                )
+                .ConfigureAwait(false)
+        ).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     public async Task<string> TreeOfAsync(string commit, CancellationToken cancellationToken = default) =>
         (
             await RunAsync(["rev-parse", "--verify", commit + "^{tree}"], cancellationToken: cancellationToken)
