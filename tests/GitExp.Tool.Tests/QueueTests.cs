@@ -51,6 +51,28 @@ public sealed class QueueTests
     }
 
     [Fact]
+    public async Task Apply_takes_a_queued_or_a_failed_entry_and_puts_its_snapshot_in_the_workspace()
+    {
+        await using var project = await QueueProject.CreateTrainingAsync();
+        var head = await project.Repo.HeadAsync();
+        await project.ExpOkAsync("run", "--queue", "-n", "doomed", "-S", "fail=3");
+        await project.ExpAsync("run", "--run-all");
+        var waiting = (await project.ExpOkAsync("run", "--queue", "-n", "waiting", "-S", "lr=0.7")).StdOut.Split("with id ")[1][
+            ..10
+        ];
+
+        await project.ExpOkAsync("apply", waiting);
+        Assert.Contains("lr: 0.7", project.Repo.ReadFile("params.yaml"));
+
+        await project.ExpOkAsync("apply", "doomed", "-f");
+        Assert.Contains("fail: 3", project.Repo.ReadFile("params.yaml"));
+        Assert.Contains("lr: 0.1", project.Repo.ReadFile("params.yaml"));
+
+        Assert.Equal(head, await project.Repo.HeadAsync());
+        Assert.Equal("queued", (await project.StatusAsync()).Entries.Single(e => e.Id == waiting).Status);
+    }
+
+    [Fact]
     public async Task Sweep_queues_one_entry_per_combination_and_runs_them_without_touching_the_workspace()
     {
         await using var project = await QueueProject.CreateTrainingAsync();

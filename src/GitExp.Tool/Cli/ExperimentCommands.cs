@@ -117,7 +117,8 @@ internal static class ExperimentCommands
     {
         var experiment = new Argument<string>("experiment")
         {
-            Description = "Name, ref or commit of the experiment, or a checkpoint (name~N).",
+            Description =
+                "Name, ref or commit of the experiment, a queued or failed queue entry (name or id), or a checkpoint (name~N).",
         };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite local changes." };
         var command = new Command(
@@ -132,8 +133,8 @@ internal static class ExperimentCommands
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var found = await CommonOptions
-                    .ResolveExperimentOrCheckpointAsync(project, result.GetValue(experiment)!, cancellationToken)
+                var found = await ExperimentTargets
+                    .ResolveAsync(project, result.GetValue(experiment)!, includeQueueEntries: true, cancellationToken)
                     .ConfigureAwait(false);
                 var missing = await ExperimentApply
                     .ApplyAsync(project, found, result.GetValue(force), cancellationToken)
@@ -172,8 +173,8 @@ internal static class ExperimentCommands
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var found = await CommonOptions
-                    .ResolveExperimentOrCheckpointAsync(project, result.GetValue(experiment)!, cancellationToken)
+                var found = await ExperimentTargets
+                    .ResolveAsync(project, result.GetValue(experiment)!, includeQueueEntries: false, cancellationToken)
                     .ConfigureAwait(false);
                 var name = result.GetValue(branch) ?? found.Name.Replace('~', '-') + "-branch";
                 await new ExperimentStore(project.Git).BranchAsync(found, name, cancellationToken).ConfigureAwait(false);
