@@ -303,36 +303,65 @@ internal static class ExperimentCommands
             Description = "List the experiments of this Git remote (name or URL) instead of the local ones.",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var nameOnly = new Option<bool>("--name-only") { Description = "Print only the names, one per line." };
+        var nameOnly = new Option<bool>("--name-only", "--names-only") { Description = "Print only the names, one per line." };
+        var shaOnly = new Option<bool>("--sha-only", "--shas-only")
+        {
+            Description = "Print only the experiments' commit ids, one per line.",
+        };
         var allCommits = new Option<bool>("--all-commits", "-A")
         {
             Description = "List experiments of every commit, not only HEAD.",
+        };
+        var rev = new Option<string[]>("--rev")
+        {
+            Description = "List the experiments of these baseline commits (default HEAD).",
+        };
+        var num = new Option<int>("--num", "-n")
+        {
+            Description = "Also the experiments of the first-parent ancestors of each rev: this many commits in all.",
+            DefaultValueFactory = _ => 1,
         };
         var json = CommonOptions.Json();
         var command = new Command("list", "List experiments (local, or of a Git remote), grouped by baseline commit.")
         {
             remote,
             nameOnly,
+            shaOnly,
             allCommits,
+            rev,
+            num,
             json,
         };
         command.Aliases.Add("ls");
         command.SetAction(
             async (result, cancellationToken) =>
             {
+                CommonOptions.OneFormat(result, nameOnly, shaOnly, json);
+                if (result.GetValue(num) < 1)
+                {
+                    throw new ExpException(
+                        ExitCode.Usage,
+                        $"--num {result.GetValue(num)}: expected a number of commits, 1 or more"
+                    );
+                }
+
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+                var git = project.Git;
+                var revs = result.GetValue(rev) is { Length: > 0 } given ? given : ["HEAD"];
+                var baselines = await ExperimentRemoval
+                    .BaselinesAsync(git, revs, result.GetValue(num), cancellationToken)
+                    .ConfigureAwait(false);
                 // A remote's refs carry no commit dates (ls-remote reads no objects): its names are listed in name order.
                 var experiments = (
                     result.GetValue(remote) is { } remoteName
-                        ? (await new ExperimentRemote(project.Git, remoteName).ListAsync(cancellationToken).ConfigureAwait(false))
+                        ? (await new ExperimentRemote(git, remoteName).ListAsync(cancellationToken).ConfigureAwait(false))
                             .OrderBy(e => e.Name, StringComparer.Ordinal)
                             .Cast<IExperimentRef>()
-                        : (await new ExperimentStore(project.Git).ListAsync(cancellationToken).ConfigureAwait(false)).OrderBy(e =>
+                        : (await new ExperimentStore(git).ListAsync(cancellationToken).ConfigureAwait(false)).OrderBy(e =>
                             e.Created
                         )
                 )
-                    .Where(e => result.GetValue(allCommits) || e.Baseline == head)
+                    .Where(e => result.GetValue(allCommits) || baselines.Contains(e.Baseline))
                     .OrderBy(e => e.Baseline, StringComparer.Ordinal)
                     .ToList();
                 if (result.GetValue(json))
@@ -357,14 +386,22 @@ internal static class ExperimentCommands
 
                 foreach (var group in experiments.GroupBy(e => e.Baseline))
                 {
-                    if (!result.GetValue(nameOnly))
+                    if (result.GetValue(nameOnly) || result.GetValue(shaOnly))
                     {
-                        output.WriteLine(group.Key[..7] + ":");
+                        foreach (var experiment in group)
+                        {
+                            output.WriteLine(result.GetValue(nameOnly) ? experiment.Name : experiment.Commit);
+                        }
+
+                        continue;
                     }
 
+                    // As DVC prints it: the baseline by branch or tag name where one points at it, then "sha [name]".
+                    var label = await git.DescribeAsync(group.Key, cancellationToken).ConfigureAwait(false) ?? group.Key[..7];
+                    output.WriteLine(label + ":");
                     foreach (var experiment in group)
                     {
-                        output.WriteLine(result.GetValue(nameOnly) ? experiment.Name : "\t" + experiment.Name);
+                        output.WriteLine($"\t{experiment.Commit[..7]} [{experiment.Name}]");
                     }
                 }
 
