@@ -63,6 +63,9 @@ internal static class CommonOptions
     public static Task<ExpProject> OpenProjectAsync(CancellationToken cancellationToken) =>
         ExpProject.OpenAsync(Environment.CurrentDirectory, cancellationToken);
 
+    /// <summary>A warning: one line on stderr, the command goes on.</summary>
+    public static void Warn(string message) => Console.Error.WriteLine("warning: " + message);
+
     /// <summary>This command line as the user typed it (arguments with spaces quoted), for the run store.</summary>
     public static string CommandLine() =>
         "dotnet exp "

@@ -52,7 +52,14 @@ internal static class ExperimentCommands
                 CommonOptions.OneFormat(result, json, md);
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 var (oldName, newName, rows) = await ExperimentDiff
-                    .ComputeAsync(project, result.GetValue(a), result.GetValue(b), result.GetValue(all), cancellationToken)
+                    .ComputeAsync(
+                        project,
+                        result.GetValue(a),
+                        result.GetValue(b),
+                        result.GetValue(all),
+                        cancellationToken,
+                        CommonOptions.Warn
+                    )
                     .ConfigureAwait(false);
                 if (result.GetValue(json))
                 {
