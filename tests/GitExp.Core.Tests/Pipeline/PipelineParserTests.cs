@@ -217,4 +217,48 @@ public class PipelineParserTests
 
         Assert.Equal(["a"], pipeline.Stages.Select(s => s.Name));
     }
+
+    // pwr-ai/JuDDGES's dvc.yaml shares stage settings with an anchor and YAML's merge key ('<<: *sft_models');
+    // DVC reads dvc.yaml with ruamel's safe loader, which merges them, keys written beside '<<' winning.
+    [Fact]
+    public void Merge_keys_copy_an_anchored_map_and_keys_beside_them_win()
+    {
+        var p = PipelineParser.Parse(
+            """
+            stages:
+              train:
+                cmd: python train.py
+                deps: &common [src/common.py, data]
+                outs: [model.pt]
+                meta: &defaults {owner: ml}
+              evaluate:
+                <<: &stage {cmd: python eval.py, deps: [model.pt], always_changed: true}
+                always_changed: false
+                metrics: [metrics.json]
+              report:
+                <<: [*stage]
+                cmd: python report.py
+                deps: *common
+            """,
+            "dvc.yaml"
+        );
+
+        Assert.Equal(["train", "evaluate", "report"], p.Stages.Select(s => s.Name));
+        var evaluate = p.Stages[1];
+        Assert.Equal(["python eval.py"], evaluate.Commands);
+        Assert.Equal(["model.pt"], evaluate.Deps);
+        Assert.False(evaluate.AlwaysChanged);
+        Assert.Equal(["metrics.json"], evaluate.Outs.Select(o => o.Path));
+        var report = p.Stages[2];
+        Assert.Equal(["python report.py"], report.Commands);
+        Assert.Equal(["src/common.py", "data"], report.Deps);
+        Assert.True(report.AlwaysChanged);
+    }
+
+    [Fact]
+    public void A_merge_key_needs_a_map_to_merge()
+    {
+        var e = Fails("stages:\n  a:\n    <<: [1, 2]\n    cmd: x\n", "dvc.yaml");
+        Assert.Equal("dvc.yaml:3:10: '<<' (YAML's merge key) takes a map or a list of maps, such as *anchor", e.Message);
+    }
 }
