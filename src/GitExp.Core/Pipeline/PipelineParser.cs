@@ -31,6 +31,9 @@ public static partial class PipelineParser
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
     private static partial Regex StageName();
 
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9+.-]*://")]
+    private static partial Regex Url();
+
     /// <summary>Loads <paramref name="relativeFile"/> (repo-relative) under <paramref name="repoRoot"/>.</summary>
     public static Pipeline Load(string repoRoot, string relativeFile)
     {
@@ -246,6 +249,17 @@ public static partial class PipelineParser
     private static string ResolvePath(StageContext ctx, string wdir, YamlNode node, string key, string text)
     {
         NoTemplate(ctx, node, key, text);
+        if (Url().IsMatch(text))
+        {
+            // DVC's external deps and outs (https://, s3://, gs://, azure://, remote://...): GitExp hashes and caches
+            // files of the repository only, and a URL read as a path would silently become another file.
+            var (what, instead) =
+                key == "deps"
+                    ? ("dependencies", "download it in the stage's cmd, or track a copy with 'dvc import-url'")
+                    : ("outputs", "write the file in the repository, and upload it in the cmd if needed");
+            throw ctx.Error(node, $"'{key}': '{text}' is a URL: external {what} are not supported; {instead}");
+        }
+
         var path = RepoPath.Combine(wdir, text);
         if (path is null || path.Length == 0)
         {

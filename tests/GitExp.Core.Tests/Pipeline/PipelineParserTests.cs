@@ -261,4 +261,28 @@ public class PipelineParserTests
         var e = Fails("stages:\n  a:\n    <<: [1, 2]\n    cmd: x\n", "dvc.yaml");
         Assert.Equal("dvc.yaml:3:10: '<<' (YAML's merge key) takes a map or a list of maps, such as *anchor", e.Message);
     }
+
+    // iterative/sagemaker-pipeline's dvc.yaml depends on an https:// file and writes s3:// folders (DVC's external
+    // deps and outs); read as paths they became 'https:/...' files of the repository.
+    [Theory]
+    [InlineData(
+        "deps",
+        "https://example.com/data/bank-additional.zip",
+        "external dependencies are not supported; download it in the stage's cmd, or track a copy with 'dvc import-url'"
+    )]
+    [InlineData("deps", "remote://storage/data.csv", "external dependencies are not supported")]
+    [InlineData(
+        "outs",
+        "s3://bucket/prefix/train",
+        "external outputs are not supported; write the file in the repository, and upload it in the cmd if needed"
+    )]
+    [InlineData("metrics", "gs://bucket/metrics.json", "external outputs are not supported")]
+    [InlineData("plots", "azure://container/plot.csv", "external outputs are not supported")]
+    public void A_url_dep_or_out_is_refused_naming_the_file_stage_and_url(string key, string url, string expected)
+    {
+        var e = Fails($"stages:\n  prepare:\n    cmd: python prepare.py\n    {key}:\n    - {url}\n", "dvc.yaml");
+        Assert.Equal(ExitCode.InvalidProject, e.Code);
+        Assert.StartsWith($"dvc.yaml:5:7: stage 'prepare': '{key}': '{url}' is a URL: ", e.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
 }
