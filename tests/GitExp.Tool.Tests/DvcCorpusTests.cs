@@ -41,7 +41,7 @@ public partial class DvcCorpusTests
             }
         }
 
-        Assert.Empty(problems);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
         var counted = results.Where(r => !(known.TryGetValue(r.Folder, out var k) && k.AwaitsTemplating)).ToList();
         var passed = counted.Count(r => r.Failure is null);
         Assert.True(

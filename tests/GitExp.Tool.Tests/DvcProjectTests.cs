@@ -107,6 +107,26 @@ public sealed class DvcProjectTests
         Assert.Equal(model, File.ReadAllBytes(repo.FullPath("model/model.bin")));
     }
 
+    // insper-classroom/Ames-Mlflow-and-DVC-Pipeline lists 'src/lambda_function.py' twice in a stage's deps; DVC
+    // loads it and locks it twice. Status crashed on the lock's duplicate path.
+    [Fact]
+    public async Task A_dep_written_twice_runs_and_is_up_to_date_like_any_other()
+    {
+        using var repo = await TempGitRepo.InitAsync();
+        repo.WriteFile("train.sh", "cat train.sh > out.txt\n");
+        repo.WriteFile(
+            "dvc.yaml",
+            "stages:\n  train:\n    cmd: sh train.sh\n    deps:\n    - train.sh\n    - train.sh\n    outs:\n    - out.txt\n"
+        );
+        await repo.CommitAllAsync("A dep twice");
+
+        await repo.ExpOkAsync("run");
+
+        Assert.Equal("Everything is up to date.", (await repo.ExpOkAsync("status")).StdOut.Trim());
+        repo.WriteFile("train.sh", "cat train.sh > out.txt # changed\n");
+        Assert.Contains("dep 'train.sh' modified", (await repo.ExpOkAsync("status")).StdOut, StringComparison.Ordinal);
+    }
+
     // 'dvc cache dir' writes cache.dir to .dvc/config (shared caches; '.dvc/config.local' for one machine),
     // relative to the .dvc folder.
     [Fact]

@@ -101,8 +101,9 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
             reasons.Add($"dep '{dep}' missing");
         }
 
-        var lockedDeps = locked.Deps.ToDictionary(d => d.Path, StringComparer.Ordinal);
-        foreach (var dep in inputs.Deps)
+        var lockedDeps = ByPath(locked.Deps);
+        // A dep written twice in dvc.yaml is loaded twice by DVC (and locked twice); it is one file.
+        foreach (var dep in inputs.Deps.DistinctBy(d => d.Path))
         {
             if (!lockedDeps.Remove(dep.Path, out var before))
             {
@@ -120,7 +121,7 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
         }
 
         CompareParams(locked.Params, inputs.Params, reasons);
-        var lockedOuts = locked.Outs.ToDictionary(o => o.Path, StringComparer.Ordinal);
+        var lockedOuts = ByPath(locked.Outs);
         foreach (var output in stage.Outs)
         {
             var full = Path.Combine(root, output.Path);
@@ -142,6 +143,17 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
     }
 
     public static string CommandText(Stage stage) => string.Join("\n", stage.Commands);
+
+    private static Dictionary<string, HashedPath> ByPath(IEnumerable<HashedPath> paths)
+    {
+        var result = new Dictionary<string, HashedPath>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            result.TryAdd(path.Path, path);
+        }
+
+        return result;
+    }
 
     public static HashedPath ToHashedPath(string path, ContentHash hash) => new(path, hash.Sha256, hash.Size, hash.NFiles);
 

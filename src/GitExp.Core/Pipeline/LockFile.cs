@@ -242,6 +242,16 @@ public sealed partial class LockFile
                 return;
             }
             var top = Map(root, "the lock file");
+            if (dvc && !top.Children.Keys.Any(k => Yaml.ScalarText(k) is "schema" or "stages"))
+            {
+                // DVC 1 wrote stages at the top level, with no schema; DVC 2 and 3 rewrite such a file on 'dvc repro'.
+                throw Yaml.Error(
+                    displayPath,
+                    top,
+                    "a DVC 1 lock file (stages with no 'schema: 2.0'): run 'dvc repro' with DVC 2 or later once, or delete it to run every stage"
+                );
+            }
+
             foreach (var (k, v) in top.Children)
             {
                 switch (Yaml.ScalarText(k))

@@ -28,7 +28,9 @@ public static partial class PipelineParser
     // Plot display options: they shape rendering only, not what a stage runs or caches.
     private static readonly HashSet<string> IgnoredPlotKeys = ["x", "y", "x_label", "y_label", "title", "template", "header"];
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
+    // DVC loads any name dvc.yaml holds ("Load Data" too); these characters would make a name unaddressable:
+    // ':' and '/' in targets and files, '@' in foreach and matrix names, a leading '-' read as an option.
+    [GeneratedRegex(@"^[^\s:/\\@.\-\p{Cc}][^:/\\@\p{Cc}]*(?<!\s)$")]
     private static partial Regex StageName();
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9+.-]*://")]
@@ -117,7 +119,7 @@ public static partial class PipelineParser
             throw Yaml.Error(
                 file,
                 nameNode,
-                $"invalid stage name '{name}': use letters, digits, '_', '.' and '-', not starting with '.' or '-'"
+                $"invalid stage name '{name}': a name cannot hold ':', '/', '\\' or '@', nor start with '.', '-' or a space, nor end with a space"
             );
         }
         if (body is not YamlMappingNode map)

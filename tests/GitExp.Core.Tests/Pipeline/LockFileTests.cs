@@ -187,4 +187,20 @@ public sealed class LockFileTests : IDisposable
         );
         Assert.Equal(written, LockFile.Parse(written, "sub/dvc.yaml").Serialize());
     }
+
+    // nesterione/dvc-pipelines commits DVC 1's lock: stages at the top level, no schema (DVC 3 refuses it too).
+    [Fact]
+    public void A_dvc_1_lock_file_is_refused_saying_how_to_upgrade_it()
+    {
+        var e = Assert.Throws<ExpException>(() =>
+            LockFile.Parse(
+                "step_1:\n  cmd: python -m scripts.action_a\n  deps:\n  - path: data/raw.txt\n    md5: 7ad3\n",
+                "dvc.yaml"
+            )
+        );
+        Assert.Equal(
+            "dvc.lock:1:1: a DVC 1 lock file (stages with no 'schema: 2.0'): run 'dvc repro' with DVC 2 or later once, or delete it to run every stage",
+            e.Message
+        );
+    }
 }

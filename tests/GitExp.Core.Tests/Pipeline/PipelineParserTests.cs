@@ -285,4 +285,31 @@ public class PipelineParserTests
         Assert.StartsWith($"dvc.yaml:5:7: stage 'prepare': '{key}': '{url}' is a URL: ", e.Message, StringComparison.Ordinal);
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
+
+    // DUD91/dvc-pipeline names its stages 'Load Data', 'Train Model': DVC loads any name a dvc.yaml holds.
+    [Theory]
+    [InlineData("Load Data")]
+    [InlineData("train_v2.1")]
+    [InlineData("évaluer")]
+    public void A_stage_name_dvc_loads_is_accepted(string name) =>
+        Assert.Equal(name, PipelineParser.Parse($"stages:\n  {name}:\n    cmd: x\n", "dvc.yaml").Stages[0].Name);
+
+    [Theory]
+    [InlineData("a:b")]
+    [InlineData("a/b")]
+    [InlineData("a@b")]
+    [InlineData("'-x'")]
+    [InlineData("'.x'")]
+    [InlineData("' x'")]
+    [InlineData("'x '")]
+    public void A_stage_name_that_cannot_be_addressed_is_refused(string name)
+    {
+        var e = Fails($"stages:\n  {name}:\n    cmd: x\n", "dvc.yaml");
+        Assert.StartsWith("dvc.yaml:2:3: invalid stage name '", e.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "a name cannot hold ':', '/', '\\' or '@', nor start with '.', '-' or a space",
+            e.Message,
+            StringComparison.Ordinal
+        );
+    }
 }
