@@ -105,8 +105,9 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
             reasons.Add(MissingDepReason(dep));
         }
 
-        var lockedDeps = locked.Deps.ToDictionary(d => d.Path, StringComparer.Ordinal);
-        foreach (var dep in inputs.Deps)
+        var lockedDeps = ByPath(locked.Deps);
+        // A dep written twice in dvc.yaml is loaded twice by DVC (and locked twice); it is one file.
+        foreach (var dep in inputs.Deps.DistinctBy(d => d.Path))
         {
             if (!lockedDeps.Remove(dep.Path, out var before))
             {
@@ -124,7 +125,7 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
         }
 
         CompareParams(locked.Params, inputs.Params, reasons);
-        var lockedOuts = locked.Outs.ToDictionary(o => o.Path, StringComparer.Ordinal);
+        var lockedOuts = ByPath(locked.Outs);
         foreach (var output in stage.Outs)
         {
             var full = Path.Combine(root, output.Path);
@@ -167,6 +168,17 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
         allowed.UnionWith(locked.Outs.Select(o => MissingOutReason(o.Path)));
         var reasons = Check(stage, locked, inputs).Reasons;
         return reasons.Count > 0 && reasons.All(allowed.Contains);
+    }
+
+    private static Dictionary<string, HashedPath> ByPath(IEnumerable<HashedPath> paths)
+    {
+        var result = new Dictionary<string, HashedPath>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            result.TryAdd(path.Path, path);
+        }
+
+        return result;
     }
 
     public static HashedPath ToHashedPath(string path, ContentHash hash) => new(path, hash.Sha256, hash.Size, hash.NFiles);

@@ -390,7 +390,7 @@ public sealed class ParamsFile
         public string Set(ParamAssignment a)
         {
             KeyPath.TryParse(a.Key, out var path, out _);
-            var root = Yaml.LoadRoot(text, displayPath);
+            var root = Yaml.LoadRoot(text, displayPath, mergeKeys: false);
             if (root is null || (Yaml.IsNull(root) && root.Start.Index == root.End.Index))
             {
                 if (path.Any(s => s.Name is null))

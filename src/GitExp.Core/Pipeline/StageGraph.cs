@@ -39,6 +39,11 @@ public sealed class StageGraph
         }
         foreach (var stage in list)
         {
+            CheckReadsOwnOuts(stage);
+        }
+
+        foreach (var stage in list)
+        {
             foreach (var o in stage.Outs)
             {
                 if (graph.outs.TryGetValue(o.Path, out var other))
@@ -93,6 +98,29 @@ public sealed class StageGraph
         }
         graph.order = graph.Sort();
         return graph;
+    }
+
+    // DVC's graph links such a stage to itself and reports a cycle; naming the out and the dep says what to change.
+    private static void CheckReadsOwnOuts(Stage stage)
+    {
+        foreach (var o in stage.Outs)
+        {
+            foreach (var dep in stage.Deps)
+            {
+                var what =
+                    dep == o.Path ? $"'{dep}' is both its dep and its out"
+                    : RepoPath.IsInside(o.Path, dep) ? $"out '{o.Path}' is inside its dep '{dep}'"
+                    : RepoPath.IsInside(dep, o.Path) ? $"dep '{dep}' is inside its out '{o.Path}'"
+                    : null;
+                if (what is not null)
+                {
+                    throw new ExpException(
+                        ExitCode.InvalidProject,
+                        $"{stage.PipelineFile}:{stage.Line}: stage '{stage.Address}': {what}; a stage cannot read what it writes (DVC refuses this too)"
+                    );
+                }
+            }
+        }
     }
 
     /// <summary>Every stage once, each after the stages it depends on; independent stages keep file order.</summary>
