@@ -35,7 +35,12 @@ public sealed class ValueSources
     {
         var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
         var stages = index.Graph.Stages;
-        var paramsFiles = stages.SelectMany(s => s.Params).Select(p => p.File).Distinct(StringComparer.Ordinal).ToList();
+        // Params files a stage interpolates with ${...} are shown too, as DVC shows its tracked vars.
+        var paramsFiles = stages
+            .SelectMany(s => s.Params.Concat(s.UsedParams))
+            .Select(p => p.File)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
         var metricsFiles = stages
             .SelectMany(s => s.Outs)
             .Where(o => o.Kind == OutKind.Metric)
