@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using GitExp.Tool.Tests.Infrastructure;
 
 namespace GitExp.Tool.Tests;
@@ -45,6 +46,10 @@ public sealed class TemplatingTests
         Assert.Contains("  prepare@test:\n    cmd: ", dvcLock);
         Assert.Contains("echo test 2 > out/test.txt", dvcLock);
         Assert.Equal("Everything is up to date.", (await repo.ExpOkAsync("status")).StdOut.Trim());
+        // No stage lists params.yaml under 'params', but the commands interpolate it: exp show has its values.
+        var show = JsonNode.Parse((await repo.ExpOkAsync("show", "--json")).StdOut)!.AsArray();
+        var row = show.Select(r => r!.AsObject()).First(r => (string)r["type"]! == "experiment");
+        Assert.Equal("2", row["params"]!["params.yaml"]!["prep.scale"]!.ToJsonString());
 
         // A param interpolated into the command changes the command, so the generated stages change.
         repo.WriteFile("params.yaml", "prep:\n  scale: 3\n");

@@ -1,5 +1,3 @@
-using System.Text;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace GitExp.Core.Pipeline.Templating;
@@ -30,6 +28,7 @@ internal sealed class PipelineTemplate
     private readonly Func<string, string?> _readFile;
     private readonly TemplateContext _context = new();
     private readonly ParsingConfig _config = ParsingConfig.Default;
+    private readonly FieldResolver _fields;
     private readonly Dictionary<string, TemplateMap> _loaded = new(StringComparer.Ordinal);
 
     /// <param name="file">The pipeline file, repo-relative.</param>
@@ -40,6 +39,7 @@ internal sealed class PipelineTemplate
         _file = file;
         _dir = RepoPath.DirectoryOf(file);
         _readFile = readFile;
+        _fields = new FieldResolver(file, _config);
 
         var defaultPath = RepoPath.Combine(_dir, DefaultParamsFile)!;
         if (Read(defaultPath) is not null)
@@ -330,7 +330,7 @@ internal sealed class PipelineTemplate
                     var text = At(
                         s,
                         $"stage '{name}': 'wdir': ",
-                        () => Interpolation.ToText(AsValue(Resolve(context, s.Value!, "wdir")), _config)
+                        () => Interpolation.ToText(FieldResolver.AsValue(_fields.Resolve(context, s.Value!, "wdir")), _config)
                     );
                     wdir =
                         RepoPath.Combine(_dir, text)
@@ -366,8 +366,8 @@ internal sealed class PipelineTemplate
                     continue;
                 }
 
-                Copy(yaml, k);
-                Emit(yaml, context, name, v, key);
+                FieldResolver.Copy(yaml, k);
+                _fields.Emit(yaml, context, name, v, key);
             }
 
             yaml.EndMap();
@@ -453,176 +453,13 @@ internal sealed class PipelineTemplate
         return (TemplateMap)map.Clone();
     }
 
-    /// <summary>Writes a stage field with its references resolved (DVC resolves every string, map keys included).</summary>
-    private void Emit(ResolvedYaml yaml, TemplateContext context, string stage, YamlNode node, string key)
-    {
-        switch (node)
-        {
-            case YamlScalarNode s when IsString(s) && s.Value!.Contains("${", StringComparison.Ordinal):
-                var resolved = At(s, $"stage '{stage}': '{key}': ", () => Resolve(context, s.Value!, key));
-                if (resolved is string text)
-                {
-                    yaml.Scalar(text, ScalarStyle.DoubleQuoted, s);
-                }
-                else
-                {
-                    EmitValue(yaml, (TemplateValue)resolved, s);
-                }
-
-                break;
-            case YamlSequenceNode seq:
-                yaml.StartList(seq);
-                foreach (var child in seq.Children)
-                {
-                    Emit(yaml, context, stage, child, key);
-                }
-
-                yaml.EndList();
-                break;
-            case YamlMappingNode map:
-                yaml.StartMap(map);
-                foreach (var (k, v) in map.Children)
-                {
-                    Emit(yaml, context, stage, k, key);
-                    Emit(yaml, context, stage, v, key);
-                }
-
-                yaml.EndMap();
-                break;
-            default:
-                Copy(yaml, node);
-                break;
-        }
-    }
-
-    private static void Copy(ResolvedYaml yaml, YamlNode node)
-    {
-        switch (node)
-        {
-            case YamlScalarNode s:
-                yaml.Scalar(s.Value ?? "", s.Style, s, s.Tag.IsEmpty || s.Tag.IsNonSpecific ? null : s.Tag.Value);
-                break;
-            case YamlSequenceNode seq:
-                yaml.StartList(seq);
-                seq.Children.ToList().ForEach(c => Copy(yaml, c));
-                yaml.EndList();
-                break;
-            case YamlMappingNode map:
-                yaml.StartMap(map);
-                foreach (var (k, v) in map.Children)
-                {
-                    Copy(yaml, k);
-                    Copy(yaml, v);
-                }
-
-                yaml.EndMap();
-                break;
-        }
-    }
-
-    // A whole-value reference keeps its type: "${epochs}" stays a number, "${flag}" a boolean.
-    private static void EmitValue(ResolvedYaml yaml, TemplateValue value, YamlNode at)
-    {
-        switch (value)
-        {
-            case TemplateScalar { Kind: ScalarKind.String } s:
-                yaml.Scalar(s.Text, ScalarStyle.DoubleQuoted, at);
-                break;
-            case TemplateScalar { Kind: ScalarKind.Null }:
-                yaml.Scalar("null", ScalarStyle.Plain, at);
-                break;
-            case TemplateScalar { Kind: ScalarKind.Bool } b:
-                yaml.Scalar(b.Text == "True" ? "true" : "false", ScalarStyle.Plain, at);
-                break;
-            case TemplateScalar n:
-                yaml.Scalar(
-                    n.Text switch
-                    {
-                        "inf" => ".inf",
-                        "-inf" => "-.inf",
-                        "nan" => ".nan",
-                        var t => t,
-                    },
-                    ScalarStyle.Plain,
-                    at
-                );
-                break;
-            case TemplateList list:
-                yaml.StartList(at);
-                list.Items.ForEach(i => EmitValue(yaml, i, at));
-                yaml.EndList();
-                break;
-            case TemplateMap map:
-                yaml.StartMap(at);
-                foreach (var (k, v) in map.Entries)
-                {
-                    yaml.Scalar(k, ScalarStyle.DoubleQuoted, at);
-                    EmitValue(yaml, v, at);
-                }
-
-                yaml.EndMap();
-                break;
-        }
-    }
-
-    /// <summary>
-    /// DVC's resolve_str: a string that is one reference becomes that value (any type); otherwise each
-    /// reference is replaced by its text, and <c>\${</c> becomes <c>${</c>.
-    /// </summary>
-    private object Resolve(TemplateContext context, string text, string? key)
-    {
-        var matches = Interpolation.Reference().Matches(text);
-        if (matches.Count == 1 && matches[0].Length == text.Length)
-        {
-            return Lookup(context, matches[0].Groups["inner"].Value, key);
-        }
-
-        var sb = new StringBuilder();
-        var index = 0;
-        foreach (System.Text.RegularExpressions.Match m in matches)
-        {
-            var value = Lookup(context, m.Groups["inner"].Value, key);
-            sb.Append(text, index, m.Index - index).Append(Interpolation.ToText(value, _config));
-            index = m.Index + m.Length;
-        }
-
-        sb.Append(text, index, text.Length - index);
-        return sb.ToString().Replace("\\${", "${", StringComparison.Ordinal);
-    }
-
-    private static TemplateValue AsValue(object resolved) =>
-        resolved as TemplateValue ?? TemplateScalar.String((string)resolved, ValueOrigin.Literal);
-
-    private static TemplateValue Lookup(TemplateContext context, string inner, string? key)
-    {
-        var dotted = Interpolation.Parse(inner);
-        var value = context.Select(dotted) ?? throw new TemplateException($"undefined name '{dotted}' in '${{{inner}}}'");
-        // DVC's validate_value: lists and maps only as foreach/matrix data, and a map as cmd options.
-        if (key is not null && !key.Contains("foreach", StringComparison.Ordinal))
-        {
-            if (value is TemplateList)
-            {
-                throw new TemplateException($"'${{{inner}}}' is a list, which only 'foreach' and 'matrix' can use");
-            }
-
-            if (value is TemplateMap && key != "cmd")
-            {
-                throw new TemplateException(
-                    $"'${{{inner}}}' is a map, which only 'cmd' (as --key value options), 'foreach' and 'matrix' can use"
-                );
-            }
-        }
-
-        return value;
-    }
-
     /// <summary>foreach and matrix data: literal YAML whose strings may reference the context (then kept as the context's values).</summary>
     private TemplateValue ResolveData(YamlNode node, HashSet<TemplateValue> wrapped)
     {
         switch (node)
         {
-            case YamlScalarNode s when IsString(s):
-                var resolved = Resolve(_context, s.Value ?? "", null);
+            case YamlScalarNode s when FieldResolver.IsString(s):
+                var resolved = _fields.Resolve(_context, s.Value ?? "", null);
                 if (resolved is TemplateValue selected)
                 {
                     wrapped.Add(selected);
@@ -649,14 +486,6 @@ internal sealed class PipelineTemplate
     }
 
     private TemplateValue FromYaml(YamlNode node, ValueOrigin origin) => TemplateValue.FromJson(Yaml.ToJson(node, _file), origin);
-
-    private static bool IsString(YamlScalarNode s) =>
-        s.Value is not null
-        && (
-            !Yaml.IsPlain(s)
-            || Yaml.TypePlain(s.Value) is System.Text.Json.Nodes.JsonValue v
-                && v.GetValueKind() == System.Text.Json.JsonValueKind.String
-        );
 
     private void CheckSyntax(string stage, YamlMappingNode definition, string? skip = null)
     {
@@ -690,17 +519,7 @@ internal sealed class PipelineTemplate
     private ExpException Error(string stage, YamlNode node, string message) =>
         Yaml.Error(_file, node, $"stage '{stage}': {message}");
 
-    private T At<T>(YamlNode node, string prefix, Func<T> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (TemplateException e)
-        {
-            throw Yaml.Error(_file, node, prefix + e.Message);
-        }
-    }
+    private T At<T>(YamlNode node, string prefix, Func<T> action) => FieldResolver.At(_file, node, prefix, action);
 
     private void At(YamlNode node, string prefix, Action action) =>
         At(

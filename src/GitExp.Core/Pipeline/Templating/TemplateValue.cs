@@ -55,7 +55,7 @@ internal enum ScalarKind
 /// <summary>A value of the templating context: a scalar, a list or a map, with its origin.</summary>
 internal abstract class TemplateValue(ValueOrigin origin)
 {
-    public ValueOrigin Origin { get; set; } = origin;
+    public ValueOrigin Origin { get; } = origin;
 
     /// <summary>A copy whose lists and maps are new (so merging stage vars into it leaves the original alone).</summary>
     public abstract TemplateValue Clone();
