@@ -14,6 +14,8 @@ public sealed class TemplatingTests
             foreach: ${splits}
             do:
               cmd: echo ${item} ${prep.scale} > out/${item}.txt
+              deps:
+                - input/${item}.txt
               outs:
                 - out/${item}.txt
           report:
@@ -27,6 +29,8 @@ public sealed class TemplatingTests
         var repo = await TempGitRepo.InitAsync();
         repo.WriteFile("dvc.yaml", Pipeline);
         repo.WriteFile("params.yaml", "prep:\n  scale: 2\n");
+        repo.WriteFile("input/train.txt", "t\n");
+        repo.WriteFile("input/test.txt", "v\n");
         await repo.CommitAllAsync("Foreach pipeline");
         return repo;
     }
