@@ -572,6 +572,17 @@ public class TemplatingTests
     }
 
     [Fact]
+    public void An_undefined_name_in_cmd_hints_at_shell_variables()
+    {
+        var e = Fails("stages:\n  s:\n    cmd: echo ${HOME}\n", ("params.yaml", "x: 1\n"));
+        Assert.Equal(
+            "dvc.yaml:3:10: stage 's': 'cmd': undefined name 'HOME' in '${HOME}'; for a shell variable write $HOME or \\${HOME}",
+            e.Message
+        );
+        Assert.Equal(["echo ${HOME}"], Parse("stages:\n  s:\n    cmd: echo \\${HOME}\n").Stages[0].Commands);
+    }
+
+    [Fact]
     public void Written_stage_names_cannot_hold_at_signs()
     {
         var e = Fails("stages:\n  a@b:\n    cmd: echo\n");

@@ -153,7 +153,17 @@ internal sealed class FieldResolver(string file, ParsingConfig config)
     private static TemplateValue Lookup(TemplateContext context, string inner, string? key)
     {
         var dotted = Interpolation.Parse(inner);
-        var value = context.Select(dotted) ?? throw new TemplateException($"undefined name '{dotted}' in '${{{inner}}}'");
+        var value =
+            context.Select(dotted)
+            ?? throw new TemplateException(
+                $"undefined name '{dotted}' in '${{{inner}}}'"
+                    // ${NAME} in a command is often meant for the shell, as it was before templating.
+                    + (
+                        key == "cmd" && !dotted.Contains('.', StringComparison.Ordinal)
+                            ? $"; for a shell variable write ${dotted.Trim()} or \\${{{dotted.Trim()}}}"
+                            : ""
+                    )
+            );
         // DVC's validate_value: lists and maps only as foreach/matrix data, and a map as cmd options.
         if (key is not null && !key.Contains("foreach", StringComparison.Ordinal))
         {
