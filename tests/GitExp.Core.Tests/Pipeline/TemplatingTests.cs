@@ -55,7 +55,7 @@ public class TemplatingTests
             s1.UsedParams
         );
         Assert.Equal([new ParamRef("params.yaml", "dict.foo"), new ParamRef("params.yaml", "dict.bar")], p.Stages[1].UsedParams);
-        Assert.Equal(["params.yaml"], p.TemplateInputs.Keys);
+        Assert.Equal([".dvc/config", "params.yaml"], p.TemplateInputs.Keys);
     }
 
     [Fact]
@@ -185,6 +185,19 @@ public class TemplatingTests
             );
             Assert.Equal(["python script.py " + text], p.Stages[0].Commands);
         }
+    }
+
+    [Fact]
+    public void The_parsing_section_of_dvc_config_shapes_maps_in_cmd()
+    {
+        // test_interpolated_entry.py::test_cmd_dict with conf["parsing"] = {bool: boolean_optional, list: append}
+        const string Yaml = "stages:\n  s:\n    cmd: run ${opts}\n";
+        var files = new List<(string, string)> { ("params.yaml", "opts: {on: true, off: false, xs: [1, 2]}\n") };
+        Assert.Equal(["run --on --xs 1 2"], Parse(Yaml, [.. files]).Stages[0].Commands);
+        files.Add((".dvc/config", "[core]\n    remote = x\n[parsing]\n    bool = boolean_optional\n    list = append\n"));
+        var p = Parse(Yaml, [.. files]);
+        Assert.Equal(["run --on --no-off --xs 1 --xs 2"], p.Stages[0].Commands);
+        Assert.Contains(".dvc/config", p.TemplateInputs.Keys);
     }
 
     [Fact]

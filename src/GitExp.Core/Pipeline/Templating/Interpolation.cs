@@ -13,6 +13,38 @@ internal sealed class TemplateException(string message) : Exception(message);
 internal sealed record ParsingConfig(bool BooleanOptional = false, bool ListAppend = false)
 {
     public static readonly ParsingConfig Default = new();
+
+    /// <summary>The <c>[parsing]</c> section of a DVC project's <c>.dvc/config</c> (an INI file); DVC's defaults without one.</summary>
+    public static ParsingConfig FromDvcConfig(string? text)
+    {
+        var config = Default;
+        var inSection = false;
+        foreach (var raw in (text ?? "").Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.StartsWith('['))
+            {
+                inSection = line.Replace(" ", "", StringComparison.Ordinal) == "[parsing]";
+                continue;
+            }
+
+            var eq = line.IndexOf('=', StringComparison.Ordinal);
+            if (!inSection || eq < 0)
+            {
+                continue;
+            }
+
+            var value = line[(eq + 1)..].Trim().Trim('"', '\'');
+            config = line[..eq].Trim() switch
+            {
+                "bool" => config with { BooleanOptional = value == "boolean_optional" },
+                "list" => config with { ListAppend = value == "append" },
+                _ => config,
+            };
+        }
+
+        return config;
+    }
 }
 
 /// <summary>DVC's <c>${...}</c> syntax: finding references, checking them, and turning values into text.</summary>

@@ -27,7 +27,7 @@ internal sealed class PipelineTemplate
     private readonly string _dir;
     private readonly Func<string, string?> _readFile;
     private readonly TemplateContext _context = new();
-    private readonly ParsingConfig _config = ParsingConfig.Default;
+    private readonly ParsingConfig _config;
     private readonly FieldResolver _fields;
     private readonly Dictionary<string, TemplateMap> _loaded = new(StringComparer.Ordinal);
 
@@ -39,6 +39,7 @@ internal sealed class PipelineTemplate
         _file = file;
         _dir = RepoPath.DirectoryOf(file);
         _readFile = readFile;
+        _config = ParsingConfig.FromDvcConfig(Read(".dvc/config"));
         _fields = new FieldResolver(file, _config);
 
         var defaultPath = RepoPath.Combine(_dir, DefaultParamsFile)!;
