@@ -6,13 +6,7 @@ namespace GitExp.Core.Pipeline.Templating;
 /// <param name="NameNode">Where the stage (or its foreach/matrix group) is written, for errors and the stage's line.</param>
 /// <param name="Body">The stage's fields with every <c>${...}</c> resolved, keeping the lines and columns they were written at.</param>
 /// <param name="UsedParams">The params-file values its fields interpolated (DVC's tracked vars).</param>
-internal sealed record ExpandedStage(
-    string Name,
-    YamlNode NameNode,
-    YamlNode Body,
-    bool Generated,
-    IReadOnlyList<ParamRef> UsedParams
-);
+internal sealed record ExpandedStage(string Name, YamlNode NameNode, YamlNode Body, IReadOnlyList<ParamRef> UsedParams);
 
 /// <summary>
 /// DVC 3's templating of a pipeline file (dvc/parsing): <c>vars</c>, <c>${...}</c>, <c>foreach</c>/<c>do</c> and
@@ -96,7 +90,7 @@ internal sealed class PipelineTemplate
     {
         if (body is not YamlMappingNode map)
         {
-            return [new ExpandedStage(name, nameNode, body, false, [])];
+            return [new ExpandedStage(name, nameNode, body, [])];
         }
 
         var keys = map.Children.Keys.Select(k => Yaml.ScalarText(k)).ToHashSet(StringComparer.Ordinal);
@@ -110,7 +104,7 @@ internal sealed class PipelineTemplate
             return Matrix(name, nameNode, map);
         }
 
-        return [Entry(name, nameNode, map, null, checkSyntax: true, generated: false)];
+        return [Entry(name, nameNode, map, null, checkSyntax: true)];
     }
 
     private List<ExpandedStage> Foreach(string name, YamlNode nameNode, YamlMappingNode map)
@@ -197,7 +191,7 @@ internal sealed class PipelineTemplate
 
             using (_context.SetTemporarily(set))
             {
-                stages.Add(Entry($"{name}@{key}", nameNode, doMap, null, checkSyntax: false, generated: true));
+                stages.Add(Entry($"{name}@{key}", nameNode, doMap, null, checkSyntax: false));
             }
         }
 
@@ -281,7 +275,7 @@ internal sealed class PipelineTemplate
         {
             using (_context.SetTemporarily([("key", TemplateScalar.String(key, ValueOrigin.Literal)), ("item", item)]))
             {
-                stages.Add(Entry($"{name}@{key}", nameNode, map, "matrix", checkSyntax: false, generated: true));
+                stages.Add(Entry($"{name}@{key}", nameNode, map, "matrix", checkSyntax: false));
             }
         }
 
@@ -306,14 +300,7 @@ internal sealed class PipelineTemplate
     private static string KeyText(TemplateValue value, bool fromContext) =>
         fromContext ? Interpolation.PythonText(value) : Interpolation.ToText(value, ParsingConfig.Default);
 
-    private ExpandedStage Entry(
-        string name,
-        YamlNode nameNode,
-        YamlMappingNode definition,
-        string? skipKey,
-        bool checkSyntax,
-        bool generated
-    )
+    private ExpandedStage Entry(string name, YamlNode nameNode, YamlMappingNode definition, string? skipKey, bool checkSyntax)
     {
         if (checkSyntax)
         {
@@ -379,7 +366,7 @@ internal sealed class PipelineTemplate
         }
 
         var usedParams = used.Select(u => new ParamRef(u.Source!, u.KeyPath)).Distinct().ToList();
-        return new ExpandedStage(name, nameNode, yaml.Build(_file), generated, usedParams);
+        return new ExpandedStage(name, nameNode, yaml.Build(_file), usedParams);
     }
 
     private void LoadVars(TemplateContext context, YamlNode vars, string wdir, string? stage)
