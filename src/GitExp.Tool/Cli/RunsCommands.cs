@@ -431,7 +431,7 @@ internal static class RunsCommands
                     run = new RunEdits(store).Find(result.GetValue(id)!);
                 }
 
-                var overrides = (result.GetValue(setParams) ?? []).Select(ParamAssignment.Parse).ToList();
+                var overrides = (result.GetValue(setParams) ?? []).SelectMany(ParamAssignment.ParseArgument).ToList();
                 var assignments = RunClone.Assignments(run, overrides);
                 var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
                 if (head != run.Baseline)
