@@ -89,7 +89,8 @@ public static class ParamEdits
                     ExitCode.Usage,
                     $"-S '{assignment}': '{path}' has no key '{shown}'; write -S '+{shown}={assignment.Value}' to add it (or '++' to add or change it)"
                 );
-            case ParamEditKind.Add when exists && current is not null:
+            // Hydra lets '+' replace a list or map that exists; anything else there is refused.
+            case ParamEditKind.Add when exists && current is not null && assignment.ParseValue() is not (JsonObject or JsonArray):
                 throw new ExpException(
                     ExitCode.Usage,
                     $"-S '{assignment}': '{path}' already has '{shown}'; write -S '{shown}={assignment.Value}' to change it, or -S '++{shown}={assignment.Value}' to add or change it"

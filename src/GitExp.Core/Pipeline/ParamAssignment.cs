@@ -64,7 +64,7 @@ public sealed partial record ParamAssignment(string? File, string Key, string Va
         if (parts.Count > 1 && parts.All(p => PageFormPart().IsMatch(p)))
         {
             var prefix = file is null ? "" : file + ":";
-            return parts.Select(p => Parse(prefix + p)).ToList();
+            return parts.Select(p => Parse(prefix + p.TrimStart())).ToList();
         }
 
         return [Parse(text)];

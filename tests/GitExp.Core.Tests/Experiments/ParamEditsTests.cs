@@ -114,6 +114,11 @@ public sealed class ParamEditsTests
             Read("e.yaml", "{foo: [{bar: 1}, {baz: 2}], goo: {bag: 3.0}}"),
             Read("params.yaml", Apply("params.yaml", "~lorem=false"))
         );
+        // Hydra: '+' may replace a list or map that exists.
+        Assert.Equal(
+            Read("e.yaml", "{foo: [1], goo: {bag: 3.0}, lorem: false}"),
+            Read("params.yaml", Apply("params.yaml", "+foo=[1]"))
+        );
         // Hydra: '+' adds where the key is missing or null.
         var text = ParamEdits.NewTexts(Args("+a=2"), _ => "a: null\nb: 1\n")["params.yaml"];
         Assert.Equal("a: 2\nb: 1\n", text);

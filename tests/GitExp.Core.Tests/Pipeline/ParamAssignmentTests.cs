@@ -147,6 +147,7 @@ public class ParamAssignmentTests
         Assert.Single(ParamAssignment.ParseArgument("lr=0.1,0.01"));
         Assert.Equal(["0.1", "0.01"], ParamAssignment.ParseArgument("lr=0.1,0.01")[0].SweepValues());
         Assert.Equal(["a='x,y'", "b=2"], ParamAssignment.ParseArgument("a='x,y',b=2").Select(p => p.ToString()));
+        Assert.Equal(["a=1", "++b=2"], ParamAssignment.ParseArgument("a=1, ++b=2").Select(p => p.ToString()));
     }
 
     [Theory]
