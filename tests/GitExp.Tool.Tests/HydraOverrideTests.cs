@@ -52,6 +52,22 @@ public sealed class HydraOverrideTests
     }
 
     [Fact]
+    public async Task A_named_sweep_queues_name_1_and_name_2()
+    {
+        // DVC tests/func/experiments/test_set_params.py test_hydra_sweep_prefix_name.
+        await using var project = await QueueProject.CreateTrainingAsync();
+
+        await project.ExpOkAsync("run", "--queue", "-n", "foo", "-S", "+db=mysql,postgresql");
+
+        var entries = (await project.StatusAsync()).Entries;
+        Assert.Equal(["foo-1", "foo-2"], entries.Select(e => e.Name));
+        Assert.Equal(
+            ["lr: 0.1\nbatch: 16\nfail: 0\nsleep: 0\ndb: mysql", "lr: 0.1\nbatch: 16\nfail: 0\nsleep: 0\ndb: postgresql"],
+            await Task.WhenAll(entries.Select(e => project.Repo.GitAsync("show", $"refs/exps/queue/{e.Id}:params.yaml")))
+        );
+    }
+
+    [Fact]
     public async Task A_queued_delete_and_add_change_only_the_snapshot_and_queue_start_runs_it()
     {
         await using var project = await QueueProject.CreateTrainingAsync();

@@ -84,6 +84,15 @@ public sealed class ParamEditsTests
         Assert.Equal(Read("e.yaml", expected), Read(file, Apply(file, args)));
 
     [Theory]
+    [InlineData("foo=baz")] // DVC tests/func/experiments/test_set_params.py test_modify_params
+    [InlineData("params.yaml:foo=baz")]
+    public void Modify_params_changes_only_the_value_text(string arg) =>
+        Assert.Equal(
+            "foo: baz\ngoo:\n  bag: 3.0\nlorem: false\n",
+            ParamEdits.NewTexts(Args(arg), _ => Fixture["params.yaml"])["params.yaml"]
+        );
+
+    [Theory]
     [InlineData("foobar=2", "'params.yaml' has no key 'foobar'")] // DVC test_invalid_overrides
     [InlineData("lorem=3,2", "a sweep runs one experiment per value, which needs --queue")] // DVC test_invalid_overrides
     [InlineData("+lorem=3", "'params.yaml' already has 'lorem'")] // DVC test_invalid_overrides
