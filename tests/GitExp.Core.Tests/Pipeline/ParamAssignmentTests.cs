@@ -67,6 +67,45 @@ public class ParamAssignmentTests
         Assert.Equal(json, ParamAssignment.Parse(text).ParseValue()?.ToJsonString() ?? "null");
 
     [Theory]
+    // Hydra tests/test_overrides_parser.py test_element (interpolation and inf left out: refused here).
+    [InlineData("abc", "\"abc\"")]
+    [InlineData("abc123", "\"abc123\"")]
+    [InlineData("abc-123", "\"abc-123\"")]
+    [InlineData("a b c\t-\t1 2 3", "\"a b c\\t-\\t1 2 3\"")]
+    [InlineData("abc-123 ", "\"abc-123\"")]
+    [InlineData("123abc", "\"123abc\"")]
+    [InlineData(@"a\,b", "\"a,b\"")]
+    [InlineData(@"a\:b", "\"a:b\"")]
+    [InlineData(@"a\=b", "\"a=b\"")]
+    [InlineData(@"\ ab", "\" ab\"")]
+    [InlineData("ab\\\t", "\"ab\\t\"")]
+    [InlineData("ab\\\\", "\"ab\\\\\"")]
+    [InlineData(@"\,", "\",\"")]
+    [InlineData(@"f\(a\, b\)", "\"f(a, b)\"")]
+    [InlineData(@"\[a\, b\]", "\"[a, b]\"")]
+    [InlineData(@"\{a\: b\}", "\"{a: b}\"")]
+    [InlineData(@"$\{foo.bar\}", "\"${foo.bar}\"")]
+    [InlineData("c:\\foo\\a-b.txt", "\"c:\\\\foo\\\\a-b.txt\"")]
+    [InlineData("null", "null")]
+    [InlineData("1", "1")]
+    [InlineData("+1", "1")]
+    [InlineData("1___0___", "\"1___0___\"")]
+    [InlineData("0.51", "0.51")]
+    [InlineData("10e0", "10")]
+    [InlineData("true", "true")]
+    [InlineData(".", "\".\"")]
+    // Hydra test_dict_container
+    [InlineData("{a:[true,10]}", "{\"a\":[true,10]}")]
+    [InlineData("{a:10,b:{c:[1,2]}}", "{\"a\":10,\"b\":{\"c\":[1,2]}}")]
+    [InlineData("{123: 1, 0: 2, -1: 3}", "{\"123\":1,\"0\":2,\"-1\":3}")]
+    // Hydra test_list_container
+    [InlineData("['[a,b]']", "[\"[a,b]\"]")]
+    [InlineData("[1,[a]]", "[1,[\"a\"]]")]
+    [InlineData(@"['a\\', 'b\\']", "[\"a\\\\\",\"b\\\\\"]")]
+    public void Hydra_elements_parse_as_hydras_tests_expect(string value, string json) =>
+        Assert.Equal(json, ParamAssignment.Parse("x=" + value).ParseValue()?.ToJsonString() ?? "null");
+
+    [Theory]
     [InlineData("foo=1,2", new[] { "1", "2" })] // DVC test_hydra_sweeps
     [InlineData("foo=choice(1,2)", new[] { "1", "2" })] // DVC test_hydra_sweeps
     [InlineData("foo=range(1, 3)", new[] { "1", "2" })] // DVC test_hydra_sweeps
