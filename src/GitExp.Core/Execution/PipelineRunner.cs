@@ -268,7 +268,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         // something no dep names (as in DVC): their inputs do not determine their result, so they never take
         // part in the run-cache.
         var checkpointing = stage.Outs.Any(o => o.Checkpoint);
-        var runCached = !checkpointing && !stage.AlwaysChanged;
+        var runCached = !checkpointing && !stage.RunsEveryTime;
         if (
             !options.Force
             && runCached
@@ -361,21 +361,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             }
         }
 
-        var outs = new List<(string Path, ContentHash Hash)>();
-        foreach (var spec in stage.Outs)
-        {
-            var full = project.FullPath(spec.Path);
-            if (!File.Exists(full) && !Directory.Exists(full))
-            {
-                throw new ExpException(
-                    ExitCode.StageFailed,
-                    $"stage '{stage.Address}' finished but did not create its out '{spec.Path}'"
-                );
-            }
-
-            outs.Add((spec.Path, spec.Cache ? cache.Save(full) : cache.SaveCopy(full)));
-        }
-
+        var outs = SaveOuts(stage, cache, (ExitCode.StageFailed, "stage '{0}' finished but did not create its out '{1}'"));
         if (runCached)
         {
             runCache.Put(key, outs);
@@ -383,6 +369,84 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
 
         locks.Set(stage, LockEntry(stage, inputs, outs));
         return new StageOutcome(stage, StageAction.Ran, reasons);
+    }
+
+    /// <summary>
+    /// Records the workspace's deps, params and outs as the lock entries of the selected stages that changed,
+    /// and saves their outs in the cache, without running anything (DVC's <c>commit --force</c>; what
+    /// <c>exp save</c> does first). Frozen stages are left as they are.
+    /// </summary>
+    /// <returns>The stages whose lock entries were written.</returns>
+    public async Task<IReadOnlyList<Stage>> CommitAsync(PipelineRunOptions options, CancellationToken cancellationToken = default)
+    {
+        project.EnsureInitialized();
+        var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
+        var caches = project.OpenCaches();
+        var checker = new StageStatusChecker(project.Root, caches);
+        var locks = new LockSet(project.Root, index);
+        var committed = new List<Stage>();
+        try
+        {
+            foreach (var stage in stages.Where(s => !s.Frozen))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var inputs = checker.ReadInputs(stage);
+                if (!checker.Check(stage, locks.Get(stage), inputs).Changed)
+                {
+                    continue;
+                }
+
+                if (inputs.MissingDeps.Count > 0)
+                {
+                    throw new ExpException(
+                        ExitCode.NotFound,
+                        $"{stage.PipelineFile}:{stage.Line}: stage '{stage.Name}' depends on '{inputs.MissingDeps[0]}', which does not exist: nothing to save for it (run it, or name other stages as targets)"
+                    );
+                }
+
+                var outs = SaveOuts(
+                    stage,
+                    caches.For(stage.PipelineFile),
+                    (
+                        ExitCode.NotFound,
+                        "stage '{0}' has no out '{1}' in the workspace: nothing to save for it (run it, or name other stages as targets)"
+                    )
+                );
+                locks.Set(stage, LockEntry(stage, inputs, outs));
+                committed.Add(stage);
+            }
+        }
+        finally
+        {
+            caches.Save();
+        }
+
+        return committed;
+    }
+
+    /// <summary>Saves each out of the stage in the cache (cached outs) or as a copy (metrics, plots); a missing out is <paramref name="missing"/>'s error.</summary>
+    private List<(string Path, ContentHash Hash)> SaveOuts(
+        Stage stage,
+        ContentCache cache,
+        (ExitCode Code, string Format) missing
+    )
+    {
+        var outs = new List<(string Path, ContentHash Hash)>();
+        foreach (var spec in stage.Outs)
+        {
+            var full = project.FullPath(spec.Path);
+            if (!File.Exists(full) && !Directory.Exists(full))
+            {
+                throw new ExpException(
+                    missing.Code,
+                    string.Format(CultureInfo.InvariantCulture, missing.Format, stage.Address, spec.Path)
+                );
+            }
+
+            outs.Add((spec.Path, spec.Cache ? cache.Save(full) : cache.SaveCopy(full)));
+        }
+
+        return outs;
     }
 
     private async Task TakeCheckpointAsync(

@@ -90,6 +90,10 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
         {
             reasons.Add("always changed");
         }
+        else if (stage.IsCallback)
+        {
+            reasons.Add("always changed: it has no deps");
+        }
 
         if (locked.Command != CommandText(stage))
         {

@@ -108,6 +108,10 @@ internal static class RunCommand
                     throw new ExpException(ExitCode.Usage, "--quiet and --verbose cannot be used together: choose one");
                 }
 
+                var verbosity =
+                    result.GetValue(quiet) ? Verbosity.Quiet
+                    : result.GetValue(verbose) ? Verbosity.Verbose
+                    : Verbosity.Normal;
                 var setParamValues = (result.GetValue(setParams) ?? []).SelectMany(ParamAssignment.ParseArgument).ToList();
                 if (queueing)
                 {
@@ -122,11 +126,12 @@ internal static class RunCommand
                                 SweepLimit = result.GetValue(sweepLimit),
                                 Rev = result.GetValue(rev),
                                 CommandLine = CommonOptions.CommandLine(),
+                                Message = result.GetValue(message),
                             },
                             cancellationToken
                         )
                         .ConfigureAwait(false);
-                    foreach (var entry in entries)
+                    foreach (var entry in entries.Where(_ => verbosity != Verbosity.Quiet))
                     {
                         output.WriteLine($"Queued experiment '{entry.Name}' with id {entry.Id}.");
                     }
@@ -134,12 +139,17 @@ internal static class RunCommand
                     if (result.GetValue(temp))
                     {
                         return await QueueCommands
-                            .RunTempAsync(project, entries, result.GetValue(wait), output, cancellationToken)
+                            .RunTempAsync(project, entries, result.GetValue(wait), output, cancellationToken, verbosity)
                             .ConfigureAwait(false);
                     }
 
                     if (!result.GetValue(runAll))
                     {
+                        if (verbosity == Verbosity.Quiet)
+                        {
+                            return 0;
+                        }
+
                         output.WriteLine(
                             "Run them with 'dotnet exp run --run-all [-j N]', or in the background with 'dotnet exp queue start'."
                         );
@@ -150,7 +160,7 @@ internal static class RunCommand
                 if (result.GetValue(runAll))
                 {
                     return await QueueCommands
-                        .RunAllAsync(project, result.GetValue(jobs), output, cancellationToken)
+                        .RunAllAsync(project, result.GetValue(jobs), output, cancellationToken, verbosity)
                         .ConfigureAwait(false);
                 }
 
@@ -174,10 +184,6 @@ internal static class RunCommand
                         Confirm = isInteractive ? (stage, reasons) => Ask(output, stage, reasons) : null,
                     },
                 };
-                var verbosity =
-                    result.GetValue(quiet) ? Verbosity.Quiet
-                    : result.GetValue(verbose) ? Verbosity.Verbose
-                    : Verbosity.Normal;
                 var live = output == Console.Out && !Console.IsOutputRedirected;
                 var run = await new ExperimentExecution(project, new RunEventsWriter(output, summarize: true, verbosity, live))
                     .RunAsync(options, cancellationToken)
