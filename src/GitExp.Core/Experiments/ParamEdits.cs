@@ -82,18 +82,19 @@ public static class ParamEdits
         var key = ParamsFile.ListIndexKey(file.Root, assignment.Key);
         var exists = file.TryGet(key, out var current);
         var shown = assignment.Key;
+        var prefix = assignment.File is null ? "" : assignment.File + ":";
         switch (assignment.Kind)
         {
             case ParamEditKind.Set when !exists:
                 throw new ExpException(
                     ExitCode.Usage,
-                    $"-S '{assignment}': '{path}' has no key '{shown}'; write -S '+{shown}={assignment.Value}' to add it (or '++' to add or change it)"
+                    $"-S '{assignment}': '{path}' has no key '{shown}'; write -S '{prefix}+{shown}={assignment.Value}' to add it (or '++' to add or change it)"
                 );
             // Hydra lets '+' replace a list or map that exists; anything else there is refused.
             case ParamEditKind.Add when exists && current is not null && assignment.ParseValue() is not (JsonObject or JsonArray):
                 throw new ExpException(
                     ExitCode.Usage,
-                    $"-S '{assignment}': '{path}' already has '{shown}'; write -S '{shown}={assignment.Value}' to change it, or -S '++{shown}={assignment.Value}' to add or change it"
+                    $"-S '{assignment}': '{path}' already has '{shown}'; write -S '{prefix}{shown}={assignment.Value}' to change it, or -S '{prefix}++{shown}={assignment.Value}' to add or change it"
                 );
             case ParamEditKind.Delete when !exists:
                 throw new ExpException(ExitCode.Usage, $"-S '{assignment}': '{path}' has no key '{shown}' to delete");

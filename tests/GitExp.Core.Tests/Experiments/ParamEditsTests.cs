@@ -107,6 +107,16 @@ public sealed class ParamEditsTests
     }
 
     [Fact]
+    public void The_suggested_fix_names_the_file_given()
+    {
+        var e = Assert.Throws<ExpException>(() => ParamEdits.NewTexts(Args("o.yaml:lrr=1"), _ => "lr: 0.1\n"));
+        Assert.Equal(
+            "-S 'o.yaml:lrr=1': 'o.yaml' has no key 'lrr'; write -S 'o.yaml:+lrr=1' to add it (or '++' to add or change it)",
+            e.Message
+        );
+    }
+
+    [Fact]
     public void Bracket_index_is_a_gitexp_extension_dvc_refuses()
     {
         // DVC test_invalid_overrides refuses "foo[0]=bar"; GitExp keeps it, since exp show names list items so.
