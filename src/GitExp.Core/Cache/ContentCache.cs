@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GitExp.Core.Diagnostics;
 
 namespace GitExp.Core.Cache;
 
@@ -14,13 +15,6 @@ namespace GitExp.Core.Cache;
 public sealed class ContentCache
 {
     private const string WorkspaceTempSuffix = ".exptmp";
-
-    private static readonly EnumerationOptions AllFiles = new()
-    {
-        RecurseSubdirectories = true,
-        AttributesToSkip = 0, // the default skips dot-files, which are ordinary outputs here
-        IgnoreInaccessible = false,
-    };
 
     private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
 
@@ -80,8 +74,7 @@ public sealed class ContentCache
         fullPath = Path.GetFullPath(fullPath);
         if (Directory.Exists(fullPath))
         {
-            var entries = ListFiles(fullPath).Select(f => Entry(fullPath, f, HashOne(f))).ToList();
-            return DirectoryHash(entries, Kind, out _);
+            return HashDirectory(fullPath);
         }
 
         if (File.Exists(fullPath))
@@ -91,6 +84,88 @@ public sealed class ContentCache
         }
 
         throw new ExpException(ExitCode.NotFound, $"'{fullPath}' does not exist");
+    }
+
+    /// <summary>
+    /// A folder's hash: one stat per file, and when the files are those the state table last saw for this folder,
+    /// its remembered hash; otherwise each file's (hashing, in parallel, those the table does not know).
+    /// </summary>
+    private ContentHash HashDirectory(string fullPath)
+    {
+        List<ListedFile> files;
+        byte[] fingerprint;
+        using (ExpTrace.Start($"hash: list and stat '{fullPath}'"))
+        {
+            files = DirectoryFingerprint.List(fullPath);
+            fingerprint = DirectoryFingerprint.Of(files);
+        }
+
+        if (_state.TryGetFolder(fullPath, fingerprint, out var known))
+        {
+            return known;
+        }
+
+        var stable = true;
+        ManifestEntry[] entries;
+        using (ExpTrace.Start($"hash: {files.Count} files"))
+        {
+            entries = InParallel(
+                files,
+                f =>
+                {
+                    var (sha, unchanged) = HashOne(f.FullPath, f.Stat);
+                    if (!unchanged)
+                    {
+                        stable = false; // only ever cleared, so parallel writes cannot lose it
+                    }
+
+                    return new ManifestEntry(f.RelativePath, sha, f.Stat.Size, f.Stat.IsExecutable);
+                }
+            );
+        }
+
+        var hash = DirectoryHash([.. entries], Kind, out _);
+        if (stable)
+        {
+            // Only a folder none of whose files changed while it was read: the fingerprint is of what was hashed.
+            _state.SetFolder(fullPath, fingerprint, hash);
+        }
+
+        return hash;
+    }
+
+    /// <summary>
+    /// Maps every item on all cores (hashing is CPU-bound once the bytes are in the page cache), keeping the order;
+    /// the first failure is thrown as itself, not wrapped.
+    /// </summary>
+    private static TOut[] InParallel<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, TOut> map)
+    {
+        var results = new TOut[items.Count];
+        if (items.Count < 2 || Environment.ProcessorCount < 2)
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                results[i] = map(items[i]);
+            }
+
+            return results;
+        }
+
+        try
+        {
+            Parallel.For(
+                0,
+                items.Count,
+                new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                i => results[i] = map(items[i])
+            );
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+
+        return results;
     }
 
     public ContentHash Save(string fullPath) => Save(fullPath, SaveFile);
@@ -107,7 +182,7 @@ public sealed class ContentCache
         if (Directory.Exists(fullPath))
         {
             // Listed before saving: linking drops temp files into the folders being walked.
-            var entries = ListFiles(fullPath).Select(f => Entry(fullPath, f, saveFile(f))).ToList();
+            var entries = InParallel(DirectoryFingerprint.ListPaths(fullPath), f => Entry(fullPath, f, saveFile(f))).ToList();
             var hash = DirectoryHash(entries, Kind, out var manifest);
             var obj = ObjectPath(hash.Sha256);
             if (!IsIntact(hash.Sha256))
@@ -334,12 +409,6 @@ public sealed class ContentCache
         }
     }
 
-    private static List<string> ListFiles(string dir) =>
-        Directory
-            .EnumerateFiles(dir, "*", AllFiles)
-            .Where(f => !f.EndsWith(WorkspaceTempSuffix, StringComparison.Ordinal)) // debris of an interrupted link
-            .ToList();
-
     private static ManifestEntry Entry(string dir, string file, (string Sha, long Size, bool Exec) h) =>
         new(Path.GetRelativePath(dir, file).Replace('\\', '/'), h.Sha, h.Size, h.Exec);
 
@@ -433,17 +502,32 @@ public sealed class ContentCache
     /// <param name="fresh">True when the bytes were read now, false when the state table gave the hash.</param>
     private (string Sha, long Size, bool Exec) HashOne(string file, out bool fresh)
     {
-        fresh = false;
-        if (!_state.TryGet(file, out var sha))
+        var stat = Posix.Stat(file) ?? throw new FileNotFoundException("file vanished while hashing", file);
+        fresh = !_state.TryGet(file, stat, out _);
+        var (sha, _) = HashOne(file, stat);
+        return (sha, stat.Size, stat.IsExecutable);
+    }
+
+    /// <summary>
+    /// The hash of the version of <paramref name="file"/> that <paramref name="stat"/> describes: the state table's,
+    /// or read now and remembered when the file was still that version after the read (Unchanged false otherwise).
+    /// </summary>
+    private (string Sha, bool Unchanged) HashOne(string file, Posix.FileStat stat)
+    {
+        if (_state.TryGet(file, stat, out var sha))
         {
-            fresh = true;
-            sha = FileHasher.HashFile(file, Kind);
-            Interlocked.Increment(ref _filesHashed);
-            _state.Set(file, sha);
+            return (sha, true);
         }
 
-        var stat = Posix.Stat(file) ?? throw new FileNotFoundException("file vanished while hashing", file);
-        return (sha, stat.Size, stat.IsExecutable);
+        sha = FileHasher.HashFile(file, Kind);
+        Interlocked.Increment(ref _filesHashed);
+        if (Posix.Stat(file) is { } after && after.IsSameVersion(stat))
+        {
+            _state.Set(file, stat, sha);
+            return (sha, true);
+        }
+
+        return (sha, false);
     }
 
     private (string Sha, long Size, bool Exec) SaveFile(string file)
@@ -493,12 +577,7 @@ public sealed class ContentCache
             var (sha, size) = Writing(tmp, () => FileHasher.CopyAndHash(file, tmp, Kind));
             Interlocked.Increment(ref _filesHashed);
             // Remembered only when the file did not change while it was read.
-            if (
-                Posix.Stat(file) is { } after
-                && after.Size == size
-                && after.MtimeTicks == before.MtimeTicks
-                && after.Inode == before.Inode
-            )
+            if (Posix.Stat(file) is { } after && after.Size == size && after.IsSameVersion(before))
             {
                 _state.Set(file, sha);
             }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using GitExp.Core.Cache;
+using GitExp.Core.Diagnostics;
 using GitExp.Core.Pipeline;
 using GitExp.Core.Project;
 
@@ -122,6 +123,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                 .ConfigureAwait(false);
         foreach (var stage in stages)
         {
+            using var span = ExpTrace.Start($"status: stage '{stage.Address}'");
             var inputs = checker.ReadInputs(stage);
             var status = checker.Check(stage, locks.Get(stage), inputs);
             if (interrupted && stage.Outs.Any(o => o.Checkpoint))
