@@ -69,18 +69,20 @@ public sealed class ContentCache
         return Path.Combine(CacheDir, Kind.ObjectFolder(), sha256[..2], sha256[2..]);
     }
 
-    public ContentHash Hash(string fullPath)
+    /// <param name="progress">Told the files and bytes that must be read (those the state table does not know) as they are.</param>
+    public ContentHash Hash(string fullPath, FileProgress? progress = null)
     {
         fullPath = Path.GetFullPath(fullPath);
         if (Directory.Exists(fullPath))
         {
-            return HashDirectory(fullPath);
+            return HashDirectory(fullPath, progress);
         }
 
         if (File.Exists(fullPath))
         {
-            var (sha, size, _) = HashOne(fullPath);
-            return new ContentHash(sha, size, null);
+            var stat = Posix.Stat(fullPath) ?? throw new FileNotFoundException("file vanished while hashing", fullPath);
+            var (sha, _) = HashOne(fullPath, stat, progress);
+            return new ContentHash(sha, stat.Size, null);
         }
 
         throw new ExpException(ExitCode.NotFound, $"'{fullPath}' does not exist");
@@ -90,7 +92,7 @@ public sealed class ContentCache
     /// A folder's hash: one stat per file, and when the files are those the state table last saw for this folder,
     /// its remembered hash; otherwise each file's (hashing, in parallel, those the table does not know).
     /// </summary>
-    private ContentHash HashDirectory(string fullPath)
+    private ContentHash HashDirectory(string fullPath, FileProgress? progress)
     {
         List<ListedFile> files;
         byte[] fingerprint;
@@ -105,26 +107,42 @@ public sealed class ContentCache
             return known;
         }
 
-        var stable = true;
-        ManifestEntry[] entries;
-        using (ExpTrace.Start($"hash: {files.Count} files"))
+        // What the table knows costs nothing more; the rest is read, on all cores, and counted as the work to do.
+        var shas = new string[files.Count];
+        var unknown = new List<int>();
+        for (var i = 0; i < files.Count; i++)
         {
-            entries = InParallel(
-                files,
-                f =>
+            if (!_state.TryGet(files[i].FullPath, files[i].Stat, out shas[i]))
+            {
+                unknown.Add(i);
+            }
+        }
+
+        progress?.AddTotal(unknown.Count, unknown.Sum(i => files[i].Stat.Size));
+        var stable = true;
+        using (ExpTrace.Start($"hash: {unknown.Count} of {files.Count} files read"))
+        {
+            InParallel(
+                unknown,
+                i =>
                 {
-                    var (sha, unchanged) = HashOne(f.FullPath, f.Stat);
+                    var f = files[i];
+                    var (sha, unchanged) = Tracked(progress, f.Stat.Size, onRead => Read(f.FullPath, f.Stat, onRead));
+                    shas[i] = sha;
                     if (!unchanged)
                     {
                         stable = false; // only ever cleared, so parallel writes cannot lose it
                     }
 
-                    return new ManifestEntry(f.RelativePath, sha, f.Stat.Size, f.Stat.IsExecutable);
+                    return true;
                 }
             );
         }
 
-        var hash = DirectoryHash([.. entries], Kind, out _);
+        var entries = files
+            .Select((f, i) => new ManifestEntry(f.RelativePath, shas[i], f.Stat.Size, f.Stat.IsExecutable))
+            .ToList();
+        var hash = DirectoryHash(entries, Kind, out _);
         if (stable)
         {
             // Only a folder none of whose files changed while it was read: the fingerprint is of what was hashed.
@@ -168,21 +186,36 @@ public sealed class ContentCache
         return results;
     }
 
-    public ContentHash Save(string fullPath) => Save(fullPath, SaveFile);
+    /// <param name="progress">Told every file and its bytes as they are stored.</param>
+    public ContentHash Save(string fullPath, FileProgress? progress = null) => Save(fullPath, SaveFile, progress);
 
     /// <summary>
     /// Stores a copy of a file or folder and leaves the workspace copy exactly as it is (same inode,
     /// same mode): for checkpoints, taken while the stage still has its outs open and goes on writing.
     /// </summary>
-    public ContentHash SaveCopy(string fullPath) => Save(fullPath, CopyFile);
+    public ContentHash SaveCopy(string fullPath, FileProgress? progress = null) => Save(fullPath, CopyFile, progress);
 
-    private ContentHash Save(string fullPath, Func<string, (string Sha, long Size, bool Exec)> saveFile)
+    private ContentHash Save(
+        string fullPath,
+        Func<string, Action<int>?, (string Sha, long Size, bool Exec)> saveFile,
+        FileProgress? progress
+    )
     {
         fullPath = Path.GetFullPath(fullPath);
         if (Directory.Exists(fullPath))
         {
             // Listed before saving: linking drops temp files into the folders being walked.
-            var entries = InParallel(DirectoryFingerprint.ListPaths(fullPath), f => Entry(fullPath, f, saveFile(f))).ToList();
+            var files = DirectoryFingerprint.List(fullPath);
+            progress?.AddTotal(files.Count, files.Sum(f => f.Stat.Size));
+            var entries = InParallel(
+                    files,
+                    f =>
+                    {
+                        var (sha, size, exec) = Tracked(progress, f.Stat.Size, onRead => saveFile(f.FullPath, onRead));
+                        return new ManifestEntry(f.RelativePath, sha, size, exec);
+                    }
+                )
+                .ToList();
             var hash = DirectoryHash(entries, Kind, out var manifest);
             var obj = ObjectPath(hash.Sha256);
             if (!IsIntact(hash.Sha256))
@@ -196,8 +229,10 @@ public sealed class ContentCache
 
         if (File.Exists(fullPath))
         {
-            var (sha, size, _) = saveFile(fullPath);
-            return new ContentHash(sha, size, null);
+            var size = Posix.Stat(fullPath)?.Size ?? 0;
+            progress?.AddTotal(1, size);
+            var (sha, saved, _) = Tracked(progress, size, r => saveFile(fullPath, r));
+            return new ContentHash(sha, saved, null);
         }
 
         throw new ExpException(ExitCode.NotFound, $"'{fullPath}' does not exist");
@@ -409,9 +444,6 @@ public sealed class ContentCache
         }
     }
 
-    private static ManifestEntry Entry(string dir, string file, (string Sha, long Size, bool Exec) h) =>
-        new(Path.GetRelativePath(dir, file).Replace('\\', '/'), h.Sha, h.Size, h.Exec);
-
     private static ContentHash DirectoryHash(List<ManifestEntry> entries, HashKind kind, out byte[] manifest)
     {
         entries.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
@@ -497,14 +529,26 @@ public sealed class ContentCache
         }
     }
 
-    private (string Sha, long Size, bool Exec) HashOne(string file) => HashOne(file, out _);
+    /// <summary>Runs the work on one file of <paramref name="size"/> bytes, telling <paramref name="progress"/> its bytes as they go and the file when done.</summary>
+    private static T Tracked<T>(FileProgress? progress, long size, Func<Action<int>?, T> work)
+    {
+        if (progress is null)
+        {
+            return work(null);
+        }
+
+        var (onRead, done) = progress.ForFile(size);
+        var result = work(onRead);
+        done();
+        return result;
+    }
 
     /// <param name="fresh">True when the bytes were read now, false when the state table gave the hash.</param>
-    private (string Sha, long Size, bool Exec) HashOne(string file, out bool fresh)
+    private (string Sha, long Size, bool Exec) HashOne(string file, Action<int>? onRead, out bool fresh)
     {
         var stat = Posix.Stat(file) ?? throw new FileNotFoundException("file vanished while hashing", file);
-        fresh = !_state.TryGet(file, stat, out _);
-        var (sha, _) = HashOne(file, stat);
+        fresh = !_state.TryGet(file, stat, out var known);
+        var sha = fresh ? Read(file, stat, onRead).Sha : known;
         return (sha, stat.Size, stat.IsExecutable);
     }
 
@@ -512,14 +556,22 @@ public sealed class ContentCache
     /// The hash of the version of <paramref name="file"/> that <paramref name="stat"/> describes: the state table's,
     /// or read now and remembered when the file was still that version after the read (Unchanged false otherwise).
     /// </summary>
-    private (string Sha, bool Unchanged) HashOne(string file, Posix.FileStat stat)
+    private (string Sha, bool Unchanged) HashOne(string file, Posix.FileStat stat, FileProgress? progress)
     {
         if (_state.TryGet(file, stat, out var sha))
         {
             return (sha, true);
         }
 
-        sha = FileHasher.HashFile(file, Kind);
+        // Only files that must be read count as work to do.
+        progress?.AddTotal(1, stat.Size);
+        return Tracked(progress, stat.Size, onRead => Read(file, stat, onRead));
+    }
+
+    /// <summary>Hashes the file's bytes; remembered when the file is still the version of <paramref name="stat"/> afterwards.</summary>
+    private (string Sha, bool Unchanged) Read(string file, Posix.FileStat stat, Action<int>? onRead)
+    {
+        var sha = FileHasher.HashFile(file, Kind, onRead);
         Interlocked.Increment(ref _filesHashed);
         if (Posix.Stat(file) is { } after && after.IsSameVersion(stat))
         {
@@ -530,13 +582,13 @@ public sealed class ContentCache
         return (sha, false);
     }
 
-    private (string Sha, long Size, bool Exec) SaveFile(string file)
+    private (string Sha, long Size, bool Exec) SaveFile(string file, Action<int>? onRead)
     {
-        var h = HashOne(file, out var fresh);
+        var h = HashOne(file, onRead, out var fresh);
         if (!IsIntact(h.Sha) && !fresh)
         {
             // About to store these bytes under the state table's word alone: read them, so the name is theirs.
-            var sha = FileHasher.HashFile(file, Kind);
+            var sha = FileHasher.HashFile(file, Kind, onRead);
             Interlocked.Increment(ref _filesHashed);
             _state.Set(file, sha);
             h = (sha, h.Size, h.Exec);
@@ -555,7 +607,7 @@ public sealed class ContentCache
         return h;
     }
 
-    private (string Sha, long Size, bool Exec) CopyFile(string file)
+    private (string Sha, long Size, bool Exec) CopyFile(string file, Action<int>? onRead)
     {
         // Known and stored already: nothing to read.
         if (_state.TryGet(file, out var known) && Posix.Stat(ObjectPath(known)) is { } stored && IsIntact(known))
@@ -574,7 +626,7 @@ public sealed class ContentCache
         try
         {
             var before = Posix.Stat(file) ?? throw new FileNotFoundException("file vanished while hashing", file);
-            var (sha, size) = Writing(tmp, () => FileHasher.CopyAndHash(file, tmp, Kind));
+            var (sha, size) = Writing(tmp, () => FileHasher.CopyAndHash(file, tmp, Kind, onRead));
             Interlocked.Increment(ref _filesHashed);
             // Remembered only when the file did not change while it was read.
             if (Posix.Stat(file) is { } after && after.Size == size && after.IsSameVersion(before))

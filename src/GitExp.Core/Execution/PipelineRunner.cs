@@ -124,8 +124,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         foreach (var stage in stages)
         {
             using var span = ExpTrace.Start($"status: stage '{stage.Address}'");
-            var inputs = checker.ReadInputs(stage);
-            var status = checker.Check(stage, locks.Get(stage), inputs);
+            var (inputs, status) = CheckStage(stage, checker, locks);
             if (interrupted && stage.Outs.Any(o => o.Checkpoint))
             {
                 status = new StageStatus(
@@ -236,7 +235,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             return new StageOutcome(stage, StageAction.Frozen, []);
         }
 
-        var inputs = checker.ReadInputs(stage);
+        var (inputs, status) = CheckStage(stage, checker, locks);
         if (inputs.MissingDeps.Count > 0 && !options.Dry)
         {
             throw new ExpException(
@@ -245,7 +244,6 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             );
         }
 
-        var status = checker.Check(stage, locks.Get(stage), inputs);
         var forced = options.Force || options.ForceStages.Contains(stage.Address);
         var reasons = forced && !status.Changed ? ["forced"] : status.Reasons;
         if (reasons.Count == 0)
@@ -364,18 +362,26 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         }
 
         var outs = new List<(string Path, ContentHash Hash)>();
-        foreach (var spec in stage.Outs)
+        var caching = new FileProgress(FileWork.Caching, stage.Address, events.Progress);
+        try
         {
-            var full = project.FullPath(spec.Path);
-            if (!File.Exists(full) && !Directory.Exists(full))
+            foreach (var spec in stage.Outs)
             {
-                throw new ExpException(
-                    ExitCode.StageFailed,
-                    $"stage '{stage.Address}' finished but did not create its out '{spec.Path}'"
-                );
-            }
+                var full = project.FullPath(spec.Path);
+                if (!File.Exists(full) && !Directory.Exists(full))
+                {
+                    throw new ExpException(
+                        ExitCode.StageFailed,
+                        $"stage '{stage.Address}' finished but did not create its out '{spec.Path}'"
+                    );
+                }
 
-            outs.Add((spec.Path, spec.Cache ? cache.Save(full) : cache.SaveCopy(full)));
+                outs.Add((spec.Path, spec.Cache ? cache.Save(full, caching) : cache.SaveCopy(full, caching)));
+            }
+        }
+        finally
+        {
+            caching.Finish();
         }
 
         if (runCached)
@@ -404,13 +410,21 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         // Copies, and the workspace files left untouched: the stage goes on writing its outs after the
         // checkpoint, maybe through handles it keeps open.
         var outs = new List<(string Path, ContentHash Hash)>();
-        foreach (var spec in stage.Outs)
+        var caching = new FileProgress(FileWork.Caching, stage.Address, events.Progress);
+        try
         {
-            var full = project.FullPath(spec.Path);
-            if (File.Exists(full) || Directory.Exists(full))
+            foreach (var spec in stage.Outs)
             {
-                outs.Add((spec.Path, cache.SaveCopy(full)));
+                var full = project.FullPath(spec.Path);
+                if (File.Exists(full) || Directory.Exists(full))
+                {
+                    outs.Add((spec.Path, cache.SaveCopy(full, caching)));
+                }
             }
+        }
+        finally
+        {
+            caching.Finish();
         }
 
         locks.Set(stage, LockEntry(stage, inputs, outs));
@@ -420,6 +434,21 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         }
 
         File.Delete(signal);
+    }
+
+    /// <summary>Hashes a stage's deps and outs (telling the events what must be read) and compares them with its lock entry.</summary>
+    private (StageInputs Inputs, StageStatus Status) CheckStage(Stage stage, StageStatusChecker checker, LockSet locks)
+    {
+        var hashing = new FileProgress(FileWork.Hashing, stage.Address, events.Progress);
+        try
+        {
+            var inputs = checker.ReadInputs(stage, hashing);
+            return (inputs, checker.Check(stage, locks.Get(stage), inputs, hashing));
+        }
+        finally
+        {
+            hashing.Finish();
+        }
     }
 
     private StageOutcome? TryRestore(

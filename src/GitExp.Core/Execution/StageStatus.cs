@@ -23,7 +23,8 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
 {
     private readonly Dictionary<string, ParamsFile> _paramsFiles = new(StringComparer.Ordinal);
 
-    public StageInputs ReadInputs(Stage stage)
+    /// <param name="progress">Told the dep files that must be read to hash them.</param>
+    public StageInputs ReadInputs(Stage stage, FileProgress? progress = null)
     {
         var deps = new List<HashedPath>();
         var missing = new List<string>();
@@ -36,7 +37,7 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
                 continue;
             }
 
-            deps.Add(ToHashedPath(dep, caches.For(stage.PipelineFile).Hash(full)));
+            deps.Add(ToHashedPath(dep, caches.For(stage.PipelineFile).Hash(full, progress)));
         }
 
         var parameters = new SortedDictionary<string, IReadOnlyDictionary<string, JsonNode?>>(StringComparer.Ordinal);
@@ -72,7 +73,8 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
         return new StageInputs(deps, parameters, missing);
     }
 
-    public StageStatus Check(Stage stage, StageLock? locked, StageInputs inputs)
+    /// <param name="progress">Told the out files that must be read to hash them.</param>
+    public StageStatus Check(Stage stage, StageLock? locked, StageInputs inputs, FileProgress? progress = null)
     {
         var reasons = new List<string>();
         if (stage.Frozen)
@@ -132,7 +134,7 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
             {
                 reasons.Add($"out '{output.Path}' added");
             }
-            else if (caches.For(stage.PipelineFile).Hash(full).Sha256 != before.Sha256)
+            else if (caches.For(stage.PipelineFile).Hash(full, progress).Sha256 != before.Sha256)
             {
                 reasons.Add($"out '{output.Path}' modified");
             }
