@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace GitExp.Core.Cache;
 
 /// <summary>What a long file operation of a stage is doing.</summary>
@@ -30,14 +28,14 @@ public sealed record FileProgressReport(
 /// the work becomes known, then at most every <see cref="Interval"/>, and once when finished. Nothing is reported for
 /// an operation that found nothing to do.
 /// </summary>
-public sealed class FileProgress(FileWork work, string subject, Action<FileProgressReport> report)
+/// <param name="time">The clock the interval is measured by (tests pass their own).</param>
+public sealed class FileProgress(FileWork work, string subject, Action<FileProgressReport> report, TimeProvider? time = null)
 {
     /// <summary>The least time between two reports: about ten a second, enough for a line that updates in place.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
-    private static readonly long IntervalTicks = (long)(Interval.TotalSeconds * Stopwatch.Frequency);
-
-    private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly long _started = (time ?? TimeProvider.System).GetTimestamp();
     private long _bytesDone;
     private long _bytesTotal;
     private long _filesDone;
@@ -101,10 +99,14 @@ public sealed class FileProgress(FileWork work, string subject, Action<FileProgr
 
     private void Tick()
     {
-        var now = Stopwatch.GetTimestamp();
+        var now = _time.GetTimestamp();
         var next = Interlocked.Read(ref _nextReport);
         // One thread wins each interval; the others go on counting.
-        if (now >= next && Interlocked.CompareExchange(ref _nextReport, now + IntervalTicks, next) == next)
+        if (
+            now >= next
+            && Interlocked.CompareExchange(ref _nextReport, now + (long)(Interval.TotalSeconds * _time.TimestampFrequency), next)
+                == next
+        )
         {
             Send(finished: false);
         }
@@ -123,7 +125,7 @@ public sealed class FileProgress(FileWork work, string subject, Action<FileProgr
                 Math.Min((int)Interlocked.Read(ref _filesDone), filesTotal),
                 filesTotal,
                 finished,
-                Stopwatch.GetElapsedTime(_started)
+                _time.GetElapsedTime(_started)
             )
         );
     }
