@@ -77,19 +77,24 @@ public sealed class BadInputTests
             ["exp.yaml:4:5", "unknown key 'command'"],
             r => r.WriteFile("exp.yaml", "stages:\n  train:\n    cmd: sh train.sh\n    command: x\n")
         ),
-        ["a template in cmd"] = new(
+        ["an undefined name in cmd"] = new(
             ["run"],
             3,
-            ["exp.yaml:3:10", "${lr}"],
+            ["exp.yaml:3:10", "undefined name 'lr' in '${lr}'"],
             r => r.WriteFile("exp.yaml", "stages:\n  train:\n    cmd: echo ${lr} > out.txt\n")
         ),
-        ["a template in deps"] = new(
+        ["an undefined name in deps"] = new(
             ["run"],
             3,
-            ["exp.yaml:5:9", "${split}"],
+            ["exp.yaml:5:9", "undefined name 'split' in '${split}'"],
             r => r.WriteFile("exp.yaml", "stages:\n  train:\n    cmd: sh train.sh\n    deps:\n      - data/${split}\n")
         ),
-        ["vars"] = new(["run"], 3, ["exp.yaml:1:1", "'vars'"], r => r.WriteFile("exp.yaml", "vars:\n  - lr: 1\nstages: {}\n")),
+        ["vars naming a missing file"] = new(
+            ["run"],
+            3,
+            ["exp.yaml:2:5", "'vars': 'missing.yaml' does not exist"],
+            r => r.WriteFile("exp.yaml", "vars:\n  - missing.yaml\nstages: {}\n")
+        ),
         ["malformed YAML"] = new(["run"], 3, ["exp.yaml:4:1"], r => r.WriteFile("exp.yaml", "stages:\n  train:\n    cmd: [x\n")),
         // Params files
         ["set-param on a params file that is not UTF-8"] = new(

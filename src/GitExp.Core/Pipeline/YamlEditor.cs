@@ -10,7 +10,7 @@ internal sealed class YamlEditor(string text, string displayPath)
     public string Set(ParamAssignment a)
     {
         KeyPath.TryParse(a.Key, out var path, out _);
-        var root = Yaml.LoadRoot(text, displayPath);
+        var root = Yaml.LoadRoot(text, displayPath, mergeKeys: false);
         if (root is null || (Yaml.IsNull(root) && root.Start.Index == root.End.Index))
         {
             if (path.Any(s => s.Name is null))
@@ -83,7 +83,7 @@ internal sealed class YamlEditor(string text, string displayPath)
 
     public string Delete(string key, List<KeySegment> path)
     {
-        var root = Yaml.LoadRoot(text, displayPath);
+        var root = Yaml.LoadRoot(text, displayPath, mergeKeys: false);
         YamlNode? node = root;
         YamlNode? parentKey = null;
         foreach (var s in path.Take(path.Count - 1))
@@ -105,7 +105,12 @@ internal sealed class YamlEditor(string text, string displayPath)
             throw CannotDelete(key);
         }
 
-        var (keyNode, valueNode) = map.Children.First(c => Yaml.ScalarText(c.Key) == name);
+        // A key that only a merge ('<<: *anchor') brings in has no entry of its own to delete.
+        var (keyNode, valueNode) = map.Children.FirstOrDefault(c => Yaml.ScalarText(c.Key) == name);
+        if (keyNode is null)
+        {
+            throw CannotDelete(key);
+        }
         if (map.Children.Count == 1)
         {
             // The map's last key goes: the map stays, empty, as Hydra leaves it.
