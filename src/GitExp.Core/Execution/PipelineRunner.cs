@@ -7,6 +7,19 @@ using GitExp.Core.Project;
 
 namespace GitExp.Core.Execution;
 
+/// <summary>What a failing stage does to the rest of a run.</summary>
+public enum OnStageError
+{
+    /// <summary>The run stops at the first failure (the default).</summary>
+    Stop,
+
+    /// <summary>Stages that do not depend on a failed one still run; the run fails at the end (<c>-k</c>).</summary>
+    KeepGoing,
+
+    /// <summary>Every selected stage is tried, a failed one's dependents too, and the run succeeds: failures are reported, not raised (<c>--ignore-errors</c>, as DVC's <c>on_error="ignore"</c>).</summary>
+    Ignore,
+}
+
 /// <summary>What happened to one stage in a run.</summary>
 public enum StageAction
 {
@@ -16,6 +29,12 @@ public enum StageAction
     RestoredFromRunCache,
     WouldRun,
     Declined,
+
+    /// <summary>Not run: a stage it depends on failed (<c>-k</c>, <c>--ignore-errors</c>).</summary>
+    UpstreamFailed,
+
+    /// <summary>Its command failed and the run went on (<c>-k</c>, <c>--ignore-errors</c>).</summary>
+    Failed,
 }
 
 public sealed record StageOutcome(Stage Stage, StageAction Action, IReadOnlyList<string> Reasons);
@@ -44,6 +63,7 @@ public sealed record StageExecution(
             StageAction.Frozen => "frozen",
             StageAction.WouldRun => "would-run",
             StageAction.Declined => "declined",
+            StageAction.UpstreamFailed => "upstream-failed",
             _ => Interrupted ? "interrupted" : "failed",
         };
 
@@ -63,6 +83,24 @@ public sealed record PipelineRunOptions
 
     /// <summary>Run only the targets, not the stages they depend on.</summary>
     public bool SingleStage { get; init; }
+
+    /// <summary>Run the targets and every stage after them, not the stages before (<c>--downstream</c>).</summary>
+    public bool Downstream { get; init; }
+
+    /// <summary>Run the whole pipeline each target belongs to (<c>-p/--pipeline</c>).</summary>
+    public bool WholePipeline { get; init; }
+
+    /// <summary>A target that is a folder means every pipeline file under it (<c>-R/--recursive</c>).</summary>
+    public bool Recursive { get; init; }
+
+    /// <summary>
+    /// A stage whose only changes are deps or outs missing from the workspace, all of them recorded in its lock
+    /// (data not pulled), counts as up to date (<c>--allow-missing</c>).
+    /// </summary>
+    public bool AllowMissing { get; init; }
+
+    /// <summary>What a failing stage does to the rest of the run (<c>-k/--keep-going</c>, <c>--ignore-errors</c>).</summary>
+    public OnStageError OnError { get; init; } = OnStageError.Stop;
 
     /// <summary>Stages (by address) to run even when unchanged: a resumed checkpointing stage.</summary>
     public IReadOnlySet<string> ForceStages { get; init; } = new HashSet<string>();
@@ -159,6 +197,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         var checker = new StageStatusChecker(project.Root, caches);
         var locks = new LockSet(project.Root, index);
         var outcomes = new List<StageOutcome>();
+        var failedStages = new HashSet<Stage>();
+        StageFailedException? firstFailure = null;
         Directory.CreateDirectory(project.LogDirectory);
         using var log = new StreamWriter(
             Path.Combine(project.LogDirectory, runId + ".log"),
@@ -173,6 +213,21 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                 var started = DateTimeOffset.UtcNow;
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 StageOutcome outcome;
+                if (
+                    options.OnError == OnStageError.KeepGoing
+                    && failedStages.Count > 0
+                    && index.Graph.Upstream(stage).Any(failedStages.Contains)
+                )
+                {
+                    // -k / --ignore-errors: what depends on a failed stage cannot run; independent branches go on.
+                    failedStages.Add(stage);
+                    events.StageSkipped(stage, StageAction.UpstreamFailed);
+                    outcome = new StageOutcome(stage, StageAction.UpstreamFailed, []);
+                    events.StageFinished(new StageExecution(stage, outcome, started, clock.Elapsed, null));
+                    outcomes.Add(outcome);
+                    continue;
+                }
+
                 try
                 {
                     outcome = await RunStageAsync(
@@ -188,6 +243,21 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                             cancellationToken
                         )
                         .ConfigureAwait(false);
+                }
+                catch (Exception e)
+                    when (options.OnError != OnStageError.Stop
+                        && e is StageFailedException or ExpException { Code: ExitCode.NotFound or ExitCode.StageFailed }
+                    )
+                {
+                    var failed = e as StageFailedException ?? new StageFailedException(stage, (int)((ExpException)e).Code);
+                    events.Warning(
+                        $"stage '{stage.Address}' failed ({e.Message}); going on with the stages that do not depend on it"
+                    );
+                    events.StageFinished(new StageExecution(stage, null, started, clock.Elapsed, failed.ExitCode));
+                    failedStages.Add(stage);
+                    firstFailure ??= failed;
+                    outcomes.Add(new StageOutcome(stage, StageAction.Failed, []));
+                    continue;
                 }
                 catch (Exception e) when (e is StageFailedException or ExpException or OperationCanceledException)
                 {
@@ -210,6 +280,11 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         finally
         {
             caches.Save();
+        }
+
+        if (firstFailure is not null && options.OnError == OnStageError.KeepGoing)
+        {
+            throw firstFailure;
         }
 
         return outcomes;
@@ -235,6 +310,12 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         }
 
         var inputs = checker.ReadInputs(stage);
+        if (options.AllowMissing && checker.OnlyMissing(stage, locks.Get(stage), inputs))
+        {
+            events.StageSkipped(stage, StageAction.UpToDate);
+            return new StageOutcome(stage, StageAction.UpToDate, []);
+        }
+
         if (inputs.MissingDeps.Count > 0 && !options.Dry)
         {
             throw new ExpException(
@@ -268,7 +349,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         // something no dep names (as in DVC): their inputs do not determine their result, so they never take
         // part in the run-cache.
         var checkpointing = stage.Outs.Any(o => o.Checkpoint);
-        var runCached = !checkpointing && !stage.AlwaysChanged;
+        var runCached = !checkpointing && !stage.RunsEveryTime;
         if (
             !options.Force
             && runCached
@@ -361,21 +442,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             }
         }
 
-        var outs = new List<(string Path, ContentHash Hash)>();
-        foreach (var spec in stage.Outs)
-        {
-            var full = project.FullPath(spec.Path);
-            if (!File.Exists(full) && !Directory.Exists(full))
-            {
-                throw new ExpException(
-                    ExitCode.StageFailed,
-                    $"stage '{stage.Address}' finished but did not create its out '{spec.Path}'"
-                );
-            }
-
-            outs.Add((spec.Path, spec.Cache ? cache.Save(full) : cache.SaveCopy(full)));
-        }
-
+        var outs = SaveOuts(stage, cache, (ExitCode.StageFailed, "stage '{0}' finished but did not create its out '{1}'"));
         if (runCached)
         {
             runCache.Put(key, outs);
@@ -383,6 +450,84 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
 
         locks.Set(stage, LockEntry(stage, inputs, outs));
         return new StageOutcome(stage, StageAction.Ran, reasons);
+    }
+
+    /// <summary>
+    /// Records the workspace's deps, params and outs as the lock entries of the selected stages that changed,
+    /// and saves their outs in the cache, without running anything (DVC's <c>commit --force</c>; what
+    /// <c>exp save</c> does first). Frozen stages are left as they are.
+    /// </summary>
+    /// <returns>The stages whose lock entries were written.</returns>
+    public async Task<IReadOnlyList<Stage>> CommitAsync(PipelineRunOptions options, CancellationToken cancellationToken = default)
+    {
+        project.EnsureInitialized();
+        var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
+        var caches = project.OpenCaches();
+        var checker = new StageStatusChecker(project.Root, caches);
+        var locks = new LockSet(project.Root, index);
+        var committed = new List<Stage>();
+        try
+        {
+            foreach (var stage in stages.Where(s => !s.Frozen))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var inputs = checker.ReadInputs(stage);
+                if (!checker.Check(stage, locks.Get(stage), inputs).Changed)
+                {
+                    continue;
+                }
+
+                if (inputs.MissingDeps.Count > 0)
+                {
+                    throw new ExpException(
+                        ExitCode.NotFound,
+                        $"{stage.PipelineFile}:{stage.Line}: stage '{stage.Name}' depends on '{inputs.MissingDeps[0]}', which does not exist: nothing to save for it (run it, or name other stages as targets)"
+                    );
+                }
+
+                var outs = SaveOuts(
+                    stage,
+                    caches.For(stage.PipelineFile),
+                    (
+                        ExitCode.NotFound,
+                        "stage '{0}' has no out '{1}' in the workspace: nothing to save for it (run it, or name other stages as targets)"
+                    )
+                );
+                locks.Set(stage, LockEntry(stage, inputs, outs));
+                committed.Add(stage);
+            }
+        }
+        finally
+        {
+            caches.Save();
+        }
+
+        return committed;
+    }
+
+    /// <summary>Saves each out of the stage in the cache (cached outs) or as a copy (metrics, plots); a missing out is <paramref name="missing"/>'s error.</summary>
+    private List<(string Path, ContentHash Hash)> SaveOuts(
+        Stage stage,
+        ContentCache cache,
+        (ExitCode Code, string Format) missing
+    )
+    {
+        var outs = new List<(string Path, ContentHash Hash)>();
+        foreach (var spec in stage.Outs)
+        {
+            var full = project.FullPath(spec.Path);
+            if (!File.Exists(full) && !Directory.Exists(full))
+            {
+                throw new ExpException(
+                    missing.Code,
+                    string.Format(CultureInfo.InvariantCulture, missing.Format, stage.Address, spec.Path)
+                );
+            }
+
+            outs.Add((spec.Path, spec.Cache ? cache.Save(full) : cache.SaveCopy(full)));
+        }
+
+        return outs;
     }
 
     private async Task TakeCheckpointAsync(
@@ -522,7 +667,16 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         var index = await PipelineIndex.LoadAsync(project, extra, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<Stage> targets = options.AllPipelines
             ? index.AllStages()
-            : index.Resolve(project, options.Targets, options.CurrentDirectory);
+            : index.Resolve(
+                project,
+                options.Recursive ? ExpandFolders(index, options.Targets, options.CurrentDirectory) : options.Targets,
+                options.CurrentDirectory
+            );
+        if (options.WholePipeline)
+        {
+            targets = targets.SelectMany(index.Graph.Connected).Distinct().ToList();
+        }
+
         if (options.SingleStage)
         {
             return (index, index.Graph.TopologicalOrder().Where(targets.Contains).ToList());
@@ -531,10 +685,39 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         var selected = new HashSet<Stage>();
         foreach (var target in targets)
         {
-            selected.UnionWith(index.Graph.Upstream(target));
+            selected.UnionWith(options.Downstream ? index.Graph.Downstream(target) : index.Graph.Upstream(target));
         }
 
         return (index, index.Graph.TopologicalOrder().Where(selected.Contains).ToList());
+    }
+
+    /// <summary><c>-R</c>: a target that is a folder stands for every pipeline file under it.</summary>
+    private List<string> ExpandFolders(PipelineIndex index, IReadOnlyList<string> targets, string currentDirectory)
+    {
+        var expanded = new List<string>();
+        foreach (var target in targets)
+        {
+            var full = Path.GetFullPath(Path.Combine(currentDirectory, target));
+            if (!Directory.Exists(full))
+            {
+                expanded.Add(target);
+                continue;
+            }
+
+            var folder = project.ToRepoPath(full);
+            var files = index
+                .Pipelines.Select(p => p.File)
+                .Where(f => folder is "" or "." || f.StartsWith(folder + "/", StringComparison.Ordinal))
+                .ToList();
+            if (files.Count == 0)
+            {
+                throw new ExpException(ExitCode.NotFound, $"target '{target}': no pipeline file under that folder (-R)");
+            }
+
+            expanded.AddRange(files.Select(f => Path.GetRelativePath(currentDirectory, project.FullPath(f))));
+        }
+
+        return expanded;
     }
 
     private static bool ProducesDepOf(PipelineIndex index, Stage producer, Stage consumer) =>

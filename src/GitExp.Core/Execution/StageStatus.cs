@@ -90,6 +90,10 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
         {
             reasons.Add("always changed");
         }
+        else if (stage.IsCallback)
+        {
+            reasons.Add("always changed: it has no deps");
+        }
 
         if (locked.Command != CommandText(stage))
         {
@@ -98,7 +102,7 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
 
         foreach (var dep in inputs.MissingDeps)
         {
-            reasons.Add($"dep '{dep}' missing");
+            reasons.Add(MissingDepReason(dep));
         }
 
         var lockedDeps = ByPath(locked.Deps);
@@ -127,7 +131,7 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
             var full = Path.Combine(root, output.Path);
             if (!File.Exists(full) && !Directory.Exists(full))
             {
-                reasons.Add($"out '{output.Path}' missing");
+                reasons.Add(MissingOutReason(output.Path));
             }
             else if (!lockedOuts.TryGetValue(output.Path, out var before))
             {
@@ -143,6 +147,28 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
     }
 
     public static string CommandText(Stage stage) => string.Join("\n", stage.Commands);
+
+    public static string MissingDepReason(string path) => $"dep '{path}' missing";
+
+    public static string MissingOutReason(string path) => $"out '{path}' missing";
+
+    /// <summary>
+    /// Whether the stage's only changes are deps and outs missing from the workspace that its lock records (data
+    /// not pulled or checked out): what <c>--allow-missing</c> lets pass as up to date.
+    /// </summary>
+    public bool OnlyMissing(Stage stage, StageLock? locked, StageInputs inputs)
+    {
+        if (locked is null)
+        {
+            return false;
+        }
+
+        var allowed = new HashSet<string>(StringComparer.Ordinal);
+        allowed.UnionWith(locked.Deps.Where(d => inputs.MissingDeps.Contains(d.Path)).Select(d => MissingDepReason(d.Path)));
+        allowed.UnionWith(locked.Outs.Select(o => MissingOutReason(o.Path)));
+        var reasons = Check(stage, locked, inputs).Reasons;
+        return reasons.Count > 0 && reasons.All(allowed.Contains);
+    }
 
     private static Dictionary<string, HashedPath> ByPath(IEnumerable<HashedPath> paths)
     {

@@ -24,10 +24,11 @@ public static class ExperimentDiff
         string? oldRev,
         string? newRev,
         bool all,
-        CancellationToken cancellationToken = default
+        CancellationToken cancellationToken = default,
+        Action<string>? warn = null
     )
     {
-        var sources = await ValueSources.FromWorkspaceAsync(project, cancellationToken).ConfigureAwait(false);
+        var sources = await ValueSources.FromWorkspaceAsync(project, cancellationToken, warn ?? (_ => { })).ConfigureAwait(false);
         var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
         var oldValues = await ReadAsync(project, sources, oldRev ?? "HEAD", head, cancellationToken).ConfigureAwait(false);
         var newValues = await ReadAsync(project, sources, newRev ?? Workspace, head, cancellationToken).ConfigureAwait(false);

@@ -33,6 +33,15 @@ public sealed record Stage(
     int Line
 )
 {
+    /// <summary>
+    /// A stage that depends on nothing (no deps, no params) cannot tell whether its result is current, so it runs
+    /// every time, as DVC's "callback" stages do; like <see cref="AlwaysChanged"/> it never takes part in the run-cache.
+    /// </summary>
+    public bool IsCallback => Deps.Count == 0 && Params.Count == 0;
+
+    /// <summary>The stage runs on every run: <c>always_changed</c>, or a callback stage.</summary>
+    public bool RunsEveryTime => AlwaysChanged || IsCallback;
+
     /// <summary>The name users type: "train" for the root exp.yaml, "sub/exp.yaml:train" elsewhere.</summary>
     public string Address => PipelineFile == "exp.yaml" ? Name : $"{PipelineFile}:{Name}";
 }

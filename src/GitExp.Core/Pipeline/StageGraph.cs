@@ -149,6 +149,36 @@ public sealed class StageGraph
         return order.Where(s => needed.Contains(index[s])).ToList();
     }
 
+    /// <summary>The target and every stage that depends on it, directly or not, in run order (<c>--downstream</c>).</summary>
+    public IReadOnlyList<Stage> Downstream(Stage target) => Reachable(target, followUpstream: false, followDownstream: true);
+
+    /// <summary>Every stage linked to the target through deps and outs, either way: its whole pipeline (<c>--pipeline</c>).</summary>
+    public IReadOnlyList<Stage> Connected(Stage target) => Reachable(target, followUpstream: true, followDownstream: true);
+
+    private List<Stage> Reachable(Stage target, bool followUpstream, bool followDownstream)
+    {
+        var start = index[target];
+        var reached = new HashSet<int>();
+        var stack = new Stack<int>([start]);
+        while (stack.TryPop(out var i))
+        {
+            if (!reached.Add(i))
+            {
+                continue;
+            }
+
+            for (var j = 0; j < Stages.Count; j++)
+            {
+                if ((followUpstream && upstream[i].Contains(j)) || (followDownstream && upstream[j].Contains(i)))
+                {
+                    stack.Push(j);
+                }
+            }
+        }
+
+        return order.Where(s => reached.Contains(index[s])).ToList();
+    }
+
     /// <summary>The stages <paramref name="stage"/> depends on directly (an out equals, holds or lies inside one of its deps), in file order.</summary>
     public IReadOnlyList<Stage> DirectUpstream(Stage stage) =>
         index.TryGetValue(stage, out var i) ? upstream[i].Select(u => Stages[u]).ToList() : [];

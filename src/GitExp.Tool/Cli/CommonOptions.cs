@@ -63,29 +63,8 @@ internal static class CommonOptions
     public static Task<ExpProject> OpenProjectAsync(CancellationToken cancellationToken) =>
         ExpProject.OpenAsync(Environment.CurrentDirectory, cancellationToken);
 
-    /// <summary>An experiment by name, ref or commit, or one of its checkpoints as <c>name~N</c> or a checkpoint's commit id.</summary>
-    public static async Task<Experiment> ResolveExperimentOrCheckpointAsync(
-        ExpProject project,
-        string text,
-        CancellationToken cancellationToken
-    )
-    {
-        var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
-        if (
-            !text.Contains('~', StringComparison.Ordinal)
-            && await new ExperimentStore(project.Git).TryResolveAsync(text, head, cancellationToken).ConfigureAwait(false)
-                is { } experiment
-        )
-        {
-            return experiment;
-        }
-
-        var (owner, commit) = await new CheckpointPlanner(project)
-            .ResolveCheckpointAsync(text, head, cancellationToken, "experiment")
-            .ConfigureAwait(false);
-        var tree = await project.Git.TreeOfAsync(commit, cancellationToken).ConfigureAwait(false);
-        return owner with { Name = text, Commit = commit, Tree = tree };
-    }
+    /// <summary>A warning: one line on stderr, the command goes on.</summary>
+    public static void Warn(string message) => Console.Error.WriteLine("warning: " + message);
 
     /// <summary>This command line as the user typed it (arguments with spaces quoted), for the run store.</summary>
     public static string CommandLine() =>

@@ -14,6 +14,7 @@ public static class ExpCommandLine
             var command in new[]
             {
                 RunCommand.Create(output),
+                SaveCommand.Create(output),
                 ShowCommand.Create(output),
                 ExperimentCommands.Diff(output),
                 ExperimentCommands.Apply(output, error),

@@ -97,6 +97,7 @@ internal static class ShowCommand
                             AllCommits = result.GetValue(allCommits),
                             Num = result.GetValue(num),
                             Revs = result.GetValue(rev) ?? [],
+                            Warn = CommonOptions.Warn,
                         },
                         cancellationToken
                     )
