@@ -399,7 +399,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             }
         }
 
-        var signal = Path.Combine(project.TempDirectory, "checkpoints", runId + "-" + stage.Name);
+        // A generated stage's name can hold any character of its foreach key ('/' too): escaped to stay one file name.
+        var signal = Path.Combine(project.TempDirectory, "checkpoints", runId + "-" + Uri.EscapeDataString(stage.Name));
         Directory.CreateDirectory(Path.GetDirectoryName(signal)!);
         File.Delete(signal);
         var environment = new Dictionary<string, string?>(options.Environment)

@@ -52,7 +52,12 @@ public sealed class ValueSources
             warn($"{e.Message} (listing what Git holds, with the params and metrics files HEAD's pipeline names)");
         }
 
-        var paramsFiles = stages.SelectMany(s => s.Params).Select(p => p.File).Distinct(StringComparer.Ordinal).ToList();
+        // Params files a stage interpolates with ${...} are shown too, as DVC shows its tracked vars.
+        var paramsFiles = stages
+            .SelectMany(s => s.Params.Concat(s.UsedParams))
+            .Select(p => p.File)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
         var metricsFiles = stages
             .SelectMany(s => s.Outs)
             .Where(o => o.Kind == OutKind.Metric)

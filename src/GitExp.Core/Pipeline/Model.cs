@@ -44,7 +44,23 @@ public sealed record Stage(
 
     /// <summary>The name users type: "train" for the root exp.yaml, "sub/exp.yaml:train" elsewhere.</summary>
     public string Address => PipelineFile == "exp.yaml" ? Name : $"{PipelineFile}:{Name}";
+
+    /// <summary>
+    /// The foreach or matrix group a generated stage ("train@us") belongs to ("train"); null for a written stage.
+    /// Written names cannot hold '@', so the first one ends the group's name.
+    /// </summary>
+    public string? Group => Name.IndexOf('@', StringComparison.Ordinal) is > 0 and var at ? Name[..at] : null;
+
+    /// <summary>
+    /// Params-file values the stage's fields interpolate with <c>${...}</c> (DVC's tracked vars): shown with the
+    /// params, not locked as params (the resolved command already changes when they do).
+    /// </summary>
+    public IReadOnlyList<ParamRef> UsedParams { get; init; } = [];
 }
 
 /// <summary>The stages of one pipeline file (exp.yaml, dvc.yaml or any other name), in file order.</summary>
-public sealed record Pipeline(string File, IReadOnlyList<Stage> Stages);
+public sealed record Pipeline(string File, IReadOnlyList<Stage> Stages)
+{
+    /// <summary>The files its templating read (repo-relative; null text when missing): the pipeline reads differently when they change.</summary>
+    public IReadOnlyDictionary<string, string?> TemplateInputs { get; init; } = new Dictionary<string, string?>();
+}

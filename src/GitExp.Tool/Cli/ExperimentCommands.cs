@@ -13,8 +13,21 @@ namespace GitExp.Tool.Cli;
 /// <summary>The small experiment commands: diff, apply, branch, rename, remove, list, status, init.</summary>
 internal static class ExperimentCommands
 {
-    public static Command Diff(TextWriter output)
+    public static Command Diff(TextWriter output) =>
+        DiffCommand(output, "diff", "Compare the params and metrics of two experiments or revisions.", only: null);
+
+    /// <summary>
+    /// <c>exp diff</c>, and <c>params diff</c> / <c>metrics diff</c> (<paramref name="only"/>: params or metrics only,
+    /// with <c>--targets</c> to choose files), one diff with one rendering.
+    /// </summary>
+    internal static Command DiffCommand(TextWriter output, string name, string description, bool? only)
     {
+        var noun = only switch
+        {
+            true => "metrics",
+            false => "params",
+            null => "params or metrics",
+        };
         var a = new Argument<string?>("a")
         {
             Description = "Old side: an experiment or Git revision (default HEAD).",
@@ -25,33 +38,30 @@ internal static class ExperimentCommands
             Description = "New side: an experiment or Git revision (default the workspace).",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var all = new Option<bool>("--all") { Description = "Also list params and metrics that did not change." };
+        var all = new Option<bool>("--all") { Description = $"Also list {noun} that did not change." };
+        var targets = new Option<string[]>("--targets")
+        {
+            Description = $"Only these {noun} files (repeatable).",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var json = CommonOptions.Json();
         var md = CommonOptions.Markdown();
-        var precision = new Option<int>("--precision")
-        {
-            Description = "Significant digits of numbers.",
-            DefaultValueFactory = _ => ValueFormat.DefaultPrecision,
-        };
+        var precision = CommonOptions.Precision();
         var width = CommonOptions.Width();
         var transpose = CommonOptions.Transpose();
-        var command = new Command("diff", "Compare the params and metrics of two experiments or revisions.")
+        var command = new Command(name, description) { a, b, all, json, md, precision, width, transpose };
+        if (only is not null)
         {
-            a,
-            b,
-            all,
-            json,
-            md,
-            precision,
-            width,
-            transpose,
-        };
+            command.Options.Add(targets);
+        }
+
         command.SetAction(
             async (result, cancellationToken) =>
             {
                 CommonOptions.OneFormat(result, json, md);
+                var digits = CommonOptions.CheckPrecision(result.GetValue(precision));
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var (oldName, newName, rows) = await ExperimentDiff
+                var (oldName, newName, computed) = await ExperimentDiff
                     .ComputeAsync(
                         project,
                         result.GetValue(a),
@@ -61,26 +71,34 @@ internal static class ExperimentCommands
                         CommonOptions.Warn
                     )
                     .ConfigureAwait(false);
+                var files = CommonOptions.RepoPaths(project, only is null ? [] : result.GetValue(targets) ?? []);
+                var rows = computed
+                    .Where(r => only is null || r.IsMetric == only)
+                    .Where(r => files.Count == 0 || files.Contains(r.File))
+                    .ToList();
                 if (result.GetValue(json))
                 {
-                    var document = new JsonObject
-                    {
-                        ["old"] = oldName,
-                        ["new"] = newName,
-                        ["params"] = DiffJson(rows, false),
-                        ["metrics"] = DiffJson(rows, true),
-                    };
-                    JsonOutput.Write(output, document);
+                    JsonOutput.Write(
+                        output,
+                        only is { } metrics
+                            ? DiffJson(rows, metrics)
+                            : new JsonObject
+                            {
+                                ["old"] = oldName,
+                                ["new"] = newName,
+                                ["params"] = DiffJson(rows, false),
+                                ["metrics"] = DiffJson(rows, true),
+                            }
+                    );
                     return 0;
                 }
 
                 if (rows.Count == 0)
                 {
-                    output.WriteLine($"No changes in params or metrics between {oldName} and {newName}.");
+                    output.WriteLine($"No changes in {noun} between {oldName} and {newName}.");
                     return 0;
                 }
 
-                var digits = result.GetValue(precision);
                 var header = new[] { "Path", "Key", oldName, newName, "Change" };
                 var cells = rows.Select(r =>
                         (IReadOnlyList<string>)
@@ -505,7 +523,7 @@ internal static class ExperimentCommands
         return command;
     }
 
-    private static JsonObject DiffJson(IEnumerable<DiffRow> rows, bool metrics)
+    internal static JsonObject DiffJson(IEnumerable<DiffRow> rows, bool metrics)
     {
         var files = new JsonObject();
         foreach (var row in rows.Where(r => r.IsMetric == metrics))

@@ -26,7 +26,8 @@ internal static class RunCommand
         var message = new Option<string?>("--message", "-m") { Description = "Commit message of the experiment." };
         var setParams = new Option<string[]>("--set-param", "-S")
         {
-            Description = "Set a param before running: [file:]key=value (repeatable; +key=value adds a new key).",
+            Description =
+                "Set a param before running, in Hydra's override grammar: [file:]key=value, +key=value adds, ++key=value adds or changes, ~key deletes; with --queue, key=1,2, choice(...) and range(...) sweep (repeatable).",
             AllowMultipleArgumentsPerToken = false,
         };
         var force = new Option<bool>("--force", "-f")
@@ -157,7 +158,7 @@ internal static class RunCommand
                     result.GetValue(quiet) ? Verbosity.Quiet
                     : result.GetValue(verbose) ? Verbosity.Verbose
                     : Verbosity.Normal;
-                var setParamValues = (result.GetValue(setParams) ?? []).Select(ParamAssignment.Parse).ToList();
+                var setParamValues = (result.GetValue(setParams) ?? []).SelectMany(ParamAssignment.ParseArgument).ToList();
                 if (queueing)
                 {
                     var entries = await new ExperimentQueue(project)

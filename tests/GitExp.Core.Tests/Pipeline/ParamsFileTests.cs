@@ -143,7 +143,12 @@ public sealed class ParamsFileTests : IDisposable
         ParamsFile.SetValues(
             full,
             "params.yaml",
-            [ParamAssignment.Parse("a=x: y"), ParamAssignment.Parse("b=v # not a comment"), ParamAssignment.Parse("c[1]=p,q")]
+            // YAML texts as the writer gets them (-S itself needs quotes around '#' and ',': Hydra's grammar).
+            [
+                new ParamAssignment(null, "a", "x: y"),
+                new ParamAssignment(null, "b", "v # not a comment"),
+                new ParamAssignment(null, "c[1]", "p,q"),
+            ]
         );
         Assert.Equal("a: \"x: y\"\nb: \"v # not a comment\"\nc: [1, \"p,q\"]\n", dir.Read("params.yaml"));
     }
