@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using GitExp.Core.Cache;
+using GitExp.Core.Diagnostics;
 using GitExp.Core.Pipeline;
 using GitExp.Core.Project;
 
@@ -160,8 +161,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                 .ConfigureAwait(false);
         foreach (var stage in stages)
         {
-            var inputs = checker.ReadInputs(stage);
-            var status = checker.Check(stage, locks.Get(stage), inputs);
+            using var span = ExpTrace.Start($"status: stage '{stage.Address}'");
+            var (inputs, status) = CheckStage(stage, checker, locks);
             if (interrupted && stage.Outs.Any(o => o.Checkpoint))
             {
                 status = new StageStatus(
@@ -309,8 +310,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             return new StageOutcome(stage, StageAction.Frozen, []);
         }
 
-        var inputs = checker.ReadInputs(stage);
-        if (options.AllowMissing && checker.OnlyMissing(stage, locks.Get(stage), inputs))
+        var (inputs, status) = CheckStage(stage, checker, locks);
+        if (options.AllowMissing && StageStatusChecker.OnlyMissing(locks.Get(stage), inputs, status))
         {
             events.StageSkipped(stage, StageAction.UpToDate);
             return new StageOutcome(stage, StageAction.UpToDate, []);
@@ -324,7 +325,6 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             );
         }
 
-        var status = checker.Check(stage, locks.Get(stage), inputs);
         var forced = options.Force || options.ForceStages.Contains(stage.Address);
         var reasons = forced && !status.Changed ? ["forced"] : status.Reasons;
         if (reasons.Count == 0)
@@ -444,6 +444,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         }
 
         var outs = SaveOuts(stage, cache, (ExitCode.StageFailed, "stage '{0}' finished but did not create its out '{1}'"));
+
         if (runCached)
         {
             runCache.Put(key, outs);
@@ -472,8 +473,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             foreach (var stage in stages.Where(s => !s.Frozen))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var inputs = checker.ReadInputs(stage);
-                if (!checker.Check(stage, locks.Get(stage), inputs).Changed)
+                var (inputs, status) = CheckStage(stage, checker, locks);
+                if (!status.Changed)
                 {
                     continue;
                 }
@@ -514,18 +515,26 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
     )
     {
         var outs = new List<(string Path, ContentHash Hash)>();
-        foreach (var spec in stage.Outs)
+        var caching = new FileProgress(FileWork.Caching, stage.Address, events.Progress);
+        try
         {
-            var full = project.FullPath(spec.Path);
-            if (!File.Exists(full) && !Directory.Exists(full))
+            foreach (var spec in stage.Outs)
             {
-                throw new ExpException(
-                    missing.Code,
-                    string.Format(CultureInfo.InvariantCulture, missing.Format, stage.Address, spec.Path)
-                );
-            }
+                var full = project.FullPath(spec.Path);
+                if (!File.Exists(full) && !Directory.Exists(full))
+                {
+                    throw new ExpException(
+                        missing.Code,
+                        string.Format(CultureInfo.InvariantCulture, missing.Format, stage.Address, spec.Path)
+                    );
+                }
 
-            outs.Add((spec.Path, spec.Cache ? cache.Save(full) : cache.SaveCopy(full)));
+                outs.Add((spec.Path, spec.Cache ? cache.Save(full, caching) : cache.SaveCopy(full, caching)));
+            }
+        }
+        finally
+        {
+            caching.Finish();
         }
 
         return outs;
@@ -548,13 +557,21 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         // Copies, and the workspace files left untouched: the stage goes on writing its outs after the
         // checkpoint, maybe through handles it keeps open.
         var outs = new List<(string Path, ContentHash Hash)>();
-        foreach (var spec in stage.Outs)
+        var caching = new FileProgress(FileWork.Caching, stage.Address, events.Progress);
+        try
         {
-            var full = project.FullPath(spec.Path);
-            if (File.Exists(full) || Directory.Exists(full))
+            foreach (var spec in stage.Outs)
             {
-                outs.Add((spec.Path, cache.SaveCopy(full)));
+                var full = project.FullPath(spec.Path);
+                if (File.Exists(full) || Directory.Exists(full))
+                {
+                    outs.Add((spec.Path, cache.SaveCopy(full, caching)));
+                }
             }
+        }
+        finally
+        {
+            caching.Finish();
         }
 
         locks.Set(stage, LockEntry(stage, inputs, outs));
@@ -564,6 +581,21 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         }
 
         File.Delete(signal);
+    }
+
+    /// <summary>Hashes a stage's deps and outs (telling the events what must be read) and compares them with its lock entry.</summary>
+    private (StageInputs Inputs, StageStatus Status) CheckStage(Stage stage, StageStatusChecker checker, LockSet locks)
+    {
+        var hashing = new FileProgress(FileWork.Hashing, stage.Address, events.Progress);
+        try
+        {
+            var inputs = checker.ReadInputs(stage, hashing);
+            return (inputs, checker.Check(stage, locks.Get(stage), inputs, hashing));
+        }
+        finally
+        {
+            hashing.Finish();
+        }
     }
 
     private StageOutcome? TryRestore(

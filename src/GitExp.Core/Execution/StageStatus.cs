@@ -23,7 +23,8 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
 {
     private readonly Dictionary<string, ParamsFile> _paramsFiles = new(StringComparer.Ordinal);
 
-    public StageInputs ReadInputs(Stage stage)
+    /// <param name="progress">Told the dep files that must be read to hash them.</param>
+    public StageInputs ReadInputs(Stage stage, FileProgress? progress = null)
     {
         var deps = new List<HashedPath>();
         var missing = new List<string>();
@@ -36,7 +37,7 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
                 continue;
             }
 
-            deps.Add(ToHashedPath(dep, caches.For(stage.PipelineFile).Hash(full)));
+            deps.Add(ToHashedPath(dep, caches.For(stage.PipelineFile).Hash(full, progress)));
         }
 
         var parameters = new SortedDictionary<string, IReadOnlyDictionary<string, JsonNode?>>(StringComparer.Ordinal);
@@ -72,7 +73,8 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
         return new StageInputs(deps, parameters, missing);
     }
 
-    public StageStatus Check(Stage stage, StageLock? locked, StageInputs inputs)
+    /// <param name="progress">Told the out files that must be read to hash them.</param>
+    public StageStatus Check(Stage stage, StageLock? locked, StageInputs inputs, FileProgress? progress = null)
     {
         var reasons = new List<string>();
         if (stage.Frozen)
@@ -137,7 +139,7 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
             {
                 reasons.Add($"out '{output.Path}' added");
             }
-            else if (caches.For(stage.PipelineFile).Hash(full).Sha256 != before.Sha256)
+            else if (caches.For(stage.PipelineFile).Hash(full, progress).Sha256 != before.Sha256)
             {
                 reasons.Add($"out '{output.Path}' modified");
             }
@@ -156,7 +158,7 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
     /// Whether the stage's only changes are deps and outs missing from the workspace that its lock records (data
     /// not pulled or checked out): what <c>--allow-missing</c> lets pass as up to date.
     /// </summary>
-    public bool OnlyMissing(Stage stage, StageLock? locked, StageInputs inputs)
+    public static bool OnlyMissing(StageLock? locked, StageInputs inputs, StageStatus status)
     {
         if (locked is null)
         {
@@ -166,8 +168,7 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
         var allowed = new HashSet<string>(StringComparer.Ordinal);
         allowed.UnionWith(locked.Deps.Where(d => inputs.MissingDeps.Contains(d.Path)).Select(d => MissingDepReason(d.Path)));
         allowed.UnionWith(locked.Outs.Select(o => MissingOutReason(o.Path)));
-        var reasons = Check(stage, locked, inputs).Reasons;
-        return reasons.Count > 0 && reasons.All(allowed.Contains);
+        return status.Reasons.Count > 0 && status.Reasons.All(allowed.Contains);
     }
 
     private static Dictionary<string, HashedPath> ByPath(IEnumerable<HashedPath> paths)

@@ -458,7 +458,12 @@ internal static class ExperimentCommands
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var statuses = await new PipelineRunner(project, SilentRunEvents.Instance)
+                // On a terminal, files that must be read to be hashed show as a line that updates until they are.
+                IRunEvents events =
+                    output == Console.Out && !Console.IsOutputRedirected && !result.GetValue(json)
+                        ? new RunEventsWriter(output, summarize: false, Verbosity.Normal, live: true)
+                        : SilentRunEvents.Instance;
+                var statuses = await new PipelineRunner(project, events)
                     .StatusAsync(
                         new PipelineRunOptions
                         {
