@@ -30,8 +30,9 @@ public static partial class PipelineParser
     private static readonly HashSet<string> IgnoredPlotKeys = ["x", "y", "x_label", "y_label", "title", "template", "header"];
 
     // DVC loads any name dvc.yaml holds ("Load Data" too); these characters would make a name unaddressable:
-    // ':' and '/' in targets and files, '@' in foreach and matrix names, a leading '-' read as an option.
-    [GeneratedRegex(@"^[^\s:/\\@.\-\p{Cc}][^:/\\@\p{Cc}]*(?<!\s)$")]
+    // ':' and '/' in targets and files, '@' in foreach and matrix names, a leading '-' read as an option; and
+    // '${' would look resolved, but DVC never resolves a stage's name.
+    [GeneratedRegex(@"^(?!.*\$\{)[^\s:/\\@.\-\p{Cc}][^:/\\@\p{Cc}]*(?<!\s)$")]
     private static partial Regex StageName();
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9+.-]*://")]
@@ -141,7 +142,7 @@ public static partial class PipelineParser
             throw Yaml.Error(
                 file,
                 nameNode,
-                $"invalid stage name '{name}': a name cannot hold ':', '/', '\\' or '@', nor start with '.', '-' or a space, nor end with a space"
+                $"invalid stage name '{name}': a name cannot hold ':', '/', '\\', '@' or '${{', nor start with '.', '-' or a space, nor end with a space"
                     + (name.Contains('@', StringComparison.Ordinal) ? " ('@' is for names foreach and matrix generate)" : "")
             );
         }

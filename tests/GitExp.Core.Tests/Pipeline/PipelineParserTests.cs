@@ -302,6 +302,7 @@ public class PipelineParserTests
     [InlineData("a:b")]
     [InlineData("a/b")]
     [InlineData("a@b")]
+    [InlineData("train-${x}")]
     [InlineData("'-x'")]
     [InlineData("'.x'")]
     [InlineData("' x'")]
@@ -311,7 +312,7 @@ public class PipelineParserTests
         var e = Fails($"stages:\n  {name}:\n    cmd: x\n", "dvc.yaml");
         Assert.StartsWith("dvc.yaml:2:3: invalid stage name '", e.Message, StringComparison.Ordinal);
         Assert.Contains(
-            "a name cannot hold ':', '/', '\\' or '@', nor start with '.', '-' or a space",
+            "a name cannot hold ':', '/', '\\', '@' or '${', nor start with '.', '-' or a space",
             e.Message,
             StringComparison.Ordinal
         );
