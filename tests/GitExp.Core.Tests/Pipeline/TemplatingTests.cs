@@ -519,6 +519,8 @@ public class TemplatingTests
     [InlineData("vars: [not_existing_params.yaml]\n", "dvc.yaml:1:8: 'vars': 'not_existing_params.yaml' does not exist")]
     // test_errors.py::test_partial_vars_doesnot_exist, test_resolver.py::test_partial_vars_doesnot_exist
     [InlineData("vars: [\"test_params.yaml:sub3\"]\n", "dvc.yaml:1:8: 'vars': could not find 'sub3' in 'test_params.yaml'")]
+    // Params files are read by extension (decision 26), in vars too.
+    [InlineData("vars: [config.cfg]\n", "dvc.yaml:1:8: 'vars': config.cfg: params files must be YAML")]
     // test_errors.py::test_foreach_data_key_does_not_exists, ::test_foreach_data_expects_list_or_dict
     [InlineData(
         "stages:\n  build:\n    foreach: ${modelss.123}\n    do: {cmd: echo}\n",
@@ -577,7 +579,8 @@ public class TemplatingTests
                 "models: {bar: bar, foo: foo}\nlst: [foo, bar]\nfoo: bar\ndct: {model1: a-out}\nnested: {list: [1, [2, 3]]}\n"
             ),
             ("params.json", """{"models": {"bar": "bar", "foo": "foo"}}"""),
-            ("test_params.yaml", "sub1: sub1\n")
+            ("test_params.yaml", "sub1: sub1\n"),
+            ("config.cfg", "a: 1\n")
         );
         Assert.Equal(ExitCode.InvalidProject, e.Code);
         Assert.StartsWith(expectedStart, e.Message);
