@@ -599,6 +599,51 @@ public class TemplatingTests
     }
 
     [Fact]
+    public void The_example_in_formats_md_expands_as_documented()
+    {
+        var p = Parse(
+            """
+            vars:
+              - config/train.yaml
+              - data.json:split,seed
+              - models: [small, large]
+            stages:
+              prepare:
+                cmd: python prepare.py --split ${split.ratio} ${train}
+                outs:
+                  - data/${split.name}
+              train:
+                foreach: ${models}
+                do:
+                  cmd: python train.py --model ${item} --epochs ${train.epochs}
+                  outs:
+                    - models/${item}.pt
+              evaluate:
+                matrix:
+                  model: ${models}
+                  split: [test, val]
+                cmd: python eval.py ${item.model} ${item.split} > eval/${key}.json
+            """,
+            ("config/train.yaml", "train: {epochs: 3, fast: true}\n"),
+            ("data.json", """{"split": {"ratio": 0.2, "name": "s1"}, "seed": 7, "other": 1}""")
+        );
+        Assert.Equal(
+            new()
+            {
+                ["prepare"] = "python prepare.py --split 0.2 --epochs 3 --fast",
+                ["train@small"] = "python train.py --model small --epochs 3",
+                ["train@large"] = "python train.py --model large --epochs 3",
+                ["evaluate@small-test"] = "python eval.py small test > eval/small-test.json",
+                ["evaluate@small-val"] = "python eval.py small val > eval/small-val.json",
+                ["evaluate@large-test"] = "python eval.py large test > eval/large-test.json",
+                ["evaluate@large-val"] = "python eval.py large val > eval/large-val.json",
+            },
+            Commands(p)
+        );
+        Assert.Equal(["data/s1"], p.Stages[0].Outs.Select(o => o.Path));
+    }
+
+    [Fact]
     public void Written_stage_names_cannot_hold_at_signs()
     {
         var e = Fails("stages:\n  a@b:\n    cmd: echo\n");
