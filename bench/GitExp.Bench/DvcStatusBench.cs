@@ -38,36 +38,49 @@ internal static class DvcStatusBench
             }
 
             var state = Path.Combine(repo, ".exp", "tmp", "state-md5");
-            var md5sum = Timing.BestMs(
-                3,
-                () => Proc.Run("sh", ["-c", "find data -type f -print0 | xargs -0 md5sum > /dev/null"], repo)
-            );
-            var first = Timing.BestMs(
-                3,
-                () =>
+            var loadBefore = LoadAverage();
+            // Interleaved, md5sum then ours, three times: on a shared machine both sides meet the same load.
+            var md5sum = new Measure();
+            var first = new Measure();
+            for (var i = 0; i < 3; i++)
+            {
+                md5sum.Time(() => Proc.Run("sh", ["-c", "find data -type f -print0 | xargs -0 md5sum > /dev/null"], repo));
+                first.Time(() =>
                 {
                     File.Delete(state);
                     tool.Run(repo, discardOutput: true, "status");
-                }
-            );
+                });
+            }
+
             tool.Run(repo, discardOutput: true, "status");
-            var second = Timing.BestMs(3, () => tool.Run(repo, discardOutput: true, "status"));
+            var second = new Measure();
+            for (var i = 0; i < 5; i++)
+            {
+                second.Time(() => tool.Run(repo, discardOutput: true, "status"));
+            }
+
             Console.WriteLine(
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"dvc-status: second status (state table kept) {second:F0} ms (target < {SecondTargetMs:F0} ms)"
+                    $"dvc-status: second status (state table kept) {second.BestMs:F0} ms (target < {SecondTargetMs:F0} ms)"
+                )
+            );
+            Console.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"dvc-status: CPU time (user+sys of the processes, best): first {first.BestCpuMs:F0} ms, md5sum {md5sum.BestCpuMs:F0} ms, second {second.BestCpuMs:F0} ms; load average {loadBefore} before, {LoadAverage()} after (information)"
                 )
             );
             return Summary.Report(
                 "dvc-status",
-                first,
-                md5sum,
-                first / md5sum,
+                first.BestMs,
+                md5sum.BestMs,
+                first.BestMs / md5sum.BestMs,
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"first ≤ md5sum, ratio ≤ 1.00; second {second:F0} ms < {SecondTargetMs:F0} ms"
+                    $"first ≤ md5sum, ratio ≤ 1.00; second {second.BestMs:F0} ms < {SecondTargetMs:F0} ms"
                 ),
-                first <= md5sum && second < SecondTargetMs
+                first.BestMs <= md5sum.BestMs && second.BestMs < SecondTargetMs
             );
         }
         finally
@@ -77,6 +90,41 @@ internal static class DvcStatusBench
                 Directory.Delete(repo, recursive: true);
             }
         }
+    }
+
+    /// <summary>The 1-minute load average, from /proc/loadavg ("?" elsewhere).</summary>
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+
+    /// <summary>Best wall time and best CPU time (user + sys of the child processes and theirs) over the runs.</summary>
+    private sealed class Measure
+    {
+        public double BestMs { get; private set; } = double.MaxValue;
+
+        public double BestCpuMs { get; private set; } = double.MaxValue;
+
+        public void Time(Action action)
+        {
+            var cpu = ChildrenCpuMs();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            action();
+            BestMs = Math.Min(BestMs, clock.Elapsed.TotalMilliseconds);
+            BestCpuMs = Math.Min(BestCpuMs, ChildrenCpuMs() - cpu);
+        }
+
+        // getrusage(RUSAGE_CHILDREN): every waited-for descendant's CPU; the machine's other load is not in it.
+        private static double ChildrenCpuMs()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return 0;
+            }
+
+            var usage = new long[18];
+            return getrusage(-1, usage) != 0 ? 0 : ((usage[0] + usage[2]) * 1000.0) + ((usage[1] + usage[3]) / 1000.0);
+        }
+
+        [System.Runtime.InteropServices.DllImport("libc")]
+        private static extern int getrusage(int who, [System.Runtime.InteropServices.Out] long[] usage);
     }
 
     private static void CreateProject(string repo, int files, int fileKb)

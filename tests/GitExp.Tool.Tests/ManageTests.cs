@@ -21,7 +21,10 @@ public sealed class ManageTests
         Assert.Equal([TempGitRepo.ExperimentRef(head, "new-name")], await repo.ExperimentRefsAsync());
         Assert.Equal(commit, await repo.GitAsync("rev-parse", TempGitRepo.ExperimentRef(head, "new-name")));
         Assert.Equal("new-name", (await repo.ExpOkAsync("list", "--name-only")).StdOut.Trim());
-        Assert.Equal($"{head[..7]}:\n\tnew-name", (await repo.ExpOkAsync("list")).StdOut.ReplaceLineEndings("\n").Trim());
+        Assert.Equal(
+            $"main:\n\t{commit[..7]} [new-name]",
+            (await repo.ExpOkAsync("list")).StdOut.ReplaceLineEndings("\n").Trim()
+        );
     }
 
     // DVC tests/func/experiments/test_rename.py: test_same_name, test_existing_name
@@ -172,6 +175,44 @@ public sealed class ManageTests
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("'nope'", Assert.Single(result.ErrorLines));
         Assert.Equal(["one"], await NamesAsync(repo));
+    }
+
+    // DVC tests/func/experiments/test_ls.py: test_ls (rev/num/all-commits) and the sha-only and name-only outputs
+    [Fact]
+    public async Task List_selects_baselines_by_rev_and_num_and_prints_sha_and_name_as_dvc_does()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        var first = await repo.HeadAsync();
+        await RunAsync(repo, "exp-a", "0.2");
+        var a = await repo.GitAsync("rev-parse", TempGitRepo.ExperimentRef(first, "exp-a"));
+        var second = await repo.CommitAllAsync("second");
+        await repo.GitAsync("tag", "v2");
+        await RunAsync(repo, "exp-b", "0.3");
+        var b = await repo.GitAsync("rev-parse", TempGitRepo.ExperimentRef(second, "exp-b"));
+        var third = await repo.CommitAllAsync("third");
+        await RunAsync(repo, "exp-c", "0.4");
+        var c = await repo.GitAsync("rev-parse", TempGitRepo.ExperimentRef(third, "exp-c"));
+
+        var head = await repo.ExpOkAsync("list");
+        var two = await repo.ExpOkAsync("list", "-n", "2");
+        var byRev = await repo.ExpOkAsync("list", "--rev", second[..7]);
+        var shas = await repo.ExpOkAsync("list", "-A", "--sha-only");
+        var names = await repo.ExpOkAsync("list", "--rev", "v2", "-n", "2", "--names-only");
+
+        Assert.Equal($"main:\n\t{c[..7]} [exp-c]\n", head.StdOut.ReplaceLineEndings("\n"));
+        Assert.Contains($"main:\n\t{c[..7]} [exp-c]\n", two.StdOut.ReplaceLineEndings("\n"));
+        Assert.Contains($"v2:\n\t{b[..7]} [exp-b]\n", two.StdOut.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("exp-a", two.StdOut);
+        Assert.Equal($"v2:\n\t{b[..7]} [exp-b]\n", byRev.StdOut.ReplaceLineEndings("\n"));
+        Assert.Equal(
+            new[] { a, b, c }.Order(StringComparer.Ordinal),
+            shas.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)
+        );
+        Assert.Equal(
+            ["exp-a", "exp-b"],
+            names.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)
+        );
+        Assert.Equal(2, (await repo.ExpAsync("list", "--sha-only", "--name-only")).ExitCode);
     }
 
     // DVC tests/func/experiments/test_remove.py::test_remove_experiments_by_ref

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GitExp.Core.Diagnostics;
 
 namespace GitExp.Core.Cache;
 
@@ -14,13 +15,6 @@ namespace GitExp.Core.Cache;
 public sealed class ContentCache
 {
     private const string WorkspaceTempSuffix = ".exptmp";
-
-    private static readonly EnumerationOptions AllFiles = new()
-    {
-        RecurseSubdirectories = true,
-        AttributesToSkip = 0, // the default skips dot-files, which are ordinary outputs here
-        IgnoreInaccessible = false,
-    };
 
     private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
 
@@ -75,39 +69,153 @@ public sealed class ContentCache
         return Path.Combine(CacheDir, Kind.ObjectFolder(), sha256[..2], sha256[2..]);
     }
 
-    public ContentHash Hash(string fullPath)
+    /// <param name="progress">Told the files and bytes that must be read (those the state table does not know) as they are.</param>
+    public ContentHash Hash(string fullPath, FileProgress? progress = null)
     {
         fullPath = Path.GetFullPath(fullPath);
         if (Directory.Exists(fullPath))
         {
-            var entries = ListFiles(fullPath).Select(f => Entry(fullPath, f, HashOne(f))).ToList();
-            return DirectoryHash(entries, Kind, out _);
+            return HashDirectory(fullPath, progress);
         }
 
         if (File.Exists(fullPath))
         {
-            var (sha, size, _) = HashOne(fullPath);
-            return new ContentHash(sha, size, null);
+            var stat = Posix.Stat(fullPath) ?? throw new FileNotFoundException("file vanished while hashing", fullPath);
+            var (sha, _) = HashOne(fullPath, stat, progress);
+            return new ContentHash(sha, stat.Size, null);
         }
 
         throw new ExpException(ExitCode.NotFound, $"'{fullPath}' does not exist");
     }
 
-    public ContentHash Save(string fullPath) => Save(fullPath, SaveFile);
+    /// <summary>
+    /// A folder's hash: one stat per file, and when the files are those the state table last saw for this folder,
+    /// its remembered hash; otherwise each file's (hashing, in parallel, those the table does not know).
+    /// </summary>
+    private ContentHash HashDirectory(string fullPath, FileProgress? progress)
+    {
+        List<ListedFile> files;
+        byte[] fingerprint;
+        using (ExpTrace.Start($"hash: list and stat '{fullPath}'"))
+        {
+            files = DirectoryFingerprint.List(fullPath);
+            fingerprint = DirectoryFingerprint.Of(files);
+        }
+
+        if (_state.TryGetFolder(fullPath, fingerprint, out var known))
+        {
+            return known;
+        }
+
+        // What the table knows costs nothing more; the rest is read, on all cores, and counted as the work to do.
+        var shas = new string[files.Count];
+        var unknown = new List<int>();
+        for (var i = 0; i < files.Count; i++)
+        {
+            if (!_state.TryGet(files[i].FullPath, files[i].Stat, out shas[i]))
+            {
+                unknown.Add(i);
+            }
+        }
+
+        progress?.AddTotal(unknown.Count, unknown.Sum(i => files[i].Stat.Size));
+        var stable = true;
+        using (ExpTrace.Start($"hash: {unknown.Count} of {files.Count} files read"))
+        {
+            InParallel(
+                unknown,
+                i =>
+                {
+                    var f = files[i];
+                    var (sha, unchanged) = Tracked(progress, f.Stat.Size, onRead => Read(f.FullPath, f.Stat, onRead));
+                    shas[i] = sha;
+                    if (!unchanged)
+                    {
+                        stable = false; // only ever cleared, so parallel writes cannot lose it
+                    }
+
+                    return true;
+                }
+            );
+        }
+
+        var entries = files
+            .Select((f, i) => new ManifestEntry(f.RelativePath, shas[i], f.Stat.Size, f.Stat.IsExecutable))
+            .ToList();
+        var hash = DirectoryHash(entries, Kind, out _);
+        if (stable)
+        {
+            // Only a folder none of whose files changed while it was read: the fingerprint is of what was hashed.
+            _state.SetFolder(fullPath, fingerprint, hash);
+        }
+
+        return hash;
+    }
+
+    /// <summary>
+    /// Maps every item on all cores (hashing is CPU-bound once the bytes are in the page cache), keeping the order;
+    /// the first failure is thrown as itself, not wrapped.
+    /// </summary>
+    private static TOut[] InParallel<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, TOut> map)
+    {
+        var results = new TOut[items.Count];
+        if (items.Count < 2 || Environment.ProcessorCount < 2)
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                results[i] = map(items[i]);
+            }
+
+            return results;
+        }
+
+        try
+        {
+            Parallel.For(
+                0,
+                items.Count,
+                new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                i => results[i] = map(items[i])
+            );
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+
+        return results;
+    }
+
+    /// <param name="progress">Told every file and its bytes as they are stored.</param>
+    public ContentHash Save(string fullPath, FileProgress? progress = null) => Save(fullPath, SaveFile, progress);
 
     /// <summary>
     /// Stores a copy of a file or folder and leaves the workspace copy exactly as it is (same inode,
     /// same mode): for checkpoints, taken while the stage still has its outs open and goes on writing.
     /// </summary>
-    public ContentHash SaveCopy(string fullPath) => Save(fullPath, CopyFile);
+    public ContentHash SaveCopy(string fullPath, FileProgress? progress = null) => Save(fullPath, CopyFile, progress);
 
-    private ContentHash Save(string fullPath, Func<string, (string Sha, long Size, bool Exec)> saveFile)
+    private ContentHash Save(
+        string fullPath,
+        Func<string, Action<int>?, (string Sha, long Size, bool Exec)> saveFile,
+        FileProgress? progress
+    )
     {
         fullPath = Path.GetFullPath(fullPath);
         if (Directory.Exists(fullPath))
         {
             // Listed before saving: linking drops temp files into the folders being walked.
-            var entries = ListFiles(fullPath).Select(f => Entry(fullPath, f, saveFile(f))).ToList();
+            var files = DirectoryFingerprint.List(fullPath);
+            progress?.AddTotal(files.Count, files.Sum(f => f.Stat.Size));
+            var entries = InParallel(
+                    files,
+                    f =>
+                    {
+                        var (sha, size, exec) = Tracked(progress, f.Stat.Size, onRead => saveFile(f.FullPath, onRead));
+                        return new ManifestEntry(f.RelativePath, sha, size, exec);
+                    }
+                )
+                .ToList();
             var hash = DirectoryHash(entries, Kind, out var manifest);
             var obj = ObjectPath(hash.Sha256);
             if (!IsIntact(hash.Sha256))
@@ -121,8 +229,10 @@ public sealed class ContentCache
 
         if (File.Exists(fullPath))
         {
-            var (sha, size, _) = saveFile(fullPath);
-            return new ContentHash(sha, size, null);
+            var size = Posix.Stat(fullPath)?.Size ?? 0;
+            progress?.AddTotal(1, size);
+            var (sha, saved, _) = Tracked(progress, size, r => saveFile(fullPath, r));
+            return new ContentHash(sha, saved, null);
         }
 
         throw new ExpException(ExitCode.NotFound, $"'{fullPath}' does not exist");
@@ -334,15 +444,6 @@ public sealed class ContentCache
         }
     }
 
-    private static List<string> ListFiles(string dir) =>
-        Directory
-            .EnumerateFiles(dir, "*", AllFiles)
-            .Where(f => !f.EndsWith(WorkspaceTempSuffix, StringComparison.Ordinal)) // debris of an interrupted link
-            .ToList();
-
-    private static ManifestEntry Entry(string dir, string file, (string Sha, long Size, bool Exec) h) =>
-        new(Path.GetRelativePath(dir, file).Replace('\\', '/'), h.Sha, h.Size, h.Exec);
-
     private static ContentHash DirectoryHash(List<ManifestEntry> entries, HashKind kind, out byte[] manifest)
     {
         entries.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
@@ -428,31 +529,66 @@ public sealed class ContentCache
         }
     }
 
-    private (string Sha, long Size, bool Exec) HashOne(string file) => HashOne(file, out _);
-
-    /// <param name="fresh">True when the bytes were read now, false when the state table gave the hash.</param>
-    private (string Sha, long Size, bool Exec) HashOne(string file, out bool fresh)
+    /// <summary>Runs the work on one file of <paramref name="size"/> bytes, telling <paramref name="progress"/> its bytes as they go and the file when done.</summary>
+    private static T Tracked<T>(FileProgress? progress, long size, Func<Action<int>?, T> work)
     {
-        fresh = false;
-        if (!_state.TryGet(file, out var sha))
+        if (progress is null)
         {
-            fresh = true;
-            sha = FileHasher.HashFile(file, Kind);
-            Interlocked.Increment(ref _filesHashed);
-            _state.Set(file, sha);
+            return work(null);
         }
 
+        var (onRead, done) = progress.ForFile(size);
+        var result = work(onRead);
+        done();
+        return result;
+    }
+
+    /// <param name="fresh">True when the bytes were read now, false when the state table gave the hash.</param>
+    private (string Sha, long Size, bool Exec) HashOne(string file, Action<int>? onRead, out bool fresh)
+    {
         var stat = Posix.Stat(file) ?? throw new FileNotFoundException("file vanished while hashing", file);
+        fresh = !_state.TryGet(file, stat, out var known);
+        var sha = fresh ? Read(file, stat, onRead).Sha : known;
         return (sha, stat.Size, stat.IsExecutable);
     }
 
-    private (string Sha, long Size, bool Exec) SaveFile(string file)
+    /// <summary>
+    /// The hash of the version of <paramref name="file"/> that <paramref name="stat"/> describes: the state table's,
+    /// or read now and remembered when the file was still that version after the read (Unchanged false otherwise).
+    /// </summary>
+    private (string Sha, bool Unchanged) HashOne(string file, Posix.FileStat stat, FileProgress? progress)
     {
-        var h = HashOne(file, out var fresh);
+        if (_state.TryGet(file, stat, out var sha))
+        {
+            return (sha, true);
+        }
+
+        // Only files that must be read count as work to do.
+        progress?.AddTotal(1, stat.Size);
+        return Tracked(progress, stat.Size, onRead => Read(file, stat, onRead));
+    }
+
+    /// <summary>Hashes the file's bytes; remembered when the file is still the version of <paramref name="stat"/> afterwards.</summary>
+    private (string Sha, bool Unchanged) Read(string file, Posix.FileStat stat, Action<int>? onRead)
+    {
+        var sha = FileHasher.HashFile(file, Kind, onRead);
+        Interlocked.Increment(ref _filesHashed);
+        if (Posix.Stat(file) is { } after && after.IsSameVersion(stat))
+        {
+            _state.Set(file, stat, sha);
+            return (sha, true);
+        }
+
+        return (sha, false);
+    }
+
+    private (string Sha, long Size, bool Exec) SaveFile(string file, Action<int>? onRead)
+    {
+        var h = HashOne(file, onRead, out var fresh);
         if (!IsIntact(h.Sha) && !fresh)
         {
             // About to store these bytes under the state table's word alone: read them, so the name is theirs.
-            var sha = FileHasher.HashFile(file, Kind);
+            var sha = FileHasher.HashFile(file, Kind, onRead);
             Interlocked.Increment(ref _filesHashed);
             _state.Set(file, sha);
             h = (sha, h.Size, h.Exec);
@@ -471,7 +607,7 @@ public sealed class ContentCache
         return h;
     }
 
-    private (string Sha, long Size, bool Exec) CopyFile(string file)
+    private (string Sha, long Size, bool Exec) CopyFile(string file, Action<int>? onRead)
     {
         // Known and stored already: nothing to read.
         if (_state.TryGet(file, out var known) && Posix.Stat(ObjectPath(known)) is { } stored && IsIntact(known))
@@ -490,15 +626,10 @@ public sealed class ContentCache
         try
         {
             var before = Posix.Stat(file) ?? throw new FileNotFoundException("file vanished while hashing", file);
-            var (sha, size) = Writing(tmp, () => FileHasher.CopyAndHash(file, tmp, Kind));
+            var (sha, size) = Writing(tmp, () => FileHasher.CopyAndHash(file, tmp, Kind, onRead));
             Interlocked.Increment(ref _filesHashed);
             // Remembered only when the file did not change while it was read.
-            if (
-                Posix.Stat(file) is { } after
-                && after.Size == size
-                && after.MtimeTicks == before.MtimeTicks
-                && after.Inode == before.Inode
-            )
+            if (Posix.Stat(file) is { } after && after.Size == size && after.IsSameVersion(before))
             {
                 _state.Set(file, sha);
             }

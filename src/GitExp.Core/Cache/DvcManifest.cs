@@ -15,7 +15,7 @@ public static class DvcManifest
     /// <param name="entries">Relative paths (forward slashes) and MD5s, already sorted by path.</param>
     public static byte[] Serialize(IEnumerable<(string RelativePath, string Md5)> entries)
     {
-        var json = new StringBuilder("[");
+        var json = new StringBuilder(entries.TryGetNonEnumeratedCount(out var count) ? (count * 100) + 2 : 256).Append('[');
         var first = true;
         foreach (var (path, md5) in entries)
         {
@@ -30,9 +30,20 @@ public static class DvcManifest
         return Encoding.ASCII.GetBytes(json.Append(']').ToString());
     }
 
+    // Printable ASCII but the two characters JSON escapes: written as they are.
+    private static readonly System.Buffers.SearchValues<char> Plain = System.Buffers.SearchValues.Create(
+        " !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~"
+    );
+
     private static void AppendString(StringBuilder json, string text)
     {
         json.Append('"');
+        if (!text.AsSpan().ContainsAnyExcept(Plain))
+        {
+            json.Append(text).Append('"');
+            return;
+        }
+
         foreach (var c in text)
         {
             switch (c)

@@ -10,7 +10,8 @@ public static class FileHasher
     // throughput of OpenSSL, which .NET uses underneath.
     private const int BufferSize = 1 << 20;
 
-    public static string HashFile(string fullPath, HashKind kind = HashKind.Sha256)
+    /// <param name="onRead">Told the size of each chunk as it is read (progress of a large file).</param>
+    public static string HashFile(string fullPath, HashKind kind = HashKind.Sha256, Action<int>? onRead = null)
     {
         using var handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         using var hash = Create(kind);
@@ -24,6 +25,7 @@ public static class FileHasher
             {
                 hash.AppendData(buffer, 0, read);
                 offset += read;
+                onRead?.Invoke(read);
             }
         }
         finally
@@ -39,7 +41,12 @@ public static class FileHasher
     /// SHA-256 of exactly the bytes written, reading the source once: each chunk is written on another
     /// thread while this one reads and hashes the next, so the copy costs little more than the hash.
     /// </summary>
-    public static (string Sha256, long Size) CopyAndHash(string source, string destination, HashKind kind = HashKind.Sha256)
+    public static (string Sha256, long Size) CopyAndHash(
+        string source,
+        string destination,
+        HashKind kind = HashKind.Sha256,
+        Action<int>? onRead = null
+    )
     {
         using var src = File.OpenHandle(source, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         using var dst = File.OpenHandle(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None);
@@ -66,6 +73,7 @@ public static class FileHasher
                 hash.AppendData(chunk, 0, read);
                 previous.GetAwaiter().GetResult();
                 offset += read;
+                onRead?.Invoke(read);
             }
         }
         finally

@@ -1,4 +1,5 @@
 using System.Text;
+using GitExp.Core.Diagnostics;
 
 namespace GitExp.Core.Cache;
 
@@ -7,9 +8,13 @@ namespace GitExp.Core.Cache;
 /// File format (little-endian): the 8 bytes <c>EXPSTAT1</c>, an int32 entry count, then per entry
 /// the full path (BinaryWriter string: 7-bit length + UTF-8), int64 size, int64 mtime in 100 ns
 /// ticks since the Unix epoch, uint64 inode and the 32 raw bytes of the SHA-256 (a table of MD5s, for DVC
-/// projects, starts <c>EXPSTMD5</c> and holds 16 raw bytes). The inode comes
-/// from statx on Linux, so a file replaced by another of the same size and mtime (a rename over
-/// it, a new link from the cache) is still noticed; elsewhere it is 0 and size + mtime decide.
+/// projects, starts <c>EXPSTMD5</c> and holds 16 raw bytes). Then, optionally (older tables end before it), the
+/// folders: an int32 count, then per folder its full path, the 32-byte fingerprint of its files (see
+/// <see cref="DirectoryFingerprint"/>), int64 total size, int32 file count and the raw digest of its manifest.
+/// The inode comes from statx on Linux, so a file replaced by another of the same size and mtime (a rename over
+/// it, a new link from the cache) is still noticed; elsewhere it is 0 and size + mtime decide. These are DVC's
+/// rules (its state db keys files by inode, mtime and size, and a folder by its files' mtimes and sizes): a file
+/// edited in place with its size kept and its old mtime put back is not noticed.
 /// The file is only a cache: anything unreadable gives an empty table. Safe to share between
 /// threads (parallel stage workers in one process); between processes the last Save wins.
 /// </remarks>
@@ -21,14 +26,16 @@ public sealed class StateTable
     private readonly string _path;
     private readonly HashKind _kind;
     private readonly Dictionary<string, Entry> _entries;
+    private readonly Dictionary<string, FolderEntry> _folders;
     private readonly Lock _lock = new();
     private bool _dirty;
 
-    private StateTable(string path, HashKind kind, Dictionary<string, Entry> entries)
+    private StateTable(string path, HashKind kind, Dictionary<string, Entry> entries, Dictionary<string, FolderEntry> folders)
     {
         _path = path;
         _kind = kind;
         _entries = entries;
+        _folders = folders;
     }
 
     /// <summary>The kind of hash this table remembers.</summary>
@@ -46,14 +53,35 @@ public sealed class StateTable
         }
     }
 
+    /// <summary>Number of remembered folders.</summary>
+    internal int FolderCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _folders.Count;
+            }
+        }
+    }
+
     public static StateTable Open(string stateFilePath, HashKind kind = HashKind.Sha256)
     {
         ArgumentNullException.ThrowIfNull(stateFilePath);
         var full = Path.GetFullPath(stateFilePath);
-        return new StateTable(full, kind, Load(full, kind));
+        using var span = ExpTrace.Start("state: load " + full);
+        var folders = new Dictionary<string, FolderEntry>(StringComparer.Ordinal);
+        return new StateTable(full, kind, Load(full, kind, folders), folders);
     }
 
     public bool TryGet(string fullPath, out string sha256)
+    {
+        sha256 = "";
+        return Posix.Stat(fullPath) is { } stat && TryGet(fullPath, stat, out sha256);
+    }
+
+    /// <summary>The remembered hash of the file, when <paramref name="stat"/> (taken by the caller) is the version it was taken of.</summary>
+    internal bool TryGet(string fullPath, in Posix.FileStat stat, out string sha256)
     {
         sha256 = "";
         Entry entry;
@@ -65,8 +93,7 @@ public sealed class StateTable
             }
         }
 
-        var stat = Posix.Stat(fullPath);
-        if (stat is not { } s || s.Size != entry.Size || s.MtimeTicks != entry.MtimeTicks || s.Inode != entry.Inode)
+        if (!stat.IsSameVersion(new Posix.FileStat(entry.Size, entry.MtimeTicks, entry.Inode, 0, false)))
         {
             return false;
         }
@@ -77,22 +104,77 @@ public sealed class StateTable
 
     public void Set(string fullPath, string sha256)
     {
-        var stat = Posix.Stat(fullPath);
+        if (Posix.Stat(fullPath) is { } stat)
+        {
+            Set(fullPath, stat, sha256);
+            return;
+        }
+
         lock (_lock)
         {
-            if (stat is not { } s)
-            {
-                _dirty |= _entries.Remove(fullPath);
-                return;
-            }
+            _dirty |= _entries.Remove(fullPath);
+        }
+    }
 
-            var entry = new Entry(s.Size, s.MtimeTicks, s.Inode, sha256);
+    /// <summary>Remembers <paramref name="sha256"/> for the version of the file <paramref name="stat"/> describes.</summary>
+    internal void Set(string fullPath, in Posix.FileStat stat, string sha256)
+    {
+        var entry = new Entry(stat.Size, stat.MtimeTicks, stat.Inode, sha256);
+        lock (_lock)
+        {
             if (_entries.TryGetValue(fullPath, out var old) && old == entry)
             {
                 return;
             }
 
             _entries[fullPath] = entry;
+            _dirty = true;
+        }
+    }
+
+    /// <summary>
+    /// The remembered hash of a folder whose files are exactly those <paramref name="fingerprint"/> was made of
+    /// (same names, sizes, mtimes and inodes): DVC's folder rule, so an unchanged folder costs one stat per file.
+    /// </summary>
+    internal bool TryGetFolder(
+        string fullPath,
+        ReadOnlySpan<byte> fingerprint,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ContentHash? hash
+    )
+    {
+        lock (_lock)
+        {
+            if (_folders.TryGetValue(fullPath, out var entry) && fingerprint.SequenceEqual(entry.Fingerprint))
+            {
+                hash = entry.Hash;
+                return true;
+            }
+        }
+
+        hash = null;
+        return false;
+    }
+
+    /// <summary>Remembers a folder's hash for the files <paramref name="fingerprint"/> was made of.</summary>
+    internal void SetFolder(string fullPath, byte[] fingerprint, ContentHash hash)
+    {
+        if (hash.NFiles is null || !hash.IsDirectory)
+        {
+            throw new ArgumentException("a folder's hash names its manifest and counts its files", nameof(hash));
+        }
+
+        lock (_lock)
+        {
+            if (
+                _folders.TryGetValue(fullPath, out var old)
+                && old.Hash == hash
+                && old.Fingerprint.AsSpan().SequenceEqual(fingerprint)
+            )
+            {
+                return;
+            }
+
+            _folders[fullPath] = new FolderEntry(fingerprint, hash);
             _dirty = true;
         }
     }
@@ -131,6 +213,7 @@ public sealed class StateTable
             return;
         }
 
+        using var span = ExpTrace.Start($"state: save {_entries.Count} entries");
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         // A unique temp name per writer and a rename: concurrent writers never interleave bytes,
         // and the last rename wins with a whole file.
@@ -152,6 +235,17 @@ public sealed class StateTable
                     Convert.FromHexString(e.Sha256, raw, out _, out _);
                     writer.Write(raw);
                 }
+
+                writer.Write(_folders.Count);
+                foreach (var (path, f) in _folders)
+                {
+                    writer.Write(path);
+                    writer.Write(f.Fingerprint);
+                    writer.Write(f.Hash.Size);
+                    writer.Write(f.Hash.NFiles!.Value);
+                    Convert.FromHexString(f.Hash.Sha256.AsSpan(0, raw.Length * 2), raw, out _, out _);
+                    writer.Write(raw);
+                }
             }
 
             File.Move(tmp, _path, overwrite: true);
@@ -165,7 +259,7 @@ public sealed class StateTable
 
     private static byte[] MagicOf(HashKind kind) => kind == HashKind.Md5 ? Md5Magic : Sha256Magic;
 
-    private static Dictionary<string, Entry> Load(string path, HashKind kind)
+    private static Dictionary<string, Entry> Load(string path, HashKind kind, Dictionary<string, FolderEntry> folders)
     {
         var magic = MagicOf(kind);
         var digestBytes = kind.HexLength() / 2;
@@ -200,14 +294,53 @@ public sealed class StateTable
                 entries[p] = new Entry(size, mtime, inode, sha);
             }
 
+            LoadFolders(reader, stream, kind, folders);
             return entries;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
         {
             // Missing, truncated or garbled: the table is only a cache, start empty.
+            folders.Clear();
             return new(StringComparer.Ordinal);
         }
     }
 
+    // The folders' section follows the files'; a table written before it existed simply ends there.
+    private static void LoadFolders(BinaryReader reader, Stream stream, HashKind kind, Dictionary<string, FolderEntry> folders)
+    {
+        if (stream.Position == stream.Length)
+        {
+            return;
+        }
+
+        var digestBytes = kind.HexLength() / 2;
+        var count = reader.ReadInt32();
+        if (count < 0 || count > stream.Length / (DirectoryFingerprint.Length + 12 + digestBytes))
+        {
+            return;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var p = reader.ReadString();
+            var fingerprint = reader.ReadBytes(DirectoryFingerprint.Length);
+            var size = reader.ReadInt64();
+            var files = reader.ReadInt32();
+            var digest = reader.ReadBytes(digestBytes);
+            if (fingerprint.Length != DirectoryFingerprint.Length || digest.Length != digestBytes)
+            {
+                folders.Clear();
+                return;
+            }
+
+            folders[p] = new FolderEntry(
+                fingerprint,
+                new ContentHash(Convert.ToHexStringLower(digest) + ContentHash.DirSuffix, size, files)
+            );
+        }
+    }
+
     private readonly record struct Entry(long Size, long MtimeTicks, ulong Inode, string Sha256);
+
+    private sealed record FolderEntry(byte[] Fingerprint, ContentHash Hash);
 }

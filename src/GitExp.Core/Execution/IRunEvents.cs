@@ -1,3 +1,4 @@
+using GitExp.Core.Cache;
 using GitExp.Core.Pipeline;
 
 namespace GitExp.Core.Execution;
@@ -31,6 +32,13 @@ public interface IRunEvents
 
     /// <summary>Something the user should know that does not stop the run (one line, no "warning:" prefix).</summary>
     void Warning(string message);
+
+    /// <summary>
+    /// How far hashing a stage's files or caching its outs has got: when the work is known, then at most about ten
+    /// times a second (from any thread), and once more with <see cref="FileProgressReport.Finished"/> and the totals.
+    /// Work that found nothing to read reports nothing.
+    /// </summary>
+    void Progress(FileProgressReport report);
 }
 
 /// <summary>A sink that hears nothing: for callers that only want the result (status checks, tests).</summary>
@@ -53,4 +61,6 @@ public sealed class SilentRunEvents : IRunEvents
     public void StageFinished(StageExecution execution) { }
 
     public void Warning(string message) { }
+
+    public void Progress(FileProgressReport report) { }
 }

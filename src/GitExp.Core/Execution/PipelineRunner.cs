@@ -2,10 +2,24 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using GitExp.Core.Cache;
+using GitExp.Core.Diagnostics;
 using GitExp.Core.Pipeline;
 using GitExp.Core.Project;
 
 namespace GitExp.Core.Execution;
+
+/// <summary>What a failing stage does to the rest of a run.</summary>
+public enum OnStageError
+{
+    /// <summary>The run stops at the first failure (the default).</summary>
+    Stop,
+
+    /// <summary>Stages that do not depend on a failed one still run; the run fails at the end (<c>-k</c>).</summary>
+    KeepGoing,
+
+    /// <summary>Every selected stage is tried, a failed one's dependents too, and the run succeeds: failures are reported, not raised (<c>--ignore-errors</c>, as DVC's <c>on_error="ignore"</c>).</summary>
+    Ignore,
+}
 
 /// <summary>What happened to one stage in a run.</summary>
 public enum StageAction
@@ -16,6 +30,12 @@ public enum StageAction
     RestoredFromRunCache,
     WouldRun,
     Declined,
+
+    /// <summary>Not run: a stage it depends on failed (<c>-k</c>, <c>--ignore-errors</c>).</summary>
+    UpstreamFailed,
+
+    /// <summary>Its command failed and the run went on (<c>-k</c>, <c>--ignore-errors</c>).</summary>
+    Failed,
 }
 
 public sealed record StageOutcome(Stage Stage, StageAction Action, IReadOnlyList<string> Reasons);
@@ -44,6 +64,7 @@ public sealed record StageExecution(
             StageAction.Frozen => "frozen",
             StageAction.WouldRun => "would-run",
             StageAction.Declined => "declined",
+            StageAction.UpstreamFailed => "upstream-failed",
             _ => Interrupted ? "interrupted" : "failed",
         };
 
@@ -63,6 +84,24 @@ public sealed record PipelineRunOptions
 
     /// <summary>Run only the targets, not the stages they depend on.</summary>
     public bool SingleStage { get; init; }
+
+    /// <summary>Run the targets and every stage after them, not the stages before (<c>--downstream</c>).</summary>
+    public bool Downstream { get; init; }
+
+    /// <summary>Run the whole pipeline each target belongs to (<c>-p/--pipeline</c>).</summary>
+    public bool WholePipeline { get; init; }
+
+    /// <summary>A target that is a folder means every pipeline file under it (<c>-R/--recursive</c>).</summary>
+    public bool Recursive { get; init; }
+
+    /// <summary>
+    /// A stage whose only changes are deps or outs missing from the workspace, all of them recorded in its lock
+    /// (data not pulled), counts as up to date (<c>--allow-missing</c>).
+    /// </summary>
+    public bool AllowMissing { get; init; }
+
+    /// <summary>What a failing stage does to the rest of the run (<c>-k/--keep-going</c>, <c>--ignore-errors</c>).</summary>
+    public OnStageError OnError { get; init; } = OnStageError.Stop;
 
     /// <summary>Stages (by address) to run even when unchanged: a resumed checkpointing stage.</summary>
     public IReadOnlySet<string> ForceStages { get; init; } = new HashSet<string>();
@@ -122,8 +161,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                 .ConfigureAwait(false);
         foreach (var stage in stages)
         {
-            var inputs = checker.ReadInputs(stage);
-            var status = checker.Check(stage, locks.Get(stage), inputs);
+            using var span = ExpTrace.Start($"status: stage '{stage.Address}'");
+            var (inputs, status) = CheckStage(stage, checker, locks);
             if (interrupted && stage.Outs.Any(o => o.Checkpoint))
             {
                 status = new StageStatus(
@@ -159,6 +198,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         var checker = new StageStatusChecker(project.Root, caches);
         var locks = new LockSet(project.Root, index);
         var outcomes = new List<StageOutcome>();
+        var failedStages = new HashSet<Stage>();
+        StageFailedException? firstFailure = null;
         Directory.CreateDirectory(project.LogDirectory);
         using var log = new StreamWriter(
             Path.Combine(project.LogDirectory, runId + ".log"),
@@ -173,6 +214,21 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                 var started = DateTimeOffset.UtcNow;
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 StageOutcome outcome;
+                if (
+                    options.OnError == OnStageError.KeepGoing
+                    && failedStages.Count > 0
+                    && index.Graph.Upstream(stage).Any(failedStages.Contains)
+                )
+                {
+                    // -k / --ignore-errors: what depends on a failed stage cannot run; independent branches go on.
+                    failedStages.Add(stage);
+                    events.StageSkipped(stage, StageAction.UpstreamFailed);
+                    outcome = new StageOutcome(stage, StageAction.UpstreamFailed, []);
+                    events.StageFinished(new StageExecution(stage, outcome, started, clock.Elapsed, null));
+                    outcomes.Add(outcome);
+                    continue;
+                }
+
                 try
                 {
                     outcome = await RunStageAsync(
@@ -188,6 +244,21 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                             cancellationToken
                         )
                         .ConfigureAwait(false);
+                }
+                catch (Exception e)
+                    when (options.OnError != OnStageError.Stop
+                        && e is StageFailedException or ExpException { Code: ExitCode.NotFound or ExitCode.StageFailed }
+                    )
+                {
+                    var failed = e as StageFailedException ?? new StageFailedException(stage, (int)((ExpException)e).Code);
+                    events.Warning(
+                        $"stage '{stage.Address}' failed ({e.Message}); going on with the stages that do not depend on it"
+                    );
+                    events.StageFinished(new StageExecution(stage, null, started, clock.Elapsed, failed.ExitCode));
+                    failedStages.Add(stage);
+                    firstFailure ??= failed;
+                    outcomes.Add(new StageOutcome(stage, StageAction.Failed, []));
+                    continue;
                 }
                 catch (Exception e) when (e is StageFailedException or ExpException or OperationCanceledException)
                 {
@@ -212,6 +283,11 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             caches.Save();
         }
 
+        if (firstFailure is not null && options.OnError == OnStageError.KeepGoing)
+        {
+            throw firstFailure;
+        }
+
         return outcomes;
     }
 
@@ -234,7 +310,13 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             return new StageOutcome(stage, StageAction.Frozen, []);
         }
 
-        var inputs = checker.ReadInputs(stage);
+        var (inputs, status) = CheckStage(stage, checker, locks);
+        if (options.AllowMissing && StageStatusChecker.OnlyMissing(locks.Get(stage), inputs, status))
+        {
+            events.StageSkipped(stage, StageAction.UpToDate);
+            return new StageOutcome(stage, StageAction.UpToDate, []);
+        }
+
         if (inputs.MissingDeps.Count > 0 && !options.Dry)
         {
             throw new ExpException(
@@ -243,7 +325,6 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             );
         }
 
-        var status = checker.Check(stage, locks.Get(stage), inputs);
         var forced = options.Force || options.ForceStages.Contains(stage.Address);
         var reasons = forced && !status.Changed ? ["forced"] : status.Reasons;
         if (reasons.Count == 0)
@@ -363,6 +444,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         }
 
         var outs = SaveOuts(stage, cache, (ExitCode.StageFailed, "stage '{0}' finished but did not create its out '{1}'"));
+
         if (runCached)
         {
             runCache.Put(key, outs);
@@ -391,8 +473,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             foreach (var stage in stages.Where(s => !s.Frozen))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var inputs = checker.ReadInputs(stage);
-                if (!checker.Check(stage, locks.Get(stage), inputs).Changed)
+                var (inputs, status) = CheckStage(stage, checker, locks);
+                if (!status.Changed)
                 {
                     continue;
                 }
@@ -433,18 +515,26 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
     )
     {
         var outs = new List<(string Path, ContentHash Hash)>();
-        foreach (var spec in stage.Outs)
+        var caching = new FileProgress(FileWork.Caching, stage.Address, events.Progress);
+        try
         {
-            var full = project.FullPath(spec.Path);
-            if (!File.Exists(full) && !Directory.Exists(full))
+            foreach (var spec in stage.Outs)
             {
-                throw new ExpException(
-                    missing.Code,
-                    string.Format(CultureInfo.InvariantCulture, missing.Format, stage.Address, spec.Path)
-                );
-            }
+                var full = project.FullPath(spec.Path);
+                if (!File.Exists(full) && !Directory.Exists(full))
+                {
+                    throw new ExpException(
+                        missing.Code,
+                        string.Format(CultureInfo.InvariantCulture, missing.Format, stage.Address, spec.Path)
+                    );
+                }
 
-            outs.Add((spec.Path, spec.Cache ? cache.Save(full) : cache.SaveCopy(full)));
+                outs.Add((spec.Path, spec.Cache ? cache.Save(full, caching) : cache.SaveCopy(full, caching)));
+            }
+        }
+        finally
+        {
+            caching.Finish();
         }
 
         return outs;
@@ -467,13 +557,21 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         // Copies, and the workspace files left untouched: the stage goes on writing its outs after the
         // checkpoint, maybe through handles it keeps open.
         var outs = new List<(string Path, ContentHash Hash)>();
-        foreach (var spec in stage.Outs)
+        var caching = new FileProgress(FileWork.Caching, stage.Address, events.Progress);
+        try
         {
-            var full = project.FullPath(spec.Path);
-            if (File.Exists(full) || Directory.Exists(full))
+            foreach (var spec in stage.Outs)
             {
-                outs.Add((spec.Path, cache.SaveCopy(full)));
+                var full = project.FullPath(spec.Path);
+                if (File.Exists(full) || Directory.Exists(full))
+                {
+                    outs.Add((spec.Path, cache.SaveCopy(full, caching)));
+                }
             }
+        }
+        finally
+        {
+            caching.Finish();
         }
 
         locks.Set(stage, LockEntry(stage, inputs, outs));
@@ -483,6 +581,21 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         }
 
         File.Delete(signal);
+    }
+
+    /// <summary>Hashes a stage's deps and outs (telling the events what must be read) and compares them with its lock entry.</summary>
+    private (StageInputs Inputs, StageStatus Status) CheckStage(Stage stage, StageStatusChecker checker, LockSet locks)
+    {
+        var hashing = new FileProgress(FileWork.Hashing, stage.Address, events.Progress);
+        try
+        {
+            var inputs = checker.ReadInputs(stage, hashing);
+            return (inputs, checker.Check(stage, locks.Get(stage), inputs, hashing));
+        }
+        finally
+        {
+            hashing.Finish();
+        }
     }
 
     private StageOutcome? TryRestore(
@@ -587,7 +700,16 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         var index = await PipelineIndex.LoadAsync(project, extra, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<Stage> targets = options.AllPipelines
             ? index.AllStages()
-            : index.Resolve(project, options.Targets, options.CurrentDirectory);
+            : index.Resolve(
+                project,
+                options.Recursive ? ExpandFolders(index, options.Targets, options.CurrentDirectory) : options.Targets,
+                options.CurrentDirectory
+            );
+        if (options.WholePipeline)
+        {
+            targets = targets.SelectMany(index.Graph.Connected).Distinct().ToList();
+        }
+
         if (options.SingleStage)
         {
             return (index, index.Graph.TopologicalOrder().Where(targets.Contains).ToList());
@@ -596,10 +718,39 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         var selected = new HashSet<Stage>();
         foreach (var target in targets)
         {
-            selected.UnionWith(index.Graph.Upstream(target));
+            selected.UnionWith(options.Downstream ? index.Graph.Downstream(target) : index.Graph.Upstream(target));
         }
 
         return (index, index.Graph.TopologicalOrder().Where(selected.Contains).ToList());
+    }
+
+    /// <summary><c>-R</c>: a target that is a folder stands for every pipeline file under it.</summary>
+    private List<string> ExpandFolders(PipelineIndex index, IReadOnlyList<string> targets, string currentDirectory)
+    {
+        var expanded = new List<string>();
+        foreach (var target in targets)
+        {
+            var full = Path.GetFullPath(Path.Combine(currentDirectory, target));
+            if (!Directory.Exists(full))
+            {
+                expanded.Add(target);
+                continue;
+            }
+
+            var folder = project.ToRepoPath(full);
+            var files = index
+                .Pipelines.Select(p => p.File)
+                .Where(f => folder is "" or "." || f.StartsWith(folder + "/", StringComparison.Ordinal))
+                .ToList();
+            if (files.Count == 0)
+            {
+                throw new ExpException(ExitCode.NotFound, $"target '{target}': no pipeline file under that folder (-R)");
+            }
+
+            expanded.AddRange(files.Select(f => Path.GetRelativePath(currentDirectory, project.FullPath(f))));
+        }
+
+        return expanded;
     }
 
     private static bool ProducesDepOf(PipelineIndex index, Stage producer, Stage consumer) =>

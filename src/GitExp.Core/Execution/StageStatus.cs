@@ -23,7 +23,8 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
 {
     private readonly Dictionary<string, ParamsFile> _paramsFiles = new(StringComparer.Ordinal);
 
-    public StageInputs ReadInputs(Stage stage)
+    /// <param name="progress">Told the dep files that must be read to hash them.</param>
+    public StageInputs ReadInputs(Stage stage, FileProgress? progress = null)
     {
         var deps = new List<HashedPath>();
         var missing = new List<string>();
@@ -36,7 +37,7 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
                 continue;
             }
 
-            deps.Add(ToHashedPath(dep, caches.For(stage.PipelineFile).Hash(full)));
+            deps.Add(ToHashedPath(dep, caches.For(stage.PipelineFile).Hash(full, progress)));
         }
 
         var parameters = new SortedDictionary<string, IReadOnlyDictionary<string, JsonNode?>>(StringComparer.Ordinal);
@@ -72,7 +73,8 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
         return new StageInputs(deps, parameters, missing);
     }
 
-    public StageStatus Check(Stage stage, StageLock? locked, StageInputs inputs)
+    /// <param name="progress">Told the out files that must be read to hash them.</param>
+    public StageStatus Check(Stage stage, StageLock? locked, StageInputs inputs, FileProgress? progress = null)
     {
         var reasons = new List<string>();
         if (stage.Frozen)
@@ -102,11 +104,12 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
 
         foreach (var dep in inputs.MissingDeps)
         {
-            reasons.Add($"dep '{dep}' missing");
+            reasons.Add(MissingDepReason(dep));
         }
 
-        var lockedDeps = locked.Deps.ToDictionary(d => d.Path, StringComparer.Ordinal);
-        foreach (var dep in inputs.Deps)
+        var lockedDeps = ByPath(locked.Deps);
+        // A dep written twice in dvc.yaml is loaded twice by DVC (and locked twice); it is one file.
+        foreach (var dep in inputs.Deps.DistinctBy(d => d.Path))
         {
             if (!lockedDeps.Remove(dep.Path, out var before))
             {
@@ -124,19 +127,19 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
         }
 
         CompareParams(locked.Params, inputs.Params, reasons);
-        var lockedOuts = locked.Outs.ToDictionary(o => o.Path, StringComparer.Ordinal);
+        var lockedOuts = ByPath(locked.Outs);
         foreach (var output in stage.Outs)
         {
             var full = Path.Combine(root, output.Path);
             if (!File.Exists(full) && !Directory.Exists(full))
             {
-                reasons.Add($"out '{output.Path}' missing");
+                reasons.Add(MissingOutReason(output.Path));
             }
             else if (!lockedOuts.TryGetValue(output.Path, out var before))
             {
                 reasons.Add($"out '{output.Path}' added");
             }
-            else if (caches.For(stage.PipelineFile).Hash(full).Sha256 != before.Sha256)
+            else if (caches.For(stage.PipelineFile).Hash(full, progress).Sha256 != before.Sha256)
             {
                 reasons.Add($"out '{output.Path}' modified");
             }
@@ -146,6 +149,38 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
     }
 
     public static string CommandText(Stage stage) => string.Join("\n", stage.Commands);
+
+    public static string MissingDepReason(string path) => $"dep '{path}' missing";
+
+    public static string MissingOutReason(string path) => $"out '{path}' missing";
+
+    /// <summary>
+    /// Whether the stage's only changes are deps and outs missing from the workspace that its lock records (data
+    /// not pulled or checked out): what <c>--allow-missing</c> lets pass as up to date.
+    /// </summary>
+    public static bool OnlyMissing(StageLock? locked, StageInputs inputs, StageStatus status)
+    {
+        if (locked is null)
+        {
+            return false;
+        }
+
+        var allowed = new HashSet<string>(StringComparer.Ordinal);
+        allowed.UnionWith(locked.Deps.Where(d => inputs.MissingDeps.Contains(d.Path)).Select(d => MissingDepReason(d.Path)));
+        allowed.UnionWith(locked.Outs.Select(o => MissingOutReason(o.Path)));
+        return status.Reasons.Count > 0 && status.Reasons.All(allowed.Contains);
+    }
+
+    private static Dictionary<string, HashedPath> ByPath(IEnumerable<HashedPath> paths)
+    {
+        var result = new Dictionary<string, HashedPath>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            result.TryAdd(path.Path, path);
+        }
+
+        return result;
+    }
 
     public static HashedPath ToHashedPath(string path, ContentHash hash) => new(path, hash.Sha256, hash.Size, hash.NFiles);
 

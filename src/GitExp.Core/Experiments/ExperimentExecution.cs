@@ -579,6 +579,8 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
 
         public void Warning(string message) => inner.Warning(message);
 
+        public void Progress(Cache.FileProgressReport report) => inner.Progress(report);
+
         public void ResumingFromCheckpoint(string experimentName, string checkpoint, int step) =>
             inner.ResumingFromCheckpoint(experimentName, checkpoint, step);
 

@@ -58,24 +58,12 @@ public sealed class ExperimentRemoval(ExpProject project)
             scope.AddRange(everything);
         }
 
-        var baselines = new List<string>();
-        foreach (var revision in request.Revs)
-        {
-            var commit =
-                await git.ResolveCommitAsync(revision, cancellationToken).ConfigureAwait(false)
-                ?? throw new ExpException(ExitCode.NotFound, $"--rev '{revision}': no such commit");
-            foreach (
-                var baseline in await git.FirstParentCommitsAsync(commit, request.Num, cancellationToken).ConfigureAwait(false)
-            )
-            {
-                baselines.Add(baseline[..7]);
-                scope.AddRange(everything.Where(e => e.Baseline == baseline));
-            }
-        }
+        var baselines = await BaselinesAsync(git, request.Revs, request.Num, cancellationToken).ConfigureAwait(false);
+        scope.AddRange(everything.Where(e => baselines.Contains(e.Baseline)));
 
         var scopeLabel = request.AllCommits
             ? $"the experiments of every baseline{where} (-A)"
-            : $"the experiments of baseline {string.Join(", ", baselines)}{where} (--rev)";
+            : $"the experiments of baseline {string.Join(", ", baselines.Select(b => b[..7]))}{where} (--rev)";
         var queue = new ExperimentQueue(project);
         var queueItems =
             remote is null && request.Names.Count > 0 && !scoped
@@ -154,6 +142,29 @@ public sealed class ExperimentRemoval(ExpProject project)
         }
 
         return new RemoveResult(doomed, removedEntries.Select(i => i.Entry).ToList());
+    }
+
+    /// <summary>
+    /// The baseline commits <c>--rev</c> and <c>-n/--num</c> select: each rev and its first-parent ancestors,
+    /// <paramref name="num"/> commits in all (as DVC's rev selection flags), in order; an unknown rev is one line.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> BaselinesAsync(
+        GitRepository git,
+        IReadOnlyList<string> revs,
+        int num,
+        CancellationToken cancellationToken
+    )
+    {
+        var baselines = new List<string>();
+        foreach (var revision in revs)
+        {
+            var commit =
+                await git.ResolveCommitAsync(revision, cancellationToken).ConfigureAwait(false)
+                ?? throw new ExpException(ExitCode.NotFound, $"--rev '{revision}': no such commit");
+            baselines.AddRange(await git.FirstParentCommitsAsync(commit, num, cancellationToken).ConfigureAwait(false));
+        }
+
+        return baselines.Distinct(StringComparer.Ordinal).ToList();
     }
 
     private static void Check(RemoveRequest request)

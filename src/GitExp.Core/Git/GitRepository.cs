@@ -124,6 +124,32 @@ public sealed class GitRepository
         return result.ExitCode == 0 ? result.StandardOutput.Trim() : null;
     }
 
+    /// <summary>
+    /// A name for a commit as DVC's <c>describe</c> gives one: the current branch, else another branch, else a tag
+    /// pointing exactly at it; null when none does.
+    /// </summary>
+    public async Task<string?> DescribeAsync(string commit, CancellationToken cancellationToken = default)
+    {
+        // A commit this repository does not have (a remote's experiment on an unfetched baseline) has no name here.
+        var listed = await TryRunAsync(
+                ["for-each-ref", "--points-at=" + commit, "--format=%(refname)", "refs/heads", "refs/tags"],
+                cancellationToken: cancellationToken
+            )
+            .ConfigureAwait(false);
+        if (listed.ExitCode != 0)
+        {
+            return null;
+        }
+
+        var names = listed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var current = await CurrentBranchAsync(cancellationToken).ConfigureAwait(false);
+        var branches = names
+            .Where(n => n.StartsWith("refs/heads/", StringComparison.Ordinal))
+            .Select(n => n["refs/heads/".Length..]);
+        var tags = names.Where(n => n.StartsWith("refs/tags/", StringComparison.Ordinal)).Select(n => n["refs/tags/".Length..]);
+        return branches.FirstOrDefault(b => b == current) ?? branches.FirstOrDefault() ?? tags.FirstOrDefault();
+    }
+
     /// <summary>The commit and up to <paramref name="count"/> - 1 of its first-parent ancestors, newest first.</summary>
     public async Task<IReadOnlyList<string>> FirstParentCommitsAsync(
         string commit,

@@ -29,8 +29,13 @@ public static partial class PipelineParser
     // Plot display options: they shape rendering only, not what a stage runs or caches.
     private static readonly HashSet<string> IgnoredPlotKeys = ["x", "y", "x_label", "y_label", "title", "template", "header"];
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
+    // DVC loads any name dvc.yaml holds ("Load Data" too); these characters would make a name unaddressable:
+    // ':' and '/' in targets and files, '@' in foreach and matrix names, a leading '-' read as an option.
+    [GeneratedRegex(@"^[^\s:/\\@.\-\p{Cc}][^:/\\@\p{Cc}]*(?<!\s)$")]
     private static partial Regex StageName();
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9+.-]*://")]
+    private static partial Regex Url();
 
     /// <summary>Loads <paramref name="relativeFile"/> (repo-relative) under <paramref name="repoRoot"/>.</summary>
     public static Pipeline Load(string repoRoot, string relativeFile)
@@ -136,7 +141,7 @@ public static partial class PipelineParser
             throw Yaml.Error(
                 file,
                 nameNode,
-                $"invalid stage name '{name}': use letters, digits, '_', '.' and '-', not starting with '.' or '-'"
+                $"invalid stage name '{name}': a name cannot hold ':', '/', '\\' or '@', nor start with '.', '-' or a space, nor end with a space"
                     + (name.Contains('@', StringComparison.Ordinal) ? " ('@' is for names foreach and matrix generate)" : "")
             );
         }
@@ -252,6 +257,17 @@ public static partial class PipelineParser
 
     private static string ResolvePath(StageContext ctx, string wdir, YamlNode node, string key, string text)
     {
+        if (Url().IsMatch(text))
+        {
+            // DVC's external deps and outs (https://, s3://, gs://, azure://, remote://...): GitExp hashes and caches
+            // files of the repository only, and a URL read as a path would silently become another file.
+            var (what, instead) =
+                key == "deps"
+                    ? ("dependencies", "download it in the stage's cmd, or track a copy with 'dvc import-url'")
+                    : ("outputs", "write the file in the repository, and upload it in the cmd if needed");
+            throw ctx.Error(node, $"'{key}': '{text}' is a URL: external {what} are not supported; {instead}");
+        }
+
         var path = RepoPath.Combine(wdir, text);
         if (path is null || path.Length == 0)
         {

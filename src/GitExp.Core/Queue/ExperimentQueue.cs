@@ -128,7 +128,7 @@ public sealed class ExperimentQueue(ExpProject project)
                 id = Guid.NewGuid().ToString("N")[..10];
             } while (!existingIds.Add(id));
 
-            var setParams = sets[i].Select(a => (a.File is null ? "" : a.File + ":") + a.Key + "=" + a.Value).ToList();
+            var setParams = sets[i].Select(a => a.ToString()).ToList();
             // Milliseconds apart keep the queue's order: entries run in the order they were queued.
             var entry = new QueueEntry(id, names[i], head, "", now.AddMilliseconds(i), setParams, copyPaths, request.Targets)
             {

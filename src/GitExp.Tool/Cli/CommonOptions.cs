@@ -63,6 +63,27 @@ internal static class CommonOptions
     public static Task<ExpProject> OpenProjectAsync(CancellationToken cancellationToken) =>
         ExpProject.OpenAsync(Environment.CurrentDirectory, cancellationToken);
 
+    /// <summary><c>--precision</c>: significant digits of numbers in tables and CSV.</summary>
+    public static Option<int> Precision() =>
+        new("--precision")
+        {
+            Description = "Significant digits of numbers (1 to 17).",
+            DefaultValueFactory = _ => ValueFormat.DefaultPrecision,
+        };
+
+    /// <summary>The digits asked for, or one line saying what is expected.</summary>
+    public static int CheckPrecision(int digits) =>
+        digits is >= 1 and <= 17
+            ? digits
+            : throw new ExpException(ExitCode.Usage, $"--precision {digits}: expected 1 to 17 significant digits");
+
+    /// <summary>Paths the user typed (relative to the current folder) as repo-relative paths.</summary>
+    public static IReadOnlySet<string> RepoPaths(ExpProject project, IEnumerable<string> paths) =>
+        paths.Select(p => project.ToRepoPath(Path.GetFullPath(p))).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>A warning: one line on stderr, the command goes on.</summary>
+    public static void Warn(string message) => Console.Error.WriteLine("warning: " + message);
+
     /// <summary>This command line as the user typed it (arguments with spaces quoted), for the run store.</summary>
     public static string CommandLine() =>
         "dotnet exp "

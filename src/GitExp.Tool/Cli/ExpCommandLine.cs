@@ -17,6 +17,8 @@ public static class ExpCommandLine
                 SaveCommand.Create(output),
                 ShowCommand.Create(output),
                 ExperimentCommands.Diff(output),
+                ParamsMetricsCommands.Params(output),
+                ParamsMetricsCommands.Metrics(output),
                 ExperimentCommands.Apply(output, error),
                 ExperimentCommands.Branch(output),
                 ExperimentCommands.Rename(output),

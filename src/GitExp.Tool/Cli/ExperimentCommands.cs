@@ -13,8 +13,21 @@ namespace GitExp.Tool.Cli;
 /// <summary>The small experiment commands: diff, apply, branch, rename, remove, list, status, init.</summary>
 internal static class ExperimentCommands
 {
-    public static Command Diff(TextWriter output)
+    public static Command Diff(TextWriter output) =>
+        DiffCommand(output, "diff", "Compare the params and metrics of two experiments or revisions.", only: null);
+
+    /// <summary>
+    /// <c>exp diff</c>, and <c>params diff</c> / <c>metrics diff</c> (<paramref name="only"/>: params or metrics only,
+    /// with <c>--targets</c> to choose files), one diff with one rendering.
+    /// </summary>
+    internal static Command DiffCommand(TextWriter output, string name, string description, bool? only)
     {
+        var noun = only switch
+        {
+            true => "metrics",
+            false => "params",
+            null => "params or metrics",
+        };
         var a = new Argument<string?>("a")
         {
             Description = "Old side: an experiment or Git revision (default HEAD).",
@@ -25,55 +38,67 @@ internal static class ExperimentCommands
             Description = "New side: an experiment or Git revision (default the workspace).",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var all = new Option<bool>("--all") { Description = "Also list params and metrics that did not change." };
+        var all = new Option<bool>("--all") { Description = $"Also list {noun} that did not change." };
+        var targets = new Option<string[]>("--targets")
+        {
+            Description = $"Only these {noun} files (repeatable).",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var json = CommonOptions.Json();
         var md = CommonOptions.Markdown();
-        var precision = new Option<int>("--precision")
-        {
-            Description = "Significant digits of numbers.",
-            DefaultValueFactory = _ => ValueFormat.DefaultPrecision,
-        };
+        var precision = CommonOptions.Precision();
         var width = CommonOptions.Width();
         var transpose = CommonOptions.Transpose();
-        var command = new Command("diff", "Compare the params and metrics of two experiments or revisions.")
+        var command = new Command(name, description) { a, b, all, json, md, precision, width, transpose };
+        if (only is not null)
         {
-            a,
-            b,
-            all,
-            json,
-            md,
-            precision,
-            width,
-            transpose,
-        };
+            command.Options.Add(targets);
+        }
+
         command.SetAction(
             async (result, cancellationToken) =>
             {
                 CommonOptions.OneFormat(result, json, md);
+                var digits = CommonOptions.CheckPrecision(result.GetValue(precision));
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var (oldName, newName, rows) = await ExperimentDiff
-                    .ComputeAsync(project, result.GetValue(a), result.GetValue(b), result.GetValue(all), cancellationToken)
+                var (oldName, newName, computed) = await ExperimentDiff
+                    .ComputeAsync(
+                        project,
+                        result.GetValue(a),
+                        result.GetValue(b),
+                        result.GetValue(all),
+                        cancellationToken,
+                        CommonOptions.Warn
+                    )
                     .ConfigureAwait(false);
+                var files = CommonOptions.RepoPaths(project, only is null ? [] : result.GetValue(targets) ?? []);
+                var rows = computed
+                    .Where(r => only is null || r.IsMetric == only)
+                    .Where(r => files.Count == 0 || files.Contains(r.File))
+                    .ToList();
                 if (result.GetValue(json))
                 {
-                    var document = new JsonObject
-                    {
-                        ["old"] = oldName,
-                        ["new"] = newName,
-                        ["params"] = DiffJson(rows, false),
-                        ["metrics"] = DiffJson(rows, true),
-                    };
-                    JsonOutput.Write(output, document);
+                    JsonOutput.Write(
+                        output,
+                        only is { } metrics
+                            ? DiffJson(rows, metrics)
+                            : new JsonObject
+                            {
+                                ["old"] = oldName,
+                                ["new"] = newName,
+                                ["params"] = DiffJson(rows, false),
+                                ["metrics"] = DiffJson(rows, true),
+                            }
+                    );
                     return 0;
                 }
 
                 if (rows.Count == 0)
                 {
-                    output.WriteLine($"No changes in params or metrics between {oldName} and {newName}.");
+                    output.WriteLine($"No changes in {noun} between {oldName} and {newName}.");
                     return 0;
                 }
 
-                var digits = result.GetValue(precision);
                 var header = new[] { "Path", "Key", oldName, newName, "Change" };
                 var cells = rows.Select(r =>
                         (IReadOnlyList<string>)
@@ -303,36 +328,65 @@ internal static class ExperimentCommands
             Description = "List the experiments of this Git remote (name or URL) instead of the local ones.",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var nameOnly = new Option<bool>("--name-only") { Description = "Print only the names, one per line." };
+        var nameOnly = new Option<bool>("--name-only", "--names-only") { Description = "Print only the names, one per line." };
+        var shaOnly = new Option<bool>("--sha-only", "--shas-only")
+        {
+            Description = "Print only the experiments' commit ids, one per line.",
+        };
         var allCommits = new Option<bool>("--all-commits", "-A")
         {
             Description = "List experiments of every commit, not only HEAD.",
+        };
+        var rev = new Option<string[]>("--rev")
+        {
+            Description = "List the experiments of these baseline commits (default HEAD).",
+        };
+        var num = new Option<int>("--num", "-n")
+        {
+            Description = "Also the experiments of the first-parent ancestors of each rev: this many commits in all.",
+            DefaultValueFactory = _ => 1,
         };
         var json = CommonOptions.Json();
         var command = new Command("list", "List experiments (local, or of a Git remote), grouped by baseline commit.")
         {
             remote,
             nameOnly,
+            shaOnly,
             allCommits,
+            rev,
+            num,
             json,
         };
         command.Aliases.Add("ls");
         command.SetAction(
             async (result, cancellationToken) =>
             {
+                CommonOptions.OneFormat(result, nameOnly, shaOnly, json);
+                if (result.GetValue(num) < 1)
+                {
+                    throw new ExpException(
+                        ExitCode.Usage,
+                        $"--num {result.GetValue(num)}: expected a number of commits, 1 or more"
+                    );
+                }
+
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+                var git = project.Git;
+                var revs = result.GetValue(rev) is { Length: > 0 } given ? given : ["HEAD"];
+                var baselines = await ExperimentRemoval
+                    .BaselinesAsync(git, revs, result.GetValue(num), cancellationToken)
+                    .ConfigureAwait(false);
                 // A remote's refs carry no commit dates (ls-remote reads no objects): its names are listed in name order.
                 var experiments = (
                     result.GetValue(remote) is { } remoteName
-                        ? (await new ExperimentRemote(project.Git, remoteName).ListAsync(cancellationToken).ConfigureAwait(false))
+                        ? (await new ExperimentRemote(git, remoteName).ListAsync(cancellationToken).ConfigureAwait(false))
                             .OrderBy(e => e.Name, StringComparer.Ordinal)
                             .Cast<IExperimentRef>()
-                        : (await new ExperimentStore(project.Git).ListAsync(cancellationToken).ConfigureAwait(false)).OrderBy(e =>
+                        : (await new ExperimentStore(git).ListAsync(cancellationToken).ConfigureAwait(false)).OrderBy(e =>
                             e.Created
                         )
                 )
-                    .Where(e => result.GetValue(allCommits) || e.Baseline == head)
+                    .Where(e => result.GetValue(allCommits) || baselines.Contains(e.Baseline))
                     .OrderBy(e => e.Baseline, StringComparer.Ordinal)
                     .ToList();
                 if (result.GetValue(json))
@@ -357,14 +411,22 @@ internal static class ExperimentCommands
 
                 foreach (var group in experiments.GroupBy(e => e.Baseline))
                 {
-                    if (!result.GetValue(nameOnly))
+                    if (result.GetValue(nameOnly) || result.GetValue(shaOnly))
                     {
-                        output.WriteLine(group.Key[..7] + ":");
+                        foreach (var experiment in group)
+                        {
+                            output.WriteLine(result.GetValue(nameOnly) ? experiment.Name : experiment.Commit);
+                        }
+
+                        continue;
                     }
 
+                    // As DVC prints it: the baseline by branch or tag name where one points at it, then "sha [name]".
+                    var label = await git.DescribeAsync(group.Key, cancellationToken).ConfigureAwait(false) ?? group.Key[..7];
+                    output.WriteLine(label + ":");
                     foreach (var experiment in group)
                     {
-                        output.WriteLine(result.GetValue(nameOnly) ? experiment.Name : "\t" + experiment.Name);
+                        output.WriteLine($"\t{experiment.Commit[..7]} [{experiment.Name}]");
                     }
                 }
 
@@ -396,7 +458,12 @@ internal static class ExperimentCommands
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var statuses = await new PipelineRunner(project, SilentRunEvents.Instance)
+                // On a terminal, files that must be read to be hashed show as a line that updates until they are.
+                IRunEvents events =
+                    output == Console.Out && !Console.IsOutputRedirected && !result.GetValue(json)
+                        ? new RunEventsWriter(output, summarize: false, Verbosity.Normal, live: true)
+                        : SilentRunEvents.Instance;
+                var statuses = await new PipelineRunner(project, events)
                     .StatusAsync(
                         new PipelineRunOptions
                         {
@@ -461,7 +528,7 @@ internal static class ExperimentCommands
         return command;
     }
 
-    private static JsonObject DiffJson(IEnumerable<DiffRow> rows, bool metrics)
+    internal static JsonObject DiffJson(IEnumerable<DiffRow> rows, bool metrics)
     {
         var files = new JsonObject();
         foreach (var row in rows.Where(r => r.IsMetric == metrics))

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GitExp.Core.Cache;
 using GitExp.Core.Execution;
 using GitExp.Core.Experiments;
 using GitExp.Core.Pipeline;
@@ -20,6 +21,9 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
     /// <summary>The latest checkpoint on a terminal, part of the last line while the stage writes above it.</summary>
     private string? _status;
 
+    /// <summary>Hashing or caching under way on a terminal: shown on the last line instead of the running stage.</summary>
+    private string? _progress;
+
     /// <summary>The stage running on a terminal, and since when: the other part of the last line.</summary>
     private (string Address, DateTimeOffset Started)? _running;
     private Timer? _clock;
@@ -39,9 +43,12 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
 
     public void StageSkipped(Stage stage, StageAction action) =>
         Line(
-            action == StageAction.Frozen
-                ? $"Stage '{stage.Address}' is frozen, not running it."
-                : $"Stage '{stage.Address}' didn't change, skipping."
+            action switch
+            {
+                StageAction.Frozen => $"Stage '{stage.Address}' is frozen, not running it.",
+                StageAction.UpstreamFailed => $"Stage '{stage.Address}' not run: a stage it depends on failed.",
+                _ => $"Stage '{stage.Address}' didn't change, skipping.",
+            }
         );
 
     public void StageRestoredFromRunCache(Stage stage) =>
@@ -92,6 +99,7 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
             _clock?.Dispose();
             _clock = null;
             _running = null;
+            _progress = null;
         }
 
         TellCheckpoints();
@@ -110,6 +118,71 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
         : string.Create(CultureInfo.InvariantCulture, $"{duration.TotalSeconds:0.0} s");
 
     public void Warning(string message) => Line("warning: " + message);
+
+    /// <summary>
+    /// On a terminal at normal verbosity, the last line while it lasts, gone when it ends; with -v, one line with the
+    /// totals when it ends (terminal or not); otherwise nothing, so redirected output stays as it was.
+    /// </summary>
+    public void Progress(FileProgressReport report)
+    {
+        switch (verbosity)
+        {
+            case Verbosity.Quiet:
+                return;
+            case Verbosity.Verbose:
+                if (report.Finished)
+                {
+                    Line(Totals(report));
+                }
+
+                return;
+        }
+
+        if (!live)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _progress = report.Finished ? null : Describe(report);
+            Redraw();
+        }
+    }
+
+    /// <summary>"Caching outs of 'train': 1.2 GiB of 3.4 GiB, 812 of 10,000 files".</summary>
+    internal static string Describe(FileProgressReport report) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"{(report.Work == FileWork.Caching ? "Caching outs" : "Hashing files")} of '{report.Subject}': {Bytes(report.BytesDone)} of {Bytes(report.BytesTotal)}, {report.FilesDone:N0} of {Files(report.FilesTotal)}"
+        );
+
+    /// <summary>"Cached outs of 'train': 3.4 GiB, 10,000 files in 2.1 s."</summary>
+    internal static string Totals(FileProgressReport report) =>
+        $"{(report.Work == FileWork.Caching ? "Cached outs" : "Hashed files")} of '{report.Subject}': {Bytes(report.BytesTotal)}, {Files(report.FilesTotal)} in {Elapsed(report.Elapsed)}.";
+
+    private static string Files(int count) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count:N0} {(count == 1 ? "file" : "files")}");
+
+    /// <summary>"512 B", "1.5 KiB", "1.2 GiB".</summary>
+    internal static string Bytes(long bytes)
+    {
+        string[] units = ["KiB", "MiB", "GiB", "TiB"];
+        if (bytes < 1024)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{bytes} B");
+        }
+
+        var value = bytes / 1024.0;
+        var unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{value:0.0} {units[unit]}");
+    }
 
     public void ResumingFromCheckpoint(string experimentName, string checkpoint, int step) =>
         Line($"Resuming from checkpoint {checkpoint[..7]} (step {step}) as experiment '{experimentName}'.");
@@ -225,14 +298,30 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
         {
             string?[] parts =
             [
-                _running is { } running
-                    ? $"Stage '{running.Address}' running for {Elapsed(DateTimeOffset.UtcNow - running.Started)}"
-                    : null,
+                _progress
+                    ?? (
+                        _running is { } running
+                            ? $"Stage '{running.Address}' running for {Elapsed(DateTimeOffset.UtcNow - running.Started)}"
+                            : null
+                    ),
                 _status,
             ];
             var line = string.Join(" · ", parts.Where(p => p is not null));
-            if (line.Length == 0 || !_atLineStart)
+            if (!_atLineStart)
             {
+                return;
+            }
+
+            if (line.Length == 0)
+            {
+                // What the line showed has ended (hashing done): nothing is left on it.
+                if (_statusShown)
+                {
+                    output.Write(ClearLine);
+                    output.Flush();
+                    _statusShown = false;
+                }
+
                 return;
             }
 

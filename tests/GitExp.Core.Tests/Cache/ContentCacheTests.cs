@@ -247,7 +247,7 @@ public sealed class ContentCacheTests : IDisposable
             .ToList();
         var cache = NewCache("hardlink,copy");
 
-        var hashes = files.AsParallel().WithDegreeOfParallelism(4).Select(cache.Save).ToList();
+        var hashes = files.AsParallel().WithDegreeOfParallelism(4).Select(f => cache.Save(f)).ToList();
 
         Assert.All(hashes, h => Assert.True(cache.Contains(h)));
         // Each of the 200 files, and each of the 50 objects once verified against its name.

@@ -75,6 +75,8 @@ public sealed class ExperimentExecutionTests : IDisposable
 
         public void Warning(string message) => Lines.Add($"warning {message}");
 
+        public void Progress(GitExp.Core.Cache.FileProgressReport report) { }
+
         public void ResumingFromCheckpoint(string experimentName, string checkpoint, int step) =>
             Lines.Add($"resuming {experimentName}");
 
