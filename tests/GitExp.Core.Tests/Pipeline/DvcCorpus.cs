@@ -35,9 +35,17 @@ public static class DvcCorpus
                 foreach (var (name, entry) in locked.Stages)
                 {
                     var stage = pipeline.Stages.FirstOrDefault(s => s.Name == name);
-                    if (stage is null && !pipeline.Stages.Any(s => Group(s.Name) == Group(name)))
+                    if (
+                        stage is null
+                        && (
+                            !name.Contains('@', StringComparison.Ordinal)
+                            || !pipeline.Stages.Any(s => Group(s.Name) == Group(name))
+                            || locked.Stages.Keys.Any(k => Group(k) == Group(name) && pipeline.Stages.Any(s => s.Name == k))
+                        )
+                    )
                     {
-                        // A stage since deleted from dvc.yaml: DVC leaves its entry in the lock and ignores it.
+                        // A stage since deleted from dvc.yaml, or a key its foreach/matrix no longer generates (while
+                        // others of the group still match): DVC leaves its entry in the lock and ignores it.
                         continue;
                     }
 

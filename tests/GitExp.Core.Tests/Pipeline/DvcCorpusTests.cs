@@ -20,7 +20,7 @@ public class DvcCorpusTests
         }
         else
         {
-            Assert.Null(failure);
+            Assert.True(failure is null, failure);
         }
     }
 }
