@@ -349,8 +349,6 @@ public sealed class QueueTests
     {
         await using var project = await QueueProject.CreateTrainingAsync();
 
-        AssertOneLineError(await project.ExpAsync("run", "--run-all"), "--run-all", "empty");
-
         await project.ExpOkAsync("run", "--queue", "-n", "kept");
         var queue = await project.QueueFingerprintAsync();
         var workspace = await project.WorkspaceFingerprintAsync();

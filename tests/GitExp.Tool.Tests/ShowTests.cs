@@ -147,4 +147,39 @@ public sealed class ShowTests
         Assert.StartsWith("warning: exp.yaml:2:", Assert.Single(diff.ErrorLines));
         Assert.NotEqual(0, (await repo.ExpAsync("run")).ExitCode);
     }
+
+    // DVC tests/func/experiments/test_show.py: test_show_all_branches (-a), the tags and sha options, --hide-workspace
+    [Fact]
+    public async Task Show_takes_branches_tags_and_shas_and_can_hide_the_workspace()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        var main = await repo.HeadAsync();
+        await repo.ExpOkAsync("run", "-n", "on-main", "-S", "train.lr=0.123456");
+        await repo.GitAsync("checkout", "-q", "-b", "other");
+        repo.WriteFile("notes.txt", "other\n");
+        var other = await repo.CommitAllAsync("other");
+        await repo.ExpOkAsync("run", "-n", "on-other", "-S", "train.lr=0.3");
+        await repo.GitAsync("tag", "-a", "v1", "-m", "tagged");
+        repo.WriteFile("notes.txt", "later\n");
+        await repo.GitAsync("add", "notes.txt");
+        await repo.GitAsync("commit", "-q", "-m", "later");
+        await repo.GitAsync("checkout", "-q", "-f", "main");
+
+        static List<string> Names(ToolResult r) =>
+            r.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')[0]).ToList();
+
+        var plain = await repo.ExpOkAsync("show", "--csv", "--hide-workspace");
+        var branches = await repo.ExpOkAsync("show", "--csv", "-a");
+        var tags = await repo.ExpOkAsync("show", "--csv", "-T", "--hide-workspace");
+        var shas = await repo.ExpOkAsync("show", "--csv", "--sha", "--hide-workspace");
+        var rounded = await repo.ExpOkAsync("show", "--csv", "--precision", "2", "--hide-workspace");
+
+        Assert.Equal(["main", "on-main"], Names(plain));
+        Assert.Equal(["workspace", "main", "on-main", "other"], Names(branches));
+        Assert.Equal(["main", "on-main", "v1", "on-other"], Names(tags));
+        Assert.Equal([main[..7], "on-main"], Names(shas));
+        Assert.Contains(",0.12,", rounded.StdOut);
+        Assert.Contains(",0.123456,", plain.StdOut);
+        Assert.DoesNotContain(other[..7], branches.StdOut);
+    }
 }

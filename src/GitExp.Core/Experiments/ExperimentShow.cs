@@ -49,6 +49,18 @@ public sealed record ShowOptions
 
     public bool AllCommits { get; init; }
 
+    /// <summary>Also every branch's tip commit (<c>-a</c>).</summary>
+    public bool AllBranches { get; init; }
+
+    /// <summary>Also every tag's commit (<c>-T</c>).</summary>
+    public bool AllTags { get; init; }
+
+    /// <summary>Leave out the workspace row.</summary>
+    public bool HideWorkspace { get; init; }
+
+    /// <summary>Name baselines by their short commit id, never by branch or tag (<c>--sha</c>).</summary>
+    public bool Sha { get; init; }
+
     /// <summary>Show this many commits from HEAD back (with their experiments).</summary>
     public int Num { get; init; } = 1;
 
@@ -110,6 +122,11 @@ public static class ExperimentShow
             labels[head] = currentBranch;
         }
 
+        if (options.Sha)
+        {
+            labels.Clear();
+        }
+
         var baselines = await BaselinesAsync(project, options, head, experiments, cancellationToken).ConfigureAwait(false);
         var pending = (await queueTask.ConfigureAwait(false))
             .Where(i => i.Status != QueueStatus.Success && baselines.Contains(i.Entry.Baseline))
@@ -147,10 +164,12 @@ public static class ExperimentShow
             valueByCommit[commits[i]] = values[i];
         }
 
-        var rows = new List<ShowRow>
+        var rows = new List<ShowRow>();
+        if (!options.HideWorkspace)
         {
-            new("workspace", "-", RowKind.Workspace, head, null, "-", sources.ReadWorkspace(project.Root)),
-        };
+            rows.Add(new("workspace", "-", RowKind.Workspace, head, null, "-", sources.ReadWorkspace(project.Root)));
+        }
+
         var baselineFacts = await git.CommitFactsAsync(baselines, cancellationToken).ConfigureAwait(false);
         foreach (var baseline in baselines)
         {
@@ -355,29 +374,27 @@ public static class ExperimentShow
     )
     {
         var git = project.Git;
-        var baselines = new List<string>();
-        if (options.Revs.Count > 0)
+        // --rev (default HEAD) with -n: each rev and its first-parent ancestors, as exp list and remove take them.
+        var baselines = new List<string>(
+            await ExperimentRemoval
+                .BaselinesAsync(git, options.Revs.Count > 0 ? options.Revs : [head], options.Num, cancellationToken)
+                .ConfigureAwait(false)
+        );
+        foreach (var (wanted, prefix) in new[] { (options.AllBranches, "refs/heads"), (options.AllTags, "refs/tags") })
         {
-            foreach (var rev in options.Revs)
+            if (wanted)
             {
-                baselines.Add(
-                    await git.ResolveCommitAsync(rev, cancellationToken).ConfigureAwait(false)
-                        ?? throw new ExpException(ExitCode.NotFound, $"--rev '{rev}': no such commit")
+                // An annotated tag names its commit through %(*objectname).
+                var tips = await git.RunAsync(
+                        ["for-each-ref", "--format=%(objectname) %(*objectname)", prefix],
+                        cancellationToken: cancellationToken
+                    )
+                    .ConfigureAwait(false);
+                baselines.AddRange(
+                    tips.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                        .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1])
                 );
             }
-        }
-        else if (options.Num > 1)
-        {
-            var output = await git.RunAsync(
-                    ["rev-list", "-n", options.Num.ToString(System.Globalization.CultureInfo.InvariantCulture), head],
-                    cancellationToken: cancellationToken
-                )
-                .ConfigureAwait(false);
-            baselines.AddRange(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        }
-        else
-        {
-            baselines.Add(head);
         }
 
         if (options.AllCommits)

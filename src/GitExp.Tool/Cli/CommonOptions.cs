@@ -63,6 +63,10 @@ internal static class CommonOptions
     public static Task<ExpProject> OpenProjectAsync(CancellationToken cancellationToken) =>
         ExpProject.OpenAsync(Environment.CurrentDirectory, cancellationToken);
 
+    /// <summary><c>--targets</c> of params and metrics commands: only these files.</summary>
+    public static Option<string[]> TargetFiles(string noun) =>
+        new("--targets") { Description = $"Only these {noun} files (repeatable).", AllowMultipleArgumentsPerToken = true };
+
     /// <summary><c>--precision</c>: significant digits of numbers in tables and CSV.</summary>
     public static Option<int> Precision() =>
         new("--precision")

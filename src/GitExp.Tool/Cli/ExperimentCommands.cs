@@ -39,11 +39,7 @@ internal static class ExperimentCommands
             Arity = ArgumentArity.ZeroOrOne,
         };
         var all = new Option<bool>("--all") { Description = $"Also list {noun} that did not change." };
-        var targets = new Option<string[]>("--targets")
-        {
-            Description = $"Only these {noun} files (repeatable).",
-            AllowMultipleArgumentsPerToken = true,
-        };
+        var targets = CommonOptions.TargetFiles(noun);
         var json = CommonOptions.Json();
         var md = CommonOptions.Markdown();
         var precision = CommonOptions.Precision();

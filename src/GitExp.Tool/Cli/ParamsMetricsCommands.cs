@@ -33,11 +33,7 @@ internal static class ParamsMetricsCommands
         {
             Description = "Show the metrics of these experiments or revisions (repeatable; default the workspace).",
         };
-        var targets = new Option<string[]>("--targets")
-        {
-            Description = "Only these metrics files (repeatable).",
-            AllowMultipleArgumentsPerToken = true,
-        };
+        var targets = CommonOptions.TargetFiles("metrics");
         var json = CommonOptions.Json();
         var md = CommonOptions.Markdown();
         var precision = CommonOptions.Precision();

@@ -33,11 +33,18 @@ internal static class ShowCommand
         var allCommits = new Option<bool>("--all-commits", "-A") { Description = "Also show every commit that has experiments." };
         var num = new Option<int>("--num", "-n")
         {
-            Description = "Show the last N commits from HEAD.",
+            Description = "Show N commits back from each --rev (default HEAD), first parents.",
             DefaultValueFactory = _ => 1,
         };
         var rev = new Option<string[]>("--rev") { Description = "Show these commits instead of HEAD (repeatable)." };
         var hideQueued = new Option<bool>("--hide-queued") { Description = "Leave out queued and running experiments." };
+        var hideWorkspace = new Option<bool>("--hide-workspace") { Description = "Leave out the workspace row." };
+        var allBranches = new Option<bool>("--all-branches", "-a")
+        {
+            Description = "Also show every branch's tip and its experiments.",
+        };
+        var allTags = new Option<bool>("--all-tags", "-T") { Description = "Also show every tagged commit and its experiments." };
+        var sha = new Option<bool>("--sha") { Description = "Name baselines by commit id, not by branch or tag." };
         var noCheckpoints = new Option<bool>("--no-checkpoints")
         {
             Description = "Leave out the checkpoints under each experiment.",
@@ -60,6 +67,10 @@ internal static class ShowCommand
             num,
             rev,
             hideQueued,
+            hideWorkspace,
+            allBranches,
+            allTags,
+            sha,
             hideFailed,
             noCheckpoints,
             precision,
@@ -89,6 +100,10 @@ internal static class ShowCommand
                             AllCommits = result.GetValue(allCommits),
                             Num = result.GetValue(num),
                             Revs = result.GetValue(rev) ?? [],
+                            HideWorkspace = result.GetValue(hideWorkspace),
+                            AllBranches = result.GetValue(allBranches),
+                            AllTags = result.GetValue(allTags),
+                            Sha = result.GetValue(sha),
                             Warn = CommonOptions.Warn,
                         },
                         cancellationToken
@@ -116,7 +131,14 @@ internal static class ShowCommand
                                     r.Kind is RowKind.Experiment or RowKind.Checkpoint ? r.Baseline[..7] : "",
                                     r.State,
                                 }
-                                    .Concat(table.Columns.Select(c => r.Value(c) is null ? "" : ValueFormat.Text(r.Value(c), 17)))
+                                    .Concat(
+                                        table.Columns.Select(c =>
+                                            r.Value(c) is null ? ""
+                                            : result.GetResult(precision) is { Implicit: false }
+                                                ? ValueFormat.Text(r.Value(c), digits)
+                                            : ValueFormat.Text(r.Value(c), 17)
+                                        )
+                                    )
                                     .ToList()
                         )
                         .ToList();

@@ -47,6 +47,13 @@ public sealed class ParamsDeleteTests
     {
         Refused("params.yaml", "a: {x: 1, y: 2}\n", "~a.x", "params.yaml: cannot delete 'a.x' in place");
         Refused("params.yaml", "l:\n- 1\n- 2\n", "~l.0", "params.yaml: cannot delete 'l[0]' in place");
+        // A key only a merge brings in has no line of its own.
+        Refused(
+            "params.yaml",
+            "base: &b\n  lr: 1\ntrain:\n  <<: *b\n  ep: 2\n",
+            "~train.lr",
+            "params.yaml: cannot delete 'train.lr' in place"
+        );
     }
 
     [Fact]
