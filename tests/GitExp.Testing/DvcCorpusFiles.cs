@@ -15,7 +15,15 @@ public enum DvcCorpusCheck
 /// The folder uses DVC's templating, which a parallel branch implements; until it lands these folders are left out
 /// of the pass fraction, and each must still fail with <paramref name="Reason"/>.
 /// </param>
-public sealed record DvcKnownFailure(string Folder, IReadOnlyList<DvcCorpusCheck> Checks, string Reason, bool AwaitsTemplating);
+public sealed record DvcKnownFailure(string Folder, IReadOnlyList<DvcCorpusCheck> Checks, string Reason, bool AwaitsTemplating)
+{
+    /// <summary>
+    /// Whether <paramref name="failure"/> is this one: it contains the reason, or one of its alternatives when the
+    /// cell lists several (<c>`cmd differs` or `command changed`</c>: the checks word one failure differently).
+    /// </summary>
+    public bool Explains(string? failure) =>
+        failure is not null && Reason.Split("` or `").Any(r => failure.Contains(r, StringComparison.Ordinal));
+}
 
 /// <summary>
 /// The corpus of real DVC projects (<c>tests/GitExp.Core.Tests/Pipeline/Corpus/dvc</c>): one folder per project
