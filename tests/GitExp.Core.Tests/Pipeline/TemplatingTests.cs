@@ -430,6 +430,8 @@ public class TemplatingTests
             ("params.yaml", "dct: {foo: foobar, persist: true}\n")
         );
         Assert.Equal([new OutSpec("foobar", OutKind.Out, true, true, false)], p.Stages[0].Outs);
+        // DVC does not interpolate stage names; a written name holding ${...} is refused in one line rather than
+        // kept as a name nobody meant.
         var e = Fails("stages:\n  ${x}:\n    cmd: echo\n", ("params.yaml", "x: a\n"));
         Assert.StartsWith("dvc.yaml:2:3: invalid stage name '${x}'", e.Message);
     }
@@ -519,6 +521,8 @@ public class TemplatingTests
     [InlineData("vars: [not_existing_params.yaml]\n", "dvc.yaml:1:8: 'vars': 'not_existing_params.yaml' does not exist")]
     // test_errors.py::test_partial_vars_doesnot_exist, test_resolver.py::test_partial_vars_doesnot_exist
     [InlineData("vars: [\"test_params.yaml:sub3\"]\n", "dvc.yaml:1:8: 'vars': could not find 'sub3' in 'test_params.yaml'")]
+    // Params files are read by extension (decision 26), in vars too.
+    [InlineData("vars: [config.cfg]\n", "dvc.yaml:1:8: 'vars': config.cfg: params files must be YAML")]
     // test_errors.py::test_foreach_data_key_does_not_exists, ::test_foreach_data_expects_list_or_dict
     [InlineData(
         "stages:\n  build:\n    foreach: ${modelss.123}\n    do: {cmd: echo}\n",
@@ -577,7 +581,8 @@ public class TemplatingTests
                 "models: {bar: bar, foo: foo}\nlst: [foo, bar]\nfoo: bar\ndct: {model1: a-out}\nnested: {list: [1, [2, 3]]}\n"
             ),
             ("params.json", """{"models": {"bar": "bar", "foo": "foo"}}"""),
-            ("test_params.yaml", "sub1: sub1\n")
+            ("test_params.yaml", "sub1: sub1\n"),
+            ("config.cfg", "a: 1\n")
         );
         Assert.Equal(ExitCode.InvalidProject, e.Code);
         Assert.StartsWith(expectedStart, e.Message);
@@ -593,6 +598,51 @@ public class TemplatingTests
             e.Message
         );
         Assert.Equal(["echo ${HOME}"], Parse("stages:\n  s:\n    cmd: echo \\${HOME}\n").Stages[0].Commands);
+    }
+
+    [Fact]
+    public void The_example_in_formats_md_expands_as_documented()
+    {
+        var p = Parse(
+            """
+            vars:
+              - config/train.yaml
+              - data.json:split,seed
+              - models: [small, large]
+            stages:
+              prepare:
+                cmd: python prepare.py --split ${split.ratio} ${train}
+                outs:
+                  - data/${split.name}
+              train:
+                foreach: ${models}
+                do:
+                  cmd: python train.py --model ${item} --epochs ${train.epochs}
+                  outs:
+                    - models/${item}.pt
+              evaluate:
+                matrix:
+                  model: ${models}
+                  split: [test, val]
+                cmd: python eval.py ${item.model} ${item.split} > eval/${key}.json
+            """,
+            ("config/train.yaml", "train: {epochs: 3, fast: true}\n"),
+            ("data.json", """{"split": {"ratio": 0.2, "name": "s1"}, "seed": 7, "other": 1}""")
+        );
+        Assert.Equal(
+            new()
+            {
+                ["prepare"] = "python prepare.py --split 0.2 --epochs 3 --fast",
+                ["train@small"] = "python train.py --model small --epochs 3",
+                ["train@large"] = "python train.py --model large --epochs 3",
+                ["evaluate@small-test"] = "python eval.py small test > eval/small-test.json",
+                ["evaluate@small-val"] = "python eval.py small val > eval/small-val.json",
+                ["evaluate@large-test"] = "python eval.py large test > eval/large-test.json",
+                ["evaluate@large-val"] = "python eval.py large val > eval/large-val.json",
+            },
+            Commands(p)
+        );
+        Assert.Equal(["data/s1"], p.Stages[0].Outs.Select(o => o.Path));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using YamlDotNet.RepresentationModel;
 
 namespace GitExp.Core.Pipeline.Templating;
@@ -426,7 +427,17 @@ internal sealed class PipelineTemplate
         if (!_loaded.TryGetValue(path, out var map))
         {
             var text = Read(path) ?? throw new TemplateException($"'{path}' does not exist");
-            var root = ParamsFile.Parse(text, path).Root;
+            JsonNode? root;
+            try
+            {
+                root = ParamsFile.Parse(text, path).Root;
+            }
+            catch (ExpException e) when (e.Code == ExitCode.Usage)
+            {
+                // An extension no params reader takes: located at the vars item that names the file.
+                throw new TemplateException(e.Message);
+            }
+
             var value = TemplateValue.FromJson(root, new ValueOrigin(path, [], false));
             map =
                 value as TemplateMap
