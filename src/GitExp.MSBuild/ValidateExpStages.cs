@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
-using YamlDotNet.RepresentationModel;
 
 namespace GitExp.MSBuild;
 
@@ -12,7 +11,7 @@ namespace GitExp.MSBuild;
 public sealed partial class ValidateExpStages : Microsoft.Build.Utilities.Task
 {
     private readonly Dictionary<string, string> _projectTexts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, YamlNode?> _paramsFiles = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Core.Pipeline.ParamsFile?> _paramsFiles = new(StringComparer.Ordinal);
 
     /// <summary>The <c>@(ExpStage)</c> items.</summary>
     public ITaskItem[] Stages { get; set; } = [];
@@ -66,55 +65,46 @@ public sealed partial class ValidateExpStages : Microsoft.Build.Utilities.Task
             return;
         }
 
-        if (!_paramsFiles.TryGetValue(paramsFile, out var root))
+        if (!_paramsFiles.TryGetValue(paramsFile, out var loaded))
         {
-            try
-            {
-                root = ParamsYaml.Load(paramsFile);
-            }
-            catch (ParamsYamlException e)
-            {
-                Log.LogError(null, "EXP2001", null, paramsFile, e.Line, e.Column, 0, 0, e.Message);
-                root = null;
-            }
-
-            _paramsFiles[paramsFile] = root;
+            loaded = Load(paramsFile, stage, file, line);
+            _paramsFiles[paramsFile] = loaded;
         }
 
-        if (key.Length > 0 && root is not null && !HasKey(root, key))
+        if (key.Length > 0 && loaded is not null && !loaded.TryGet(key, out _))
         {
             Error("EXP2003", file, line, $"stage '{stage}' uses param '{key}', which {paramsFile} does not have");
         }
     }
 
-    private static bool HasKey(YamlNode root, string key)
+    // The engine reads every params format (YAML, JSON, TOML, Python, by extension) and looks keys up, so a stage
+    // is checked exactly as `dotnet exp` will read it. YAML is parsed here first as well: its syntax errors get
+    // the line and column that the generated params class needs too.
+    private Core.Pipeline.ParamsFile? Load(string paramsFile, string stage, string file, int line)
     {
-        YamlNode? node = root;
-        foreach (var part in key.Split('.'))
+        try
         {
-            var match = IndexPattern().Match(part);
-            var name = match.Success ? part[..match.Index] : part;
-            if (name.Length > 0)
+            if (Core.Pipeline.ParamsFile.FormatOf(paramsFile) == Core.Pipeline.ParamsFormat.Yaml)
             {
-                node =
-                    node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(name), out var child)
-                        ? child
-                        : null;
+                ParamsYaml.Load(paramsFile);
             }
 
-            for (; match.Success && node is not null; match = match.NextMatch())
-            {
-                var index = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-                node = node is YamlSequenceNode list && index < list.Children.Count ? list.Children[index] : null;
-            }
-
-            if (node is null)
-            {
-                return false;
-            }
+            return Core.Pipeline.ParamsFile.Load(paramsFile, paramsFile);
+        }
+        catch (ParamsYamlException e)
+        {
+            Log.LogError(null, "EXP2001", null, paramsFile, e.Line, e.Column, 0, 0, e.Message);
+        }
+        catch (Core.ExpException e) when (e.Code == Core.ExitCode.Usage)
+        {
+            Error("EXP2003", file, line, $"stage '{stage}' uses a params file GitExp cannot read: {e.Message}");
+        }
+        catch (Core.ExpException e)
+        {
+            Log.LogError(null, "EXP2001", null, paramsFile, 0, 0, 0, 0, e.Message);
         }
 
-        return true;
+        return null;
     }
 
     // MSBuild keeps no line numbers for items: find the n-th Include="name" in the file that defined the item.
@@ -146,7 +136,4 @@ public sealed partial class ValidateExpStages : Microsoft.Build.Utilities.Task
 
     private static IEnumerable<string> Split(string list) =>
         list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    [GeneratedRegex(@"\[([0-9]+)\]")]
-    private static partial Regex IndexPattern();
 }

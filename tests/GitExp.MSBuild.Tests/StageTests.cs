@@ -54,6 +54,34 @@ public sealed class StageTests
     }
 
     [Fact]
+    public async Task Params_in_toml_and_python_files_are_checked_as_the_tool_reads_them()
+    {
+        using var project = await UserProject.CreateAsync([
+            Train,
+            """<ExpStage Include="tune" Command="dotnet run" Params="tune.toml:search.depth;tune.toml:search.width;tune.py:Search.depth" />""",
+            """<ExpStage Include="sweep" Command="dotnet run" Params="sweep.cfg:depth" />""",
+        ]);
+        project.WriteFile("tune.toml", "# searched by tune\n[search]\ndepth = 4 # levels\n");
+        project.WriteFile("tune.py", "class Search:\n    depth = 4\n");
+        project.WriteFile("sweep.cfg", "depth = 4\n");
+
+        var result = await project.BuildAsync();
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(
+            $"{project.ProjectFile}({UserProject.FirstStageLine + 1}): error EXP2003: stage 'tune' uses param 'search.width'",
+            result.Output
+        );
+        Assert.Contains(
+            $"{project.ProjectFile}({UserProject.FirstStageLine + 2}): error EXP2003: stage 'sweep' uses a params file GitExp cannot read",
+            result.Output
+        );
+        Assert.DoesNotContain("EXP2001", result.Output);
+        Assert.DoesNotContain("search.depth", result.Output);
+        Assert.DoesNotContain("Search.depth", result.Output);
+    }
+
+    [Fact]
     public async Task A_stage_without_Command_fails_with_EXP2002_at_its_line()
     {
         using var project = await UserProject.CreateAsync([Train, """<ExpStage Include="eval" Deps="model.bin" />"""]);

@@ -17,17 +17,41 @@ public sealed class BadInputTests
     {
         // Flags
         ["set-param without '='"] = new(["run", "-S", "train.lr"], 2, ["-S 'train.lr'", "key=value"]),
+        ["set-param adding a key that exists"] = new(
+            ["run", "-S", "+train.lr=1"],
+            2,
+            ["-S '+train.lr=1'", "already has 'train.lr'"]
+        ),
+        ["set-param deleting a missing key"] = new(
+            ["run", "-S", "~train.lrr"],
+            2,
+            ["-S '~train.lrr'", "no key 'train.lrr' to delete"]
+        ),
+        ["set-param deleting a key of another value"] = new(["run", "-S", "~seed=99"], 2, ["-S '~seed=99'", "not 99"]),
+        ["set-param with an empty range"] = new(
+            ["run", "--queue", "-S", "train.lr=range(3,1)"],
+            2,
+            ["-S 'train.lr=range(3,1)'", "range is empty"]
+        ),
+        ["set-param with an unsupported function"] = new(
+            ["run", "--queue", "-S", "seed=shuffle(1,2)"],
+            2,
+            ["-S 'seed=shuffle(1,2)'", "'shuffle()' is not supported"]
+        ),
+        ["set-param with '=' in a value"] = new(["run", "-S", "train.lr=0.1,seed=2,3"], 2, ["-S 'train.lr=0.1,seed=2,3'", "'='"]),
         ["set-param with an empty file"] = new(["run", "-S", ":train.lr=1"], 2, ["-S ':train.lr=1'", "file"]),
         ["set-param of an unknown key"] = new(["run", "-S", "train.lrr=0.2"], 2, ["-S 'train.lrr=0.2'", "+train.lrr"]),
-        ["set-param with Hydra's '++'"] = new(["run", "-S", "++goo.bag=4.5"], 2, ["-S '++goo.bag=4.5'", "'++'"]),
-        ["set-param with Hydra's '++' queued"] = new(["run", "--queue", "-S", "++goo.bag=4.5"], 2, ["-S '++goo.bag=4.5'"]),
-        ["set-param with Hydra's '~'"] = new(["run", "-S", "~seed=1"], 2, ["-S '~seed=1'", "'~'"]),
-        ["set-param with a sweep function"] = new(
-            ["run", "--queue", "-S", "train.lr=range(1,4)"],
+        ["set-param with '+++'"] = new(["run", "-S", "+++goo.bag=4.5"], 2, ["-S '+++goo.bag=4.5'", "'+++'"]),
+        ["set-param adding a key that exists queued"] = new(
+            ["run", "--queue", "-S", "+seed=1,2"],
             2,
-            ["-S 'train.lr=range(1,4)'", "sweep function"]
+            ["-S '+seed=1'", "already has 'seed'"]
         ),
-        ["set-param with choice()"] = new(["run", "--queue", "-S", "seed=choice(1,2)"], 2, ["-S 'seed=choice(1,2)'"]),
+        ["set-param with choice() without --queue"] = new(
+            ["run", "-S", "seed=choice(1,2)"],
+            2,
+            ["-S 'seed=choice(1,2)'", "--queue"]
+        ),
         ["set-param with interpolation"] = new(["run", "-S", "train.lr=${seed}"], 2, ["-S 'train.lr=${seed}'", "interpolation"]),
         ["a sweep without --queue"] = new(["run", "-S", "train.lr=0.1,0.2"], 2, ["-S 'train.lr=0.1,0.2'", "--queue"]),
         ["a sweep beyond the limit"] = new(
@@ -53,19 +77,24 @@ public sealed class BadInputTests
             ["exp.yaml:4:5", "unknown key 'command'"],
             r => r.WriteFile("exp.yaml", "stages:\n  train:\n    cmd: sh train.sh\n    command: x\n")
         ),
-        ["a template in cmd"] = new(
+        ["an undefined name in cmd"] = new(
             ["run"],
             3,
-            ["exp.yaml:3:10", "${lr}"],
+            ["exp.yaml:3:10", "undefined name 'lr' in '${lr}'"],
             r => r.WriteFile("exp.yaml", "stages:\n  train:\n    cmd: echo ${lr} > out.txt\n")
         ),
-        ["a template in deps"] = new(
+        ["an undefined name in deps"] = new(
             ["run"],
             3,
-            ["exp.yaml:5:9", "${split}"],
+            ["exp.yaml:5:9", "undefined name 'split' in '${split}'"],
             r => r.WriteFile("exp.yaml", "stages:\n  train:\n    cmd: sh train.sh\n    deps:\n      - data/${split}\n")
         ),
-        ["vars"] = new(["run"], 3, ["exp.yaml:1:1", "'vars'"], r => r.WriteFile("exp.yaml", "vars:\n  - lr: 1\nstages: {}\n")),
+        ["vars naming a missing file"] = new(
+            ["run"],
+            3,
+            ["exp.yaml:2:5", "'vars': 'missing.yaml' does not exist"],
+            r => r.WriteFile("exp.yaml", "vars:\n  - missing.yaml\nstages: {}\n")
+        ),
         ["malformed YAML"] = new(["run"], 3, ["exp.yaml:4:1"], r => r.WriteFile("exp.yaml", "stages:\n  train:\n    cmd: [x\n")),
         // Params files
         ["set-param on a params file that is not UTF-8"] = new(

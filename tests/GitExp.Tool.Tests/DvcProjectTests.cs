@@ -107,6 +107,56 @@ public sealed class DvcProjectTests
         Assert.Equal(model, File.ReadAllBytes(repo.FullPath("model/model.bin")));
     }
 
+    // insper-classroom/Ames-Mlflow-and-DVC-Pipeline lists 'src/lambda_function.py' twice in a stage's deps; DVC
+    // loads it and locks it twice. Status crashed on the lock's duplicate path.
+    [Fact]
+    public async Task A_dep_written_twice_runs_and_is_up_to_date_like_any_other()
+    {
+        using var repo = await TempGitRepo.InitAsync();
+        repo.WriteFile("train.sh", "cat train.sh > out.txt\n");
+        repo.WriteFile(
+            "dvc.yaml",
+            "stages:\n  train:\n    cmd: sh train.sh\n    deps:\n    - train.sh\n    - train.sh\n    outs:\n    - out.txt\n"
+        );
+        await repo.CommitAllAsync("A dep twice");
+
+        await repo.ExpOkAsync("run");
+
+        Assert.Equal("Everything is up to date.", (await repo.ExpOkAsync("status")).StdOut.Trim());
+        repo.WriteFile("train.sh", "cat train.sh > out.txt # changed\n");
+        Assert.Contains("dep 'train.sh' modified", (await repo.ExpOkAsync("status")).StdOut, StringComparison.Ordinal);
+    }
+
+    // 'dvc cache dir' writes cache.dir to .dvc/config (shared caches; '.dvc/config.local' for one machine),
+    // relative to the .dvc folder.
+    [Fact]
+    public async Task A_dvc_project_caches_outs_in_the_cache_dir_its_dvc_config_names()
+    {
+        using var repo = await DvcSampleAsync();
+        using var shared = TempGitRepo.CreateEmptyFolder();
+        var relative = Path.GetRelativePath(repo.FullPath(".dvc"), shared.Root);
+        repo.WriteFile(
+            ".dvc/config",
+            $"[core]\n    remote = storage\n[cache]\n    dir = {relative}\n['remote \"storage\"']\n    url = s3://bucket/dvc\n"
+        );
+        await repo.CommitAllAsync("dvc cache dir");
+
+        await repo.ExpOkAsync("run", "-n", "first");
+
+        var md5 = Convert.ToHexStringLower(
+            System.Security.Cryptography.MD5.HashData(File.ReadAllBytes(repo.FullPath("model/model.bin")))
+        );
+        Assert.True(File.Exists(Path.Combine(shared.Root, "files", "md5", md5[..2], md5[2..])));
+        Assert.False(repo.Exists(".dvc/cache"));
+
+        // A machine's own .dvc/config.local wins, as in DVC.
+        using var local = TempGitRepo.CreateEmptyFolder();
+        repo.WriteFile(".dvc/config.local", $"[cache]\ndir = {local.Root}\n");
+        File.Delete(repo.FullPath("model/model.bin"));
+        await repo.ExpOkAsync("run", "-n", "again");
+        Assert.True(File.Exists(Path.Combine(local.Root, "files", "md5", md5[..2], md5[2..])));
+    }
+
     [Fact]
     public async Task A_stage_dvc_recorded_is_up_to_date_here()
     {

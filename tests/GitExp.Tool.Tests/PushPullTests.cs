@@ -124,9 +124,11 @@ public sealed class PushPullTests
         var all = await repo.ExpOkAsync("list", "origin", "-A");
         var names = await repo.ExpOkAsync("list", "origin", "-A", "--name-only");
 
-        Assert.Equal($"{second[..7]}:\n\texp-b\n", current.StdOut.ReplaceLineEndings("\n"));
-        Assert.Contains($"{first[..7]}:\n\texp-a\n", all.StdOut.ReplaceLineEndings("\n"));
-        Assert.Contains($"{second[..7]}:\n\texp-b\n", all.StdOut.ReplaceLineEndings("\n"));
+        var b = await repo.GitAsync("rev-parse", TempGitRepo.ExperimentRef(second, "exp-b"));
+        var a = await repo.GitAsync("rev-parse", TempGitRepo.ExperimentRef(first, "exp-a"));
+        Assert.Equal($"main:\n\t{b[..7]} [exp-b]\n", current.StdOut.ReplaceLineEndings("\n"));
+        Assert.Contains($"{first[..7]}:\n\t{a[..7]} [exp-a]\n", all.StdOut.ReplaceLineEndings("\n"));
+        Assert.Contains($"main:\n\t{b[..7]} [exp-b]\n", all.StdOut.ReplaceLineEndings("\n"));
         Assert.Equal(["exp-a", "exp-b"], names.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
     }
 

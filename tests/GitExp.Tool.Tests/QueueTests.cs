@@ -20,6 +20,59 @@ public sealed class QueueTests
     }
 
     [Fact]
+    public async Task Run_all_on_an_empty_queue_succeeds_and_says_there_is_nothing_to_run()
+    {
+        await using var project = await QueueProject.CreateTrainingAsync();
+
+        var result = await project.ExpOkAsync("run", "--run-all");
+
+        Assert.Contains("Nothing to run: the queue is empty", result.StdOut);
+        Assert.Empty(await project.Repo.ExperimentRefsAsync());
+    }
+
+    [Fact]
+    public async Task The_message_given_with_queue_or_temp_is_the_experiments_commit_message()
+    {
+        await using var project = await QueueProject.CreateTrainingAsync();
+        var head = await project.Repo.HeadAsync();
+
+        await project.ExpOkAsync("run", "--queue", "-n", "queued", "-S", "lr=0.2", "-m", "lr 0.2: \"queued\"\nsecond line");
+        await project.ExpOkAsync("run", "--run-all");
+        await project.ExpOkAsync("run", "--temp", "--wait", "-n", "temp", "-S", "lr=0.3", "-m", "lr 0.3 in the background");
+
+        Assert.Equal(
+            "lr 0.2: \"queued\"\nsecond line",
+            await project.Repo.GitAsync("log", "-1", "--format=%B", TempGitRepo.ExperimentRef(head, "queued"))
+        );
+        Assert.Equal(
+            "lr 0.3 in the background",
+            await project.Repo.GitAsync("log", "-1", "--format=%B", TempGitRepo.ExperimentRef(head, "temp"))
+        );
+    }
+
+    [Fact]
+    public async Task Apply_takes_a_queued_or_a_failed_entry_and_puts_its_snapshot_in_the_workspace()
+    {
+        await using var project = await QueueProject.CreateTrainingAsync();
+        var head = await project.Repo.HeadAsync();
+        await project.ExpOkAsync("run", "--queue", "-n", "doomed", "-S", "fail=3");
+        await project.ExpAsync("run", "--run-all");
+        var waiting = (await project.ExpOkAsync("run", "--queue", "-n", "waiting", "-S", "lr=0.7")).StdOut.Split("with id ")[1][
+            ..10
+        ];
+
+        await project.ExpOkAsync("apply", waiting);
+        Assert.Contains("lr: 0.7", project.Repo.ReadFile("params.yaml"));
+
+        await project.ExpOkAsync("apply", "doomed", "-f");
+        Assert.Contains("fail: 3", project.Repo.ReadFile("params.yaml"));
+        Assert.Contains("lr: 0.1", project.Repo.ReadFile("params.yaml"));
+
+        Assert.Equal(head, await project.Repo.HeadAsync());
+        Assert.Equal("queued", (await project.StatusAsync()).Entries.Single(e => e.Id == waiting).Status);
+    }
+
+    [Fact]
     public async Task Sweep_queues_one_entry_per_combination_and_runs_them_without_touching_the_workspace()
     {
         await using var project = await QueueProject.CreateTrainingAsync();

@@ -101,6 +101,34 @@ public sealed class RunOutputTests
     }
 
     [Fact]
+    public async Task Quiet_queue_and_run_all_print_nothing_but_the_failure_and_verbose_shows_each_entrys_run_by_id()
+    {
+        await using var project = await QueueProject.CreateTrainingAsync();
+
+        var queued = await project.ExpOkAsync("run", "--queue", "-q", "-S", "lr=0.2,0.3", "-n", "quiet");
+        var ran = await project.ExpOkAsync("run", "--run-all", "-q");
+        await project.ExpOkAsync("run", "--queue", "-q", "-n", "doomed", "-S", "fail=3");
+        var failed = await project.ExpAsync("run", "--run-all", "-q");
+
+        Assert.Equal("", queued.StdOut + queued.StdErr);
+        Assert.Equal("", ran.StdOut + ran.StdErr);
+        Assert.Equal("", failed.StdOut);
+        Assert.Equal(3, failed.ExitCode);
+        Assert.Contains("experiment 'doomed'", Assert.Single(failed.ErrorLines));
+        var names = (await project.ExpOkAsync("list", "--name-only")).StdOut;
+        Assert.Contains("quiet-1", names);
+        Assert.Contains("quiet-2", names);
+
+        var entry = (await project.ExpOkAsync("run", "--queue", "-n", "loud", "-S", "lr=0.4")).StdOut.Split("with id ")[1][..10];
+        var verbose = await project.ExpOkAsync("run", "--run-all", "-v");
+
+        var lines = Lines(verbose.StdOut);
+        Assert.Contains($"[{entry}] Running stage 'train':", lines);
+        Assert.Contains($"[{entry}] > sh train.sh", lines);
+        Assert.Contains(lines, l => l.StartsWith($"[{entry}] loud: succeeded", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Quiet_and_verbose_together_are_refused_in_one_line()
     {
         await using var project = await CheckpointingProjectAsync();

@@ -127,4 +127,24 @@ public sealed class ShowTests
             .Skip(1)
             .Select(l => l.Split(',')[0])
             .ToList();
+
+    [Fact]
+    public async Task A_malformed_pipeline_file_does_not_stop_show_or_diff_from_listing_what_git_holds()
+    {
+        using var repo = await TempGitRepo.WithSampleProjectAsync();
+        await repo.ExpOkAsync("run", "-n", "exp-a", "-S", "train.lr=0.2");
+        await repo.ExpOkAsync("run", "-n", "exp-b", "-S", "train.lr=0.3");
+        repo.WriteFile("exp.yaml", "stages: [oops\n");
+
+        var show = await repo.ExpOkAsync("show", "--csv");
+        var diff = await repo.ExpOkAsync("diff", "exp-a", "exp-b", "--json");
+
+        var warning = Assert.Single(show.ErrorLines);
+        Assert.StartsWith("warning: exp.yaml:2:", warning);
+        Assert.Contains(show.StdOut.Split('\n'), l => l.StartsWith("exp-a,", StringComparison.Ordinal) && l.Contains(",0.2"));
+        Assert.Contains(show.StdOut.Split('\n'), l => l.StartsWith("exp-b,", StringComparison.Ordinal) && l.Contains(",0.3"));
+        Assert.Contains("train.lr", diff.StdOut);
+        Assert.StartsWith("warning: exp.yaml:2:", Assert.Single(diff.ErrorLines));
+        Assert.NotEqual(0, (await repo.ExpAsync("run")).ExitCode);
+    }
 }

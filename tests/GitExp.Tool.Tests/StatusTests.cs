@@ -34,4 +34,31 @@ public sealed class StatusTests
         Assert.Empty(await repo.ExperimentRefsAsync());
         Assert.Equal(index, repo.IndexFingerprint());
     }
+
+    // DVC tests/func/repro/test_repro.py::test_repro_frozen_callback: a stage without deps runs on every run, unless frozen.
+    [Fact]
+    public async Task A_stage_without_deps_runs_every_time_unless_frozen()
+    {
+        using var repo = await TempGitRepo.InitAsync();
+        repo.WriteFile("foo", "foo\n");
+        repo.WriteFile(".gitignore", "file1\n");
+        const string Pipeline = "stages:\n  copy-FOO-file1:\n    cmd: cat foo >> file1\n";
+        repo.WriteFile("exp.yaml", Pipeline);
+        await repo.CommitAllAsync("callback stage");
+
+        await repo.ExpOkAsync("run");
+        var status = await repo.ExpOkAsync("status");
+        await repo.ExpOkAsync("run");
+
+        Assert.Contains("always changed: it has no deps", status.StdOut);
+        Assert.Equal(["foo", "foo"], File.ReadAllLines(repo.FullPath("file1")));
+
+        repo.WriteFile("exp.yaml", Pipeline + "    frozen: true\n");
+        await repo.ExpOkAsync("run");
+        Assert.Equal(2, File.ReadAllLines(repo.FullPath("file1")).Length);
+
+        repo.WriteFile("exp.yaml", Pipeline);
+        await repo.ExpOkAsync("run");
+        Assert.Equal(3, File.ReadAllLines(repo.FullPath("file1")).Length);
+    }
 }

@@ -37,7 +37,7 @@ public sealed class PipelineIndex
     )
     {
         var extra = extraFiles.ToList();
-        if (extra.Count == 0 && project.PipelineIndexCache is { } cached)
+        if (extra.Count == 0 && project.PipelineIndexCache is { } cached && !TemplateInputsChanged(project, cached))
         {
             return cached;
         }
@@ -50,6 +50,15 @@ public sealed class PipelineIndex
 
         return index;
     }
+
+    // A templated pipeline reads params files (params.yaml, vars): once -S or a restore changes one, the
+    // stages resolve to other commands and paths, so the pipelines are read again.
+    private static bool TemplateInputsChanged(ExpProject project, PipelineIndex index) =>
+        index.Pipelines.Any(p =>
+            p.TemplateInputs.Any(input =>
+                (File.Exists(project.FullPath(input.Key)) ? File.ReadAllText(project.FullPath(input.Key)) : null) != input.Value
+            )
+        );
 
     private static async Task<PipelineIndex> ReadAsync(
         ExpProject project,
@@ -128,7 +137,7 @@ public sealed class PipelineIndex
 
     private IEnumerable<Stage> ResolveOne(ExpProject project, string target, string? defaultFile, string currentDirectory)
     {
-        var colon = target.LastIndexOf(':');
+        var colon = FileColon(target);
         string? file;
         string? stageName;
         if (colon > 0)
@@ -161,13 +170,33 @@ public sealed class PipelineIndex
             return NotEmpty(inFile, file);
         }
 
-        var stage =
-            inFile.FirstOrDefault(s => s.Name == stageName)
-            ?? throw new ExpException(
+        if (inFile.FirstOrDefault(s => s.Name == stageName) is { } stage)
+        {
+            return [stage];
+        }
+
+        // A foreach or matrix group's name stands for every stage it generates, as in DVC.
+        var group = inFile.Where(s => s.Group == stageName).ToList();
+        return group.Count > 0
+            ? group
+            : throw new ExpException(
                 ExitCode.NotFound,
                 $"target '{target}': no stage '{stageName}' in '{file}' (stages: {string.Join(", ", inFile.Select(s => s.Name))})"
             );
-        return [stage];
+    }
+
+    // "file:stage": the first ':' after a pipeline file's name, so that a generated stage's key may hold ':'.
+    private static int FileColon(string target)
+    {
+        for (var at = target.IndexOf(':', StringComparison.Ordinal); at > 0; at = target.IndexOf(':', at + 1))
+        {
+            if (IsPipelinePath(target[..at]))
+            {
+                return at;
+            }
+        }
+
+        return target.LastIndexOf(':');
     }
 
     /// <summary>Every stage of every pipeline (<c>--all-pipelines</c>); none is an error, as for one pipeline.</summary>

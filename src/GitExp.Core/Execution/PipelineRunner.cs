@@ -8,6 +8,19 @@ using GitExp.Core.Project;
 
 namespace GitExp.Core.Execution;
 
+/// <summary>What a failing stage does to the rest of a run.</summary>
+public enum OnStageError
+{
+    /// <summary>The run stops at the first failure (the default).</summary>
+    Stop,
+
+    /// <summary>Stages that do not depend on a failed one still run; the run fails at the end (<c>-k</c>).</summary>
+    KeepGoing,
+
+    /// <summary>Every selected stage is tried, a failed one's dependents too, and the run succeeds: failures are reported, not raised (<c>--ignore-errors</c>, as DVC's <c>on_error="ignore"</c>).</summary>
+    Ignore,
+}
+
 /// <summary>What happened to one stage in a run.</summary>
 public enum StageAction
 {
@@ -17,6 +30,12 @@ public enum StageAction
     RestoredFromRunCache,
     WouldRun,
     Declined,
+
+    /// <summary>Not run: a stage it depends on failed (<c>-k</c>, <c>--ignore-errors</c>).</summary>
+    UpstreamFailed,
+
+    /// <summary>Its command failed and the run went on (<c>-k</c>, <c>--ignore-errors</c>).</summary>
+    Failed,
 }
 
 public sealed record StageOutcome(Stage Stage, StageAction Action, IReadOnlyList<string> Reasons);
@@ -45,6 +64,7 @@ public sealed record StageExecution(
             StageAction.Frozen => "frozen",
             StageAction.WouldRun => "would-run",
             StageAction.Declined => "declined",
+            StageAction.UpstreamFailed => "upstream-failed",
             _ => Interrupted ? "interrupted" : "failed",
         };
 
@@ -64,6 +84,24 @@ public sealed record PipelineRunOptions
 
     /// <summary>Run only the targets, not the stages they depend on.</summary>
     public bool SingleStage { get; init; }
+
+    /// <summary>Run the targets and every stage after them, not the stages before (<c>--downstream</c>).</summary>
+    public bool Downstream { get; init; }
+
+    /// <summary>Run the whole pipeline each target belongs to (<c>-p/--pipeline</c>).</summary>
+    public bool WholePipeline { get; init; }
+
+    /// <summary>A target that is a folder means every pipeline file under it (<c>-R/--recursive</c>).</summary>
+    public bool Recursive { get; init; }
+
+    /// <summary>
+    /// A stage whose only changes are deps or outs missing from the workspace, all of them recorded in its lock
+    /// (data not pulled), counts as up to date (<c>--allow-missing</c>).
+    /// </summary>
+    public bool AllowMissing { get; init; }
+
+    /// <summary>What a failing stage does to the rest of the run (<c>-k/--keep-going</c>, <c>--ignore-errors</c>).</summary>
+    public OnStageError OnError { get; init; } = OnStageError.Stop;
 
     /// <summary>Stages (by address) to run even when unchanged: a resumed checkpointing stage.</summary>
     public IReadOnlySet<string> ForceStages { get; init; } = new HashSet<string>();
@@ -160,6 +198,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         var checker = new StageStatusChecker(project.Root, caches);
         var locks = new LockSet(project.Root, index);
         var outcomes = new List<StageOutcome>();
+        var failedStages = new HashSet<Stage>();
+        StageFailedException? firstFailure = null;
         Directory.CreateDirectory(project.LogDirectory);
         using var log = new StreamWriter(
             Path.Combine(project.LogDirectory, runId + ".log"),
@@ -174,6 +214,21 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                 var started = DateTimeOffset.UtcNow;
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 StageOutcome outcome;
+                if (
+                    options.OnError == OnStageError.KeepGoing
+                    && failedStages.Count > 0
+                    && index.Graph.Upstream(stage).Any(failedStages.Contains)
+                )
+                {
+                    // -k / --ignore-errors: what depends on a failed stage cannot run; independent branches go on.
+                    failedStages.Add(stage);
+                    events.StageSkipped(stage, StageAction.UpstreamFailed);
+                    outcome = new StageOutcome(stage, StageAction.UpstreamFailed, []);
+                    events.StageFinished(new StageExecution(stage, outcome, started, clock.Elapsed, null));
+                    outcomes.Add(outcome);
+                    continue;
+                }
+
                 try
                 {
                     outcome = await RunStageAsync(
@@ -189,6 +244,21 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                             cancellationToken
                         )
                         .ConfigureAwait(false);
+                }
+                catch (Exception e)
+                    when (options.OnError != OnStageError.Stop
+                        && e is StageFailedException or ExpException { Code: ExitCode.NotFound or ExitCode.StageFailed }
+                    )
+                {
+                    var failed = e as StageFailedException ?? new StageFailedException(stage, (int)((ExpException)e).Code);
+                    events.Warning(
+                        $"stage '{stage.Address}' failed ({e.Message}); going on with the stages that do not depend on it"
+                    );
+                    events.StageFinished(new StageExecution(stage, null, started, clock.Elapsed, failed.ExitCode));
+                    failedStages.Add(stage);
+                    firstFailure ??= failed;
+                    outcomes.Add(new StageOutcome(stage, StageAction.Failed, []));
+                    continue;
                 }
                 catch (Exception e) when (e is StageFailedException or ExpException or OperationCanceledException)
                 {
@@ -211,6 +281,11 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         finally
         {
             caches.Save();
+        }
+
+        if (firstFailure is not null && options.OnError == OnStageError.KeepGoing)
+        {
+            throw firstFailure;
         }
 
         return outcomes;
@@ -236,6 +311,12 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         }
 
         var (inputs, status) = CheckStage(stage, checker, locks);
+        if (options.AllowMissing && StageStatusChecker.OnlyMissing(locks.Get(stage), inputs, status))
+        {
+            events.StageSkipped(stage, StageAction.UpToDate);
+            return new StageOutcome(stage, StageAction.UpToDate, []);
+        }
+
         if (inputs.MissingDeps.Count > 0 && !options.Dry)
         {
             throw new ExpException(
@@ -268,7 +349,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         // something no dep names (as in DVC): their inputs do not determine their result, so they never take
         // part in the run-cache.
         var checkpointing = stage.Outs.Any(o => o.Checkpoint);
-        var runCached = !checkpointing && !stage.AlwaysChanged;
+        var runCached = !checkpointing && !stage.RunsEveryTime;
         if (
             !options.Force
             && runCached
@@ -318,7 +399,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             }
         }
 
-        var signal = Path.Combine(project.TempDirectory, "checkpoints", runId + "-" + stage.Name);
+        // A generated stage's name can hold any character of its foreach key ('/' too): escaped to stay one file name.
+        var signal = Path.Combine(project.TempDirectory, "checkpoints", runId + "-" + Uri.EscapeDataString(stage.Name));
         Directory.CreateDirectory(Path.GetDirectoryName(signal)!);
         File.Delete(signal);
         var environment = new Dictionary<string, string?>(options.Environment)
@@ -361,6 +443,77 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             }
         }
 
+        var outs = SaveOuts(stage, cache, (ExitCode.StageFailed, "stage '{0}' finished but did not create its out '{1}'"));
+
+        if (runCached)
+        {
+            runCache.Put(key, outs);
+        }
+
+        locks.Set(stage, LockEntry(stage, inputs, outs));
+        return new StageOutcome(stage, StageAction.Ran, reasons);
+    }
+
+    /// <summary>
+    /// Records the workspace's deps, params and outs as the lock entries of the selected stages that changed,
+    /// and saves their outs in the cache, without running anything (DVC's <c>commit --force</c>; what
+    /// <c>exp save</c> does first). Frozen stages are left as they are.
+    /// </summary>
+    /// <returns>The stages whose lock entries were written.</returns>
+    public async Task<IReadOnlyList<Stage>> CommitAsync(PipelineRunOptions options, CancellationToken cancellationToken = default)
+    {
+        project.EnsureInitialized();
+        var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
+        var caches = project.OpenCaches();
+        var checker = new StageStatusChecker(project.Root, caches);
+        var locks = new LockSet(project.Root, index);
+        var committed = new List<Stage>();
+        try
+        {
+            foreach (var stage in stages.Where(s => !s.Frozen))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var (inputs, status) = CheckStage(stage, checker, locks);
+                if (!status.Changed)
+                {
+                    continue;
+                }
+
+                if (inputs.MissingDeps.Count > 0)
+                {
+                    throw new ExpException(
+                        ExitCode.NotFound,
+                        $"{stage.PipelineFile}:{stage.Line}: stage '{stage.Name}' depends on '{inputs.MissingDeps[0]}', which does not exist: nothing to save for it (run it, or name other stages as targets)"
+                    );
+                }
+
+                var outs = SaveOuts(
+                    stage,
+                    caches.For(stage.PipelineFile),
+                    (
+                        ExitCode.NotFound,
+                        "stage '{0}' has no out '{1}' in the workspace: nothing to save for it (run it, or name other stages as targets)"
+                    )
+                );
+                locks.Set(stage, LockEntry(stage, inputs, outs));
+                committed.Add(stage);
+            }
+        }
+        finally
+        {
+            caches.Save();
+        }
+
+        return committed;
+    }
+
+    /// <summary>Saves each out of the stage in the cache (cached outs) or as a copy (metrics, plots); a missing out is <paramref name="missing"/>'s error.</summary>
+    private List<(string Path, ContentHash Hash)> SaveOuts(
+        Stage stage,
+        ContentCache cache,
+        (ExitCode Code, string Format) missing
+    )
+    {
         var outs = new List<(string Path, ContentHash Hash)>();
         var caching = new FileProgress(FileWork.Caching, stage.Address, events.Progress);
         try
@@ -371,8 +524,8 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                 if (!File.Exists(full) && !Directory.Exists(full))
                 {
                     throw new ExpException(
-                        ExitCode.StageFailed,
-                        $"stage '{stage.Address}' finished but did not create its out '{spec.Path}'"
+                        missing.Code,
+                        string.Format(CultureInfo.InvariantCulture, missing.Format, stage.Address, spec.Path)
                     );
                 }
 
@@ -384,13 +537,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
             caching.Finish();
         }
 
-        if (runCached)
-        {
-            runCache.Put(key, outs);
-        }
-
-        locks.Set(stage, LockEntry(stage, inputs, outs));
-        return new StageOutcome(stage, StageAction.Ran, reasons);
+        return outs;
     }
 
     private async Task TakeCheckpointAsync(
@@ -553,7 +700,16 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         var index = await PipelineIndex.LoadAsync(project, extra, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<Stage> targets = options.AllPipelines
             ? index.AllStages()
-            : index.Resolve(project, options.Targets, options.CurrentDirectory);
+            : index.Resolve(
+                project,
+                options.Recursive ? ExpandFolders(index, options.Targets, options.CurrentDirectory) : options.Targets,
+                options.CurrentDirectory
+            );
+        if (options.WholePipeline)
+        {
+            targets = targets.SelectMany(index.Graph.Connected).Distinct().ToList();
+        }
+
         if (options.SingleStage)
         {
             return (index, index.Graph.TopologicalOrder().Where(targets.Contains).ToList());
@@ -562,10 +718,39 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         var selected = new HashSet<Stage>();
         foreach (var target in targets)
         {
-            selected.UnionWith(index.Graph.Upstream(target));
+            selected.UnionWith(options.Downstream ? index.Graph.Downstream(target) : index.Graph.Upstream(target));
         }
 
         return (index, index.Graph.TopologicalOrder().Where(selected.Contains).ToList());
+    }
+
+    /// <summary><c>-R</c>: a target that is a folder stands for every pipeline file under it.</summary>
+    private List<string> ExpandFolders(PipelineIndex index, IReadOnlyList<string> targets, string currentDirectory)
+    {
+        var expanded = new List<string>();
+        foreach (var target in targets)
+        {
+            var full = Path.GetFullPath(Path.Combine(currentDirectory, target));
+            if (!Directory.Exists(full))
+            {
+                expanded.Add(target);
+                continue;
+            }
+
+            var folder = project.ToRepoPath(full);
+            var files = index
+                .Pipelines.Select(p => p.File)
+                .Where(f => folder is "" or "." || f.StartsWith(folder + "/", StringComparison.Ordinal))
+                .ToList();
+            if (files.Count == 0)
+            {
+                throw new ExpException(ExitCode.NotFound, $"target '{target}': no pipeline file under that folder (-R)");
+            }
+
+            expanded.AddRange(files.Select(f => Path.GetRelativePath(currentDirectory, project.FullPath(f))));
+        }
+
+        return expanded;
     }
 
     private static bool ProducesDepOf(PipelineIndex index, Stage producer, Stage consumer) =>

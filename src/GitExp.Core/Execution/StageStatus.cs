@@ -92,6 +92,10 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
         {
             reasons.Add("always changed");
         }
+        else if (stage.IsCallback)
+        {
+            reasons.Add("always changed: it has no deps");
+        }
 
         if (locked.Command != CommandText(stage))
         {
@@ -100,11 +104,12 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
 
         foreach (var dep in inputs.MissingDeps)
         {
-            reasons.Add($"dep '{dep}' missing");
+            reasons.Add(MissingDepReason(dep));
         }
 
-        var lockedDeps = locked.Deps.ToDictionary(d => d.Path, StringComparer.Ordinal);
-        foreach (var dep in inputs.Deps)
+        var lockedDeps = ByPath(locked.Deps);
+        // A dep written twice in dvc.yaml is loaded twice by DVC (and locked twice); it is one file.
+        foreach (var dep in inputs.Deps.DistinctBy(d => d.Path))
         {
             if (!lockedDeps.Remove(dep.Path, out var before))
             {
@@ -122,13 +127,13 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
         }
 
         CompareParams(locked.Params, inputs.Params, reasons);
-        var lockedOuts = locked.Outs.ToDictionary(o => o.Path, StringComparer.Ordinal);
+        var lockedOuts = ByPath(locked.Outs);
         foreach (var output in stage.Outs)
         {
             var full = Path.Combine(root, output.Path);
             if (!File.Exists(full) && !Directory.Exists(full))
             {
-                reasons.Add($"out '{output.Path}' missing");
+                reasons.Add(MissingOutReason(output.Path));
             }
             else if (!lockedOuts.TryGetValue(output.Path, out var before))
             {
@@ -144,6 +149,38 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
     }
 
     public static string CommandText(Stage stage) => string.Join("\n", stage.Commands);
+
+    public static string MissingDepReason(string path) => $"dep '{path}' missing";
+
+    public static string MissingOutReason(string path) => $"out '{path}' missing";
+
+    /// <summary>
+    /// Whether the stage's only changes are deps and outs missing from the workspace that its lock records (data
+    /// not pulled or checked out): what <c>--allow-missing</c> lets pass as up to date.
+    /// </summary>
+    public static bool OnlyMissing(StageLock? locked, StageInputs inputs, StageStatus status)
+    {
+        if (locked is null)
+        {
+            return false;
+        }
+
+        var allowed = new HashSet<string>(StringComparer.Ordinal);
+        allowed.UnionWith(locked.Deps.Where(d => inputs.MissingDeps.Contains(d.Path)).Select(d => MissingDepReason(d.Path)));
+        allowed.UnionWith(locked.Outs.Select(o => MissingOutReason(o.Path)));
+        return status.Reasons.Count > 0 && status.Reasons.All(allowed.Contains);
+    }
+
+    private static Dictionary<string, HashedPath> ByPath(IEnumerable<HashedPath> paths)
+    {
+        var result = new Dictionary<string, HashedPath>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            result.TryAdd(path.Path, path);
+        }
+
+        return result;
+    }
 
     public static HashedPath ToHashedPath(string path, ContentHash hash) => new(path, hash.Sha256, hash.Size, hash.NFiles);
 

@@ -12,6 +12,9 @@ public sealed record DiffRow(bool IsMetric, string File, string Key, JsonNode? O
     public bool Changed => !JsonNode.DeepEquals(Old, New);
 }
 
+/// <summary>One param or metric of one revision.</summary>
+public sealed record ValueRow(bool IsMetric, string File, string Key, JsonNode? Value);
+
 /// <summary>Compares the params and metrics of two revisions: experiments, commits, or the workspace.</summary>
 public static class ExperimentDiff
 {
@@ -24,10 +27,11 @@ public static class ExperimentDiff
         string? oldRev,
         string? newRev,
         bool all,
-        CancellationToken cancellationToken = default
+        CancellationToken cancellationToken = default,
+        Action<string>? warn = null
     )
     {
-        var sources = await ValueSources.FromWorkspaceAsync(project, cancellationToken).ConfigureAwait(false);
+        var sources = await ValueSources.FromWorkspaceAsync(project, cancellationToken, warn ?? (_ => { })).ConfigureAwait(false);
         var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
         var oldValues = await ReadAsync(project, sources, oldRev ?? "HEAD", head, cancellationToken).ConfigureAwait(false);
         var newValues = await ReadAsync(project, sources, newRev ?? Workspace, head, cancellationToken).ConfigureAwait(false);
@@ -54,6 +58,29 @@ public static class ExperimentDiff
         }
 
         return (oldRev ?? "HEAD", newRev ?? Workspace, rows);
+    }
+
+    /// <summary>The params and metrics of one revision (an experiment, a Git revision or "workspace"), file by file.</summary>
+    public static async Task<IReadOnlyList<ValueRow>> ValuesAsync(
+        ExpProject project,
+        string rev,
+        CancellationToken cancellationToken = default,
+        Action<string>? warn = null
+    )
+    {
+        var sources = await ValueSources.FromWorkspaceAsync(project, cancellationToken, warn ?? (_ => { })).ConfigureAwait(false);
+        var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+        var values = await ReadAsync(project, sources, rev, head, cancellationToken).ConfigureAwait(false);
+        return
+        [
+            .. new[] { (false, values.Params), (true, values.Metrics) }.SelectMany(group =>
+                group.Item2.Select(pair =>
+                {
+                    var colon = pair.Key.IndexOf(':', StringComparison.Ordinal);
+                    return new ValueRow(group.Item1, pair.Key[..colon], pair.Key[(colon + 1)..], pair.Value);
+                })
+            ),
+        ];
     }
 
     private static async Task<RevisionValues> ReadAsync(

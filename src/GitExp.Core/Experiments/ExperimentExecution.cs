@@ -36,6 +36,27 @@ public sealed record ExperimentRunOptions
 }
 
 /// <summary>The stages' outcomes and the experiment recorded, if any (with the reason when none).</summary>
+/// <summary>What <c>exp save</c> records: the workspace as it is, under a name.</summary>
+public sealed record ExperimentSaveOptions
+{
+    public string? Name { get; init; }
+
+    public string? Message { get; init; }
+
+    /// <summary>Replace an experiment of the same name and baseline.</summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>Stages whose changes are committed to the lock file first; none: every stage.</summary>
+    public IReadOnlyList<string> Targets { get; init; } = [];
+
+    /// <summary>Paths committed even though .gitignore names them.</summary>
+    public IReadOnlyList<string> Include { get; init; } = [];
+
+    public string CurrentDirectory { get; init; } = Environment.CurrentDirectory;
+
+    public string CommandLine { get; init; } = "dotnet exp save";
+}
+
 public sealed record ExperimentRunResult(IReadOnlyList<StageOutcome> Stages, Experiment? Recorded, string? NotRecordedReason);
 
 /// <summary>
@@ -54,7 +75,11 @@ public sealed record IsolatedRun(
     CheckpointPlan Plan,
     PipelineRunOptions Pipeline,
     IReadOnlyList<RefUpdate> AlsoUpdate
-);
+)
+{
+    /// <summary>The experiment's commit message (<c>-m</c> when it was queued); null: <c>exp: &lt;name&gt;</c>.</summary>
+    public string? Message { get; init; }
+}
 
 /// <summary>
 /// The one way an experiment runs, in the workspace or isolated (queued, temp): restores the checkpoint it
@@ -69,23 +94,13 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
     {
         var git = project.Git;
         var baseline = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
-        var store = new ExperimentStore(git);
-        if (options.Name is not null)
+        if (options.Name is not null && options.Rev is null)
+        {
+            await CheckNameFreeAsync(baseline, options.Name, options.Overwrite, cancellationToken).ConfigureAwait(false);
+        }
+        else if (options.Name is not null)
         {
             await ExperimentNames.ValidateAsync(git, options.Name, "--name", cancellationToken).ConfigureAwait(false);
-            var taken = await store.NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false);
-            if (taken.Contains(options.Name) && !options.Overwrite && options.Rev is null)
-            {
-                var existing = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).First(e =>
-                    e.Baseline == baseline && e.Name == options.Name
-                );
-                throw new ExpException(
-                    ExitCode.Conflict,
-                    existing.Interrupted
-                        ? $"--name '{options.Name}': that experiment was interrupted; continue it with 'dotnet exp run --rev {options.Name}' (or plain 'dotnet exp run'), or use -f to start it over"
-                        : $"--name '{options.Name}': an experiment of that name already exists for this commit; use -f to overwrite it or choose another name"
-                );
-            }
         }
 
         if (options.Rev is null)
@@ -190,6 +205,104 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
         return result;
     }
 
+    /// <summary>
+    /// Records the workspace as it is as an experiment, running nothing (<c>exp save</c>): the changed stages'
+    /// lock entries and cached outs are written first (DVC's <c>commit</c>), then the workspace is committed
+    /// under <c>refs/exps</c> like a run's result, and the save is tracked in the run store.
+    /// </summary>
+    public async Task<Experiment> SaveAsync(ExperimentSaveOptions options, CancellationToken cancellationToken = default)
+    {
+        var git = project.Git;
+        var baseline = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+        if (options.Name is not null)
+        {
+            await CheckNameFreeAsync(baseline, options.Name, options.Overwrite, cancellationToken).ConfigureAwait(false);
+        }
+
+        var include = options.Include.Select(path => CheckIncluded(path, options.CurrentDirectory)).ToList();
+        var pipeline = new PipelineRunOptions { Targets = options.Targets, CurrentDirectory = options.CurrentDirectory };
+        await new PipelineRunner(project, events).CheckSelectionAsync(pipeline, cancellationToken).ConfigureAwait(false);
+        using var workspaceLock = WorkspaceLock.Acquire(project);
+        var store = new ExperimentStore(git);
+        var name =
+            options.Name
+            ?? ExperimentNames.Generate(await store.NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false));
+        await new PipelineRunner(project, events).CommitAsync(pipeline, cancellationToken).ConfigureAwait(false);
+        using var warnings = new WarningWriter(events);
+        var tracker = new RunTracker(project, warnings);
+        var runId = Guid.NewGuid().ToString("N")[..12];
+        var run = await tracker
+            .StartAsync(project, runId, name, baseline, "save", options.CommandLine, RunStatus.Running, null, cancellationToken)
+            .ConfigureAwait(false);
+        Experiment? experiment;
+        try
+        {
+            // Asked for by name: recorded even when it matches HEAD or another experiment (as DVC does).
+            (experiment, _) = await new ExperimentRecorder(project)
+                .RecordAsync(
+                    baseline,
+                    name,
+                    options.Message,
+                    options.Overwrite,
+                    nameGiven: true,
+                    cancellationToken,
+                    include: include
+                )
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ExpException or GitCommandException or OperationCanceledException)
+        {
+            await tracker
+                .FinishAsync(project, run, null, RunStatus.Failed, (int)ExitCode.Conflict, [], CancellationToken.None)
+                .ConfigureAwait(false);
+            throw;
+        }
+
+        await tracker
+            .FinishAsync(project, run, experiment, RunStatus.Succeeded, 0, [], CancellationToken.None)
+            .ConfigureAwait(false);
+        events.ExperimentRecorded(experiment!);
+        return experiment!;
+    }
+
+    private string CheckIncluded(string path, string currentDirectory)
+    {
+        var full = Path.GetFullPath(path, currentDirectory);
+        var relative = Path.GetRelativePath(project.Root, full);
+        if (relative == "." || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+        {
+            throw new ExpException(ExitCode.Usage, $"--include-untracked '{path}': the path is outside the repository");
+        }
+
+        if (!File.Exists(full) && !Directory.Exists(full))
+        {
+            throw new ExpException(ExitCode.NotFound, $"--include-untracked '{path}': no such file or folder");
+        }
+
+        return relative.Replace(Path.DirectorySeparatorChar, '/');
+    }
+
+    /// <summary>A name given for a new experiment is valid, and free for this baseline unless it is to be overwritten.</summary>
+    private async Task CheckNameFreeAsync(string baseline, string name, bool overwrite, CancellationToken cancellationToken)
+    {
+        var git = project.Git;
+        var store = new ExperimentStore(git);
+        await ExperimentNames.ValidateAsync(git, name, "--name", cancellationToken).ConfigureAwait(false);
+        var taken = await store.NamesForBaselineAsync(baseline, cancellationToken).ConfigureAwait(false);
+        if (taken.Contains(name) && !overwrite)
+        {
+            var existing = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).First(e =>
+                e.Baseline == baseline && e.Name == name
+            );
+            throw new ExpException(
+                ExitCode.Conflict,
+                existing.Interrupted
+                    ? $"--name '{name}': that experiment was interrupted; continue it with 'dotnet exp run --rev {name}' (or plain 'dotnet exp run'), or use -f to start it over"
+                    : $"--name '{name}': an experiment of that name already exists for this commit; use -f to overwrite it or choose another name"
+            );
+        }
+    }
+
     /// <summary>Runs a queued or temp experiment in its isolated workspace and records it.</summary>
     /// <param name="cancellationToken">Stops the run: the worker is stopping (interrupted) or the entry was killed (failed).</param>
     /// <param name="stopping">Whether the worker itself is stopping: a cancellation without it is a kill of this entry.</param>
@@ -213,7 +326,7 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
                     {
                         CurrentDirectory = run.Workspace.Root,
                     },
-                    null,
+                    run.Message,
                     false,
                     true,
                     run.AlsoUpdate

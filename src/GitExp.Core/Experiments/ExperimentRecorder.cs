@@ -22,13 +22,14 @@ public sealed class ExperimentRecorder(ExpProject project)
         CancellationToken cancellationToken = default,
         IReadOnlyList<RefUpdate>? alsoUpdate = null,
         ExperimentChain? chain = null,
-        string? trailers = null
+        string? trailers = null,
+        IReadOnlyCollection<string>? include = null
     )
     {
         var git = project.Git;
         var cachedOuts = await CachedOutsAsync(cancellationToken).ConfigureAwait(false);
         await EnsureIgnoredAsync(cachedOuts, cancellationToken).ConfigureAwait(false);
-        var tree = await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken).ConfigureAwait(false);
+        var tree = await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken, include).ConfigureAwait(false);
         // A generated name asks only for "record this result": one that is already recorded (or is HEAD
         // itself) is not recorded twice. A name the user chose is always created, since scripts refer to it.
         if (chain is null && !nameGiven && tree == await git.TreeOfAsync(baseline, cancellationToken).ConfigureAwait(false))

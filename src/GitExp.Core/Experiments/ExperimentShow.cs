@@ -44,6 +44,9 @@ public sealed record ShowColumn(string FullName, string File, string Key, bool I
 /// <summary>What to show: which baselines and how to shape the columns.</summary>
 public sealed record ShowOptions
 {
+    /// <summary>Told when the workspace's pipeline is malformed and HEAD's names the params and metrics files instead.</summary>
+    public Action<string>? Warn { get; init; }
+
     public bool AllCommits { get; init; }
 
     /// <summary>Show this many commits from HEAD back (with their experiments).</summary>
@@ -94,7 +97,7 @@ public static class ExperimentShow
         // The reads below are independent: running them at once overlaps git's work with ours.
         var headTask = git.HeadCommitAsync(cancellationToken);
         var experimentsTask = new ExperimentStore(git).ListAsync(cancellationToken);
-        var sourcesTask = ValueSources.FromWorkspaceAsync(project, cancellationToken);
+        var sourcesTask = ValueSources.FromWorkspaceAsync(project, cancellationToken, options.Warn ?? (_ => { }));
         var labelsTask = BranchLabelsAsync(project, cancellationToken);
         var queueTask = new ExperimentQueue(project).ListAsync(cancellationToken);
         await Task.WhenAll(headTask, experimentsTask, sourcesTask, labelsTask, queueTask).ConfigureAwait(false);

@@ -103,7 +103,8 @@ public sealed class ExperimentStore(GitRepository git)
     /// <paramref name="nameOrRev"/> names: by name or full ref (one per baseline), else by a commit id prefix.
     /// </summary>
     /// <param name="scopeLabel">How the message names the scope when nothing matches.</param>
-    public static IReadOnlyList<Experiment> MatchInScope(IReadOnlyList<Experiment> scope, string nameOrRev, string scopeLabel)
+    public static IReadOnlyList<T> MatchInScope<T>(IReadOnlyList<T> scope, string nameOrRev, string scopeLabel)
+        where T : class, IExperimentRef
     {
         var exact = scope.Where(e => e.Name == nameOrRev || e.Ref == nameOrRev).ToList();
         if (exact.Count > 0)
@@ -125,25 +126,38 @@ public sealed class ExperimentStore(GitRepository git)
             .Select(e => e.Name)
             .ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Renames an experiment (its ref moves in one transaction). Its own name is a no-op; a name another
+    /// experiment of the same baseline has is refused unless <paramref name="overwrite"/>, which replaces that one.
+    /// </summary>
     public async Task<Experiment> RenameAsync(
         Experiment experiment,
         string newName,
+        bool overwrite = false,
         CancellationToken cancellationToken = default
     )
     {
         await ExperimentNames.ValidateAsync(git, newName, "new name", cancellationToken).ConfigureAwait(false);
+        if (newName == experiment.Name)
+        {
+            return experiment;
+        }
+
         var target = Experiment.RefFor(experiment.Baseline, newName);
-        if ((await NamesForBaselineAsync(experiment.Baseline, cancellationToken).ConfigureAwait(false)).Contains(newName))
+        var replaced = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(e =>
+            e.Baseline == experiment.Baseline && e.Name == newName
+        );
+        if (replaced is not null && !overwrite)
         {
             throw new ExpException(
                 ExitCode.Conflict,
-                $"an experiment named '{newName}' already exists for baseline {experiment.Baseline[..7]}"
+                $"an experiment named '{newName}' already exists for baseline {experiment.Baseline[..7]}; use -f to replace it"
             );
         }
 
         await git.UpdateRefsAsync(
                 [
-                    new RefUpdate(target, experiment.Commit, GitRepository.ZeroId),
+                    new RefUpdate(target, experiment.Commit, replaced?.Commit ?? GitRepository.ZeroId),
                     new RefUpdate(experiment.Ref, null, experiment.Commit),
                 ],
                 $"exp: rename {experiment.Name} to {newName}",

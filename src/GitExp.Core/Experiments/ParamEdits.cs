@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using GitExp.Core.Git;
 using GitExp.Core.Pipeline;
 using GitExp.Core.Project;
@@ -27,14 +28,14 @@ public static class ParamEdits
         NewTexts(assignments, path => ReadWorkspaceFile(project, path));
     }
 
-    /// <summary>A run in the workspace is one experiment: a list of values (a sweep) is a user error.</summary>
+    /// <summary>A run in the workspace is one experiment: a sweep is a user error, as in DVC.</summary>
     public static void RefuseSweep(IReadOnlyList<ParamAssignment> assignments)
     {
-        foreach (var assignment in assignments.Where(a => a.SweepValues().Count > 1))
+        foreach (var assignment in assignments.Where(a => a.Sweep is not null))
         {
             throw new ExpException(
                 ExitCode.Usage,
-                $"-S '{assignment.Key}={assignment.Value}': a list of values is a sweep, which needs --queue (quote the value to set a string with commas)"
+                $"-S '{assignment}': a sweep runs one experiment per value, which needs --queue (quote the value to set a string with commas)"
             );
         }
     }
@@ -49,46 +50,84 @@ public static class ParamEdits
     }
 
     /// <summary>
-    /// The new text of every params file the assignments change. A key the file does not have needs a
-    /// leading '+' (a typo must not add an unused param silently).
+    /// The new text of every params file the assignments change, applied in order as Hydra applies
+    /// overrides: <c>key=</c> changes a key the file has (a typo must not add an unused param silently),
+    /// <c>+key=</c> adds one it does not have, <c>++key=</c> does either, <c>~key</c> deletes one.
     /// </summary>
     public static IReadOnlyDictionary<string, string> NewTexts(
         IReadOnlyList<ParamAssignment> assignments,
         Func<string, string> readText
     )
     {
+        RefuseSweep(assignments);
         var texts = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var group in assignments.GroupBy(a => a.File ?? DefaultParamsFile))
         {
             var text = readText(group.Key);
-            var file = ParamsFile.Parse(text, group.Key);
-            var changes = new List<ParamAssignment>();
             foreach (var assignment in group)
             {
-                var adding = assignment.Key.StartsWith('+');
-                var key = adding ? assignment.Key[1..] : assignment.Key;
-                if (!adding && !file.TryGet(key, out _))
-                {
-                    throw new ExpException(
-                        ExitCode.Usage,
-                        $"-S '{assignment.Key}={assignment.Value}': '{group.Key}' has no key '{key}'; write -S '+{key}={assignment.Value}' to add it"
-                    );
-                }
-
-                changes.Add(assignment with { Key = key });
+                text = Apply(text, group.Key, assignment);
             }
 
-            texts[group.Key] = ParamsFile.SetValuesInText(text, group.Key, changes);
+            texts[group.Key] = text;
         }
 
         return texts;
     }
 
-    /// <summary>The cartesian product of every sweep (<c>lr=0.1,0.01</c>), in argument order; one set when there is no sweep.</summary>
+    private static string Apply(string text, string path, ParamAssignment assignment)
+    {
+        var file = ParamsFile.Parse(text, path);
+        // Hydra addresses list items as 'layers.0'; the writers take 'layers[0]'.
+        var key = ParamsFile.ListIndexKey(file.Root, assignment.Key);
+        var exists = file.TryGet(key, out var current);
+        var shown = assignment.Key;
+        var prefix = assignment.File is null ? "" : assignment.File + ":";
+        switch (assignment.Kind)
+        {
+            case ParamEditKind.Set when !exists:
+                throw new ExpException(
+                    ExitCode.Usage,
+                    $"-S '{assignment}': '{path}' has no key '{shown}'; write -S '{prefix}+{shown}={assignment.Value}' to add it (or '++' to add or change it)"
+                );
+            // Hydra lets '+' replace a list or map that exists; anything else there is refused.
+            case ParamEditKind.Add when exists && current is not null && assignment.ParseValue() is not (JsonObject or JsonArray):
+                throw new ExpException(
+                    ExitCode.Usage,
+                    $"-S '{assignment}': '{path}' already has '{shown}'; write -S '{prefix}{shown}={assignment.Value}' to change it, or -S '{prefix}++{shown}={assignment.Value}' to add or change it"
+                );
+            case ParamEditKind.Delete when !exists:
+                throw new ExpException(ExitCode.Usage, $"-S '{assignment}': '{path}' has no key '{shown}' to delete");
+            case ParamEditKind.Delete when assignment.HasValue && !JsonNode.DeepEquals(current, assignment.ParseValue()):
+                throw new ExpException(
+                    ExitCode.Usage,
+                    $"-S '{assignment}': '{shown}' in '{path}' is {ParamAssignment.ToJsonText(current)}, not {ParamAssignment.ToJsonText(assignment.ParseValue())}; nothing was deleted"
+                );
+            case ParamEditKind.Delete:
+                return ParamsFile.DeleteInText(text, path, key);
+            default:
+                return ParamsFile.SetValuesInText(text, path, [assignment with { Key = key, Kind = ParamEditKind.Set }]);
+        }
+    }
+
+    /// <summary>
+    /// The cartesian product of every sweep, one set of assignments per experiment; one set when there is no
+    /// sweep. As DVC: grouped by params file in the order files first appear, and a key given twice in a file
+    /// keeps its first place and its last value; the first swept key varies slowest.
+    /// </summary>
     public static IReadOnlyList<IReadOnlyList<ParamAssignment>> ExpandSweep(IReadOnlyList<ParamAssignment> assignments, int limit)
     {
+        if (assignments.All(a => a.Sweep is null))
+        {
+            return [assignments];
+        }
+
+        var ordered = assignments
+            .GroupBy(a => a.File ?? DefaultParamsFile, StringComparer.Ordinal)
+            .SelectMany(file => file.GroupBy(a => a.Prefix + a.Key, StringComparer.Ordinal).Select(key => key.Last()))
+            .ToList();
         var total = 1L;
-        foreach (var assignment in assignments)
+        foreach (var assignment in ordered)
         {
             total *= assignment.SweepValues().Count;
             if (total > limit)
@@ -107,11 +146,11 @@ public static class ParamEdits
         [
             [],
         ];
-        foreach (var assignment in assignments)
+        foreach (var assignment in ordered)
         {
             var values = assignment.SweepValues();
             sets = sets.SelectMany(set =>
-                values.Select(value => (IReadOnlyList<ParamAssignment>)[.. set, assignment with { Value = value }])
+                values.Select(value => (IReadOnlyList<ParamAssignment>)[.. set, assignment with { Value = value, Sweep = null }])
             );
         }
 

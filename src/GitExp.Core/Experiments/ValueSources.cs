@@ -31,11 +31,33 @@ public sealed class ValueSources
     public IReadOnlyList<string> MetricsFiles { get; }
 
     /// <summary>The params and metrics files named by the workspace's pipelines.</summary>
-    public static async Task<ValueSources> FromWorkspaceAsync(ExpProject project, CancellationToken cancellationToken = default)
+    /// <param name="warn">
+    /// Given (show, diff): a malformed pipeline file does not stop the listing of what Git already holds; it is told
+    /// through this, and the files HEAD's pipelines name are used instead. Null: a malformed pipeline is an error.
+    /// </param>
+    public static async Task<ValueSources> FromWorkspaceAsync(
+        ExpProject project,
+        CancellationToken cancellationToken = default,
+        Action<string>? warn = null
+    )
     {
-        var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
-        var stages = index.Graph.Stages;
-        var paramsFiles = stages.SelectMany(s => s.Params).Select(p => p.File).Distinct(StringComparer.Ordinal).ToList();
+        IReadOnlyList<Stage> stages;
+        try
+        {
+            stages = (await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false)).Graph.Stages;
+        }
+        catch (ExpException e) when (warn is not null && e.Code == ExitCode.InvalidProject)
+        {
+            stages = await CommittedStagesAsync(project, cancellationToken).ConfigureAwait(false);
+            warn($"{e.Message} (listing what Git holds, with the params and metrics files HEAD's pipeline names)");
+        }
+
+        // Params files a stage interpolates with ${...} are shown too, as DVC shows its tracked vars.
+        var paramsFiles = stages
+            .SelectMany(s => s.Params.Concat(s.UsedParams))
+            .Select(p => p.File)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
         var metricsFiles = stages
             .SelectMany(s => s.Outs)
             .Where(o => o.Kind == OutKind.Metric)
@@ -43,6 +65,40 @@ public sealed class ValueSources
             .Distinct(StringComparer.Ordinal)
             .ToList();
         return new ValueSources(paramsFiles, metricsFiles);
+    }
+
+    /// <summary>The stages of the pipeline files as HEAD has them; a file HEAD lacks or cannot parse adds none.</summary>
+    private static async Task<IReadOnlyList<Stage>> CommittedStagesAsync(ExpProject project, CancellationToken cancellationToken)
+    {
+        var found = await project
+            .Git.ListFilesAsync(
+                [":(top,glob)**/" + PipelineIndex.DefaultPipelineFile, ":(top,glob)**/" + PipelineIndex.DvcPipelineFile],
+                cancellationToken
+            )
+            .ConfigureAwait(false);
+        var files = PipelineIndex.SelectPipelineFiles(found).ToList();
+        var stages = new List<Stage>();
+        using var reader = project.Git.OpenObjectReader();
+        reader.ReadEach(
+            files.Select(f => "HEAD:" + f).ToList(),
+            (i, blob) =>
+            {
+                if (blob is null)
+                {
+                    return;
+                }
+
+                try
+                {
+                    stages.AddRange(PipelineParser.Parse(Encoding.UTF8.GetString(blob), files[i]).Stages);
+                }
+                catch (ExpException)
+                {
+                    // HEAD's file is malformed too: it names no files.
+                }
+            }
+        );
+        return stages;
     }
 
     /// <summary>

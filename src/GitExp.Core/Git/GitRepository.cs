@@ -124,6 +124,46 @@ public sealed class GitRepository
         return result.ExitCode == 0 ? result.StandardOutput.Trim() : null;
     }
 
+    /// <summary>
+    /// A name for a commit as DVC's <c>describe</c> gives one: the current branch, else another branch, else a tag
+    /// pointing exactly at it; null when none does.
+    /// </summary>
+    public async Task<string?> DescribeAsync(string commit, CancellationToken cancellationToken = default)
+    {
+        // A commit this repository does not have (a remote's experiment on an unfetched baseline) has no name here.
+        var listed = await TryRunAsync(
+                ["for-each-ref", "--points-at=" + commit, "--format=%(refname)", "refs/heads", "refs/tags"],
+                cancellationToken: cancellationToken
+            )
+            .ConfigureAwait(false);
+        if (listed.ExitCode != 0)
+        {
+            return null;
+        }
+
+        var names = listed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var current = await CurrentBranchAsync(cancellationToken).ConfigureAwait(false);
+        var branches = names
+            .Where(n => n.StartsWith("refs/heads/", StringComparison.Ordinal))
+            .Select(n => n["refs/heads/".Length..]);
+        var tags = names.Where(n => n.StartsWith("refs/tags/", StringComparison.Ordinal)).Select(n => n["refs/tags/".Length..]);
+        return branches.FirstOrDefault(b => b == current) ?? branches.FirstOrDefault() ?? tags.FirstOrDefault();
+    }
+
+    /// <summary>The commit and up to <paramref name="count"/> - 1 of its first-parent ancestors, newest first.</summary>
+    public async Task<IReadOnlyList<string>> FirstParentCommitsAsync(
+        string commit,
+        int count,
+        CancellationToken cancellationToken = default
+    ) =>
+        (
+            await RunAsync(
+                    ["rev-list", "--first-parent", "--max-count=" + count.ToString(CultureInfo.InvariantCulture), commit],
+                    cancellationToken: cancellationToken
+                )
+                .ConfigureAwait(false)
+        ).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     public async Task<string> TreeOfAsync(string commit, CancellationToken cancellationToken = default) =>
         (
             await RunAsync(["rev-parse", "--verify", commit + "^{tree}"], cancellationToken: cancellationToken)
@@ -338,7 +378,8 @@ public sealed class GitRepository
     /// <param name="exclude">Repo-relative paths to leave out (cached outputs).</param>
     public async Task<string> WriteWorkspaceTreeAsync(
         IReadOnlyCollection<string> exclude,
-        CancellationToken cancellationToken = default
+        CancellationToken cancellationToken = default,
+        IReadOnlyCollection<string>? include = null
     )
     {
         var indexPath = Path.Combine(GitDir, "exp-index-" + Guid.NewGuid().ToString("N"));
@@ -354,6 +395,14 @@ public sealed class GitRepository
             var environment = new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = indexPath };
             // Ignored paths (cached outs are) stay out by themselves; naming them in a pathspec would make git add fail.
             await RunAsync(["add", "--all", "--", ":/"], environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (include is { Count: > 0 })
+            {
+                // Paths asked for by name (exp save -I) go in even when .gitignore names them.
+                var add = new List<string> { "add", "--all", "--force", "--" };
+                add.AddRange(include.Select(path => ":(top,literal)" + path));
+                await RunAsync(add, environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
             if (exclude.Count > 0)
             {
                 // A cached output that HEAD happened to track must not stay in the tree either.

@@ -10,9 +10,11 @@ namespace GitExp.Core.Pipeline;
 /// <summary>
 /// A file or directory with its content hash; a directory's <see cref="Sha256"/> ends in ".dir" and it alone has
 /// <see cref="NFiles"/>. For dvc.yaml pipelines the hash is DVC's MD5 (see <see cref="LockFile.HashKindOf"/>); a
-/// <see cref="Size"/> of -1 means the lock did not record one (old DVC lock files).
+/// <see cref="Size"/> of -1 means the lock did not record one (old DVC lock files). <see cref="Extra"/> holds the
+/// keys of a dvc.lock entry GitExp does not act on (<c>isexec</c>, <c>cloud</c>, <c>version_id</c>, <c>files</c>,
+/// a URL's <c>etag</c> or <c>checksum</c>), written back as read so rewriting DVC's lock loses nothing.
 /// </summary>
-public sealed record HashedPath(string Path, string Sha256, long Size, int? NFiles);
+public sealed record HashedPath(string Path, string Sha256, long Size, int? NFiles, JsonObject? Extra = null);
 
 /// <summary>What a stage's last run saw and produced: the state a re-run is compared against.</summary>
 /// <remarks><see cref="Params"/> maps params file → key → value.</remarks>
@@ -175,11 +177,15 @@ public sealed partial class LockFile
         sb.Append("    ").Append(key).Append(":\n");
         foreach (var p in paths)
         {
-            sb.Append("    - path: ").Append(Str(RepoPath.RelativeTo(dir, p.Path))).Append('\n');
+            var path = p.Path.Contains("://", StringComparison.Ordinal) ? p.Path : RepoPath.RelativeTo(dir, p.Path);
+            sb.Append("    - path: ").Append(Str(path)).Append('\n');
             if (dvc)
             {
                 sb.Append("      hash: md5\n");
-                sb.Append("      md5: ").Append(Str(p.Sha256)).Append('\n');
+                if (p.Sha256.Length > 0)
+                {
+                    sb.Append("      md5: ").Append(Str(p.Sha256)).Append('\n');
+                }
             }
             else
             {
@@ -194,6 +200,11 @@ public sealed partial class LockFile
             if (p.NFiles is { } n)
             {
                 sb.Append("      nfiles: ").Append(n.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+
+            foreach (var (name, value) in p.Extra ?? [])
+            {
+                sb.Append("      ").Append(name).Append(": ").Append(Flow(value)).Append('\n');
             }
         }
     }
@@ -231,6 +242,16 @@ public sealed partial class LockFile
                 return;
             }
             var top = Map(root, "the lock file");
+            if (dvc && !top.Children.Keys.Any(k => Yaml.ScalarText(k) is "schema" or "stages"))
+            {
+                // DVC 1 wrote stages at the top level, with no schema; DVC 2 and 3 rewrite such a file on 'dvc repro'.
+                throw Yaml.Error(
+                    displayPath,
+                    top,
+                    "a DVC 1 lock file (stages with no 'schema: 2.0'): run 'dvc repro' with DVC 2 or later once, or delete it to run every stage"
+                );
+            }
+
             foreach (var (k, v) in top.Children)
             {
                 switch (Yaml.ScalarText(k))
@@ -360,6 +381,7 @@ public sealed partial class LockFile
                     sha = null;
                 long? size = null;
                 int? nfiles = null;
+                JsonObject? extra = null;
                 foreach (var (k, v) in Map(item, $"stage '{stage}': '{key}' item").Children)
                 {
                     switch (Yaml.ScalarText(k))
@@ -384,7 +406,10 @@ public sealed partial class LockFile
                                 );
                             }
                             break;
-                        case "isexec" when dvc:
+                        // Kept as read: cloud versioning, executable bits, a URL's own checksum (DVC's lock schema).
+                        case "isexec" or "cloud" or "version_id" or "files" or "etag" or "checksum" when dvc:
+                            extra ??= [];
+                            extra[Yaml.ScalarText(k)!] = Yaml.ToJson(v, displayPath);
                             break;
                         case "size":
                             size = Number(stage, key, "size", v);
@@ -400,6 +425,13 @@ public sealed partial class LockFile
                             );
                     }
                 }
+                // DVC writes a dep it could not hash (missing when the stage was committed) with its path alone, and
+                // a URL with its server's etag or checksum: no md5, so it never matches what is on disk.
+                if (dvc)
+                {
+                    sha ??= "";
+                }
+
                 // DVC leaves 'size' out of old lock files; GitExp always writes it.
                 if (path is null || sha is null || (size is null && !dvc))
                 {
@@ -407,16 +439,18 @@ public sealed partial class LockFile
                         displayPath,
                         item,
                         dvc
-                            ? $"stage '{stage}': '{key}' items need 'path' and 'md5'"
+                            ? $"stage '{stage}': '{key}' items need 'path'"
                             : $"stage '{stage}': '{key}' items need 'path', 'sha256' and 'size'"
                     );
                 }
-                result.Add(new HashedPath(path, sha, size ?? -1, nfiles));
+                result.Add(new HashedPath(path, sha, size ?? -1, nfiles, extra));
             }
             return result;
         }
 
         private string HashKey => dvc ? "md5" : "sha256";
+
+        private static bool IsUrl(string path) => path.Contains("://", StringComparison.Ordinal);
 
         private long Number(string stage, string key, string field, YamlNode node) =>
             node is YamlScalarNode s
@@ -428,6 +462,12 @@ public sealed partial class LockFile
         private string PathFrom(string stage, string key, YamlNode node)
         {
             var text = Yaml.ScalarText(node);
+            if (dvc && text is not null && IsUrl(text))
+            {
+                // DVC's external deps and outs are URLs, kept as they are (never a repository path).
+                return text;
+            }
+
             return text is not null && RepoPath.Combine(dir, text) is { } p
                 ? p
                 : throw Yaml.Error(

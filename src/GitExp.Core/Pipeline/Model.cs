@@ -33,9 +33,34 @@ public sealed record Stage(
     int Line
 )
 {
+    /// <summary>
+    /// A stage that depends on nothing (no deps, no params) cannot tell whether its result is current, so it runs
+    /// every time, as DVC's "callback" stages do; like <see cref="AlwaysChanged"/> it never takes part in the run-cache.
+    /// </summary>
+    public bool IsCallback => Deps.Count == 0 && Params.Count == 0;
+
+    /// <summary>The stage runs on every run: <c>always_changed</c>, or a callback stage.</summary>
+    public bool RunsEveryTime => AlwaysChanged || IsCallback;
+
     /// <summary>The name users type: "train" for the root exp.yaml, "sub/exp.yaml:train" elsewhere.</summary>
     public string Address => PipelineFile == "exp.yaml" ? Name : $"{PipelineFile}:{Name}";
+
+    /// <summary>
+    /// The foreach or matrix group a generated stage ("train@us") belongs to ("train"); null for a written stage.
+    /// Written names cannot hold '@', so the first one ends the group's name.
+    /// </summary>
+    public string? Group => Name.IndexOf('@', StringComparison.Ordinal) is > 0 and var at ? Name[..at] : null;
+
+    /// <summary>
+    /// Params-file values the stage's fields interpolate with <c>${...}</c> (DVC's tracked vars): shown with the
+    /// params, not locked as params (the resolved command already changes when they do).
+    /// </summary>
+    public IReadOnlyList<ParamRef> UsedParams { get; init; } = [];
 }
 
 /// <summary>The stages of one pipeline file (exp.yaml, dvc.yaml or any other name), in file order.</summary>
-public sealed record Pipeline(string File, IReadOnlyList<Stage> Stages);
+public sealed record Pipeline(string File, IReadOnlyList<Stage> Stages)
+{
+    /// <summary>The files its templating read (repo-relative; null text when missing): the pipeline reads differently when they change.</summary>
+    public IReadOnlyDictionary<string, string?> TemplateInputs { get; init; } = new Dictionary<string, string?>();
+}

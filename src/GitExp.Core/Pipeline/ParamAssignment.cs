@@ -1,106 +1,200 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace GitExp.Core.Pipeline;
 
-/// <summary>One <c>-S [file:]key=value</c> argument; <see cref="Value"/> is the raw YAML text the user typed.</summary>
+/// <summary>What a <c>-S</c> override does with its key: Hydra's <c>key=</c>, <c>+key=</c>, <c>++key=</c> and <c>~key</c>.</summary>
+public enum ParamEditKind
+{
+    /// <summary><c>key=value</c>: change a key the file has.</summary>
+    Set,
+
+    /// <summary><c>+key=value</c>: add a key the file does not have.</summary>
+    Add,
+
+    /// <summary><c>++key=value</c>: add the key, or change it when the file has it.</summary>
+    AddOrSet,
+
+    /// <summary><c>~key</c> (any value) or <c>~key=value</c> (only when it holds that value): delete the key.</summary>
+    Delete,
+}
+
+/// <summary>
+/// One <c>-S [file:]override</c> in Hydra's override grammar, as DVC 3 reads it; <see cref="Value"/> is YAML
+/// text that reads back as the value Hydra gives (a sweep's values are in <see cref="Sweep"/>).
+/// </summary>
 /// <remarks>A null <see cref="File"/> means the stage's default params file; the caller picks it.</remarks>
-public sealed record ParamAssignment(string? File, string Key, string Value)
+public sealed partial record ParamAssignment(string? File, string Key, string Value)
 {
     private static readonly JsonSerializerOptions RelaxedJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Parses "[file:]key=value"; the value is kept as typed.</summary>
-    public static ParamAssignment Parse(string text)
-    {
-        var eq = text.IndexOf('=');
-        if (eq < 0)
+    public ParamEditKind Kind { get; init; } = ParamEditKind.Set;
+
+    /// <summary>False for a bare <c>~key</c>, which deletes whatever the key holds.</summary>
+    public bool HasValue { get; init; } = true;
+
+    /// <summary>A sweep's values as YAML texts (<c>1,2</c>, <c>choice()</c>, <c>range()</c>); null for one value.</summary>
+    public IReadOnlyList<string>? Sweep { get; init; }
+
+    /// <summary>Hydra's prefix for <see cref="Kind"/>: "", "+", "++" or "~".</summary>
+    public string Prefix =>
+        Kind switch
         {
-            throw new ExpException(ExitCode.Usage, $"-S '{text}': expected [file:]key=value");
-        }
-        var left = text[..eq];
-        var colon = left.LastIndexOf(':');
-        string? file = null;
-        var key = left;
-        if (colon >= 0)
-        {
-            file = left[..colon];
-            key = left[(colon + 1)..];
-            if (file.Length == 0)
-            {
-                throw new ExpException(ExitCode.Usage, $"-S '{text}': the file before ':' is empty; expected [file:]key=value");
-            }
-        }
-        if (!KeyPath.TryParse(key, out var segments, out var error))
-        {
-            throw new ExpException(ExitCode.Usage, $"-S '{text}': key '{key}' {error}; expected [file:]key=value");
-        }
-        // Hydra's other override prefixes ('++' add-or-change, '~' delete) would otherwise become part of a key's name.
-        var hydra = segments
-            .Select((segment, i) => i == 0 && key[0] == '+' ? segment.Name?[1..] : segment.Name)
-            .FirstOrDefault(name => name is not null && name.Length > 0 && name[0] is '+' or '~');
-        if (hydra is not null || key == "+")
-        {
-            throw new ExpException(
-                ExitCode.Usage,
-                $"-S '{text}': '{(key.StartsWith("++", StringComparison.Ordinal) ? "++" : hydra?[0].ToString() ?? "+")}' "
-                    + "is not supported in a key; write key=value to change a key, +key=value to add one"
-            );
-        }
-        var value = text[(eq + 1)..];
-        RefuseHydraValue(text, value);
-        return new ParamAssignment(file, key, value);
-    }
+            ParamEditKind.Add => "+",
+            ParamEditKind.AddOrSet => "++",
+            ParamEditKind.Delete => "~",
+            _ => "",
+        };
+
+    /// <summary>The override as <c>-S</c> takes it back: <c>[file:][prefix]key[=value]</c>.</summary>
+    public override string ToString() => (File is null ? "" : File + ":") + Prefix + Key + (HasValue ? "=" + Value : "");
 
     /// <summary>
-    /// Hydra's sweep functions (<c>range(1,4)</c>, <c>choice(a,b)</c>) and interpolation (<c>${a.b}</c>): not
-    /// supported, and taking them as text (or splitting them on commas) would run something else than meant.
+    /// One <c>-S</c> argument: usually one override, but DVC 2's documented <c>-S a=1,b=2</c> (every
+    /// comma-separated part a <c>key=value</c>) is two, each to the same file.
     /// </summary>
-    private static void RefuseHydraValue(string text, string value)
+    public static IReadOnlyList<ParamAssignment> ParseArgument(string text)
     {
-        if (value.Length == 0 || value[0] is '[' or '{' or '"' or '\'')
+        var (file, body) = SplitFile(text);
+        var parts = SplitTopLevelCommas(body);
+        if (parts.Count > 1 && parts.All(p => PageFormPart().IsMatch(p)))
         {
-            return;
+            var prefix = file is null ? "" : file + ":";
+            return parts.Select(p => Parse(prefix + p.TrimStart())).ToList();
         }
 
-        if (value.Contains("${", StringComparison.Ordinal))
+        return [Parse(text)];
+    }
+
+    /// <summary>Parses one override, "[file:][+|++|~]key=value" or "[file:]~key".</summary>
+    public static ParamAssignment Parse(string text)
+    {
+        var eq = text.IndexOf('=', StringComparison.Ordinal);
+        var (file, left) = SplitFile(text);
+        if (file is not null && file.Length == 0)
+        {
+            throw new ExpException(ExitCode.Usage, $"-S '{text}': the file before ':' is empty; expected [file:]key=value");
+        }
+
+        var kind =
+            left.StartsWith("++", StringComparison.Ordinal) ? ParamEditKind.AddOrSet
+            : left.StartsWith('+') ? ParamEditKind.Add
+            : left.StartsWith('~') ? ParamEditKind.Delete
+            : ParamEditKind.Set;
+        if (eq < 0 && kind != ParamEditKind.Delete)
+        {
+            throw new ExpException(ExitCode.Usage, $"-S '{text}': expected [file:]key=value (or ~key to delete a key)");
+        }
+
+        var keyEnd = eq < 0 ? left.Length : left.IndexOf('=', StringComparison.Ordinal);
+        var prefixLength = kind switch
+        {
+            ParamEditKind.AddOrSet => 2,
+            ParamEditKind.Set => 0,
+            _ => 1,
+        };
+        var key = left[prefixLength..keyEnd];
+        if (key.Length > 0 && key[0] is '+' or '~')
         {
             throw new ExpException(
                 ExitCode.Usage,
-                $"-S '{text}': interpolation (${{...}}) is not supported; write the value itself, or quote it to set it as text"
+                $"-S '{text}': '{left[..(prefixLength + 1)]}' is not a prefix; write key=value to change a key, +key=value to add one, ++key=value to add or change one, ~key to delete one"
             );
         }
 
-        var open = value.IndexOf('(', StringComparison.Ordinal);
-        var close = value.LastIndexOf(')');
-        var call = open > 0 && close > open && value[..open].All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
-        var commaInside = open >= 0 && value.IndexOf(',', open) is var comma && comma >= 0 && (close < 0 || comma < close);
-        if (call || commaInside)
+        CheckKey(key, text);
+        if (eq < 0)
+        {
+            return new ParamAssignment(file, key, "") { Kind = kind, HasValue = false };
+        }
+
+        var parsed = OverrideValue.Parse(left[(keyEnd + 1)..], text);
+        return parsed.IsSweep
+            ? new ParamAssignment(file, key, left[(keyEnd + 1)..]) { Kind = kind, Sweep = parsed.Values }
+            : new ParamAssignment(file, key, parsed.Values[0]) { Kind = kind };
+    }
+
+    /// <summary>Refuses a key that is not a dotted key path (<c>a.b</c>, <c>a.list[0]</c>, <c>a.list.0</c>), naming the -S argument.</summary>
+    public static void CheckKey(string key, string flag)
+    {
+        if (!KeyPath.TryParse(key, out var segments, out var error))
+        {
+            throw new ExpException(ExitCode.Usage, $"-S '{flag}': key '{key}' {error}; expected [file:]key=value");
+        }
+
+        if (segments.FirstOrDefault(s => s.Name is { Length: > 0 } n && n[0] is '+' or '~') is { Name: { } bad })
         {
             throw new ExpException(
                 ExitCode.Usage,
-                $"-S '{text}': '{value}' looks like a sweep function (range(), choice(), ...), which is not supported; "
-                    + "list the values (key=1,2,3), or quote the value to set it as text"
+                $"-S '{flag}': '{bad[0]}' is only a prefix of the whole key (+key, ++key, ~key), not of a part of it"
             );
         }
     }
 
-    /// <summary>The values of a sweep: "0.1,0.01" gives two; a list, map or quoted value is one value, never split.</summary>
-    public IReadOnlyList<string> SweepValues()
+    /// <summary>Splits "file:rest" as DVC does: a ':' before the first '=' ends the file (the last such ':', for paths with drive letters).</summary>
+    private static (string? File, string Body) SplitFile(string text)
     {
-        if (Value.Length > 0 && Value[0] is '[' or '{' or '"' or '\'')
-        {
-            return [Value];
-        }
-        var values = Value.Split(',').Select(v => v.Trim()).ToList();
-        if (values.Count > 1 && values.Any(v => v.Length == 0))
-        {
-            throw new ExpException(ExitCode.Usage, $"-S '{Key}={Value}': a sweep needs a value between every pair of commas");
-        }
-        return values.Count > 1 ? values : [Value];
+        var eq = text.IndexOf('=', StringComparison.Ordinal);
+        var colon = (eq < 0 ? text : text[..eq]).LastIndexOf(':');
+        return colon < 0 ? (null, text) : (text[..colon], text[(colon + 1)..]);
     }
+
+    /// <summary>The parts of a text between commas outside quotes and brackets.</summary>
+    private static List<string> SplitTopLevelCommas(string text)
+    {
+        var parts = new List<string>();
+        var depth = 0;
+        char? quote = null;
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quote is not null)
+            {
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == quote)
+                {
+                    quote = null;
+                }
+            }
+            else if (c is '\'' or '"')
+            {
+                quote = c;
+            }
+            else if (c is '(' or '[' or '{')
+            {
+                depth++;
+            }
+            else if (c is ')' or ']' or '}')
+            {
+                depth--;
+            }
+            else if (c == ',' && depth == 0)
+            {
+                parts.Add(text[start..i]);
+                start = i + 1;
+            }
+        }
+
+        parts.Add(text[start..]);
+        return parts;
+    }
+
+    [GeneratedRegex(@"^\s*(\+\+?|~)?[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+|\[[0-9]+\])*=")]
+    private static partial Regex PageFormPart();
+
+    /// <summary>The values of a sweep as YAML texts; one value when it is not a sweep.</summary>
+    public IReadOnlyList<string> SweepValues() => Sweep ?? [Value];
+
+    /// <summary>True when YAML reads <paramref name="text"/> as <paramref name="value"/>.</summary>
+    internal static bool ReadsAs(string text, JsonNode? value) => JsonNode.DeepEquals(ParseRaw(text, out _), value);
 
     /// <summary>The value as YAML would read it: numbers, booleans, null, lists and maps are typed; anything else is a string.</summary>
     /// <remarks>An empty value is the empty string, not null: "-S name=" clears a text parameter.</remarks>

@@ -238,7 +238,89 @@ public sealed class ParamsFile
                 }
             }
         }
-        return root.ToJsonString(JsonWriteOptions(text)) + (text.EndsWith('\n') || text.Length == 0 ? NewLineOf(text) : "");
+        return WriteJson(root, text);
+    }
+
+    private static string WriteJson(JsonNode root, string text) =>
+        root.ToJsonString(JsonWriteOptions(text)) + (text.EndsWith('\n') || text.Length == 0 ? NewLineOf(text) : "");
+
+    /// <summary>
+    /// A key given as Hydra writes it (<c>layers.0</c>) in the form the writers take (<c>layers[0]</c>): a
+    /// numeric part that lands on a list is a list index. Any other key is returned as it is.
+    /// </summary>
+    public static string ListIndexKey(JsonNode? root, string key)
+    {
+        if (!KeyPath.TryParse(key, out var segments, out _))
+        {
+            return key;
+        }
+
+        var changed = false;
+        var node = root;
+        for (var i = 0; i < segments.Count; i++)
+        {
+            var s = segments[i];
+            if (
+                s.Name is { Length: > 0 } name
+                && node is JsonArray
+                && name.All(char.IsAsciiDigit)
+                && int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+            )
+            {
+                segments[i] = new KeySegment(null, index);
+                changed = true;
+            }
+
+            if (!KeyPath.TryWalk(node, [segments[i]], out node))
+            {
+                break;
+            }
+        }
+
+        return changed ? KeyPath.Format(segments) : key;
+    }
+
+    /// <summary>
+    /// Deletes a key (Hydra's <c>~key</c>) in place, keeping every other byte as <see cref="SetValues"/> does:
+    /// a YAML map entry's lines, a TOML key's line or table, a Python constant's line; a JSON file is
+    /// rewritten. What cannot be deleted in place is refused in one line.
+    /// </summary>
+    public static string DeleteInText(string text, string displayPath, string key)
+    {
+        if (!KeyPath.TryParse(key, out var segments, out var error))
+        {
+            throw new ExpException(ExitCode.Usage, $"{displayPath}: cannot delete '{key}': the key {error}");
+        }
+
+        var expected = Parse(text, displayPath).Root?.DeepClone();
+        KeyPath.TryWalk(expected, segments.Take(segments.Count - 1).ToList(), out var parent);
+        switch (parent)
+        {
+            case JsonObject obj when segments[^1].Name is { } name:
+                obj.Remove(name);
+                break;
+            case JsonArray arr when segments[^1].Name is null && segments[^1].Index < arr.Count:
+                arr.RemoveAt(segments[^1].Index);
+                break;
+            default:
+                throw new ExpException(ExitCode.Usage, $"{displayPath}: cannot delete '{key}': the file has no such key");
+        }
+
+        var result = FormatOf(displayPath) switch
+        {
+            ParamsFormat.Json => WriteJson(expected ?? new JsonObject(), text),
+            ParamsFormat.Toml => TomlParams.Delete(text, displayPath, key, segments),
+            ParamsFormat.Python => PythonParams.Delete(text, displayPath, key, segments),
+            _ => new YamlEditor(text, displayPath).Delete(key, segments),
+        };
+        // As for a change: the edit works on text positions, so reading the result back proves it.
+        var now = Parse(result, displayPath).Root;
+        if (!JsonNode.DeepEquals(now ?? new JsonObject(), expected ?? new JsonObject()))
+        {
+            throw new InvalidOperationException($"{displayPath}: deleting '{key}' did not read back as expected");
+        }
+
+        return result;
     }
 
     /// <summary>Writing options that keep a JSON file's own indentation (its first indented line's) and line ends.</summary>
@@ -390,7 +472,7 @@ public sealed class ParamsFile
         public string Set(ParamAssignment a)
         {
             KeyPath.TryParse(a.Key, out var path, out _);
-            var root = Yaml.LoadRoot(text, displayPath);
+            var root = Yaml.LoadRoot(text, displayPath, mergeKeys: false);
             if (root is null || (Yaml.IsNull(root) && root.Start.Index == root.End.Index))
             {
                 if (path.Any(s => s.Name is null))
@@ -461,9 +543,65 @@ public sealed class ParamsFile
             throw CannotSet(displayPath, a.Key, path, i);
         }
 
+        public string Delete(string key, List<KeySegment> path)
+        {
+            var root = Yaml.LoadRoot(text, displayPath);
+            YamlNode? node = root;
+            YamlNode? parentKey = null;
+            foreach (var s in path.Take(path.Count - 1))
+            {
+                var entry =
+                    node is YamlMappingNode m && s.Name is not null
+                        ? m.Children.FirstOrDefault(c => Yaml.ScalarText(c.Key) == s.Name)
+                        : default;
+                parentKey = entry.Key;
+                node = entry.Value;
+            }
+
+            if (
+                path[^1].Name is not { } name
+                || node is not YamlMappingNode map
+                || map.Style == YamlDotNet.Core.Events.MappingStyle.Flow
+            )
+            {
+                throw CannotDelete(key);
+            }
+
+            var (keyNode, valueNode) = map.Children.First(c => Yaml.ScalarText(c.Key) == name);
+            if (map.Children.Count == 1)
+            {
+                // The map's last key goes: the map stays, empty, as Hydra leaves it.
+                if (parentKey is null)
+                {
+                    return "{}" + newLine;
+                }
+
+                var colon = ColonAfter(parentKey);
+                return Splice(colon + 1, TrimEnd(colon + 1, LastEnd(map)), " {}");
+            }
+
+            var keyStart = (int)keyNode.Start.Index;
+            var lineStart = text.LastIndexOf('\n', Math.Max(0, keyStart - 1)) + 1;
+            if (keyStart > 0 && text.AsSpan(lineStart, keyStart - lineStart).Trim(" \t").Length > 0)
+            {
+                throw CannotDelete(key);
+            }
+
+            var end = TrimEnd(keyStart, LastEnd(valueNode));
+            var lineEnd = text.IndexOf('\n', end);
+            return Splice(lineStart, lineEnd < 0 ? text.Length : lineEnd + 1, "");
+        }
+
+        private ExpException CannotDelete(string key) =>
+            new(
+                ExitCode.Usage,
+                $"{displayPath}: cannot delete '{key}' in place: -S deletes keys of block maps ('key: value' lines) in YAML files; set the whole list or map instead"
+            );
+
         private string Replace(YamlNode? keyNode, YamlNode node, string value)
         {
-            var empty = node.Start.Index == node.End.Index;
+            // A loaded collection's end mark equals its start: only a scalar can be empty ("key:" alone).
+            var empty = node is YamlScalarNode && node.Start.Index == node.End.Index;
             if (
                 node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.Literal or YamlDotNet.Core.ScalarStyle.Folded) }
                 && !empty

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using GitExp.Core.Pipeline.Templating;
 using YamlDotNet.RepresentationModel;
 
 namespace GitExp.Core.Pipeline;
@@ -28,8 +29,13 @@ public static partial class PipelineParser
     // Plot display options: they shape rendering only, not what a stage runs or caches.
     private static readonly HashSet<string> IgnoredPlotKeys = ["x", "y", "x_label", "y_label", "title", "template", "header"];
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
+    // DVC loads any name dvc.yaml holds ("Load Data" too); these characters would make a name unaddressable:
+    // ':' and '/' in targets and files, '@' in foreach and matrix names, a leading '-' read as an option.
+    [GeneratedRegex(@"^[^\s:/\\@.\-\p{Cc}][^:/\\@\p{Cc}]*(?<!\s)$")]
     private static partial Regex StageName();
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9+.-]*://")]
+    private static partial Regex Url();
 
     /// <summary>Loads <paramref name="relativeFile"/> (repo-relative) under <paramref name="repoRoot"/>.</summary>
     public static Pipeline Load(string repoRoot, string relativeFile)
@@ -40,11 +46,21 @@ public static partial class PipelineParser
         {
             throw new ExpException(ExitCode.NotFound, $"{file}: pipeline file not found");
         }
-        return Parse(File.ReadAllText(full), file);
+        return Parse(
+            File.ReadAllText(full),
+            file,
+            path => File.Exists(RepoPath.ToFull(repoRoot, path)) ? File.ReadAllText(RepoPath.ToFull(repoRoot, path)) : null
+        );
     }
 
-    /// <summary>Parses pipeline text as if it were the file <paramref name="relativeFile"/>.</summary>
-    public static Pipeline Parse(string yamlText, string relativeFile)
+    /// <summary>Parses pipeline text as if it were the file <paramref name="relativeFile"/>, with no params files to read.</summary>
+    public static Pipeline Parse(string yamlText, string relativeFile) => Parse(yamlText, relativeFile, _ => null);
+
+    /// <summary>
+    /// Parses pipeline text as if it were the file <paramref name="relativeFile"/>; templating reads params files
+    /// (repo-relative paths) through <paramref name="readFile"/>, which gives null for a missing file.
+    /// </summary>
+    public static Pipeline Parse(string yamlText, string relativeFile, Func<string, string?> readFile)
     {
         var file = NormalizeFile(relativeFile);
         var root = Yaml.LoadRoot(yamlText, file);
@@ -57,6 +73,8 @@ public static partial class PipelineParser
             throw Yaml.Error(file, root, "expected a map with a 'stages' key");
         }
         var stages = new List<Stage>();
+        // DVC resolves templating before it reads the stage schema; a file without any is read as it is.
+        var template = PipelineTemplate.IsUsedBy(top) ? new PipelineTemplate(file, top, readFile) : null;
         foreach (var (keyNode, value) in top.Children)
         {
             var key = Yaml.ScalarText(keyNode);
@@ -73,18 +91,26 @@ public static partial class PipelineParser
                     }
                     foreach (var (nameNode, body) in map.Children)
                     {
-                        stages.Add(ParseStage(file, nameNode, body));
+                        var name = CheckName(file, nameNode);
+                        if (template is null)
+                        {
+                            stages.Add(ParseStage(file, name, nameNode, body));
+                            continue;
+                        }
+
+                        foreach (var expanded in template.Expand(name, nameNode, body))
+                        {
+                            stages.Add(
+                                ParseStage(file, expanded.Name, nameNode, expanded.Body) with
+                                {
+                                    UsedParams = expanded.UsedParams,
+                                }
+                            );
+                        }
                     }
                     break;
                 case "vars":
-                    // Templating (vars, foreach, matrix) is planned; until then only an empty 'vars' is harmless.
-                    if (
-                        !Yaml.IsNull(value)
-                        && !(value is YamlSequenceNode { Children.Count: 0 } or YamlMappingNode { Children.Count: 0 })
-                    )
-                    {
-                        throw Yaml.Error(file, keyNode, "'vars' is not supported yet; it must be empty");
-                    }
+                    // Read by the template above (top-level vars are loaded before any stage resolves).
                     break;
                 case "artifacts" or "metrics" or "plots" or "params":
                     // DVC's project-level declarations (for 'dvc metrics/plots/params show' and the model
@@ -98,7 +124,7 @@ public static partial class PipelineParser
                     );
             }
         }
-        return new Pipeline(file, stages);
+        return new Pipeline(file, stages) { TemplateInputs = template?.Inputs ?? [] };
     }
 
     private static string NormalizeFile(string relativeFile) =>
@@ -106,7 +132,8 @@ public static partial class PipelineParser
             ? f
             : throw new ExpException(ExitCode.Usage, $"'{relativeFile}': pipeline file must be a path inside the repository");
 
-    private static Stage ParseStage(string file, YamlNode nameNode, YamlNode body)
+    // Written names only: '@' joins a foreach or matrix group's name and each generated stage's key.
+    private static string CheckName(string file, YamlNode nameNode)
     {
         var name = Yaml.ScalarText(nameNode) ?? "";
         if (!StageName().IsMatch(name))
@@ -114,9 +141,16 @@ public static partial class PipelineParser
             throw Yaml.Error(
                 file,
                 nameNode,
-                $"invalid stage name '{name}': use letters, digits, '_', '.' and '-', not starting with '.' or '-'"
+                $"invalid stage name '{name}': a name cannot hold ':', '/', '\\' or '@', nor start with '.', '-' or a space, nor end with a space"
+                    + (name.Contains('@', StringComparison.Ordinal) ? " ('@' is for names foreach and matrix generate)" : "")
             );
         }
+
+        return name;
+    }
+
+    private static Stage ParseStage(string file, string name, YamlNode nameNode, YamlNode body)
+    {
         if (body is not YamlMappingNode map)
         {
             throw Yaml.Error(file, body, $"stage '{name}': expected a map with at least 'cmd'");
@@ -148,7 +182,6 @@ public static partial class PipelineParser
             {
                 throw ctx.Error(wdirField.Value, "'wdir' must be a directory path");
             }
-            NoTemplate(ctx, wdirField.Value, "wdir", text);
             wdir =
                 RepoPath.Combine(pipelineDir, text)
                 ?? throw ctx.Error(wdirField.Value, $"'wdir' '{text}' must be a relative path inside the repository");
@@ -198,14 +231,14 @@ public static partial class PipelineParser
     {
         if (node is YamlScalarNode s && !Yaml.IsNull(s))
         {
-            return [NoTemplate(ctx, s, "cmd", s.Value!)];
+            return [s.Value!];
         }
         if (node is YamlSequenceNode { Children.Count: > 0 } seq)
         {
             return seq
                 .Children.Select(c =>
                     c is YamlScalarNode cs && !Yaml.IsNull(cs)
-                        ? NoTemplate(ctx, cs, "cmd", cs.Value!)
+                        ? cs.Value!
                         : throw ctx.Error(c, "'cmd' must be a command or a list of commands")
                 )
                 .ToList();
@@ -222,30 +255,19 @@ public static partial class PipelineParser
         return node is YamlSequenceNode seq ? seq.Children : throw ctx.Error(node, $"'{key}' must be {expected}");
     }
 
-    /// <summary>
-    /// Refuses DVC's templating (<c>${name}</c>), which GitExp does not expand yet: the text would reach the
-    /// shell or the file system as it is, and a run would "succeed" with the wrong command or path.
-    /// </summary>
-    private static string NoTemplate(StageContext ctx, YamlNode node, string key, string text)
-    {
-        var at = text.IndexOf("${", StringComparison.Ordinal);
-        if (at < 0)
-        {
-            return text;
-        }
-
-        var end = text.IndexOf('}', at);
-        var template = end < 0 ? text[at..] : text[at..(end + 1)];
-        var shell = key == "cmd" ? $", or ${template[2..^(end < 0 ? 0 : 1)]} for a shell variable" : "";
-        throw ctx.Error(
-            node,
-            $"'{key}' uses {template}: templating (vars, ${{...}}) is not supported yet; write the value itself{shell}"
-        );
-    }
-
     private static string ResolvePath(StageContext ctx, string wdir, YamlNode node, string key, string text)
     {
-        NoTemplate(ctx, node, key, text);
+        if (Url().IsMatch(text))
+        {
+            // DVC's external deps and outs (https://, s3://, gs://, azure://, remote://...): GitExp hashes and caches
+            // files of the repository only, and a URL read as a path would silently become another file.
+            var (what, instead) =
+                key == "deps"
+                    ? ("dependencies", "download it in the stage's cmd, or track a copy with 'dvc import-url'")
+                    : ("outputs", "write the file in the repository, and upload it in the cmd if needed");
+            throw ctx.Error(node, $"'{key}': '{text}' is a URL: external {what} are not supported; {instead}");
+        }
+
         var path = RepoPath.Combine(wdir, text);
         if (path is null || path.Length == 0)
         {
@@ -310,7 +332,6 @@ public static partial class PipelineParser
 
     private static string CheckKey(StageContext ctx, YamlNode node, string key)
     {
-        NoTemplate(ctx, node, "params", key);
         if (!KeyPath.TryParse(key, out _, out var error))
         {
             throw ctx.Error(node, $"'params': key '{key}' {error}");

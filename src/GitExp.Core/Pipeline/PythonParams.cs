@@ -102,6 +102,72 @@ internal static partial class PythonParams
         throw ParamsFile.CannotSet(displayPath, a.Key, path, Math.Min(i, path.Count - 1));
     }
 
+    /// <summary>Deletes a module or class constant's line; a class, an item of a value, or a block's only line is refused.</summary>
+    public static string Delete(string text, string displayPath, string key, List<KeySegment> path)
+    {
+        var scope = ParseModule(text, displayPath);
+        for (var i = 0; i < path.Count; i++)
+        {
+            var entry = path[i].Name is { } name ? scope.Entries.LastOrDefault(e => e.Name == name) : default;
+            if (entry.Name is null)
+            {
+                break;
+            }
+
+            if (entry.Class is not null)
+            {
+                scope = entry.Class;
+                continue;
+            }
+
+            if (i != path.Count - 1)
+            {
+                break;
+            }
+
+            var lineStart = text.LastIndexOf('\n', Math.Max(0, entry.Value!.Start - 1)) + 1;
+            var lineEnd = text.IndexOf('\n', entry.Value.End);
+            lineEnd = lineEnd < 0 ? text.Length : lineEnd + 1;
+            var rest = text[entry.Value.End..lineEnd];
+            var hash = rest.IndexOf('#', StringComparison.Ordinal);
+            if (
+                (hash < 0 ? rest : rest[..hash]).Contains(';', StringComparison.Ordinal)
+                || OnlyLineOfBlock(text, lineStart, lineEnd)
+            )
+            {
+                break;
+            }
+
+            return string.Concat(text.AsSpan(0, lineStart), text.AsSpan(lineEnd));
+        }
+
+        throw new ExpException(
+            ExitCode.Usage,
+            $"{displayPath}: cannot delete '{key}' in place: -S deletes a constant on a line of its own (not a class, an item of a value, or a block's only line); set the whole value instead"
+        );
+    }
+
+    /// <summary>True when the line is the only one of its block (after a line ending in ':'): Python needs a body.</summary>
+    private static bool OnlyLineOfBlock(string text, int lineStart, int lineEnd)
+    {
+        var before = text[..lineStart]
+            .Split('\n')
+            .Reverse()
+            .Skip(1)
+            .Select(l => l.Split('#')[0].TrimEnd())
+            .FirstOrDefault(l => l.Trim().Length > 0);
+        if (before is null || !before.EndsWith(':'))
+        {
+            return false;
+        }
+
+        var indent = IndentOf(text[lineStart..lineEnd]);
+        var after = text[lineEnd..].Split('\n').FirstOrDefault(l => l.Split('#')[0].Trim().Length > 0);
+        return after is null || IndentOf(after) < indent;
+
+        static int IndentOf(string line) => line.Length - line.TrimStart(' ', '\t').Length;
+    }
+
     private static string Indent(string text, Scope scope)
     {
         var first = scope.Entries.Select(e => e.Value?.Start ?? -1).FirstOrDefault(s => s >= 0, -1);

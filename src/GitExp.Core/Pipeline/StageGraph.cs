@@ -39,6 +39,11 @@ public sealed class StageGraph
         }
         foreach (var stage in list)
         {
+            CheckReadsOwnOuts(stage);
+        }
+
+        foreach (var stage in list)
+        {
             foreach (var o in stage.Outs)
             {
                 if (graph.outs.TryGetValue(o.Path, out var other))
@@ -95,6 +100,29 @@ public sealed class StageGraph
         return graph;
     }
 
+    // DVC's graph links such a stage to itself and reports a cycle; naming the out and the dep says what to change.
+    private static void CheckReadsOwnOuts(Stage stage)
+    {
+        foreach (var o in stage.Outs)
+        {
+            foreach (var dep in stage.Deps)
+            {
+                var what =
+                    dep == o.Path ? $"'{dep}' is both its dep and its out"
+                    : RepoPath.IsInside(o.Path, dep) ? $"out '{o.Path}' is inside its dep '{dep}'"
+                    : RepoPath.IsInside(dep, o.Path) ? $"dep '{dep}' is inside its out '{o.Path}'"
+                    : null;
+                if (what is not null)
+                {
+                    throw new ExpException(
+                        ExitCode.InvalidProject,
+                        $"{stage.PipelineFile}:{stage.Line}: stage '{stage.Address}': {what}; a stage cannot read what it writes (DVC refuses this too)"
+                    );
+                }
+            }
+        }
+    }
+
     /// <summary>Every stage once, each after the stages it depends on; independent stages keep file order.</summary>
     public IReadOnlyList<Stage> TopologicalOrder() => order;
 
@@ -119,6 +147,36 @@ public sealed class StageGraph
             }
         }
         return order.Where(s => needed.Contains(index[s])).ToList();
+    }
+
+    /// <summary>The target and every stage that depends on it, directly or not, in run order (<c>--downstream</c>).</summary>
+    public IReadOnlyList<Stage> Downstream(Stage target) => Reachable(target, followUpstream: false, followDownstream: true);
+
+    /// <summary>Every stage linked to the target through deps and outs, either way: its whole pipeline (<c>--pipeline</c>).</summary>
+    public IReadOnlyList<Stage> Connected(Stage target) => Reachable(target, followUpstream: true, followDownstream: true);
+
+    private List<Stage> Reachable(Stage target, bool followUpstream, bool followDownstream)
+    {
+        var start = index[target];
+        var reached = new HashSet<int>();
+        var stack = new Stack<int>([start]);
+        while (stack.TryPop(out var i))
+        {
+            if (!reached.Add(i))
+            {
+                continue;
+            }
+
+            for (var j = 0; j < Stages.Count; j++)
+            {
+                if ((followUpstream && upstream[i].Contains(j)) || (followDownstream && upstream[j].Contains(i)))
+                {
+                    stack.Push(j);
+                }
+            }
+        }
+
+        return order.Where(s => reached.Contains(index[s])).ToList();
     }
 
     /// <summary>The stages <paramref name="stage"/> depends on directly (an out equals, holds or lies inside one of its deps), in file order.</summary>

@@ -58,6 +58,11 @@ internal static class TomlParams
         var names = path.Select(s => s.Name!).ToList();
         var value = ParamsFile.NumberAsTyped(a) ?? ValueText(a.ParseValue(), displayPath, a.Key);
         var doc = ParseSyntax(text, displayPath);
+        if (doc.Tables.Any(t => StartsWith(KeyNames(t.Name!), names)))
+        {
+            // A table (with its sub-tables) replaced by a value: the table goes, and the value is a new key.
+            return Set(Delete(text, displayPath, a.Key, path), displayPath, a, path);
+        }
 
         var blocks = new List<(List<string> Prefix, SyntaxList<KeyValueSyntax> Items, TableSyntaxBase? Table)>
         {
@@ -99,6 +104,83 @@ internal static class TomlParams
         var end = LineEnd(text, HeaderOrValueEnd(after));
         return end < 0 ? text + newLine + line + newLine : Splice(text, end, end, newLine + line);
     }
+
+    /// <summary>Deletes a key's line, or a table with its sub-tables; a key inside an inline table or a list is refused.</summary>
+    public static string Delete(string text, string displayPath, string key, List<KeySegment> path)
+    {
+        if (path.Any(s => s.Name is null))
+        {
+            throw new ExpException(
+                ExitCode.Usage,
+                $"{displayPath}: cannot delete '{key}': list items in TOML files cannot be deleted with -S; set the whole list"
+            );
+        }
+
+        var names = path.Select(s => s.Name!).ToList();
+        var doc = ParseSyntax(text, displayPath);
+        var ranges = new List<(int Start, int End)>();
+        var tables = doc.Tables.ToList();
+        for (var t = 0; t < tables.Count; t++)
+        {
+            var table = tables[t];
+            var tableNames = KeyNames(table.Name!);
+            if (StartsWith(tableNames, names))
+            {
+                var end = t + 1 < tables.Count ? LineStart(text, tables[t + 1].Span.Start.Offset) : text.Length;
+                ranges.Add((LineStart(text, table.Span.Start.Offset), end));
+            }
+        }
+
+        var blocks = new List<(List<string> Prefix, SyntaxList<KeyValueSyntax> Items)> { ([], doc.KeyValues) };
+        blocks.AddRange(tables.Where(t => t is not TableArraySyntax).Select(t => (KeyNames(t.Name!), t.Items)));
+        foreach (var (prefix, items) in blocks)
+        {
+            foreach (var kv in items)
+            {
+                if (StartsWith(prefix.Concat(KeyNames(kv.Key!)).ToList(), names))
+                {
+                    var end = LineEnd(text, kv.Value!.Span.End.Offset);
+                    ranges.Add(
+                        (LineStart(text, kv.Span.Start.Offset), end < 0 ? text.Length : end + (text[end] == '\r' ? 2 : 1))
+                    );
+                }
+            }
+        }
+
+        if (ranges.Count == 0)
+        {
+            throw new ExpException(
+                ExitCode.Usage,
+                $"{displayPath}: cannot delete '{key}' in place: it is inside an inline table or a list; set the whole value instead"
+            );
+        }
+
+        // A key's line inside a table that goes too is one range with it.
+        var merged = new List<(int Start, int End)>();
+        foreach (var r in ranges.OrderBy(r => r.Start))
+        {
+            if (merged.Count > 0 && r.Start < merged[^1].End)
+            {
+                merged[^1] = (merged[^1].Start, Math.Max(merged[^1].End, r.End));
+            }
+            else
+            {
+                merged.Add(r);
+            }
+        }
+
+        for (var i = merged.Count - 1; i >= 0; i--)
+        {
+            text = Splice(text, merged[i].Start, Math.Min(merged[i].End, text.Length), "");
+        }
+
+        return text;
+    }
+
+    private static bool StartsWith(List<string> names, List<string> prefix) =>
+        names.Count >= prefix.Count && names.Take(prefix.Count).SequenceEqual(prefix);
+
+    private static int LineStart(string text, int offset) => offset == 0 ? 0 : text.LastIndexOf('\n', offset - 1) + 1;
 
     private static int HeaderOrValueEnd(SyntaxNode node) =>
         node is TableSyntaxBase t ? t.CloseBracket!.Span.End.Offset : ((KeyValueSyntax)node).Value!.Span.End.Offset;

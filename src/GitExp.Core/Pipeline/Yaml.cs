@@ -11,7 +11,11 @@ namespace GitExp.Core.Pipeline;
 internal static partial class Yaml
 {
     /// <summary>Parses one YAML document; null when the text holds none (empty or only comments).</summary>
-    public static YamlNode? LoadRoot(string text, string displayPath)
+    /// <param name="mergeKeys">
+    /// Whether YAML's merge key (<c>&lt;&lt;: *anchor</c>) copies the anchored map's keys in, as DVC's YAML reader
+    /// (ruamel's safe loader) does. Off only for in-place edits, which must see the text as written.
+    /// </param>
+    public static YamlNode? LoadRoot(string text, string displayPath, bool mergeKeys = true)
     {
         var stream = new YamlStream();
         var scanner = new Scanner(new StringReader(text));
@@ -39,8 +43,87 @@ internal static partial class Yaml
                 $"{At(displayPath, stream.Documents[1].RootNode.Start)}: expected a single YAML document"
             );
         }
-        return stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+        if (stream.Documents.Count == 0)
+        {
+            return null;
+        }
+
+        var root = stream.Documents[0].RootNode;
+        if (mergeKeys)
+        {
+            Merge(root, new HashSet<YamlNode>(ReferenceEqualityComparer.Instance), displayPath);
+        }
+
+        return root;
     }
+
+    // YAML's merge key: '<<: *a' (or '<<: [*a, *b]', or a map written in place) copies in the keys of the map(s)
+    // that the mapping does not write itself; with a list, the first map holding a key wins. YamlDotNet's
+    // MergingParser takes aliases only, and the nodes keep their own marks so errors point at the anchored text.
+    private static void Merge(YamlNode node, HashSet<YamlNode> done, string displayPath)
+    {
+        if (!done.Add(node))
+        {
+            return;
+        }
+
+        if (node is YamlSequenceNode sequence)
+        {
+            foreach (var child in sequence.Children)
+            {
+                Merge(child, done, displayPath);
+            }
+
+            return;
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            return;
+        }
+
+        var entries = map.Children.ToList();
+        foreach (var (key, value) in entries)
+        {
+            Merge(key, done, displayPath);
+            Merge(value, done, displayPath);
+        }
+
+        if (!entries.Any(e => IsMergeKey(e.Key)))
+        {
+            return;
+        }
+
+        var taken = entries.Where(e => !IsMergeKey(e.Key)).Select(e => ScalarText(e.Key)).OfType<string>().ToHashSet();
+        var merged = new List<KeyValuePair<YamlNode, YamlNode>>();
+        foreach (var entry in entries)
+        {
+            if (!IsMergeKey(entry.Key))
+            {
+                merged.Add(entry);
+                continue;
+            }
+
+            IEnumerable<YamlNode> sources = entry.Value is YamlSequenceNode list ? list.Children : [entry.Value];
+            foreach (var source in sources)
+            {
+                if (source is not YamlMappingNode sourceMap)
+                {
+                    throw Error(displayPath, source, "'<<' (YAML's merge key) takes a map or a list of maps, such as *anchor");
+                }
+
+                merged.AddRange(sourceMap.Children.Where(c => ScalarText(c.Key) is not { } name || taken.Add(name)));
+            }
+        }
+
+        map.Children.Clear();
+        foreach (var (key, value) in merged)
+        {
+            map.Children.Add(key, value);
+        }
+    }
+
+    private static bool IsMergeKey(YamlNode key) => key is YamlScalarNode { Value: "<<" } s && IsPlain(s);
 
     public static string At(string displayPath, Mark mark) => $"{displayPath}:{mark.Line}:{mark.Column}";
 

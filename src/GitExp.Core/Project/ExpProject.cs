@@ -9,12 +9,14 @@ public sealed class ExpProject
     private ExpConfig? _config;
 
     private readonly string? _cacheDirectory;
-    private readonly string? _dvcCacheDirectory;
+    private readonly string? _givenDvcCacheDirectory;
+    private string? _dvcCacheDirectory;
 
     private ExpProject(GitRepository git, string? cacheDirectory, string? dvcCacheDirectory)
     {
         Git = git;
         _cacheDirectory = cacheDirectory;
+        _givenDvcCacheDirectory = dvcCacheDirectory;
         _dvcCacheDirectory = dvcCacheDirectory;
         // Facts about Git objects live with them, in the git directory: never in the work tree, and there
         // from the first command in a fresh clone.
@@ -34,12 +36,11 @@ public sealed class ExpProject
     public string CacheDirectory => _cacheDirectory ?? Path.Combine(ExpDirectory, "cache");
 
     /// <summary>
-    /// The cache of dvc.yaml pipelines' MD5 objects (<c>files/md5/…</c>): DVC's own <c>.dvc/cache</c> when the
-    /// repository has <c>.dvc/</c>, so <c>dvc checkout</c> finds what GitExp stored; else <see cref="CacheDirectory"/>.
+    /// The cache of dvc.yaml pipelines' MD5 objects (<c>files/md5/…</c>): DVC's own cache when the repository has
+    /// <c>.dvc/</c> (its <c>cache.dir</c> setting, else <c>.dvc/cache</c>), so <c>dvc checkout</c> finds what GitExp
+    /// stored; else <see cref="CacheDirectory"/>.
     /// </summary>
-    public string DvcCacheDirectory =>
-        _dvcCacheDirectory
-        ?? (Directory.Exists(Path.Combine(Root, ".dvc")) ? Path.Combine(Root, ".dvc", "cache") : CacheDirectory);
+    public string DvcCacheDirectory => _dvcCacheDirectory ??= FindDvcCacheDirectory();
 
     /// <summary><c>.exptmp/</c>: isolated workspaces of queued and temporary runs.</summary>
     public string WorkspacesDirectory => Path.Combine(Root, ".exptmp");
@@ -81,11 +82,14 @@ public sealed class ExpProject
         WriteIfMissing(Path.Combine(WorkspacesDirectory, ".gitignore"), "*\n");
         Directory.CreateDirectory(TempDirectory);
         Directory.CreateDirectory(QueueDirectory);
-        if (DvcCacheDirectory != CacheDirectory && _dvcCacheDirectory is null)
+        if (DvcCacheDirectory != CacheDirectory && _givenDvcCacheDirectory is null)
         {
-            // DVC's own .dvc/.gitignore keeps its cache out of Git; a .dvc/ without it must not record the cache.
             Directory.CreateDirectory(DvcCacheDirectory);
-            WriteIfMissing(Path.Combine(DvcCacheDirectory, ".gitignore"), "*\n");
+            if (DvcCacheDirectory.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                // DVC's own .dvc/.gitignore keeps its cache out of Git; a .dvc/ without it must not record the cache.
+                WriteIfMissing(Path.Combine(DvcCacheDirectory, ".gitignore"), "*\n");
+            }
         }
     }
 
@@ -121,6 +125,12 @@ public sealed class ExpProject
     }
 
     public string FullPath(string repoPath) => repoPath.Length == 0 ? Root : Path.Combine(Root, repoPath);
+
+    private string FindDvcCacheDirectory()
+    {
+        var dvc = Path.Combine(Root, ".dvc");
+        return !Directory.Exists(dvc) ? CacheDirectory : DvcConfig.Load(dvc).CacheDir ?? Path.Combine(dvc, "cache");
+    }
 
     private static bool WriteIfMissing(string path, string content)
     {

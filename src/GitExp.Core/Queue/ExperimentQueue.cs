@@ -27,6 +27,9 @@ public sealed record QueueRequest
 
     /// <summary>The command line that queued the entries, kept with their runs.</summary>
     public string CommandLine { get; init; } = "dotnet exp run --queue";
+
+    /// <summary>The commit message of each experiment (<c>-m</c>); null: <c>exp: &lt;name&gt;</c>.</summary>
+    public string? Message { get; init; }
 }
 
 /// <summary>A queue entry and where it stands now.</summary>
@@ -125,11 +128,12 @@ public sealed class ExperimentQueue(ExpProject project)
                 id = Guid.NewGuid().ToString("N")[..10];
             } while (!existingIds.Add(id));
 
-            var setParams = sets[i].Select(a => (a.File is null ? "" : a.File + ":") + a.Key + "=" + a.Value).ToList();
+            var setParams = sets[i].Select(a => a.ToString()).ToList();
             // Milliseconds apart keep the queue's order: entries run in the order they were queued.
             var entry = new QueueEntry(id, names[i], head, "", now.AddMilliseconds(i), setParams, copyPaths, request.Targets)
             {
                 CommandLine = request.CommandLine,
+                Message = request.Message,
                 // Without it the worker cannot tell a continuation from a fresh start: the snapshot alone holds
                 // the checkpoint's files but not its cached outs, its step or its place on the chain.
                 ResumeFrom = resumeFrom,
@@ -215,29 +219,41 @@ public sealed class ExperimentQueue(ExpProject project)
         var found = new List<QueueItem>();
         foreach (var id in ids)
         {
-            var matches = all.Where(i => i.Entry.Id == id || i.Entry.Name == id).ToList();
-            if (matches.Count == 0)
-            {
-                matches = all.Where(i => i.Entry.Id.StartsWith(id, StringComparison.Ordinal)).ToList();
-            }
-
+            var matches = Match(all, id);
             if (matches.Count == 0)
             {
                 throw new ExpException(ExitCode.NotFound, $"no queue entry '{id}' (see 'dotnet exp queue status')");
             }
 
-            if (matches.Count > 1)
-            {
-                throw new ExpException(
-                    ExitCode.Usage,
-                    $"queue entry '{id}' is ambiguous: {string.Join(", ", matches.Select(m => m.Entry.Id))}"
-                );
-            }
-
-            found.Add(matches[0]);
+            found.AddRange(matches);
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// The entry <paramref name="text"/> names: its id or name, else a unique prefix of an id or of an entry's
+    /// snapshot commit (at least 4 characters). Empty when none; more than one is an error listing their ids.
+    /// </summary>
+    public static IReadOnlyList<QueueItem> Match(IReadOnlyList<QueueItem> items, string text)
+    {
+        var matches = items.Where(i => i.Entry.Id == text || i.Entry.Name == text).ToList();
+        if (matches.Count == 0)
+        {
+            matches = items
+                .Where(i =>
+                    i.Entry.Id.StartsWith(text, StringComparison.Ordinal)
+                    || (text.Length >= 4 && i.Entry.Commit.StartsWith(text, StringComparison.OrdinalIgnoreCase))
+                )
+                .ToList();
+        }
+
+        return matches.Count <= 1
+            ? matches
+            : throw new ExpException(
+                ExitCode.Usage,
+                $"queue entry '{text}' is ambiguous: {string.Join(", ", matches.Select(m => m.Entry.Id))}"
+            );
     }
 
     /// <summary>Removes entries: queued ones from the queue, failed ones with their workspace and log, finished ones' records.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace GitExp.Core.Queue;
 
@@ -29,6 +30,9 @@ public sealed record QueueEntry(
 {
     /// <summary>The command line that queued the entry, kept with its run.</summary>
     public string CommandLine { get; init; } = "dotnet exp run --queue";
+
+    /// <summary>The experiment's commit message (<c>-m</c>); null: <c>exp: &lt;name&gt;</c>.</summary>
+    public string? Message { get; init; }
 
     /// <summary>The checkpoint this entry continues from (<c>--rev</c>); null starts fresh (queued runs imply <c>--reset</c>).</summary>
     public string? ResumeFrom { get; init; }
@@ -69,6 +73,11 @@ public sealed record QueueEntry(
         }
 
         message.Append(CultureInfo.InvariantCulture, $"Exp-Command: {CommandLine.ReplaceLineEndings(" ")}\n");
+        if (Message is not null)
+        {
+            // A JSON string: one line whatever the message holds.
+            message.Append(CultureInfo.InvariantCulture, $"Exp-Message: {JsonSerializer.Serialize(Message)}\n");
+        }
 
         return message.ToString();
     }
@@ -100,6 +109,7 @@ public sealed record QueueEntry(
         {
             ResumeFrom = trailers.TryGetValue("Exp-Resume-From", out var resume) ? resume[0] : null,
             CommandLine = trailers.TryGetValue("Exp-Command", out var command) ? command[0] : "dotnet exp run --queue",
+            Message = trailers.TryGetValue("Exp-Message", out var text) ? JsonSerializer.Deserialize<string>(text[0]) : null,
         };
     }
 

@@ -145,7 +145,10 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
                             Environment = new Dictionary<string, string?> { ["EXP_QUEUE_ID"] = entry.Id },
                         },
                         [new RefUpdate(entry.QueueRef, null, entry.Commit)]
-                    ),
+                    )
+                    {
+                        Message = entry.Message,
+                    },
                     killed.Token,
                     cancellationToken
                 )

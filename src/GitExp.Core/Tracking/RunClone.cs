@@ -29,9 +29,11 @@ public static class RunClone
             throw new ExpException(ExitCode.Usage, $"param '{fileKey}': expected file:key");
         }
 
-        // JSON text is valid YAML for every scalar, list and map (and a quoted string is never a sweep).
-        var parsed = ParamAssignment.Parse(fileKey[(colon + 1)..] + "=" + (value?.ToJsonString() ?? "null"));
-        return parsed with { File = fileKey[..colon] };
+        // JSON text is valid YAML for every scalar, list and map: the value goes in as it is, never as a sweep.
+        var key = fileKey[(colon + 1)..];
+        var text = ParamAssignment.ToJsonText(value);
+        ParamAssignment.CheckKey(key, $"{key}={text}");
+        return new ParamAssignment(fileKey[..colon], key, text);
     }
 
     /// <summary>The <c>file:key</c> an assignment changes.</summary>
@@ -50,9 +52,12 @@ public static class RunClone
         CancellationToken cancellationToken = default
     )
     {
-        if (request.SetParams.Any(a => a.SweepValues().Count > 1))
+        if (request.SetParams.FirstOrDefault(a => a.Sweep is not null) is { } sweep)
         {
-            throw new ExpException(ExitCode.Usage, "a list of values is a sweep; quote a text value that holds commas");
+            throw new ExpException(
+                ExitCode.Usage,
+                $"-S '{sweep}': a sweep queues several experiments, and this queues one; quote a text value that holds commas"
+            );
         }
 
         var entries = await new ExperimentQueue(project).EnqueueAsync(request, cancellationToken).ConfigureAwait(false);

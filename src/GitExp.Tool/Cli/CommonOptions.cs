@@ -63,29 +63,26 @@ internal static class CommonOptions
     public static Task<ExpProject> OpenProjectAsync(CancellationToken cancellationToken) =>
         ExpProject.OpenAsync(Environment.CurrentDirectory, cancellationToken);
 
-    /// <summary>An experiment by name, ref or commit, or one of its checkpoints as <c>name~N</c> or a checkpoint's commit id.</summary>
-    public static async Task<Experiment> ResolveExperimentOrCheckpointAsync(
-        ExpProject project,
-        string text,
-        CancellationToken cancellationToken
-    )
-    {
-        var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
-        if (
-            !text.Contains('~', StringComparison.Ordinal)
-            && await new ExperimentStore(project.Git).TryResolveAsync(text, head, cancellationToken).ConfigureAwait(false)
-                is { } experiment
-        )
+    /// <summary><c>--precision</c>: significant digits of numbers in tables and CSV.</summary>
+    public static Option<int> Precision() =>
+        new("--precision")
         {
-            return experiment;
-        }
+            Description = "Significant digits of numbers (1 to 17).",
+            DefaultValueFactory = _ => ValueFormat.DefaultPrecision,
+        };
 
-        var (owner, commit) = await new CheckpointPlanner(project)
-            .ResolveCheckpointAsync(text, head, cancellationToken, "experiment")
-            .ConfigureAwait(false);
-        var tree = await project.Git.TreeOfAsync(commit, cancellationToken).ConfigureAwait(false);
-        return owner with { Name = text, Commit = commit, Tree = tree };
-    }
+    /// <summary>The digits asked for, or one line saying what is expected.</summary>
+    public static int CheckPrecision(int digits) =>
+        digits is >= 1 and <= 17
+            ? digits
+            : throw new ExpException(ExitCode.Usage, $"--precision {digits}: expected 1 to 17 significant digits");
+
+    /// <summary>Paths the user typed (relative to the current folder) as repo-relative paths.</summary>
+    public static IReadOnlySet<string> RepoPaths(ExpProject project, IEnumerable<string> paths) =>
+        paths.Select(p => project.ToRepoPath(Path.GetFullPath(p))).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>A warning: one line on stderr, the command goes on.</summary>
+    public static void Warn(string message) => Console.Error.WriteLine("warning: " + message);
 
     /// <summary>This command line as the user typed it (arguments with spaces quoted), for the run store.</summary>
     public static string CommandLine() =>

@@ -14,8 +14,11 @@ public static class ExpCommandLine
             var command in new[]
             {
                 RunCommand.Create(output),
+                SaveCommand.Create(output),
                 ShowCommand.Create(output),
                 ExperimentCommands.Diff(output),
+                ParamsMetricsCommands.Params(output),
+                ParamsMetricsCommands.Metrics(output),
                 ExperimentCommands.Apply(output, error),
                 ExperimentCommands.Branch(output),
                 ExperimentCommands.Rename(output),

@@ -13,8 +13,21 @@ namespace GitExp.Tool.Cli;
 /// <summary>The small experiment commands: diff, apply, branch, rename, remove, list, status, init.</summary>
 internal static class ExperimentCommands
 {
-    public static Command Diff(TextWriter output)
+    public static Command Diff(TextWriter output) =>
+        DiffCommand(output, "diff", "Compare the params and metrics of two experiments or revisions.", only: null);
+
+    /// <summary>
+    /// <c>exp diff</c>, and <c>params diff</c> / <c>metrics diff</c> (<paramref name="only"/>: params or metrics only,
+    /// with <c>--targets</c> to choose files), one diff with one rendering.
+    /// </summary>
+    internal static Command DiffCommand(TextWriter output, string name, string description, bool? only)
     {
+        var noun = only switch
+        {
+            true => "metrics",
+            false => "params",
+            null => "params or metrics",
+        };
         var a = new Argument<string?>("a")
         {
             Description = "Old side: an experiment or Git revision (default HEAD).",
@@ -25,55 +38,67 @@ internal static class ExperimentCommands
             Description = "New side: an experiment or Git revision (default the workspace).",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var all = new Option<bool>("--all") { Description = "Also list params and metrics that did not change." };
+        var all = new Option<bool>("--all") { Description = $"Also list {noun} that did not change." };
+        var targets = new Option<string[]>("--targets")
+        {
+            Description = $"Only these {noun} files (repeatable).",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var json = CommonOptions.Json();
         var md = CommonOptions.Markdown();
-        var precision = new Option<int>("--precision")
-        {
-            Description = "Significant digits of numbers.",
-            DefaultValueFactory = _ => ValueFormat.DefaultPrecision,
-        };
+        var precision = CommonOptions.Precision();
         var width = CommonOptions.Width();
         var transpose = CommonOptions.Transpose();
-        var command = new Command("diff", "Compare the params and metrics of two experiments or revisions.")
+        var command = new Command(name, description) { a, b, all, json, md, precision, width, transpose };
+        if (only is not null)
         {
-            a,
-            b,
-            all,
-            json,
-            md,
-            precision,
-            width,
-            transpose,
-        };
+            command.Options.Add(targets);
+        }
+
         command.SetAction(
             async (result, cancellationToken) =>
             {
                 CommonOptions.OneFormat(result, json, md);
+                var digits = CommonOptions.CheckPrecision(result.GetValue(precision));
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var (oldName, newName, rows) = await ExperimentDiff
-                    .ComputeAsync(project, result.GetValue(a), result.GetValue(b), result.GetValue(all), cancellationToken)
+                var (oldName, newName, computed) = await ExperimentDiff
+                    .ComputeAsync(
+                        project,
+                        result.GetValue(a),
+                        result.GetValue(b),
+                        result.GetValue(all),
+                        cancellationToken,
+                        CommonOptions.Warn
+                    )
                     .ConfigureAwait(false);
+                var files = CommonOptions.RepoPaths(project, only is null ? [] : result.GetValue(targets) ?? []);
+                var rows = computed
+                    .Where(r => only is null || r.IsMetric == only)
+                    .Where(r => files.Count == 0 || files.Contains(r.File))
+                    .ToList();
                 if (result.GetValue(json))
                 {
-                    var document = new JsonObject
-                    {
-                        ["old"] = oldName,
-                        ["new"] = newName,
-                        ["params"] = DiffJson(rows, false),
-                        ["metrics"] = DiffJson(rows, true),
-                    };
-                    JsonOutput.Write(output, document);
+                    JsonOutput.Write(
+                        output,
+                        only is { } metrics
+                            ? DiffJson(rows, metrics)
+                            : new JsonObject
+                            {
+                                ["old"] = oldName,
+                                ["new"] = newName,
+                                ["params"] = DiffJson(rows, false),
+                                ["metrics"] = DiffJson(rows, true),
+                            }
+                    );
                     return 0;
                 }
 
                 if (rows.Count == 0)
                 {
-                    output.WriteLine($"No changes in params or metrics between {oldName} and {newName}.");
+                    output.WriteLine($"No changes in {noun} between {oldName} and {newName}.");
                     return 0;
                 }
 
-                var digits = result.GetValue(precision);
                 var header = new[] { "Path", "Key", oldName, newName, "Change" };
                 var cells = rows.Select(r =>
                         (IReadOnlyList<string>)
@@ -117,7 +142,8 @@ internal static class ExperimentCommands
     {
         var experiment = new Argument<string>("experiment")
         {
-            Description = "Name, ref or commit of the experiment, or a checkpoint (name~N).",
+            Description =
+                "Name, ref or commit of the experiment, a queued or failed queue entry (name or id), or a checkpoint (name~N).",
         };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite local changes." };
         var command = new Command(
@@ -132,8 +158,8 @@ internal static class ExperimentCommands
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var found = await CommonOptions
-                    .ResolveExperimentOrCheckpointAsync(project, result.GetValue(experiment)!, cancellationToken)
+                var found = await ExperimentTargets
+                    .ResolveAsync(project, result.GetValue(experiment)!, includeQueueEntries: true, cancellationToken)
                     .ConfigureAwait(false);
                 var missing = await ExperimentApply
                     .ApplyAsync(project, found, result.GetValue(force), cancellationToken)
@@ -172,8 +198,8 @@ internal static class ExperimentCommands
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var found = await CommonOptions
-                    .ResolveExperimentOrCheckpointAsync(project, result.GetValue(experiment)!, cancellationToken)
+                var found = await ExperimentTargets
+                    .ResolveAsync(project, result.GetValue(experiment)!, includeQueueEntries: false, cancellationToken)
                     .ConfigureAwait(false);
                 var name = result.GetValue(branch) ?? found.Name.Replace('~', '-') + "-branch";
                 await new ExperimentStore(project.Git).BranchAsync(found, name, cancellationToken).ConfigureAwait(false);
@@ -190,7 +216,8 @@ internal static class ExperimentCommands
     {
         var experiment = new Argument<string>("experiment") { Description = "Name, ref or commit of the experiment." };
         var newName = new Argument<string>("new-name") { Description = "The new name." };
-        var command = new Command("rename", "Rename an experiment.") { experiment, newName };
+        var force = new Option<bool>("--force", "-f") { Description = "Replace an experiment that already has the new name." };
+        var command = new Command("rename", "Rename an experiment.") { experiment, newName, force };
         command.SetAction(
             async (result, cancellationToken) =>
             {
@@ -198,8 +225,14 @@ internal static class ExperimentCommands
                 var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
                 var store = new ExperimentStore(project.Git);
                 var found = await store.ResolveAsync(result.GetValue(experiment)!, head, cancellationToken).ConfigureAwait(false);
-                var renamed = await store.RenameAsync(found, result.GetValue(newName)!, cancellationToken).ConfigureAwait(false);
-                output.WriteLine($"Renamed '{found.Name}' to '{renamed.Name}'.");
+                var renamed = await store
+                    .RenameAsync(found, result.GetValue(newName)!, result.GetValue(force), cancellationToken)
+                    .ConfigureAwait(false);
+                output.WriteLine(
+                    renamed.Name == found.Name
+                        ? $"Experiment '{found.Name}' already has that name: nothing to do."
+                        : $"Renamed '{found.Name}' to '{renamed.Name}'."
+                );
                 return 0;
             }
         );
@@ -226,99 +259,62 @@ internal static class ExperimentCommands
             Description = "Keep the named experiments and remove all others (of the current baseline, or of --rev/-A).",
         };
         var queue = new Option<bool>("--queue") { Description = "Also remove every queued (not running) experiment." };
-        var command = new Command("remove", "Remove experiments (their refs; Git collects the commits later).")
+        var num = new Option<int>("--num", "-n")
+        {
+            Description = "With --rev: each rev and its first-parent ancestors, this many commits in all.",
+            DefaultValueFactory = _ => 1,
+        };
+        var gitRemote = new Option<string?>("--git-remote", "-g")
+        {
+            Description = "Remove the experiments of this Git remote (name or URL) instead of the local ones.",
+        };
+        var command = new Command("remove", "Remove experiments and queue entries (their refs; Git collects the commits later).")
         {
             queue,
             experiments,
             rev,
             all,
             keep,
+            num,
+            gitRemote,
         };
         command.Aliases.Add("rm");
         command.SetAction(
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
-                var store = new ExperimentStore(project.Git);
-                var names = result.GetValue(experiments) ?? [];
-                var revs = result.GetValue(rev) ?? [];
-                var everything = await store.ListAsync(cancellationToken).ConfigureAwait(false);
-                // --rev and -A set the scope; names given with them mean those names within it, never the whole scope.
-                var scoped = result.GetValue(all) || revs.Length > 0;
-                var scope = new List<Experiment>();
-                if (result.GetValue(all))
+                var removed = await new ExperimentRemoval(project)
+                    .RemoveAsync(
+                        new RemoveRequest
+                        {
+                            Names = result.GetValue(experiments) ?? [],
+                            Revs = result.GetValue(rev) ?? [],
+                            Num = result.GetValue(num),
+                            AllCommits = result.GetValue(all),
+                            Keep = result.GetValue(keep),
+                            Queue = result.GetValue(queue),
+                            GitRemote = result.GetValue(gitRemote),
+                        },
+                        cancellationToken
+                    )
+                    .ConfigureAwait(false);
+                if (removed.QueueEntries.Count > 0 || result.GetValue(queue))
                 {
-                    scope.AddRange(everything);
+                    output.WriteLine(
+                        $"Removed {removed.QueueEntries.Count} queue entr{(removed.QueueEntries.Count == 1 ? "y" : "ies")}{(removed.QueueEntries.Count > 0 ? ": " + string.Join(", ", removed.QueueEntries.Select(e => $"{e.Name} ({e.Id})")) : "")}."
+                    );
                 }
 
-                var baselines = new List<string>();
-                foreach (var revision in revs)
+                var where = result.GetValue(gitRemote) is { } remote ? $" from '{remote}'" : "";
+                if (removed.Experiments.Count > 0 || removed.QueueEntries.Count == 0)
                 {
-                    var commit =
-                        await project.Git.ResolveCommitAsync(revision, cancellationToken).ConfigureAwait(false)
-                        ?? throw new ExpException(ExitCode.NotFound, $"--rev '{revision}': no such commit");
-                    baselines.Add(commit[..7]);
-                    scope.AddRange(everything.Where(e => e.Baseline == commit));
+                    output.WriteLine(
+                        removed.Experiments.Count == 0
+                            ? $"No experiments to remove{where}."
+                            : $"Removed {removed.Experiments.Count} experiment(s){where}: {string.Join(", ", removed.Experiments.Select(e => e.Name))}."
+                    );
                 }
 
-                var scopeLabel = result.GetValue(all)
-                    ? "the experiments of every baseline (-A)"
-                    : $"the experiments of baseline {string.Join(", ", baselines)} (--rev)";
-                var named = new List<Experiment>();
-                foreach (var name in names)
-                {
-                    if (scoped)
-                    {
-                        named.AddRange(ExperimentStore.MatchInScope(scope, name, scopeLabel));
-                    }
-                    else
-                    {
-                        named.Add(await store.ResolveAsync(name, head, cancellationToken).ConfigureAwait(false));
-                    }
-                }
-
-                List<Experiment> doomed;
-                if (result.GetValue(keep))
-                {
-                    if (names.Length == 0)
-                    {
-                        throw new ExpException(ExitCode.Usage, "--keep needs the experiments to keep");
-                    }
-
-                    var inScope = scoped ? scope : everything.Where(e => e.Baseline == head).ToList();
-                    doomed = inScope.Where(e => !named.Any(n => n.Ref == e.Ref)).ToList();
-                }
-                else
-                {
-                    if (names.Length == 0 && !scoped && !result.GetValue(queue))
-                    {
-                        throw new ExpException(
-                            ExitCode.Usage,
-                            "name the experiments to remove, or use --rev, --all-commits, --keep or --queue"
-                        );
-                    }
-
-                    doomed = names.Length > 0 ? named : scope;
-                }
-
-                doomed = doomed.DistinctBy(e => e.Ref).ToList();
-                await store.RemoveAsync(doomed, cancellationToken).ConfigureAwait(false);
-                if (result.GetValue(queue))
-                {
-                    var experimentQueue = new ExperimentQueue(project);
-                    var queued = (await experimentQueue.ListAsync(cancellationToken).ConfigureAwait(false))
-                        .Where(i => i.Status == QueueStatus.Queued)
-                        .ToList();
-                    await experimentQueue.RemoveAsync(queued, cancellationToken).ConfigureAwait(false);
-                    output.WriteLine($"Removed {queued.Count} queued experiment(s).");
-                }
-
-                output.WriteLine(
-                    doomed.Count == 0
-                        ? "No experiments to remove."
-                        : $"Removed {doomed.Count} experiment(s): {string.Join(", ", doomed.Select(e => e.Name))}."
-                );
                 return 0;
             }
         );
@@ -332,36 +328,65 @@ internal static class ExperimentCommands
             Description = "List the experiments of this Git remote (name or URL) instead of the local ones.",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var nameOnly = new Option<bool>("--name-only") { Description = "Print only the names, one per line." };
+        var nameOnly = new Option<bool>("--name-only", "--names-only") { Description = "Print only the names, one per line." };
+        var shaOnly = new Option<bool>("--sha-only", "--shas-only")
+        {
+            Description = "Print only the experiments' commit ids, one per line.",
+        };
         var allCommits = new Option<bool>("--all-commits", "-A")
         {
             Description = "List experiments of every commit, not only HEAD.",
+        };
+        var rev = new Option<string[]>("--rev")
+        {
+            Description = "List the experiments of these baseline commits (default HEAD).",
+        };
+        var num = new Option<int>("--num", "-n")
+        {
+            Description = "Also the experiments of the first-parent ancestors of each rev: this many commits in all.",
+            DefaultValueFactory = _ => 1,
         };
         var json = CommonOptions.Json();
         var command = new Command("list", "List experiments (local, or of a Git remote), grouped by baseline commit.")
         {
             remote,
             nameOnly,
+            shaOnly,
             allCommits,
+            rev,
+            num,
             json,
         };
         command.Aliases.Add("ls");
         command.SetAction(
             async (result, cancellationToken) =>
             {
+                CommonOptions.OneFormat(result, nameOnly, shaOnly, json);
+                if (result.GetValue(num) < 1)
+                {
+                    throw new ExpException(
+                        ExitCode.Usage,
+                        $"--num {result.GetValue(num)}: expected a number of commits, 1 or more"
+                    );
+                }
+
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
-                var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+                var git = project.Git;
+                var revs = result.GetValue(rev) is { Length: > 0 } given ? given : ["HEAD"];
+                var baselines = await ExperimentRemoval
+                    .BaselinesAsync(git, revs, result.GetValue(num), cancellationToken)
+                    .ConfigureAwait(false);
                 // A remote's refs carry no commit dates (ls-remote reads no objects): its names are listed in name order.
                 var experiments = (
                     result.GetValue(remote) is { } remoteName
-                        ? (await new ExperimentRemote(project.Git, remoteName).ListAsync(cancellationToken).ConfigureAwait(false))
+                        ? (await new ExperimentRemote(git, remoteName).ListAsync(cancellationToken).ConfigureAwait(false))
                             .OrderBy(e => e.Name, StringComparer.Ordinal)
                             .Cast<IExperimentRef>()
-                        : (await new ExperimentStore(project.Git).ListAsync(cancellationToken).ConfigureAwait(false)).OrderBy(e =>
+                        : (await new ExperimentStore(git).ListAsync(cancellationToken).ConfigureAwait(false)).OrderBy(e =>
                             e.Created
                         )
                 )
-                    .Where(e => result.GetValue(allCommits) || e.Baseline == head)
+                    .Where(e => result.GetValue(allCommits) || baselines.Contains(e.Baseline))
                     .OrderBy(e => e.Baseline, StringComparer.Ordinal)
                     .ToList();
                 if (result.GetValue(json))
@@ -386,14 +411,22 @@ internal static class ExperimentCommands
 
                 foreach (var group in experiments.GroupBy(e => e.Baseline))
                 {
-                    if (!result.GetValue(nameOnly))
+                    if (result.GetValue(nameOnly) || result.GetValue(shaOnly))
                     {
-                        output.WriteLine(group.Key[..7] + ":");
+                        foreach (var experiment in group)
+                        {
+                            output.WriteLine(result.GetValue(nameOnly) ? experiment.Name : experiment.Commit);
+                        }
+
+                        continue;
                     }
 
+                    // As DVC prints it: the baseline by branch or tag name where one points at it, then "sha [name]".
+                    var label = await git.DescribeAsync(group.Key, cancellationToken).ConfigureAwait(false) ?? group.Key[..7];
+                    output.WriteLine(label + ":");
                     foreach (var experiment in group)
                     {
-                        output.WriteLine(result.GetValue(nameOnly) ? experiment.Name : "\t" + experiment.Name);
+                        output.WriteLine($"\t{experiment.Commit[..7]} [{experiment.Name}]");
                     }
                 }
 
@@ -495,7 +528,7 @@ internal static class ExperimentCommands
         return command;
     }
 
-    private static JsonObject DiffJson(IEnumerable<DiffRow> rows, bool metrics)
+    internal static JsonObject DiffJson(IEnumerable<DiffRow> rows, bool metrics)
     {
         var files = new JsonObject();
         foreach (var row in rows.Where(r => r.IsMetric == metrics))

@@ -41,25 +41,29 @@ internal static class QueueCommands
         ExpProject project,
         int jobs,
         TextWriter output,
-        CancellationToken cancellationToken
+        CancellationToken cancellationToken,
+        Verbosity verbosity = Verbosity.Normal
     )
     {
         var queue = new ExperimentQueue(project);
         var queued = await queue.ListQueuedAsync(cancellationToken).ConfigureAwait(false);
         if (queued.Count == 0)
         {
-            throw new ExpException(
-                ExitCode.NotFound,
-                "--run-all: the queue is empty; queue experiments with 'dotnet exp run --queue' first"
-            );
+            // Nothing to do is not a failure (as in DVC): a script may run the queue whether or not it filled it.
+            if (verbosity != Verbosity.Quiet)
+            {
+                output.WriteLine("Nothing to run: the queue is empty (queue experiments with 'dotnet exp run --queue').");
+            }
+
+            return 0;
         }
 
         project.EnsureInitialized();
         File.Delete(queue.StopPath);
-        var results = await new QueueRunner(project, new QueueEventsWriter(output, project.Root, queued.Count))
+        var results = await new QueueRunner(project, new QueueEventsWriter(output, project.Root, queued.Count, verbosity))
             .RunAsync(jobs, null, cancellationToken)
             .ConfigureAwait(false);
-        return Summarize(results, output);
+        return Summarize(results, output, verbosity);
     }
 
     public static async Task<int> RunTempAsync(
@@ -67,7 +71,8 @@ internal static class QueueCommands
         IReadOnlyList<QueueEntry> entries,
         bool wait,
         TextWriter output,
-        CancellationToken cancellationToken
+        CancellationToken cancellationToken,
+        Verbosity verbosity = Verbosity.Normal
     )
     {
         var ids = entries.Select(e => e.Id).ToList();
@@ -76,14 +81,14 @@ internal static class QueueCommands
             // Like 'queue start' and --run-all: starting work ends an earlier stop request, which would
             // otherwise make the worker return at once and leave the entries queued.
             File.Delete(new ExperimentQueue(project).StopPath);
-            var results = await new QueueRunner(project, new QueueEventsWriter(output, project.Root, ids.Count))
+            var results = await new QueueRunner(project, new QueueEventsWriter(output, project.Root, ids.Count, verbosity))
                 .RunAsync(1, ids.ToHashSet(StringComparer.Ordinal), cancellationToken)
                 .ConfigureAwait(false);
-            return Summarize(results, output);
+            return Summarize(results, output, verbosity);
         }
 
         StartInBackground(project, ids);
-        foreach (var id in ids)
+        foreach (var id in ids.Where(_ => verbosity != Verbosity.Quiet))
         {
             output.WriteLine($"Started {id} in the background; follow it with: dotnet exp queue logs {id} -f");
         }
@@ -429,12 +434,16 @@ internal static class QueueCommands
     }
 
     /// <summary>One line per run; the exit code is the failed stage's own for a single experiment, else 1 if any failed.</summary>
-    private static int Summarize(IReadOnlyList<QueueResult> results, TextWriter output)
+    private static int Summarize(IReadOnlyList<QueueResult> results, TextWriter output, Verbosity verbosity = Verbosity.Normal)
     {
         var failed = results.Where(r => r.Status != QueueStatus.Success).ToList();
-        output.WriteLine(
-            $"{results.Count - failed.Count} of {results.Count} experiment(s) succeeded{(failed.Count > 0 ? $", {failed.Count} failed (see 'dotnet exp queue status')" : "")}."
-        );
+        if (verbosity != Verbosity.Quiet)
+        {
+            output.WriteLine(
+                $"{results.Count - failed.Count} of {results.Count} experiment(s) succeeded{(failed.Count > 0 ? $", {failed.Count} failed (see 'dotnet exp queue status')" : "")}."
+            );
+        }
+
         foreach (var failure in failed)
         {
             Console.Error.WriteLine($"error: experiment '{failure.Name}' ({failure.Id}) failed: {failure.Message}");

@@ -26,7 +26,8 @@ internal static class RunCommand
         var message = new Option<string?>("--message", "-m") { Description = "Commit message of the experiment." };
         var setParams = new Option<string[]>("--set-param", "-S")
         {
-            Description = "Set a param before running: [file:]key=value (repeatable; +key=value adds a new key).",
+            Description =
+                "Set a param before running, in Hydra's override grammar: [file:]key=value, +key=value adds, ++key=value adds or changes, ~key deletes; with --queue, key=1,2, choice(...) and range(...) sweep (repeatable).",
             AllowMultipleArgumentsPerToken = false,
         };
         var force = new Option<bool>("--force", "-f")
@@ -71,6 +72,27 @@ internal static class RunCommand
             Description = "The most experiments one sweep may queue.",
             DefaultValueFactory = _ => ParamEdits.DefaultSweepLimit,
         };
+        var downstream = new Option<bool>("--downstream")
+        {
+            Description = "Run the targets and every stage after them, not the stages before.",
+        };
+        var wholePipeline = new Option<bool>("--pipeline", "-p") { Description = "Run the whole pipeline of each target." };
+        var recursive = new Option<bool>("--recursive", "-R")
+        {
+            Description = "A target that is a folder means every pipeline file under it.",
+        };
+        var allowMissing = new Option<bool>("--allow-missing")
+        {
+            Description = "Skip stages whose only change is data missing from the workspace that their lock records.",
+        };
+        var keepGoing = new Option<bool>("--keep-going", "-k")
+        {
+            Description = "After a failed stage, run the stages that do not depend on it; the run still fails.",
+        };
+        var ignoreErrors = new Option<bool>("--ignore-errors")
+        {
+            Description = "As --keep-going, and record the experiment anyway: failures are reported, not raised.",
+        };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print every step, one line per checkpoint." };
         var command = new Command("run", "Run the pipeline and record the result as an experiment (a commit under refs/exps).")
@@ -93,6 +115,12 @@ internal static class RunCommand
             rev,
             reset,
             sweepLimit,
+            downstream,
+            wholePipeline,
+            recursive,
+            allowMissing,
+            keepGoing,
+            ignoreErrors,
             quiet,
             verbose,
         };
@@ -107,7 +135,30 @@ internal static class RunCommand
                     throw new ExpException(ExitCode.Usage, "--quiet and --verbose cannot be used together: choose one");
                 }
 
-                var setParamValues = (result.GetValue(setParams) ?? []).Select(ParamAssignment.Parse).ToList();
+                if (result.GetValue(keepGoing) && result.GetValue(ignoreErrors))
+                {
+                    throw new ExpException(
+                        ExitCode.Usage,
+                        "--keep-going and --ignore-errors cannot be used together: choose one"
+                    );
+                }
+
+                foreach (var option in new[] { downstream, wholePipeline, recursive, allowMissing, keepGoing, ignoreErrors })
+                {
+                    if (result.GetValue(option) && (queueing || result.GetValue(runAll)))
+                    {
+                        throw new ExpException(
+                            ExitCode.Usage,
+                            $"{option.Name} applies to a run in the workspace: it cannot be used with --queue, --temp or --run-all"
+                        );
+                    }
+                }
+
+                var verbosity =
+                    result.GetValue(quiet) ? Verbosity.Quiet
+                    : result.GetValue(verbose) ? Verbosity.Verbose
+                    : Verbosity.Normal;
+                var setParamValues = (result.GetValue(setParams) ?? []).SelectMany(ParamAssignment.ParseArgument).ToList();
                 if (queueing)
                 {
                     var entries = await new ExperimentQueue(project)
@@ -121,11 +172,12 @@ internal static class RunCommand
                                 SweepLimit = result.GetValue(sweepLimit),
                                 Rev = result.GetValue(rev),
                                 CommandLine = CommonOptions.CommandLine(),
+                                Message = result.GetValue(message),
                             },
                             cancellationToken
                         )
                         .ConfigureAwait(false);
-                    foreach (var entry in entries)
+                    foreach (var entry in entries.Where(_ => verbosity != Verbosity.Quiet))
                     {
                         output.WriteLine($"Queued experiment '{entry.Name}' with id {entry.Id}.");
                     }
@@ -133,12 +185,17 @@ internal static class RunCommand
                     if (result.GetValue(temp))
                     {
                         return await QueueCommands
-                            .RunTempAsync(project, entries, result.GetValue(wait), output, cancellationToken)
+                            .RunTempAsync(project, entries, result.GetValue(wait), output, cancellationToken, verbosity)
                             .ConfigureAwait(false);
                     }
 
                     if (!result.GetValue(runAll))
                     {
+                        if (verbosity == Verbosity.Quiet)
+                        {
+                            return 0;
+                        }
+
                         output.WriteLine(
                             "Run them with 'dotnet exp run --run-all [-j N]', or in the background with 'dotnet exp queue start'."
                         );
@@ -149,7 +206,7 @@ internal static class RunCommand
                 if (result.GetValue(runAll))
                 {
                     return await QueueCommands
-                        .RunAllAsync(project, result.GetValue(jobs), output, cancellationToken)
+                        .RunAllAsync(project, result.GetValue(jobs), output, cancellationToken, verbosity)
                         .ConfigureAwait(false);
                 }
 
@@ -169,14 +226,18 @@ internal static class RunCommand
                         AllPipelines = result.GetValue(allPipelines),
                         Force = result.GetValue(force),
                         SingleStage = result.GetValue(single),
+                        Downstream = result.GetValue(downstream),
+                        WholePipeline = result.GetValue(wholePipeline),
+                        Recursive = result.GetValue(recursive),
+                        AllowMissing = result.GetValue(allowMissing),
+                        OnError =
+                            result.GetValue(keepGoing) ? OnStageError.KeepGoing
+                            : result.GetValue(ignoreErrors) ? OnStageError.Ignore
+                            : OnStageError.Stop,
                         Dry = result.GetValue(dry),
                         Confirm = isInteractive ? (stage, reasons) => Ask(output, stage, reasons) : null,
                     },
                 };
-                var verbosity =
-                    result.GetValue(quiet) ? Verbosity.Quiet
-                    : result.GetValue(verbose) ? Verbosity.Verbose
-                    : Verbosity.Normal;
                 var live = output == Console.Out && !Console.IsOutputRedirected;
                 var run = await new ExperimentExecution(project, new RunEventsWriter(output, summarize: true, verbosity, live))
                     .RunAsync(options, cancellationToken)

@@ -410,7 +410,8 @@ internal static class RunsCommands
         var id = new Argument<string>("id") { Description = "Run id (or a unique prefix)." };
         var setParams = new Option<string[]>("--set-param", "-S")
         {
-            Description = "Change a param of the clone: [file:]key=value (repeatable).",
+            Description =
+                "Change a param of the clone: [file:]key=value, +key=, ++key=, ~key, as for exp run; no sweeps (repeatable).",
         };
         var queue = new Option<bool>("--queue") { Description = "Queue the clone instead of running it now." };
         var name = new Option<string?>("--name", "-n") { Description = "Name of the new experiment." };
@@ -431,7 +432,7 @@ internal static class RunsCommands
                     run = new RunEdits(store).Find(result.GetValue(id)!);
                 }
 
-                var overrides = (result.GetValue(setParams) ?? []).Select(ParamAssignment.Parse).ToList();
+                var overrides = (result.GetValue(setParams) ?? []).SelectMany(ParamAssignment.ParseArgument).ToList();
                 var assignments = RunClone.Assignments(run, overrides);
                 var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
                 if (head != run.Baseline)

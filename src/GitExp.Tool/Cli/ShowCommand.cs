@@ -43,11 +43,7 @@ internal static class ShowCommand
             Description = "Leave out the checkpoints under each experiment.",
         };
         var hideFailed = new Option<bool>("--hide-failed") { Description = "Leave out failed queued experiments." };
-        var precision = new Option<int>("--precision")
-        {
-            Description = "Significant digits of numbers.",
-            DefaultValueFactory = _ => ValueFormat.DefaultPrecision,
-        };
+        var precision = CommonOptions.Precision();
         var width = CommonOptions.Width();
         var transpose = CommonOptions.Transpose();
         var command = new Command("show", "Show the baseline and its experiments with metrics and params.")
@@ -74,11 +70,7 @@ internal static class ShowCommand
             async (result, cancellationToken) =>
             {
                 CommonOptions.OneFormat(result, json, csv, md);
-                var digits = result.GetValue(precision);
-                if (digits is < 1 or > 17)
-                {
-                    throw new ExpException(ExitCode.Usage, $"--precision {digits}: expected 1 to 17 significant digits");
-                }
+                var digits = CommonOptions.CheckPrecision(result.GetValue(precision));
 
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 var table = await ExperimentShow
@@ -97,6 +89,7 @@ internal static class ShowCommand
                             AllCommits = result.GetValue(allCommits),
                             Num = result.GetValue(num),
                             Revs = result.GetValue(rev) ?? [],
+                            Warn = CommonOptions.Warn,
                         },
                         cancellationToken
                     )

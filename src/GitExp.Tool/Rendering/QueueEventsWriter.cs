@@ -14,7 +14,12 @@ namespace GitExp.Tool.Rendering;
 /// How many entries this run means to work through (<c>--run-all</c>, <c>--temp --wait</c>): each line of an entry
 /// ending then says where the whole stands, as "3 of 10 done, 2 running, 1 failed".
 /// </param>
-internal sealed class QueueEventsWriter(TextWriter output, string root, int? total = null) : IQueueEvents
+/// <param name="verbosity">
+/// Quiet: no lines (failures are still told as errors by the caller). Verbose: each entry's run is also shown
+/// on <paramref name="output"/>, every line prefixed with the entry's id, so parallel entries stay apart.
+/// </param>
+internal sealed class QueueEventsWriter(TextWriter output, string root, int? total = null, Verbosity verbosity = Verbosity.Normal)
+    : IQueueEvents
 {
     private readonly object _outputGate = new();
     private int _running;
@@ -33,7 +38,10 @@ internal sealed class QueueEventsWriter(TextWriter output, string root, int? tot
         var log = new StreamWriter(logPath, append: true, new UTF8Encoding(false)) { AutoFlush = true };
         log.WriteLine($"# {entry.Name} ({entry.Id}) started {DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)}");
         _logs[entry.Id] = log;
-        return new RunEventsWriter(log, summarize: false);
+        return new RunEventsWriter(
+            verbosity == Verbosity.Verbose ? new TeeWriter(log, new PrefixedLines(output, $"[{entry.Id}] ", _outputGate)) : log,
+            summarize: false
+        );
     }
 
     public void EntryFinished(QueueEntry entry, QueueResult result, Experiment? experiment)
@@ -69,10 +77,77 @@ internal sealed class QueueEventsWriter(TextWriter output, string root, int? tot
 
     private void Say(string line)
     {
+        if (verbosity == Verbosity.Quiet)
+        {
+            return;
+        }
+
         lock (_outputGate)
         {
             output.WriteLine(line);
             output.Flush();
+        }
+    }
+
+    /// <summary>Writes what it is given to both writers: an entry's log and, with -v, the console.</summary>
+    private sealed class TeeWriter(TextWriter first, TextWriter second) : TextWriter
+    {
+        public override Encoding Encoding => first.Encoding;
+
+        public override void Write(char value)
+        {
+            first.Write(value);
+            second.Write(value);
+        }
+
+        public override void Write(string? value)
+        {
+            first.Write(value);
+            second.Write(value);
+        }
+
+        public override void Flush()
+        {
+            first.Flush();
+            second.Flush();
+        }
+    }
+
+    /// <summary>Whole lines, each prefixed, written under a lock shared with the other entries' lines.</summary>
+    private sealed class PrefixedLines(TextWriter output, string prefix, object gate) : TextWriter
+    {
+        private readonly StringBuilder _line = new();
+
+        public override Encoding Encoding => output.Encoding;
+
+        public override void Write(char value)
+        {
+            if (value == '\r')
+            {
+                return;
+            }
+
+            if (value != '\n')
+            {
+                _line.Append(value);
+                return;
+            }
+
+            lock (gate)
+            {
+                output.WriteLine(prefix + _line);
+                output.Flush();
+            }
+
+            _line.Clear();
+        }
+
+        public override void Write(string? value)
+        {
+            foreach (var c in value ?? "")
+            {
+                Write(c);
+            }
         }
     }
 }

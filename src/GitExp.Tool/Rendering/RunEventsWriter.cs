@@ -43,9 +43,12 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
 
     public void StageSkipped(Stage stage, StageAction action) =>
         Line(
-            action == StageAction.Frozen
-                ? $"Stage '{stage.Address}' is frozen, not running it."
-                : $"Stage '{stage.Address}' didn't change, skipping."
+            action switch
+            {
+                StageAction.Frozen => $"Stage '{stage.Address}' is frozen, not running it.",
+                StageAction.UpstreamFailed => $"Stage '{stage.Address}' not run: a stage it depends on failed.",
+                _ => $"Stage '{stage.Address}' didn't change, skipping.",
+            }
         );
 
     public void StageRestoredFromRunCache(Stage stage) =>

@@ -163,7 +163,14 @@ internal static class StageGraphApi
             {
                 if (blobs[i] is { } bytes)
                 {
-                    pipelines.Add(PipelineParser.Parse(Encoding.UTF8.GetString(bytes), files[i]));
+                    // Templating reads that commit's params files, as the pipeline was at that commit.
+                    pipelines.Add(
+                        PipelineParser.Parse(
+                            Encoding.UTF8.GetString(bytes),
+                            files[i],
+                            path => reader.ReadMany([commit + ":" + path])[0] is { } b ? Encoding.UTF8.GetString(b) : null
+                        )
+                    );
                 }
             }
         }

@@ -65,7 +65,10 @@ public sealed class StatusHashingTests : IDisposable
         // The out is not in Git, so it is missing in the clone; the dep is as the lock file has it.
         Assert.Equal(["out 'count.txt' missing"], Assert.Single(statuses).Reasons);
         var done = Assert.Single(first.Reports, r => r.Finished);
-        Assert.Equal((FileWork.Hashing, "dvc.yaml:count", Files, bytes), (done.Work, done.Subject, done.FilesTotal, done.BytesTotal));
+        Assert.Equal(
+            (FileWork.Hashing, "dvc.yaml:count", Files, bytes),
+            (done.Work, done.Subject, done.FilesTotal, done.BytesTotal)
+        );
         Assert.Equal((Files, bytes), (done.FilesDone, done.BytesDone));
         Assert.Empty(second.Reports);
     }

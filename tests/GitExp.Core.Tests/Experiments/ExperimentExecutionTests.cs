@@ -23,8 +23,9 @@ public sealed class ExperimentExecutionTests : IDisposable
     {
         _repo.Write(
             "exp.yaml",
-            "stages:\n  hello:\n    cmd: |\n      echo one\n      echo two > out.txt\n    outs:\n      - out.txt\n"
+            "stages:\n  hello:\n    cmd: |\n      echo one\n      echo two > out.txt\n    deps:\n      - in.txt\n    outs:\n      - out.txt\n"
         );
+        _repo.Write("in.txt", "in\n");
         _repo.Git("add", "-A");
         _repo.Git("commit", "-q", "-m", "pipeline");
         var project = await ExpProject.OpenAsync(_repo.Path);

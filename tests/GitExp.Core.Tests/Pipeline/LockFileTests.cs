@@ -140,4 +140,67 @@ public sealed class LockFileTests : IDisposable
         Assert.Equal(ExitCode.InvalidProject, e.Code);
         Assert.Equal("exp.lock:7:13: stage 'a': 'outs': 'size' must be a whole number", e.Message);
     }
+
+    // 18kimn/asmr's dvc.lock (cloud versioning on a GCS remote, a dep DVC could not hash) and
+    // iterative/sagemaker-pipeline's (an https dep with its server's checksum): DVC's keys GitExp does not act on
+    // are read and written back unchanged.
+    [Fact]
+    public void Dvc_lock_keeps_cloud_versions_and_url_deps_as_dvc_wrote_them()
+    {
+        const string text = """
+            schema: '2.0'
+            stages:
+              get_oxgraph:
+                cmd: python src/get_oxgraph.py
+                deps:
+                - path: https://example.com/data/bank-additional.zip
+                  hash: md5
+                  checksum: '"7e1251f64f0853895d094700448216ee"'
+                  size: 432828
+                - path: outputs/filtered_queryable_points.csv
+                outs:
+                - path: outputs/oxgraph.csv
+                  hash: md5
+                  md5: 123bb4cf60bef4f76bf69eb2805ede63
+                  size: 306194
+                  isexec: true
+                  cloud:
+                    gcp:
+                      etag: 0897a3a2c9b1ef84031001
+                      version_id: '1710269284258199'
+
+            """;
+
+        var lockFile = LockFile.Parse(text, "sub/dvc.yaml");
+
+        var stage = lockFile.Stages["get_oxgraph"];
+        Assert.Equal("https://example.com/data/bank-additional.zip", stage.Deps[0].Path);
+        Assert.Equal("sub/outputs/oxgraph.csv", stage.Outs[0].Path);
+        Assert.Equal(new HashedPath("sub/outputs/filtered_queryable_points.csv", "", -1, null), stage.Deps[1]);
+        var written = lockFile.Serialize();
+        Assert.Contains("- path: \"https://example.com/data/bank-additional.zip\"\n", written, StringComparison.Ordinal);
+        Assert.Contains("      isexec: true\n", written, StringComparison.Ordinal);
+        Assert.Contains(
+            "      cloud: {gcp: {etag: 0897a3a2c9b1ef84031001, version_id: \"1710269284258199\"}}\n",
+            written,
+            StringComparison.Ordinal
+        );
+        Assert.Equal(written, LockFile.Parse(written, "sub/dvc.yaml").Serialize());
+    }
+
+    // nesterione/dvc-pipelines commits DVC 1's lock: stages at the top level, no schema (DVC 3 refuses it too).
+    [Fact]
+    public void A_dvc_1_lock_file_is_refused_saying_how_to_upgrade_it()
+    {
+        var e = Assert.Throws<ExpException>(() =>
+            LockFile.Parse(
+                "step_1:\n  cmd: python -m scripts.action_a\n  deps:\n  - path: data/raw.txt\n    md5: 7ad3\n",
+                "dvc.yaml"
+            )
+        );
+        Assert.Equal(
+            "dvc.lock:1:1: a DVC 1 lock file (stages with no 'schema: 2.0'): run 'dvc repro' with DVC 2 or later once, or delete it to run every stage",
+            e.Message
+        );
+    }
 }

@@ -143,7 +143,12 @@ public sealed class ParamsFileTests : IDisposable
         ParamsFile.SetValues(
             full,
             "params.yaml",
-            [ParamAssignment.Parse("a=x: y"), ParamAssignment.Parse("b=v # not a comment"), ParamAssignment.Parse("c[1]=p,q")]
+            // YAML texts as the writer gets them (-S itself needs quotes around '#' and ',': Hydra's grammar).
+            [
+                new ParamAssignment(null, "a", "x: y"),
+                new ParamAssignment(null, "b", "v # not a comment"),
+                new ParamAssignment(null, "c[1]", "p,q"),
+            ]
         );
         Assert.Equal("a: \"x: y\"\nb: \"v # not a comment\"\nc: [1, \"p,q\"]\n", dir.Read("params.yaml"));
     }
@@ -241,4 +246,23 @@ public sealed class ParamsFileTests : IDisposable
     [Fact]
     public void Decoding_for_an_edit_skips_a_utf8_byte_order_mark() =>
         Assert.Equal("a: é\n", ParamsFile.DecodeForEdit([0xEF, 0xBB, 0xBF, .. "a: é\n"u8], "params.yaml"));
+
+    [Fact]
+    public void Yaml_merge_keys_read_as_dvc_reads_them_and_setting_a_merged_key_overrides_it_in_place()
+    {
+        const string text = "base: &base\n  lr: 0.1\n  epochs: 3\ntrain:\n  <<: *base\n  epochs: 5\n";
+        var p = ParamsFile.Parse(text, "params.yaml");
+
+        Assert.True(p.TryGet("train.lr", out var lr));
+        Assert.Equal(0.1, lr!.GetValue<double>());
+        Assert.True(p.TryGet("train.epochs", out var epochs));
+        Assert.Equal(5, epochs!.GetValue<long>());
+        // The key is written beside '<<', where it wins; the anchored map, which others may merge, stays.
+        var set = ParamsFile.SetValuesInText(text, "params.yaml", [ParamAssignment.Parse("train.lr=0.2")]);
+        var after = ParamsFile.Parse(set, "params.yaml");
+        Assert.True(after.TryGet("train.lr", out var newLr));
+        Assert.Equal(0.2, newLr!.GetValue<double>());
+        Assert.True(after.TryGet("base.lr", out var baseLr));
+        Assert.Equal(0.1, baseLr!.GetValue<double>());
+    }
 }

@@ -167,7 +167,6 @@ public class PipelineParserTests
     )]
     [InlineData("stages:\n  -bad:\n    cmd: x\n", "exp.yaml:2:3: invalid stage name '-bad'")]
     [InlineData("stages:\n  a:\n    cmd: x\nplot: []\n", "exp.yaml:4:1: unknown top-level key 'plot'")]
-    [InlineData("vars:\n  - x: 1\n", "exp.yaml:1:1: 'vars' is not supported yet")]
     [InlineData("stages:\n  a:\n    cmd: x\n  a:\n    cmd: y\n", "exp.yaml:4:3: ")]
     [InlineData("stages:\n  a:\n    cmd: [x\n", "exp.yaml:")]
     [InlineData(
@@ -176,20 +175,25 @@ public class PipelineParserTests
     )]
     [InlineData(
         "stages:\n  a:\n    cmd: echo ${foo} > out.txt\n",
-        "exp.yaml:3:10: stage 'a': 'cmd' uses ${foo}: templating (vars, ${...}) is not supported yet; write the value itself, or $foo for a shell variable"
+        "exp.yaml:3:10: stage 'a': 'cmd': undefined name 'foo' in '${foo}'"
     )]
     [InlineData(
-        "stages:\n  a:\n    cmd:\n      - echo ok\n      - echo \\${foo}\n",
-        "exp.yaml:5:9: stage 'a': 'cmd' uses ${foo}"
+        "stages:\n  a:\n    cmd: |\n      echo ok\n      echo ${x.y}\n",
+        "exp.yaml:3:10: stage 'a': 'cmd': undefined name 'x.y'"
     )]
-    [InlineData("stages:\n  a:\n    cmd: |\n      echo ok\n      echo ${x.y}\n", "exp.yaml:3:10: stage 'a': 'cmd' uses ${x.y}")]
-    [InlineData("stages:\n  a:\n    cmd: x\n    deps:\n      - data/${split}\n", "exp.yaml:5:9: stage 'a': 'deps' uses ${split}")]
+    [InlineData(
+        "stages:\n  a:\n    cmd: x\n    deps:\n      - data/${split}\n",
+        "exp.yaml:5:9: stage 'a': 'deps': undefined name 'split'"
+    )]
     [InlineData(
         "stages:\n  a:\n    cmd: x\n    outs:\n      - m/${v}.pt:\n          cache: false\n",
-        "exp.yaml:5:9: stage 'a': 'outs' uses ${v}"
+        "exp.yaml:5:9: stage 'a': 'outs': undefined name 'v'"
     )]
-    [InlineData("stages:\n  a:\n    cmd: x\n    params:\n      - ${k}\n", "exp.yaml:5:9: stage 'a': 'params' uses ${k}")]
-    [InlineData("stages:\n  a:\n    cmd: x\n    wdir: ${d}\n", "exp.yaml:4:11: stage 'a': 'wdir' uses ${d}")]
+    [InlineData(
+        "stages:\n  a:\n    cmd: x\n    params:\n      - ${k}\n",
+        "exp.yaml:5:9: stage 'a': 'params': undefined name 'k'"
+    )]
+    [InlineData("stages:\n  a:\n    cmd: x\n    wdir: ${d}\n", "exp.yaml:4:11: stage 'a': 'wdir': undefined name 'd'")]
     public void Mistakes_name_file_line_column_and_key(string yaml, string expectedStart)
     {
         var e = Fails(yaml);
@@ -216,5 +220,100 @@ public class PipelineParserTests
         );
 
         Assert.Equal(["a"], pipeline.Stages.Select(s => s.Name));
+    }
+
+    // pwr-ai/JuDDGES's dvc.yaml shares stage settings with an anchor and YAML's merge key ('<<: *sft_models');
+    // DVC reads dvc.yaml with ruamel's safe loader, which merges them, keys written beside '<<' winning.
+    [Fact]
+    public void Merge_keys_copy_an_anchored_map_and_keys_beside_them_win()
+    {
+        var p = PipelineParser.Parse(
+            """
+            stages:
+              train:
+                cmd: python train.py
+                deps: &common [src/common.py, data]
+                outs: [model.pt]
+                meta: &defaults {owner: ml}
+              evaluate:
+                <<: &stage {cmd: python eval.py, deps: [model.pt], always_changed: true}
+                always_changed: false
+                metrics: [metrics.json]
+              report:
+                <<: [*stage]
+                cmd: python report.py
+                deps: *common
+            """,
+            "dvc.yaml"
+        );
+
+        Assert.Equal(["train", "evaluate", "report"], p.Stages.Select(s => s.Name));
+        var evaluate = p.Stages[1];
+        Assert.Equal(["python eval.py"], evaluate.Commands);
+        Assert.Equal(["model.pt"], evaluate.Deps);
+        Assert.False(evaluate.AlwaysChanged);
+        Assert.Equal(["metrics.json"], evaluate.Outs.Select(o => o.Path));
+        var report = p.Stages[2];
+        Assert.Equal(["python report.py"], report.Commands);
+        Assert.Equal(["src/common.py", "data"], report.Deps);
+        Assert.True(report.AlwaysChanged);
+    }
+
+    [Fact]
+    public void A_merge_key_needs_a_map_to_merge()
+    {
+        var e = Fails("stages:\n  a:\n    <<: [1, 2]\n    cmd: x\n", "dvc.yaml");
+        Assert.Equal("dvc.yaml:3:10: '<<' (YAML's merge key) takes a map or a list of maps, such as *anchor", e.Message);
+    }
+
+    // iterative/sagemaker-pipeline's dvc.yaml depends on an https:// file and writes s3:// folders (DVC's external
+    // deps and outs); read as paths they became 'https:/...' files of the repository.
+    [Theory]
+    [InlineData(
+        "deps",
+        "https://example.com/data/bank-additional.zip",
+        "external dependencies are not supported; download it in the stage's cmd, or track a copy with 'dvc import-url'"
+    )]
+    [InlineData("deps", "remote://storage/data.csv", "external dependencies are not supported")]
+    [InlineData(
+        "outs",
+        "s3://bucket/prefix/train",
+        "external outputs are not supported; write the file in the repository, and upload it in the cmd if needed"
+    )]
+    [InlineData("metrics", "gs://bucket/metrics.json", "external outputs are not supported")]
+    [InlineData("plots", "azure://container/plot.csv", "external outputs are not supported")]
+    public void A_url_dep_or_out_is_refused_naming_the_file_stage_and_url(string key, string url, string expected)
+    {
+        var e = Fails($"stages:\n  prepare:\n    cmd: python prepare.py\n    {key}:\n    - {url}\n", "dvc.yaml");
+        Assert.Equal(ExitCode.InvalidProject, e.Code);
+        Assert.StartsWith($"dvc.yaml:5:7: stage 'prepare': '{key}': '{url}' is a URL: ", e.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    // DUD91/dvc-pipeline names its stages 'Load Data', 'Train Model': DVC loads any name a dvc.yaml holds.
+    [Theory]
+    [InlineData("Load Data")]
+    [InlineData("train_v2.1")]
+    [InlineData("évaluer")]
+    public void A_stage_name_dvc_loads_is_accepted(string name) =>
+        Assert.Equal(name, PipelineParser.Parse($"stages:\n  {name}:\n    cmd: x\n", "dvc.yaml").Stages[0].Name);
+
+    [Theory]
+    [InlineData("a:b")]
+    [InlineData("a/b")]
+    [InlineData("a@b")]
+    [InlineData("'-x'")]
+    [InlineData("'.x'")]
+    [InlineData("' x'")]
+    [InlineData("'x '")]
+    public void A_stage_name_that_cannot_be_addressed_is_refused(string name)
+    {
+        var e = Fails($"stages:\n  {name}:\n    cmd: x\n", "dvc.yaml");
+        Assert.StartsWith("dvc.yaml:2:3: invalid stage name '", e.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "a name cannot hold ':', '/', '\\' or '@', nor start with '.', '-' or a space",
+            e.Message,
+            StringComparison.Ordinal
+        );
     }
 }

@@ -75,6 +75,23 @@ public class StageGraphTests
         Assert.Equal("cycle between stages: a -> b -> a", e.Message);
     }
 
+    // DVC links a stage to itself when one of its outs lies in, holds or is one of its deps, and refuses the
+    // pipeline ("Same item(s) are defined as both a dependency and an output in stage: ..."): the stage would
+    // read what it writes. The error names the out and the dep rather than a cycle of one stage.
+    [Theory]
+    [InlineData("data", "data/features", "out 'data/features' is inside its dep 'data'")]
+    [InlineData("data/raw.csv", "data", "dep 'data/raw.csv' is inside its out 'data'")]
+    [InlineData("data", "data", "'data' is both its dep and its out")]
+    public void A_stage_reading_its_own_out_is_an_error_naming_the_out_and_the_dep(string dep, string @out, string what)
+    {
+        var e = Assert.Throws<ExpException>(() => StageGraph.Build([S("prepare", [dep, "prepare.py"], [@out])]));
+        Assert.Equal(ExitCode.InvalidProject, e.Code);
+        Assert.Equal(
+            $"exp.yaml:1: stage 'prepare': {what}; a stage cannot read what it writes (DVC refuses this too)",
+            e.Message
+        );
+    }
+
     [Fact]
     public void Two_stages_declaring_the_same_out_is_an_error()
     {
