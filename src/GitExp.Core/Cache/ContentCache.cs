@@ -119,25 +119,24 @@ public sealed class ContentCache
         }
 
         progress?.AddTotal(unknown.Count, unknown.Sum(i => files[i].Stat.Size));
-        var stable = true;
+        bool[] unchanged;
         using (ExpTrace.Start($"hash: {unknown.Count} of {files.Count} files read"))
         {
-            InParallel(
+            // The hashing threads share nothing but counters: what they learn goes into the table in one batch.
+            unchanged = InParallel(
                 unknown,
                 i =>
                 {
                     var f = files[i];
-                    var (sha, unchanged) = Tracked(progress, f.Stat.Size, onRead => Read(f.FullPath, f.Stat, onRead));
+                    var (sha, same) = Tracked(progress, f.Stat.Size, onRead => Read(f.FullPath, f.Stat, onRead, remember: false));
                     shas[i] = sha;
-                    if (!unchanged)
-                    {
-                        stable = false; // only ever cleared, so parallel writes cannot lose it
-                    }
-
-                    return true;
+                    return same;
                 }
             );
         }
+
+        _state.SetMany(unknown.Where((_, k) => unchanged[k]).Select(i => (files[i].FullPath, files[i].Stat, shas[i])));
+        var stable = unchanged.All(u => u);
 
         var entries = files
             .Select((f, i) => new ManifestEntry(f.RelativePath, shas[i], f.Stat.Size, f.Stat.IsExecutable))
@@ -158,31 +157,43 @@ public sealed class ContentCache
     /// </summary>
     private static TOut[] InParallel<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, TOut> map)
     {
+        // Plain threads taking the next item, not the thread pool: its idle workers spin (sched_yield), which on a
+        // busy machine hands the core to someone else; this thread works too, so one core costs no thread at all.
         var results = new TOut[items.Count];
-        if (items.Count < 2 || Environment.ProcessorCount < 2)
+        var next = -1;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+
+        void Work()
         {
-            for (var i = 0; i < items.Count; i++)
+            try
             {
-                results[i] = map(items[i]);
+                for (int i; (i = Interlocked.Increment(ref next)) < items.Count; )
+                {
+                    results[i] = map(items[i]);
+                }
             }
-
-            return results;
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref failure, System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e), null);
+                Volatile.Write(ref next, items.Count); // the others stop before their next item
+            }
         }
 
-        try
+        var helpers = new List<Thread>();
+        for (var t = 1; t < Math.Min(Environment.ProcessorCount, items.Count); t++)
         {
-            Parallel.For(
-                0,
-                items.Count,
-                new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-                i => results[i] = map(items[i])
-            );
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            var thread = new Thread(Work) { IsBackground = true, Name = "GitExp hashing" };
+            thread.Start();
+            helpers.Add(thread);
         }
 
+        Work();
+        foreach (var thread in helpers)
+        {
+            thread.Join();
+        }
+
+        failure?.Throw();
         return results;
     }
 
@@ -568,14 +579,21 @@ public sealed class ContentCache
         return Tracked(progress, stat.Size, onRead => Read(file, stat, onRead));
     }
 
-    /// <summary>Hashes the file's bytes; remembered when the file is still the version of <paramref name="stat"/> afterwards.</summary>
-    private (string Sha, bool Unchanged) Read(string file, Posix.FileStat stat, Action<int>? onRead)
+    /// <summary>
+    /// Hashes the file's bytes; Unchanged when the file is still the version of <paramref name="stat"/> afterwards,
+    /// and then remembered (unless the caller remembers a batch itself).
+    /// </summary>
+    private (string Sha, bool Unchanged) Read(string file, Posix.FileStat stat, Action<int>? onRead, bool remember = true)
     {
         var sha = FileHasher.HashFile(file, Kind, onRead);
         Interlocked.Increment(ref _filesHashed);
         if (Posix.Stat(file) is { } after && after.IsSameVersion(stat))
         {
-            _state.Set(file, stat, sha);
+            if (remember)
+            {
+                _state.Set(file, stat, sha);
+            }
+
             return (sha, true);
         }
 

@@ -132,6 +132,23 @@ public sealed class StateTable
         }
     }
 
+    /// <summary>Remembers many files at once (a folder's worth, hashed on several threads) under one lock.</summary>
+    internal void SetMany(IEnumerable<(string FullPath, Posix.FileStat Stat, string Sha256)> files)
+    {
+        lock (_lock)
+        {
+            foreach (var (path, stat, sha) in files)
+            {
+                var entry = new Entry(stat.Size, stat.MtimeTicks, stat.Inode, sha);
+                if (!_entries.TryGetValue(path, out var old) || old != entry)
+                {
+                    _entries[path] = entry;
+                    _dirty = true;
+                }
+            }
+        }
+    }
+
     /// <summary>
     /// The remembered hash of a folder whose files are exactly those <paramref name="fingerprint"/> was made of
     /// (same names, sizes, mtimes and inodes): DVC's folder rule, so an unchanged folder costs one stat per file.
