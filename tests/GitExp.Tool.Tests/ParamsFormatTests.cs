@@ -57,8 +57,7 @@ public sealed class ParamsFormatTests
             Toml.Replace("= 0.001 ", "= 0.0001 ", StringComparison.Ordinal).TrimEnd('\n'),
             await repo.GitAsync("show", expRef + ":myparams.toml")
         );
-        var rows = JsonNode.Parse((await repo.ExpOkAsync("show", "--json")).StdOut)!.AsArray();
-        var row = rows.Select(r => r!.AsObject()).First(r => (string)r["type"]! == "experiment");
+        var row = await ExperimentRowAsync(repo);
         Assert.Equal("0.0001", row["params"]!["myparams.toml"]!["learning_rate"]!.ToJsonString());
         Assert.Equal("0.2", row["params"]!["myparams.toml"]!["data.split"]!.ToJsonString());
         Assert.Equal("0.0001", row["metrics"]!["metrics.json"]!["lr"]!.ToJsonString());
@@ -113,11 +112,18 @@ public sealed class ParamsFormatTests
             Py.Replace("LR = 0.1 ", "LR = 0.02 ", StringComparison.Ordinal).TrimEnd('\n'),
             await repo.GitAsync("show", expRef + ":params.py")
         );
-        var rows = JsonNode.Parse((await repo.ExpOkAsync("show", "--json")).StdOut)!.AsArray();
-        var row = rows.Select(r => r!.AsObject()).First(r => (string)r["type"]! == "experiment");
+        var row = await ExperimentRowAsync(repo);
         Assert.Equal("0.02", row["params"]!["params.py"]!["Train.LR"]!.ToJsonString());
         Assert.Equal("0.02", row["metrics"]!["metrics.json"]!["lr"]!.ToJsonString());
     }
+
+    /// <summary>The one experiment's row of <c>exp show --json</c>.</summary>
+    private static async Task<JsonObject> ExperimentRowAsync(TempGitRepo repo) =>
+        JsonNode
+            .Parse((await repo.ExpOkAsync("show", "--json")).StdOut)!
+            .AsArray()
+            .Select(r => r!.AsObject())
+            .Single(r => (string)r["type"]! == "experiment");
 
     [Fact]
     public async Task Run_S_on_an_unsupported_params_file_names_it_and_the_formats()

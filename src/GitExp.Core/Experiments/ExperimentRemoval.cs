@@ -167,6 +167,15 @@ public sealed class ExperimentRemoval(ExpProject project)
         return baselines.Distinct(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary><c>-n/--num</c> counts commits: one line unless it is 1 or more (show, list and remove alike).</summary>
+    public static void CheckNum(int num)
+    {
+        if (num < 1)
+        {
+            throw new ExpException(ExitCode.Usage, $"--num {num}: expected a number of commits, 1 or more");
+        }
+    }
+
     private static void Check(RemoveRequest request)
     {
         if (request.Keep && request.Queue)
@@ -179,11 +188,7 @@ public sealed class ExperimentRemoval(ExpProject project)
             throw new ExpException(ExitCode.Usage, "--keep needs the experiments to keep");
         }
 
-        if (request.Num < 1)
-        {
-            throw new ExpException(ExitCode.Usage, $"--num {request.Num}: expected a number of commits, 1 or more");
-        }
-
+        CheckNum(request.Num);
         if (request.Num != 1 && request.Revs.Count == 0)
         {
             throw new ExpException(ExitCode.Usage, "--num applies to --rev: it counts commits back from each rev");

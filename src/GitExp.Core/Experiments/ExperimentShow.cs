@@ -100,10 +100,7 @@ public static class ExperimentShow
         CancellationToken cancellationToken = default
     )
     {
-        if (options.Num < 1)
-        {
-            throw new ExpException(ExitCode.Usage, $"--num {options.Num}: expected a number of commits of at least 1");
-        }
+        ExperimentRemoval.CheckNum(options.Num);
 
         var git = project.Git;
         // The reads below are independent: running them at once overlaps git's work with ours.

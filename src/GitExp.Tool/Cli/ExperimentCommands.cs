@@ -358,13 +358,7 @@ internal static class ExperimentCommands
             async (result, cancellationToken) =>
             {
                 CommonOptions.OneFormat(result, nameOnly, shaOnly, json);
-                if (result.GetValue(num) < 1)
-                {
-                    throw new ExpException(
-                        ExitCode.Usage,
-                        $"--num {result.GetValue(num)}: expected a number of commits, 1 or more"
-                    );
-                }
+                ExperimentRemoval.CheckNum(result.GetValue(num));
 
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 var git = project.Git;
