@@ -37,10 +37,26 @@ public sealed partial class LockFile
     private const string DvcSchema = "2.0";
     private readonly OrderedDictionary<string, StageLock> stages = new(StringComparer.Ordinal);
 
-    private LockFile(string pipelineFile)
+    // DVC writes a stage's paths relative to its wdir; GitExp's exp.lock, relative to the lock file's folder.
+    private readonly Dictionary<string, string> wdirs = new(StringComparer.Ordinal);
+
+    private LockFile(string pipelineFile, IReadOnlyList<Stage>? pipelineStages)
     {
         PipelineFile = pipelineFile;
         Path = PathFor(pipelineFile);
+        if (pipelineStages is null)
+        {
+            return;
+        }
+
+        StageOrder = pipelineStages.Select(s => s.Name).ToList();
+        if (IsDvc)
+        {
+            foreach (var stage in pipelineStages)
+            {
+                wdirs.TryAdd(stage.Name, stage.WorkingDirectory);
+            }
+        }
     }
 
     public string PipelineFile { get; }
@@ -78,21 +94,36 @@ public sealed partial class LockFile
         return dir.Length == 0 ? lockName : $"{dir}/{lockName}";
     }
 
-    public static LockFile Load(string repoRoot, string pipelineFile)
+    /// <param name="pipelineStages">
+    /// The pipeline's stages, when known: their order is the file's (<see cref="StageOrder"/>), and a dvc.lock's
+    /// paths are relative to each stage's <c>wdir</c>, as DVC writes them. Without them, paths are relative to the
+    /// lock file's folder.
+    /// </param>
+    public static LockFile Load(string repoRoot, string pipelineFile, IReadOnlyList<Stage>? pipelineStages = null)
     {
         var full = RepoPath.ToFull(repoRoot, PathFor(pipelineFile));
-        return File.Exists(full) ? Parse(File.ReadAllText(full), pipelineFile) : new LockFile(RepoPath.Normalize(pipelineFile)!);
+        return File.Exists(full)
+            ? Parse(File.ReadAllText(full), pipelineFile, pipelineStages)
+            : new LockFile(RepoPath.Normalize(pipelineFile)!, pipelineStages);
     }
 
-    public static LockFile Parse(string text, string pipelineFile)
+    /// <inheritdoc cref="Load" path="/param[@name='pipelineStages']"/>
+    public static LockFile Parse(string text, string pipelineFile, IReadOnlyList<Stage>? pipelineStages = null)
     {
         var lockFile = new LockFile(
             RepoPath.Normalize(pipelineFile)
-                ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository")
+                ?? throw new ExpException(
+                    ExitCode.Usage,
+                    $"'{pipelineFile}': pipeline file must be a path inside the repository"
+                ),
+            pipelineStages
         );
-        new Reader(lockFile.Path, lockFile.IsDvc).Read(text, lockFile);
+        new Reader(lockFile.Path, lockFile.IsDvc, lockFile.BaseDirectory).Read(text, lockFile);
         return lockFile;
     }
+
+    // What a stage's paths in the file are relative to.
+    private string BaseDirectory(string stage) => wdirs.GetValueOrDefault(stage) ?? RepoPath.DirectoryOf(Path);
 
     public void Set(StageLock stage) => stages[stage.Name] = stage;
 
@@ -101,7 +132,6 @@ public sealed partial class LockFile
     /// <summary>Deterministic YAML: the same locks always give the same bytes, so Git diffs show only real changes.</summary>
     public string Serialize()
     {
-        var dir = RepoPath.DirectoryOf(Path);
         var sb = new StringBuilder();
         sb.Append("schema: '").Append(IsDvc ? DvcSchema : Schema).Append("'\n");
         if (stages.Count == 0)
@@ -111,6 +141,7 @@ public sealed partial class LockFile
         sb.Append("stages:\n");
         foreach (var stage in Ordered())
         {
+            var dir = BaseDirectory(stage.Name);
             sb.Append("  ").Append(Str(stage.Name)).Append(":\n");
             var commands = stage.Command.Split('\n');
             if (IsDvc && commands.Length > 1)
@@ -177,7 +208,11 @@ public sealed partial class LockFile
         sb.Append("    ").Append(key).Append(":\n");
         foreach (var p in paths)
         {
-            var path = p.Path.Contains("://", StringComparison.Ordinal) ? p.Path : RepoPath.RelativeTo(dir, p.Path);
+            // A URL, or an absolute path outside the repository, is kept as written (as DVC keeps it).
+            var path =
+                p.Path.Contains("://", StringComparison.Ordinal) || (RepoPath.IsOutside(p.Path) && !p.Path.StartsWith('.'))
+                    ? p.Path
+                    : RepoPath.RelativeTo(dir, p.Path);
             sb.Append("    - path: ").Append(Str(path)).Append('\n');
             if (dvc)
             {
@@ -230,10 +265,8 @@ public sealed partial class LockFile
         };
 
     /// <summary>Reads the lock file's YAML with located errors.</summary>
-    private sealed class Reader(string displayPath, bool dvc)
+    private sealed class Reader(string displayPath, bool dvc, Func<string, string> baseDirectory)
     {
-        private readonly string dir = RepoPath.DirectoryOf(displayPath);
-
         public void Read(string text, LockFile target)
         {
             var root = Yaml.LoadRoot(text, displayPath);
@@ -468,13 +501,28 @@ public sealed partial class LockFile
                 return text;
             }
 
-            return text is not null && RepoPath.Combine(dir, text) is { } p
-                ? p
-                : throw Yaml.Error(
-                    displayPath,
-                    node,
-                    $"stage '{stage}': '{key}': '{text}' must be a relative path inside the repository"
-                );
+            var dir = baseDirectory(stage);
+            if (text is not null && RepoPath.Combine(dir, text) is { } p)
+            {
+                return p;
+            }
+
+            // A dep outside the repository (DVC hashes it there), or an uncached out DVC 3 writes there.
+            if (
+                text is not null
+                && key is "deps" or "outs"
+                && RepoPath.CombineAny(dir, text) is var outside
+                && RepoPath.IsOutside(outside)
+            )
+            {
+                return outside;
+            }
+
+            throw Yaml.Error(
+                displayPath,
+                node,
+                $"stage '{stage}': '{key}': '{text}' must be a relative path inside the repository"
+            );
         }
 
         private YamlMappingNode Map(YamlNode node, string what) =>

@@ -198,7 +198,7 @@ public static partial class PipelineParser
                 {
                     throw ctx.Error(item, "'deps' must be a list of paths");
                 }
-                deps.Add(ResolvePath(ctx, wdir, item, "deps", text));
+                deps.Add(ResolvePath(ctx, wdir, item, "deps", text, Outside.Allowed));
             }
         }
 
@@ -256,7 +256,24 @@ public static partial class PipelineParser
         return node is YamlSequenceNode seq ? seq.Children : throw ctx.Error(node, $"'{key}' must be {expected}");
     }
 
-    private static string ResolvePath(StageContext ctx, string wdir, YamlNode node, string key, string text)
+    // Where a path outside the repository may be: a dep (DVC hashes it and never caches it), an uncached out (DVC 3
+    // refuses only cached outputs outside the project), nothing else (params files, metrics and plots, which GitExp
+    // keeps in Git).
+    private enum Outside
+    {
+        Refused,
+        Allowed,
+        CachedOut,
+    }
+
+    private static string ResolvePath(
+        StageContext ctx,
+        string wdir,
+        YamlNode node,
+        string key,
+        string text,
+        Outside outside = Outside.Refused
+    )
     {
         if (Url().IsMatch(text))
         {
@@ -270,11 +287,29 @@ public static partial class PipelineParser
         }
 
         var path = RepoPath.Combine(wdir, text);
-        if (path is null || path.Length == 0)
+        if (path is { Length: > 0 })
         {
-            throw ctx.Error(node, $"'{key}': '{text}' must be a relative path inside the repository");
+            return path;
         }
-        return path;
+
+        var any = RepoPath.CombineAny(wdir, text);
+        if (RepoPath.IsOutside(any))
+        {
+            if (outside == Outside.Allowed)
+            {
+                return any;
+            }
+
+            if (outside == Outside.CachedOut)
+            {
+                throw ctx.Error(
+                    node,
+                    $"'{key}': '{text}' is outside the repository, where a cached out cannot be (DVC 3 refuses it too); add 'cache: false' to write it there uncached"
+                );
+            }
+        }
+
+        throw ctx.Error(node, $"'{key}': '{text}' must be a relative path inside the repository");
     }
 
     private static List<ParamRef> ParseParams(StageContext ctx, string wdir, YamlNode node)
@@ -393,16 +428,33 @@ public static partial class PipelineParser
                         }
                     }
                 }
-                yield return new OutSpec(ResolvePath(ctx, wdir, pathNode, key, text), kind, cache, persist, checkpoint);
+                yield return new OutSpec(
+                    ResolvePath(ctx, wdir, pathNode, key, text, OutsideFor(kind, cache)),
+                    kind,
+                    cache,
+                    persist,
+                    checkpoint
+                );
                 continue;
             }
             else
             {
                 throw ctx.Error(item, $"'{key}' must be {expected}");
             }
-            yield return new OutSpec(ResolvePath(ctx, wdir, item, key, text), kind, cache, persist, checkpoint);
+            yield return new OutSpec(
+                ResolvePath(ctx, wdir, item, key, text, OutsideFor(kind, cache)),
+                kind,
+                cache,
+                persist,
+                checkpoint
+            );
         }
     }
+
+    private static Outside OutsideFor(OutKind kind, bool cache) =>
+        kind != OutKind.Out ? Outside.Refused
+        : cache ? Outside.CachedOut
+        : Outside.Allowed;
 
     private static bool Bool(StageContext ctx, YamlNode node, string key) =>
         node is YamlScalarNode s

@@ -188,6 +188,54 @@ public sealed class LockFileTests : IDisposable
         Assert.Equal(written, LockFile.Parse(written, "sub/dvc.yaml").Serialize());
     }
 
+    // AndreaVidali/dvc-dag's stages/data/dvc.yaml runs its stages with 'wdir: ../..': DVC's lock names their paths
+    // from there, and keeps a dep outside the repository as written (absolute, or '../' from the wdir).
+    [Fact]
+    public void A_dvc_lock_names_paths_from_the_stages_wdir_and_keeps_paths_outside_the_repository()
+    {
+        var pipeline = PipelineParser.Parse(
+            "stages:\n  s:\n    cmd: x\n    wdir: ../..\n    deps: [data/a.json, ../src/cli.py, /mnt/efs/meta]\n    outs:\n    - data/b.json\n",
+            "stages/data/dvc.yaml"
+        );
+        const string Text = """
+            schema: '2.0'
+            stages:
+              s:
+                cmd: x
+                deps:
+                - path: ../src/cli.py
+                  hash: md5
+                  md5: 83b85e42328ffa5454f1028cd11a11d1
+                  size: 4841
+                - path: /mnt/efs/meta
+                  hash: md5
+                  md5: 7ac49b54aa3ff0b49d3875a8a2c4b4e7.dir
+                  size: 81707590807
+                  nfiles: 52
+                - path: data/a.json
+                  hash: md5
+                  md5: 46bd3f2d79b13039872e64e593e9c3e3
+                  size: 728
+                outs:
+                - path: data/b.json
+                  hash: md5
+                  md5: 883f519e639de66f776c40a6486dd76b
+                  size: 741
+
+            """;
+
+        var read = LockFile.Parse(Text.ReplaceLineEndings("\n"), "stages/data/dvc.yaml", pipeline.Stages);
+
+        var stage = read.Stages["s"];
+        Assert.Equal(["../src/cli.py", "/mnt/efs/meta", "data/a.json"], stage.Deps.Select(d => d.Path));
+        Assert.Equal(
+            pipeline.Stages[0].Deps.Order(StringComparer.Ordinal),
+            stage.Deps.Select(d => d.Path).Order(StringComparer.Ordinal)
+        );
+        Assert.Equal("data/b.json", stage.Outs[0].Path);
+        Assert.Equal(Text.ReplaceLineEndings("\n"), read.Serialize());
+    }
+
     // nesterione/dvc-pipelines commits DVC 1's lock: stages at the top level, no schema (DVC 3 refuses it too).
     [Fact]
     public void A_dvc_1_lock_file_is_refused_saying_how_to_upgrade_it()
