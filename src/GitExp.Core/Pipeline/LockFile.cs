@@ -29,7 +29,8 @@ public sealed record StageLock(
 /// <summary>The lock file beside a pipeline file (exp.yaml → exp.lock): one <see cref="StageLock"/> per stage that has run.</summary>
 /// <remarks>
 /// Paths are repo-relative in the API and relative to the lock file's directory in the file, so a pipeline folder can move.
-/// A dvc.yaml's dvc.lock is DVC's own format (schema 2.0, <c>hash: md5</c>), read and written as DVC 3 does.
+/// A dvc.yaml's dvc.lock is DVC's own format (schema 2.0, <c>hash: md5</c>), read and written as DVC 3 does; DVC 1's
+/// (its stages at the top level, no schema) is read too and written as 2.0, as DVC 2 did.
 /// </remarks>
 public sealed partial class LockFile
 {
@@ -277,12 +278,10 @@ public sealed partial class LockFile
             var top = Map(root, "the lock file");
             if (dvc && !top.Children.Keys.Any(k => Yaml.ScalarText(k) is "schema" or "stages"))
             {
-                // DVC 1 wrote stages at the top level, with no schema; DVC 2 and 3 rewrite such a file on 'dvc repro'.
-                throw Yaml.Error(
-                    displayPath,
-                    top,
-                    "a DVC 1 lock file (stages with no 'schema: 2.0'): run 'dvc repro' with DVC 2 or later once, or delete it to run every stage"
-                );
+                // DVC 1 wrote its stages at the top level, with no schema (the same stage entries). DVC 2 read such a
+                // file and wrote it as 2.0 on its next write, as Serialize does; DVC 3 refuses it.
+                ReadStages(top, target);
+                return;
             }
 
             foreach (var (k, v) in top.Children)
@@ -296,7 +295,7 @@ public sealed partial class LockFile
                                 displayPath,
                                 v,
                                 dvc
-                                    ? $"'schema' must be '{DvcSchema}' (DVC 2 and 3 write '2.0'; a DVC 1 lock file: run 'dvc repro' with DVC 2 or later once)"
+                                    ? $"'schema' must be '{DvcSchema}' (DVC 2 and 3 write '2.0'; DVC 1 wrote no schema)"
                                     : $"'schema' must be '{Schema}' (written by a different GitExp version?)"
                             );
                         }
@@ -306,20 +305,25 @@ public sealed partial class LockFile
                         {
                             break;
                         }
-                        foreach (var (nameNode, body) in Map(v, "'stages'").Children)
-                        {
-                            var stage = ReadStage(
-                                Yaml.ScalarText(nameNode) ?? throw Yaml.Error(displayPath, nameNode, "stage names must be text"),
-                                body
-                            );
-                            if (!target.stages.TryAdd(stage.Name, stage))
-                            {
-                                throw Yaml.Error(displayPath, nameNode, $"stage '{stage.Name}' appears twice");
-                            }
-                        }
+                        ReadStages(Map(v, "'stages'"), target);
                         break;
                     default:
                         throw Yaml.Error(displayPath, k, $"unknown key '{Yaml.ScalarText(k)}' (expected 'schema' or 'stages')");
+                }
+            }
+        }
+
+        private void ReadStages(YamlMappingNode map, LockFile target)
+        {
+            foreach (var (nameNode, body) in map.Children)
+            {
+                var stage = ReadStage(
+                    Yaml.ScalarText(nameNode) ?? throw Yaml.Error(displayPath, nameNode, "stage names must be text"),
+                    body
+                );
+                if (!target.stages.TryAdd(stage.Name, stage))
+                {
+                    throw Yaml.Error(displayPath, nameNode, $"stage '{stage.Name}' appears twice");
                 }
             }
         }

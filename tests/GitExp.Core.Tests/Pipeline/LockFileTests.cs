@@ -236,19 +236,65 @@ public sealed class LockFileTests : IDisposable
         Assert.Equal(Text.ReplaceLineEndings("\n"), read.Serialize());
     }
 
-    // nesterione/dvc-pipelines commits DVC 1's lock: stages at the top level, no schema (DVC 3 refuses it too).
+    // nesterione/dvc-pipelines commits DVC 1's lock: stages at the top level, no schema. DVC 2 read it and wrote
+    // it as 2.0 on its next write (DVC 3 refuses it).
     [Fact]
-    public void A_dvc_1_lock_file_is_refused_saying_how_to_upgrade_it()
+    public void A_dvc_1_lock_file_is_read_and_written_back_as_schema_2_0()
     {
-        var e = Assert.Throws<ExpException>(() =>
-            LockFile.Parse(
-                "step_1:\n  cmd: python -m scripts.action_a\n  deps:\n  - path: data/raw.txt\n    md5: 7ad3\n",
-                "dvc.yaml"
-            )
+        var read = LockFile.Parse(
+            """
+            step_1:
+              cmd: python -m scripts.action_a
+              deps:
+              - path: data/raw.txt
+                md5: 7ad3d6a8f356ab26a5a908a98afbf4bf
+              params:
+                params.yaml:
+                  lr: 0.1
+              outs:
+              - path: output/step_1.txt
+                md5: 20d46f66f60d266d39b380b41c615a76
+            step_2:
+              cmd: python -m scripts.action_c
+              deps:
+              - path: output/step_1.txt
+                md5: 20d46f66f60d266d39b380b41c615a76
+            """,
+            "sub/dvc.yaml"
         );
+
+        Assert.Equal(["step_1", "step_2"], read.Stages.Keys);
+        var step1 = read.Stages["step_1"];
+        Assert.Equal("python -m scripts.action_a", step1.Command);
+        Assert.Equal(new HashedPath("sub/data/raw.txt", "7ad3d6a8f356ab26a5a908a98afbf4bf", -1, null), step1.Deps[0]);
+        Assert.Equal("0.1", step1.Params["sub/params.yaml"]["lr"]!.ToJsonString());
+        Assert.Equal("sub/output/step_1.txt", step1.Outs[0].Path);
         Assert.Equal(
-            "dvc.lock:1:1: a DVC 1 lock file (stages with no 'schema: 2.0'): run 'dvc repro' with DVC 2 or later once, or delete it to run every stage",
-            e.Message
+            """
+            schema: '2.0'
+            stages:
+              step_1:
+                cmd: python -m scripts.action_a
+                deps:
+                - path: data/raw.txt
+                  hash: md5
+                  md5: 7ad3d6a8f356ab26a5a908a98afbf4bf
+                params:
+                  params.yaml:
+                    lr: 0.1
+                outs:
+                - path: output/step_1.txt
+                  hash: md5
+                  md5: 20d46f66f60d266d39b380b41c615a76
+              step_2:
+                cmd: python -m scripts.action_c
+                deps:
+                - path: output/step_1.txt
+                  hash: md5
+                  md5: 20d46f66f60d266d39b380b41c615a76
+
+            """.ReplaceLineEndings("\n"),
+            read.Serialize()
         );
     }
 }
