@@ -349,8 +349,13 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         // something no dep names (as in DVC): their inputs do not determine their result, so they never take
         // part in the run-cache.
         var checkpointing = stage.Outs.Any(o => o.Checkpoint);
-        // An out outside the repository is never cached (decision 37), so the run-cache could not restore it.
-        var runCached = !checkpointing && !stage.RunsEveryTime && !stage.Outs.Any(o => RepoPath.IsOutside(o.Path));
+        // An out outside the repository is never cached (decision 37), so the run-cache could not restore it; a URL
+        // dep's server may serve other bytes under an ETag it reuses, so DVC keeps such a stage out of it too.
+        var runCached =
+            !checkpointing
+            && !stage.RunsEveryTime
+            && !stage.Outs.Any(o => RepoPath.IsOutside(o.Path))
+            && !stage.Deps.Any(UrlDep.IsUrl);
         if (
             !options.Force
             && runCached

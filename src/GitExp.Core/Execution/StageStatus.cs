@@ -30,6 +30,20 @@ internal sealed class StageStatusChecker(ExpProject project, CacheSet caches)
         var missing = new List<string>();
         foreach (var dep in stage.Deps)
         {
+            if (UrlDep.IsUrl(dep))
+            {
+                if (UrlDep.Read(stage, dep) is { } described)
+                {
+                    deps.Add(described);
+                }
+                else
+                {
+                    missing.Add(dep);
+                }
+
+                continue;
+            }
+
             var full = project.FullPath(dep);
             if (!File.Exists(full) && !Directory.Exists(full))
             {
@@ -115,8 +129,9 @@ internal sealed class StageStatusChecker(ExpProject project, CacheSet caches)
             {
                 reasons.Add($"dep '{dep.Path}' added");
             }
-            else if (before.Sha256 != dep.Sha256)
+            else if (before.Sha256 != dep.Sha256 || dep.Sha256.Length == 0)
             {
+                // An empty hash is a URL whose server sends no ETag: nothing tells it unchanged (DVC: "new").
                 reasons.Add($"dep '{dep.Path}' modified");
             }
         }

@@ -12,7 +12,8 @@ namespace GitExp.Core.Pipeline;
 /// <see cref="NFiles"/>. For dvc.yaml pipelines the hash is DVC's MD5 (see <see cref="LockFile.HashKindOf"/>); a
 /// <see cref="Size"/> of -1 means the lock did not record one (old DVC lock files). <see cref="Extra"/> holds the
 /// keys of a dvc.lock entry GitExp does not act on (<c>isexec</c>, <c>cloud</c>, <c>version_id</c>, <c>files</c>,
-/// a URL's <c>etag</c> or <c>checksum</c>), written back as read so rewriting DVC's lock loses nothing.
+/// another URL's <c>etag</c> or <c>checksum</c>), written back as read so rewriting DVC's lock loses nothing. For an
+/// http(s) dep, <see cref="Sha256"/> holds its server's ETag (DVC's <c>checksum</c>), empty when the server sends none.
 /// </summary>
 public sealed record HashedPath(string Path, string Sha256, long Size, int? NFiles, JsonObject? Extra = null);
 
@@ -215,7 +216,20 @@ public sealed partial class LockFile
                     ? p.Path
                     : RepoPath.RelativeTo(dir, p.Path);
             sb.Append("    - path: ").Append(Str(path)).Append('\n');
-            if (dvc)
+            if (RepoPath.IsHttpUrl(p.Path))
+            {
+                // DVC's HTTP dependency: its server's ETag, as DVC 3 writes it ('checksum', under 'hash: md5').
+                if (dvc)
+                {
+                    sb.Append("      hash: md5\n");
+                }
+
+                if (p.Sha256.Length > 0)
+                {
+                    sb.Append("      checksum: ").Append(Str(p.Sha256)).Append('\n');
+                }
+            }
+            else if (dvc)
             {
                 sb.Append("      hash: md5\n");
                 if (p.Sha256.Length > 0)
@@ -419,6 +433,7 @@ public sealed partial class LockFile
                 long? size = null;
                 int? nfiles = null;
                 JsonObject? extra = null;
+                (string Text, YamlNode Node)? checksum = null;
                 foreach (var (k, v) in Map(item, $"stage '{stage}': '{key}' item").Children)
                 {
                     switch (Yaml.ScalarText(k))
@@ -443,6 +458,10 @@ public sealed partial class LockFile
                                 );
                             }
                             break;
+                        case "checksum" when Yaml.ScalarText(v) is { } text:
+                            // An http(s) dep's ETag (DVC's HTTP checksum); another URL's is kept as read, below.
+                            checksum = (text, v);
+                            break;
                         // Kept as read: cloud versioning, executable bits, a URL's own checksum (DVC's lock schema).
                         case "isexec" or "cloud" or "version_id" or "files" or "etag" or "checksum" when dvc:
                             extra ??= [];
@@ -462,15 +481,27 @@ public sealed partial class LockFile
                             );
                     }
                 }
+                var http = path is not null && RepoPath.IsHttpUrl(path);
+                if (http)
+                {
+                    // Its server's ETag is its hash; none means nothing tells it unchanged.
+                    sha ??= checksum?.Text ?? "";
+                }
+                else if (checksum is { } kept)
+                {
+                    extra ??= [];
+                    extra["checksum"] = Yaml.ToJson(kept.Node, displayPath);
+                }
+
                 // DVC writes a dep it could not hash (missing when the stage was committed) with its path alone, and
-                // a URL with its server's etag or checksum: no md5, so it never matches what is on disk.
+                // another URL with its server's etag or checksum: no md5, so it never matches what is on disk.
                 if (dvc)
                 {
                     sha ??= "";
                 }
 
                 // DVC leaves 'size' out of old lock files; GitExp always writes it.
-                if (path is null || sha is null || (size is null && !dvc))
+                if (path is null || sha is null || (size is null && !dvc && !http))
                 {
                     throw Yaml.Error(
                         displayPath,
@@ -499,7 +530,7 @@ public sealed partial class LockFile
         private string PathFrom(string stage, string key, YamlNode node)
         {
             var text = Yaml.ScalarText(node);
-            if (dvc && text is not null && IsUrl(text))
+            if (text is not null && (dvc ? IsUrl(text) : RepoPath.IsHttpUrl(text)))
             {
                 // DVC's external deps and outs are URLs, kept as they are (never a repository path).
                 return text;

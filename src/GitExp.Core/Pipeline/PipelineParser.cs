@@ -38,6 +38,9 @@ public static partial class PipelineParser
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9+.-]*://")]
     private static partial Regex Url();
 
+    [GeneratedRegex("^https?://[^/]", RegexOptions.IgnoreCase)]
+    private static partial Regex HttpUrl();
+
     /// <summary>Loads <paramref name="relativeFile"/> (repo-relative) under <paramref name="repoRoot"/>.</summary>
     public static Pipeline Load(string repoRoot, string relativeFile)
     {
@@ -275,13 +278,19 @@ public static partial class PipelineParser
         Outside outside = Outside.Refused
     )
     {
+        if (key == "deps" && HttpUrl().IsMatch(text))
+        {
+            // DVC's HTTP dependency: its server's ETag stands for its hash (see UrlDep), kept as written.
+            return text;
+        }
+
         if (Url().IsMatch(text))
         {
             // DVC's external deps and outs (https://, s3://, gs://, azure://, remote://...): GitExp hashes and caches
             // files of the repository only, and a URL read as a path would silently become another file.
             var (what, instead) =
                 key == "deps"
-                    ? ("dependencies", "download it in the stage's cmd, or track a copy with 'dvc import-url'")
+                    ? ("dependencies other than http(s)", "download it in the stage's cmd, or track a copy with 'dvc import-url'")
                     : ("outputs", "write the file in the repository, and upload it in the cmd if needed");
             throw ctx.Error(node, $"'{key}': '{text}' is a URL: external {what} are not supported; {instead}");
         }

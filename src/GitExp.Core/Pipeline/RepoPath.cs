@@ -86,6 +86,11 @@ internal static class RepoPath
     public static bool IsOutside(string path) =>
         path == ".." || path.StartsWith("../", StringComparison.Ordinal) || IsAbsolute(path);
 
+    /// <summary>True for an <c>http://</c> or <c>https://</c> URL: DVC's HTTP dependency, kept as written.</summary>
+    public static bool IsHttpUrl(string path) =>
+        path.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
+        || path.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
     private static bool IsAbsolute(string path) =>
         path.StartsWith('/') || (path.Length >= 2 && path[1] == ':' && char.IsAsciiLetter(path[0]));
 

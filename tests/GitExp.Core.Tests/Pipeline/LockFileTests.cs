@@ -174,11 +174,19 @@ public sealed class LockFileTests : IDisposable
         var lockFile = LockFile.Parse(text, "sub/dvc.yaml");
 
         var stage = lockFile.Stages["get_oxgraph"];
-        Assert.Equal("https://example.com/data/bank-additional.zip", stage.Deps[0].Path);
+        // An http(s) dep's ETag (DVC's 'checksum') is its hash: status compares it with what its server says now.
+        Assert.Equal(
+            new HashedPath("https://example.com/data/bank-additional.zip", "\"7e1251f64f0853895d094700448216ee\"", 432828, null),
+            stage.Deps[0]
+        );
         Assert.Equal("sub/outputs/oxgraph.csv", stage.Outs[0].Path);
         Assert.Equal(new HashedPath("sub/outputs/filtered_queryable_points.csv", "", -1, null), stage.Deps[1]);
         var written = lockFile.Serialize();
-        Assert.Contains("- path: \"https://example.com/data/bank-additional.zip\"\n", written, StringComparison.Ordinal);
+        Assert.Contains(
+            "- path: \"https://example.com/data/bank-additional.zip\"\n      hash: md5\n      checksum: \"\\\"7e1251f64f0853895d094700448216ee\\\"\"\n      size: 432828\n",
+            written,
+            StringComparison.Ordinal
+        );
         Assert.Contains("      isexec: true\n", written, StringComparison.Ordinal);
         Assert.Contains(
             "      cloud: {gcp: {etag: 0897a3a2c9b1ef84031001, version_id: \"1710269284258199\"}}\n",

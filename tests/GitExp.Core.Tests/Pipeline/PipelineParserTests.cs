@@ -279,10 +279,10 @@ public class PipelineParserTests
     [Theory]
     [InlineData(
         "deps",
-        "https://example.com/data/bank-additional.zip",
-        "external dependencies are not supported; download it in the stage's cmd, or track a copy with 'dvc import-url'"
+        "s3://bucket/data/bank-additional.zip",
+        "external dependencies other than http(s) are not supported; download it in the stage's cmd, or track a copy with 'dvc import-url'"
     )]
-    [InlineData("deps", "remote://storage/data.csv", "external dependencies are not supported")]
+    [InlineData("deps", "remote://storage/data.csv", "external dependencies other than http(s) are not supported")]
     [InlineData(
         "outs",
         "s3://bucket/prefix/train",
@@ -313,6 +313,16 @@ public class PipelineParserTests
         Assert.Equal(["../../src/cli.py", "/mnt/efs/data/a", "c:/data/b", "ok"], stage.Deps);
         Assert.Equal(["/mnt/efs/shards", "../x"], stage.Outs.Select(o => o.Path));
     }
+
+    // iterative/sagemaker-pipeline's first stage depends on an https:// file: DVC's HTTP dependency, kept as written.
+    [Theory]
+    [InlineData("https://example.com/data/bank-additional.zip")]
+    [InlineData("http://127.0.0.1:8080/data.csv?v=1")]
+    public void An_http_dep_is_kept_as_its_url(string url) =>
+        Assert.Equal(
+            [url],
+            PipelineParser.Parse($"stages:\n  prepare:\n    cmd: x\n    deps:\n    - {url}\n", "sub/dvc.yaml").Stages[0].Deps
+        );
 
     // DUD91/dvc-pipeline names its stages 'Load Data', 'Train Model': DVC loads any name a dvc.yaml holds.
     [Theory]
