@@ -145,6 +145,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
     )
     {
         var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
+        TellWarnings(index);
         var caches = project.OpenCaches();
         var checker = new StageStatusChecker(project, caches);
         var locks = new LockSet(project.Root, index);
@@ -192,6 +193,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
     {
         project.EnsureInitialized();
         var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
+        TellWarnings(index);
         // Uncached outs (metrics, plots) live in Git; a copy in the cache (CopiesFor) lets the run-cache restore them too.
         var caches = project.OpenCaches();
         var runCache = new RunCache(project.CacheDirectory);
@@ -766,6 +768,15 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         }
 
         return expanded;
+    }
+
+    // What DVC warns of while reading the pipelines, told once per status or run.
+    private void TellWarnings(PipelineIndex index)
+    {
+        foreach (var warning in index.Pipelines.SelectMany(p => p.Warnings))
+        {
+            events.Warning(warning);
+        }
     }
 
     private static bool ProducesDepOf(PipelineIndex index, Stage producer, Stage consumer) =>

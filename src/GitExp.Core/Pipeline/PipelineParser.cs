@@ -128,7 +128,7 @@ public static partial class PipelineParser
                     );
             }
         }
-        return new Pipeline(file, stages) { TemplateInputs = template?.Inputs ?? [] };
+        return new Pipeline(file, stages) { TemplateInputs = template?.Inputs ?? [], Warnings = template?.Warnings ?? [] };
     }
 
     private static string NormalizeFile(string relativeFile) =>
