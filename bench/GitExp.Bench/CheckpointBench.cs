@@ -79,7 +79,7 @@ internal static class CheckpointBench
             Proc.Git(repo, "commit", "-q", "-m", "baseline");
 
             var clock = Stopwatch.StartNew();
-            var run = tool.Run(repo, discardOutput: false, "run", "--name", "long");
+            var run = tool.Run(repo, discardOutput: false, "run", "-v", "--name", "long");
             var runMs = clock.Elapsed.TotalMilliseconds;
             var recorded = run.Split('\n').Count(l => l.StartsWith("Checkpoint ", StringComparison.Ordinal));
             if (recorded != count)
