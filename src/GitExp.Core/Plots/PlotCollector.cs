@@ -335,7 +335,11 @@ public static class PlotCollector
             }
             catch (ExpException e)
             {
-                problems.Add(new PlotProblem(plot.Id, revisions[rev], e.Message));
+                // "file: ..." about the plot's own file says it once.
+                var message = e.Message.StartsWith(plot.Id + ": ", StringComparison.Ordinal)
+                    ? e.Message[(plot.Id.Length + 2)..]
+                    : e.Message;
+                problems.Add(new PlotProblem(plot.Id, revisions[rev], message));
             }
         }
 
