@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using GitExp.Core.Diagnostics;
 using GitExp.Core.Execution;
 using GitExp.Core.Experiments;
 using GitExp.Core.Pipeline;
@@ -67,38 +69,55 @@ public static class PlotCollector
             ? await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false)
             : "";
         var commits = await ExperimentDiff.ResolveCommitsAsync(project, revisions, head, cancellationToken).ConfigureAwait(false);
-        var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
+        PipelineIndex index;
+        using (ExpTrace.Start("plots: load pipelines"))
+        {
+            index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
+        }
+
         var specs = Select(Definitions(index), targets, overrides);
 
-        // Which files each revision has, for the paths the plots name (a folder's files become plots of their own).
+        // Which files each revision has under the paths the plots name (a folder's files become plots of their own).
+        // In commits, a path named like a plot file is read as one (a missing blob reads as null): only folders
+        // cost a 'git ls-tree' per commit.
         var paths = specs
             .SelectMany(s => s.IsPath ? [s.Id] : DataFiles(s.Props).ToList())
             .Distinct(StringComparer.Ordinal)
             .ToList();
+        var folders = paths.Where(p => !PlotData.IsPlotFile(p)).ToList();
         var listings = await Task.WhenAll(
                 commits.Select(commit =>
-                    commit is null || paths.Count == 0
-                        ? Task.FromResult<IReadOnlyList<string>>(ListWorkspace(project, paths))
-                        : project.Git.ListCommitFilesAsync(commit, paths, cancellationToken)
+                    commit is null ? Task.FromResult<IReadOnlyList<string>>(ListWorkspace(project, paths))
+                    : folders.Count == 0 ? Task.FromResult<IReadOnlyList<string>>([])
+                    : project.Git.ListCommitFilesAsync(commit, folders, cancellationToken)
                 )
             )
             .ConfigureAwait(false);
         var files = listings.Select(l => l.ToHashSet(StringComparer.Ordinal)).ToList();
 
         var plots = Expand(specs, files);
-        var data = Read(project, commits, files, plots);
+        Dictionary<string, byte[]?> data;
+        using (ExpTrace.Start($"plots: read {plots.Count} plots of {commits.Count} revisions"))
+        {
+            data = Read(project, commits, files, plots);
+        }
+
+        using var drawing = ExpTrace.Start("plots: parse and resolve x and y");
         var problems = new List<PlotProblem>();
         var result = new List<Plot>();
+        var parsed = new Dictionary<string, List<JsonObject>>();
         foreach (var plot in plots)
         {
-            var drawn = Draw(plot, revisions, data, problems);
+            var drawn = Draw(plot, revisions, data, parsed, problems);
             if (drawn is not null)
             {
                 result.Add(drawn);
             }
             else if (plot.Spec.Targeted)
             {
-                var absent = plot.Spec.IsPath && !files.Any(f => f.Contains(plot.Id));
+                var absent =
+                    plot.Spec.IsPath
+                    && Enumerable.Range(0, commits.Count).All(r => data.GetValueOrDefault(Key(r, plot.Id)) is null);
                 throw new ExpException(
                     absent ? ExitCode.NotFound : ExitCode.InvalidProject,
                     absent
@@ -248,7 +267,7 @@ public static class PlotCollector
     }
 
     // The bytes of every (revision, file) the plots need; null when the revision lacks the file.
-    private static Dictionary<(int Rev, string File), byte[]?> Read(
+    private static Dictionary<string, byte[]?> Read(
         ExpProject project,
         IReadOnlyList<string?> commits,
         List<HashSet<string>> files,
@@ -259,23 +278,25 @@ public static class PlotCollector
             .SelectMany(p => p.Spec.IsPath ? [p.Id] : DataFiles(p.Spec.Props).ToList())
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        var data = new Dictionary<(int, string), byte[]?>();
-        var requests = new List<(int Rev, string File)>();
+        var data = new Dictionary<string, byte[]?>();
+        var requests = new List<string>();
+        var names = new List<string>();
         for (var rev = 0; rev < commits.Count; rev++)
         {
             foreach (var file in needed)
             {
-                if (!files[rev].Contains(file))
+                if (!files[rev].Contains(file) && (commits[rev] is null || !PlotData.IsPlotFile(file)))
                 {
-                    data[(rev, file)] = null;
+                    data[Key(rev, file)] = null;
                 }
                 else if (commits[rev] is null)
                 {
-                    data[(rev, file)] = File.ReadAllBytes(project.FullPath(file));
+                    data[Key(rev, file)] = File.ReadAllBytes(project.FullPath(file));
                 }
                 else
                 {
-                    requests.Add((rev, file));
+                    requests.Add(Key(rev, file));
+                    names.Add(commits[rev] + ":" + file);
                 }
             }
         }
@@ -283,7 +304,7 @@ public static class PlotCollector
         if (requests.Count > 0)
         {
             using var reader = project.Git.OpenObjectReader();
-            reader.ReadEach([.. requests.Select(r => commits[r.Rev] + ":" + r.File)], (i, blob) => data[requests[i]] = blob);
+            reader.ReadEach(names, (i, blob) => data[requests[i]] = blob);
         }
 
         return data;
@@ -292,7 +313,8 @@ public static class PlotCollector
     private static Plot? Draw(
         Instance plot,
         IReadOnlyList<string> revisions,
-        Dictionary<(int Rev, string File), byte[]?> data,
+        Dictionary<string, byte[]?> data,
+        Dictionary<string, List<JsonObject>> parsed,
         List<PlotProblem> problems
     )
     {
@@ -309,7 +331,7 @@ public static class PlotCollector
             var images = new List<PlotImage>();
             for (var rev = 0; rev < revisions.Count; rev++)
             {
-                if (data[(rev, plot.Id)] is { } bytes)
+                if (data[Key(rev, plot.Id)] is { } bytes)
                 {
                     images.Add(new PlotImage(revisions[rev], plot.Id, bytes));
                 }
@@ -323,15 +345,14 @@ public static class PlotCollector
         }
 
         var series = new List<PlotSeries>();
-        var parsed = new Dictionary<(int, string), List<JsonObject>>();
-        (string X, string Y, string XLabel, string YLabel)? fields = null;
+        Resolved? fields = null;
         for (var rev = 0; rev < revisions.Count; rev++)
         {
             try
             {
                 var drawn = Resolve(plot, props, file => Datapoints(rev, file, data, parsed, props));
-                fields ??= (drawn.XField, drawn.YField, drawn.XLabel, drawn.YLabel);
-                series.AddRange(drawn.Series.Select(s => new PlotSeries(revisions[rev], s.File, s.Field, s.X, s.Y)));
+                fields ??= drawn;
+                series.AddRange(drawn.Series.Select(s => s with { Revision = revisions[rev] }));
             }
             catch (ExpException e)
             {
@@ -344,89 +365,85 @@ public static class PlotCollector
         }
 
         return series.Count > 0 && fields is { } f
-            ? new Plot(plot.Id, template, props.Title, f.X, f.Y, f.XLabel, f.YLabel, series, [])
+            ? new Plot(plot.Id, template, props.Title, f.XField, f.YField, f.XLabel, f.YLabel, series, [])
             : null;
     }
 
     private static List<JsonObject> Datapoints(
         int rev,
         string file,
-        Dictionary<(int Rev, string File), byte[]?> data,
-        Dictionary<(int, string), List<JsonObject>> parsed,
+        Dictionary<string, byte[]?> data,
+        Dictionary<string, List<JsonObject>> parsed,
         PlotProps props
     )
     {
-        if (parsed.TryGetValue((rev, file), out var points))
+        if (parsed.TryGetValue(Key(rev, file), out var points))
         {
             return points;
         }
 
-        var bytes = data.GetValueOrDefault((rev, file)) ?? throw new ExpException(ExitCode.NotFound, $"{file}: no such file");
+        var bytes = data.GetValueOrDefault(Key(rev, file)) ?? throw new ExpException(ExitCode.NotFound, $"{file}: no such file");
         points = PlotData.Parse(file, bytes, props.Header ?? true);
-        parsed[(rev, file)] = points;
+        parsed[Key(rev, file)] = points;
         return points;
     }
 
-    private sealed record Resolved(
-        string XField,
-        string YField,
-        string XLabel,
-        string YLabel,
-        List<(string File, string Field, List<JsonNode?> X, List<JsonNode?> Y)> Series
-    );
+    // Keys of the files read: value tuples as dictionary keys would cost the JIT time a short command does not have.
+    private static string Key(int rev, string file) => string.Create(CultureInfo.InvariantCulture, $"{rev}:{file}");
+
+    private sealed record Resolved(string XField, string YField, string XLabel, string YLabel, List<PlotSeries> Series);
 
     // DVC's VegaConverter: y inferred from the data when not set, x the index ("step") when not set, an x without a
     // file read from each y's file, several x files paired with the y files one to one.
     private static Resolved Resolve(Instance plot, PlotProps props, Func<string, List<JsonObject>> read)
     {
         var own = plot.Spec.IsPath ? plot.Id : null;
-        List<(string File, string Field)> ys;
+        var ys = new List<PlotField>();
         if (props.Y is null)
         {
-            var file = own!;
             var first =
-                read(file).FirstOrDefault()
-                ?? throw new ExpException(ExitCode.InvalidProject, $"{file}: no datapoints (a list of maps) in the file");
-            ys = [(file, first.Last().Key)];
+                read(own!).FirstOrDefault()
+                ?? throw new ExpException(ExitCode.InvalidProject, $"{own}: no datapoints (a list of maps) in the file");
+            ys.Add(new PlotField(own, first.Last().Key));
         }
         else
         {
-            ys =
-            [
-                .. props.Y.Select(y =>
-                    (
-                        y.File
-                            ?? own
-                            ?? throw new ExpException(
-                                ExitCode.Usage,
-                                $"y '{y.Field}' names no data file, and '{plot.Id}' is a plot name, not a file"
-                            ),
-                        y.Field
-                    )
-                ),
-            ];
+            foreach (var y in props.Y)
+            {
+                var file =
+                    y.File
+                    ?? own
+                    ?? throw new ExpException(
+                        ExitCode.Usage,
+                        $"y '{y.Field}' names no data file, and '{plot.Id}' is a plot name, not a file"
+                    );
+                ys.Add(new PlotField(file, y.Field));
+            }
         }
 
-        var xs = props.X switch
+        var xs = new List<PlotField>();
+        if (props.X is { Count: > 0 } && props.X.All(x => x.File is null))
         {
-            null => [],
-            _ when props.X.All(x => x.File is null) => ys.Select(y => ((string?)y.File, props.X[0].Field)).ToList(),
-            _ => props.X.Select(x => (x.File ?? own, x.Field)).ToList(),
-        };
-        foreach (var (file, field) in ys.Concat(xs.Select(x => (x.Item1!, x.Item2))))
+            xs.AddRange(ys.Select(y => new PlotField(y.File, props.X[0].Field)));
+        }
+        else if (props.X is not null)
         {
-            var first = read(file).FirstOrDefault();
-            if (first is not null && !first.ContainsKey(field))
+            xs.AddRange(props.X.Select(x => new PlotField(x.File ?? own, x.Field)));
+        }
+
+        foreach (var axis in ys.Concat(xs))
+        {
+            var first = read(axis.File!).FirstOrDefault();
+            if (first is not null && !first.ContainsKey(axis.Field))
             {
                 throw new ExpException(
                     ExitCode.InvalidProject,
-                    $"could not find field '{field}' in {file} (its fields: {string.Join(", ", first.Select(p => p.Key))})"
+                    $"could not find field '{axis.Field}' in {axis.File} (its fields: {string.Join(", ", first.Select(p => p.Key))})"
                 );
             }
         }
 
-        var explicitXs = props.X?.Any(x => x.File is not null) == true;
-        if (explicitXs && xs.Count > 1 && xs.Count != ys.Count)
+        if (xs.Count > 1 && xs.Count != ys.Count)
         {
             throw new ExpException(
                 ExitCode.InvalidProject,
@@ -434,35 +451,46 @@ public static class PlotCollector
             );
         }
 
-        var xFields = xs.Select(x => x.Item2).Distinct(StringComparer.Ordinal).ToList();
+        var xFields = xs.Select(x => x.Field).Distinct(StringComparer.Ordinal).ToList();
         var yFields = ys.Select(y => y.Field).Distinct(StringComparer.Ordinal).ToList();
-        var series = new List<(string, string, List<JsonNode?>, List<JsonNode?>)>();
+        var series = new List<PlotSeries>();
         for (var i = 0; i < ys.Count; i++)
         {
-            var (yFile, yField) = ys[i];
-            var points = read(yFile);
-            var y = points.Select(p => p[yField]?.DeepClone()).ToList();
-            List<JsonNode?> x;
+            var yAxis = ys[i];
+            var points = read(yAxis.File!);
+            var y = new JsonNode?[points.Count];
+            var x = new JsonNode?[points.Count];
+            for (var n = 0; n < points.Count; n++)
+            {
+                y[n] = points[n][yAxis.Field];
+            }
+
             if (xs.Count == 0)
             {
-                x = [.. Enumerable.Range(0, points.Count).Select(n => (JsonNode?)JsonValue.Create(n))];
+                for (var n = 0; n < points.Count; n++)
+                {
+                    x[n] = JsonValue.Create(n);
+                }
             }
             else
             {
-                var (xFile, xField) = xs.Count > 1 ? xs[i] : xs[0];
-                var source = read(xFile!);
+                var xAxis = xs.Count > 1 ? xs[i] : xs[0];
+                var source = read(xAxis.File!);
                 if (source.Count != points.Count)
                 {
                     throw new ExpException(
                         ExitCode.InvalidProject,
-                        $"cannot join '{xField}' of {xFile} ({source.Count} rows) with '{yField}' of {yFile} ({points.Count} rows): they need as many"
+                        $"cannot join '{xAxis.Field}' of {xAxis.File} ({source.Count} rows) with '{yAxis.Field}' of {yAxis.File} ({points.Count} rows): they need as many"
                     );
                 }
 
-                x = [.. source.Select(p => p[xField]?.DeepClone())];
+                for (var n = 0; n < points.Count; n++)
+                {
+                    x[n] = source[n][xAxis.Field];
+                }
             }
 
-            series.Add((yFile, yField, x, y));
+            series.Add(new PlotSeries("", yAxis.File!, yAxis.Field, x, y));
         }
 
         return new Resolved(

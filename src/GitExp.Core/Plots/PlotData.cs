@@ -50,14 +50,16 @@ public static class PlotData
         }
 
         var root = ParamsFile.Parse(text.TrimStart('\uFEFF'), path).Root;
-        var result = new List<JsonObject>();
-        foreach (var list in Lists(root))
+        var lists = Lists(root).Where(IsDatapoints).ToList();
+        if (lists.Count == 1)
         {
-            if (!IsDatapoints(list))
-            {
-                continue;
-            }
+            // The common case: one list, whose maps are the datapoints as they are.
+            return [.. lists[0].Select(item => item!.AsObject())];
+        }
 
+        var result = new List<JsonObject>();
+        foreach (var list in lists)
+        {
             for (var i = 0; i < list.Count; i++)
             {
                 if (result.Count <= i)

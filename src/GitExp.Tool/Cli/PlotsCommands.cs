@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using GitExp.Core;
+using GitExp.Core.Diagnostics;
 using GitExp.Core.Experiments;
 using GitExp.Core.Pipeline;
 using GitExp.Core.Plots;
@@ -146,6 +147,7 @@ internal static class PlotsCommands
         var temp = Path.Combine(folder, $".index.html.{Environment.ProcessId}.tmp");
         try
         {
+            using (ExpTrace.Start("plots: write " + file))
             using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false)))
             {
                 PlotsHtml.Write(writer, plots);

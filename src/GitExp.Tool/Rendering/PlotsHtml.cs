@@ -13,19 +13,9 @@ namespace GitExp.Tool.Rendering;
 /// </summary>
 internal static class PlotsHtml
 {
-    private static readonly string[] Colors =
-    [
-        "#1f77b4",
-        "#ff7f0e",
-        "#2ca02c",
-        "#d62728",
-        "#9467bd",
-        "#8c564b",
-        "#e377c2",
-        "#7f7f7f",
-        "#bcbd22",
-        "#17becf",
-    ];
+    // The web UI's palette (common.js), as a JavaScript array.
+    private const string Colors =
+        """["#2f6fde", "#e4572e", "#17a398", "#a23b72", "#f3a712", "#6a4c93", "#3d9970", "#ff6f91", "#0074d9", "#85144b"]""";
 
     // Draws every plot of the #plot-data JSON with uPlot: x with its category names when x is not numeric,
     // lines (points when sparse) for linear, lines only for simple, points only for scatter, and for smooth a
@@ -131,7 +121,7 @@ internal static class PlotsHtml
         output.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
 
         output.Write("</script>\n<script>\n");
-        output.Write(Script.Replace("COLORS", JsonSerializer.Serialize(Colors), StringComparison.Ordinal));
+        output.Write(Script.Replace("COLORS", Colors, StringComparison.Ordinal));
         output.Write("\n</script>\n</body>\n</html>\n");
     }
 
@@ -146,46 +136,32 @@ internal static class PlotsHtml
         };
 
     // Each plot as uPlot wants it: one ascending x array and every series' y aligned to it (null where a series has
-    // no point). The k-th point of a series at x takes the slot (x, k), so series that share their steps share slots
-    // and repeated x values (a scatter) keep all their points.
+    // no point). The k-th point of a series at x takes the k-th slot of x, so series that share their steps share
+    // slots and repeated x values (a scatter) keep all their points.
     private static void WriteData(Utf8JsonWriter json, IEnumerable<Plot> plots)
     {
         json.WriteStartArray();
         foreach (var plot in plots)
         {
-            var categories = plot.Series.SelectMany(s => s.X).Any(x => Number(x) is null && x is not null)
+            var categories = plot.Series.Any(s => s.X.Any(x => x is not null && Number(x) is null))
                 ? plot.Series.SelectMany(s => s.X).Select(Text).Distinct(StringComparer.Ordinal).ToList()
                 : null;
-            double? XOf(JsonNode? x) => categories is null ? Number(x) : categories.IndexOf(Text(x));
-
-            var points = plot
-                .Series.Select(s =>
-                {
-                    var seen = new Dictionary<double, int>();
-                    var list = new List<((double X, int K) Slot, double? Y)>(s.X.Count);
-                    for (var i = 0; i < s.X.Count; i++)
-                    {
-                        if (XOf(s.X[i]) is not { } x)
-                        {
-                            continue;
-                        }
-
-                        var k = seen.GetValueOrDefault(x);
-                        seen[x] = k + 1;
-                        list.Add(((x, k), i < s.Y.Count ? Number(s.Y[i]) : null));
-                    }
-
-                    return list;
-                })
-                .ToList();
-            var slots = points.SelectMany(p => p.Select(q => q.Slot)).Distinct().Order().ToList();
-            var position = new Dictionary<(double, int), int>(slots.Count);
-            for (var i = 0; i < slots.Count; i++)
+            var xs = new double[plot.Series.Count][];
+            var ys = new double[plot.Series.Count][];
+            for (var s = 0; s < plot.Series.Count; s++)
             {
-                position[slots[i]] = i;
+                var series = plot.Series[s];
+                xs[s] = new double[series.X.Count];
+                ys[s] = new double[series.X.Count];
+                for (var i = 0; i < series.X.Count; i++)
+                {
+                    xs[s][i] = (categories is null ? Number(series.X[i]) : categories.IndexOf(Text(series.X[i]))) ?? double.NaN;
+                    ys[s][i] = i < series.Y.Count ? Number(series.Y[i]) ?? double.NaN : double.NaN;
+                }
             }
 
-            var several = plot.Series.Select(s => (s.File, s.Field)).Distinct().Count() > 1;
+            var (x, positions) = Align(xs);
+            var several = plot.Series.Select(s => s.File + "\0" + s.Field).Distinct(StringComparer.Ordinal).Count() > 1;
             var revisions = plot.Revisions.Count;
             json.WriteStartObject();
             json.WriteString("id", plot.Id);
@@ -201,7 +177,11 @@ internal static class PlotsHtml
             }
 
             json.WriteStartArray("x");
-            slots.ForEach(s => json.WriteNumberValue(s.X));
+            foreach (var value in x)
+            {
+                json.WriteNumberValue(value);
+            }
+
             json.WriteEndArray();
             json.WriteStartArray("series");
             for (var s = 0; s < plot.Series.Count; s++)
@@ -211,10 +191,14 @@ internal static class PlotsHtml
                     several && revisions > 1 ? $"{series.Revision} {series.File}: {series.Field}"
                     : several ? $"{series.File}: {series.Field}"
                     : series.Revision;
-                var y = new double?[slots.Count];
-                foreach (var (slot, value) in points[s])
+                var y = new double[x.Length];
+                Array.Fill(y, double.NaN);
+                for (var i = 0; i < positions[s].Length; i++)
                 {
-                    y[position[slot]] = value;
+                    if (positions[s][i] >= 0)
+                    {
+                        y[positions[s][i]] = ys[s][i];
+                    }
                 }
 
                 json.WriteStartObject();
@@ -222,9 +206,9 @@ internal static class PlotsHtml
                 json.WriteStartArray("y");
                 foreach (var value in y)
                 {
-                    if (value is { } v && double.IsFinite(v))
+                    if (double.IsFinite(value))
                     {
-                        json.WriteNumberValue(v);
+                        json.WriteNumberValue(value);
                     }
                     else
                     {
@@ -241,6 +225,67 @@ internal static class PlotsHtml
         }
 
         json.WriteEndArray();
+    }
+
+    // The shared x array, and where each point of each series sits in it (-1: no x). When every series has the same
+    // ascending x (steps), that is the x array itself; else each distinct x gets as many slots as the series with the
+    // most points at it.
+    private static (double[] X, int[][] Positions) Align(double[][] xs)
+    {
+        var first = xs.Length > 0 ? xs[0] : [];
+        var ascending = true;
+        for (var i = 0; i < first.Length && ascending; i++)
+        {
+            ascending = double.IsFinite(first[i]) && (i == 0 || first[i] > first[i - 1]);
+        }
+
+        if (ascending && xs.All(x => x.AsSpan().SequenceEqual(first)))
+        {
+            var identity = Enumerable.Range(0, first.Length).ToArray();
+            return (first, [.. xs.Select(_ => identity)]);
+        }
+
+        var slots = new Dictionary<double, int>();
+        foreach (var series in xs)
+        {
+            var counts = new Dictionary<double, int>();
+            foreach (var value in series.Where(double.IsFinite))
+            {
+                counts[value] = counts.GetValueOrDefault(value) + 1;
+                slots[value] = Math.Max(slots.GetValueOrDefault(value), counts[value]);
+            }
+        }
+
+        var distinct = slots.Keys.Order().ToArray();
+        var start = new Dictionary<double, int>(distinct.Length);
+        var x = new List<double>();
+        foreach (var value in distinct)
+        {
+            start[value] = x.Count;
+            x.AddRange(Enumerable.Repeat(value, slots[value]));
+        }
+
+        var positions = new int[xs.Length][];
+        for (var s = 0; s < xs.Length; s++)
+        {
+            var taken = new Dictionary<double, int>();
+            positions[s] = new int[xs[s].Length];
+            for (var i = 0; i < xs[s].Length; i++)
+            {
+                var value = xs[s][i];
+                if (!double.IsFinite(value))
+                {
+                    positions[s][i] = -1;
+                    continue;
+                }
+
+                var k = taken.GetValueOrDefault(value);
+                taken[value] = k + 1;
+                positions[s][i] = start[value] + k;
+            }
+        }
+
+        return ([.. x], positions);
     }
 
     // A number as DVC's charts read one: JSON numbers and booleans, and text that is a number (CSV values are text).
