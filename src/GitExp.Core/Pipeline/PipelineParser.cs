@@ -26,9 +26,6 @@ public static partial class PipelineParser
     // Out options DVC accepts that GitExp does not act on yet; tolerated so dvc.yaml files load.
     private static readonly HashSet<string> IgnoredOutKeys = ["desc", "remote", "push", "type", "labels", "meta"];
 
-    // Plot display options: they shape rendering only, not what a stage runs or caches.
-    private static readonly HashSet<string> IgnoredPlotKeys = ["x", "y", "x_label", "y_label", "title", "template", "header"];
-
     // DVC loads any name dvc.yaml holds ("Load Data" too); these characters would make a name unaddressable:
     // ':' and '/' in targets and files, '@' in foreach and matrix names, a leading '-' read as an option; and
     // '${' would look resolved, but DVC never resolves a stage's name.
@@ -77,6 +74,7 @@ public static partial class PipelineParser
             throw Yaml.Error(file, root, "expected a map with a 'stages' key");
         }
         var stages = new List<Stage>();
+        var plots = new List<PlotDefinition>();
         // DVC resolves templating before it reads the stage schema; a file without any is read as it is.
         var template = PipelineTemplate.IsUsedBy(top) ? new PipelineTemplate(file, top, readFile) : null;
         foreach (var (keyNode, value) in top.Children)
@@ -116,8 +114,12 @@ public static partial class PipelineParser
                 case "vars":
                     // Read by the template above (top-level vars are loaded before any stage resolves).
                     break;
-                case "artifacts" or "metrics" or "plots" or "params":
-                    // DVC's project-level declarations (for 'dvc metrics/plots/params show' and the model
+                case "plots":
+                    // Drawn by 'plots show'; like the declarations below, they add no stage, dep or out.
+                    plots.AddRange(ParsePlots(file, value));
+                    break;
+                case "artifacts" or "metrics" or "params":
+                    // DVC's project-level declarations (for 'dvc metrics/params show' and the model
                     // registry) add no stage, dep or out: a pipeline runs the same without them.
                     break;
                 default:
@@ -128,7 +130,12 @@ public static partial class PipelineParser
                     );
             }
         }
-        return new Pipeline(file, stages) { TemplateInputs = template?.Inputs ?? [], Warnings = template?.Warnings ?? [] };
+        return new Pipeline(file, stages)
+        {
+            TemplateInputs = template?.Inputs ?? [],
+            Warnings = template?.Warnings ?? [],
+            Plots = plots,
+        };
     }
 
     private static string NormalizeFile(string relativeFile) =>
@@ -391,6 +398,7 @@ public static partial class PipelineParser
         {
             var cache = kind == OutKind.Out;
             var persist = false;
+            var plot = kind == OutKind.Plot ? new PlotProps() : null;
             var checkpoint = false;
             string? text;
             if (item is YamlScalarNode s && !Yaml.IsNull(s))
@@ -426,7 +434,21 @@ public static partial class PipelineParser
                                 checkpoint = Bool(ctx, optValue, $"{key}: {text}: checkpoint");
                                 break;
                             default:
-                                if (!IgnoredOutKeys.Contains(opt) && !(kind == OutKind.Plot && IgnoredPlotKeys.Contains(opt)))
+                                // Plot properties shape 'plots show' only, not what a stage runs or caches.
+                                if (
+                                    !IgnoredOutKeys.Contains(opt)
+                                    && !(
+                                        plot is not null
+                                        && TryPlotProp(
+                                            ctx.File,
+                                            wdir,
+                                            $"stage '{ctx.Name}': {key}: {text}",
+                                            opt,
+                                            optValue,
+                                            ref plot
+                                        )
+                                    )
+                                )
                                 {
                                     throw ctx.Error(
                                         optKey,
@@ -443,7 +465,10 @@ public static partial class PipelineParser
                     cache,
                     persist,
                     checkpoint
-                );
+                )
+                {
+                    Plot = plot,
+                };
                 continue;
             }
             else
@@ -456,7 +481,10 @@ public static partial class PipelineParser
                 cache,
                 persist,
                 checkpoint
-            );
+            )
+            {
+                Plot = kind == OutKind.Plot ? new PlotProps() : null,
+            };
         }
     }
 

@@ -53,8 +53,10 @@ public class PipelineParserTests
                 new OutSpec("big.json", OutKind.Metric, true, false, false),
                 new OutSpec("plots/loss.csv", OutKind.Plot, false, false, false),
             ],
-            t.Outs
+            t.Outs.Select(o => o with { Plot = null })
         );
+        Assert.Equal([new PlotField(null, "step")], t.Outs[^1].Plot!.X!);
+        Assert.Equal([new PlotField(null, "loss")], t.Outs[^1].Plot!.Y!);
         Assert.True(t.Frozen);
         Assert.False(t.AlwaysChanged);
         Assert.Equal("Train the model", t.Description);
