@@ -53,6 +53,22 @@ public sealed class FolderStateTests : IDisposable
     }
 
     [Fact]
+    public void Unchanged_folder_is_known_without_parsing_the_files_entries_and_they_load_on_the_first_file_look_up()
+    {
+        var folder = Folder();
+        var (hash, cache) = HashAndReopen(folder);
+
+        Assert.Equal(hash, cache.Hash(folder));
+        Assert.False(cache.State.FilesParsed);
+
+        var file = Path.Combine(folder, "d0", "f00.bin");
+        Assert.True(cache.State.TryGet(file, out var sha));
+        Assert.True(cache.State.FilesParsed);
+        Assert.Equal(20, cache.State.Count);
+        Assert.Equal(Cache().Hash(file).Sha256, sha);
+    }
+
+    [Fact]
     public void File_rewritten_with_new_content_gets_a_new_mtime_and_is_rehashed()
     {
         var folder = Folder();
