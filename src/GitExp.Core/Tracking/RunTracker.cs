@@ -116,7 +116,12 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
     )
     {
         using var span = Diagnostics.ExpTrace.Start("runs: save run " + id + " as " + status);
-        var values = await ReadValuesAsync(workspace, cancellationToken).ConfigureAwait(false);
+        RevisionValues? values;
+        using (Diagnostics.ExpTrace.Start("runs: read params"))
+        {
+            values = await ReadValuesAsync(workspace, cancellationToken).ConfigureAwait(false);
+        }
+
         var now = DateTimeOffset.UtcNow;
         var run = new RunRecord
         {

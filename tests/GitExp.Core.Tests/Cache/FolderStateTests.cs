@@ -69,6 +69,28 @@ public sealed class FolderStateTests : IDisposable
     }
 
     [Fact]
+    public void Folder_large_enough_to_be_stat_ed_on_several_threads_hashes_as_its_files_in_order()
+    {
+        for (var i = 0; i < 2500; i++)
+        {
+            File.SetLastWriteTimeUtc(_tmp.Write($"big/d{i % 7}/f{i:D4}.txt", $"content {i}"), Old);
+        }
+
+        var folder = _tmp.Combine("big");
+        var cache = Cache();
+        var hash = cache.Hash(folder);
+        cache.State.Save();
+        Assert.Equal(2500, hash.NFiles);
+        var fresh = Cache();
+        Assert.Equal(hash, fresh.Hash(folder));
+        Assert.Equal(0, fresh.FilesHashed);
+        File.WriteAllText(Path.Combine(folder, "d3", "f0003.txt"), "changed");
+        var changed = Cache();
+        Assert.NotEqual(hash, changed.Hash(folder));
+        Assert.Equal(1, changed.FilesHashed);
+    }
+
+    [Fact]
     public void File_rewritten_with_new_content_gets_a_new_mtime_and_is_rehashed()
     {
         var folder = Folder();
