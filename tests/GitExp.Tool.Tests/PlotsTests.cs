@@ -206,7 +206,8 @@ public sealed class PlotsTests
         Assert.False(repo.Exists("dvc_plots"));
     }
 
-    // test_show.py::test_top_level_plots, test_plots_show_nested_x_dict, test_show_plots_defined_with_native_os_path
+    // test_show.py::test_top_level_plots, test_plots_show_nested_x_dict, test_show_plots_defined_with_native_os_path;
+    // a template GitExp does not draw is reported and the other plots are drawn (decision 38)
     [Fact]
     public async Task Top_level_plots_take_x_and_y_from_the_files_they_name()
     {
@@ -220,6 +221,10 @@ public sealed class PlotsTests
                   x: {metrics/Max_Leaf_Nodes.tsv: Max_Leaf_Nodes}
                   y: {metrics/Error.tsv: Error}
               - data1.json: {x: c, y: a, title: File as key test}
+              - Confusion:
+                  template: confusion
+                  x: a
+                  y: {data1.json: b}
 
             """
         );
@@ -228,8 +233,14 @@ public sealed class PlotsTests
         repo.WriteFile("pipelines/inc/data1.json", """[{"a": 1, "b": 0.1, "c": 0.01}, {"a": 2, "b": 0.2, "c": 0.02}]""");
         await repo.CommitAllAsync("plots");
 
-        var json = Json(await repo.ExpOkAsync("plots", "show", "--json"));
+        var shown = await repo.ExpOkAsync("plots", "show", "--json");
+        var json = Json(shown);
 
+        Assert.Equal(
+            ["warning: Confusion: template 'confusion' is not supported (supported: linear, simple, scatter, smooth)"],
+            shown.ErrorLines
+        );
+        Assert.Equal(["Error vs max_leaf_nodes", "pipelines/inc/data1.json"], json["data"]!.AsObject().Select(p => p.Key));
         var error = json["data"]!["Error vs max_leaf_nodes"]![0]!;
         Assert.Equal("simple", error["template"]!.GetValue<string>());
         Assert.Equal(
