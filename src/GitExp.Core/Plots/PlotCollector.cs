@@ -113,8 +113,9 @@ public static class PlotCollector
             {
                 result.Add(drawn);
             }
-            else if (plot.Spec.Targeted)
+            else if (plot.Spec.Targeted && plot.Id == plot.Spec.Id)
             {
+                // What the user named cannot be drawn at all; one file of a folder they named is only reported.
                 var absent =
                     plot.Spec.IsPath
                     && Enumerable.Range(0, commits.Count).All(r => data.GetValueOrDefault(Key(r, plot.Id)) is null);
@@ -128,11 +129,11 @@ public static class PlotCollector
             }
         }
 
-        foreach (var target in targets.Where(t => !plots.Any(p => p.Spec.Target == t)))
+        if (targets.FirstOrDefault(t => !plots.Any(p => p.Spec.Target == t)) is { } unmatched)
         {
             throw new ExpException(
                 ExitCode.NotFound,
-                $"{target.Typed}: no such plot file or plot in {string.Join(", ", revisions)}"
+                $"{unmatched.Typed}: no such plot file or plot in {string.Join(", ", revisions)}"
             );
         }
 
