@@ -23,6 +23,7 @@ public static class PlotData
     /// maps in a JSON, YAML or TOML file (the file itself, or lists anywhere under its maps) merged index by index.
     /// </summary>
     /// <param name="header">False: a CSV or TSV file has no header row; its columns are named 0, 1, ...</param>
+    /// <remarks>The maps may still belong to the parsed document: clone them (or their values) to put them elsewhere.</remarks>
     public static List<JsonObject> Parse(string path, byte[] content, bool header = true)
     {
         string text;

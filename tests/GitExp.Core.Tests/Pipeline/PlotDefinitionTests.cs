@@ -84,7 +84,7 @@ public class PlotDefinitionTests
     }
 
     private static string Json(List<System.Text.Json.Nodes.JsonObject> points) =>
-        new System.Text.Json.Nodes.JsonArray([.. points]).ToJsonString(
+        new System.Text.Json.Nodes.JsonArray([.. points.Select(p => p.DeepClone())]).ToJsonString(
             new System.Text.Json.JsonSerializerOptions
             {
                 Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
