@@ -35,6 +35,9 @@ public static partial class PipelineParser
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9+.-]*://")]
     private static partial Regex Url();
 
+    [GeneratedRegex("^https?://[^/]", RegexOptions.IgnoreCase)]
+    private static partial Regex HttpUrl();
+
     /// <summary>Loads <paramref name="relativeFile"/> (repo-relative) under <paramref name="repoRoot"/>.</summary>
     public static Pipeline Load(string repoRoot, string relativeFile)
     {
@@ -200,7 +203,7 @@ public static partial class PipelineParser
                 {
                     throw ctx.Error(item, "'deps' must be a list of paths");
                 }
-                deps.Add(ResolvePath(ctx, wdir, item, "deps", text));
+                deps.Add(ResolvePath(ctx, wdir, item, "deps", text, Outside.Allowed));
             }
         }
 
@@ -258,25 +261,66 @@ public static partial class PipelineParser
         return node is YamlSequenceNode seq ? seq.Children : throw ctx.Error(node, $"'{key}' must be {expected}");
     }
 
-    private static string ResolvePath(StageContext ctx, string wdir, YamlNode node, string key, string text)
+    // Where a path outside the repository may be: a dep (DVC hashes it and never caches it), an uncached out (DVC 3
+    // refuses only cached outputs outside the project), nothing else (params files, metrics and plots, which GitExp
+    // keeps in Git).
+    private enum Outside
     {
+        Refused,
+        Allowed,
+        CachedOut,
+    }
+
+    private static string ResolvePath(
+        StageContext ctx,
+        string wdir,
+        YamlNode node,
+        string key,
+        string text,
+        Outside outside = Outside.Refused
+    )
+    {
+        if (key == "deps" && HttpUrl().IsMatch(text))
+        {
+            // DVC's HTTP dependency: its server's ETag stands for its hash (see UrlDep), kept as written.
+            return text;
+        }
+
         if (Url().IsMatch(text))
         {
             // DVC's external deps and outs (https://, s3://, gs://, azure://, remote://...): GitExp hashes and caches
             // files of the repository only, and a URL read as a path would silently become another file.
             var (what, instead) =
                 key == "deps"
-                    ? ("dependencies", "download it in the stage's cmd, or track a copy with 'dvc import-url'")
+                    ? ("dependencies other than http(s)", "download it in the stage's cmd, or track a copy with 'dvc import-url'")
                     : ("outputs", "write the file in the repository, and upload it in the cmd if needed");
             throw ctx.Error(node, $"'{key}': '{text}' is a URL: external {what} are not supported; {instead}");
         }
 
         var path = RepoPath.Combine(wdir, text);
-        if (path is null || path.Length == 0)
+        if (path is { Length: > 0 })
         {
-            throw ctx.Error(node, $"'{key}': '{text}' must be a relative path inside the repository");
+            return path;
         }
-        return path;
+
+        var any = RepoPath.CombineAny(wdir, text);
+        if (RepoPath.IsOutside(any))
+        {
+            if (outside == Outside.Allowed)
+            {
+                return any;
+            }
+
+            if (outside == Outside.CachedOut)
+            {
+                throw ctx.Error(
+                    node,
+                    $"'{key}': '{text}' is outside the repository, where a cached out cannot be (DVC 3 refuses it too); add 'cache: false' to write it there uncached"
+                );
+            }
+        }
+
+        throw ctx.Error(node, $"'{key}': '{text}' must be a relative path inside the repository");
     }
 
     private static List<ParamRef> ParseParams(StageContext ctx, string wdir, YamlNode node)
@@ -410,7 +454,13 @@ public static partial class PipelineParser
                         }
                     }
                 }
-                yield return new OutSpec(ResolvePath(ctx, wdir, pathNode, key, text), kind, cache, persist, checkpoint)
+                yield return new OutSpec(
+                    ResolvePath(ctx, wdir, pathNode, key, text, OutsideFor(kind, cache)),
+                    kind,
+                    cache,
+                    persist,
+                    checkpoint
+                )
                 {
                     Plot = plot,
                 };
@@ -420,12 +470,23 @@ public static partial class PipelineParser
             {
                 throw ctx.Error(item, $"'{key}' must be {expected}");
             }
-            yield return new OutSpec(ResolvePath(ctx, wdir, item, key, text), kind, cache, persist, checkpoint)
+            yield return new OutSpec(
+                ResolvePath(ctx, wdir, item, key, text, OutsideFor(kind, cache)),
+                kind,
+                cache,
+                persist,
+                checkpoint
+            )
             {
                 Plot = kind == OutKind.Plot ? new PlotProps() : null,
             };
         }
     }
+
+    private static Outside OutsideFor(OutKind kind, bool cache) =>
+        kind != OutKind.Out ? Outside.Refused
+        : cache ? Outside.CachedOut
+        : Outside.Allowed;
 
     private static bool Bool(StageContext ctx, YamlNode node, string key) =>
         node is YamlScalarNode s
