@@ -188,6 +188,7 @@ public sealed class PlotsTests
         var revision = await repo.ExpAsync("plots", "diff", "nope", "--targets", "metric.json");
         var template = await repo.ExpAsync("plots", "show", "metric.json", "--template", "confusion");
         var field = await repo.ExpAsync("plots", "show", "metric.json", "-y", "nope");
+        var outFile = await repo.ExpAsync("plots", "show", "metric.json", "-o", "metric.txt");
 
         Assert.Equal(5, missing.ExitCode);
         Assert.Equal(["error: plot.json: no such plot file or plot in workspace"], missing.ErrorLines);
@@ -203,6 +204,11 @@ public sealed class PlotsTests
         );
         Assert.Equal(3, field.ExitCode);
         Assert.Contains("could not find field 'nope' in metric.json (its fields: first_val, val)", field.StdErr);
+        Assert.Equal(2, outFile.ExitCode);
+        Assert.Equal(
+            [$"error: --out '{repo.FullPath("metric.txt")}' is a file: expected a folder to write index.html to"],
+            outFile.ErrorLines
+        );
         Assert.False(repo.Exists("dvc_plots"));
     }
 
