@@ -257,7 +257,8 @@ internal static class ExperimentCommands
         var queue = new Option<bool>("--queue") { Description = "Also remove every queued (not running) experiment." };
         var num = new Option<int>("--num", "-n")
         {
-            Description = "With --rev: each rev and its first-parent ancestors, this many commits in all.",
+            Description =
+                "With --rev: each rev and its first-parent ancestors, this many commits in all (negative: all of them).",
             DefaultValueFactory = _ => 1,
         };
         var gitRemote = new Option<string?>("--git-remote", "-g")
@@ -339,7 +340,8 @@ internal static class ExperimentCommands
         };
         var num = new Option<int>("--num", "-n")
         {
-            Description = "Also the experiments of the first-parent ancestors of each rev: this many commits in all.",
+            Description =
+                "Also the experiments of the first-parent ancestors of each rev: this many commits in all (negative: all of them).",
             DefaultValueFactory = _ => 1,
         };
         var json = CommonOptions.Json();
