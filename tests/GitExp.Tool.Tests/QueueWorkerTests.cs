@@ -36,6 +36,85 @@ public sealed class QueueWorkerTests
         Assert.Equal(["start sleeper"], project.SideLines("runs.log"));
     }
 
+    /// <summary>
+    /// A stage that records its pid, and on SIGINT runs <paramref name="onInterrupt"/> (a trap action; empty
+    /// ignores it), then loops until stopped.
+    /// </summary>
+    private static Task<QueueProject> TrappingStageAsync(string onInterrupt) =>
+        QueueProject.CreateAsync(
+            new Dictionary<string, string>
+            {
+                ["stage.sh"] = $"""
+                #!/bin/sh
+                trap '{onInterrupt}' INT
+                printf '%s\n' $$ >> '{QueueProject.SidePlaceholder}/pids'
+                while :; do sleep 1; done
+
+                """,
+                ["exp.yaml"] = "stages:\n  slow:\n    cmd: sh stage.sh\n    deps: [stage.sh]\n",
+            }
+        );
+
+    private static async Task<string> StartRunningAsync(QueueProject project, string name)
+    {
+        await project.ExpOkAsync("run", "--queue", "-n", name);
+        var id = (await project.StatusAsync()).Named(name).Id;
+        await project.ExpOkAsync("queue", "start");
+        await QueueProject.WaitUntilAsync(
+            async () => project.StagePids().Count == 1 && (await project.StatusAsync()).Named(name).Status == "running",
+            "the stage runs"
+        );
+        return id;
+    }
+
+    [Fact]
+    public async Task Queue_kill_interrupts_the_stage_as_ctrl_c_does_so_it_cleans_up_and_the_entry_ends_failed()
+    {
+        // DVC: queue kill "gracefully interrupts" (SIGINT); the stage's own handler runs.
+        await using var project = await TrappingStageAsync("printf \"cleaned up\\n\" > {side}/interrupted; exit 3");
+        var id = await StartRunningAsync(project, "trapper");
+        var pid = project.StagePids()[0];
+
+        var kill = await project.ExpOkAsync("queue", "kill", id);
+
+        Assert.Contains(id, kill.StdOut);
+        Assert.Equal(["cleaned up"], project.SideLines("interrupted"));
+        var entry = (await project.StatusAsync()).Named("trapper");
+        Assert.Equal("failed", entry.Status);
+        Assert.Equal(130, entry.ExitCode);
+        Assert.Contains("kill", entry.Message);
+        await QueueProject.WaitUntilAsync(() => !QueueProject.IsAlive(pid), "the stage is gone", 10);
+    }
+
+    [Fact]
+    public async Task Queue_kill_force_kills_at_once_without_interrupting()
+    {
+        // DVC: queue kill -f "forcefully and immediately" kills.
+        await using var project = await TrappingStageAsync("printf \"cleaned up\\n\" > {side}/interrupted; exit 3");
+        var id = await StartRunningAsync(project, "trapper");
+        var pid = project.StagePids()[0];
+
+        await project.ExpOkAsync("queue", "kill", "-f", id);
+
+        Assert.Empty(project.SideLines("interrupted"));
+        Assert.Equal("failed", (await project.StatusAsync()).Named("trapper").Status);
+        await QueueProject.WaitUntilAsync(() => !QueueProject.IsAlive(pid), "the stage is gone", 10);
+    }
+
+    [Fact]
+    public async Task Queue_kill_of_a_stage_that_ignores_the_interrupt_kills_it_after_the_grace_time()
+    {
+        await using var project = await TrappingStageAsync("");
+        var id = await StartRunningAsync(project, "stubborn");
+        var pid = project.StagePids()[0];
+
+        var kill = await project.ExpOkAsync("queue", "kill", id);
+
+        Assert.Contains("Killed", kill.StdOut);
+        Assert.Equal("failed", (await project.StatusAsync()).Named("stubborn").Status);
+        await QueueProject.WaitUntilAsync(() => !QueueProject.IsAlive(pid), "the stage is gone", 10);
+    }
+
     [Fact]
     public async Task A_worker_killed_mid_run_loses_no_entry_and_the_next_worker_records_each_once()
     {
