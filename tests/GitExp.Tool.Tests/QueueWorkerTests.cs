@@ -116,6 +116,51 @@ public sealed class QueueWorkerTests
     }
 
     [Fact]
+    public async Task Exp_clean_removes_a_dead_workers_workspace_and_stage_but_not_a_running_or_failed_entrys()
+    {
+        await using var project = await QueueProject.CreateTrainingAsync(sleep: "30");
+        await project.ExpOkAsync("run", "--queue", "-n", "broken", "-S", "fail=3", "-S", "sleep=0");
+        await project.ExpOkAsync("run", "--queue", "-n", "stale");
+        await project.ExpOkAsync("queue", "start", "-j", "1");
+        await QueueProject.WaitUntilAsync(
+            async () => (await project.StatusAsync()).Named("stale").Status == "running" && project.StagePids().Count == 4,
+            "broken failed and stale runs"
+        );
+        var worker = Assert.Single(project.WorkerPids());
+        var orphans = project.StagePids().Skip(2).ToList();
+        QueueProject.Kill(worker);
+        await QueueProject.WaitUntilAsync(
+            async () => !QueueProject.IsAlive(worker) && (await project.StatusAsync()).Named("stale").Status == "queued",
+            "the killed worker is gone"
+        );
+        await project.ExpOkAsync("run", "--temp", "-n", "busy");
+        await QueueProject.WaitUntilAsync(
+            async () => (await project.StatusAsync()).Named("busy").Status == "running" && project.StagePids().Count == 6,
+            "busy runs"
+        );
+        var status = await project.StatusAsync();
+        var (broken, stale, busy) = (status.Named("broken").Id, status.Named("stale").Id, status.Named("busy").Id);
+        Assert.All(orphans, pid => Assert.True(QueueProject.IsAlive(pid), $"orphaned stage process {pid} runs"));
+
+        var clean = await project.ExpOkAsync("clean");
+        var again = await project.ExpOkAsync("clean");
+
+        Assert.Contains($"Removed workspace .exptmp/{stale} (stale, queued).", clean.StdOut);
+        Assert.DoesNotContain(busy, clean.StdOut);
+        Assert.DoesNotContain(broken, clean.StdOut);
+        Assert.Equal("Nothing to clean up.", again.StdOut.Trim());
+        Assert.False(project.Repo.Exists($".exptmp/{stale}"));
+        Assert.True(project.Repo.Exists($".exptmp/{busy}/train.sh"));
+        Assert.True(project.Repo.Exists($".exptmp/{broken}/train.sh"));
+        await QueueProject.WaitUntilAsync(() => orphans.All(pid => !QueueProject.IsAlive(pid)), "the orphans are stopped", 10);
+        Assert.DoesNotContain($".exptmp/{stale}", await project.Repo.GitAsync("worktree", "list"));
+        status = await project.StatusAsync();
+        Assert.Equal("running", status.Named("busy").Status);
+        Assert.Equal("queued", status.Named("stale").Status);
+        Assert.Equal("failed", status.Named("broken").Status);
+    }
+
+    [Fact]
     public async Task A_worker_killed_mid_run_loses_no_entry_and_the_next_worker_records_each_once()
     {
         await using var project = await QueueProject.CreateTrainingAsync();
