@@ -142,12 +142,23 @@ public sealed class ShowColumnsTests
 
         var all = Header((await repo.ExpOkAsync("show", "--csv")).StdOut);
         var deps = Header((await repo.ExpOkAsync("show", "--csv", "--param-deps")).StdOut);
+        var diff = (await repo.ExpOkAsync("diff", "--all", "--json")).StdOut;
+        var diffDeps = (await repo.ExpOkAsync("diff", "--all", "--json", "--param-deps")).StdOut;
+        var paramsDeps = (await repo.ExpOkAsync("params", "diff", "--all", "--json", "--deps")).StdOut;
 
         Assert.Contains("params.yaml:abc", all);
         Assert.EndsWith(
             ",State,params.yaml:foo,params.yaml:xyz,params.yaml:train.lr,params.yaml:train.epochs,other.yaml:one,other.yaml:two",
             deps
         );
+        Assert.Contains("abc", diff);
+        foreach (var output in new[] { diffDeps, paramsDeps })
+        {
+            Assert.DoesNotContain("abc", output);
+            Assert.Contains("xyz", output);
+            Assert.Contains("train.lr", output);
+            Assert.Contains("two", output);
+        }
     }
 
     [Fact]
