@@ -109,9 +109,10 @@ public sealed class ShowColumnsTests
         await repo.CommitAllAsync("run the stages");
         await repo.ExpOkAsync("run", "-n", "exp-2", "-S", "foo=2");
         await repo.ExpOkAsync("run", "-n", "exp-3", "-S", "foo=3");
+        await repo.ExpOkAsync("run", "--queue", "-n", "queued", "-S", "foo=4");
         var copyHash = Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes("cp params.yaml metrics.yaml\n")));
 
-        var csv = (await repo.ExpOkAsync("show", "--csv")).StdOut;
+        var csv = (await repo.ExpOkAsync("show", "--csv", "--hide-queued")).StdOut;
         var json = JsonNode.Parse((await repo.ExpOkAsync("show", "--json")).StdOut)!.AsArray();
         var table = (await repo.ExpOkAsync("show", "--width", "0")).StdOut;
         var dropped = (await repo.ExpOkAsync("show", "--csv", "--drop", "copy.sh|[abcz]$")).StdOut;
@@ -121,7 +122,12 @@ public sealed class ShowColumnsTests
         Assert.Equal(4, rows.Count);
         Assert.All(rows, row => Assert.Equal(copyHash, row.Split(',')[^2]));
         Assert.Contains(rows, row => row.StartsWith("exp-3,", StringComparison.Ordinal) && row.Contains(",3,3,"));
-        Assert.All(json, row => Assert.Equal(copyHash, (string?)row!["deps"]!["copy.sh"]!["hash"]));
+        // A queued entry's lock is the workspace's from when it was queued, not a result: no hash, as no metrics.
+        Assert.All(
+            json,
+            row => Assert.Equal((string)row!["name"]! == "queued" ? null : copyHash, (string?)row["deps"]!["copy.sh"]!["hash"])
+        );
+        Assert.Contains(json, row => (string)row!["name"]! == "queued");
         Assert.Contains(copyHash[..7], table);
         Assert.DoesNotContain(copyHash, table);
         Assert.EndsWith(",metrics.yaml:foo,params.yaml:foo", Header(dropped));

@@ -276,11 +276,12 @@ public static class ExperimentShow
                         baseline,
                         i.Entry.Created,
                         i.Status.ToString(),
-                        // An entry's snapshot holds the params it will run with, but its metrics files are whatever
-                        // the workspace held when it was queued: not results, so none are shown.
+                        // An entry's snapshot holds the params it will run with, but its metrics files and lock are
+                        // whatever the workspace held when it was queued: not results, so none are shown.
                         valueByCommit[i.Entry.Commit] with
                         {
                             Metrics = NoValues,
+                            Deps = NoValues,
                         }
                     ))
             );
