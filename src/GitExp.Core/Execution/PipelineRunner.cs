@@ -150,7 +150,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
     {
         var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
         var caches = project.OpenCaches();
-        var checker = new StageStatusChecker(project.Root, caches);
+        var checker = new StageStatusChecker(project, caches);
         var locks = new LockSet(project.Root, index);
         var statuses = new List<StageStatus>();
         // A checkpoint stage's lock entry is written before its checkpoint's commit: after an interrupted run it
@@ -199,7 +199,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         // Uncached outs (metrics, plots) live in Git; a copy in the cache (CopiesFor) lets the run-cache restore them too.
         var caches = project.OpenCaches();
         var runCache = new RunCache(project.CacheDirectory);
-        var checker = new StageStatusChecker(project.Root, caches);
+        var checker = new StageStatusChecker(project, caches);
         var locks = new LockSet(project.Root, index);
         var outcomes = new List<StageOutcome>();
         var failedStages = new HashSet<Stage>();
@@ -353,7 +353,13 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         // something no dep names (as in DVC): their inputs do not determine their result, so they never take
         // part in the run-cache.
         var checkpointing = stage.Outs.Any(o => o.Checkpoint);
-        var runCached = !checkpointing && !stage.RunsEveryTime;
+        // An out outside the repository is never cached (decision 37), so the run-cache could not restore it; a URL
+        // dep's server may serve other bytes under an ETag it reuses, so DVC keeps such a stage out of it too.
+        var runCached =
+            !checkpointing
+            && !stage.RunsEveryTime
+            && !stage.Outs.Any(o => RepoPath.IsOutside(o.Path))
+            && !stage.Deps.Any(UrlDep.IsUrl);
         if (
             !options.Force
             && runCached
@@ -476,7 +482,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         project.EnsureInitialized();
         var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
         var caches = project.OpenCaches();
-        var checker = new StageStatusChecker(project.Root, caches);
+        var checker = new StageStatusChecker(project, caches);
         var locks = new LockSet(project.Root, index);
         var committed = new List<Stage>();
         try
@@ -540,7 +546,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                     );
                 }
 
-                outs.Add((spec.Path, spec.Cache ? cache.Save(full, caching) : cache.SaveCopy(full, caching)));
+                outs.Add((spec.Path, Save(cache, spec, full, caching)));
             }
         }
         finally
@@ -550,6 +556,13 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
 
         return outs;
     }
+
+    // A cached out is moved into the cache and linked back; an uncached one is copied (the run-cache restores it);
+    // one outside the repository is only hashed: DVC never caches it either.
+    private static ContentHash Save(ContentCache cache, OutSpec spec, string full, FileProgress caching) =>
+        spec.Cache ? cache.Save(full, caching)
+        : RepoPath.IsOutside(spec.Path) ? cache.Hash(full, caching)
+        : cache.SaveCopy(full, caching);
 
     private async Task TakeCheckpointAsync(
         Stage stage,
@@ -576,7 +589,9 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                 var full = project.FullPath(spec.Path);
                 if (File.Exists(full) || Directory.Exists(full))
                 {
-                    outs.Add((spec.Path, cache.SaveCopy(full, caching)));
+                    outs.Add(
+                        (spec.Path, RepoPath.IsOutside(spec.Path) ? cache.Hash(full, caching) : cache.SaveCopy(full, caching))
+                    );
                 }
             }
         }
@@ -785,11 +800,11 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         {
             if (!_files.TryGetValue(stage.PipelineFile, out var file))
             {
-                file = LockFile.Load(root, stage.PipelineFile);
-                file.StageOrder = index
-                    .Pipelines.FirstOrDefault(p => p.File == stage.PipelineFile)
-                    ?.Stages.Select(s => s.Name)
-                    .ToList();
+                file = LockFile.Load(
+                    root,
+                    stage.PipelineFile,
+                    index.Pipelines.FirstOrDefault(p => p.File == stage.PipelineFile)?.Stages
+                );
                 _files[stage.PipelineFile] = file;
             }
 

@@ -495,6 +495,27 @@ public sealed class GitRepository
             $"{label} holds '{path}', a path only GitExp writes (.exp/ other than config.yaml and .gitignore, .exptmp/, .git): refused, nothing was changed"
         );
 
+    /// <summary>The files of a commit at or under <paramref name="paths"/> (repo-relative; files and folders alike).</summary>
+    public async Task<IReadOnlyList<string>> ListCommitFilesAsync(
+        string commit,
+        IReadOnlyList<string> paths,
+        CancellationToken cancellationToken = default
+    ) =>
+        (
+            await RunAsync(
+                    ["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit, "--", .. paths],
+                    cancellationToken: cancellationToken
+                )
+                .ConfigureAwait(false)
+        ).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Whether tracked files differ from HEAD (staged or not); untracked files do not count.</summary>
+    public async Task<bool> HasTrackedChangesAsync(CancellationToken cancellationToken = default) =>
+        (
+            await RunAsync(["status", "--porcelain", "--untracked-files=no"], cancellationToken: cancellationToken)
+                .ConfigureAwait(false)
+        ).Length > 0;
+
     /// <summary>The commit message of a commit (full text).</summary>
     public async Task<string> CommitMessageAsync(string commit, CancellationToken cancellationToken = default) =>
         await RunAsync(["log", "-1", "--format=%B", commit], cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -124,7 +124,7 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
             }
 
             isolated = await ExpProject
-                .OpenAsync(workspace, cancellationToken, project.CacheDirectory, project.DvcCacheDirectory)
+                .OpenAsync(workspace, cancellationToken, project.CacheDirectory, project.DvcCacheDirectory, project.OriginRoot)
                 .ConfigureAwait(false);
             var plan = await new CheckpointPlanner(project)
                 .PlanQueuedAsync(entry.Baseline, entry.Name, entry.ResumeFrom, cancellationToken)

@@ -19,6 +19,7 @@ public static class ExpCommandLine
                 ExperimentCommands.Diff(output),
                 ParamsMetricsCommands.Params(output),
                 ParamsMetricsCommands.Metrics(output),
+                PlotsCommands.Create(output),
                 ExperimentCommands.Apply(output, error),
                 ExperimentCommands.Branch(output),
                 ExperimentCommands.Rename(output),
