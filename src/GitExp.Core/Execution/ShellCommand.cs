@@ -26,11 +26,17 @@ internal static class ShellCommand
         IRunEvents events,
         TextWriter log,
         string? pidFile,
+        StageStop? stop,
         CancellationToken cancellationToken
     )
     {
         var (shell, flag) = OperatingSystem.IsWindows() ? ("cmd.exe", "/c") : ("/bin/sh", "-c");
         var info = ProcessRunner.CreateStartInfo(shell, [flag, command], workingDirectory, environment);
+        if (stop is not null)
+        {
+            ProcessTree.LetChildrenBeInterrupted();
+        }
+
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {shell}");
         if (pidFile is not null)
         {
@@ -48,8 +54,7 @@ internal static class ShellCommand
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            await StopAsync(process, stop).ConfigureAwait(false);
             throw;
         }
         finally
@@ -64,6 +69,46 @@ internal static class ShellCommand
 
         sink.ThrowIfLogFailed();
         return process.ExitCode;
+    }
+
+    /// <summary>
+    /// Stops a cancelled command: at once without a <paramref name="stop"/> (or when it is forced); else SIGINT to its
+    /// process tree, as Ctrl-C, and SIGKILL when it has not ended within the grace time or force is asked meanwhile.
+    /// </summary>
+    private static async Task StopAsync(Process process, StageStop? stop)
+    {
+        var exited = process.WaitForExitAsync(CancellationToken.None);
+        if (stop is null || stop.IsForced || !OperatingSystem.IsLinux())
+        {
+            Kill(process);
+            await exited.ConfigureAwait(false);
+            return;
+        }
+
+        var tree = ProcessTree.Of(process.Id);
+        ProcessTree.Signal(tree, ProcessTree.Sigint);
+        using var grace = new CancellationTokenSource(stop.Grace);
+        await Task.WhenAny(exited, stop.Forced, Task.Delay(Timeout.Infinite, grace.Token)).ConfigureAwait(false);
+        if (!exited.IsCompleted)
+        {
+            Kill(process);
+        }
+
+        await exited.ConfigureAwait(false);
+        // What the command started and left running would keep its output pipes open, and the run from ending.
+        ProcessTree.Signal(tree, ProcessTree.Sigkill);
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It has already exited.
+        }
     }
 
     // Bytes, not lines: progress bars that redraw with '\r' show as they happen.

@@ -304,36 +304,22 @@ internal static class QueueCommands
             Description = "Ids (or names) of running entries.",
             Arity = ArgumentArity.OneOrMore,
         };
-        var command = new Command("kill", "Kill running entries; they end as failed, with their logs kept.") { ids };
+        var force = new Option<bool>("--force", "-f")
+        {
+            Description = "Kill at once (SIGKILL), rather than interrupt (SIGINT) and kill only what has not ended after 10 s.",
+        };
+        var command = new Command("kill", "Interrupt running entries as Ctrl-C does; they end as failed, with their logs kept.")
+        {
+            ids,
+            force,
+        };
         command.SetAction(
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 var queue = new ExperimentQueue(project);
                 var items = await queue.FindAsync(result.GetValue(ids)!, cancellationToken).ConfigureAwait(false);
-                foreach (var item in items)
-                {
-                    queue.RequestKill(item);
-                }
-
-                // Wait (bounded) for the workers to act, so the caller sees the entries as failed afterwards.
-                var deadline = DateTime.UtcNow.AddSeconds(30);
-                while (DateTime.UtcNow < deadline)
-                {
-                    var now = await queue
-                        .FindAsync(items.Select(i => i.Entry.Id).ToList(), cancellationToken)
-                        .ConfigureAwait(false);
-                    if (now.All(i => i.Status != QueueStatus.Running))
-                    {
-                        break;
-                    }
-
-                    await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-                }
-
-                var after = await queue
-                    .FindAsync(items.Select(i => i.Entry.Id).ToList(), cancellationToken)
-                    .ConfigureAwait(false);
+                var after = await queue.KillAsync(items, result.GetValue(force), cancellationToken).ConfigureAwait(false);
                 foreach (var item in after)
                 {
                     output.WriteLine(
