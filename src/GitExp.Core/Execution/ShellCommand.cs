@@ -45,8 +45,8 @@ internal static class ShellCommand
 
         var sink = new Sink(events, log, process);
         var pumps = Task.WhenAll(
-            PumpAsync(process.StandardOutput.BaseStream, sink),
-            PumpAsync(process.StandardError.BaseStream, sink)
+            PumpAsync(process.StandardOutput.BaseStream, sink, CommandStream.Stdout),
+            PumpAsync(process.StandardError.BaseStream, sink, CommandStream.Stderr)
         );
         try
         {
@@ -112,7 +112,7 @@ internal static class ShellCommand
     }
 
     // Bytes, not lines: progress bars that redraw with '\r' show as they happen.
-    private static async Task PumpAsync(Stream source, Sink sink)
+    private static async Task PumpAsync(Stream source, Sink sink, CommandStream stream)
     {
         var decoder = Encoding.UTF8.GetDecoder();
         var bytes = new byte[8192];
@@ -120,25 +120,26 @@ internal static class ShellCommand
         int read;
         while ((read = await source.ReadAsync(bytes).ConfigureAwait(false)) > 0)
         {
-            sink.Write(chars.AsSpan(0, decoder.GetChars(bytes, 0, read, chars, 0)));
+            sink.Write(chars.AsSpan(0, decoder.GetChars(bytes, 0, read, chars, 0)), stream);
         }
     }
 
     /// <summary>
-    /// Where both streams go. When the log cannot be written (a full disk), the stage is stopped rather than
-    /// left running unlogged, and its output is still drained: a pump that stopped reading would leave the
-    /// stage blocked on a full pipe for ever.
+    /// Where both streams go: the run's log holds them together, as they came, and the events hear which wrote
+    /// what. When the log cannot be written (a full disk), the stage is stopped rather than left running
+    /// unlogged, and its output is still drained: a pump that stopped reading would leave the stage blocked on a
+    /// full pipe for ever.
     /// </summary>
     private sealed class Sink(IRunEvents events, TextWriter log, Process process)
     {
         private readonly Lock _gate = new();
         private IOException? _logFailure;
 
-        public void Write(ReadOnlySpan<char> chars)
+        public void Write(ReadOnlySpan<char> chars, CommandStream stream)
         {
             lock (_gate)
             {
-                events.CommandOutput(chars);
+                events.CommandOutput(chars, stream);
                 if (_logFailure is not null)
                 {
                     return;

@@ -45,6 +45,9 @@ public sealed class ExperimentQueue(ExpProject project)
 
     public string LogPath(string id) => Path.Combine(project.QueueDirectory, id + ".log");
 
+    /// <summary>What the entry's commands wrote to stderr alone (<see cref="LogPath"/> holds it too, among the rest).</summary>
+    public string StderrLogPath(string id) => Path.Combine(project.QueueDirectory, id + ".stderr.log");
+
     public string KillPath(string id) => Path.Combine(project.QueueDirectory, id + ".kill");
 
     public string PidPath(string id) => Path.Combine(project.QueueDirectory, id + ".pid");
@@ -316,6 +319,7 @@ public sealed class ExperimentQueue(ExpProject project)
 
             File.Delete(ResultPath(id));
             File.Delete(LogPath(id));
+            File.Delete(StderrLogPath(id));
             File.Delete(KillPath(id));
             File.Delete(PidPath(id));
             removed.Add(item);

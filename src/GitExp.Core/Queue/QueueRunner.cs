@@ -98,7 +98,7 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
         using var killed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var stop = new StageStop();
         using var watcher = WatchForKill(entry.Id, killed, stop);
-        var runEvents = events.EntryStarted(entry, _queue.LogPath(entry.Id));
+        var runEvents = events.EntryStarted(entry, _queue.LogPath(entry.Id), _queue.StderrLogPath(entry.Id));
         ExpProject? isolated = null;
         try
         {

@@ -254,14 +254,31 @@ internal static class QueueCommands
     {
         var id = new Argument<string>("id") { Description = "Id (or name) of the queue entry." };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output until the entry finishes." };
-        var command = new Command("logs", "Print the output of a queued, running or finished entry.") { id, follow };
+        var stderrOnly = new Option<bool>("--stderr")
+        {
+            Description = "Only what the entry's commands wrote to stderr (DVC's -e is --encoding: logs here are UTF-8).",
+        };
+        var command = new Command("logs", "Print the output of a queued, running or finished entry.") { id, follow, stderrOnly };
         command.SetAction(
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 var queue = new ExperimentQueue(project);
                 var item = (await queue.FindAsync([result.GetValue(id)!], cancellationToken).ConfigureAwait(false))[0];
-                var path = queue.LogPath(item.Entry.Id);
+                var path = result.GetValue(stderrOnly) ? queue.StderrLogPath(item.Entry.Id) : queue.LogPath(item.Entry.Id);
+                if (
+                    result.GetValue(stderrOnly)
+                    && !File.Exists(path)
+                    && File.Exists(queue.LogPath(item.Entry.Id))
+                    && item.Status is QueueStatus.Failed or QueueStatus.Success
+                )
+                {
+                    CommonOptions.Warn(
+                        $"entry {item.Entry.Id} ran before GitExp kept stderr apart; 'dotnet exp queue logs {item.Entry.Id}' shows both streams"
+                    );
+                    return 0;
+                }
+
                 long position = 0;
                 while (true)
                 {
