@@ -115,6 +115,9 @@ public sealed record Pipeline(string File, IReadOnlyList<Stage> Stages)
     /// <summary>The files its templating read (repo-relative; null text when missing): the pipeline reads differently when they change.</summary>
     public IReadOnlyDictionary<string, string?> TemplateInputs { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>What DVC would warn of while reading it (a foreach <c>item</c> hiding a variable): one line each.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>The top-level <c>plots</c> entries, in file order (stages' plots are their outs).</summary>
     public IReadOnlyList<PlotDefinition> Plots { get; init; } = [];
 }

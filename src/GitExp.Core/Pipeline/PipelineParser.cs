@@ -130,7 +130,12 @@ public static partial class PipelineParser
                     );
             }
         }
-        return new Pipeline(file, stages) { TemplateInputs = template?.Inputs ?? [], Plots = plots };
+        return new Pipeline(file, stages)
+        {
+            TemplateInputs = template?.Inputs ?? [],
+            Warnings = template?.Warnings ?? [],
+            Plots = plots,
+        };
     }
 
     private static string NormalizeFile(string relativeFile) =>
