@@ -103,6 +103,19 @@ public sealed class PlotsTests
         Assert.True(File.Exists(repo.FullPath("subdir/dvc_plots/index.html")));
     }
 
+    // test_diff.py::test_no_commits
+    [Fact]
+    public async Task Diff_in_a_repository_without_commits_draws_the_workspace()
+    {
+        using var repo = await TempGitRepo.InitAsync();
+        repo.WriteFile("metric.json", Metric);
+        await repo.GitAsync("add", "metric.json");
+
+        var json = Json(await repo.ExpOkAsync("plots", "diff", "--targets", "metric.json", "--json"));
+
+        Assert.Equal(["workspace"], json["data"]!["metric.json"]![0]!["revisions"]!.AsArray().Select(r => r!.GetValue<string>()));
+    }
+
     // test_diff.py::test_diff_dirty
     [Fact]
     public async Task Diff_compares_head_with_the_workspace_when_tracked_files_changed()

@@ -43,7 +43,12 @@ public static class PlotCollector
 
         if (revs.Count <= 1)
         {
-            if (revs.Count == 0 && await project.Git.HasTrackedChangesAsync(cancellationToken).ConfigureAwait(false))
+            // A repository without commits has only the workspace (DVC's test_no_commits).
+            if (
+                revs.Count == 0
+                && await project.Git.ResolveCommitAsync("HEAD", cancellationToken).ConfigureAwait(false) is not null
+                && await project.Git.HasTrackedChangesAsync(cancellationToken).ConfigureAwait(false)
+            )
             {
                 revs.Add("HEAD");
             }
