@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using GitExp.Core.Cache;
 using GitExp.Core.Diagnostics;
 using GitExp.Core.Pipeline;
+using GitExp.Core.Processes;
 using GitExp.Core.Project;
 
 namespace GitExp.Core.Execution;
@@ -111,6 +112,9 @@ public sealed record PipelineRunOptions
 
     /// <summary>Asked before each stage that would run (interactive mode); false skips it.</summary>
     public Func<Stage, IReadOnlyList<string>, bool>? Confirm { get; init; }
+
+    /// <summary>How a stage command is stopped on cancellation; null kills it at once (see <see cref="StageStop"/>).</summary>
+    public StageStop? Stop { get; init; }
 
     /// <summary>Extra environment variables for stage commands (EXP_NAME and friends).</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
@@ -431,11 +435,18 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                 events,
                 log,
                 options.PidFile,
+                options.Stop,
                 cancellationToken
             );
             // The checkpoint protocol: the stage creates the signal file and waits until it is gone.
             while (!running.IsCompleted)
             {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    // The command is being stopped (it may take its grace time): no checkpoint, no busy wait.
+                    break;
+                }
+
                 await Task.WhenAny(running, Task.Delay(CheckpointPollMs, cancellationToken)).ConfigureAwait(false);
                 if (File.Exists(signal) && !running.IsCompleted)
                 {

@@ -22,16 +22,23 @@ public static class ExperimentDiff
 
     /// <param name="oldRev">An experiment name, a Git revision, or "workspace"; default HEAD.</param>
     /// <param name="newRev">Same; default the workspace.</param>
+    /// <param name="paramDeps">Only the params some stage depends on (DVC's <c>--param-deps</c>, <c>params diff --deps</c>).</param>
     public static async Task<(string Old, string New, IReadOnlyList<DiffRow> Rows)> ComputeAsync(
         ExpProject project,
         string? oldRev,
         string? newRev,
         bool all,
+        bool paramDeps,
         CancellationToken cancellationToken = default,
         Action<string>? warn = null
     )
     {
         var sources = await ValueSources.FromWorkspaceAsync(project, cancellationToken, warn ?? (_ => { })).ConfigureAwait(false);
+        if (paramDeps)
+        {
+            sources = sources.OnlyParamDeps();
+        }
+
         var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
         var oldValues = await ReadAsync(project, sources, oldRev ?? "HEAD", head, cancellationToken).ConfigureAwait(false);
         var newValues = await ReadAsync(project, sources, newRev ?? Workspace, head, cancellationToken).ConfigureAwait(false);

@@ -692,6 +692,26 @@ public sealed class GitRepository
         await TryRunAsync(["worktree", "prune"], cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Forgets the linked worktrees whose folder is gone (<c>git worktree prune</c>), under the worktree lock so a
+    /// worktree being added is never taken for one; returns git's line for each.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PruneWorktreesAsync(CancellationToken cancellationToken = default)
+    {
+        using var held = await AcquireWorktreeLockAsync(cancellationToken).ConfigureAwait(false);
+        var result = await TryRunAsync(["worktree", "prune", "--verbose"], cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw new GitCommandException("worktree prune", result.ExitCode, result.StandardError);
+        }
+
+        return (result.StandardOutput + "\n" + result.StandardError).Split(
+            '\n',
+            StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries
+        );
+    }
+
     /// <summary>The repository's common git directory: where linked worktrees are registered.</summary>
     private string CommonDir
     {

@@ -29,6 +29,7 @@ public static class ExpCommandLine
                 RemoteCommands.Pull(output),
                 ExperimentCommands.Status(output),
                 ExperimentCommands.Init(output),
+                CleanCommand.Create(output),
                 QueueCommands.Create(output),
                 RunsCommands.Create(output),
                 UiCommand.Create(output),
