@@ -154,6 +154,7 @@ internal static class ShowCommand
                     }
                     else
                     {
+                        using var writing = ExpTrace.Start("show: write table");
                         var fit = CommonOptions.Fit(
                             result,
                             width,
