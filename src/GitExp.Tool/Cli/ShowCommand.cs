@@ -53,6 +53,12 @@ internal static class ShowCommand
         var precision = CommonOptions.Precision();
         var width = CommonOptions.Width();
         var transpose = CommonOptions.Transpose();
+        var limit = new Option<int?>("--limit")
+        {
+            Description = "Show at most N experiments per baseline (default on a terminal: what fits the screen).",
+        };
+        var all = CommonOptions.AllRows("experiment");
+        var noPager = CommonOptions.NoPager();
         var command = new Command("show", "Show the baseline and its experiments with metrics and params.")
         {
             json,
@@ -76,12 +82,25 @@ internal static class ShowCommand
             precision,
             width,
             transpose,
+            limit,
+            all,
+            noPager,
         };
         command.SetAction(
             async (result, cancellationToken) =>
             {
                 CommonOptions.OneFormat(result, json, csv, md);
                 var digits = CommonOptions.CheckPrecision(result.GetValue(precision));
+                var console = !result.GetValue(json) && !result.GetValue(csv) && !result.GetValue(md);
+                // A terminal gets a screenful per baseline: the rows around the experiments take the rest.
+                var rowLimit = CommonOptions.RowLimit(
+                    result,
+                    limit,
+                    all,
+                    console,
+                    output,
+                    height => height - Screen.Reserved - 2
+                );
 
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 var table = await ExperimentShow
@@ -109,6 +128,13 @@ internal static class ShowCommand
                         cancellationToken
                     )
                     .ConfigureAwait(false);
+                if (rowLimit is { } cut)
+                {
+                    table = result.GetValue(limit) is not null
+                        ? ExperimentShow.Cut(table, cut, int.MaxValue)
+                        : ExperimentShow.Cut(table, int.MaxValue, cut);
+                }
+
                 if (result.GetValue(json))
                 {
                     using var writing = ExpTrace.Start("show: write JSON");
@@ -166,8 +192,19 @@ internal static class ShowCommand
                             rowNoun: "experiment",
                             hint: "--width, --transpose, --drop or --json"
                         );
-                        var rows = Display(table, digits, tree: !fit.Transpose);
-                        TableWriter.Console(output, header, rows, rightAlignFrom: 4, fit);
+                        var cells = Display(table, digits, tree: !fit.Transpose);
+                        Screen.Write(
+                            output,
+                            paged: !result.GetValue(noPager),
+                            text =>
+                            {
+                                TableWriter.Console(text, header, cells, rightAlignFrom: 4, fit);
+                                if (table.LeftOut.Count > 0)
+                                {
+                                    text.WriteLine(MoreLine(table.LeftOut));
+                                }
+                            }
+                        );
                     }
                 }
 
@@ -176,6 +213,23 @@ internal static class ShowCommand
         );
         return command;
     }
+
+    /// <summary>How many experiments a cut table left out, of which baselines, and how to see them.</summary>
+    private static string MoreLine(IReadOnlyList<LeftOut> leftOut) =>
+        Screen.MoreLine(
+            leftOut.Sum(l => l.Experiments),
+            "experiment",
+            "of "
+                + (
+                    leftOut.Count == 1
+                        ? leftOut[0].Baseline
+                        : string.Join(
+                            ", ",
+                            leftOut.Select(l => l.Baseline + " (" + l.Experiments.ToString(CultureInfo.InvariantCulture) + ")")
+                        )
+                ),
+            "--limit N or --all"
+        );
 
     /// <summary>
     /// What stays when the terminal is narrow (decision 0028): the name and State, then metrics, then params, then
