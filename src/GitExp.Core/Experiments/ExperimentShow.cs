@@ -110,6 +110,9 @@ public static class ExperimentShow
         ExperimentRemoval.CheckNum(options.Num);
 
         var git = project.Git;
+        // The remembered facts and values of every experiment are wanted below: read while git lists the refs.
+        git.CommitFactsCache?.Preload();
+        project.ValuesCache.Preload();
         // The reads below are independent: running them at once overlaps git's work with ours.
         var headTask = git.HeadCommitAsync(cancellationToken);
         var experimentsTask = new ExperimentStore(git).ListAsync(cancellationToken);

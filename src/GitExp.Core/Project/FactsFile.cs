@@ -35,6 +35,19 @@ public sealed class FactsFile
         }
     }
 
+    /// <summary>
+    /// Reads the file on the thread pool now, so that a command which will look facts up soon (show: every
+    /// experiment's) overlaps reading them with its git calls.
+    /// </summary>
+    public void Preload() =>
+        _ = Task.Run(() =>
+        {
+            lock (_lock)
+            {
+                Lines();
+            }
+        });
+
     /// <summary>Remembers a fact; written by the next <see cref="Flush"/>.</summary>
     public void Add(string key, string json)
     {
@@ -87,14 +100,41 @@ public sealed class FactsFile
         _lines = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
-            // Line by line: the whole text at once would be one large-object-heap string (and a full GC) per command.
+            // In pieces through one char buffer, the key and the JSON cut straight from it: the whole text at once
+            // would be one large-object-heap string (and a full GC) per command, and a string per line a third more
+            // copying and garbage (10,000 experiments: 30,000 lines).
             using var reader = new StreamReader(_path, Encoding.UTF8, false, new FileStreamOptions { BufferSize = 1 << 16 });
-            while (reader.ReadLine() is { } line)
+            var buffer = new char[1 << 15];
+            var length = 0;
+            while (true)
             {
-                var tab = line.IndexOf('\t', StringComparison.Ordinal);
-                if (tab > 0 && tab < line.Length - 1)
+                var read = reader.Read(buffer, length, buffer.Length - length);
+                length += read;
+                var start = 0;
+                while (start < length)
                 {
-                    _lines[line[..tab]] = line[(tab + 1)..];
+                    var newline = Array.IndexOf(buffer, '\n', start, length - start);
+                    if (newline < 0)
+                    {
+                        break;
+                    }
+
+                    AddLine(buffer.AsSpan(start, newline - start));
+                    start = newline + 1;
+                }
+
+                if (read == 0)
+                {
+                    // A last line without its newline (a torn append) is read too; its JSON will not parse.
+                    AddLine(buffer.AsSpan(start, length - start));
+                    break;
+                }
+
+                buffer.AsSpan(start, length - start).CopyTo(buffer);
+                length -= start;
+                if (length == buffer.Length)
+                {
+                    Array.Resize(ref buffer, buffer.Length * 2);
                 }
             }
         }
@@ -104,5 +144,14 @@ public sealed class FactsFile
         }
 
         return _lines;
+    }
+
+    private void AddLine(ReadOnlySpan<char> line)
+    {
+        var tab = line.IndexOf('\t');
+        if (tab > 0 && tab < line.Length - 1)
+        {
+            _lines![line[..tab].ToString()] = line[(tab + 1)..].ToString();
+        }
     }
 }
