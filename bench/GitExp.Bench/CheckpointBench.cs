@@ -79,7 +79,7 @@ internal static class CheckpointBench
             Proc.Git(repo, "commit", "-q", "-m", "baseline");
 
             var clock = Stopwatch.StartNew();
-            var run = tool.Run(repo, discardOutput: false, "run", "--name", "long");
+            var run = tool.Run(repo, discardOutput: false, "run", "-v", "--name", "long");
             var runMs = clock.Elapsed.TotalMilliseconds;
             var recorded = run.Split('\n').Count(l => l.StartsWith("Checkpoint ", StringComparison.Ordinal));
             if (recorded != count)
@@ -225,7 +225,8 @@ internal static class CheckpointBench
             // Both sides start with no dirty pages to write back (the machine's other work aside).
             Proc.Run("sync", [], root);
             var clock = Stopwatch.StartNew();
-            var run = tool.Run(repo, discardOutput: false, "run", "--name", "big");
+            // -v prints one line per checkpoint (without it, one summary line).
+            var run = tool.Run(repo, discardOutput: false, "run", "-v", "--name", "big");
             Console.WriteLine(Str($"checkpoint-100mb: run took {clock.ElapsedMilliseconds} ms"));
             var recorded = run.Split('\n').Count(l => l.StartsWith("Checkpoint ", StringComparison.Ordinal));
             var samples = File.ReadAllLines(times)

@@ -40,7 +40,10 @@ public enum ExitCode
     /// <summary>The operation would overwrite something (a name taken, local changes) without --force.</summary>
     Conflict = 6,
 
-    /// <summary>A Git remote could not be read or written: unreachable, access refused, or it rejected the push.</summary>
+    /// <summary>
+    /// A Git remote could not be read or written (unreachable, access refused, or it rejected the push), or the server
+    /// of an http(s) dep could not be reached or answered with an error.
+    /// </summary>
     Remote = 7,
 
     /// <summary>

@@ -12,7 +12,7 @@ public enum DvcCorpusCheck
 
 /// <summary>A known failure of one corpus folder in one check: a substring of its message, and whether DVC fails it too.</summary>
 /// <param name="DvcFailsToo">
-/// DVC itself does not run the project as committed either (a stale or DVC 1 lock, a pipeline DVC's graph refuses):
+/// DVC itself does not run the project as committed either (a stale lock, a pipeline DVC's graph refuses):
 /// such folders are left out of the pass fraction, whose goal is parity with DVC.
 /// </param>
 public sealed record DvcKnownFailure(string Folder, DvcCorpusCheck Check, string Reason, bool DvcFailsToo);

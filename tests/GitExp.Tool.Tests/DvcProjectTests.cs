@@ -127,6 +127,39 @@ public sealed class DvcProjectTests
         Assert.Contains("dep 'train.sh' modified", (await repo.ExpOkAsync("status")).StdOut, StringComparison.Ordinal);
     }
 
+    // nesterione/dvc-pipelines commits the dvc.lock DVC 1 wrote: its stages at the top level, no schema. DVC 2 read
+    // it and wrote it as 2.0 on the next 'dvc repro'.
+    [Fact]
+    public async Task A_dvc_1_lock_is_what_status_compares_with_and_the_next_run_writes_it_as_2_0()
+    {
+        using var repo = await TempGitRepo.InitAsync();
+        var one = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData("1\n"u8.ToArray()));
+        repo.WriteFile("data.txt", "1\n");
+        repo.WriteFile("prepared.txt", "1\n");
+        repo.WriteFile(
+            "dvc.yaml",
+            "stages:\n  prepare:\n    cmd: cp data.txt prepared.txt\n    deps:\n    - data.txt\n    outs:\n    - prepared.txt:\n        cache: false\n"
+        );
+        repo.WriteFile(
+            "dvc.lock",
+            $"prepare:\n  cmd: cp data.txt prepared.txt\n  deps:\n  - path: data.txt\n    md5: {one}\n  outs:\n  - path: prepared.txt\n    md5: {one}\n"
+        );
+        await repo.CommitAllAsync("A DVC 1 project");
+
+        Assert.Equal("Everything is up to date.", (await repo.ExpOkAsync("status")).StdOut.Trim());
+        repo.WriteFile("data.txt", "2\n");
+        Assert.Contains("dep 'data.txt' modified", (await repo.ExpOkAsync("status")).StdOut, StringComparison.Ordinal);
+
+        await repo.ExpOkAsync("run", "-n", "upgraded");
+
+        var two = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData("2\n"u8.ToArray()));
+        Assert.Equal(
+            $"schema: '2.0'\nstages:\n  prepare:\n    cmd: cp data.txt prepared.txt\n    deps:\n    - path: data.txt\n      hash: md5\n      md5: {two}\n      size: 2\n    outs:\n    - path: prepared.txt\n      hash: md5\n      md5: {two}\n      size: 2\n",
+            repo.ReadFile("dvc.lock")
+        );
+        Assert.Equal("Everything is up to date.", (await repo.ExpOkAsync("status")).StdOut.Trim());
+    }
+
     // 'dvc cache dir' writes cache.dir to .dvc/config (shared caches; '.dvc/config.local' for one machine),
     // relative to the .dvc folder.
     [Fact]

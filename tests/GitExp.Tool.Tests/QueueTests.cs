@@ -269,12 +269,19 @@ public sealed class QueueTests
 
         Assert.Contains("training bad with lr=0.1 batch=16", logs.StdOut);
         Assert.Contains("boom: bad gives up", logs.StdOut);
+        // --stderr: what the command wrote to stderr alone, none of its stdout or GitExp's own lines.
+        var stderrLog = project.Repo.FullPath($".exp/tmp/queue/{bad.Id}.stderr.log");
+        Assert.True(File.Exists(stderrLog));
+        var stderr = await project.ExpOkAsync("queue", "logs", "--stderr", bad.Id);
+        Assert.Equal("boom: bad gives up\n", stderr.StdOut);
+        Assert.Equal("", (await project.ExpOkAsync("queue", "logs", "--stderr", status.Named("good-1").Id)).StdOut);
         var workspace = project.Repo.FullPath(".exptmp/" + bad.Id);
         Assert.True(File.Exists(Path.Combine(workspace, "train.sh")), "the failed entry's workspace is kept");
 
         await project.ExpOkAsync("queue", "remove", bad.Id);
 
         Assert.False(Directory.Exists(workspace));
+        Assert.False(File.Exists(stderrLog));
         Assert.DoesNotContain("refs/exps/failed/" + bad.Id, await project.Repo.ExperimentRefsAsync());
         Assert.DoesNotContain((await project.StatusAsync()).Entries, e => e.Name == "bad");
         Assert.DoesNotContain(await project.ShowAsync(), r => r.Name == "bad");

@@ -36,6 +36,130 @@ public sealed class QueueWorkerTests
         Assert.Equal(["start sleeper"], project.SideLines("runs.log"));
     }
 
+    /// <summary>
+    /// A stage that records its pid, and on SIGINT runs <paramref name="onInterrupt"/> (a trap action; empty
+    /// ignores it), then loops until stopped.
+    /// </summary>
+    private static Task<QueueProject> TrappingStageAsync(string onInterrupt) =>
+        QueueProject.CreateAsync(
+            new Dictionary<string, string>
+            {
+                ["stage.sh"] = $"""
+                #!/bin/sh
+                trap '{onInterrupt}' INT
+                printf '%s\n' $$ >> '{QueueProject.SidePlaceholder}/pids'
+                while :; do sleep 1; done
+
+                """,
+                ["exp.yaml"] = "stages:\n  slow:\n    cmd: sh stage.sh\n    deps: [stage.sh]\n",
+            }
+        );
+
+    private static async Task<string> StartRunningAsync(QueueProject project, string name)
+    {
+        await project.ExpOkAsync("run", "--queue", "-n", name);
+        var id = (await project.StatusAsync()).Named(name).Id;
+        await project.ExpOkAsync("queue", "start");
+        await QueueProject.WaitUntilAsync(
+            async () => project.StagePids().Count == 1 && (await project.StatusAsync()).Named(name).Status == "running",
+            "the stage runs"
+        );
+        return id;
+    }
+
+    [Fact]
+    public async Task Queue_kill_interrupts_the_stage_as_ctrl_c_does_so_it_cleans_up_and_the_entry_ends_failed()
+    {
+        // DVC: queue kill "gracefully interrupts" (SIGINT); the stage's own handler runs.
+        await using var project = await TrappingStageAsync("printf \"cleaned up\\n\" > {side}/interrupted; exit 3");
+        var id = await StartRunningAsync(project, "trapper");
+        var pid = project.StagePids()[0];
+
+        var kill = await project.ExpOkAsync("queue", "kill", id);
+
+        Assert.Contains(id, kill.StdOut);
+        Assert.Equal(["cleaned up"], project.SideLines("interrupted"));
+        var entry = (await project.StatusAsync()).Named("trapper");
+        Assert.Equal("failed", entry.Status);
+        Assert.Equal(130, entry.ExitCode);
+        Assert.Contains("kill", entry.Message);
+        await QueueProject.WaitUntilAsync(() => !QueueProject.IsAlive(pid), "the stage is gone", 10);
+    }
+
+    [Fact]
+    public async Task Queue_kill_force_kills_at_once_without_interrupting()
+    {
+        // DVC: queue kill -f "forcefully and immediately" kills.
+        await using var project = await TrappingStageAsync("printf \"cleaned up\\n\" > {side}/interrupted; exit 3");
+        var id = await StartRunningAsync(project, "trapper");
+        var pid = project.StagePids()[0];
+
+        await project.ExpOkAsync("queue", "kill", "-f", id);
+
+        Assert.Empty(project.SideLines("interrupted"));
+        Assert.Equal("failed", (await project.StatusAsync()).Named("trapper").Status);
+        await QueueProject.WaitUntilAsync(() => !QueueProject.IsAlive(pid), "the stage is gone", 10);
+    }
+
+    [Fact]
+    public async Task Queue_kill_of_a_stage_that_ignores_the_interrupt_kills_it_after_the_grace_time()
+    {
+        await using var project = await TrappingStageAsync("");
+        var id = await StartRunningAsync(project, "stubborn");
+        var pid = project.StagePids()[0];
+
+        var kill = await project.ExpOkAsync("queue", "kill", id);
+
+        Assert.Contains("Killed", kill.StdOut);
+        Assert.Equal("failed", (await project.StatusAsync()).Named("stubborn").Status);
+        await QueueProject.WaitUntilAsync(() => !QueueProject.IsAlive(pid), "the stage is gone", 10);
+    }
+
+    [Fact]
+    public async Task Exp_clean_removes_a_dead_workers_workspace_and_stage_but_not_a_running_or_failed_entrys()
+    {
+        await using var project = await QueueProject.CreateTrainingAsync(sleep: "30");
+        await project.ExpOkAsync("run", "--queue", "-n", "broken", "-S", "fail=3", "-S", "sleep=0");
+        await project.ExpOkAsync("run", "--queue", "-n", "stale");
+        await project.ExpOkAsync("queue", "start", "-j", "1");
+        await QueueProject.WaitUntilAsync(
+            async () => (await project.StatusAsync()).Named("stale").Status == "running" && project.StagePids().Count == 4,
+            "broken failed and stale runs"
+        );
+        var worker = Assert.Single(project.WorkerPids());
+        var orphans = project.StagePids().Skip(2).ToList();
+        QueueProject.Kill(worker);
+        await QueueProject.WaitUntilAsync(
+            async () => !QueueProject.IsAlive(worker) && (await project.StatusAsync()).Named("stale").Status == "queued",
+            "the killed worker is gone"
+        );
+        await project.ExpOkAsync("run", "--temp", "-n", "busy");
+        await QueueProject.WaitUntilAsync(
+            async () => (await project.StatusAsync()).Named("busy").Status == "running" && project.StagePids().Count == 6,
+            "busy runs"
+        );
+        var status = await project.StatusAsync();
+        var (broken, stale, busy) = (status.Named("broken").Id, status.Named("stale").Id, status.Named("busy").Id);
+        Assert.All(orphans, pid => Assert.True(QueueProject.IsAlive(pid), $"orphaned stage process {pid} runs"));
+
+        var clean = await project.ExpOkAsync("clean");
+        var again = await project.ExpOkAsync("clean");
+
+        Assert.Contains($"Removed workspace .exptmp/{stale} (stale, queued).", clean.StdOut);
+        Assert.DoesNotContain(busy, clean.StdOut);
+        Assert.DoesNotContain(broken, clean.StdOut);
+        Assert.Equal("Nothing to clean up.", again.StdOut.Trim());
+        Assert.False(project.Repo.Exists($".exptmp/{stale}"));
+        Assert.True(project.Repo.Exists($".exptmp/{busy}/train.sh"));
+        Assert.True(project.Repo.Exists($".exptmp/{broken}/train.sh"));
+        await QueueProject.WaitUntilAsync(() => orphans.All(pid => !QueueProject.IsAlive(pid)), "the orphans are stopped", 10);
+        Assert.DoesNotContain($".exptmp/{stale}", await project.Repo.GitAsync("worktree", "list"));
+        status = await project.StatusAsync();
+        Assert.Equal("running", status.Named("busy").Status);
+        Assert.Equal("queued", status.Named("stale").Status);
+        Assert.Equal("failed", status.Named("broken").Status);
+    }
+
     [Fact]
     public async Task A_worker_killed_mid_run_loses_no_entry_and_the_next_worker_records_each_once()
     {

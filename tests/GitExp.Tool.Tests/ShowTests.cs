@@ -73,17 +73,18 @@ public sealed class ShowTests
 
         var onlyChanged = await repo.ExpOkAsync("show", "--csv", "--only-changed");
         var dropped = await repo.ExpOkAsync("show", "--csv", "--drop", "loss", "--drop", "seed");
-        var kept = await repo.ExpOkAsync("show", "--csv", "--keep", "acc");
+        // DVC's --keep spares columns from --drop: with --drop '.*' it chooses what stays.
+        var kept = await repo.ExpOkAsync("show", "--csv", "--drop", ".*", "--keep", "Experiment|acc");
 
         Assert.Equal(
-            "Experiment,rev,typ,Created,parent,State,metrics.json:acc,metrics.json:loss,params.yaml:train.lr",
+            "Experiment,rev,typ,Created,parent,State,metrics.json:acc,metrics.json:loss,params.yaml:train.lr,train.sh",
             Header(onlyChanged.StdOut)
         );
         Assert.Equal(
-            "Experiment,rev,typ,Created,parent,State,metrics.json:acc,params.yaml:train.lr,params.yaml:train.epochs",
+            "Experiment,rev,typ,Created,parent,State,metrics.json:acc,params.yaml:train.lr,params.yaml:train.epochs,train.sh",
             Header(dropped.StdOut)
         );
-        Assert.Equal("Experiment,rev,typ,Created,parent,State,metrics.json:acc", Header(kept.StdOut));
+        Assert.Equal("Experiment,metrics.json:acc", Header(kept.StdOut));
     }
 
     [Fact]

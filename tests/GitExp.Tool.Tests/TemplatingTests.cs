@@ -35,6 +35,27 @@ public sealed class TemplatingTests
         return repo;
     }
 
+    // DVC warns when a foreach's item (and key) hide a variable of that name, and runs on.
+    [Fact]
+    public async Task A_foreach_item_hiding_a_variable_is_a_warning_and_the_stages_see_their_item()
+    {
+        using var repo = await TempGitRepo.InitAsync();
+        repo.WriteFile(
+            "dvc.yaml",
+            "vars:\n  - item: shadowed\nstages:\n  build:\n    foreach: [a, b]\n    do:\n      cmd: echo ${item} > ${item}.txt\n      outs:\n        - ${item}.txt\n"
+        );
+        await repo.CommitAllAsync("A foreach hiding a var");
+
+        var run = await repo.ExpOkAsync("run");
+
+        Assert.Contains(
+            "warning: dvc.yaml:5: item is already specified, will be overwritten for stages generated from 'build'",
+            run.StdOut + run.StdErr,
+            StringComparison.Ordinal
+        );
+        Assert.Equal("a\n", repo.ReadFile("a.txt"));
+    }
+
     [Fact]
     public async Task Foreach_stages_run_lock_their_expanded_commands_and_answer_to_their_generated_names()
     {

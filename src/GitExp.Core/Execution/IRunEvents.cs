@@ -24,8 +24,8 @@ public interface IRunEvents
     /// <summary>One command of a running stage starts (a stage runs one per line of its <c>cmd</c>).</summary>
     void CommandStarted(Stage stage, string command);
 
-    /// <summary>Output of a running command (stdout and stderr as they come, not split in lines).</summary>
-    void CommandOutput(ReadOnlySpan<char> text);
+    /// <summary>Output of a running command as it comes, not split in lines, from the stream that wrote it.</summary>
+    void CommandOutput(ReadOnlySpan<char> text, CommandStream stream);
 
     /// <summary>How a selected stage went, whatever happened to it (failures and interruptions included).</summary>
     void StageFinished(StageExecution execution);
@@ -56,11 +56,18 @@ public sealed class SilentRunEvents : IRunEvents
 
     public void CommandStarted(Stage stage, string command) { }
 
-    public void CommandOutput(ReadOnlySpan<char> text) { }
+    public void CommandOutput(ReadOnlySpan<char> text, CommandStream stream) { }
 
     public void StageFinished(StageExecution execution) { }
 
     public void Warning(string message) { }
 
     public void Progress(FileProgressReport report) { }
+}
+
+/// <summary>Which of a command's output streams wrote some output.</summary>
+public enum CommandStream
+{
+    Stdout,
+    Stderr,
 }

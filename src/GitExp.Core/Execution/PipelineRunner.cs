@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using GitExp.Core.Cache;
 using GitExp.Core.Diagnostics;
 using GitExp.Core.Pipeline;
+using GitExp.Core.Processes;
 using GitExp.Core.Project;
 
 namespace GitExp.Core.Execution;
@@ -112,6 +113,9 @@ public sealed record PipelineRunOptions
     /// <summary>Asked before each stage that would run (interactive mode); false skips it.</summary>
     public Func<Stage, IReadOnlyList<string>, bool>? Confirm { get; init; }
 
+    /// <summary>How a stage command is stopped on cancellation; null kills it at once (see <see cref="StageStop"/>).</summary>
+    public StageStop? Stop { get; init; }
+
     /// <summary>Extra environment variables for stage commands (EXP_NAME and friends).</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 
@@ -145,8 +149,9 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
     )
     {
         var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
+        TellWarnings(index);
         var caches = project.OpenCaches();
-        var checker = new StageStatusChecker(project.Root, caches);
+        var checker = new StageStatusChecker(project, caches);
         var locks = new LockSet(project.Root, index);
         var statuses = new List<StageStatus>();
         // A checkpoint stage's lock entry is written before its checkpoint's commit: after an interrupted run it
@@ -192,10 +197,11 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
     {
         project.EnsureInitialized();
         var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
+        TellWarnings(index);
         // Uncached outs (metrics, plots) live in Git; a copy in the cache (CopiesFor) lets the run-cache restore them too.
         var caches = project.OpenCaches();
         var runCache = new RunCache(project.CacheDirectory);
-        var checker = new StageStatusChecker(project.Root, caches);
+        var checker = new StageStatusChecker(project, caches);
         var locks = new LockSet(project.Root, index);
         var outcomes = new List<StageOutcome>();
         var failedStages = new HashSet<Stage>();
@@ -349,7 +355,13 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         // something no dep names (as in DVC): their inputs do not determine their result, so they never take
         // part in the run-cache.
         var checkpointing = stage.Outs.Any(o => o.Checkpoint);
-        var runCached = !checkpointing && !stage.RunsEveryTime;
+        // An out outside the repository is never cached (decision 37), so the run-cache could not restore it; a URL
+        // dep's server may serve other bytes under an ETag it reuses, so DVC keeps such a stage out of it too.
+        var runCached =
+            !checkpointing
+            && !stage.RunsEveryTime
+            && !stage.Outs.Any(o => RepoPath.IsOutside(o.Path))
+            && !stage.Deps.Any(UrlDep.IsUrl);
         if (
             !options.Force
             && runCached
@@ -423,11 +435,18 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                 events,
                 log,
                 options.PidFile,
+                options.Stop,
                 cancellationToken
             );
             // The checkpoint protocol: the stage creates the signal file and waits until it is gone.
             while (!running.IsCompleted)
             {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    // The command is being stopped (it may take its grace time): no checkpoint, no busy wait.
+                    break;
+                }
+
                 await Task.WhenAny(running, Task.Delay(CheckpointPollMs, cancellationToken)).ConfigureAwait(false);
                 if (File.Exists(signal) && !running.IsCompleted)
                 {
@@ -465,7 +484,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         project.EnsureInitialized();
         var (index, stages) = await SelectAsync(options, cancellationToken).ConfigureAwait(false);
         var caches = project.OpenCaches();
-        var checker = new StageStatusChecker(project.Root, caches);
+        var checker = new StageStatusChecker(project, caches);
         var locks = new LockSet(project.Root, index);
         var committed = new List<Stage>();
         try
@@ -529,7 +548,7 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                     );
                 }
 
-                outs.Add((spec.Path, spec.Cache ? cache.Save(full, caching) : cache.SaveCopy(full, caching)));
+                outs.Add((spec.Path, Save(cache, spec, full, caching)));
             }
         }
         finally
@@ -539,6 +558,13 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
 
         return outs;
     }
+
+    // A cached out is moved into the cache and linked back; an uncached one is copied (the run-cache restores it);
+    // one outside the repository is only hashed: DVC never caches it either.
+    private static ContentHash Save(ContentCache cache, OutSpec spec, string full, FileProgress caching) =>
+        spec.Cache ? cache.Save(full, caching)
+        : RepoPath.IsOutside(spec.Path) ? cache.Hash(full, caching)
+        : cache.SaveCopy(full, caching);
 
     private async Task TakeCheckpointAsync(
         Stage stage,
@@ -565,7 +591,9 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
                 var full = project.FullPath(spec.Path);
                 if (File.Exists(full) || Directory.Exists(full))
                 {
-                    outs.Add((spec.Path, cache.SaveCopy(full, caching)));
+                    outs.Add(
+                        (spec.Path, RepoPath.IsOutside(spec.Path) ? cache.Hash(full, caching) : cache.SaveCopy(full, caching))
+                    );
                 }
             }
         }
@@ -753,6 +781,15 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         return expanded;
     }
 
+    // What DVC warns of while reading the pipelines, told once per status or run.
+    private void TellWarnings(PipelineIndex index)
+    {
+        foreach (var warning in index.Pipelines.SelectMany(p => p.Warnings))
+        {
+            events.Warning(warning);
+        }
+    }
+
     private static bool ProducesDepOf(PipelineIndex index, Stage producer, Stage consumer) =>
         consumer.Deps.Any(dep => index.Graph.FindProducer(dep) == producer);
 
@@ -774,11 +811,11 @@ public sealed class PipelineRunner(ExpProject project, IRunEvents events)
         {
             if (!_files.TryGetValue(stage.PipelineFile, out var file))
             {
-                file = LockFile.Load(root, stage.PipelineFile);
-                file.StageOrder = index
-                    .Pipelines.FirstOrDefault(p => p.File == stage.PipelineFile)
-                    ?.Stages.Select(s => s.Name)
-                    .ToList();
+                file = LockFile.Load(
+                    root,
+                    stage.PipelineFile,
+                    index.Pipelines.FirstOrDefault(p => p.File == stage.PipelineFile)?.Stages
+                );
                 _files[stage.PipelineFile] = file;
             }
 

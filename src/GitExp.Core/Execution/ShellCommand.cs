@@ -26,11 +26,17 @@ internal static class ShellCommand
         IRunEvents events,
         TextWriter log,
         string? pidFile,
+        StageStop? stop,
         CancellationToken cancellationToken
     )
     {
         var (shell, flag) = OperatingSystem.IsWindows() ? ("cmd.exe", "/c") : ("/bin/sh", "-c");
         var info = ProcessRunner.CreateStartInfo(shell, [flag, command], workingDirectory, environment);
+        if (stop is not null)
+        {
+            ProcessTree.LetChildrenBeInterrupted();
+        }
+
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {shell}");
         if (pidFile is not null)
         {
@@ -39,8 +45,8 @@ internal static class ShellCommand
 
         var sink = new Sink(events, log, process);
         var pumps = Task.WhenAll(
-            PumpAsync(process.StandardOutput.BaseStream, sink),
-            PumpAsync(process.StandardError.BaseStream, sink)
+            PumpAsync(process.StandardOutput.BaseStream, sink, CommandStream.Stdout),
+            PumpAsync(process.StandardError.BaseStream, sink, CommandStream.Stderr)
         );
         try
         {
@@ -48,8 +54,7 @@ internal static class ShellCommand
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            await StopAsync(process, stop).ConfigureAwait(false);
             throw;
         }
         finally
@@ -66,8 +71,48 @@ internal static class ShellCommand
         return process.ExitCode;
     }
 
+    /// <summary>
+    /// Stops a cancelled command: at once without a <paramref name="stop"/> (or when it is forced); else SIGINT to its
+    /// process tree, as Ctrl-C, and SIGKILL when it has not ended within the grace time or force is asked meanwhile.
+    /// </summary>
+    private static async Task StopAsync(Process process, StageStop? stop)
+    {
+        var exited = process.WaitForExitAsync(CancellationToken.None);
+        if (stop is null || stop.IsForced || !OperatingSystem.IsLinux())
+        {
+            Kill(process);
+            await exited.ConfigureAwait(false);
+            return;
+        }
+
+        var tree = ProcessTree.Of(process.Id);
+        ProcessTree.Signal(tree, ProcessTree.Sigint);
+        using var grace = new CancellationTokenSource(stop.Grace);
+        await Task.WhenAny(exited, stop.Forced, Task.Delay(Timeout.Infinite, grace.Token)).ConfigureAwait(false);
+        if (!exited.IsCompleted)
+        {
+            Kill(process);
+        }
+
+        await exited.ConfigureAwait(false);
+        // What the command started and left running would keep its output pipes open, and the run from ending.
+        ProcessTree.Signal(tree, ProcessTree.Sigkill);
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It has already exited.
+        }
+    }
+
     // Bytes, not lines: progress bars that redraw with '\r' show as they happen.
-    private static async Task PumpAsync(Stream source, Sink sink)
+    private static async Task PumpAsync(Stream source, Sink sink, CommandStream stream)
     {
         var decoder = Encoding.UTF8.GetDecoder();
         var bytes = new byte[8192];
@@ -75,25 +120,26 @@ internal static class ShellCommand
         int read;
         while ((read = await source.ReadAsync(bytes).ConfigureAwait(false)) > 0)
         {
-            sink.Write(chars.AsSpan(0, decoder.GetChars(bytes, 0, read, chars, 0)));
+            sink.Write(chars.AsSpan(0, decoder.GetChars(bytes, 0, read, chars, 0)), stream);
         }
     }
 
     /// <summary>
-    /// Where both streams go. When the log cannot be written (a full disk), the stage is stopped rather than
-    /// left running unlogged, and its output is still drained: a pump that stopped reading would leave the
-    /// stage blocked on a full pipe for ever.
+    /// Where both streams go: the run's log holds them together, as they came, and the events hear which wrote
+    /// what. When the log cannot be written (a full disk), the stage is stopped rather than left running
+    /// unlogged, and its output is still drained: a pump that stopped reading would leave the stage blocked on a
+    /// full pipe for ever.
     /// </summary>
     private sealed class Sink(IRunEvents events, TextWriter log, Process process)
     {
         private readonly Lock _gate = new();
         private IOException? _logFailure;
 
-        public void Write(ReadOnlySpan<char> chars)
+        public void Write(ReadOnlySpan<char> chars, CommandStream stream)
         {
             lock (_gate)
             {
-                events.CommandOutput(chars);
+                events.CommandOutput(chars, stream);
                 if (_logFailure is not null)
                 {
                     return;

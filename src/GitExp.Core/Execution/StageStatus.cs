@@ -19,7 +19,7 @@ internal sealed record StageInputs(
 );
 
 /// <summary>Compares a stage with its lock entry to tell whether and why it must run.</summary>
-internal sealed class StageStatusChecker(string root, CacheSet caches)
+internal sealed class StageStatusChecker(ExpProject project, CacheSet caches)
 {
     private readonly Dictionary<string, ParamsFile> _paramsFiles = new(StringComparer.Ordinal);
 
@@ -30,7 +30,21 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
         var missing = new List<string>();
         foreach (var dep in stage.Deps)
         {
-            var full = Path.Combine(root, dep);
+            if (UrlDep.IsUrl(dep))
+            {
+                if (UrlDep.Read(stage, dep) is { } described)
+                {
+                    deps.Add(described);
+                }
+                else
+                {
+                    missing.Add(dep);
+                }
+
+                continue;
+            }
+
+            var full = project.FullPath(dep);
             if (!File.Exists(full) && !Directory.Exists(full))
             {
                 missing.Add(dep);
@@ -115,8 +129,9 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
             {
                 reasons.Add($"dep '{dep.Path}' added");
             }
-            else if (before.Sha256 != dep.Sha256)
+            else if (before.Sha256 != dep.Sha256 || dep.Sha256.Length == 0)
             {
+                // An empty hash is a URL whose server sends no ETag: nothing tells it unchanged (DVC: "new").
                 reasons.Add($"dep '{dep.Path}' modified");
             }
         }
@@ -130,7 +145,7 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
         var lockedOuts = ByPath(locked.Outs);
         foreach (var output in stage.Outs)
         {
-            var full = Path.Combine(root, output.Path);
+            var full = project.FullPath(output.Path);
             if (!File.Exists(full) && !Directory.Exists(full))
             {
                 reasons.Add(MissingOutReason(output.Path));
@@ -225,7 +240,7 @@ internal sealed class StageStatusChecker(string root, CacheSet caches)
     {
         if (!_paramsFiles.TryGetValue(repoPath, out var file))
         {
-            file = ParamsFile.Load(Path.Combine(root, repoPath), repoPath);
+            file = ParamsFile.Load(project.FullPath(repoPath), repoPath);
             _paramsFiles[repoPath] = file;
         }
 

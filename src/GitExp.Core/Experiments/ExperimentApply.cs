@@ -103,7 +103,7 @@ public static class ExperimentApply
             var cache = caches.For(pipeline.File);
             // Outs a stage keeps writing (persistent, checkpoint) are restored as private copies, never links.
             var copies = caches.CopiesFor(pipeline.File);
-            var locks = LockFile.Load(project.Root, pipeline.File);
+            var locks = LockFile.Load(project.Root, pipeline.File, pipeline.Stages);
             foreach (var stage in pipeline.Stages)
             {
                 if (!locks.Stages.TryGetValue(stage.Name, out var locked))

@@ -22,16 +22,23 @@ public static class ExperimentDiff
 
     /// <param name="oldRev">An experiment name, a Git revision, or "workspace"; default HEAD.</param>
     /// <param name="newRev">Same; default the workspace.</param>
+    /// <param name="paramDeps">Only the params some stage depends on (DVC's <c>--param-deps</c>, <c>params diff --deps</c>).</param>
     public static async Task<(string Old, string New, IReadOnlyList<DiffRow> Rows)> ComputeAsync(
         ExpProject project,
         string? oldRev,
         string? newRev,
         bool all,
+        bool paramDeps,
         CancellationToken cancellationToken = default,
         Action<string>? warn = null
     )
     {
         var sources = await ValueSources.FromWorkspaceAsync(project, cancellationToken, warn ?? (_ => { })).ConfigureAwait(false);
+        if (paramDeps)
+        {
+            sources = sources.OnlyParamDeps();
+        }
+
         var head = await project.Git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
         var oldValues = await ReadAsync(project, sources, oldRev ?? "HEAD", head, cancellationToken).ConfigureAwait(false);
         var newValues = await ReadAsync(project, sources, newRev ?? Workspace, head, cancellationToken).ConfigureAwait(false);
@@ -89,20 +96,45 @@ public static class ExperimentDiff
         string rev,
         string head,
         CancellationToken cancellationToken
+    ) =>
+        await ResolveCommitAsync(project, rev, head, cancellationToken).ConfigureAwait(false) is { } commit
+            ? sources.ReadCommits(project.Git, [commit], project.ValuesCache)[0]
+            : sources.ReadWorkspace(project.Root);
+
+    /// <summary>
+    /// The commit a revision names: an experiment (of <paramref name="head"/>'s baseline first) or a Git revision;
+    /// null for "workspace". Anything else is one line naming it.
+    /// </summary>
+    public static async Task<string?> ResolveCommitAsync(
+        ExpProject project,
+        string rev,
+        string head,
+        CancellationToken cancellationToken = default
+    ) => (await ResolveCommitsAsync(project, [rev], head, cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>As <see cref="ResolveCommitAsync"/> for many revisions, listing the experiments once.</summary>
+    public static async Task<IReadOnlyList<string?>> ResolveCommitsAsync(
+        ExpProject project,
+        IReadOnlyList<string> revs,
+        string head,
+        CancellationToken cancellationToken = default
     )
     {
-        if (rev == Workspace)
+        var experiments = revs.Any(r => r != Workspace)
+            ? await new ExperimentStore(project.Git).ListAsync(cancellationToken).ConfigureAwait(false)
+            : [];
+        var commits = new List<string?>(revs.Count);
+        foreach (var rev in revs)
         {
-            return sources.ReadWorkspace(project.Root);
+            commits.Add(
+                rev == Workspace
+                    ? null
+                    : ExperimentStore.Match(experiments, rev, head)?.Commit
+                        ?? await project.Git.ResolveCommitAsync(rev, cancellationToken).ConfigureAwait(false)
+                        ?? throw new ExpException(ExitCode.NotFound, $"'{rev}' is neither an experiment nor a Git revision")
+            );
         }
 
-        var experiment = await new ExperimentStore(project.Git)
-            .TryResolveAsync(rev, head, cancellationToken)
-            .ConfigureAwait(false);
-        var commit =
-            experiment?.Commit
-            ?? await project.Git.ResolveCommitAsync(rev, cancellationToken).ConfigureAwait(false)
-            ?? throw new ExpException(ExitCode.NotFound, $"'{rev}' is neither an experiment nor a Git revision");
-        return sources.ReadCommits(project.Git, [commit], project.ValuesCache)[0];
+        return commits;
     }
 }

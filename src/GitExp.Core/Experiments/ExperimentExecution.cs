@@ -569,7 +569,7 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
 
         public void CommandStarted(Stage stage, string command) => inner.CommandStarted(stage, command);
 
-        public void CommandOutput(ReadOnlySpan<char> text) => inner.CommandOutput(text);
+        public void CommandOutput(ReadOnlySpan<char> text, CommandStream stream) => inner.CommandOutput(text, stream);
 
         public void StageFinished(StageExecution execution)
         {

@@ -167,12 +167,18 @@ public sealed class ExperimentRemoval(ExpProject project)
         return baselines.Distinct(StringComparer.Ordinal).ToList();
     }
 
-    /// <summary><c>-n/--num</c> counts commits: one line unless it is 1 or more (show, list and remove alike).</summary>
+    /// <summary>
+    /// <c>-n/--num</c> counts first-parent commits, a negative number meaning all of them as in DVC (and <c>git log
+    /// -n</c>); 0 is one line (show, list and remove alike), since it would select no baseline at all.
+    /// </summary>
     public static void CheckNum(int num)
     {
-        if (num < 1)
+        if (num == 0)
         {
-            throw new ExpException(ExitCode.Usage, $"--num {num}: expected a number of commits, 1 or more");
+            throw new ExpException(
+                ExitCode.Usage,
+                "--num 0: expected a number of commits (1 or more), or a negative number for every first-parent commit"
+            );
         }
     }
 

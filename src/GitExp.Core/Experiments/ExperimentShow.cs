@@ -32,13 +32,41 @@ public sealed record ShowRow(
     public IEnumerable<ShowRow> WithCheckpoints() => [this, .. Checkpoints];
 
     public JsonNode? Value(ShowColumn column) =>
-        (column.IsMetric ? Values.Metrics : Values.Params).TryGetValue(column.FullName, out var value) ? value : null;
+        (
+            column.Kind switch
+            {
+                ShowColumnKind.Metric => Values.Metrics,
+                ShowColumnKind.Param => Values.Params,
+                _ => Values.Deps,
+            }
+        ).TryGetValue(column.FullName, out var value)
+            ? value
+            : null;
 }
 
-/// <summary>A params or metrics column: <c>file:key</c>, shown as the key alone when that is unambiguous.</summary>
-public sealed record ShowColumn(string FullName, string File, string Key, bool IsMetric)
+/// <summary>What a data column of <c>exp show</c> holds.</summary>
+public enum ShowColumnKind
+{
+    Metric,
+    Param,
+
+    /// <summary>The hash a stage dep had in the revision's lock file; named by the dep's path.</summary>
+    Dep,
+}
+
+/// <summary>
+/// A metrics, params or deps column: <c>file:key</c>, shown as the key alone when that is unambiguous; a dep's
+/// column is its path (<see cref="File"/> and <see cref="Key"/> both).
+/// </summary>
+public sealed record ShowColumn(string FullName, string File, string Key, ShowColumnKind Kind)
 {
     public string DisplayName { get; init; } = Key;
+
+    public bool IsMetric => Kind == ShowColumnKind.Metric;
+
+    public bool IsParam => Kind == ShowColumnKind.Param;
+
+    public bool IsDep => Kind == ShowColumnKind.Dep;
 }
 
 /// <summary>What to show: which baselines and how to shape the columns.</summary>
@@ -72,6 +100,9 @@ public sealed record ShowOptions
 
     public bool OnlyChanged { get; init; }
 
+    /// <summary>Only the params some stage depends on (<c>--param-deps</c>).</summary>
+    public bool ParamDeps { get; init; }
+
     /// <summary>Leave out queued and running entries of the queue.</summary>
     public bool HideQueued { get; init; }
 
@@ -87,8 +118,20 @@ public sealed record ShowOptions
 }
 
 /// <summary>The rows and columns of <c>exp show</c>, ready for any renderer.</summary>
-public sealed record ShowTable(IReadOnlyList<ShowRow> Rows, IReadOnlyList<ShowColumn> Columns)
+/// <param name="Fixed">
+/// The columns every row has, of <see cref="ShowTable.FixedColumns"/>, that <c>--drop</c> left (in that order); a
+/// renderer shows those of them it has.
+/// </param>
+public sealed record ShowTable(IReadOnlyList<ShowRow> Rows, IReadOnlyList<ShowColumn> Columns, IReadOnlyList<string> Fixed)
 {
+    /// <summary>The fixed columns by DVC's names: the table shows Experiment, rev, Created, State; CSV all six.</summary>
+    public static IReadOnlyList<string> FixedColumns { get; } = ["Experiment", "rev", "typ", "Created", "parent", "State"];
+
+    public ShowTable(IReadOnlyList<ShowRow> rows, IReadOnlyList<ShowColumn> columns)
+        : this(rows, columns, FixedColumns) { }
+
+    public bool Shows(string fixedColumn) => Fixed.Contains(fixedColumn);
+
     /// <summary>Experiments <see cref="ExperimentShow.Cut"/> left out, per baseline, in table order.</summary>
     public IReadOnlyList<LeftOut> LeftOut { get; init; } = [];
 }
@@ -122,7 +165,11 @@ public static class ExperimentShow
         await Task.WhenAll(headTask, experimentsTask, sourcesTask, labelsTask, queueTask).ConfigureAwait(false);
         var head = await headTask.ConfigureAwait(false);
         var experiments = await experimentsTask.ConfigureAwait(false);
-        var sources = await sourcesTask.ConfigureAwait(false);
+        var sources = (await sourcesTask.ConfigureAwait(false)).WithDeps();
+        if (options.ParamDeps)
+        {
+            sources = sources.OnlyParamDeps();
+        }
         var (labels, currentBranch) = await labelsTask.ConfigureAwait(false);
         if (currentBranch is not null)
         {
@@ -238,11 +285,12 @@ public static class ExperimentShow
                         baseline,
                         i.Entry.Created,
                         i.Status.ToString(),
-                        // An entry's snapshot holds the params it will run with, but its metrics files are whatever
-                        // the workspace held when it was queued: not results, so none are shown.
+                        // An entry's snapshot holds the params it will run with, but its metrics files and lock are
+                        // whatever the workspace held when it was queued: not results, so none are shown.
                         valueByCommit[i.Entry.Commit] with
                         {
                             Metrics = NoValues,
+                            Deps = NoValues,
                         }
                     ))
             );
@@ -252,45 +300,54 @@ public static class ExperimentShow
         return Shape(rows, options);
     }
 
-    /// <summary>Orders columns by file order, applies --only-changed, --drop, --keep, then sorts experiments within each baseline.</summary>
+    /// <summary>
+    /// Orders columns (metrics, params, then deps by path, as DVC), applies --only-changed and --drop, sparing the
+    /// columns --keep names (DVC's meaning: keep protects, it never hides), then sorts experiments within each baseline.
+    /// </summary>
+    /// <remarks>Patterns match a column's name from its start, as Python's <c>re.match</c> does for DVC.</remarks>
     public static ShowTable Shape(IReadOnlyList<ShowRow> rows, ShowOptions options)
     {
         var columns = new List<ShowColumn>();
-        foreach (var isMetric in new[] { true, false })
+        foreach (var kind in new[] { ShowColumnKind.Metric, ShowColumnKind.Param, ShowColumnKind.Dep })
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            var ofKind = new List<ShowColumn>();
             foreach (var row in rows)
             {
-                AddColumns(row, isMetric, seen, columns);
+                AddColumns(row, kind, seen, ofKind);
                 foreach (var checkpoint in row.Checkpoints)
                 {
-                    AddColumns(checkpoint, isMetric, seen, columns);
+                    AddColumns(checkpoint, kind, seen, ofKind);
                 }
             }
+
+            columns.AddRange(kind == ShowColumnKind.Dep ? ofKind.OrderBy(c => c.FullName, StringComparer.Ordinal) : ofKind);
         }
 
         // A bare key is only a name when no other file has it too.
-        columns = columns.Select(c => columns.Count(o => o.Key == c.Key) > 1 ? c with { DisplayName = c.FullName } : c).ToList();
+        columns = columns
+            .Select(c => !c.IsDep && columns.Count(o => !o.IsDep && o.Key == c.Key) > 1 ? c with { DisplayName = c.FullName } : c)
+            .ToList();
+        var keep = Patterns(options.Keep, "--keep");
+        bool Kept(string name) => keep is not null && keep.IsMatch(name);
+        bool KeptColumn(ShowColumn c) => Kept(c.FullName) || Kept(c.DisplayName);
         if (options.OnlyChanged)
         {
             var compared = rows.SelectMany(r => r.WithCheckpoints()).Where(r => r.Kind != RowKind.Workspace).ToList();
-            columns = columns.Where(c => compared.Select(r => r.Value(c)?.ToJsonString()).Distinct().Count() > 1).ToList();
+            columns = columns
+                .Where(c => KeptColumn(c) || compared.Select(r => r.Value(c)?.ToJsonString()).Distinct().Count() > 1)
+                .ToList();
         }
 
-        foreach (var pattern in options.Drop)
+        var fixedColumns = ShowTable.FixedColumns;
+        if (Patterns(options.Drop, "--drop") is { } drop)
         {
-            var regex = ParseRegex(pattern, "--drop");
-            columns = columns.Where(c => !regex.IsMatch(c.FullName) && !regex.IsMatch(c.DisplayName)).ToList();
-        }
-
-        if (options.Keep.Count > 0)
-        {
-            var regexes = options.Keep.Select(k => ParseRegex(k, "--keep")).ToList();
-            columns = columns.Where(c => regexes.Any(r => r.IsMatch(c.FullName) || r.IsMatch(c.DisplayName))).ToList();
+            columns = columns.Where(c => KeptColumn(c) || !(drop.IsMatch(c.FullName) || drop.IsMatch(c.DisplayName))).ToList();
+            fixedColumns = fixedColumns.Where(name => Kept(name) || !drop.IsMatch(name)).ToList();
         }
 
         var sorted = options.SortBy is null ? rows : Sort(rows, FindColumn(rows, options.SortBy), options.SortDescending);
-        return new ShowTable(sorted, columns);
+        return new ShowTable(sorted, columns, fixedColumns);
     }
 
     /// <summary>
@@ -347,21 +404,33 @@ public static class ExperimentShow
         return table with { Rows = rows, LeftOut = [.. table.LeftOut, .. leftOut] };
     }
 
-    private static void AddColumns(ShowRow row, bool isMetric, HashSet<string> seen, List<ShowColumn> columns)
+    private static void AddColumns(ShowRow row, ShowColumnKind kind, HashSet<string> seen, List<ShowColumn> columns)
     {
-        foreach (var fullName in (isMetric ? row.Values.Metrics : row.Values.Params).Keys)
+        var values = kind switch
+        {
+            ShowColumnKind.Metric => row.Values.Metrics,
+            ShowColumnKind.Param => row.Values.Params,
+            _ => row.Values.Deps,
+        };
+        foreach (var fullName in values.Keys)
         {
             if (seen.Add(fullName))
             {
+                if (kind == ShowColumnKind.Dep)
+                {
+                    columns.Add(new ShowColumn(fullName, fullName, fullName, kind));
+                    continue;
+                }
+
                 var colon = fullName.IndexOf(':', StringComparison.Ordinal);
-                columns.Add(new ShowColumn(fullName, fullName[..colon], fullName[(colon + 1)..], isMetric));
+                columns.Add(new ShowColumn(fullName, fullName[..colon], fullName[(colon + 1)..], kind));
             }
         }
     }
 
     private static ShowColumn FindColumn(IReadOnlyList<ShowRow> rows, string sortBy)
     {
-        var all = Shape(rows, new ShowOptions()).Columns;
+        var all = Shape(rows, new ShowOptions()).Columns.Where(c => !c.IsDep).ToList();
         var matches = all.Where(c => c.FullName == sortBy).ToList();
         if (matches.Count == 0)
         {
@@ -414,16 +483,31 @@ public static class ExperimentShow
         return result;
     }
 
-    private static Regex ParseRegex(string pattern, string flag)
+    /// <summary>One regex matching, from a name's start, any of the patterns (DVC joins them with '|'); null for none.</summary>
+    private static Regex? Patterns(IReadOnlyList<string> patterns, string flag)
     {
-        try
+        if (patterns.Count == 0)
         {
-            return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            return null;
         }
-        catch (ArgumentException e)
+
+        foreach (var pattern in patterns)
         {
-            throw new ExpException(ExitCode.Usage, $"{flag} '{pattern}': not a valid regular expression ({e.Message})");
+            try
+            {
+                _ = new Regex(pattern, RegexOptions.CultureInvariant);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ExpException(ExitCode.Usage, $"{flag} '{pattern}': not a valid regular expression ({e.Message})");
+            }
         }
+
+        return new Regex(
+            @"\A(?:" + string.Join("|", patterns.Select(p => "(?:" + p + ")")) + ")",
+            RegexOptions.CultureInvariant,
+            TimeSpan.FromSeconds(1)
+        );
     }
 
     private static async Task<List<string>> BaselinesAsync(

@@ -12,23 +12,55 @@ using GitExp.Core.Serialization;
 namespace GitExp.Core.Experiments;
 
 /// <summary>The params and metrics of one revision, keyed <c>file:key</c> in file order.</summary>
-public sealed record RevisionValues(
-    IReadOnlyDictionary<string, JsonNode?> Params,
-    IReadOnlyDictionary<string, JsonNode?> Metrics
-);
+public sealed record RevisionValues(IReadOnlyDictionary<string, JsonNode?> Params, IReadOnlyDictionary<string, JsonNode?> Metrics)
+{
+    private static readonly Dictionary<string, JsonNode?> None = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The hash each stage dep had when the revision's lock files last recorded it, keyed by the dep's repo-relative
+    /// path (DVC's deps columns); empty unless read through <see cref="ValueSources.WithDeps"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, JsonNode?> Deps { get; init; } = None;
+}
 
 /// <summary>Which files hold params and metrics, and reading them from commits (in one batch) or the workspace.</summary>
 public sealed class ValueSources
 {
-    private ValueSources(IReadOnlyList<string> paramsFiles, IReadOnlyList<string> metricsFiles)
+    private readonly IReadOnlyList<Stage> _stages;
+    private readonly IReadOnlyList<string> _lockFiles = [];
+    private readonly ParamDeps? _paramDeps;
+
+    private ValueSources(IReadOnlyList<Stage> stages, IReadOnlyList<string> paramsFiles, IReadOnlyList<string> metricsFiles)
     {
+        _stages = stages;
         ParamsFiles = paramsFiles;
         MetricsFiles = metricsFiles;
+    }
+
+    private ValueSources(ValueSources from, IReadOnlyList<string> lockFiles, ParamDeps? paramDeps)
+        : this(from._stages, from.ParamsFiles, from.MetricsFiles)
+    {
+        _lockFiles = lockFiles;
+        _paramDeps = paramDeps;
     }
 
     public IReadOnlyList<string> ParamsFiles { get; }
 
     public IReadOnlyList<string> MetricsFiles { get; }
+
+    /// <summary>
+    /// These sources also reading each revision's lock files for the hashes of the stages' deps
+    /// (<see cref="RevisionValues.Deps"/>), as DVC's <c>exp show</c> shows them.
+    /// </summary>
+    public ValueSources WithDeps() =>
+        new(this, _stages.Select(s => LockFile.PathFor(s.PipelineFile)).Distinct(StringComparer.Ordinal).ToList(), _paramDeps);
+
+    /// <summary>
+    /// These sources keeping only the params some stage depends on (DVC's <c>--param-deps</c>): the keys a stage's
+    /// <c>params</c> list (a key stands for everything under it), every key of a file listed whole, and values a stage
+    /// interpolates from a file no stage lists params of (as DVC keeps its tracked vars).
+    /// </summary>
+    public ValueSources OnlyParamDeps() => new(this, _lockFiles, new ParamDeps(_stages));
 
     /// <summary>The params and metrics files named by the workspace's pipelines.</summary>
     /// <param name="warn">
@@ -64,7 +96,7 @@ public sealed class ValueSources
             .Select(o => o.Path)
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        return new ValueSources(paramsFiles, metricsFiles);
+        return new ValueSources(stages, paramsFiles, metricsFiles);
     }
 
     /// <summary>The stages of the pipeline files as HEAD has them; a file HEAD lacks or cannot parse adds none.</summary>
@@ -107,27 +139,29 @@ public sealed class ValueSources
     /// </summary>
     public IReadOnlyList<RevisionValues> ReadCommits(GitRepository git, IReadOnlyList<string> commits, FactsFile? cache = null)
     {
-        var files = ParamsFiles.Concat(MetricsFiles).ToList();
-        var names = files.Select(f => new ColumnNames(f)).ToList();
+        var files = ParamsFiles.Concat(MetricsFiles).Concat(_lockFiles).ToList();
+        var isLock = files.Select((_, i) => i >= ParamsFiles.Count + MetricsFiles.Count).ToList();
+        List<ColumnNames> Names() => [.. files.Select((f, i) => new ColumnNames(isLock[i] ? "" : f + ":"))];
+        var names = Names();
         // One flat map (file:key -> value, in file order) per commit and file; null when the file is missing or unreadable.
         var maps = new List<KeyValuePair<string, JsonNode?>>?[commits.Count * files.Count];
         var remembered = new string?[maps.Length];
         for (var i = 0; i < maps.Length; i++)
         {
-            remembered[i] =
-                cache?.TryGet(commits[i / files.Count] + ":" + files[i % files.Count], out var json) == true ? json : null;
+            var key = CacheKey(commits[i / files.Count], files[i % files.Count], isLock[i % files.Count]);
+            remembered[i] = cache?.TryGet(key, out var json) == true ? json : null;
         }
 
         // The remembered maps are parsed on every core: 10,000 experiments are 20,000 of them. Each worker names
         // columns through its own copy of the names (the same text), so nothing is shared but the arrays.
-        var workers = remembered.Length < 512 ? 1 : Math.Min(Environment.ProcessorCount, 4);
+        var workers = remembered.Length < 512 ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 4);
         Parallel.For(
             0,
             workers,
             new ParallelOptions { MaxDegreeOfParallelism = workers },
             worker =>
             {
-                var own = worker == 0 ? names : files.Select(f => new ColumnNames(f)).ToList();
+                var own = worker == 0 ? names : Names();
                 for (var i = maps.Length * worker / workers; i < maps.Length * (worker + 1) / workers; i++)
                 {
                     if (remembered[i] is { } json && TryParseMap(json, own[i % files.Count], out var map))
@@ -156,9 +190,16 @@ public sealed class ValueSources
                 (m, blob) =>
                 {
                     var i = missing[m];
-                    var file = files[i % files.Count];
-                    maps[i] = blob is not null ? Flatten(file, Encoding.UTF8.GetString(blob), names[i % files.Count]) : null;
-                    cache?.Add(commits[i / files.Count] + ":" + file, MapJson(maps[i], file.Length + 1));
+                    var f = i % files.Count;
+                    var file = files[f];
+                    maps[i] =
+                        blob is null ? null
+                        : isLock[f] ? LockedDeps(file, Encoding.UTF8.GetString(blob))
+                        : Flatten(file, Encoding.UTF8.GetString(blob), names[f]);
+                    cache?.Add(
+                        CacheKey(commits[i / files.Count], file, isLock[f]),
+                        MapJson(maps[i], isLock[f] ? 0 : file.Length + 1)
+                    );
                 }
             );
 
@@ -185,22 +226,68 @@ public sealed class ValueSources
             ? facts.Tree
             : commit;
 
+    /// <summary>A lock file's entries are cached apart from a params or metrics file that might share its name.</summary>
+    private static string CacheKey(string commit, string file, bool isLock) => commit + ":" + file + (isLock ? "#deps" : "");
+
     public RevisionValues ReadWorkspace(string root) =>
         Build(path =>
         {
             var full = Path.Combine(root, path);
-            return File.Exists(full) ? Flatten(path, File.ReadAllText(full), new ColumnNames(path)) : null;
+            if (!File.Exists(full))
+            {
+                return null;
+            }
+
+            return _lockFiles.Contains(path)
+                ? LockedDeps(path, File.ReadAllText(full))
+                : Flatten(path, File.ReadAllText(full), new ColumnNames(path + ":"));
         });
 
     private RevisionValues Build(
         Func<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>?> read,
         KeyIndex.Cache? indexes = null
-    ) => new(Collect(ParamsFiles, read, indexes), Collect(MetricsFiles, read, indexes));
+    )
+    {
+        indexes ??= new KeyIndex.Cache();
+        var parameters = Collect(ParamsFiles, read, indexes);
+        if (_paramDeps is not null)
+        {
+            parameters = parameters.Where(p => _paramDeps.Covers(p.Key)).ToDictionary(StringComparer.Ordinal);
+        }
+
+        return new(parameters, Collect(MetricsFiles, read, indexes)) { Deps = Collect(_lockFiles, read, indexes) };
+    }
+
+    /// <summary>
+    /// The hash of every dep a lock file records (params are not deps here, as in DVC), by repo-relative path; a path
+    /// two stages depend on keeps the later stage's hash. Null when the lock cannot be parsed.
+    /// </summary>
+    private static List<KeyValuePair<string, JsonNode?>>? LockedDeps(string lockPath, string text)
+    {
+        LockFile locks;
+        try
+        {
+            // The pipeline file's name only decides the lock's format: dvc.lock is DVC's, any other GitExp's.
+            locks = LockFile.Parse(text, lockPath[..^".lock".Length] + ".yaml");
+        }
+        catch (ExpException)
+        {
+            return null;
+        }
+
+        var deps = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        foreach (var dep in locks.Stages.Values.SelectMany(s => s.Deps))
+        {
+            deps[dep.Path] = JsonValue.Create(dep.Sha256);
+        }
+
+        return deps.ToList();
+    }
 
     private static IReadOnlyDictionary<string, JsonNode?> Collect(
         IReadOnlyList<string> files,
         Func<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>?> read,
-        KeyIndex.Cache? indexes
+        KeyIndex.Cache indexes
     )
     {
         var names = new List<string>();
@@ -215,11 +302,10 @@ public sealed class ValueSources
         }
 
         // Commits of one project mostly have the same keys: they share one index and keep only their values.
-        return (indexes ?? new KeyIndex.Cache()).Get(names) is { } index
-            ? new IndexedValues(index, [.. values])
-            : Dictionary(names, values);
+        return indexes.Get(names) is { } index ? new IndexedValues(index, [.. values]) : Dictionary(names, values);
     }
 
+    /// <summary>The names and values as a dictionary, a later value for a name winning.</summary>
     private static Dictionary<string, JsonNode?> Dictionary(List<string> names, List<JsonNode?> values)
     {
         var map = new Dictionary<string, JsonNode?>(names.Count, StringComparer.Ordinal);
@@ -376,16 +462,16 @@ public sealed class ValueSources
         return JsonNode.Parse(reader.ValueSpan);
     }
 
-    /// <summary>Column names (<c>file:key</c>) made once per key rather than once per commit.</summary>
+    /// <summary>Column names (<c>file:key</c>, or a dep's path) made once per key rather than once per commit.</summary>
     private sealed class ColumnNames
     {
         private readonly string _prefix;
         private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
 
-        public ColumnNames(string file)
+        public ColumnNames(string prefix)
         {
-            _prefix = file + ":";
+            _prefix = prefix;
             _lookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
         }
 
@@ -400,6 +486,63 @@ public sealed class ValueSources
 
             return name;
         }
+    }
+}
+
+/// <summary>Which params columns (<c>file:key</c>) are some stage's dependency, as DVC's <c>--param-deps</c> decides.</summary>
+internal sealed class ParamDeps
+{
+    private readonly HashSet<string> _wholeFiles = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _filesWithDeps = new(StringComparer.Ordinal);
+    private readonly List<string> _keys = [];
+
+    public ParamDeps(IEnumerable<Stage> stages)
+    {
+        var used = new List<ParamRef>();
+        foreach (var stage in stages)
+        {
+            foreach (var param in stage.Params)
+            {
+                _filesWithDeps.Add(param.File);
+                if (param.Key is null)
+                {
+                    _wholeFiles.Add(param.File);
+                }
+                else
+                {
+                    _keys.Add(param.File + ":" + param.Key);
+                }
+            }
+
+            used.AddRange(stage.UsedParams);
+        }
+
+        // DVC shows the values a stage interpolates only from files that are not already params deps.
+        foreach (var param in used.Where(p => !_filesWithDeps.Contains(p.File)))
+        {
+            if (param.Key is null)
+            {
+                _wholeFiles.Add(param.File);
+            }
+            else
+            {
+                _keys.Add(param.File + ":" + param.Key);
+            }
+        }
+    }
+
+    /// <summary>True when the column is a dep: its file is listed whole, or a listed key is it or holds it.</summary>
+    public bool Covers(string column)
+    {
+        var colon = column.IndexOf(':', StringComparison.Ordinal);
+        if (_wholeFiles.Contains(column[..colon]))
+        {
+            return true;
+        }
+
+        return _keys.Exists(key =>
+            column.StartsWith(key, StringComparison.Ordinal) && (column.Length == key.Length || column[key.Length] is '.' or '[')
+        );
     }
 }
 

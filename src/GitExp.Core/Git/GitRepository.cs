@@ -495,6 +495,27 @@ public sealed class GitRepository
             $"{label} holds '{path}', a path only GitExp writes (.exp/ other than config.yaml and .gitignore, .exptmp/, .git): refused, nothing was changed"
         );
 
+    /// <summary>The files of a commit at or under <paramref name="paths"/> (repo-relative; files and folders alike).</summary>
+    public async Task<IReadOnlyList<string>> ListCommitFilesAsync(
+        string commit,
+        IReadOnlyList<string> paths,
+        CancellationToken cancellationToken = default
+    ) =>
+        (
+            await RunAsync(
+                    ["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit, "--", .. paths],
+                    cancellationToken: cancellationToken
+                )
+                .ConfigureAwait(false)
+        ).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Whether tracked files differ from HEAD (staged or not); untracked files do not count.</summary>
+    public async Task<bool> HasTrackedChangesAsync(CancellationToken cancellationToken = default) =>
+        (
+            await RunAsync(["status", "--porcelain", "--untracked-files=no"], cancellationToken: cancellationToken)
+                .ConfigureAwait(false)
+        ).Length > 0;
+
     /// <summary>The commit message of a commit (full text).</summary>
     public async Task<string> CommitMessageAsync(string commit, CancellationToken cancellationToken = default) =>
         await RunAsync(["log", "-1", "--format=%B", commit], cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -669,6 +690,26 @@ public sealed class GitRepository
         // one another worker is adding right now; the lock keeps the two apart.
         using var held = await AcquireWorktreeLockAsync(cancellationToken).ConfigureAwait(false);
         await TryRunAsync(["worktree", "prune"], cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Forgets the linked worktrees whose folder is gone (<c>git worktree prune</c>), under the worktree lock so a
+    /// worktree being added is never taken for one; returns git's line for each.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PruneWorktreesAsync(CancellationToken cancellationToken = default)
+    {
+        using var held = await AcquireWorktreeLockAsync(cancellationToken).ConfigureAwait(false);
+        var result = await TryRunAsync(["worktree", "prune", "--verbose"], cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw new GitCommandException("worktree prune", result.ExitCode, result.StandardError);
+        }
+
+        return (result.StandardOutput + "\n" + result.StandardError).Split(
+            '\n',
+            StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries
+        );
     }
 
     /// <summary>The repository's common git directory: where linked worktrees are registered.</summary>

@@ -12,7 +12,8 @@ namespace GitExp.Core.Pipeline;
 /// <see cref="NFiles"/>. For dvc.yaml pipelines the hash is DVC's MD5 (see <see cref="LockFile.HashKindOf"/>); a
 /// <see cref="Size"/> of -1 means the lock did not record one (old DVC lock files). <see cref="Extra"/> holds the
 /// keys of a dvc.lock entry GitExp does not act on (<c>isexec</c>, <c>cloud</c>, <c>version_id</c>, <c>files</c>,
-/// a URL's <c>etag</c> or <c>checksum</c>), written back as read so rewriting DVC's lock loses nothing.
+/// another URL's <c>etag</c> or <c>checksum</c>), written back as read so rewriting DVC's lock loses nothing. For an
+/// http(s) dep, <see cref="Sha256"/> holds its server's ETag (DVC's <c>checksum</c>), empty when the server sends none.
 /// </summary>
 public sealed record HashedPath(string Path, string Sha256, long Size, int? NFiles, JsonObject? Extra = null);
 
@@ -29,7 +30,8 @@ public sealed record StageLock(
 /// <summary>The lock file beside a pipeline file (exp.yaml → exp.lock): one <see cref="StageLock"/> per stage that has run.</summary>
 /// <remarks>
 /// Paths are repo-relative in the API and relative to the lock file's directory in the file, so a pipeline folder can move.
-/// A dvc.yaml's dvc.lock is DVC's own format (schema 2.0, <c>hash: md5</c>), read and written as DVC 3 does.
+/// A dvc.yaml's dvc.lock is DVC's own format (schema 2.0, <c>hash: md5</c>), read and written as DVC 3 does; DVC 1's
+/// (its stages at the top level, no schema) is read too and written as 2.0, as DVC 2 did.
 /// </remarks>
 public sealed partial class LockFile
 {
@@ -37,10 +39,26 @@ public sealed partial class LockFile
     private const string DvcSchema = "2.0";
     private readonly OrderedDictionary<string, StageLock> stages = new(StringComparer.Ordinal);
 
-    private LockFile(string pipelineFile)
+    // DVC writes a stage's paths relative to its wdir; GitExp's exp.lock, relative to the lock file's folder.
+    private readonly Dictionary<string, string> wdirs = new(StringComparer.Ordinal);
+
+    private LockFile(string pipelineFile, IReadOnlyList<Stage>? pipelineStages)
     {
         PipelineFile = pipelineFile;
         Path = PathFor(pipelineFile);
+        if (pipelineStages is null)
+        {
+            return;
+        }
+
+        StageOrder = pipelineStages.Select(s => s.Name).ToList();
+        if (IsDvc)
+        {
+            foreach (var stage in pipelineStages)
+            {
+                wdirs.TryAdd(stage.Name, stage.WorkingDirectory);
+            }
+        }
     }
 
     public string PipelineFile { get; }
@@ -78,21 +96,36 @@ public sealed partial class LockFile
         return dir.Length == 0 ? lockName : $"{dir}/{lockName}";
     }
 
-    public static LockFile Load(string repoRoot, string pipelineFile)
+    /// <param name="pipelineStages">
+    /// The pipeline's stages, when known: their order is the file's (<see cref="StageOrder"/>), and a dvc.lock's
+    /// paths are relative to each stage's <c>wdir</c>, as DVC writes them. Without them, paths are relative to the
+    /// lock file's folder.
+    /// </param>
+    public static LockFile Load(string repoRoot, string pipelineFile, IReadOnlyList<Stage>? pipelineStages = null)
     {
         var full = RepoPath.ToFull(repoRoot, PathFor(pipelineFile));
-        return File.Exists(full) ? Parse(File.ReadAllText(full), pipelineFile) : new LockFile(RepoPath.Normalize(pipelineFile)!);
+        return File.Exists(full)
+            ? Parse(File.ReadAllText(full), pipelineFile, pipelineStages)
+            : new LockFile(RepoPath.Normalize(pipelineFile)!, pipelineStages);
     }
 
-    public static LockFile Parse(string text, string pipelineFile)
+    /// <inheritdoc cref="Load" path="/param[@name='pipelineStages']"/>
+    public static LockFile Parse(string text, string pipelineFile, IReadOnlyList<Stage>? pipelineStages = null)
     {
         var lockFile = new LockFile(
             RepoPath.Normalize(pipelineFile)
-                ?? throw new ExpException(ExitCode.Usage, $"'{pipelineFile}': pipeline file must be a path inside the repository")
+                ?? throw new ExpException(
+                    ExitCode.Usage,
+                    $"'{pipelineFile}': pipeline file must be a path inside the repository"
+                ),
+            pipelineStages
         );
-        new Reader(lockFile.Path, lockFile.IsDvc).Read(text, lockFile);
+        new Reader(lockFile.Path, lockFile.IsDvc, lockFile.BaseDirectory).Read(text, lockFile);
         return lockFile;
     }
+
+    // What a stage's paths in the file are relative to.
+    private string BaseDirectory(string stage) => wdirs.GetValueOrDefault(stage) ?? RepoPath.DirectoryOf(Path);
 
     public void Set(StageLock stage) => stages[stage.Name] = stage;
 
@@ -101,7 +134,6 @@ public sealed partial class LockFile
     /// <summary>Deterministic YAML: the same locks always give the same bytes, so Git diffs show only real changes.</summary>
     public string Serialize()
     {
-        var dir = RepoPath.DirectoryOf(Path);
         var sb = new StringBuilder();
         sb.Append("schema: '").Append(IsDvc ? DvcSchema : Schema).Append("'\n");
         if (stages.Count == 0)
@@ -111,6 +143,7 @@ public sealed partial class LockFile
         sb.Append("stages:\n");
         foreach (var stage in Ordered())
         {
+            var dir = BaseDirectory(stage.Name);
             sb.Append("  ").Append(Str(stage.Name)).Append(":\n");
             var commands = stage.Command.Split('\n');
             if (IsDvc && commands.Length > 1)
@@ -177,9 +210,26 @@ public sealed partial class LockFile
         sb.Append("    ").Append(key).Append(":\n");
         foreach (var p in paths)
         {
-            var path = p.Path.Contains("://", StringComparison.Ordinal) ? p.Path : RepoPath.RelativeTo(dir, p.Path);
+            // A URL, or an absolute path outside the repository, is kept as written (as DVC keeps it).
+            var path =
+                p.Path.Contains("://", StringComparison.Ordinal) || (RepoPath.IsOutside(p.Path) && !p.Path.StartsWith('.'))
+                    ? p.Path
+                    : RepoPath.RelativeTo(dir, p.Path);
             sb.Append("    - path: ").Append(Str(path)).Append('\n');
-            if (dvc)
+            if (RepoPath.IsHttpUrl(p.Path))
+            {
+                // DVC's HTTP dependency: its server's ETag, as DVC 3 writes it ('checksum', under 'hash: md5').
+                if (dvc)
+                {
+                    sb.Append("      hash: md5\n");
+                }
+
+                if (p.Sha256.Length > 0)
+                {
+                    sb.Append("      checksum: ").Append(Str(p.Sha256)).Append('\n');
+                }
+            }
+            else if (dvc)
             {
                 sb.Append("      hash: md5\n");
                 if (p.Sha256.Length > 0)
@@ -230,10 +280,8 @@ public sealed partial class LockFile
         };
 
     /// <summary>Reads the lock file's YAML with located errors.</summary>
-    private sealed class Reader(string displayPath, bool dvc)
+    private sealed class Reader(string displayPath, bool dvc, Func<string, string> baseDirectory)
     {
-        private readonly string dir = RepoPath.DirectoryOf(displayPath);
-
         public void Read(string text, LockFile target)
         {
             var root = Yaml.LoadRoot(text, displayPath);
@@ -244,12 +292,10 @@ public sealed partial class LockFile
             var top = Map(root, "the lock file");
             if (dvc && !top.Children.Keys.Any(k => Yaml.ScalarText(k) is "schema" or "stages"))
             {
-                // DVC 1 wrote stages at the top level, with no schema; DVC 2 and 3 rewrite such a file on 'dvc repro'.
-                throw Yaml.Error(
-                    displayPath,
-                    top,
-                    "a DVC 1 lock file (stages with no 'schema: 2.0'): run 'dvc repro' with DVC 2 or later once, or delete it to run every stage"
-                );
+                // DVC 1 wrote its stages at the top level, with no schema (the same stage entries). DVC 2 read such a
+                // file and wrote it as 2.0 on its next write, as Serialize does; DVC 3 refuses it.
+                ReadStages(top, target);
+                return;
             }
 
             foreach (var (k, v) in top.Children)
@@ -263,7 +309,7 @@ public sealed partial class LockFile
                                 displayPath,
                                 v,
                                 dvc
-                                    ? $"'schema' must be '{DvcSchema}' (DVC 2 and 3 write '2.0'; a DVC 1 lock file: run 'dvc repro' with DVC 2 or later once)"
+                                    ? $"'schema' must be '{DvcSchema}' (DVC 2 and 3 write '2.0'; DVC 1 wrote no schema)"
                                     : $"'schema' must be '{Schema}' (written by a different GitExp version?)"
                             );
                         }
@@ -273,20 +319,25 @@ public sealed partial class LockFile
                         {
                             break;
                         }
-                        foreach (var (nameNode, body) in Map(v, "'stages'").Children)
-                        {
-                            var stage = ReadStage(
-                                Yaml.ScalarText(nameNode) ?? throw Yaml.Error(displayPath, nameNode, "stage names must be text"),
-                                body
-                            );
-                            if (!target.stages.TryAdd(stage.Name, stage))
-                            {
-                                throw Yaml.Error(displayPath, nameNode, $"stage '{stage.Name}' appears twice");
-                            }
-                        }
+                        ReadStages(Map(v, "'stages'"), target);
                         break;
                     default:
                         throw Yaml.Error(displayPath, k, $"unknown key '{Yaml.ScalarText(k)}' (expected 'schema' or 'stages')");
+                }
+            }
+        }
+
+        private void ReadStages(YamlMappingNode map, LockFile target)
+        {
+            foreach (var (nameNode, body) in map.Children)
+            {
+                var stage = ReadStage(
+                    Yaml.ScalarText(nameNode) ?? throw Yaml.Error(displayPath, nameNode, "stage names must be text"),
+                    body
+                );
+                if (!target.stages.TryAdd(stage.Name, stage))
+                {
+                    throw Yaml.Error(displayPath, nameNode, $"stage '{stage.Name}' appears twice");
                 }
             }
         }
@@ -382,6 +433,7 @@ public sealed partial class LockFile
                 long? size = null;
                 int? nfiles = null;
                 JsonObject? extra = null;
+                (string Text, YamlNode Node)? checksum = null;
                 foreach (var (k, v) in Map(item, $"stage '{stage}': '{key}' item").Children)
                 {
                     switch (Yaml.ScalarText(k))
@@ -406,6 +458,10 @@ public sealed partial class LockFile
                                 );
                             }
                             break;
+                        case "checksum" when Yaml.ScalarText(v) is { } text:
+                            // An http(s) dep's ETag (DVC's HTTP checksum); another URL's is kept as read, below.
+                            checksum = (text, v);
+                            break;
                         // Kept as read: cloud versioning, executable bits, a URL's own checksum (DVC's lock schema).
                         case "isexec" or "cloud" or "version_id" or "files" or "etag" or "checksum" when dvc:
                             extra ??= [];
@@ -425,15 +481,27 @@ public sealed partial class LockFile
                             );
                     }
                 }
+                var http = path is not null && RepoPath.IsHttpUrl(path);
+                if (http)
+                {
+                    // Its server's ETag is its hash; none means nothing tells it unchanged.
+                    sha ??= checksum?.Text ?? "";
+                }
+                else if (checksum is { } kept)
+                {
+                    extra ??= [];
+                    extra["checksum"] = Yaml.ToJson(kept.Node, displayPath);
+                }
+
                 // DVC writes a dep it could not hash (missing when the stage was committed) with its path alone, and
-                // a URL with its server's etag or checksum: no md5, so it never matches what is on disk.
+                // another URL with its server's etag or checksum: no md5, so it never matches what is on disk.
                 if (dvc)
                 {
                     sha ??= "";
                 }
 
                 // DVC leaves 'size' out of old lock files; GitExp always writes it.
-                if (path is null || sha is null || (size is null && !dvc))
+                if (path is null || sha is null || (size is null && !dvc && !http))
                 {
                     throw Yaml.Error(
                         displayPath,
@@ -462,19 +530,34 @@ public sealed partial class LockFile
         private string PathFrom(string stage, string key, YamlNode node)
         {
             var text = Yaml.ScalarText(node);
-            if (dvc && text is not null && IsUrl(text))
+            if (text is not null && (dvc ? IsUrl(text) : RepoPath.IsHttpUrl(text)))
             {
                 // DVC's external deps and outs are URLs, kept as they are (never a repository path).
                 return text;
             }
 
-            return text is not null && RepoPath.Combine(dir, text) is { } p
-                ? p
-                : throw Yaml.Error(
-                    displayPath,
-                    node,
-                    $"stage '{stage}': '{key}': '{text}' must be a relative path inside the repository"
-                );
+            var dir = baseDirectory(stage);
+            if (text is not null && RepoPath.Combine(dir, text) is { } p)
+            {
+                return p;
+            }
+
+            // A dep outside the repository (DVC hashes it there), or an uncached out DVC 3 writes there.
+            if (
+                text is not null
+                && key is "deps" or "outs"
+                && RepoPath.CombineAny(dir, text) is var outside
+                && RepoPath.IsOutside(outside)
+            )
+            {
+                return outside;
+            }
+
+            throw Yaml.Error(
+                displayPath,
+                node,
+                $"stage '{stage}': '{key}': '{text}' must be a relative path inside the repository"
+            );
         }
 
         private YamlMappingNode Map(YamlNode node, string what) =>

@@ -26,9 +26,6 @@ public static partial class PipelineParser
     // Out options DVC accepts that GitExp does not act on yet; tolerated so dvc.yaml files load.
     private static readonly HashSet<string> IgnoredOutKeys = ["desc", "remote", "push", "type", "labels", "meta"];
 
-    // Plot display options: they shape rendering only, not what a stage runs or caches.
-    private static readonly HashSet<string> IgnoredPlotKeys = ["x", "y", "x_label", "y_label", "title", "template", "header"];
-
     // DVC loads any name dvc.yaml holds ("Load Data" too); these characters would make a name unaddressable:
     // ':' and '/' in targets and files, '@' in foreach and matrix names, a leading '-' read as an option; and
     // '${' would look resolved, but DVC never resolves a stage's name.
@@ -37,6 +34,9 @@ public static partial class PipelineParser
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9+.-]*://")]
     private static partial Regex Url();
+
+    [GeneratedRegex("^https?://[^/]", RegexOptions.IgnoreCase)]
+    private static partial Regex HttpUrl();
 
     /// <summary>Loads <paramref name="relativeFile"/> (repo-relative) under <paramref name="repoRoot"/>.</summary>
     public static Pipeline Load(string repoRoot, string relativeFile)
@@ -74,6 +74,7 @@ public static partial class PipelineParser
             throw Yaml.Error(file, root, "expected a map with a 'stages' key");
         }
         var stages = new List<Stage>();
+        var plots = new List<PlotDefinition>();
         // DVC resolves templating before it reads the stage schema; a file without any is read as it is.
         var template = PipelineTemplate.IsUsedBy(top) ? new PipelineTemplate(file, top, readFile) : null;
         foreach (var (keyNode, value) in top.Children)
@@ -113,8 +114,12 @@ public static partial class PipelineParser
                 case "vars":
                     // Read by the template above (top-level vars are loaded before any stage resolves).
                     break;
-                case "artifacts" or "metrics" or "plots" or "params":
-                    // DVC's project-level declarations (for 'dvc metrics/plots/params show' and the model
+                case "plots":
+                    // Drawn by 'plots show'; like the declarations below, they add no stage, dep or out.
+                    plots.AddRange(ParsePlots(file, value));
+                    break;
+                case "artifacts" or "metrics" or "params":
+                    // DVC's project-level declarations (for 'dvc metrics/params show' and the model
                     // registry) add no stage, dep or out: a pipeline runs the same without them.
                     break;
                 default:
@@ -125,7 +130,12 @@ public static partial class PipelineParser
                     );
             }
         }
-        return new Pipeline(file, stages) { TemplateInputs = template?.Inputs ?? [] };
+        return new Pipeline(file, stages)
+        {
+            TemplateInputs = template?.Inputs ?? [],
+            Warnings = template?.Warnings ?? [],
+            Plots = plots,
+        };
     }
 
     private static string NormalizeFile(string relativeFile) =>
@@ -198,7 +208,7 @@ public static partial class PipelineParser
                 {
                     throw ctx.Error(item, "'deps' must be a list of paths");
                 }
-                deps.Add(ResolvePath(ctx, wdir, item, "deps", text));
+                deps.Add(ResolvePath(ctx, wdir, item, "deps", text, Outside.Allowed));
             }
         }
 
@@ -256,25 +266,66 @@ public static partial class PipelineParser
         return node is YamlSequenceNode seq ? seq.Children : throw ctx.Error(node, $"'{key}' must be {expected}");
     }
 
-    private static string ResolvePath(StageContext ctx, string wdir, YamlNode node, string key, string text)
+    // Where a path outside the repository may be: a dep (DVC hashes it and never caches it), an uncached out (DVC 3
+    // refuses only cached outputs outside the project), nothing else (params files, metrics and plots, which GitExp
+    // keeps in Git).
+    private enum Outside
     {
+        Refused,
+        Allowed,
+        CachedOut,
+    }
+
+    private static string ResolvePath(
+        StageContext ctx,
+        string wdir,
+        YamlNode node,
+        string key,
+        string text,
+        Outside outside = Outside.Refused
+    )
+    {
+        if (key == "deps" && HttpUrl().IsMatch(text))
+        {
+            // DVC's HTTP dependency: its server's ETag stands for its hash (see UrlDep), kept as written.
+            return text;
+        }
+
         if (Url().IsMatch(text))
         {
             // DVC's external deps and outs (https://, s3://, gs://, azure://, remote://...): GitExp hashes and caches
             // files of the repository only, and a URL read as a path would silently become another file.
             var (what, instead) =
                 key == "deps"
-                    ? ("dependencies", "download it in the stage's cmd, or track a copy with 'dvc import-url'")
+                    ? ("dependencies other than http(s)", "download it in the stage's cmd, or track a copy with 'dvc import-url'")
                     : ("outputs", "write the file in the repository, and upload it in the cmd if needed");
             throw ctx.Error(node, $"'{key}': '{text}' is a URL: external {what} are not supported; {instead}");
         }
 
         var path = RepoPath.Combine(wdir, text);
-        if (path is null || path.Length == 0)
+        if (path is { Length: > 0 })
         {
-            throw ctx.Error(node, $"'{key}': '{text}' must be a relative path inside the repository");
+            return path;
         }
-        return path;
+
+        var any = RepoPath.CombineAny(wdir, text);
+        if (RepoPath.IsOutside(any))
+        {
+            if (outside == Outside.Allowed)
+            {
+                return any;
+            }
+
+            if (outside == Outside.CachedOut)
+            {
+                throw ctx.Error(
+                    node,
+                    $"'{key}': '{text}' is outside the repository, where a cached out cannot be (DVC 3 refuses it too); add 'cache: false' to write it there uncached"
+                );
+            }
+        }
+
+        throw ctx.Error(node, $"'{key}': '{text}' must be a relative path inside the repository");
     }
 
     private static List<ParamRef> ParseParams(StageContext ctx, string wdir, YamlNode node)
@@ -347,6 +398,7 @@ public static partial class PipelineParser
         {
             var cache = kind == OutKind.Out;
             var persist = false;
+            var plot = kind == OutKind.Plot ? new PlotProps() : null;
             var checkpoint = false;
             string? text;
             if (item is YamlScalarNode s && !Yaml.IsNull(s))
@@ -382,7 +434,21 @@ public static partial class PipelineParser
                                 checkpoint = Bool(ctx, optValue, $"{key}: {text}: checkpoint");
                                 break;
                             default:
-                                if (!IgnoredOutKeys.Contains(opt) && !(kind == OutKind.Plot && IgnoredPlotKeys.Contains(opt)))
+                                // Plot properties shape 'plots show' only, not what a stage runs or caches.
+                                if (
+                                    !IgnoredOutKeys.Contains(opt)
+                                    && !(
+                                        plot is not null
+                                        && TryPlotProp(
+                                            ctx.File,
+                                            wdir,
+                                            $"stage '{ctx.Name}': {key}: {text}",
+                                            opt,
+                                            optValue,
+                                            ref plot
+                                        )
+                                    )
+                                )
                                 {
                                     throw ctx.Error(
                                         optKey,
@@ -393,16 +459,39 @@ public static partial class PipelineParser
                         }
                     }
                 }
-                yield return new OutSpec(ResolvePath(ctx, wdir, pathNode, key, text), kind, cache, persist, checkpoint);
+                yield return new OutSpec(
+                    ResolvePath(ctx, wdir, pathNode, key, text, OutsideFor(kind, cache)),
+                    kind,
+                    cache,
+                    persist,
+                    checkpoint
+                )
+                {
+                    Plot = plot,
+                };
                 continue;
             }
             else
             {
                 throw ctx.Error(item, $"'{key}' must be {expected}");
             }
-            yield return new OutSpec(ResolvePath(ctx, wdir, item, key, text), kind, cache, persist, checkpoint);
+            yield return new OutSpec(
+                ResolvePath(ctx, wdir, item, key, text, OutsideFor(kind, cache)),
+                kind,
+                cache,
+                persist,
+                checkpoint
+            )
+            {
+                Plot = kind == OutKind.Plot ? new PlotProps() : null,
+            };
         }
     }
+
+    private static Outside OutsideFor(OutKind kind, bool cache) =>
+        kind != OutKind.Out ? Outside.Refused
+        : cache ? Outside.CachedOut
+        : Outside.Allowed;
 
     private static bool Bool(StageContext ctx, YamlNode node, string key) =>
         node is YamlScalarNode s

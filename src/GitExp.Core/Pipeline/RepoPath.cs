@@ -43,6 +43,57 @@ internal static class RepoPath
         return Normalize(baseDir.Length == 0 ? r : baseDir + "/" + r);
     }
 
+    /// <summary>
+    /// Normalizes a path that may lie outside the repository, as DVC accepts for a dep (and an uncached out): inside,
+    /// the repo-relative form; above the root, with its leading "../" kept; absolute, as an absolute path with '/'.
+    /// </summary>
+    public static string NormalizeAny(string path)
+    {
+        var p = path.Replace('\\', '/');
+        var prefix =
+            p.StartsWith('/') ? "/"
+            : p.Length >= 2 && p[1] == ':' && char.IsAsciiLetter(p[0]) ? p[..2] + "/"
+            : "";
+        var parts = new List<string>();
+        foreach (var part in p[(prefix.Length == 3 ? 2 : 0)..].Split('/'))
+        {
+            if (part.Length == 0 || part == ".")
+            {
+                continue;
+            }
+
+            if (part == ".." && parts.Count > 0 && parts[^1] != "..")
+            {
+                parts.RemoveAt(parts.Count - 1);
+            }
+            else if (part != ".." || prefix.Length == 0)
+            {
+                // Above an absolute path's root there is only the root.
+                parts.Add(part);
+            }
+        }
+
+        return prefix + string.Join('/', parts);
+    }
+
+    /// <summary>Resolves <paramref name="relative"/> (or an absolute path) against <paramref name="baseDir"/>, inside the repository or not.</summary>
+    public static string CombineAny(string baseDir, string relative) =>
+        IsAbsolute(relative.Replace('\\', '/')) || baseDir.Length == 0
+            ? NormalizeAny(relative)
+            : NormalizeAny(baseDir + "/" + relative.Replace('\\', '/'));
+
+    /// <summary>True for a path <see cref="NormalizeAny"/> left outside the repository: above its root, or absolute.</summary>
+    public static bool IsOutside(string path) =>
+        path == ".." || path.StartsWith("../", StringComparison.Ordinal) || IsAbsolute(path);
+
+    /// <summary>True for an <c>http://</c> or <c>https://</c> URL: DVC's HTTP dependency, kept as written.</summary>
+    public static bool IsHttpUrl(string path) =>
+        path.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
+        || path.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsAbsolute(string path) =>
+        path.StartsWith('/') || (path.Length >= 2 && path[1] == ':' && char.IsAsciiLetter(path[0]));
+
     public static string DirectoryOf(string repoRelativeFile)
     {
         var i = repoRelativeFile.LastIndexOf('/');

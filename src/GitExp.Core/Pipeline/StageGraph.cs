@@ -186,11 +186,13 @@ public sealed class StageGraph
     /// <summary>The stage whose out is <paramref name="path"/> or a folder holding it; null when no stage makes it.</summary>
     public Stage? FindProducer(string path)
     {
-        var p = RepoPath.Normalize(path);
-        if (p is null)
+        if (path.Contains("://", StringComparison.Ordinal))
         {
-            return null;
+            return null; // a URL dep: no stage writes it
         }
+
+        // A dep outside the repository has a producer too when a stage writes it there (an uncached out).
+        var p = RepoPath.Normalize(path) ?? RepoPath.NormalizeAny(path);
         if (outs.TryGetValue(p, out var hit))
         {
             return hit.Stage;

@@ -25,9 +25,12 @@ public sealed record DvcConfig(string? CacheDir)
         return new DvcConfig(cacheDir);
     }
 
-    // configobj's syntax as DVC writes it: '[section]' (a remote's is ['remote "name"']), 'key = value' lines
-    // indented or not, '#' and ';' comments, values optionally quoted.
-    private static string? Read(IEnumerable<string> lines, string section, string key)
+    /// <summary>A setting of one config file: its last <c>key = value</c> in <c>[section]</c>; null when absent or empty.</summary>
+    /// <remarks>
+    /// configobj's syntax as DVC writes it: '[section]' (a remote's is ['remote "name"']), 'key = value' lines
+    /// indented or not, '#' and ';' comments, values optionally quoted.
+    /// </remarks>
+    internal static string? Read(IEnumerable<string> lines, string section, string key)
     {
         string? current = null;
         string? value = null;

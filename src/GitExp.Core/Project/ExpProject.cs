@@ -12,9 +12,10 @@ public sealed class ExpProject
     private readonly string? _givenDvcCacheDirectory;
     private string? _dvcCacheDirectory;
 
-    private ExpProject(GitRepository git, string? cacheDirectory, string? dvcCacheDirectory)
+    private ExpProject(GitRepository git, string? cacheDirectory, string? dvcCacheDirectory, string? originRoot)
     {
         Git = git;
+        OriginRoot = originRoot ?? git.Root;
         _cacheDirectory = cacheDirectory;
         _givenDvcCacheDirectory = dvcCacheDirectory;
         _dvcCacheDirectory = dvcCacheDirectory;
@@ -28,6 +29,13 @@ public sealed class ExpProject
     public GitRepository Git { get; }
 
     public string Root => Git.Root;
+
+    /// <summary>
+    /// What a path above the repository's root (a dep <c>../data</c>, decision 37) is relative to: <see cref="Root"/>,
+    /// or for an isolated workspace under <c>.exptmp/</c> the main workspace it was made from, so a queued or temp
+    /// run reads the same file a workspace run does.
+    /// </summary>
+    public string OriginRoot { get; }
 
     /// <summary><c>.exp/</c>: config (in Git), cache, run store and scratch files (ignored).</summary>
     public string ExpDirectory => Path.Combine(Root, ".exp");
@@ -64,12 +72,14 @@ public sealed class ExpProject
         string directory,
         CancellationToken cancellationToken = default,
         string? cacheDirectory = null,
-        string? dvcCacheDirectory = null
+        string? dvcCacheDirectory = null,
+        string? originRoot = null
     ) =>
         new(
             await GitRepository.DiscoverAsync(directory, cancellationToken).ConfigureAwait(false),
             cacheDirectory,
-            dvcCacheDirectory
+            dvcCacheDirectory,
+            originRoot
         );
 
     /// <summary>Creates <c>.exp/</c> and the ignore files that keep GitExp's own files out of Git.</summary>
@@ -124,7 +134,12 @@ public sealed class ExpProject
         return relative;
     }
 
-    public string FullPath(string repoPath) => repoPath.Length == 0 ? Root : Path.Combine(Root, repoPath);
+    /// <summary>The full path of a pipeline path: repo-relative, above the root (against <see cref="OriginRoot"/>) or absolute.</summary>
+    public string FullPath(string repoPath) =>
+        repoPath.Length == 0 ? Root
+        : repoPath == ".." || repoPath.StartsWith("../", StringComparison.Ordinal)
+            ? Path.GetFullPath(Path.Combine(OriginRoot, repoPath))
+        : Path.Combine(Root, repoPath);
 
     private string FindDvcCacheDirectory()
     {

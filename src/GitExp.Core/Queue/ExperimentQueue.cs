@@ -3,6 +3,7 @@ using GitExp.Core.Execution;
 using GitExp.Core.Experiments;
 using GitExp.Core.Git;
 using GitExp.Core.Pipeline;
+using GitExp.Core.Processes;
 using GitExp.Core.Project;
 
 namespace GitExp.Core.Queue;
@@ -43,6 +44,9 @@ public sealed class ExperimentQueue(ExpProject project)
     public string LockPath(string id) => Path.Combine(project.QueueDirectory, id + ".lock");
 
     public string LogPath(string id) => Path.Combine(project.QueueDirectory, id + ".log");
+
+    /// <summary>What the entry's commands wrote to stderr alone (<see cref="LogPath"/> holds it too, among the rest).</summary>
+    public string StderrLogPath(string id) => Path.Combine(project.QueueDirectory, id + ".stderr.log");
 
     public string KillPath(string id) => Path.Combine(project.QueueDirectory, id + ".kill");
 
@@ -315,6 +319,7 @@ public sealed class ExperimentQueue(ExpProject project)
 
             File.Delete(ResultPath(id));
             File.Delete(LogPath(id));
+            File.Delete(StderrLogPath(id));
             File.Delete(KillPath(id));
             File.Delete(PidPath(id));
             removed.Add(item);
@@ -346,8 +351,12 @@ public sealed class ExperimentQueue(ExpProject project)
         }
     }
 
-    /// <summary>Asks the worker running an entry to stop it; the entry then ends as failed.</summary>
-    public void RequestKill(QueueItem item)
+    /// <summary>
+    /// Asks the worker running an entry to stop it; the entry then ends as failed. Without <paramref name="force"/> the
+    /// stage gets SIGINT, as from Ctrl-C, and <see cref="StageStop.DefaultGrace"/> to end before it is killed (DVC's
+    /// <c>queue kill</c>); with it, SIGKILL at once (<c>-f</c>). A forced request may follow a plain one.
+    /// </summary>
+    public void RequestKill(QueueItem item, bool force = false)
     {
         if (item.Status != QueueStatus.Running)
         {
@@ -358,10 +367,55 @@ public sealed class ExperimentQueue(ExpProject project)
         }
 
         Directory.CreateDirectory(project.QueueDirectory);
-        File.WriteAllText(
-            KillPath(item.Entry.Id),
-            DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture)
-        );
+        var path = KillPath(item.Entry.Id);
+        File.WriteAllText(path + ".tmp", force ? ForceKill : "interrupt");
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    /// <summary>Whether a kill was asked for the entry (null: none), and whether it was forced.</summary>
+    public bool? ReadKillRequest(string id)
+    {
+        try
+        {
+            var path = KillPath(id);
+            return File.Exists(path) ? File.ReadAllText(path).StartsWith(ForceKill, StringComparison.Ordinal) : null;
+        }
+        catch (IOException)
+        {
+            // Being replaced: the next look reads it.
+            return null;
+        }
+    }
+
+    private const string ForceKill = "force";
+
+    /// <summary>
+    /// Asks the workers to stop the running entries and waits, bounded by the grace time and a margin, until they
+    /// have ended; returns the entries as they are then (one still running means its worker did not act in time).
+    /// </summary>
+    public async Task<IReadOnlyList<QueueItem>> KillAsync(
+        IReadOnlyList<QueueItem> items,
+        bool force,
+        CancellationToken cancellationToken = default
+    )
+    {
+        foreach (var item in items)
+        {
+            RequestKill(item, force);
+        }
+
+        var ids = items.Select(i => i.Entry.Id).ToList();
+        var deadline = DateTime.UtcNow + StageStop.DefaultGrace + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var now = await FindAsync(ids, cancellationToken).ConfigureAwait(false);
+            if (now.All(i => i.Status != QueueStatus.Running) || DateTime.UtcNow >= deadline)
+            {
+                return now;
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public void WriteResult(QueueResult result)

@@ -96,8 +96,9 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
         var workspace = _queue.WorkspacePath(entry.Id);
         File.Delete(_queue.KillPath(entry.Id));
         using var killed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var watcher = WatchForKill(entry.Id, killed);
-        var runEvents = events.EntryStarted(entry, _queue.LogPath(entry.Id));
+        var stop = new StageStop();
+        using var watcher = WatchForKill(entry.Id, killed, stop);
+        var runEvents = events.EntryStarted(entry, _queue.LogPath(entry.Id), _queue.StderrLogPath(entry.Id));
         ExpProject? isolated = null;
         try
         {
@@ -123,7 +124,7 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
             }
 
             isolated = await ExpProject
-                .OpenAsync(workspace, cancellationToken, project.CacheDirectory, project.DvcCacheDirectory)
+                .OpenAsync(workspace, cancellationToken, project.CacheDirectory, project.DvcCacheDirectory, project.OriginRoot)
                 .ConfigureAwait(false);
             var plan = await new CheckpointPlanner(project)
                 .PlanQueuedAsync(entry.Baseline, entry.Name, entry.ResumeFrom, cancellationToken)
@@ -143,6 +144,7 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
                         {
                             Targets = entry.Targets,
                             Environment = new Dictionary<string, string?> { ["EXP_QUEUE_ID"] = entry.Id },
+                            Stop = stop,
                         },
                         [new RefUpdate(entry.QueueRef, null, entry.Commit)]
                     )
@@ -228,12 +230,18 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
         _queue.WriteResult(new QueueResult(entry.Id, entry.Name, QueueStatus.Failed, code, null, message, DateTimeOffset.UtcNow));
     }
 
-    private Timer WatchForKill(string id, CancellationTokenSource killed) =>
+    /// <summary>Notices a kill request (<see cref="ExperimentQueue.RequestKill"/>), and a forced one after a plain one.</summary>
+    private Timer WatchForKill(string id, CancellationTokenSource killed, StageStop stop) =>
         new(
             _ =>
             {
-                if (File.Exists(_queue.KillPath(id)))
+                if (_queue.ReadKillRequest(id) is { } force)
                 {
+                    if (force)
+                    {
+                        stop.Force();
+                    }
+
                     killed.Cancel();
                 }
             },

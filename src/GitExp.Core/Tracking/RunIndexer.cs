@@ -72,7 +72,7 @@ public sealed class RunIndexer(ExpProject project)
             LockFile locks;
             try
             {
-                locks = LockFile.Parse(text, pipeline.File);
+                locks = LockFile.Parse(text, pipeline.File, pipeline.Stages);
             }
             catch (ExpException)
             {

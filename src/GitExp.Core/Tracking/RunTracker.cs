@@ -335,7 +335,7 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
         {
             foreach (var pipeline in stages.GroupBy(s => s.PipelineFile))
             {
-                var locks = LockFile.Load(workspace.Root, pipeline.Key);
+                var locks = LockFile.Load(workspace.Root, pipeline.Key, [.. pipeline]);
                 foreach (var stage in pipeline)
                 {
                     if (!locks.Stages.TryGetValue(stage.Name, out var locked))

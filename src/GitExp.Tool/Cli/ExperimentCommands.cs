@@ -45,10 +45,20 @@ internal static class ExperimentCommands
         var precision = CommonOptions.Precision();
         var width = CommonOptions.Width();
         var transpose = CommonOptions.Transpose();
+        // DVC: exp diff --param-deps, params diff --deps; metrics diff has neither.
+        var paramDeps = new Option<bool>(only is null ? "--param-deps" : "--deps")
+        {
+            Description = "Only the params some stage depends on.",
+        };
         var command = new Command(name, description) { a, b, all, json, md, precision, width, transpose };
         if (only is not null)
         {
             command.Options.Add(targets);
+        }
+
+        if (only is not true)
+        {
+            command.Options.Add(paramDeps);
         }
 
         command.SetAction(
@@ -63,6 +73,7 @@ internal static class ExperimentCommands
                         result.GetValue(a),
                         result.GetValue(b),
                         result.GetValue(all),
+                        only is not true && result.GetValue(paramDeps),
                         cancellationToken,
                         CommonOptions.Warn
                     )
@@ -257,7 +268,8 @@ internal static class ExperimentCommands
         var queue = new Option<bool>("--queue") { Description = "Also remove every queued (not running) experiment." };
         var num = new Option<int>("--num", "-n")
         {
-            Description = "With --rev: each rev and its first-parent ancestors, this many commits in all.",
+            Description =
+                "With --rev: each rev and its first-parent ancestors, this many commits in all (negative: all of them).",
             DefaultValueFactory = _ => 1,
         };
         var gitRemote = new Option<string?>("--git-remote", "-g")
@@ -339,7 +351,8 @@ internal static class ExperimentCommands
         };
         var num = new Option<int>("--num", "-n")
         {
-            Description = "Also the experiments of the first-parent ancestors of each rev: this many commits in all.",
+            Description =
+                "Also the experiments of the first-parent ancestors of each rev: this many commits in all (negative: all of them).",
             DefaultValueFactory = _ => 1,
         };
         var json = CommonOptions.Json();

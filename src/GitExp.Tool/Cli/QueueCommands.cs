@@ -254,14 +254,31 @@ internal static class QueueCommands
     {
         var id = new Argument<string>("id") { Description = "Id (or name) of the queue entry." };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output until the entry finishes." };
-        var command = new Command("logs", "Print the output of a queued, running or finished entry.") { id, follow };
+        var stderrOnly = new Option<bool>("--stderr")
+        {
+            Description = "Only what the entry's commands wrote to stderr (DVC's -e is --encoding: logs here are UTF-8).",
+        };
+        var command = new Command("logs", "Print the output of a queued, running or finished entry.") { id, follow, stderrOnly };
         command.SetAction(
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 var queue = new ExperimentQueue(project);
                 var item = (await queue.FindAsync([result.GetValue(id)!], cancellationToken).ConfigureAwait(false))[0];
-                var path = queue.LogPath(item.Entry.Id);
+                var path = result.GetValue(stderrOnly) ? queue.StderrLogPath(item.Entry.Id) : queue.LogPath(item.Entry.Id);
+                if (
+                    result.GetValue(stderrOnly)
+                    && !File.Exists(path)
+                    && File.Exists(queue.LogPath(item.Entry.Id))
+                    && item.Status is QueueStatus.Failed or QueueStatus.Success
+                )
+                {
+                    CommonOptions.Warn(
+                        $"entry {item.Entry.Id} ran before GitExp kept stderr apart; 'dotnet exp queue logs {item.Entry.Id}' shows both streams"
+                    );
+                    return 0;
+                }
+
                 long position = 0;
                 while (true)
                 {
@@ -304,36 +321,22 @@ internal static class QueueCommands
             Description = "Ids (or names) of running entries.",
             Arity = ArgumentArity.OneOrMore,
         };
-        var command = new Command("kill", "Kill running entries; they end as failed, with their logs kept.") { ids };
+        var force = new Option<bool>("--force", "-f")
+        {
+            Description = "Kill at once (SIGKILL), rather than interrupt (SIGINT) and kill only what has not ended after 10 s.",
+        };
+        var command = new Command("kill", "Interrupt running entries as Ctrl-C does; they end as failed, with their logs kept.")
+        {
+            ids,
+            force,
+        };
         command.SetAction(
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 var queue = new ExperimentQueue(project);
                 var items = await queue.FindAsync(result.GetValue(ids)!, cancellationToken).ConfigureAwait(false);
-                foreach (var item in items)
-                {
-                    queue.RequestKill(item);
-                }
-
-                // Wait (bounded) for the workers to act, so the caller sees the entries as failed afterwards.
-                var deadline = DateTime.UtcNow.AddSeconds(30);
-                while (DateTime.UtcNow < deadline)
-                {
-                    var now = await queue
-                        .FindAsync(items.Select(i => i.Entry.Id).ToList(), cancellationToken)
-                        .ConfigureAwait(false);
-                    if (now.All(i => i.Status != QueueStatus.Running))
-                    {
-                        break;
-                    }
-
-                    await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-                }
-
-                var after = await queue
-                    .FindAsync(items.Select(i => i.Entry.Id).ToList(), cancellationToken)
-                    .ConfigureAwait(false);
+                var after = await queue.KillAsync(items, result.GetValue(force), cancellationToken).ConfigureAwait(false);
                 foreach (var item in after)
                 {
                     output.WriteLine(

@@ -25,15 +25,19 @@ internal static class ShowCommand
         var sortOrder = new Option<string>("--sort-order") { Description = "asc or desc.", DefaultValueFactory = _ => "asc" };
         sortOrder.AcceptOnlyFromAmong("asc", "desc");
         var onlyChanged = new Option<bool>("--only-changed") { Description = "Show only the columns whose values differ." };
-        var drop = new Option<string[]>("--drop") { Description = "Hide columns matching a regular expression (repeatable)." };
+        var drop = new Option<string[]>("--drop")
+        {
+            Description = "Hide the columns whose name matches a regular expression, fixed ones too (repeatable).",
+        };
         var keep = new Option<string[]>("--keep")
         {
-            Description = "Show only columns matching a regular expression (repeatable).",
+            Description =
+                "Spare the columns whose name matches a regular expression from --drop and --only-changed (repeatable).",
         };
         var allCommits = new Option<bool>("--all-commits", "-A") { Description = "Also show every commit that has experiments." };
         var num = new Option<int>("--num", "-n")
         {
-            Description = "Show N commits back from each --rev (default HEAD), first parents.",
+            Description = "Show N commits back from each --rev (default HEAD), first parents (negative: all of them).",
             DefaultValueFactory = _ => 1,
         };
         var rev = new Option<string[]>("--rev") { Description = "Show these commits instead of HEAD (repeatable)." };
@@ -50,6 +54,7 @@ internal static class ShowCommand
             Description = "Leave out the checkpoints under each experiment.",
         };
         var hideFailed = new Option<bool>("--hide-failed") { Description = "Leave out failed queued experiments." };
+        var paramDeps = new Option<bool>("--param-deps") { Description = "Show only the params some stage depends on." };
         var precision = CommonOptions.Precision();
         var width = CommonOptions.Width();
         var transpose = CommonOptions.Transpose();
@@ -78,6 +83,7 @@ internal static class ShowCommand
             allTags,
             sha,
             hideFailed,
+            paramDeps,
             noCheckpoints,
             precision,
             width,
@@ -111,6 +117,7 @@ internal static class ShowCommand
                             SortBy = result.GetValue(sortBy),
                             SortDescending = result.GetValue(sortOrder) == "desc",
                             OnlyChanged = result.GetValue(onlyChanged),
+                            ParamDeps = result.GetValue(paramDeps),
                             HideQueued = result.GetValue(hideQueued),
                             HideFailed = result.GetValue(hideFailed),
                             NoCheckpoints = result.GetValue(noCheckpoints),
@@ -142,24 +149,17 @@ internal static class ShowCommand
                 }
                 else if (result.GetValue(csv))
                 {
-                    var header = new List<string> { "Experiment", "rev", "typ", "Created", "parent", "State" };
+                    var header = ShowTable.FixedColumns.Where(table.Shows).ToList();
                     header.AddRange(table.Columns.Select(c => c.FullName));
                     var rows = table
                         .Rows.SelectMany(r => r.WithCheckpoints())
                         .Select(r =>
                             (IReadOnlyList<string>)
-                                new List<string>
-                                {
-                                    r.Name,
-                                    r.Rev,
-                                    r.Kind.ToString().ToLowerInvariant(),
-                                    r.Created?.ToString("O", CultureInfo.InvariantCulture) ?? "",
-                                    r.Kind is RowKind.Experiment or RowKind.Checkpoint ? r.Baseline[..7] : "",
-                                    r.State,
-                                }
+                                CsvFixed(table, r)
                                     .Concat(
                                         table.Columns.Select(c =>
                                             r.Value(c) is null ? ""
+                                            : c.IsDep ? ValueFormat.Text(r.Value(c), 0)
                                             : result.GetResult(precision) is { Implicit: false }
                                                 ? ValueFormat.Text(r.Value(c), digits)
                                             : ValueFormat.Text(r.Value(c), 17)
@@ -172,33 +172,35 @@ internal static class ShowCommand
                 }
                 else
                 {
-                    var header = new List<string> { "Experiment", "rev", "Created", "State" };
+                    var shown = TableFixed.Where(table.Shows).ToList();
+                    var header = new List<string>(shown);
                     header.AddRange(table.Columns.Select(c => c.DisplayName));
                     if (result.GetValue(md))
                     {
-                        TableWriter.Markdown(output, header, Display(table, digits, tree: true));
+                        TableWriter.Markdown(output, header, Display(table, shown, digits, tree: true, shortHashes: false));
                     }
                     else
                     {
                         using var writing = ExpTrace.Start("show: write table");
+                        var essential = new[] { "Experiment", "State" }.Count(shown.Contains);
                         var fit = CommonOptions.Fit(
                             result,
                             width,
                             transpose,
                             output,
-                            Importance(table),
-                            required: 2,
+                            Importance(table, shown),
+                            required: essential,
                             nameColumn: 0,
                             rowNoun: "experiment",
                             hint: "--width, --transpose, --drop or --json"
                         );
-                        var cells = Display(table, digits, tree: !fit.Transpose);
+                        var cells = Display(table, shown, digits, tree: !fit.Transpose, shortHashes: true);
                         Screen.Write(
                             output,
                             paged: !result.GetValue(noPager),
                             text =>
                             {
-                                TableWriter.Console(text, header, cells, rightAlignFrom: 4, fit);
+                                TableWriter.Console(text, header, cells, rightAlignFrom: shown.Count, fit);
                                 if (table.LeftOut.Count > 0)
                                 {
                                     text.WriteLine(MoreLine(table.LeftOut));
@@ -231,24 +233,55 @@ internal static class ShowCommand
             "--limit N or --all"
         );
 
+    /// <summary>The fixed columns of the table and Markdown, in order (CSV has DVC's six).</summary>
+    private static readonly string[] TableFixed = ["Experiment", "rev", "Created", "State"];
+
+    private static IEnumerable<string> CsvFixed(ShowTable table, ShowRow r)
+    {
+        var cells = new Dictionary<string, string>
+        {
+            ["Experiment"] = r.Name,
+            ["rev"] = r.Rev,
+            ["typ"] = r.Kind.ToString().ToLowerInvariant(),
+            ["Created"] = r.Created?.ToString("O", CultureInfo.InvariantCulture) ?? "",
+            ["parent"] = r.Kind is RowKind.Experiment or RowKind.Checkpoint ? r.Baseline[..7] : "",
+            ["State"] = r.State,
+        };
+        return ShowTable.FixedColumns.Where(table.Shows).Select(name => cells[name]);
+    }
+
     /// <summary>
     /// What stays when the terminal is narrow (decision 0028): the name and State, then metrics, then params, then
-    /// rev and Created; of one kind, the columns whose values differ between rows first, each group in table order.
+    /// rev and Created, then deps (a hash says least at a glance); of metrics or params, the columns whose values
+    /// differ between rows first, each group in table order. Fixed columns <c>--drop</c> removed are not there to rank.
     /// </summary>
-    private static List<int> Importance(ShowTable table)
+    private static List<int> Importance(ShowTable table, IReadOnlyList<string> shown)
     {
-        var columns = table
-            .Columns.Select((column, i) => (column, index: i + 4, varies: Varies(table, column)))
-            .OrderBy(x => x.column.IsMetric ? 0 : 1)
+        var data = table
+            .Columns.Select((column, i) => (column, index: i + shown.Count, varies: Varies(table, column)))
+            .OrderBy(x => (int)x.column.Kind)
             .ThenBy(x => x.varies ? 0 : 1)
-            .Select(x => x.index);
-        return [0, 3, .. columns, 1, 2];
+            .ToList();
+        int[] Fixed(params string[] names) => names.Where(shown.Contains).Select(n => shown.ToList().IndexOf(n)).ToArray();
+        return
+        [
+            .. Fixed("Experiment", "State"),
+            .. data.Where(x => !x.column.IsDep).Select(x => x.index),
+            .. Fixed("rev", "Created"),
+            .. data.Where(x => x.column.IsDep).Select(x => x.index),
+        ];
     }
 
     private static bool Varies(ShowTable table, ShowColumn column) =>
         table.Rows.Select(r => r.Value(column)?.ToJsonString()).Distinct(StringComparer.Ordinal).Skip(1).Any();
 
-    private static List<IReadOnlyList<string>> Display(ShowTable table, int digits, bool tree)
+    private static List<IReadOnlyList<string>> Display(
+        ShowTable table,
+        IReadOnlyList<string> shown,
+        int digits,
+        bool tree,
+        bool shortHashes
+    )
     {
         var rows = new List<IReadOnlyList<string>>();
         for (var i = 0; i < table.Rows.Count; i++)
@@ -261,7 +294,7 @@ internal static class ShowCommand
                 name = (last ? "└── " : "├── ") + name;
             }
 
-            rows.Add(Cells(table, row, name, digits));
+            rows.Add(Cells(table, shown, row, name, digits, shortHashes));
             if (row.Kind == RowKind.Experiment)
             {
                 var last = i + 1 == table.Rows.Count || table.Rows[i + 1].Kind != RowKind.Experiment;
@@ -270,13 +303,15 @@ internal static class ShowCommand
                     rows.Add(
                         Cells(
                             table,
+                            shown,
                             checkpoint,
                             (
                                 !tree ? ""
                                 : last ? "    "
                                 : "│   "
                             ) + checkpoint.Name,
-                            digits
+                            digits,
+                            shortHashes
                         )
                     );
                 }
@@ -286,30 +321,57 @@ internal static class ShowCommand
         return rows;
     }
 
-    private static List<string> Cells(ShowTable table, ShowRow row, string name, int digits)
+    private static List<string> Cells(
+        ShowTable table,
+        IReadOnlyList<string> shown,
+        ShowRow row,
+        string name,
+        int digits,
+        bool shortHashes
+    )
     {
-        var cells = new List<string> { name, row.Rev, ValueFormat.Time(row.Created), row.State };
-        cells.AddRange(table.Columns.Select(c => ValueFormat.Text(row.Value(c), digits)));
+        var cells = shown
+            .Select(column =>
+                column switch
+                {
+                    "Experiment" => name,
+                    "rev" => row.Rev,
+                    "Created" => ValueFormat.Time(row.Created),
+                    _ => row.State,
+                }
+            )
+            .ToList();
+        cells.AddRange(
+            table.Columns.Select(c =>
+                c.IsDep && row.Value(c) is { } hash
+                    ? ShortHash(ValueFormat.Text(hash, 0), shortHashes)
+                    : ValueFormat.Text(row.Value(c), digits)
+            )
+        );
         return cells;
     }
+
+    /// <summary>A dep's hash in the console table: its first 7 characters, as a commit id is shortened.</summary>
+    private static string ShortHash(string hash, bool shorten) => shorten && hash.Length > 7 ? hash[..7] : hash;
 
     private static void WriteJson(Utf8JsonWriter writer, ShowTable table)
     {
         // GroupBy keeps the first-seen order of files and the column order within each.
         var metrics = FileColumns.Of(table.Columns.Where(c => c.IsMetric));
-        var parameters = FileColumns.Of(table.Columns.Where(c => !c.IsMetric));
+        var parameters = FileColumns.Of(table.Columns.Where(c => c.IsParam));
+        var deps = table.Columns.Where(c => c.IsDep).ToList();
         writer.WriteStartArray();
         foreach (var row in table.Rows)
         {
             writer.WriteStartObject();
-            WriteRow(writer, row, metrics, parameters);
+            WriteRow(writer, row, metrics, parameters, deps);
             if (row.Checkpoints.Count > 0)
             {
                 writer.WriteStartArray("checkpoints");
                 foreach (var checkpoint in row.Checkpoints)
                 {
                     writer.WriteStartObject();
-                    WriteRow(writer, checkpoint, metrics, parameters);
+                    WriteRow(writer, checkpoint, metrics, parameters, deps);
                     writer.WriteEndObject();
                 }
 
@@ -331,7 +393,8 @@ internal static class ShowCommand
         Utf8JsonWriter writer,
         ShowRow row,
         IReadOnlyList<FileColumns> metrics,
-        IReadOnlyList<FileColumns> parameters
+        IReadOnlyList<FileColumns> parameters,
+        IReadOnlyList<ShowColumn> deps
     )
     {
         writer.WriteString(Names.Name, row.Name);
@@ -350,6 +413,17 @@ internal static class ShowCommand
         writer.WriteString(Names.State, row.State);
         WriteGroup(writer, Names.Metrics, metrics, row);
         WriteGroup(writer, Names.Params, parameters, row);
+        // DVC's "deps": { path: { "hash": ... } }; a dep the revision's lock does not record has a null hash.
+        writer.WriteStartObject("deps");
+        foreach (var dep in deps)
+        {
+            writer.WriteStartObject(dep.FullName);
+            writer.WritePropertyName("hash");
+            CompactJson.WriteValue(writer, row.Value(dep));
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
     }
 
     /// <summary><c>{ file: { key: value } }</c>, files in first-seen column order; a column the row lacks is null.</summary>

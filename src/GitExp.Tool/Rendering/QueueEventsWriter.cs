@@ -25,9 +25,9 @@ internal sealed class QueueEventsWriter(TextWriter output, string root, int? tot
     private int _running;
     private int _done;
     private int _failed;
-    private readonly ConcurrentDictionary<string, StreamWriter> _logs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (StreamWriter Log, StreamWriter Stderr)> _logs = new(StringComparer.Ordinal);
 
-    public IExperimentEvents EntryStarted(QueueEntry entry, string logPath)
+    public IExperimentEvents EntryStarted(QueueEntry entry, string logPath, string stderrLogPath)
     {
         lock (_outputGate)
         {
@@ -37,23 +37,29 @@ internal sealed class QueueEventsWriter(TextWriter output, string root, int? tot
         Say($"[{entry.Id}] {entry.Name}: started (log: {Path.GetRelativePath(root, logPath)})");
         var log = new StreamWriter(logPath, append: true, new UTF8Encoding(false)) { AutoFlush = true };
         log.WriteLine($"# {entry.Name} ({entry.Id}) started {DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)}");
-        _logs[entry.Id] = log;
+        // Created even when nothing comes: its absence says the entry ran before stderr was kept apart.
+        var stderr = new StreamWriter(stderrLogPath, append: true, new UTF8Encoding(false)) { AutoFlush = true };
+        _logs[entry.Id] = (log, stderr);
         return new RunEventsWriter(
             verbosity == Verbosity.Verbose ? new TeeWriter(log, new PrefixedLines(output, $"[{entry.Id}] ", _outputGate)) : log,
             summarize: false
-        );
+        )
+        {
+            Stderr = stderr,
+        };
     }
 
     public void EntryFinished(QueueEntry entry, QueueResult result, Experiment? experiment)
     {
-        if (_logs.TryRemove(entry.Id, out var log))
+        if (_logs.TryRemove(entry.Id, out var logs))
         {
             if (result.Status != QueueStatus.Success)
             {
-                log.WriteLine("error: " + result.Message);
+                logs.Log.WriteLine("error: " + result.Message);
             }
 
-            log.Dispose();
+            logs.Log.Dispose();
+            logs.Stderr.Dispose();
         }
 
         lock (_outputGate)

@@ -39,6 +39,9 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
     public RunEventsWriter(TextWriter output, bool summarize)
         : this(output, summarize, Verbosity.Verbose, live: false) { }
 
+    /// <summary>Where what the commands write to stderr is kept besides (a queued run's stderr log).</summary>
+    public TextWriter? Stderr { get; init; }
+
     private bool Quiet => verbosity == Verbosity.Quiet;
 
     public void StageSkipped(Stage stage, StageAction action) =>
@@ -80,8 +83,16 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
 
     public void CommandStarted(Stage stage, string command) => Line("> " + command);
 
-    public void CommandOutput(ReadOnlySpan<char> text)
+    public void CommandOutput(ReadOnlySpan<char> text, CommandStream stream)
     {
+        if (stream == CommandStream.Stderr && Stderr is not null)
+        {
+            lock (_gate)
+            {
+                Stderr.Write(text);
+            }
+        }
+
         if (Quiet)
         {
             return;

@@ -107,7 +107,7 @@ public sealed class StatusHashingTests : IDisposable
 
         public void CommandStarted(Stage stage, string command) { }
 
-        public void CommandOutput(ReadOnlySpan<char> text) { }
+        public void CommandOutput(ReadOnlySpan<char> text, CommandStream stream) { }
 
         public void StageFinished(StageExecution execution) { }
 

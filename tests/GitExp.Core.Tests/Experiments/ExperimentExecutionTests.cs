@@ -69,7 +69,7 @@ public sealed class ExperimentExecutionTests : IDisposable
 
         public void CommandStarted(Stage stage, string command) => Lines.Add($"command {command}");
 
-        public void CommandOutput(ReadOnlySpan<char> text) => Lines.Add($"output {text}");
+        public void CommandOutput(ReadOnlySpan<char> text, CommandStream stream) => Lines.Add($"output {text}");
 
         public void StageFinished(StageExecution execution) => Lines.Add($"finished {execution.Stage.Name} {execution.Status}");
 

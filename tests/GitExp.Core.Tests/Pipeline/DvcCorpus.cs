@@ -31,7 +31,7 @@ public static class DvcCorpus
             StageGraph.Build(pipelines.SelectMany(p => p.Stages));
             foreach (var pipeline in pipelines)
             {
-                var locked = LockFile.Load(root, pipeline.File);
+                var locked = LockFile.Load(root, pipeline.File, pipeline.Stages);
                 foreach (var (name, entry) in locked.Stages)
                 {
                     var stage = pipeline.Stages.FirstOrDefault(s => s.Name == name);

@@ -174,11 +174,19 @@ public sealed class LockFileTests : IDisposable
         var lockFile = LockFile.Parse(text, "sub/dvc.yaml");
 
         var stage = lockFile.Stages["get_oxgraph"];
-        Assert.Equal("https://example.com/data/bank-additional.zip", stage.Deps[0].Path);
+        // An http(s) dep's ETag (DVC's 'checksum') is its hash: status compares it with what its server says now.
+        Assert.Equal(
+            new HashedPath("https://example.com/data/bank-additional.zip", "\"7e1251f64f0853895d094700448216ee\"", 432828, null),
+            stage.Deps[0]
+        );
         Assert.Equal("sub/outputs/oxgraph.csv", stage.Outs[0].Path);
         Assert.Equal(new HashedPath("sub/outputs/filtered_queryable_points.csv", "", -1, null), stage.Deps[1]);
         var written = lockFile.Serialize();
-        Assert.Contains("- path: \"https://example.com/data/bank-additional.zip\"\n", written, StringComparison.Ordinal);
+        Assert.Contains(
+            "- path: \"https://example.com/data/bank-additional.zip\"\n      hash: md5\n      checksum: \"\\\"7e1251f64f0853895d094700448216ee\\\"\"\n      size: 432828\n",
+            written,
+            StringComparison.Ordinal
+        );
         Assert.Contains("      isexec: true\n", written, StringComparison.Ordinal);
         Assert.Contains(
             "      cloud: {gcp: {etag: 0897a3a2c9b1ef84031001, version_id: \"1710269284258199\"}}\n",
@@ -188,19 +196,113 @@ public sealed class LockFileTests : IDisposable
         Assert.Equal(written, LockFile.Parse(written, "sub/dvc.yaml").Serialize());
     }
 
-    // nesterione/dvc-pipelines commits DVC 1's lock: stages at the top level, no schema (DVC 3 refuses it too).
+    // AndreaVidali/dvc-dag's stages/data/dvc.yaml runs its stages with 'wdir: ../..': DVC's lock names their paths
+    // from there, and keeps a dep outside the repository as written (absolute, or '../' from the wdir).
     [Fact]
-    public void A_dvc_1_lock_file_is_refused_saying_how_to_upgrade_it()
+    public void A_dvc_lock_names_paths_from_the_stages_wdir_and_keeps_paths_outside_the_repository()
     {
-        var e = Assert.Throws<ExpException>(() =>
-            LockFile.Parse(
-                "step_1:\n  cmd: python -m scripts.action_a\n  deps:\n  - path: data/raw.txt\n    md5: 7ad3\n",
-                "dvc.yaml"
-            )
+        var pipeline = PipelineParser.Parse(
+            "stages:\n  s:\n    cmd: x\n    wdir: ../..\n    deps: [data/a.json, ../src/cli.py, /mnt/efs/meta]\n    outs:\n    - data/b.json\n",
+            "stages/data/dvc.yaml"
         );
+        const string Text = """
+            schema: '2.0'
+            stages:
+              s:
+                cmd: x
+                deps:
+                - path: ../src/cli.py
+                  hash: md5
+                  md5: 83b85e42328ffa5454f1028cd11a11d1
+                  size: 4841
+                - path: /mnt/efs/meta
+                  hash: md5
+                  md5: 7ac49b54aa3ff0b49d3875a8a2c4b4e7.dir
+                  size: 81707590807
+                  nfiles: 52
+                - path: data/a.json
+                  hash: md5
+                  md5: 46bd3f2d79b13039872e64e593e9c3e3
+                  size: 728
+                outs:
+                - path: data/b.json
+                  hash: md5
+                  md5: 883f519e639de66f776c40a6486dd76b
+                  size: 741
+
+            """;
+
+        var read = LockFile.Parse(Text.ReplaceLineEndings("\n"), "stages/data/dvc.yaml", pipeline.Stages);
+
+        var stage = read.Stages["s"];
+        Assert.Equal(["../src/cli.py", "/mnt/efs/meta", "data/a.json"], stage.Deps.Select(d => d.Path));
         Assert.Equal(
-            "dvc.lock:1:1: a DVC 1 lock file (stages with no 'schema: 2.0'): run 'dvc repro' with DVC 2 or later once, or delete it to run every stage",
-            e.Message
+            pipeline.Stages[0].Deps.Order(StringComparer.Ordinal),
+            stage.Deps.Select(d => d.Path).Order(StringComparer.Ordinal)
+        );
+        Assert.Equal("data/b.json", stage.Outs[0].Path);
+        Assert.Equal(Text.ReplaceLineEndings("\n"), read.Serialize());
+    }
+
+    // nesterione/dvc-pipelines commits DVC 1's lock: stages at the top level, no schema. DVC 2 read it and wrote
+    // it as 2.0 on its next write (DVC 3 refuses it).
+    [Fact]
+    public void A_dvc_1_lock_file_is_read_and_written_back_as_schema_2_0()
+    {
+        var read = LockFile.Parse(
+            """
+            step_1:
+              cmd: python -m scripts.action_a
+              deps:
+              - path: data/raw.txt
+                md5: 7ad3d6a8f356ab26a5a908a98afbf4bf
+              params:
+                params.yaml:
+                  lr: 0.1
+              outs:
+              - path: output/step_1.txt
+                md5: 20d46f66f60d266d39b380b41c615a76
+            step_2:
+              cmd: python -m scripts.action_c
+              deps:
+              - path: output/step_1.txt
+                md5: 20d46f66f60d266d39b380b41c615a76
+            """,
+            "sub/dvc.yaml"
+        );
+
+        Assert.Equal(["step_1", "step_2"], read.Stages.Keys);
+        var step1 = read.Stages["step_1"];
+        Assert.Equal("python -m scripts.action_a", step1.Command);
+        Assert.Equal(new HashedPath("sub/data/raw.txt", "7ad3d6a8f356ab26a5a908a98afbf4bf", -1, null), step1.Deps[0]);
+        Assert.Equal("0.1", step1.Params["sub/params.yaml"]["lr"]!.ToJsonString());
+        Assert.Equal("sub/output/step_1.txt", step1.Outs[0].Path);
+        Assert.Equal(
+            """
+            schema: '2.0'
+            stages:
+              step_1:
+                cmd: python -m scripts.action_a
+                deps:
+                - path: data/raw.txt
+                  hash: md5
+                  md5: 7ad3d6a8f356ab26a5a908a98afbf4bf
+                params:
+                  params.yaml:
+                    lr: 0.1
+                outs:
+                - path: output/step_1.txt
+                  hash: md5
+                  md5: 20d46f66f60d266d39b380b41c615a76
+              step_2:
+                cmd: python -m scripts.action_c
+                deps:
+                - path: output/step_1.txt
+                  hash: md5
+                  md5: 20d46f66f60d266d39b380b41c615a76
+
+            """.ReplaceLineEndings("\n"),
+            read.Serialize()
         );
     }
 }

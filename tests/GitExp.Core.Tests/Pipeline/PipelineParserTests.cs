@@ -53,8 +53,10 @@ public class PipelineParserTests
                 new OutSpec("big.json", OutKind.Metric, true, false, false),
                 new OutSpec("plots/loss.csv", OutKind.Plot, false, false, false),
             ],
-            t.Outs
+            t.Outs.Select(o => o with { Plot = null })
         );
+        Assert.Equal([new PlotField(null, "step")], t.Outs[^1].Plot!.X!);
+        Assert.Equal([new PlotField(null, "loss")], t.Outs[^1].Plot!.Y!);
         Assert.True(t.Frozen);
         Assert.False(t.AlwaysChanged);
         Assert.Equal("Train the model", t.Description);
@@ -150,12 +152,20 @@ public class PipelineParserTests
     [InlineData("stages:\n  train:\n    deps: [a]\n", "exp.yaml:2:3: stage 'train': 'cmd' is required")]
     [InlineData("stages:\n  train:\n    cmd: []\n", "exp.yaml:3:10: stage 'train': 'cmd' must be")]
     [InlineData(
-        "stages:\n  train:\n    cmd: x\n    deps: [/etc/passwd]\n",
-        "exp.yaml:4:12: stage 'train': 'deps': '/etc/passwd' must be a relative path inside the repository"
+        "stages:\n  train:\n    cmd: x\n    params: [/etc/params.yaml:lr]\n",
+        "exp.yaml:4:14: stage 'train': 'params': '/etc/params.yaml' must be a relative path inside the repository"
     )]
     [InlineData(
         "stages:\n  train:\n    cmd: x\n    outs: [../../x]\n",
-        "exp.yaml:4:12: stage 'train': 'outs': '../../x' must be a relative path"
+        "exp.yaml:4:12: stage 'train': 'outs': '../../x' is outside the repository, where a cached out cannot be (DVC 3 refuses it too); add 'cache: false' to write it there uncached"
+    )]
+    [InlineData(
+        "stages:\n  train:\n    cmd: x\n    metrics: [/tmp/m.json]\n",
+        "exp.yaml:4:15: stage 'train': 'metrics': '/tmp/m.json' must be a relative path inside the repository"
+    )]
+    [InlineData(
+        "stages:\n  train:\n    cmd: x\n    deps: [.]\n",
+        "exp.yaml:4:12: stage 'train': 'deps': '.' must be a relative path"
     )]
     [InlineData(
         "stages:\n  train:\n    cmd: x\n    frozen: yes\n",
@@ -271,10 +281,10 @@ public class PipelineParserTests
     [Theory]
     [InlineData(
         "deps",
-        "https://example.com/data/bank-additional.zip",
-        "external dependencies are not supported; download it in the stage's cmd, or track a copy with 'dvc import-url'"
+        "s3://bucket/data/bank-additional.zip",
+        "external dependencies other than http(s) are not supported; download it in the stage's cmd, or track a copy with 'dvc import-url'"
     )]
-    [InlineData("deps", "remote://storage/data.csv", "external dependencies are not supported")]
+    [InlineData("deps", "remote://storage/data.csv", "external dependencies other than http(s) are not supported")]
     [InlineData(
         "outs",
         "s3://bucket/prefix/train",
@@ -289,6 +299,32 @@ public class PipelineParserTests
         Assert.StartsWith($"dvc.yaml:5:7: stage 'prepare': '{key}': '{url}' is a URL: ", e.Message, StringComparison.Ordinal);
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
+
+    // AndreaVidali/dvc-dag's fixture project reads its tool's code at ../../../src, dberenbaum/datacomp a shared
+    // /mnt/efs folder: DVC takes a local path outside the repository as a dep, and as an uncached out.
+    [Fact]
+    public void A_dep_or_uncached_out_outside_the_repository_keeps_its_place()
+    {
+        var stage = PipelineParser
+            .Parse(
+                "stages:\n  s:\n    cmd: x\n    wdir: ..\n    deps:\n    - ../../src/cli.py\n    - /mnt/efs//data/./a\n    - c:\\data\\b\n    - ml/../ok\n"
+                    + "    outs:\n    - /mnt/efs/shards:\n        cache: false\n    - ../x:\n        cache: false\n",
+                "ml/dvc.yaml"
+            )
+            .Stages[0];
+        Assert.Equal(["../../src/cli.py", "/mnt/efs/data/a", "c:/data/b", "ok"], stage.Deps);
+        Assert.Equal(["/mnt/efs/shards", "../x"], stage.Outs.Select(o => o.Path));
+    }
+
+    // iterative/sagemaker-pipeline's first stage depends on an https:// file: DVC's HTTP dependency, kept as written.
+    [Theory]
+    [InlineData("https://example.com/data/bank-additional.zip")]
+    [InlineData("http://127.0.0.1:8080/data.csv?v=1")]
+    public void An_http_dep_is_kept_as_its_url(string url) =>
+        Assert.Equal(
+            [url],
+            PipelineParser.Parse($"stages:\n  prepare:\n    cmd: x\n    deps:\n    - {url}\n", "sub/dvc.yaml").Stages[0].Deps
+        );
 
     // DUD91/dvc-pipeline names its stages 'Load Data', 'Train Model': DVC loads any name a dvc.yaml holds.
     [Theory]

@@ -55,7 +55,7 @@ public class TemplatingTests
             s1.UsedParams
         );
         Assert.Equal([new ParamRef("params.yaml", "dict.foo"), new ParamRef("params.yaml", "dict.bar")], p.Stages[1].UsedParams);
-        Assert.Equal([".dvc/config", "params.yaml"], p.TemplateInputs.Keys);
+        Assert.Equal([".dvc/config", ".dvc/config.local", "params.yaml"], p.TemplateInputs.Keys);
     }
 
     [Fact]
@@ -198,6 +198,51 @@ public class TemplatingTests
         var p = Parse(Yaml, [.. files]);
         Assert.Equal(["run --on --no-off --xs 1 --xs 2"], p.Stages[0].Commands);
         Assert.Contains(".dvc/config", p.TemplateInputs.Keys);
+    }
+
+    // DVC merges its config levels: .dvc/config.local (this machine's, not in Git) over .dvc/config.
+    [Fact]
+    public void The_parsing_section_of_dvc_config_local_wins_over_dvc_config()
+    {
+        const string Yaml = "stages:\n  s:\n    cmd: run ${opts}\n";
+        var files = new List<(string, string)>
+        {
+            ("params.yaml", "opts: {on: true, off: false, xs: [1, 2]}\n"),
+            (".dvc/config", "[parsing]\n    bool = boolean_optional\n    list = append\n"),
+            (".dvc/config.local", "[parsing]\n    list = nargs\n"),
+        };
+
+        var p = Parse(Yaml, [.. files]);
+
+        Assert.Equal(["run --on --no-off --xs 1 2"], p.Stages[0].Commands);
+        Assert.Contains(".dvc/config.local", p.TemplateInputs.Keys);
+    }
+
+    // DVC's _warn_if_overwriting (dvc/parsing/__init__.py): a foreach's
+    // item and key (a matrix's key and item) hide a variable of that name for the stages it generates.
+    [Theory]
+    [InlineData("vars: [{item: 1, key: 2}]\n", "foreach: {a: 1}", "item and key are already specified")]
+    [InlineData("vars: [{key: 2}]\n", "foreach: [a, b]", null)]
+    [InlineData("vars: [{key: 2}]\n", "foreach: {a: 1}", "key is already specified")]
+    [InlineData("vars: [{item: 2}]\n", "matrix: {x: [a, b]}", "item is already specified")]
+    [InlineData("vars: [{key: 1, item: 2}]\n", "matrix: {x: [a, b]}", "key and item are already specified")]
+    [InlineData("", "foreach: {a: 1}", null)]
+    public void A_foreach_or_matrix_hiding_a_variable_is_warned_of(string vars, string loop, string? warning)
+    {
+        var body = loop.StartsWith("foreach", StringComparison.Ordinal)
+            ? $"    {loop}\n    do:\n      cmd: echo ${{item}}\n"
+            : $"    {loop}\n    cmd: echo ${{item.x}}\n";
+
+        var p = Parse(vars + "stages:\n  build:\n" + body);
+
+        if (warning is null)
+        {
+            Assert.Empty(p.Warnings);
+            return;
+        }
+
+        var line = vars.Length == 0 ? 3 : 4;
+        Assert.Equal([$"dvc.yaml:{line}: {warning}, will be overwritten for stages generated from 'build'"], p.Warnings);
     }
 
     [Fact]

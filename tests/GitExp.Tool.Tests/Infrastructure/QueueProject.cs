@@ -104,7 +104,7 @@ public sealed class QueueProject : IAsyncDisposable
                 wait $!
                 printf 'training %s with lr=%s batch=%s\n' "$EXP_NAME" "$lr" "$batch"
                 if [ "$(value fail)" != 0 ]; then
-                  printf 'boom: %s gives up\n' "$EXP_NAME"
+                  printf 'boom: %s gives up\n' "$EXP_NAME" >&2
                   exit "$(value fail)"
                 fi
                 awk -v lr="$lr" -v b="$batch" 'BEGIN { printf "{\"score\": %.4f}\n", lr * b }' > metrics.json

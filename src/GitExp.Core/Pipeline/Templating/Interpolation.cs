@@ -14,33 +14,25 @@ internal sealed record ParsingConfig(bool BooleanOptional = false, bool ListAppe
 {
     public static readonly ParsingConfig Default = new();
 
-    /// <summary>The <c>[parsing]</c> section of a DVC project's <c>.dvc/config</c> (an INI file); DVC's defaults without one.</summary>
-    public static ParsingConfig FromDvcConfig(string? text)
+    /// <summary>
+    /// The <c>[parsing]</c> section of a DVC project's config files (INI, as <c>dvc config</c> writes them), in DVC's
+    /// order (<c>.dvc/config</c>, then <c>.dvc/config.local</c>): a later file's setting wins; DVC's defaults without one.
+    /// </summary>
+    public static ParsingConfig FromDvcConfig(params string?[] texts)
     {
         var config = Default;
-        var inSection = false;
-        foreach (var raw in (text ?? "").Split('\n'))
+        foreach (var text in texts.OfType<string>())
         {
-            var line = raw.Trim();
-            if (line.StartsWith('['))
+            var lines = text.Split('\n');
+            if (Project.DvcConfig.Read(lines, "parsing", "bool") is { } boolean)
             {
-                inSection = line.Replace(" ", "", StringComparison.Ordinal) == "[parsing]";
-                continue;
+                config = config with { BooleanOptional = boolean == "boolean_optional" };
             }
 
-            var eq = line.IndexOf('=', StringComparison.Ordinal);
-            if (!inSection || eq < 0)
+            if (Project.DvcConfig.Read(lines, "parsing", "list") is { } list)
             {
-                continue;
+                config = config with { ListAppend = list == "append" };
             }
-
-            var value = line[(eq + 1)..].Trim().Trim('"', '\'');
-            config = line[..eq].Trim() switch
-            {
-                "bool" => config with { BooleanOptional = value == "boolean_optional" },
-                "list" => config with { ListAppend = value == "append" },
-                _ => config,
-            };
         }
 
         return config;

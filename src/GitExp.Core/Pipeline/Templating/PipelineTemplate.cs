@@ -34,7 +34,8 @@ internal sealed class PipelineTemplate
         _file = file;
         _dir = RepoPath.DirectoryOf(file);
         _readFile = readFile;
-        _config = ParsingConfig.FromDvcConfig(Read(".dvc/config"));
+        // DVC merges its config levels: the repository's, then the machine's own (.dvc/config.local) over it.
+        _config = ParsingConfig.FromDvcConfig(Read(".dvc/config"), Read(".dvc/config.local"));
         _fields = new FieldResolver(file, _config);
 
         var defaultPath = RepoPath.Combine(_dir, DefaultParamsFile)!;
@@ -49,6 +50,12 @@ internal sealed class PipelineTemplate
             LoadVars(_context, vars, _dir, null);
         }
     }
+
+    /// <summary>
+    /// What DVC warns of while resolving (one line each, with the file and line): a foreach or matrix whose
+    /// <c>item</c> or <c>key</c> hides a variable of the same name for its stages.
+    /// </summary>
+    public List<string> Warnings { get; } = [];
 
     /// <summary>Every file read to resolve the pipeline (repo-relative), with its text or null when missing.</summary>
     public Dictionary<string, string?> Inputs { get; } = new(StringComparer.Ordinal);
@@ -181,6 +188,7 @@ internal sealed class PipelineTemplate
                 );
         }
 
+        WarnIfShadowed(name, data, isMap ? ["item", "key"] : ["item"]);
         var stages = new List<ExpandedStage>();
         foreach (var (key, value) in items)
         {
@@ -271,6 +279,7 @@ internal sealed class PipelineTemplate
             }
         }
 
+        WarnIfShadowed(name, matrixNode, ["key", "item"]);
         var stages = new List<ExpandedStage>();
         foreach (var (key, item) in combos)
         {
@@ -281,6 +290,18 @@ internal sealed class PipelineTemplate
         }
 
         return stages;
+    }
+
+    // DVC's _warn_if_overwriting: the generated stages see their own item and key, not the variable of that name.
+    private void WarnIfShadowed(string name, YamlNode node, string[] inserted)
+    {
+        var shadowed = inserted.Where(_context.Root.Entries.ContainsKey).ToList();
+        if (shadowed.Count > 0)
+        {
+            Warnings.Add(
+                $"{_file}:{node.Start.Line}: {string.Join(" and ", shadowed)} {(shadowed.Count == 1 ? "is" : "are")} already specified, will be overwritten for stages generated from '{name}'"
+            );
+        }
     }
 
     private static void AddOrReplace(List<(string Key, TemplateValue Value)> items, string key, TemplateValue value)
