@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
@@ -19,7 +20,10 @@ public sealed class FactsFile
 {
     private readonly string _path;
     private readonly Lock _lock = new();
-    private readonly StringBuilder _pending = new();
+
+    // The lines to append, already UTF-8: 20,000 new facts (a first show of 10,000 experiments) are 8 MB, which as
+    // a string builder, its string and then its bytes were three copies, two of them on the large-object heap.
+    private readonly ArrayBufferWriter<byte> _pending = new();
     private Dictionary<string, string>? _lines;
 
     public FactsFile(string path) => _path = path;
@@ -59,35 +63,47 @@ public sealed class FactsFile
         lock (_lock)
         {
             Lines()[key] = json;
-            _pending.Append(key).Append('\t').Append(json).Append('\n');
+            Append(key);
+            _pending.Write("\t"u8);
+            Append(json);
+            _pending.Write("\n"u8);
         }
     }
 
     /// <summary>Appends the facts added since the last flush, creating the file (and its folder) when missing.</summary>
     public void Flush()
     {
-        byte[] bytes;
         lock (_lock)
         {
-            if (_pending.Length == 0)
+            if (_pending.WrittenCount == 0)
             {
                 return;
             }
 
-            bytes = Encoding.UTF8.GetBytes(_pending.ToString());
-            _pending.Clear();
-        }
+            try
+            {
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
+                using var stream = new FileStream(
+                    _path,
+                    FileMode.Append,
+                    FileAccess.Write,
+                    FileShare.ReadWrite | FileShare.Delete
+                );
+                stream.Write(_pending.WrittenSpan);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A cache that cannot be written costs time on the next command, nothing else.
+            }
 
-        try
-        {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
-            using var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-            stream.Write(bytes);
+            _pending.ResetWrittenCount();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A cache that cannot be written costs time on the next command, nothing else.
-        }
+    }
+
+    private void Append(string text)
+    {
+        var span = _pending.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+        _pending.Advance(Encoding.UTF8.GetBytes(text, span));
     }
 
     private Dictionary<string, string> Lines()
