@@ -72,10 +72,13 @@ internal static class PlotsBench
             var ours = Timing.BestMs(5, () => tool.Run(repo, discardOutput: true, command));
             tool.Run(repo, discardOutput: true, "--version");
             var startup = Timing.BestMs(5, () => tool.Run(repo, discardOutput: true, "--version"));
+            // For information: the same experiments' params and metrics, which reads as many commits.
+            tool.Run(repo, discardOutput: true, "show", "--json");
+            var show = Timing.BestMs(5, () => tool.Run(repo, discardOutput: true, "show", "--json"));
             var size = new FileInfo(Path.Combine(repo, "plots-out", "index.html")).Length;
             Console.WriteLine(
                 Str(
-                    $"plots-show: plots diff of {count} experiments ({size / 1024} KiB of HTML) {ours:F0} ms; --version {startup:F0} ms; best of 5"
+                    $"plots-show: plots diff of {count} experiments ({size / 1024} KiB of HTML) {ours:F0} ms; --version {startup:F0} ms; exp show --json {show:F0} ms (ratio {ours / show:F2}); best of 5"
                 )
             );
             return Summary.Report(

@@ -103,6 +103,19 @@ public sealed class PlotsTests
         Assert.True(File.Exists(repo.FullPath("subdir/dvc_plots/index.html")));
     }
 
+    // test_diff.py::test_no_commits
+    [Fact]
+    public async Task Diff_in_a_repository_without_commits_draws_the_workspace()
+    {
+        using var repo = await TempGitRepo.InitAsync();
+        repo.WriteFile("metric.json", Metric);
+        await repo.GitAsync("add", "metric.json");
+
+        var json = Json(await repo.ExpOkAsync("plots", "diff", "--targets", "metric.json", "--json"));
+
+        Assert.Equal(["workspace"], json["data"]!["metric.json"]![0]!["revisions"]!.AsArray().Select(r => r!.GetValue<string>()));
+    }
+
     // test_diff.py::test_diff_dirty
     [Fact]
     public async Task Diff_compares_head_with_the_workspace_when_tracked_files_changed()
@@ -188,6 +201,7 @@ public sealed class PlotsTests
         var revision = await repo.ExpAsync("plots", "diff", "nope", "--targets", "metric.json");
         var template = await repo.ExpAsync("plots", "show", "metric.json", "--template", "confusion");
         var field = await repo.ExpAsync("plots", "show", "metric.json", "-y", "nope");
+        var outFile = await repo.ExpAsync("plots", "show", "metric.json", "-o", "metric.txt");
 
         Assert.Equal(5, missing.ExitCode);
         Assert.Equal(["error: plot.json: no such plot file or plot in workspace"], missing.ErrorLines);
@@ -203,10 +217,16 @@ public sealed class PlotsTests
         );
         Assert.Equal(3, field.ExitCode);
         Assert.Contains("could not find field 'nope' in metric.json (its fields: first_val, val)", field.StdErr);
+        Assert.Equal(2, outFile.ExitCode);
+        Assert.Equal(
+            [$"error: --out '{repo.FullPath("metric.txt")}' is a file: expected a folder to write index.html to"],
+            outFile.ErrorLines
+        );
         Assert.False(repo.Exists("dvc_plots"));
     }
 
-    // test_show.py::test_top_level_plots, test_plots_show_nested_x_dict, test_show_plots_defined_with_native_os_path
+    // test_show.py::test_top_level_plots, test_plots_show_nested_x_dict, test_show_plots_defined_with_native_os_path;
+    // a template GitExp does not draw is reported and the other plots are drawn (decision 38)
     [Fact]
     public async Task Top_level_plots_take_x_and_y_from_the_files_they_name()
     {
@@ -220,6 +240,10 @@ public sealed class PlotsTests
                   x: {metrics/Max_Leaf_Nodes.tsv: Max_Leaf_Nodes}
                   y: {metrics/Error.tsv: Error}
               - data1.json: {x: c, y: a, title: File as key test}
+              - Confusion:
+                  template: confusion
+                  x: a
+                  y: {data1.json: b}
 
             """
         );
@@ -228,8 +252,14 @@ public sealed class PlotsTests
         repo.WriteFile("pipelines/inc/data1.json", """[{"a": 1, "b": 0.1, "c": 0.01}, {"a": 2, "b": 0.2, "c": 0.02}]""");
         await repo.CommitAllAsync("plots");
 
-        var json = Json(await repo.ExpOkAsync("plots", "show", "--json"));
+        var shown = await repo.ExpOkAsync("plots", "show", "--json");
+        var json = Json(shown);
 
+        Assert.Equal(
+            ["warning: Confusion: template 'confusion' is not supported (supported: linear, simple, scatter, smooth)"],
+            shown.ErrorLines
+        );
+        Assert.Equal(["Error vs max_leaf_nodes", "pipelines/inc/data1.json"], json["data"]!.AsObject().Select(p => p.Key));
         var error = json["data"]!["Error vs max_leaf_nodes"]![0]!;
         Assert.Equal("simple", error["template"]!.GetValue<string>());
         Assert.Equal(

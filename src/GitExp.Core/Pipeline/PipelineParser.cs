@@ -116,7 +116,7 @@ public static partial class PipelineParser
                     break;
                 case "plots":
                     // Drawn by 'plots show'; like the declarations below, they add no stage, dep or out.
-                    plots.AddRange(ParsePlots(file, value));
+                    plots.AddRange(ParsePlots(file, template is null ? value : template.ResolveSection("plots", value)));
                     break;
                 case "artifacts" or "metrics" or "params":
                     // DVC's project-level declarations (for 'dvc metrics/params show' and the model

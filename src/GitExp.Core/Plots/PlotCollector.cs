@@ -43,7 +43,12 @@ public static class PlotCollector
 
         if (revs.Count <= 1)
         {
-            if (revs.Count == 0 && await project.Git.HasTrackedChangesAsync(cancellationToken).ConfigureAwait(false))
+            // A repository without commits has only the workspace (DVC's test_no_commits).
+            if (
+                revs.Count == 0
+                && await project.Git.ResolveCommitAsync("HEAD", cancellationToken).ConfigureAwait(false) is not null
+                && await project.Git.HasTrackedChangesAsync(cancellationToken).ConfigureAwait(false)
+            )
             {
                 revs.Add("HEAD");
             }
@@ -113,8 +118,9 @@ public static class PlotCollector
             {
                 result.Add(drawn);
             }
-            else if (plot.Spec.Targeted)
+            else if (plot.Spec.Targeted && plot.Id == plot.Spec.Id)
             {
+                // What the user named cannot be drawn at all; one file of a folder they named is only reported.
                 var absent =
                     plot.Spec.IsPath
                     && Enumerable.Range(0, commits.Count).All(r => data.GetValueOrDefault(Key(r, plot.Id)) is null);
@@ -128,11 +134,11 @@ public static class PlotCollector
             }
         }
 
-        foreach (var target in targets.Where(t => !plots.Any(p => p.Spec.Target == t)))
+        if (targets.FirstOrDefault(t => !plots.Any(p => p.Spec.Target == t)) is { } unmatched)
         {
             throw new ExpException(
                 ExitCode.NotFound,
-                $"{target.Typed}: no such plot file or plot in {string.Join(", ", revisions)}"
+                $"{unmatched.Typed}: no such plot file or plot in {string.Join(", ", revisions)}"
             );
         }
 

@@ -23,6 +23,7 @@ public static class PlotData
     /// maps in a JSON, YAML or TOML file (the file itself, or lists anywhere under its maps) merged index by index.
     /// </summary>
     /// <param name="header">False: a CSV or TSV file has no header row; its columns are named 0, 1, ...</param>
+    /// <remarks>The maps may still belong to the parsed document: clone them (or their values) to put them elsewhere.</remarks>
     public static List<JsonObject> Parse(string path, byte[] content, bool header = true)
     {
         string text;
@@ -103,17 +104,31 @@ public static class PlotData
         }
     }
 
-    // Maps that all have the first one's keys: maps with other keys would draw something unexpected.
+    // Maps with none but the first one's keys (DVC's _is_datapoints): maps with other keys would draw something unexpected.
     private static bool IsDatapoints(JsonArray list)
     {
-        if (list.Count == 0 || list.Any(item => item is not JsonObject))
+        if (list.Count == 0 || list[0] is not JsonObject first)
         {
             return false;
         }
 
-        var keys = list[0]!.AsObject().Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
-        var all = list.SelectMany(item => item!.AsObject().Select(p => p.Key)).ToHashSet(StringComparer.Ordinal);
-        return keys.SetEquals(all);
+        foreach (var item in list)
+        {
+            if (item is not JsonObject map)
+            {
+                return false;
+            }
+
+            foreach (var (key, _) in map)
+            {
+                if (!first.ContainsKey(key))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     // RFC 4180 fields (quotes, doubled quotes, separators and line breaks inside quotes); blank lines are skipped.

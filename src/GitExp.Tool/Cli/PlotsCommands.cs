@@ -142,6 +142,11 @@ internal static class PlotsCommands
 
         var folder = Path.GetFullPath(result.GetValue(options.Out) ?? DefaultOut);
         var file = Path.Combine(folder, "index.html");
+        if (File.Exists(folder))
+        {
+            throw new ExpException(ExitCode.Usage, $"--out '{folder}' is a file: expected a folder to write index.html to");
+        }
+
         Directory.CreateDirectory(folder);
         // Written beside its final name and moved over it: a reader never sees half a page, a failure leaves none.
         var temp = Path.Combine(folder, $".index.html.{Environment.ProcessId}.tmp");

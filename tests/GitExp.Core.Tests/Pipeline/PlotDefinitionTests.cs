@@ -47,6 +47,31 @@ public class PlotDefinitionTests
         Assert.Empty(pipeline.Stages);
     }
 
+    // DVC tests/func/plots/test_show.py::test_top_level_parametrized
+    [Fact]
+    public void Top_level_plots_resolve_references_to_params_and_vars()
+    {
+        var pipeline = PipelineParser.Parse(
+            """
+            vars:
+              - axis: {b: b}
+            plots:
+              - comparison:
+                  x: {"${data1}": "${a}"}
+                  y: {sub/dir/data2.json: "${axis.b}"}
+              - ${data1}:
+              - ${data1}
+            """,
+            "dvc.yaml",
+            path => path == "params.yaml" ? "data1: data1.json\na: a\n" : null
+        );
+
+        Assert.Equal(["comparison", "data1.json", "data1.json"], pipeline.Plots.Select(p => p.Id));
+        Assert.Equal([new PlotField("data1.json", "a")], pipeline.Plots[0].Props.X!);
+        Assert.Equal([new PlotField("sub/dir/data2.json", "b")], pipeline.Plots[0].Props.Y!);
+        Assert.Null(pipeline.Plots[1].Props.X);
+    }
+
     [Fact]
     public void A_malformed_plot_entry_is_one_line_naming_the_file_and_the_property()
     {

@@ -69,6 +69,8 @@ internal sealed class PipelineTemplate
             {
                 case "vars" when !Yaml.IsNull(value) && value is not YamlSequenceNode { Children.Count: 0 }:
                     return true;
+                case "plots" when Scalars(value).Any(s => s.Value?.Contains("${", StringComparison.Ordinal) == true):
+                    return true;
                 case "stages" when value is YamlMappingNode stages:
                     foreach (var (_, body) in stages.Children)
                     {
@@ -91,6 +93,17 @@ internal sealed class PipelineTemplate
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// A top-level section (<c>plots</c>) with every string's references resolved against the file's vars and
+    /// params.yaml, as DVC resolves its top-level plots (map keys included).
+    /// </summary>
+    public YamlNode ResolveSection(string key, YamlNode node)
+    {
+        var yaml = new ResolvedYaml();
+        _fields.Emit(yaml, _context, key, node, key);
+        return yaml.Build(_file);
     }
 
     /// <summary>The stages one entry of <c>stages</c> stands for: itself, or those its foreach or matrix generates.</summary>
