@@ -13,7 +13,7 @@ namespace GitExp.Bench;
 internal static class CheckpointBench
 {
     private const double ShowTargetMs = 500;
-    private const double BigTargetRatio = 1.5;
+    private const double BigTargetRatio = 1.2;
 
     // The protocol as GitExp.Client's Checkpoint.Save speaks it: the step goes to $F.tmp, is renamed
     // to $F, and the stage waits until the runner deletes $F.
@@ -268,10 +268,11 @@ internal static class CheckpointBench
                 copies.Add(copyClock.Elapsed.TotalMilliseconds);
             }
 
-            var baseline = Median(hashes.Zip(copies, (h, c) => h + c).ToList());
+            // The target is one cp of the file (issue 16): hashing while copying, never reading the file twice.
+            var baseline = Median(copies);
             Console.WriteLine(
                 Str(
-                    $"checkpoint-100mb: checkpoint median {ours:F0} ms; baseline median {baseline:F0} ms (SHA-256 {Median(hashes):F0} ms + cp {Median(copies):F0} ms)"
+                    $"checkpoint-100mb: checkpoint median {ours:F0} ms; baseline median {baseline:F0} ms (cp; SHA-256 alone {Median(hashes):F0} ms, ratio to SHA-256 + cp {ours / Median(hashes.Zip(copies, (h, c) => h + c).ToList()):F2})"
                 )
             );
             var ratio = ours / baseline;
@@ -280,7 +281,7 @@ internal static class CheckpointBench
                 ours,
                 baseline,
                 ratio,
-                Str($"<= {BigTargetRatio:F1}, baseline SHA-256 + cp of the file, medians of {count}"),
+                Str($"<= {BigTargetRatio:F1}, baseline one cp of the file, medians of {count}"),
                 ratio <= BigTargetRatio
             );
         }

@@ -155,7 +155,7 @@ public sealed class ContentCache
     /// Maps every item on all cores (hashing is CPU-bound once the bytes are in the page cache), keeping the order;
     /// the first failure is thrown as itself, not wrapped.
     /// </summary>
-    private static TOut[] InParallel<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, TOut> map)
+    internal static TOut[] InParallel<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, TOut> map)
     {
         // Plain threads taking the next item, not the thread pool: its idle workers spin (sched_yield), which on a
         // busy machine hands the core to someone else; this thread works too, so one core costs no thread at all.

@@ -18,6 +18,9 @@ internal static class DirectoryFingerprint
 {
     public const int Length = 32;
 
+    // Below this many files, starting threads costs more than the stats they would share.
+    private const int ParallelStatFiles = 2000;
+
     // Debris of an interrupted link into the workspace; never part of an out.
     private const string WorkspaceTempSuffix = ".exptmp";
 
@@ -41,14 +44,19 @@ internal static class DirectoryFingerprint
     {
         var root = Path.TrimEndingDirectorySeparator(dir).Length + 1;
         var paths = ListPaths(dir);
-        var files = new List<ListedFile>(paths.Count);
-        foreach (var full in paths)
+        // Stat'ing is most of the cost of an unchanged folder (one system call per file): a large folder's files are
+        // stat'ed on all cores, a small one's on this thread alone.
+        ListedFile ListOne(string full)
         {
             var stat = Posix.Stat(full) ?? throw new FileNotFoundException("file vanished while hashing", full);
             var relative = full[root..];
-            files.Add(new ListedFile(full, Path.DirectorySeparatorChar == '/' ? relative : relative.Replace('\\', '/'), stat));
+            return new ListedFile(full, Path.DirectorySeparatorChar == '/' ? relative : relative.Replace('\\', '/'), stat);
         }
 
+        var files =
+            paths.Count >= ParallelStatFiles
+                ? new List<ListedFile>(ContentCache.InParallel(paths, ListOne))
+                : paths.ConvertAll(ListOne);
         files.Sort(static (a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
         return files;
     }

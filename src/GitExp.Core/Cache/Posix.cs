@@ -5,7 +5,7 @@ using Microsoft.Win32.SafeHandles;
 namespace GitExp.Core.Cache;
 
 /// <summary>The few libc calls .NET does not expose: statx (inode), link, and the FICLONE ioctl.</summary>
-internal static class Posix
+internal static partial class Posix
 {
     internal const int EPERM = 1;
     internal const int EXDEV = 18;
@@ -40,7 +40,7 @@ internal static class Posix
             var buf = t_statxBuffer ??= new byte[256];
             try
             {
-                if (statx(AtFdCwd, path, 0, StatxBasicStats, buf) == 0)
+                if (StatxInto(path, buf) == 0)
                 {
                     var nlink = BinaryPrimitives.ReadUInt32LittleEndian(buf.AsSpan(16));
                     var mode = BinaryPrimitives.ReadUInt16LittleEndian(buf.AsSpan(28));
@@ -105,14 +105,18 @@ internal static class Posix
         return ioctl(dest, Ficlone, src) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int statx(
-        int dirfd,
-        [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
-        int flags,
-        uint mask,
-        [Out] byte[] buf
-    );
+    private static unsafe int StatxInto(string path, byte[] buf)
+    {
+        fixed (byte* p = buf)
+        {
+            return statx(AtFdCwd, path, 0, StatxBasicStats, p);
+        }
+    }
+
+    // Source-generated marshalling (LibraryImport), compiled ahead of time with the rest of the tool: a DllImport
+    // taking a string gets its marshalling stub generated and JIT-compiled on the first call of every command.
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int statx(int dirfd, string path, int flags, uint mask, byte* buf);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int link(

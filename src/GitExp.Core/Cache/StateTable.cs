@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using GitExp.Core.Diagnostics;
 
@@ -25,17 +26,37 @@ public sealed class StateTable
 
     private readonly string _path;
     private readonly HashKind _kind;
-    private readonly Dictionary<string, Entry> _entries;
     private readonly Dictionary<string, FolderEntry> _folders;
     private readonly Lock _lock = new();
+    private Dictionary<string, Entry>? _entries;
     private bool _dirty;
 
-    private StateTable(string path, HashKind kind, Dictionary<string, Entry> entries, Dictionary<string, FolderEntry> folders)
+    // The files' section of the table as read, parsed on the first look-up of a file: an unchanged folder is
+    // recognised by its fingerprint alone, so a command that finds every folder unchanged never parses it.
+    private byte[]? _raw;
+    private int _filesStart;
+    private int _filesCount;
+
+    private StateTable(string path, HashKind kind, Dictionary<string, FolderEntry> folders)
     {
         _path = path;
         _kind = kind;
-        _entries = entries;
         _folders = folders;
+    }
+
+    // Callers hold _lock.
+    private Dictionary<string, Entry> Entries => _entries ??= ParseFiles();
+
+    /// <summary>Whether the files' section has been parsed (a file was looked up or remembered); for tests.</summary>
+    internal bool FilesParsed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _entries is not null;
+            }
+        }
     }
 
     /// <summary>The kind of hash this table remembers.</summary>
@@ -48,7 +69,7 @@ public sealed class StateTable
         {
             lock (_lock)
             {
-                return _entries.Count;
+                return Entries.Count;
             }
         }
     }
@@ -70,8 +91,9 @@ public sealed class StateTable
         ArgumentNullException.ThrowIfNull(stateFilePath);
         var full = Path.GetFullPath(stateFilePath);
         using var span = ExpTrace.Start("state: load " + full);
-        var folders = new Dictionary<string, FolderEntry>(StringComparer.Ordinal);
-        return new StateTable(full, kind, Load(full, kind, folders), folders);
+        var table = new StateTable(full, kind, new Dictionary<string, FolderEntry>(StringComparer.Ordinal));
+        table.Load();
+        return table;
     }
 
     public bool TryGet(string fullPath, out string sha256)
@@ -87,7 +109,7 @@ public sealed class StateTable
         Entry entry;
         lock (_lock)
         {
-            if (!_entries.TryGetValue(fullPath, out entry))
+            if (!Entries.TryGetValue(fullPath, out entry))
             {
                 return false;
             }
@@ -112,7 +134,7 @@ public sealed class StateTable
 
         lock (_lock)
         {
-            _dirty |= _entries.Remove(fullPath);
+            _dirty |= Entries.Remove(fullPath);
         }
     }
 
@@ -122,12 +144,12 @@ public sealed class StateTable
         var entry = new Entry(stat.Size, stat.MtimeTicks, stat.Inode, sha256);
         lock (_lock)
         {
-            if (_entries.TryGetValue(fullPath, out var old) && old == entry)
+            if (Entries.TryGetValue(fullPath, out var old) && old == entry)
             {
                 return;
             }
 
-            _entries[fullPath] = entry;
+            Entries[fullPath] = entry;
             _dirty = true;
         }
     }
@@ -140,9 +162,9 @@ public sealed class StateTable
             foreach (var (path, stat, sha) in files)
             {
                 var entry = new Entry(stat.Size, stat.MtimeTicks, stat.Inode, sha);
-                if (!_entries.TryGetValue(path, out var old) || old != entry)
+                if (!Entries.TryGetValue(path, out var old) || old != entry)
                 {
-                    _entries[path] = entry;
+                    Entries[path] = entry;
                     _dirty = true;
                 }
             }
@@ -201,7 +223,7 @@ public sealed class StateTable
     {
         lock (_lock)
         {
-            _entries[fullPath] = new Entry(size, mtimeTicks, inode, sha256);
+            Entries[fullPath] = new Entry(size, mtimeTicks, inode, sha256);
             _dirty = true;
         }
     }
@@ -211,7 +233,7 @@ public sealed class StateTable
     {
         lock (_lock)
         {
-            return _entries.TryGetValue(fullPath, out var e) ? (e.Size, e.MtimeTicks, e.Inode, e.Sha256) : null;
+            return Entries.TryGetValue(fullPath, out var e) ? (e.Size, e.MtimeTicks, e.Inode, e.Sha256) : null;
         }
     }
 
@@ -230,7 +252,8 @@ public sealed class StateTable
             return;
         }
 
-        using var span = ExpTrace.Start($"state: save {_entries.Count} entries");
+        var entries = Entries;
+        using var span = ExpTrace.Start($"state: save {entries.Count} entries");
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         // A unique temp name per writer and a rename: concurrent writers never interleave bytes,
         // and the last rename wins with a whole file.
@@ -241,9 +264,9 @@ public sealed class StateTable
             using (var writer = new BinaryWriter(stream, Encoding.UTF8))
             {
                 writer.Write(MagicOf(_kind));
-                writer.Write(_entries.Count);
+                writer.Write(entries.Count);
                 Span<byte> raw = stackalloc byte[_kind.HexLength() / 2];
-                foreach (var (path, e) in _entries)
+                foreach (var (path, e) in entries)
                 {
                     writer.Write(path);
                     writer.Write(e.Size);
@@ -276,84 +299,147 @@ public sealed class StateTable
 
     private static byte[] MagicOf(HashKind kind) => kind == HashKind.Md5 ? Md5Magic : Sha256Magic;
 
-    private static Dictionary<string, Entry> Load(string path, HashKind kind, Dictionary<string, FolderEntry> folders)
+    // Reads the whole file, checks the files' section by its lengths alone and parses the folders' section.
+    private void Load()
     {
-        var magic = MagicOf(kind);
-        var digestBytes = kind.HexLength() / 2;
+        var magic = MagicOf(_kind);
+        var digestBytes = _kind.HexLength() / 2;
+        byte[] raw;
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            using var reader = new BinaryReader(stream, Encoding.UTF8);
-            if (!reader.ReadBytes(magic.Length).AsSpan().SequenceEqual(magic))
-            {
-                return new(StringComparer.Ordinal);
-            }
-
-            var count = reader.ReadInt32();
-            if (count < 0 || count > stream.Length / (24 + digestBytes))
-            {
-                return new(StringComparer.Ordinal);
-            }
-
-            var entries = new Dictionary<string, Entry>(count, StringComparer.Ordinal);
-            for (var i = 0; i < count; i++)
-            {
-                var p = reader.ReadString();
-                var size = reader.ReadInt64();
-                var mtime = reader.ReadInt64();
-                var inode = reader.ReadUInt64();
-                var sha = Convert.ToHexStringLower(reader.ReadBytes(digestBytes));
-                if (sha.Length != kind.HexLength())
-                {
-                    return new(StringComparer.Ordinal);
-                }
-
-                entries[p] = new Entry(size, mtime, inode, sha);
-            }
-
-            LoadFolders(reader, stream, kind, folders);
-            return entries;
+            raw = File.ReadAllBytes(_path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Missing, truncated or garbled: the table is only a cache, start empty.
-            folders.Clear();
-            return new(StringComparer.Ordinal);
+            return; // missing or unreadable: the table is only a cache, start empty
         }
-    }
 
-    // The folders' section follows the files'; a table written before it existed simply ends there.
-    private static void LoadFolders(BinaryReader reader, Stream stream, HashKind kind, Dictionary<string, FolderEntry> folders)
-    {
-        if (stream.Position == stream.Length)
+        if (raw.Length < magic.Length + 4 || !raw.AsSpan(0, magic.Length).SequenceEqual(magic))
         {
             return;
         }
 
-        var digestBytes = kind.HexLength() / 2;
-        var count = reader.ReadInt32();
-        if (count < 0 || count > stream.Length / (DirectoryFingerprint.Length + 12 + digestBytes))
+        var count = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(magic.Length));
+        var at = magic.Length + 4;
+        if (count < 0 || count > (raw.Length - at) / (25 + digestBytes))
         {
             return;
         }
 
         for (var i = 0; i < count; i++)
         {
-            var p = reader.ReadString();
-            var fingerprint = reader.ReadBytes(DirectoryFingerprint.Length);
-            var size = reader.ReadInt64();
-            var files = reader.ReadInt32();
-            var digest = reader.ReadBytes(digestBytes);
-            if (fingerprint.Length != DirectoryFingerprint.Length || digest.Length != digestBytes)
+            if (ReadLength(raw, ref at) is not { } length || (long)at + length + 24 + digestBytes > raw.Length)
             {
-                folders.Clear();
-                return;
+                return; // truncated or garbled: start empty
             }
 
-            folders[p] = new FolderEntry(
-                fingerprint,
-                new ContentHash(Convert.ToHexStringLower(digest) + ContentHash.DirSuffix, size, files)
-            );
+            at += length + 24 + digestBytes;
+        }
+
+        if (!LoadFolders(raw, at, _kind, _folders))
+        {
+            _folders.Clear();
+            return;
+        }
+
+        _raw = raw;
+        _filesStart = magic.Length + 4;
+        _filesCount = count;
+    }
+
+    // The 7-bit encoded length BinaryWriter writes before a string; null when it runs past the end or overflows.
+    private static int? ReadLength(byte[] raw, ref int at)
+    {
+        var length = 0;
+        for (var shift = 0; shift < 35; shift += 7)
+        {
+            if (at >= raw.Length)
+            {
+                return null;
+            }
+
+            var b = raw[at++];
+            length |= (b & 0x7f) << shift;
+            if ((b & 0x80) == 0)
+            {
+                return length >= 0 ? length : null;
+            }
+        }
+
+        return null;
+    }
+
+    private Dictionary<string, Entry> ParseFiles()
+    {
+        var entries = new Dictionary<string, Entry>(_filesCount, StringComparer.Ordinal);
+        if (_raw is not { } raw)
+        {
+            return entries;
+        }
+
+        using var span = ExpTrace.Start($"state: parse {_filesCount} files");
+        var digestBytes = _kind.HexLength() / 2;
+        var at = _filesStart;
+        for (var i = 0; i < _filesCount; i++)
+        {
+            // Load checked every length, so none of these reads runs past the end.
+            var length = ReadLength(raw, ref at)!.Value;
+            var p = Encoding.UTF8.GetString(raw, at, length);
+            at += length;
+            var size = BinaryPrimitives.ReadInt64LittleEndian(raw.AsSpan(at));
+            var mtime = BinaryPrimitives.ReadInt64LittleEndian(raw.AsSpan(at + 8));
+            var inode = BinaryPrimitives.ReadUInt64LittleEndian(raw.AsSpan(at + 16));
+            var sha = Convert.ToHexStringLower(raw, at + 24, digestBytes);
+            at += 24 + digestBytes;
+            entries[p] = new Entry(size, mtime, inode, sha);
+        }
+
+        _raw = null;
+        return entries;
+    }
+
+    // The folders' section follows the files'; a table written before it existed simply ends there. False when garbled.
+    private static bool LoadFolders(byte[] raw, int at, HashKind kind, Dictionary<string, FolderEntry> folders)
+    {
+        if (at == raw.Length)
+        {
+            return true;
+        }
+
+        var digestBytes = kind.HexLength() / 2;
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(raw, at, raw.Length - at, writable: false), Encoding.UTF8);
+            var count = reader.ReadInt32();
+            if (count < 0 || count > (raw.Length - at) / (DirectoryFingerprint.Length + 12 + digestBytes))
+            {
+                return true; // as before: an implausible folder count leaves the files' section usable
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                var p = reader.ReadString();
+                var fingerprint = reader.ReadBytes(DirectoryFingerprint.Length);
+                var size = reader.ReadInt64();
+                var files = reader.ReadInt32();
+                var digest = reader.ReadBytes(digestBytes);
+                if (fingerprint.Length != DirectoryFingerprint.Length || digest.Length != digestBytes)
+                {
+                    folders.Clear();
+                    return true;
+                }
+
+                folders[p] = new FolderEntry(
+                    fingerprint,
+                    new ContentHash(Convert.ToHexStringLower(digest) + ContentHash.DirSuffix, size, files)
+                );
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is IOException or FormatException or ArgumentException)
+        {
+            return false;
         }
     }
 

@@ -85,6 +85,7 @@ public sealed class PipelineIndex
         }
 
         files.Sort(StringComparer.Ordinal);
+        using var span = Diagnostics.ExpTrace.Start($"pipelines: read {files.Count} files");
         var pipelines = new List<Pipeline.Pipeline>();
         var reader = new ProjectStageReader(project);
         foreach (var file in files.Where(f => File.Exists(project.FullPath(f))))

@@ -92,6 +92,12 @@ public sealed class ExperimentExecution(ExpProject project, IExperimentEvents ev
     /// <summary>Runs the pipeline in the workspace and records the result as an experiment commit.</summary>
     public async Task<ExperimentRunResult> RunAsync(ExperimentRunOptions options, CancellationToken cancellationToken = default)
     {
+        if (!options.Pipeline.Dry)
+        {
+            // Loading SQLite overlaps reading the pipelines and git's answers below, instead of following them.
+            RunStore.PreloadInBackground();
+        }
+
         var git = project.Git;
         var baseline = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
         if (options.Name is not null && options.Rev is null)

@@ -88,6 +88,7 @@ public sealed partial class RunStore : IDisposable
 
     public static RunStore Open(string path)
     {
+        using var span = Diagnostics.ExpTrace.Start("runs: open store");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var connection = new SqliteConnection(
             new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 30 }.ToString()
@@ -115,6 +116,30 @@ public sealed partial class RunStore : IDisposable
         using var connection = new SqliteConnection("Data Source=:memory:");
         connection.Open();
         Execute(connection, "PRAGMA journal_mode=WAL;");
+    }
+
+    /// <summary>
+    /// <see cref="Preload"/> on a background thread, for a command that will open the store after other work (a run
+    /// saves itself once its pipelines are read). A failure there is left for the real open to report.
+    /// </summary>
+    public static void PreloadInBackground()
+    {
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Preload();
+            }
+            catch (Exception e) when (e is SqliteException or IOException or DllNotFoundException or TypeInitializationException)
+            {
+                // The run's own open of the store says what is wrong, as a warning.
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "GitExp run store preload",
+        };
+        thread.Start();
     }
 
     /// <summary>Inserts or replaces a run with its params, metrics, artifacts, tags and checkpoints; annotations already set are kept unless the record sets them.</summary>

@@ -115,7 +115,13 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
         CancellationToken cancellationToken
     )
     {
-        var values = await ReadValuesAsync(workspace, cancellationToken).ConfigureAwait(false);
+        using var span = Diagnostics.ExpTrace.Start("runs: save run " + id + " as " + status);
+        RevisionValues? values;
+        using (Diagnostics.ExpTrace.Start("runs: read params"))
+        {
+            values = await ReadValuesAsync(workspace, cancellationToken).ConfigureAwait(false);
+        }
+
         var now = DateTimeOffset.UtcNow;
         var run = new RunRecord
         {
@@ -172,6 +178,7 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
         CancellationToken cancellationToken
     )
     {
+        using var span = Diagnostics.ExpTrace.Start("runs: save run " + run.Id + " as " + status);
         try
         {
             await FinishCoreAsync(workspace, run, experiment, status, exitCode, checkpoints, cancellationToken)

@@ -53,6 +53,44 @@ public sealed class FolderStateTests : IDisposable
     }
 
     [Fact]
+    public void Unchanged_folder_is_known_without_parsing_the_files_entries_and_they_load_on_the_first_file_look_up()
+    {
+        var folder = Folder();
+        var (hash, cache) = HashAndReopen(folder);
+
+        Assert.Equal(hash, cache.Hash(folder));
+        Assert.False(cache.State.FilesParsed);
+
+        var file = Path.Combine(folder, "d0", "f00.bin");
+        Assert.True(cache.State.TryGet(file, out var sha));
+        Assert.True(cache.State.FilesParsed);
+        Assert.Equal(20, cache.State.Count);
+        Assert.Equal(Cache().Hash(file).Sha256, sha);
+    }
+
+    [Fact]
+    public void Folder_large_enough_to_be_stat_ed_on_several_threads_hashes_as_its_files_in_order()
+    {
+        for (var i = 0; i < 2500; i++)
+        {
+            File.SetLastWriteTimeUtc(_tmp.Write($"big/d{i % 7}/f{i:D4}.txt", $"content {i}"), Old);
+        }
+
+        var folder = _tmp.Combine("big");
+        var cache = Cache();
+        var hash = cache.Hash(folder);
+        cache.State.Save();
+        Assert.Equal(2500, hash.NFiles);
+        var fresh = Cache();
+        Assert.Equal(hash, fresh.Hash(folder));
+        Assert.Equal(0, fresh.FilesHashed);
+        File.WriteAllText(Path.Combine(folder, "d3", "f0003.txt"), "changed");
+        var changed = Cache();
+        Assert.NotEqual(hash, changed.Hash(folder));
+        Assert.Equal(1, changed.FilesHashed);
+    }
+
+    [Fact]
     public void File_rewritten_with_new_content_gets_a_new_mtime_and_is_rehashed()
     {
         var folder = Folder();
