@@ -38,7 +38,7 @@ internal static class DvcStatusBench
             }
 
             var state = Path.Combine(repo, ".exp", "tmp", "state-md5");
-            var loadBefore = LoadAverage();
+            var loadBefore = Timing.LoadAverage();
             // Interleaved, md5sum then ours, three times: on a shared machine both sides meet the same load.
             var md5sum = new Measure();
             var first = new Measure();
@@ -68,7 +68,7 @@ internal static class DvcStatusBench
             Console.WriteLine(
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"dvc-status: CPU time (user+sys of the processes, best): first {first.BestCpuMs:F0} ms, md5sum {md5sum.BestCpuMs:F0} ms, second {second.BestCpuMs:F0} ms; load average {loadBefore} before, {LoadAverage()} after (information)"
+                    $"dvc-status: CPU time (user+sys of the processes, best): first {first.BestCpuMs:F0} ms, md5sum {md5sum.BestCpuMs:F0} ms, second {second.BestCpuMs:F0} ms; load average {loadBefore} before, {Timing.LoadAverage()} after (information)"
                 )
             );
             return Summary.Report(
@@ -90,41 +90,6 @@ internal static class DvcStatusBench
                 Directory.Delete(repo, recursive: true);
             }
         }
-    }
-
-    /// <summary>The 1-minute load average, from /proc/loadavg ("?" elsewhere).</summary>
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-
-    /// <summary>Best wall time and best CPU time (user + sys of the child processes and theirs) over the runs.</summary>
-    private sealed class Measure
-    {
-        public double BestMs { get; private set; } = double.MaxValue;
-
-        public double BestCpuMs { get; private set; } = double.MaxValue;
-
-        public void Time(Action action)
-        {
-            var cpu = ChildrenCpuMs();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            action();
-            BestMs = Math.Min(BestMs, clock.Elapsed.TotalMilliseconds);
-            BestCpuMs = Math.Min(BestCpuMs, ChildrenCpuMs() - cpu);
-        }
-
-        // getrusage(RUSAGE_CHILDREN): every waited-for descendant's CPU; the machine's other load is not in it.
-        private static double ChildrenCpuMs()
-        {
-            if (!OperatingSystem.IsLinux())
-            {
-                return 0;
-            }
-
-            var usage = new long[18];
-            return getrusage(-1, usage) != 0 ? 0 : ((usage[0] + usage[2]) * 1000.0) + ((usage[1] + usage[3]) / 1000.0);
-        }
-
-        [System.Runtime.InteropServices.DllImport("libc")]
-        private static extern int getrusage(int who, [System.Runtime.InteropServices.Out] long[] usage);
     }
 
     private static void CreateProject(string repo, int files, int fileKb)

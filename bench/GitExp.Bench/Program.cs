@@ -12,6 +12,7 @@ return args.Length == 0
         "hash" => HashBench.Run(args[1..]),
         "state" => StateBench.Run(args[1..]),
         "show" => ShowBench.Run(args[1..]),
+        "show-10k" => Show10kBench.Run(args[1..]),
         "noop-run" => NoopRunBench.Run(args[1..]),
         "dvc-status" => DvcStatusBench.Run(args[1..]),
         "record" => RecordBench.Run(args[1..]).GetAwaiter().GetResult(),
@@ -35,6 +36,7 @@ static int Usage()
           hash      [--size-mb 1024]
           state     [--entries 10000]
           show      [--experiments 1000] [--tool PATH] [--keep]
+          show-10k  [--experiments 10000] [--tool PATH] [--keep]
           noop-run  [--files 10000] [--file-kb 100] [--tool PATH] [--keep]
           dvc-status [--files 10000] [--file-kb 100] [--tool PATH] [--keep]
           record    [--files 10000] [--changed 10] [--keep]

@@ -35,6 +35,41 @@ internal static class Timing
 
         return best;
     }
+
+    /// <summary>The 1-minute load average, from /proc/loadavg ("?" elsewhere).</summary>
+    public static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+}
+
+/// <summary>Best wall time and best CPU time (user + sys of the child processes and theirs) over the runs.</summary>
+internal sealed class Measure
+{
+    public double BestMs { get; private set; } = double.MaxValue;
+
+    public double BestCpuMs { get; private set; } = double.MaxValue;
+
+    public void Time(Action action)
+    {
+        var cpu = ChildrenCpuMs();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        action();
+        BestMs = Math.Min(BestMs, clock.Elapsed.TotalMilliseconds);
+        BestCpuMs = Math.Min(BestCpuMs, ChildrenCpuMs() - cpu);
+    }
+
+    // getrusage(RUSAGE_CHILDREN): every waited-for descendant's CPU; the machine's other load is not in it.
+    private static double ChildrenCpuMs()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return 0;
+        }
+
+        var usage = new long[18];
+        return getrusage(-1, usage) != 0 ? 0 : ((usage[0] + usage[2]) * 1000.0) + ((usage[1] + usage[3]) / 1000.0);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int getrusage(int who, [System.Runtime.InteropServices.Out] long[] usage);
 }
 
 /// <summary>Runs child processes synchronously; benchmarks want plain, blocking calls.</summary>

@@ -75,7 +75,7 @@ internal static class ShowBench
     }
 
     /// <summary>for-each-ref, then every exp's two blobs through one cat-file --batch; output drained, not kept.</summary>
-    private static void RawGit(string repo)
+    internal static void RawGit(string repo)
     {
         var refs = Proc.Git(repo, "for-each-ref", "--format=%(objectname)", "refs/exps");
         var request = new StringBuilder();
@@ -91,7 +91,7 @@ internal static class ShowBench
     /// A baseline commit and <paramref name="count"/> experiment commits on it, written by one fast-import and then
     /// left as loose objects, the way <c>dotnet exp run</c> leaves them.
     /// </summary>
-    private static void CreateRepo(string repo, int count)
+    internal static void CreateRepo(string repo, int count, bool loose = true)
     {
         Proc.InitRepo(repo);
         File.WriteAllText(
@@ -131,7 +131,15 @@ internal static class ShowBench
         }
 
         Proc.Run("git", ["fast-import", "--quiet"], repo, input: stream.ToString());
-        Unpack(repo);
+        if (loose)
+        {
+            Unpack(repo);
+        }
+        else
+        {
+            // fast-import's pack and packed refs: a packed repository in seconds ('git gc' takes far longer).
+            Proc.Git(repo, "pack-refs", "--all");
+        }
     }
 
     /// <summary>
@@ -196,7 +204,7 @@ internal static class ShowBench
     }
 
     /// <summary>The output must really hold every experiment with all its values, or the timing means nothing.</summary>
-    private static void Check(string json, int count)
+    internal static void Check(string json, int count)
     {
         using var document = JsonDocument.Parse(json);
         var rows = document.RootElement.EnumerateArray().ToList();

@@ -131,7 +131,13 @@ public sealed record ShowTable(IReadOnlyList<ShowRow> Rows, IReadOnlyList<ShowCo
         : this(rows, columns, FixedColumns) { }
 
     public bool Shows(string fixedColumn) => Fixed.Contains(fixedColumn);
+
+    /// <summary>Experiments <see cref="ExperimentShow.Cut"/> left out, per baseline, in table order.</summary>
+    public IReadOnlyList<LeftOut> LeftOut { get; init; } = [];
 }
+
+/// <summary>How many experiments of one baseline a cut table leaves out; <paramref name="Baseline"/> is its row's name.</summary>
+public sealed record LeftOut(string Baseline, int Experiments);
 
 /// <summary>Collects baselines and experiments with their params and metrics, reading Git in batches.</summary>
 public static class ExperimentShow
@@ -147,6 +153,9 @@ public static class ExperimentShow
         ExperimentRemoval.CheckNum(options.Num);
 
         var git = project.Git;
+        // The remembered facts and values of every experiment are wanted below: read while git lists the refs.
+        git.CommitFactsCache?.Preload();
+        project.ValuesCache.Preload();
         // The reads below are independent: running them at once overlaps git's work with ours.
         var headTask = git.HeadCommitAsync(cancellationToken);
         var experimentsTask = new ExperimentStore(git).ListAsync(cancellationToken);
@@ -339,6 +348,60 @@ public static class ExperimentShow
 
         var sorted = options.SortBy is null ? rows : Sort(rows, FindColumn(rows, options.SortBy), options.SortDescending);
         return new ShowTable(sorted, columns, fixedColumns);
+    }
+
+    /// <summary>
+    /// The first experiments of each baseline, in the table's order (newest first, or as sorted): at most
+    /// <paramref name="experiments"/>, and only while they and their checkpoints fit in <paramref name="lines"/> rows
+    /// (the first always shows). Columns stay as they are; what is left out is counted in <see cref="ShowTable.LeftOut"/>.
+    /// </summary>
+    public static ShowTable Cut(ShowTable table, int experiments, int lines)
+    {
+        var rows = new List<ShowRow>();
+        var leftOut = new List<LeftOut>();
+        string? baseline = null;
+        int shown = 0,
+            used = 0,
+            dropped = 0;
+        void Close()
+        {
+            if (baseline is not null && dropped > 0)
+            {
+                leftOut.Add(new LeftOut(baseline, dropped));
+            }
+
+            (shown, used, dropped) = (0, 0, 0);
+        }
+
+        foreach (var row in table.Rows)
+        {
+            if (row.Kind != RowKind.Experiment)
+            {
+                if (row.Kind == RowKind.Baseline)
+                {
+                    Close();
+                    baseline = row.Name;
+                }
+
+                rows.Add(row);
+                continue;
+            }
+
+            var height = 1 + row.Checkpoints.Count;
+            if (dropped == 0 && shown < experiments && (shown == 0 || used + height <= lines))
+            {
+                rows.Add(row);
+                shown++;
+                used += height;
+            }
+            else
+            {
+                dropped++;
+            }
+        }
+
+        Close();
+        return table with { Rows = rows, LeftOut = [.. table.LeftOut, .. leftOut] };
     }
 
     private static void AddColumns(ShowRow row, ShowColumnKind kind, HashSet<string> seen, List<ShowColumn> columns)

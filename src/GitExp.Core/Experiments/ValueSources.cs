@@ -141,18 +141,41 @@ public sealed class ValueSources
     {
         var files = ParamsFiles.Concat(MetricsFiles).Concat(_lockFiles).ToList();
         var isLock = files.Select((_, i) => i >= ParamsFiles.Count + MetricsFiles.Count).ToList();
-        var names = files.Select((f, i) => new ColumnNames(isLock[i] ? "" : f + ":")).ToList();
+        List<ColumnNames> Names() => [.. files.Select((f, i) => new ColumnNames(isLock[i] ? "" : f + ":"))];
+        var names = Names();
         // One flat map (file:key -> value, in file order) per commit and file; null when the file is missing or unreadable.
         var maps = new List<KeyValuePair<string, JsonNode?>>?[commits.Count * files.Count];
-        var missing = new List<int>();
+        var remembered = new string?[maps.Length];
         for (var i = 0; i < maps.Length; i++)
         {
             var key = CacheKey(commits[i / files.Count], files[i % files.Count], isLock[i % files.Count]);
-            if (cache?.TryGet(key, out var json) == true && TryParseMap(json, names[i % files.Count], out var map))
+            remembered[i] = cache?.TryGet(key, out var json) == true ? json : null;
+        }
+
+        // The remembered maps are parsed on every core: 10,000 experiments are 20,000 of them. Each worker names
+        // columns through its own copy of the names (the same text), so nothing is shared but the arrays.
+        var workers = remembered.Length < 512 ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 4);
+        Parallel.For(
+            0,
+            workers,
+            new ParallelOptions { MaxDegreeOfParallelism = workers },
+            worker =>
             {
-                maps[i] = map;
+                var own = worker == 0 ? names : Names();
+                for (var i = maps.Length * worker / workers; i < maps.Length * (worker + 1) / workers; i++)
+                {
+                    if (remembered[i] is { } json && TryParseMap(json, own[i % files.Count], out var map))
+                    {
+                        maps[i] = map;
+                        remembered[i] = ""; // parsed: not missing
+                    }
+                }
             }
-            else
+        );
+        var missing = new List<int>();
+        for (var i = 0; i < maps.Length; i++)
+        {
+            if (remembered[i] is not "")
             {
                 missing.Add(i);
             }
@@ -184,10 +207,11 @@ public sealed class ValueSources
         }
 
         var results = new List<RevisionValues>(commits.Count);
+        var indexes = new KeyIndex.Cache();
         for (var c = 0; c < commits.Count; c++)
         {
             var offset = c * files.Count;
-            results.Add(Build(path => maps[offset + files.IndexOf(path)]));
+            results.Add(Build(path => maps[offset + files.IndexOf(path)], indexes));
         }
 
         return results;
@@ -219,15 +243,19 @@ public sealed class ValueSources
                 : Flatten(path, File.ReadAllText(full), new ColumnNames(path + ":"));
         });
 
-    private RevisionValues Build(Func<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>?> read)
+    private RevisionValues Build(
+        Func<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>?> read,
+        KeyIndex.Cache? indexes = null
+    )
     {
-        var parameters = Collect(ParamsFiles, read);
+        indexes ??= new KeyIndex.Cache();
+        var parameters = Collect(ParamsFiles, read, indexes);
         if (_paramDeps is not null)
         {
             parameters = parameters.Where(p => _paramDeps.Covers(p.Key)).ToDictionary(StringComparer.Ordinal);
         }
 
-        return new(parameters, Collect(MetricsFiles, read)) { Deps = Collect(_lockFiles, read) };
+        return new(parameters, Collect(MetricsFiles, read, indexes)) { Deps = Collect(_lockFiles, read, indexes) };
     }
 
     /// <summary>
@@ -256,21 +284,37 @@ public sealed class ValueSources
         return deps.ToList();
     }
 
-    private static Dictionary<string, JsonNode?> Collect(
+    private static IReadOnlyDictionary<string, JsonNode?> Collect(
         IReadOnlyList<string> files,
-        Func<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>?> read
+        Func<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>?> read,
+        KeyIndex.Cache indexes
     )
     {
-        var values = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        var names = new List<string>();
+        var values = new List<JsonNode?>();
         foreach (var file in files)
         {
             foreach (var (name, value) in read(file) ?? [])
             {
-                values[name] = value;
+                names.Add(name);
+                values.Add(value);
             }
         }
 
-        return values;
+        // Commits of one project mostly have the same keys: they share one index and keep only their values.
+        return indexes.Get(names) is { } index ? new IndexedValues(index, [.. values]) : Dictionary(names, values);
+    }
+
+    /// <summary>The names and values as a dictionary, a later value for a name winning.</summary>
+    private static Dictionary<string, JsonNode?> Dictionary(List<string> names, List<JsonNode?> values)
+    {
+        var map = new Dictionary<string, JsonNode?>(names.Count, StringComparer.Ordinal);
+        for (var i = 0; i < names.Count; i++)
+        {
+            map[names[i]] = values[i];
+        }
+
+        return map;
     }
 
     /// <summary>A params or metrics file's leaf values under their column names; null when it cannot be parsed.</summary>
@@ -500,4 +544,91 @@ internal sealed class ParamDeps
             column.StartsWith(key, StringComparison.Ordinal) && (column.Length == key.Length || column[key.Length] is '.' or '[')
         );
     }
+}
+
+/// <summary>Column names in order and the position of each: one per distinct key list, shared by the commits that have it.</summary>
+internal sealed class KeyIndex
+{
+    private KeyIndex(string[] names, Dictionary<string, int> positions)
+    {
+        Names = names;
+        Positions = positions;
+    }
+
+    public string[] Names { get; }
+
+    public Dictionary<string, int> Positions { get; }
+
+    /// <summary>The few indexes last made (params and metrics alternate), reused for commits with the same keys in the same order.</summary>
+    public sealed class Cache
+    {
+        private readonly List<KeyIndex> _recent = [];
+
+        /// <summary>The index of these names; null when a name repeats (the caller keeps a dictionary, last one wins).</summary>
+        public KeyIndex? Get(List<string> names)
+        {
+            var wanted = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(names);
+            foreach (var known in _recent)
+            {
+                if (known.Names.AsSpan().SequenceEqual(wanted))
+                {
+                    return known;
+                }
+            }
+
+            var positions = new Dictionary<string, int>(names.Count, StringComparer.Ordinal);
+            for (var i = 0; i < names.Count; i++)
+            {
+                if (!positions.TryAdd(names[i], i))
+                {
+                    return null;
+                }
+            }
+
+            var index = new KeyIndex([.. names], positions);
+            if (_recent.Count == 4)
+            {
+                _recent.RemoveAt(0);
+            }
+
+            _recent.Add(index);
+            return index;
+        }
+    }
+}
+
+/// <summary>One commit's values over a shared <see cref="KeyIndex"/>: an array instead of a dictionary per commit.</summary>
+internal sealed class IndexedValues(KeyIndex index, JsonNode?[] values) : IReadOnlyDictionary<string, JsonNode?>
+{
+    public JsonNode? this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException(key);
+
+    public IEnumerable<string> Keys => index.Names;
+
+    public IEnumerable<JsonNode?> Values => values;
+
+    public int Count => values.Length;
+
+    public bool ContainsKey(string key) => index.Positions.ContainsKey(key);
+
+    public bool TryGetValue(string key, out JsonNode? value)
+    {
+        if (index.Positions.TryGetValue(key, out var i))
+        {
+            value = values[i];
+            return true;
+        }
+
+        value = null;
+        return false;
+    }
+
+    public IEnumerator<KeyValuePair<string, JsonNode?>> GetEnumerator()
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            yield return new(index.Names[i], values[i]);
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

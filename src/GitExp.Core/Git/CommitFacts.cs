@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using System.Text.Json;
 using GitExp.Core.Serialization;
 
@@ -44,37 +46,80 @@ public sealed record CommitFacts(string Tree, IReadOnlyList<string> Parents, lon
         });
 
     /// <summary>Reads what <see cref="ToJson"/> wrote; false for anything else.</summary>
+    /// <remarks>A reader over pooled bytes, not a document: a listing of 10,000 experiments parses 10,000 of these.</remarks>
     public static bool TryParse(string json, [NotNullWhen(true)] out CommitFacts? facts)
     {
         facts = null;
+        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
         try
         {
-            using var document = JsonDocument.Parse(json);
-            var root = document.RootElement;
+            var reader = new Utf8JsonReader(bytes.AsSpan(0, Encoding.UTF8.GetBytes(json, bytes)));
+            string? tree = null,
+                subject = null,
+                trailers = null;
+            List<string>? parents = null;
+            long? time = null;
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.ValueSpan;
+                reader.Read();
+                if (name.SequenceEqual("tree"u8))
+                {
+                    tree = reader.GetString();
+                }
+                else if (name.SequenceEqual("subject"u8))
+                {
+                    subject = reader.GetString();
+                }
+                else if (name.SequenceEqual("trailers"u8))
+                {
+                    trailers = reader.GetString();
+                }
+                else if (name.SequenceEqual("time"u8))
+                {
+                    time = reader.GetInt64();
+                }
+                else if (name.SequenceEqual("parents"u8) && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    parents = [];
+                    while (reader.Read() && reader.TokenType == JsonTokenType.String)
+                    {
+                        parents.Add(reader.GetString()!);
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
             if (
-                root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("tree", out var tree)
-                || !root.TryGetProperty("parents", out var parents)
-                || !root.TryGetProperty("time", out var time)
-                || !root.TryGetProperty("subject", out var subject)
-                || !root.TryGetProperty("trailers", out var trailers)
+                reader.TokenType != JsonTokenType.EndObject
+                || tree is null
+                || parents is null
+                || time is not { } commitTime
+                || subject is null
+                || trailers is null
             )
             {
                 return false;
             }
 
-            facts = new CommitFacts(
-                tree.GetString()!,
-                parents.EnumerateArray().Select(p => p.GetString()!).ToList(),
-                time.GetInt64(),
-                subject.GetString()!,
-                trailers.GetString()!
-            );
+            facts = new CommitFacts(tree, parents, commitTime, subject, trailers);
             return true;
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
         }
     }
 }

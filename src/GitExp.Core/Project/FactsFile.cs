@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
@@ -19,7 +20,10 @@ public sealed class FactsFile
 {
     private readonly string _path;
     private readonly Lock _lock = new();
-    private readonly StringBuilder _pending = new();
+
+    // The lines to append, already UTF-8: 20,000 new facts (a first show of 10,000 experiments) are 8 MB, which as
+    // a string builder, its string and then its bytes were three copies, two of them on the large-object heap.
+    private readonly ArrayBufferWriter<byte> _pending = new();
     private Dictionary<string, string>? _lines;
 
     public FactsFile(string path) => _path = path;
@@ -35,6 +39,19 @@ public sealed class FactsFile
         }
     }
 
+    /// <summary>
+    /// Reads the file on the thread pool now, so that a command which will look facts up soon (show: every
+    /// experiment's) overlaps reading them with its git calls.
+    /// </summary>
+    public void Preload() =>
+        _ = Task.Run(() =>
+        {
+            lock (_lock)
+            {
+                Lines();
+            }
+        });
+
     /// <summary>Remembers a fact; written by the next <see cref="Flush"/>.</summary>
     public void Add(string key, string json)
     {
@@ -46,35 +63,47 @@ public sealed class FactsFile
         lock (_lock)
         {
             Lines()[key] = json;
-            _pending.Append(key).Append('\t').Append(json).Append('\n');
+            Append(key);
+            _pending.Write("\t"u8);
+            Append(json);
+            _pending.Write("\n"u8);
         }
     }
 
     /// <summary>Appends the facts added since the last flush, creating the file (and its folder) when missing.</summary>
     public void Flush()
     {
-        byte[] bytes;
         lock (_lock)
         {
-            if (_pending.Length == 0)
+            if (_pending.WrittenCount == 0)
             {
                 return;
             }
 
-            bytes = Encoding.UTF8.GetBytes(_pending.ToString());
-            _pending.Clear();
-        }
+            try
+            {
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
+                using var stream = new FileStream(
+                    _path,
+                    FileMode.Append,
+                    FileAccess.Write,
+                    FileShare.ReadWrite | FileShare.Delete
+                );
+                stream.Write(_pending.WrittenSpan);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A cache that cannot be written costs time on the next command, nothing else.
+            }
 
-        try
-        {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
-            using var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-            stream.Write(bytes);
+            _pending.ResetWrittenCount();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A cache that cannot be written costs time on the next command, nothing else.
-        }
+    }
+
+    private void Append(string text)
+    {
+        var span = _pending.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+        _pending.Advance(Encoding.UTF8.GetBytes(text, span));
     }
 
     private Dictionary<string, string> Lines()
@@ -87,14 +116,41 @@ public sealed class FactsFile
         _lines = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
-            // Line by line: the whole text at once would be one large-object-heap string (and a full GC) per command.
+            // In pieces through one char buffer, the key and the JSON cut straight from it: the whole text at once
+            // would be one large-object-heap string (and a full GC) per command, and a string per line a third more
+            // copying and garbage (10,000 experiments: 30,000 lines).
             using var reader = new StreamReader(_path, Encoding.UTF8, false, new FileStreamOptions { BufferSize = 1 << 16 });
-            while (reader.ReadLine() is { } line)
+            var buffer = new char[1 << 15];
+            var length = 0;
+            while (true)
             {
-                var tab = line.IndexOf('\t', StringComparison.Ordinal);
-                if (tab > 0 && tab < line.Length - 1)
+                var read = reader.Read(buffer, length, buffer.Length - length);
+                length += read;
+                var start = 0;
+                while (start < length)
                 {
-                    _lines[line[..tab]] = line[(tab + 1)..];
+                    var newline = Array.IndexOf(buffer, '\n', start, length - start);
+                    if (newline < 0)
+                    {
+                        break;
+                    }
+
+                    AddLine(buffer.AsSpan(start, newline - start));
+                    start = newline + 1;
+                }
+
+                if (read == 0)
+                {
+                    // A last line without its newline (a torn append) is read too; its JSON will not parse.
+                    AddLine(buffer.AsSpan(start, length - start));
+                    break;
+                }
+
+                buffer.AsSpan(start, length - start).CopyTo(buffer);
+                length -= start;
+                if (length == buffer.Length)
+                {
+                    Array.Resize(ref buffer, buffer.Length * 2);
                 }
             }
         }
@@ -104,5 +160,14 @@ public sealed class FactsFile
         }
 
         return _lines;
+    }
+
+    private void AddLine(ReadOnlySpan<char> line)
+    {
+        var tab = line.IndexOf('\t');
+        if (tab > 0 && tab < line.Length - 1)
+        {
+            _lines![line[..tab].ToString()] = line[(tab + 1)..].ToString();
+        }
     }
 }

@@ -60,6 +60,46 @@ internal static class CommonOptions
 
     private const int MinimumWidth = 20;
 
+    /// <summary><c>--all</c> of a listing: every row, even on a terminal (through a pager when longer than the screen).</summary>
+    public static Option<bool> AllRows(string noun) =>
+        new("--all") { Description = $"Every {noun}, even on a terminal (paged when longer than the screen)." };
+
+    /// <summary><c>--no-pager</c>: print long output on a terminal as it is.</summary>
+    public static Option<bool> NoPager() =>
+        new("--no-pager") { Description = "Never page long output ($GITEXP_PAGER, $PAGER or less) on a terminal." };
+
+    /// <summary>
+    /// How many rows a listing shows: the <c>--limit</c> asked for (at least 1) for every format; else, for a table on
+    /// a terminal without <c>--all</c>, <paramref name="screenful"/> of the terminal's height; else null, every row.
+    /// </summary>
+    public static int? RowLimit(
+        ParseResult result,
+        Option<int?> limit,
+        Option<bool> all,
+        bool table,
+        TextWriter output,
+        Func<int, int> screenful
+    )
+    {
+        var asked = result.GetValue(limit);
+        if (asked is { } n)
+        {
+            if (n < 1)
+            {
+                throw new ExpException(ExitCode.Usage, $"{limit.Name} {n}: expected a number of rows of at least 1");
+            }
+
+            if (result.GetValue(all))
+            {
+                throw new ExpException(ExitCode.Usage, $"{limit.Name} and --all cannot be used together: choose one");
+            }
+
+            return n;
+        }
+
+        return table && !result.GetValue(all) && Screen.Height(output) is { } height ? Math.Max(screenful(height), 1) : null;
+    }
+
     public static Task<ExpProject> OpenProjectAsync(CancellationToken cancellationToken) =>
         ExpProject.OpenAsync(Environment.CurrentDirectory, cancellationToken);
 

@@ -66,10 +66,19 @@ internal static class RunsCommands
         var csv = CommonOptions.Csv();
         var width = CommonOptions.Width();
         var transpose = CommonOptions.Transpose();
+        var limit = new Option<int?>("--limit", "-n")
+        {
+            Description = "List at most N runs (default on a terminal: what fits the screen).",
+        };
+        var all = CommonOptions.AllRows("run");
+        var noPager = CommonOptions.NoPager();
         var command = new Command("list", "List runs, bookmarked first, newest first.")
         {
             width,
             transpose,
+            limit,
+            all,
+            noPager,
             filter,
             sort,
             order,
@@ -83,6 +92,8 @@ internal static class RunsCommands
             async (result, cancellationToken) =>
             {
                 CommonOptions.OneFormat(result, json, csv);
+                var console = !result.GetValue(json) && !result.GetValue(csv);
+                var rowLimit = CommonOptions.RowLimit(result, limit, all, console, output, height => height - Screen.Reserved);
                 var query = new RunQuery
                 {
                     Archived = result.GetValue(archived),
@@ -104,7 +115,7 @@ internal static class RunsCommands
                             writer.WriteStartArray();
                             // One run at a time, from the store to the output; the store is read on another
                             // thread meanwhile, a few runs ahead.
-                            foreach (var run in ReadAhead(store.Each(query), capacity: 64))
+                            foreach (var run in ReadAhead(store.Each(query).Take(rowLimit ?? int.MaxValue), capacity: 64))
                             {
                                 RunJson.Write(writer, run);
                                 if (writer.BytesPending > 1 << 16)
@@ -119,8 +130,14 @@ internal static class RunsCommands
                     return 0;
                 }
 
-                // The table and CSV show no params, so they are not read.
-                var runs = store.Find(query, RunParts.Metrics);
+                // The table and CSV show no params, so they are not read. A limit reads only the runs shown, and counts all.
+                var (runs, total) = rowLimit is { } n
+                    ? store.Page(query, 0, n, RunParts.Metrics) is var page
+                        ? (page.Runs, page.Total)
+                        : default
+                    : store.Find(query, RunParts.Metrics) is var found
+                        ? (found, found.Count)
+                        : default;
                 var metricKeys = runs.SelectMany(r => r.Metrics.Keys).Distinct(StringComparer.Ordinal).Take(8).ToList();
                 var header = new List<string> { "Id", "Name", "Status", "Created", "Duration", "Title" };
                 header.AddRange(metricKeys.Select(ShortKey));
@@ -172,7 +189,18 @@ internal static class RunsCommands
                         rowNoun: "run",
                         hint: "--width, --transpose or --json"
                     );
-                    TableWriter.Console(output, header, rows, rightAlignFrom: 6, fit);
+                    Screen.Write(
+                        output,
+                        paged: !result.GetValue(noPager),
+                        text =>
+                        {
+                            TableWriter.Console(text, header, rows, rightAlignFrom: 6, fit);
+                            if (total > rows.Count)
+                            {
+                                text.WriteLine(Screen.MoreLine(total - rows.Count, "run", null, "-n N or --all"));
+                            }
+                        }
+                    );
                 }
 
                 return 0;

@@ -58,6 +58,12 @@ internal static class ShowCommand
         var precision = CommonOptions.Precision();
         var width = CommonOptions.Width();
         var transpose = CommonOptions.Transpose();
+        var limit = new Option<int?>("--limit")
+        {
+            Description = "Show at most N experiments per baseline (default on a terminal: what fits the screen).",
+        };
+        var all = CommonOptions.AllRows("experiment");
+        var noPager = CommonOptions.NoPager();
         var command = new Command("show", "Show the baseline and its experiments with metrics and params.")
         {
             json,
@@ -82,12 +88,25 @@ internal static class ShowCommand
             precision,
             width,
             transpose,
+            limit,
+            all,
+            noPager,
         };
         command.SetAction(
             async (result, cancellationToken) =>
             {
                 CommonOptions.OneFormat(result, json, csv, md);
                 var digits = CommonOptions.CheckPrecision(result.GetValue(precision));
+                var console = !result.GetValue(json) && !result.GetValue(csv) && !result.GetValue(md);
+                // A terminal gets a screenful per baseline: the rows around the experiments take the rest.
+                var rowLimit = CommonOptions.RowLimit(
+                    result,
+                    limit,
+                    all,
+                    console,
+                    output,
+                    height => height - Screen.Reserved - 2
+                );
 
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 var table = await ExperimentShow
@@ -116,6 +135,13 @@ internal static class ShowCommand
                         cancellationToken
                     )
                     .ConfigureAwait(false);
+                if (rowLimit is { } cut)
+                {
+                    table = result.GetValue(limit) is not null
+                        ? ExperimentShow.Cut(table, cut, int.MaxValue)
+                        : ExperimentShow.Cut(table, int.MaxValue, cut);
+                }
+
                 if (result.GetValue(json))
                 {
                     using var writing = ExpTrace.Start("show: write JSON");
@@ -155,6 +181,7 @@ internal static class ShowCommand
                     }
                     else
                     {
+                        using var writing = ExpTrace.Start("show: write table");
                         var essential = new[] { "Experiment", "State" }.Count(shown.Contains);
                         var fit = CommonOptions.Fit(
                             result,
@@ -167,8 +194,19 @@ internal static class ShowCommand
                             rowNoun: "experiment",
                             hint: "--width, --transpose, --drop or --json"
                         );
-                        var rows = Display(table, shown, digits, tree: !fit.Transpose, shortHashes: true);
-                        TableWriter.Console(output, header, rows, rightAlignFrom: shown.Count, fit);
+                        var cells = Display(table, shown, digits, tree: !fit.Transpose, shortHashes: true);
+                        Screen.Write(
+                            output,
+                            paged: !result.GetValue(noPager),
+                            text =>
+                            {
+                                TableWriter.Console(text, header, cells, rightAlignFrom: shown.Count, fit);
+                                if (table.LeftOut.Count > 0)
+                                {
+                                    text.WriteLine(MoreLine(table.LeftOut));
+                                }
+                            }
+                        );
                     }
                 }
 
@@ -177,6 +215,23 @@ internal static class ShowCommand
         );
         return command;
     }
+
+    /// <summary>How many experiments a cut table left out, of which baselines, and how to see them.</summary>
+    private static string MoreLine(IReadOnlyList<LeftOut> leftOut) =>
+        Screen.MoreLine(
+            leftOut.Sum(l => l.Experiments),
+            "experiment",
+            "of "
+                + (
+                    leftOut.Count == 1
+                        ? leftOut[0].Baseline
+                        : string.Join(
+                            ", ",
+                            leftOut.Select(l => l.Baseline + " (" + l.Experiments.ToString(CultureInfo.InvariantCulture) + ")")
+                        )
+                ),
+            "--limit N or --all"
+        );
 
     /// <summary>The fixed columns of the table and Markdown, in order (CSV has DVC's six).</summary>
     private static readonly string[] TableFixed = ["Experiment", "rev", "Created", "State"];
@@ -302,8 +357,8 @@ internal static class ShowCommand
     private static void WriteJson(Utf8JsonWriter writer, ShowTable table)
     {
         // GroupBy keeps the first-seen order of files and the column order within each.
-        var metrics = table.Columns.Where(c => c.IsMetric).GroupBy(c => c.File, StringComparer.Ordinal).ToList();
-        var parameters = table.Columns.Where(c => c.IsParam).GroupBy(c => c.File, StringComparer.Ordinal).ToList();
+        var metrics = FileColumns.Of(table.Columns.Where(c => c.IsMetric));
+        var parameters = FileColumns.Of(table.Columns.Where(c => c.IsParam));
         var deps = table.Columns.Where(c => c.IsDep).ToList();
         writer.WriteStartArray();
         foreach (var row in table.Rows)
@@ -337,27 +392,27 @@ internal static class ShowCommand
     private static void WriteRow(
         Utf8JsonWriter writer,
         ShowRow row,
-        IReadOnlyList<IGrouping<string, ShowColumn>> metrics,
-        IReadOnlyList<IGrouping<string, ShowColumn>> parameters,
+        IReadOnlyList<FileColumns> metrics,
+        IReadOnlyList<FileColumns> parameters,
         IReadOnlyList<ShowColumn> deps
     )
     {
-        writer.WriteString("name", row.Name);
-        writer.WriteString("rev", row.Rev);
-        writer.WriteString("type", row.Kind.ToString().ToLowerInvariant());
-        writer.WriteString("baseline", row.Baseline);
+        writer.WriteString(Names.Name, row.Name);
+        writer.WriteString(Names.Rev, row.Rev);
+        writer.WriteString(Names.Type, Names.Kinds[(int)row.Kind]);
+        writer.WriteString(Names.Baseline, row.Baseline);
         if (row.Created is { } created)
         {
-            writer.WriteString("created", created.ToString("O", CultureInfo.InvariantCulture));
+            writer.WriteString(Names.Created, created.ToString("O", CultureInfo.InvariantCulture));
         }
         else
         {
-            writer.WriteNull("created");
+            writer.WriteNull(Names.Created);
         }
 
-        writer.WriteString("state", row.State);
-        WriteGroup(writer, "metrics", metrics, row);
-        WriteGroup(writer, "params", parameters, row);
+        writer.WriteString(Names.State, row.State);
+        WriteGroup(writer, Names.Metrics, metrics, row);
+        WriteGroup(writer, Names.Params, parameters, row);
         // DVC's "deps": { path: { "hash": ... } }; a dep the revision's lock does not record has a null hash.
         writer.WriteStartObject("deps");
         foreach (var dep in deps)
@@ -372,26 +427,55 @@ internal static class ShowCommand
     }
 
     /// <summary><c>{ file: { key: value } }</c>, files in first-seen column order; a column the row lacks is null.</summary>
-    private static void WriteGroup(
-        Utf8JsonWriter writer,
-        string name,
-        IReadOnlyList<IGrouping<string, ShowColumn>> files,
-        ShowRow row
-    )
+    private static void WriteGroup(Utf8JsonWriter writer, JsonEncodedText name, IReadOnlyList<FileColumns> files, ShowRow row)
     {
         writer.WriteStartObject(name);
         foreach (var file in files)
         {
-            writer.WriteStartObject(file.Key);
-            foreach (var column in file)
+            writer.WriteStartObject(file.Name);
+            for (var i = 0; i < file.Columns.Count; i++)
             {
-                writer.WritePropertyName(column.Key);
-                CompactJson.WriteValue(writer, row.Value(column));
+                writer.WritePropertyName(file.Keys[i]);
+                CompactJson.WriteValue(writer, row.Value(file.Columns[i]));
             }
 
             writer.WriteEndObject();
         }
 
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// One file's columns with their names encoded once: a table of 10,000 rows writes each name 10,000 times, and
+    /// an encoded name is copied rather than checked for escapes and transcoded every time.
+    /// </summary>
+    private sealed record FileColumns(JsonEncodedText Name, IReadOnlyList<ShowColumn> Columns, JsonEncodedText[] Keys)
+    {
+        public static List<FileColumns> Of(IEnumerable<ShowColumn> columns) =>
+            [
+                .. columns
+                    .GroupBy(c => c.File, StringComparer.Ordinal)
+                    .Select(file => new FileColumns(
+                        JsonOutput.Encode(file.Key),
+                        [.. file],
+                        [.. file.Select(c => JsonOutput.Encode(c.Key))]
+                    )),
+            ];
+    }
+
+    /// <summary>The fixed property names of a row, encoded once.</summary>
+    private static class Names
+    {
+        public static readonly JsonEncodedText Name = JsonOutput.Encode("name");
+        public static readonly JsonEncodedText Rev = JsonOutput.Encode("rev");
+        public static readonly JsonEncodedText Type = JsonOutput.Encode("type");
+        public static readonly JsonEncodedText Baseline = JsonOutput.Encode("baseline");
+        public static readonly JsonEncodedText Created = JsonOutput.Encode("created");
+        public static readonly JsonEncodedText State = JsonOutput.Encode("state");
+        public static readonly JsonEncodedText Metrics = JsonOutput.Encode("metrics");
+        public static readonly JsonEncodedText Params = JsonOutput.Encode("params");
+
+        /// <summary>Each <see cref="RowKind"/> in lower case, by its value.</summary>
+        public static readonly string[] Kinds = [.. Enum.GetValues<RowKind>().Select(k => k.ToString().ToLowerInvariant())];
     }
 }

@@ -21,6 +21,9 @@ internal static class JsonOutput
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>A property name encoded once as every <c>--json</c> output escapes it, for names written many times.</summary>
+    public static JsonEncodedText Encode(string name) => JsonEncodedText.Encode(name, WriterOptions.Encoder);
+
     public static void Write(TextWriter output, JsonNode document) => output.WriteLine(document.ToJsonString(Options));
 
     /// <summary>

@@ -43,34 +43,74 @@ internal static class TableWriter
             importance,
             required
         );
-        var console = AnsiConsole.Create(
-            new AnsiConsoleSettings
-            {
-                Out = new AnsiConsoleOutput(output),
-                Ansi = output == System.Console.Out && !System.Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
-                ColorSystem = ColorSystemSupport.Detect,
-            }
-        );
-        // Exactly the table's own width: Spectre never wraps a cell, even when the required columns alone are wider.
-        console.Profile.Width = Math.Max(TableFit.TableWidth(kept.Select(i => Math.Max(valueWidths[i], headerWidths[i]))), 1);
-        var table = new Table().Border(TableBorder.Simple);
-        foreach (var i in kept)
-        {
-            var title = CellWidth(header[i]) > headerWidths[i] ? header[i][..(headerWidths[i] - 1)] + "…" : header[i];
-            var column = new TableColumn(Markup.Escape(title)).NoWrap();
-            table.AddColumn(i >= rightAlignFrom ? column.RightAligned() : column);
-        }
-
-        foreach (var row in rows)
-        {
-            table.AddRow(kept.Select(i => new Text(row[i])).ToArray());
-        }
-
-        console.Write(table);
+        // Straight to stdout through one buffer: the console's own writer flushes every line.
+        using var buffered = ReferenceEquals(output, System.Console.Out)
+            ? new StreamWriter(System.Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16)
+            : null;
+        var writer = buffered ?? output;
+        Render(writer, header, rows, kept, [.. valueWidths.Zip(headerWidths, Math.Max)], headerWidths, rightAlignFrom);
         if (hidden.Count > 0)
         {
-            output.WriteLine(TableFit.Note([.. hidden.Select(i => header[i])], noun, fit.Hint, fit.Width));
+            writer.WriteLine(TableFit.Note([.. hidden.Select(i => header[i])], noun, fit.Hint, fit.Width));
         }
+    }
+
+    /// <summary>
+    /// The table with the simple border, character for character as Spectre.Console drew it before: a blank border
+    /// line, the header, a rule (none without rows), the rows and a blank border line, with one space of edge and
+    /// padding each side of a cell. Each line is padded from widths measured once, so the time is linear in the cells
+    /// (Spectre's layout took 7 s and 1.3 GiB of allocations for 10,000 rows of 34 columns).
+    /// </summary>
+    private static void Render(
+        TextWriter output,
+        IReadOnlyList<string> header,
+        IReadOnlyList<IReadOnlyList<string>> rows,
+        IReadOnlyList<int> kept,
+        IReadOnlyList<int> widths,
+        IReadOnlyList<int> headerWidths,
+        int rightAlignFrom
+    )
+    {
+        var line = new StringBuilder();
+        void Line(Func<int, string> cell, Func<int, int> cellWidth)
+        {
+            line.Clear().Append(' ');
+            foreach (var i in kept)
+            {
+                var text = cell(i);
+                var pad = widths[i] - cellWidth(i);
+                line.Append(' ');
+                if (i >= rightAlignFrom)
+                {
+                    line.Append(' ', pad).Append(text);
+                }
+                else
+                {
+                    line.Append(text).Append(' ', pad);
+                }
+
+                line.Append(' ', 2);
+            }
+
+            output.WriteLine(line);
+        }
+
+        var border = new string(' ', TableFit.TableWidth(kept.Select(i => widths[i])));
+        output.WriteLine(border);
+        Line(
+            i => CellWidth(header[i]) > headerWidths[i] ? header[i][..(headerWidths[i] - 1)] + "…" : header[i],
+            i => Math.Min(CellWidth(header[i]), headerWidths[i])
+        );
+        if (rows.Count > 0)
+        {
+            output.WriteLine(new string('─', border.Length));
+        }
+        foreach (var row in rows)
+        {
+            Line(i => OneLine(row[i]), i => CellWidth(OneLine(row[i])));
+        }
+
+        output.WriteLine(border);
     }
 
     /// <summary>One row per column and one column per row, headed by the row's name.</summary>
@@ -90,8 +130,22 @@ internal static class TableWriter
         return (transposedHeader, transposedRows);
     }
 
-    private static int CellWidth(string text) =>
-        text.Length == 0 ? 0 : ((IRenderable)new Text(text)).Measure(MeasureOptions, int.MaxValue).Max;
+    /// <summary>A value on one line: a line break would tear the table's rows apart.</summary>
+    private static string OneLine(string text) => text.AsSpan().IndexOfAny('\n', '\r') < 0 ? text : text.ReplaceLineEndings(" ");
+
+    /// <summary>Terminal cells the text takes: one per character for the common scripts and box drawing, else Spectre's measure.</summary>
+    private static int CellWidth(string text)
+    {
+        foreach (var c in text)
+        {
+            if (c is < ' ' or (>= '\u007f' and < '\u00a0') or (>= '\u0300' and < '\u2500') or >= '\u2580')
+            {
+                return ((IRenderable)new Text(OneLine(text))).Measure(MeasureOptions, int.MaxValue).Max;
+            }
+        }
+
+        return text.Length;
+    }
 
     private static readonly RenderOptions MeasureOptions = new(
         AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(TextWriter.Null) }).Profile.Capabilities,

@@ -46,6 +46,27 @@ public sealed class FactsFileTests : IDisposable
     }
 
     [Fact]
+    public void Facts_longer_than_the_read_buffer_and_across_its_edges_read_back_whole()
+    {
+        var path = _folder.Combine("facts");
+        var writer = new FactsFile(path);
+        var expected = new Dictionary<string, string>();
+        for (var i = 0; i < 3000; i++)
+        {
+            // Lines of varied lengths cross the reader's 32 Ki-char buffer at every offset; one is three times its size.
+            var json = "\"" + new string((char)('a' + (i % 26)), i == 1500 ? 100_000 : i % 97) + "\"";
+            expected[$"k{i}"] = json;
+            writer.Add($"k{i}", json);
+        }
+
+        writer.Flush();
+
+        var reader = new FactsFile(path);
+
+        Assert.All(expected, pair => Assert.True(reader.TryGet(pair.Key, out var json) && json == pair.Value, pair.Key));
+    }
+
+    [Fact]
     public void Torn_and_foreign_lines_are_skipped_without_losing_the_good_ones()
     {
         var path = _folder.Write("facts", "good\t{\"ok\":true}\nno tab here\n\tempty key\nkey-without-value\t\ntorn\t{\"x\":");

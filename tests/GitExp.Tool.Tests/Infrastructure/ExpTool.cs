@@ -62,7 +62,20 @@ public static class ExpTool
     /// Runs <c>dotnet exp args...</c> on a pseudo-terminal that reports no size, as <c>script -qec ... /dev/null</c>
     /// gives it; null when <c>script</c> is not installed. Stdout is the terminal's output.
     /// </summary>
-    public static async Task<ToolResult?> RunOnSizelessTerminalAsync(string workingDirectory, params string[] args)
+    public static Task<ToolResult?> RunOnSizelessTerminalAsync(string workingDirectory, params string[] args) =>
+        RunOnTerminalAsync(workingDirectory, null, new Dictionary<string, string>(), args);
+
+    /// <summary>
+    /// Runs <c>dotnet exp args...</c> on a pseudo-terminal of <paramref name="size"/> (rows and columns, set with
+    /// <c>stty</c>; null: one that reports no size) with extra environment variables; null when <c>script</c> is not
+    /// installed. Stdout is the terminal's output (lines end in CR LF).
+    /// </summary>
+    public static async Task<ToolResult?> RunOnTerminalAsync(
+        string workingDirectory,
+        (int Rows, int Columns)? size,
+        IReadOnlyDictionary<string, string> environment,
+        params string[] args
+    )
     {
         var script = FindOnPath("script");
         if (script is null)
@@ -72,6 +85,11 @@ public static class ExpTool
 
         var tool = StartInfo(workingDirectory, args);
         var commandLine = string.Join(' ', new[] { tool.FileName }.Concat(tool.ArgumentList).Select(ShellQuote));
+        if (size is { } s)
+        {
+            commandLine = $"stty rows {s.Rows} cols {s.Columns} && exec {commandLine}";
+        }
+
         var info = new ProcessStartInfo(script) { WorkingDirectory = workingDirectory };
         foreach (var arg in new[] { "-qec", commandLine, "/dev/null" })
         {
@@ -80,6 +98,11 @@ public static class ExpTool
 
         info.Environment.Remove("COLUMNS");
         info.Environment.Remove("LINES");
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         return await RunProcessAsync(info);
     }
 
