@@ -38,7 +38,7 @@ for name in $benches; do
     continue
   fi
   args=("$name")
-  case "$name" in show|show-10k|noop-run|dvc-status|queue-*|checkpoint-*|ui-*|runs-filter) args+=("${tool_args[@]}") ;; esac
+  case "$name" in show|show-10k|noop-run|dvc-status|queue-*|checkpoint-*|ui-*|runs-filter|plots-show) args+=("${tool_args[@]}") ;; esac
   log=$(mktemp)
   dotnet "$bench" "${args[@]}" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}
