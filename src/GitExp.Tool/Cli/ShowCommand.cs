@@ -236,19 +236,21 @@ internal static class ShowCommand
     /// <summary>The fixed columns of the table and Markdown, in order (CSV has DVC's six).</summary>
     private static readonly string[] TableFixed = ["Experiment", "rev", "Created", "State"];
 
-    private static IEnumerable<string> CsvFixed(ShowTable table, ShowRow r)
-    {
-        var cells = new Dictionary<string, string>
-        {
-            ["Experiment"] = r.Name,
-            ["rev"] = r.Rev,
-            ["typ"] = r.Kind.ToString().ToLowerInvariant(),
-            ["Created"] = r.Created?.ToString("O", CultureInfo.InvariantCulture) ?? "",
-            ["parent"] = r.Kind is RowKind.Experiment or RowKind.Checkpoint ? r.Baseline[..7] : "",
-            ["State"] = r.State,
-        };
-        return ShowTable.FixedColumns.Where(table.Shows).Select(name => cells[name]);
-    }
+    private static IEnumerable<string> CsvFixed(ShowTable table, ShowRow r) =>
+        ShowTable
+            .FixedColumns.Where(table.Shows)
+            .Select(name =>
+                name switch
+                {
+                    "Experiment" => r.Name,
+                    "rev" => r.Rev,
+                    "typ" => r.Kind.ToString().ToLowerInvariant(),
+                    "Created" => r.Created?.ToString("O", CultureInfo.InvariantCulture) ?? "",
+                    "parent" => r.Kind is RowKind.Experiment or RowKind.Checkpoint ? r.Baseline[..7] : "",
+                    "State" => r.State,
+                    _ => throw new InvalidOperationException($"no CSV cell for the fixed column '{name}'"),
+                }
+            );
 
     /// <summary>
     /// What stays when the terminal is narrow (decision 0028): the name and State, then metrics, then params, then
