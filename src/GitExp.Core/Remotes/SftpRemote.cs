@@ -86,7 +86,7 @@ public sealed class SftpRemote(SshSettings settings, string remoteName, int conn
                                 cancellationToken
                             )
                             .ConfigureAwait(false);
-                        client.ChangePermissions(tmp, 0x124); // 0444: objects are read-only, as in the local cache
+                        client.ChangePermissions(tmp, 444); // r--r--r-- (octal digits, as chmod takes them): objects are read-only, as in the local cache
                         // posix-rename@openssh.com: atomic, and replaces what is there (the same bytes, by its name).
                         client.RenameFile(tmp, dest, isPosix: true);
                     }
