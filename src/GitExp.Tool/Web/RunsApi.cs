@@ -23,7 +23,7 @@ internal static class RunsApi
     public static void Map(WebApplication app, ExpProject project)
     {
         var api = app.MapGroup("/api");
-        api.MapGet("/runs", (HttpRequest request) => Handle(project, store => List(store, request.Query)));
+        api.MapGet("/runs", (HttpRequest request) => Handle(project, store => List(store, request.Query, project.Root)));
         api.MapGet("/runs/{id}", (string id) => Handle(project, store => Json(Detail(store, Find(store, id)))));
         api.MapGet(
             // A catch-all, so a key's '/' (live/metrics.json:acc) can stay a '/': an escaped one never reaches a route value decoded.
@@ -135,7 +135,7 @@ internal static class RunsApi
         }
     }
 
-    private static IResult List(RunStore store, IQueryCollection query)
+    private static IResult List(RunStore store, IQueryCollection query, string projectRoot)
     {
         var filterText = query["filter"].ToString();
         var matcher = string.IsNullOrWhiteSpace(filterText) ? null : RunFilter.Parse(filterText, "filter");
@@ -183,6 +183,8 @@ internal static class RunsApi
         return JsonBytes(writer =>
         {
             writer.WriteStartObject();
+            // The page keeps its column choice per project (localStorage is per address, and ports change).
+            writer.WriteString("project", projectRoot);
             writer.WriteNumber("total", slice.Total);
             writer.WriteNumber("page", page);
             writer.WriteNumber("pageSize", pageSize);

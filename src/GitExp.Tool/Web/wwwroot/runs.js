@@ -1,4 +1,5 @@
-// The runs page: filter, free-text search, group, sortable columns, a column chooser, bookmarks, archived view, paging, compare.
+// The runs page: filter, free-text search, group, sortable columns grouped as run / params / metrics, a column chooser
+// (by default the params and metrics that differ across the shown runs), bookmarks, archived view, paging, compare.
 "use strict";
 (() => {
   const { api, el, value, shortKey, time, duration } = GitExp;
@@ -9,29 +10,39 @@
     group: params.get("group") || "", status: params.get("status") || "",
   };
   const selected = new Set();
-  const hidden = new Set(JSON.parse(localStorage.getItem("gitexp.hiddenColumns") || '["group","tags","commit"]'));
+  // The run columns hidden until chosen; params and metrics are shown by default when their values differ.
+  const hiddenByDefault = new Set(["group", "tags", "commit"]);
+  let prefs = { shown: [], hidden: [], all: false };
+  let prefsKey = null;
   let lastData = null;
 
   GitExp.header();
   const page = document.getElementById("page");
-  const filter = el("input", { type: "text", id: "filter", placeholder: "filter: metrics.acc > 0.9 and status = succeeded", value: state.filter });
-  const q = el("input", { type: "search", id: "q", placeholder: "search name, title, notes, commit", value: state.q });
-  const group = el("select", { id: "group", title: "Only the runs of one group" });
-  const status = el("select", { id: "status", title: "Only the runs of one status" },
+  const filter = el("input", { type: "text", id: "filter", placeholder: "metrics.acc > 0.9 and status = succeeded", value: state.filter });
+  const q = el("input", { type: "search", id: "q", placeholder: "name, title, notes, commit", value: state.q });
+  const group = el("select", { id: "group" });
+  const status = el("select", { id: "status" },
     ...["", "queued", "running", "succeeded", "failed", "interrupted"].map(s => el("option", { value: s, text: s || "All statuses" })));
   status.value = state.status;
   const archived = el("input", { type: "checkbox", id: "archived", checked: state.archived });
   const compare = el("button", { id: "compare", className: "primary", disabled: true, text: "Compare (0)" });
-  const columnsButton = el("button", { id: "columns", text: "Columns" });
+  const columnsButton = el("button", { id: "columns", text: "Columns", ariaExpanded: "false", ariaControls: "columns-panel" });
+  const allColumns = el("input", { type: "checkbox", id: "all-columns" });
   const columnsPanel = el("div", { id: "columns-panel", hidden: true });
-  const error = el("div", { id: "error", className: "error" });
+  const error = el("div", { id: "error", className: "error", role: "alert" });
   const table = el("table", { id: "runs" });
+  const tableWrap = el("div", { className: "table-wrap", id: "runs-wrap" }, table);
+  const empty = el("p", { className: "muted", id: "no-runs", hidden: true, text: "No runs match." });
   const pager = el("div", { className: "pager" });
   page.append(
     el("h1", { text: "Runs" }),
-    el("div", { className: "toolbar" }, filter, q, group, status, el("label", {}, archived, " archived"), columnsButton, compare,
-      el("a", { href: "/new", id: "new-run", text: "New run" })),
-    columnsPanel, error, table, pager,
+    el("div", { className: "toolbar" },
+      GitExp.field("Filter", filter, "wide"), GitExp.field("Search", q), GitExp.field("Group", group), GitExp.field("Status", status),
+      el("label", { className: "check" }, archived, " Archived")),
+    el("div", { className: "toolbar" },
+      columnsButton, el("label", { className: "check", title: "Show every column, also those whose values are the same in every shown run" }, allColumns, " All columns"),
+      el("span", { id: "columns-info", className: "muted" }), compare, el("a", { href: "/new", id: "new-run", text: "New run" })),
+    columnsPanel, error, tableWrap, empty, pager,
   );
 
   filter.addEventListener("keydown", e => { if (e.key === "Enter") { state.filter = filter.value; state.page = 1; load(); } });
@@ -40,13 +51,36 @@
   group.addEventListener("change", () => { state.group = group.value; state.page = 1; selected.clear(); load(); });
   status.addEventListener("change", () => { state.status = status.value; state.page = 1; selected.clear(); load(); });
   archived.addEventListener("change", () => { state.archived = archived.checked; state.page = 1; selected.clear(); load(); });
-  columnsButton.addEventListener("click", () => { columnsPanel.hidden = !columnsPanel.hidden; });
+  columnsButton.addEventListener("click", () => {
+    columnsPanel.hidden = !columnsPanel.hidden;
+    columnsButton.setAttribute("aria-expanded", String(!columnsPanel.hidden));
+  });
+  allColumns.addEventListener("change", () => { prefs.all = allColumns.checked; savePrefs(); render(lastData); });
   compare.addEventListener("click", () => { location.href = "/compare?ids=" + encodeURIComponent([...selected].join(",")); });
+
+  // The column choice is kept per project: the UI's port changes between starts, the project's path does not.
+  function loadPrefs(project) {
+    const key = "gitexp.columns:" + project;
+    if (key === prefsKey) return;
+    prefsKey = key;
+    try { prefs = { shown: [], hidden: [], all: false, ...JSON.parse(localStorage.getItem(key) || "{}") }; }
+    catch { prefs = { shown: [], hidden: [], all: false }; }
+    allColumns.checked = prefs.all;
+  }
+
+  function savePrefs() { localStorage.setItem(prefsKey, JSON.stringify(prefs)); }
+
+  // Whether a param's or metric's value differs between the runs shown (a run without it counts as a value).
+  function differs(runs, read) {
+    if (runs.length < 2) return true;
+    const first = JSON.stringify(read(runs[0]) ?? null);
+    return runs.some(r => JSON.stringify(read(r) ?? null) !== first);
+  }
 
   function columns(data) {
     const fixed = [
-      { id: "id", label: "Id", sort: "id", get: r => r.id.slice(0, 8) },
-      { id: "name", label: "Name", sort: "name", get: r => r.name },
+      { id: "id", label: "Id", sort: "id", sticky: true, get: r => r.id.slice(0, 8) },
+      { id: "name", label: "Name", sort: "name", sticky: true, get: r => r.name },
       { id: "title", label: "Title", sort: "title", get: r => r.title || "" },
       { id: "status", label: "Status", sort: "status", get: r => r.status },
       { id: "created", label: "Created", sort: "created", get: r => time(r.created) },
@@ -54,68 +88,139 @@
       { id: "group", label: "Group", sort: "group", get: r => r.group || "" },
       { id: "tags", label: "Tags", sort: "tags", get: r => (r.tags || []).join(", ") },
       { id: "commit", label: "Commit", sort: "commit", get: r => (r.commit || "").slice(0, 7) },
-    ];
-    const metrics = data.metricKeys.map(k => ({ id: "metrics." + k, label: shortKey(k), title: k, sort: "metrics." + k, num: true, get: r => value(r.metrics[k] ? r.metrics[k].last : null) }));
-    const parameters = data.paramKeys.map(k => ({ id: "params." + k, label: shortKey(k), title: k, sort: "params." + k, num: true, get: r => value(k in r.params ? r.params[k] : null) }));
-    return [...fixed, ...metrics, ...parameters];
+    ].map(c => ({ ...c, kind: "run", byDefault: !hiddenByDefault.has(c.id) }));
+    const readParam = k => r => (k in r.params ? r.params[k] : null);
+    const readMetric = k => r => (r.metrics[k] ? r.metrics[k].last : null);
+    const parameters = data.paramKeys.map(k => ({
+      id: "params." + k, kind: "param", label: shortKey(k), title: k, sort: "params." + k, num: true,
+      byDefault: differs(data.runs, readParam(k)), get: r => value(readParam(k)(r)),
+    }));
+    const metrics = data.metricKeys.map(k => ({
+      id: "metrics." + k, kind: "metric", label: shortKey(k), title: k, sort: "metrics." + k, num: true,
+      byDefault: differs(data.runs, readMetric(k)), get: r => value(readMetric(k)(r)),
+    }));
+    return [...fixed, ...parameters, ...metrics];
   }
 
-  function visible(column) { return !hidden.has(column.id); }
+  function visible(column) {
+    if (column.sticky || prefs.all) return true;
+    if (prefs.hidden.includes(column.id)) return false;
+    if (prefs.shown.includes(column.id)) return true;
+    return column.byDefault;
+  }
+
+  function choose(column, show) {
+    prefs.shown = prefs.shown.filter(id => id !== column.id);
+    prefs.hidden = prefs.hidden.filter(id => id !== column.id);
+    if (show !== column.byDefault) (show ? prefs.shown : prefs.hidden).push(column.id);
+    savePrefs();
+    render(lastData);
+  }
+
+  const groupNames = { run: "Run", param: "Params", metric: "Metrics" };
 
   function renderChooser(all) {
-    columnsPanel.replaceChildren(...all.map(c => el("label", {},
-      el("input", { type: "checkbox", checked: visible(c), dataset: { column: c.id }, onchange: e => {
-        if (e.target.checked) hidden.delete(c.id); else hidden.add(c.id);
-        localStorage.setItem("gitexp.hiddenColumns", JSON.stringify([...hidden]));
-        render(lastData);
-      } }), " " + (c.title || c.label))));
+    const sections = [];
+    for (const kind of ["run", "param", "metric"]) {
+      const list = all.filter(c => c.kind === kind && !c.sticky);
+      if (list.length === 0) continue;
+      sections.push(el("fieldset", { className: "chooser-" + kind },
+        el("legend", { text: groupNames[kind] }),
+        ...list.map(c => el("label", { title: c.byDefault ? "" : "the same in every shown run" },
+          el("input", { type: "checkbox", checked: visible(c), disabled: prefs.all, dataset: { column: c.id }, onchange: e => choose(c, e.target.checked) }),
+          " " + (c.title || c.label), c.byDefault ? null : el("span", { className: "muted", text: " (same)" })))));
+    }
+    const reset = el("button", { id: "columns-reset", text: "Back to the default", onclick: () => { prefs = { shown: [], hidden: [], all: false }; allColumns.checked = false; savePrefs(); render(lastData); } });
+    columnsPanel.replaceChildren(...sections, el("div", {}, reset));
   }
 
-  function render(data) {
-    const all = columns(data);
-    renderChooser(all);
-    const shown = all.filter(visible);
-    const head = el("tr", {}, el("th", { text: "" }), el("th", { text: "★" }));
+  function header(shown) {
+    // Row 1 names the column groups; the sticky columns (select, bookmark, id, name) sit under an empty corner cell.
+    const groups = el("tr", { className: "groups" }, el("th", { className: "corner", colSpan: 4 }));
+    let previous = null;
+    for (const c of shown.filter(c => !c.sticky)) {
+      if (c.kind !== previous) {
+        groups.append(el("th", { className: "group group-" + c.kind, colSpan: 1, scope: "colgroup" }, el("span", { text: groupNames[c.kind] })));
+        previous = c.kind;
+      } else {
+        groups.lastChild.colSpan++;
+      }
+    }
+    const head = el("tr", {}, el("th", { className: "sticky s-select" }, el("span", { className: "visually-hidden", text: "Select" })),
+      el("th", { className: "sticky s-star", title: "Bookmarked" }, el("span", { "aria-hidden": "true", text: "★" }), el("span", { className: "visually-hidden", text: "Bookmarked" })));
+    previous = null;
     for (const c of shown) {
-      const th = el("th", { text: c.label, title: c.title || "", dataset: { column: c.id } });
+      const th = el("th", { text: c.label, title: c.title || "", scope: "col", dataset: { column: c.id }, className: cellClass(c, previous) });
+      previous = c.kind;
       if (c.sort) {
         th.classList.add("sortable");
-        if (state.sort === c.sort) th.classList.add(state.order === "asc" ? "sorted-asc" : "sorted-desc");
-        th.addEventListener("click", () => {
+        th.tabIndex = 0;
+        if (state.sort === c.sort) {
+          th.classList.add(state.order === "asc" ? "sorted-asc" : "sorted-desc");
+          th.setAttribute("aria-sort", state.order === "asc" ? "ascending" : "descending");
+        }
+        const sort = () => {
           state.order = state.sort === c.sort && state.order === "desc" ? "asc" : "desc";
           state.sort = c.sort; state.page = 1; load();
-        });
+        };
+        th.addEventListener("click", sort);
+        th.addEventListener("keydown", e => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); } });
       }
       head.append(th);
     }
+    return el("thead", {}, groups, head);
+  }
+
+  // A column's classes: its group's tint, a rule before the first of each group, sticky for id and name.
+  function cellClass(c, previousKind) {
+    const classes = ["k-" + c.kind];
+    if (c.sticky) classes.push("sticky", "s-" + c.id);
+    if (c.kind !== previousKind && previousKind !== null && !c.sticky) classes.push("group-start");
+    if (c.num) classes.push("num");
+    return classes.join(" ");
+  }
+
+  function render(data) {
+    loadPrefs(data.project || "");
+    const all = columns(data);
+    renderChooser(all);
+    const shown = all.filter(visible);
+    const hiddenCount = all.length - shown.length;
+    document.getElementById("columns-info").textContent = hiddenCount === 0 ? "" : `${hiddenCount} column${hiddenCount === 1 ? "" : "s"} hidden`;
     const body = el("tbody");
     for (const run of data.runs) {
-      const pick = el("input", { type: "checkbox", className: "select", checked: selected.has(run.id), title: "select for comparison" });
+      const pick = el("input", { type: "checkbox", className: "select", checked: selected.has(run.id), title: "select for comparison", ariaLabel: "Select " + (run.name || run.id) });
       pick.addEventListener("change", () => { if (pick.checked) selected.add(run.id); else selected.delete(run.id); updateCompare(); });
-      const star = el("button", { className: "star" + (run.bookmarked ? " on" : ""), text: "★", title: run.bookmarked ? "remove bookmark" : "bookmark" });
+      const star = el("button", { className: "star" + (run.bookmarked ? " on" : ""), text: "★", title: run.bookmarked ? "remove bookmark" : "bookmark", ariaLabel: (run.bookmarked ? "Remove bookmark of " : "Bookmark ") + (run.name || run.id), ariaPressed: String(!!run.bookmarked) });
       star.addEventListener("click", async () => {
         try { await api("/api/runs/" + encodeURIComponent(run.id) + "/bookmark?on=" + !run.bookmarked, { method: "POST" }); load(); }
         catch (e) { error.textContent = e.message; }
       });
-      const row = el("tr", { dataset: { id: run.id } }, el("td", {}, pick), el("td", {}, star));
+      const row = el("tr", { dataset: { id: run.id } }, el("td", { className: "sticky s-select" }, pick), el("td", { className: "sticky s-star" }, star));
+      let previous = null;
       for (const c of shown) {
-        const cell = el("td", { className: c.num ? "num" : "", dataset: { column: c.id } });
+        const cell = el("td", { className: cellClass(c, previous), dataset: { column: c.id } });
+        previous = c.kind;
+        const text = c.get(run);
         if (c.id === "id" || c.id === "name") {
-          cell.append(el("a", { href: "/run?id=" + encodeURIComponent(run.id), text: c.get(run) || "-" }));
+          cell.append(el("a", { href: "/run?id=" + encodeURIComponent(run.id), text: text || "-", title: c.id === "name" ? text : run.id }));
         } else {
-          cell.textContent = c.get(run);
-          if (c.id === "status") cell.className = "status-" + run.status;
+          cell.textContent = text;
+          if (text && text.length > 24) cell.title = text;
+          if (c.id === "status") cell.classList.add("status-" + run.status);
         }
         row.append(cell);
       }
       body.append(row);
     }
-    table.replaceChildren(el("thead", {}, head), body);
+    table.replaceChildren(header(shown), body);
+    // A group's name stays in view beside the sticky columns while its columns scroll under them.
+    table.style.setProperty("--sticky-width", table.querySelector("th.corner").offsetWidth + "px");
+    empty.hidden = data.runs.length > 0;
     const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
     const prev = el("button", { text: "‹ Prev", disabled: data.page <= 1, onclick: () => { state.page--; load(); } });
     const next = el("button", { text: "Next ›", disabled: data.page >= pages, onclick: () => { state.page++; load(); } });
     pager.replaceChildren(prev, el("span", { id: "page-info", text: `Page ${data.page} of ${pages} · ${data.total} run${data.total === 1 ? "" : "s"}` }), next);
-    if (data.runs.length === 0) table.after(el("p", { className: "muted", text: "No runs match." }));
   }
 
   // The groups of the runs shown (archived or not), with their counts; the chosen one stays even when it has none.
@@ -139,7 +244,6 @@
       const [data, groups] = await Promise.all([api("/api/runs?" + query), api("/api/groups?archived=" + state.archived)]);
       renderGroups(groups.groups);
       error.textContent = "";
-      document.querySelectorAll("p.muted").forEach(p => p.remove());
       lastData = data;
       render(data);
       document.body.dataset.loaded = String(Date.now());
