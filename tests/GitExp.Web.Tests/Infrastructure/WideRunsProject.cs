@@ -8,13 +8,16 @@ namespace GitExp.Web.Tests.Infrastructure;
 
 /// <summary>
 /// 12 runs written straight into the store, each with 20 params (<c>model.encoder.p00</c> to <c>p19</c>: the first
-/// 10 differ between runs, the last 10 are the same in all) and 10 metrics (<c>eval.m0</c> to <c>m9</c>: the first 8
+/// 10 differ between runs, the last 10 are the same in all) (<c>p09</c> is text, an optimizer's name) and 10 metrics (<c>eval.m0</c> to <c>m9</c>: the first 8
 /// differ, <c>m8</c> and <c>m9</c> do not); <c>wide-03</c> has no <c>m0</c>, long titles: what makes a runs table wide.
 /// </summary>
 public sealed class WideRunsProject : UiProject
 {
     public const int DifferingParams = 10;
     public const int DifferingMetrics = 8;
+
+    /// <summary><c>model.encoder.p09</c>, the one text param: run i has <c>Optimizers[i % 3]</c>.</summary>
+    public static readonly string[] Optimizers = ["sgd", "adam", "rmsprop"];
 
     private static readonly DateTimeOffset Day = new(2026, 1, 6, 7, 0, 0, TimeSpan.Zero);
 
@@ -36,7 +39,10 @@ public sealed class WideRunsProject : UiProject
                     .Range(0, 20)
                     .ToDictionary(
                         p => string.Create(CultureInfo.InvariantCulture, $"params.yaml:model.encoder.p{p:D2}"),
-                        p => (JsonNode?)JsonValue.Create(p < DifferingParams ? i * 0.001 + p : p * 1.5)
+                        p =>
+                            p == 9
+                                ? JsonValue.Create(Optimizers[i % 3])
+                                : (JsonNode?)JsonValue.Create(p < DifferingParams ? i * 0.001 + p : p * 1.5)
                     ),
                 Metrics = Enumerable
                     .Range(0, 10)

@@ -8,6 +8,7 @@
     filter: params.get("filter") || "", q: params.get("q") || "", sort: params.get("sort") || "created",
     order: params.get("order") || "desc", page: Number(params.get("page") || 1), archived: params.get("archived") === "true",
     group: params.get("group") || "", status: params.get("status") || "",
+    view: params.get("view") === "chart" ? "chart" : "table", x: params.get("x") || "created", y: params.get("y") || "",
   };
   const selected = new Set();
   // The run columns hidden until chosen; params and metrics are shown by default when their values differ.
@@ -34,16 +35,27 @@
   const tableWrap = el("div", { className: "table-wrap", id: "runs-wrap" }, table);
   const empty = el("p", { className: "muted", id: "no-runs", hidden: true, text: "No runs match." });
   const pager = el("div", { className: "pager" });
+  const tableButton = el("button", { id: "view-table", text: "Table", onclick: () => setView("table") });
+  const chartButton = el("button", { id: "view-chart", text: "Chart", onclick: () => setView("chart") });
+  const chartY = el("select", { id: "chart-y" });
+  const chartX = el("select", { id: "chart-x" });
+  const chartInfo = el("span", { id: "chart-info", className: "muted" });
+  const chartBox = el("div", { id: "runs-chart", className: "plot" });
+  const tableView = el("div", { id: "table-view" });
+  const chartView = el("div", { id: "chart-view", hidden: true },
+    el("div", { className: "toolbar" }, GitExp.field("Metric (y)", chartY), GitExp.field("Against (x)", chartX), chartInfo), chartBox);
   page.append(
     el("h1", { text: "Runs" }),
     el("div", { className: "toolbar" },
       GitExp.field("Filter", filter, "wide"), GitExp.field("Search", q), GitExp.field("Group", group), GitExp.field("Status", status),
       el("label", { className: "check" }, archived, " Archived")),
     el("div", { className: "toolbar" },
+      el("div", { className: "segmented", role: "group", "aria-label": "View" }, tableButton, chartButton),
       columnsButton, el("label", { className: "check", title: "Show every column, also those whose values are the same in every shown run" }, allColumns, " All columns"),
       el("span", { id: "columns-info", className: "muted" }), compare, el("a", { href: "/new", id: "new-run", text: "New run" })),
-    columnsPanel, error, tableWrap, empty, pager,
+    error, tableView, chartView,
   );
+  tableView.append(columnsPanel, tableWrap, empty, pager);
 
   filter.addEventListener("keydown", e => { if (e.key === "Enter") { state.filter = filter.value; state.page = 1; load(); } });
   let typing;
@@ -56,6 +68,8 @@
     columnsButton.setAttribute("aria-expanded", String(!columnsPanel.hidden));
   });
   allColumns.addEventListener("change", () => { prefs.all = allColumns.checked; savePrefs(); render(lastData); });
+  chartY.addEventListener("change", () => { state.y = chartY.value; drawChart(); });
+  chartX.addEventListener("change", () => { state.x = chartX.value; drawChart(); });
   compare.addEventListener("click", () => { location.href = "/compare?ids=" + encodeURIComponent([...selected].join(",")); });
 
   // The column choice is kept per project: the UI's port changes between starts, the project's path does not.
@@ -239,13 +253,14 @@
 
   async function load() {
     const query = new URLSearchParams({ filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, pageSize: 25, archived: state.archived, group: state.group, status: state.status });
-    history.replaceState(null, "", "/?" + new URLSearchParams({ filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, archived: state.archived, group: state.group, status: state.status }));
+    remember();
     try {
       const [data, groups] = await Promise.all([api("/api/runs?" + query), api("/api/groups?archived=" + state.archived)]);
       renderGroups(groups.groups);
       error.textContent = "";
       lastData = data;
       render(data);
+      if (state.view === "chart") drawChart();
       document.body.dataset.loaded = String(Date.now());
     } catch (e) {
       error.textContent = e.message;
@@ -254,11 +269,97 @@
     updateCompare();
   }
 
+  // Filter, search, group, status, sort, page, view and chart axes are kept in the address: a reload or a link shows the same.
+  function remember() {
+    const kept = { filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, archived: state.archived, group: state.group, status: state.status };
+    if (state.view === "chart") Object.assign(kept, { view: "chart", x: state.x, y: state.y });
+    history.replaceState(null, "", "/?" + new URLSearchParams(kept));
+  }
+
+  function setView(view) {
+    state.view = view;
+    tableView.hidden = view !== "table";
+    chartView.hidden = view !== "chart";
+    tableButton.setAttribute("aria-pressed", String(view === "table"));
+    chartButton.setAttribute("aria-pressed", String(view === "chart"));
+    columnsButton.disabled = allColumns.disabled = view !== "table";
+    remember();
+    if (view === "chart" && lastData) drawChart();
+  }
+
+  // uPlot is loaded when the chart view first opens, so the table's page does not pay for it.
+  let uPlotLoaded = null;
+  function loadUPlot() {
+    if (!uPlotLoaded) {
+      uPlotLoaded = new Promise((resolve, reject) => {
+        document.head.append(el("link", { rel: "stylesheet", href: "/assets/uPlot.min.css" }));
+        document.head.append(el("script", { src: "/assets/uPlot.iife.min.js", onload: resolve, onerror: () => reject(new Error("could not load the chart library")) }));
+      });
+    }
+    return uPlotLoaded;
+  }
+
+  function fillAxes() {
+    const metricOptions = lastData.metricKeys.map(k => el("option", { value: "metrics." + k, text: k }));
+    const paramOptions = lastData.paramKeys.map(k => el("option", { value: "params." + k, text: k }));
+    chartY.replaceChildren(el("optgroup", { label: "Metrics" }, ...metricOptions),
+      el("optgroup", { label: "Params" }, ...lastData.paramKeys.map(k => el("option", { value: "params." + k, text: k }))),
+      el("option", { value: "duration", text: "Duration (s)" }));
+    chartX.replaceChildren(el("option", { value: "created", text: "Created (time)" }), el("option", { value: "duration", text: "Duration (s)" }),
+      el("optgroup", { label: "Params" }, ...paramOptions),
+      el("optgroup", { label: "Metrics" }, ...lastData.metricKeys.map(k => el("option", { value: "metrics." + k, text: k }))));
+    if (!state.y || ![...chartY.options].some(o => o.value === state.y)) state.y = metricOptions.length ? metricOptions[0].value : "duration";
+    if (![...chartX.options].some(o => o.value === state.x)) state.x = "created";
+    chartY.value = state.y;
+    chartX.value = state.x;
+  }
+
+  // One call for every run the filter selects, answering just the two values per run; drawn as points.
+  let chart = null;
+  let drawn = 0;
+  async function drawChart() {
+    fillAxes();
+    remember();
+    const mine = ++drawn;
+    const query = new URLSearchParams({ filter: state.filter, q: state.q, archived: state.archived, group: state.group, status: state.status, x: state.x, y: state.y });
+    try {
+      const [data] = await Promise.all([api("/api/runs/chart?" + query), loadUPlot()]);
+      if (mine !== drawn) return;
+      error.textContent = "";
+      const order = data.x.map((_, i) => i).sort((a, b) => data.x[a] - data.x[b]);
+      const xs = order.map(i => data.x[i]), ys = order.map(i => data.y[i]);
+      chartInfo.textContent = `${xs.length} of ${data.matched} run${data.matched === 1 ? "" : "s"} plotted` +
+        (xs.length < data.matched ? ` (${data.matched - xs.length} without a number for ${chartY.value} or a value for ${chartX.value})` : "");
+      const yLabel = chartY.selectedOptions[0]?.text || state.y, xLabel = chartX.selectedOptions[0]?.text || state.x;
+      const xAxis = { label: xLabel };
+      if (data.scale === "text") Object.assign(xAxis, { splits: () => data.categories.map((_, i) => i), values: (u, splits) => splits.map(i => data.categories[i] ?? "") });
+      if (chart) chart.destroy();
+      chartBox.replaceChildren();
+      chart = new uPlot({
+        width: Math.max(320, Math.min(chartView.clientWidth - 20, 1400)), height: 420,
+        scales: { x: data.scale === "time" ? { time: true } : data.scale === "text" ? { time: false, range: () => [-0.5, data.categories.length - 0.5] } : { time: false } },
+        axes: [xAxis, { label: yLabel }],
+        cursor: { drag: { x: true, y: false } },
+        series: [{ label: xLabel, value: data.scale === "text" ? (u, v) => (v == null ? "-" : data.categories[v]) : undefined },
+          { label: yLabel, stroke: "#2f6fde", paths: () => null, points: { show: true, size: 7, width: 1, fill: "rgba(47,111,222,.55)" } }],
+      }, [xs, ys], chartBox);
+      document.body.dataset.chart = String(Date.now());
+    } catch (e) {
+      if (mine !== drawn) return;
+      error.textContent = e.message;
+      chartInfo.textContent = "";
+      document.body.dataset.chart = String(Date.now());
+    }
+  }
+
+  window.addEventListener("resize", () => { if (chart && state.view === "chart") chart.setSize({ width: Math.max(320, Math.min(chartView.clientWidth - 20, 1400)), height: 420 }); });
+
   // The store changed (a run started, logged or finished, here or on the command line): refresh, at most every second.
   let changed = null;
   const events = new EventSource("/api/events");
   events.addEventListener("runs-changed", () => { if (!changed) changed = setTimeout(() => { changed = null; load(); }, 1000); });
   window.addEventListener("pagehide", () => events.close());
 
+  setView(state.view);
   load();
 })();
