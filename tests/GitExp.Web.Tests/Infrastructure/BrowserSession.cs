@@ -8,7 +8,21 @@ namespace GitExp.Web.Tests.Infrastructure;
 /// </summary>
 public sealed class BrowserSession : IAsyncDisposable
 {
-    public static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+    /// <summary>artifacts/test-results/screenshots of the checkout (kept as test artifacts), or beside the tests outside one.</summary>
+    public static readonly string Screenshots = ScreenshotFolder();
+
+    private static string ScreenshotFolder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "GitExp.sln")))
+            {
+                return Path.Combine(dir.FullName, "artifacts", "test-results", "screenshots");
+            }
+        }
+
+        return Path.Combine(AppContext.BaseDirectory, "screenshots");
+    }
 
     private readonly IBrowserContext _context;
 
