@@ -66,6 +66,7 @@ const GitExp = (() => {
 
   function header() {
     document.body.prepend(el("header", {}, el("a", { href: "/", text: "GitExp" }), el("a", { href: "/", text: "Runs" }),
+      el("a", { href: "/experiments", text: "Experiments" }),
       el("a", { href: "/artifacts", text: "Artifacts" }), el("a", { href: "/executions", text: "Executions" }),
       el("a", { href: "/pipelines", text: "Pipelines" })));
   }

@@ -158,6 +158,7 @@ const RunActions = (() => {
 
   function tags(run, post) {
     const input = el("input", { type: "text", id: "tag-input", placeholder: "new tag" });
+    input.setAttribute("aria-label", "New tag");
     const add = () => { if (input.value.trim()) post("tags", { add: [input.value.trim()] }); };
     input.addEventListener("keydown", e => { if (e.key === "Enter") add(); });
     return el("div", { className: "tags", id: "tags" },
@@ -177,6 +178,7 @@ const RunActions = (() => {
     const body = el("tbody");
     for (const [key, v] of Object.entries(params)) {
       const input = el("input", { type: "text", value: shown(v), dataset: { key } });
+      input.setAttribute("aria-label", "Value of " + key);
       inputs.push([key, v, input]);
       body.append(el("tr", { dataset: { key } }, el("td", { text: key }), el("td", {}, input)));
     }
@@ -195,6 +197,7 @@ const RunActions = (() => {
   function cloneForm(run, base) {
     const form = paramsForm("clone-params", run.params);
     const name = el("input", { type: "text", id: "clone-name", placeholder: "name (optional)" });
+    name.setAttribute("aria-label", "Name of the clone (optional)");
     const result = el("div", { id: "clone-result" });
     const button = el("button", { id: "clone", className: "primary", text: "Queue clone", onclick: async () => {
       button.disabled = true;
