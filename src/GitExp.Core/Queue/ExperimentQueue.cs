@@ -31,6 +31,12 @@ public sealed record QueueRequest
 
     /// <summary>The commit message of each experiment (<c>-m</c>); null: <c>exp: &lt;name&gt;</c>.</summary>
     public string? Message { get; init; }
+
+    /// <summary>
+    /// Snapshot this commit's files rather than the workspace's, and run on it as the baseline: what a schedule's
+    /// fire queues (a branch's tip or a fixed commit). Null: the workspace as it is, on HEAD.
+    /// </summary>
+    public string? Commit { get; init; }
 }
 
 /// <summary>A queue entry and where it stands now.</summary>
@@ -71,7 +77,7 @@ public sealed class ExperimentQueue(ExpProject project)
     public async Task<IReadOnlyList<QueueEntry>> EnqueueAsync(QueueRequest request, CancellationToken cancellationToken = default)
     {
         var git = project.Git;
-        var head = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+        var head = request.Commit ?? await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
         // Stored repo-relative: the worker copies them from the root, whatever folder this ran in.
         var copyPaths = new List<string>();
         foreach (var path in request.CopyPaths)
@@ -86,8 +92,13 @@ public sealed class ExperimentQueue(ExpProject project)
             copyPaths.Add(repoPath);
         }
 
-        var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
-        index.Resolve(project, request.Targets, Environment.CurrentDirectory);
+        if (request.Commit is null)
+        {
+            // A commit's pipelines may differ from the workspace's: its targets are resolved when it runs.
+            var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
+            index.Resolve(project, request.Targets, Environment.CurrentDirectory);
+        }
+
         var sets = ParamEdits.ExpandSweep(request.SetParams, request.SweepLimit);
         string? resumeFrom = null;
         if (request.Rev is not null)
@@ -98,16 +109,20 @@ public sealed class ExperimentQueue(ExpProject project)
                 .ConfigureAwait(false);
         }
 
-        var texts = resumeFrom is null
+        var snapshot = resumeFrom ?? request.Commit;
+        var texts = snapshot is null
             ? sets.Select(set => ParamEdits.NewTexts(set, path => ParamEdits.ReadWorkspaceFile(project, path))).ToList()
-            : CheckpointTexts(resumeFrom, sets);
+            : CheckpointTexts(snapshot, sets);
         var names = await NamesAsync(request.Name, sets.Count, head, cancellationToken).ConfigureAwait(false);
 
         project.EnsureInitialized();
-        var cachedOuts = await new ExperimentRecorder(project).CachedOutsAsync(cancellationToken).ConfigureAwait(false);
-        var baseTree = resumeFrom is null
-            ? await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken).ConfigureAwait(false)
-            : await git.TreeOfAsync(resumeFrom, cancellationToken).ConfigureAwait(false);
+        var baseTree = snapshot is null
+            ? await git.WriteWorkspaceTreeAsync(
+                    await new ExperimentRecorder(project).CachedOutsAsync(cancellationToken).ConfigureAwait(false),
+                    cancellationToken
+                )
+                .ConfigureAwait(false)
+            : await git.TreeOfAsync(snapshot, cancellationToken).ConfigureAwait(false);
         var entries = new List<QueueEntry>();
         var updates = new List<RefUpdate>();
         var existingIds = (await ListAllIdsAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
