@@ -121,9 +121,9 @@ public sealed class Scheduler(RunStore store, IScheduleQueue queue, TimeProvider
             return schedule.CheckedUntil;
         }
 
-        if (schedule.CatchUp == CatchUp.One && lastMissed is { } latest)
+        if (schedule.CatchUp == CatchUp.One && lastMissed is { } latest && onTime.Count == 0)
         {
-            // The latest missed fire runs; only the ones before it were missed for good.
+            // One run for what was missed: the latest missed fire, unless a fire due now runs anyway.
             caughtUp.Add(latest);
             missed--;
             lastMissed = beforeLastMissed;
