@@ -122,7 +122,7 @@ internal static class ScheduleCommands
                         cancellationToken
                     )
                     .ConfigureAwait(false);
-                var next = CronTimes.Of(schedule).Next(DateTimeOffset.UtcNow);
+                var next = CronTimes.Of(schedule).Next(schedule.CheckedUntil);
                 output.WriteLine(
                     $"Added schedule '{schedule.Name}': '{schedule.Cron}' in {schedule.TimeZone}, running {(schedule.Branch is null ? "commit " : "the tip of ")}{schedule.Revision}; next fire {FormatTime(next, schedule)}."
                 );
