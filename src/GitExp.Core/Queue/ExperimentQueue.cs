@@ -33,8 +33,8 @@ public sealed record QueueRequest
     public string? Message { get; init; }
 
     /// <summary>
-    /// Run this commit's files (a pipeline version, a retried run's commit) rather than the workspace's; it is also the
-    /// experiment's baseline. Null: the workspace as it is now, on HEAD.
+    /// Run this commit's files (a pipeline version, a retried run's commit, a schedule's fire: a branch's tip or a fixed
+    /// commit) rather than the workspace's; it is also the experiment's baseline. Null: the workspace as it is now, on HEAD.
     /// </summary>
     public string? Commit { get; init; }
 }
@@ -100,8 +100,13 @@ public sealed class ExperimentQueue(ExpProject project)
             copyPaths.Add(repoPath);
         }
 
-        var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
-        index.Resolve(project, request.Targets, Environment.CurrentDirectory);
+        if (request.Commit is null)
+        {
+            // A commit's pipelines may differ from the workspace's: its targets are resolved when it runs.
+            var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
+            index.Resolve(project, request.Targets, Environment.CurrentDirectory);
+        }
+
         var sets = ParamEdits.ExpandSweep(request.SetParams, request.SweepLimit);
         string? resumeFrom = null;
         if (request.Rev is not null)
