@@ -62,11 +62,12 @@ public sealed record ExpConfig(IReadOnlyList<LinkType> LinkOrder)
                     }
                 }
             }
-            else
+            else if (key is not ("core" or "remote"))
             {
+                // core.remote and remote.* are the cache remotes' (Remotes/RemoteConfig.cs reads and checks them).
                 throw new ExpException(
                     ExitCode.InvalidProject,
-                    $"{display}:{keyNode.Start.Line}:{keyNode.Start.Column}: unknown key '{key}' (expected 'cache')"
+                    $"{display}:{keyNode.Start.Line}:{keyNode.Start.Column}: unknown key '{key}' (expected 'cache', 'core' or 'remote')"
                 );
             }
         }
