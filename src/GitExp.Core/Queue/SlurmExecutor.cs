@@ -392,9 +392,47 @@ public sealed class SlurmExecutor(ExpProject project)
             }
         }
 
+        // Slurm forgets an ended job after MinJobAge (5 minutes by default); accounting, where a cluster keeps it, remembers.
+        if (state is null && FindOnPath("sacct") is { } sacct)
+        {
+            var result = await ProcessRunner
+                .RunAsync(
+                    sacct,
+                    ["-n", "-P", "-X", "-o", "State", "-j", record.JobId],
+                    project.Root,
+                    cancellationToken: cancellationToken
+                )
+                .ConfigureAwait(false);
+            var first = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (result.ExitCode == 0 && first.Length > 0)
+            {
+                // "CANCELLED by 0": the state is the first word.
+                state = first[0].Split(' ')[0];
+            }
+        }
+
         var output = File.Exists(record.Output)
             ? await File.ReadAllTextAsync(record.Output, cancellationToken).ConfigureAwait(false)
             : "";
+        var exit = File.Exists(ExitPath(record.Id))
+            ? await File.ReadAllTextAsync(ExitPath(record.Id), cancellationToken).ConfigureAwait(false)
+            : null;
+        return Describe(state, output, exit, record.KilledByUser);
+    }
+
+    /// <summary>
+    /// How a job ended and the words for it: Slurm's state when <c>scontrol</c> still knew the job, else what
+    /// slurmstepd wrote in the job's output (<c>*** JOB 12 ON node CANCELLED AT ... DUE TO TIME LIMIT ***</c>), else
+    /// the exit code the job script wrote (absent when the job was killed).
+    /// </summary>
+    public static (string State, string Reason) Describe(
+        string? scontrolState,
+        string output,
+        string? exitFile,
+        bool killedByUser
+    )
+    {
+        var state = scontrolState;
         if (state is null or "COMPLETING")
         {
             state =
@@ -402,15 +440,14 @@ public sealed class SlurmExecutor(ExpProject project)
                 : output.Contains("DUE TO PREEMPTION", StringComparison.Ordinal) ? "PREEMPTED"
                 : output.Contains("DUE TO NODE FAILURE", StringComparison.Ordinal) ? "NODE_FAIL"
                 : output.Contains("CANCELLED AT", StringComparison.Ordinal) ? "CANCELLED"
-                : File.Exists(ExitPath(record.Id))
-                    ? (File.ReadAllText(ExitPath(record.Id)).Trim() == "0" ? "COMPLETED" : "FAILED")
+                : exitFile is not null ? (exitFile.Trim() == "0" ? "COMPLETED" : "FAILED")
                 : "UNKNOWN";
         }
 
         var reason = state switch
         {
             "TIMEOUT" => "killed by Slurm: the job reached its time limit",
-            "CANCELLED" when record.KilledByUser => "killed by 'dotnet exp queue kill' (scancel)",
+            "CANCELLED" when killedByUser => "killed by 'dotnet exp queue kill' (scancel)",
             "CANCELLED" => "cancelled in Slurm (scancel)",
             "PREEMPTED" => "killed by Slurm: preempted",
             "NODE_FAIL" => "killed by Slurm: its node failed",

@@ -11,8 +11,9 @@ dir=$(cd "$2" && pwd)
 conf="$dir/slurm.conf"
 export SLURM_CONF="$conf"
 
+# Daemons never hold the caller's pipes: a test reading this script's output to its end would wait on them.
 start_ctld() {
-  slurmctld -i
+  slurmctld -i </dev/null >/dev/null 2>&1
 }
 
 case "$action" in
@@ -24,7 +25,7 @@ start)
     [ -f /etc/munge/munge.key ] || mungekey --create --keyfile=/etc/munge/munge.key
     chown munge:munge /etc/munge/munge.key 2>/dev/null || true
     mkdir -p /run/munge && chown munge:munge /run/munge
-    runuser -u munge -- /usr/sbin/munged
+    runuser -u munge -- /usr/sbin/munged </dev/null >/dev/null 2>&1
   fi
   host=$(hostname -s)
   base=$(( $(printf '%s' "$dir" | cksum | cut -d' ' -f1) % 2000 * 2 + 20000 ))
@@ -66,7 +67,7 @@ NodeName=$host CPUs=$(nproc) RealMemory=$memory State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
   start_ctld
-  slurmd
+  slurmd </dev/null >/dev/null 2>&1
   tries=0
   until sinfo -h -o %t 2>/dev/null | grep -qx idle; do
     tries=$((tries + 1))
@@ -79,10 +80,19 @@ ctld)
   start_ctld
   ;;
 stop)
+  # Jobs first, so no stage outlives the cluster; then the daemons, and wait until they are gone.
+  scancel --user=root 2>/dev/null || true
   for daemon in slurmd slurmctld; do
     if [ -f "$dir/$daemon.pid" ]; then
       kill "$(cat "$dir/$daemon.pid")" 2>/dev/null || true
     fi
+  done
+  for daemon in slurmd slurmctld; do
+    tries=0
+    while [ -f "$dir/$daemon.pid" ] && kill -0 "$(cat "$dir/$daemon.pid")" 2>/dev/null && [ $tries -lt 50 ]; do
+      tries=$((tries + 1))
+      sleep 0.1
+    done
   done
   ;;
 esac
