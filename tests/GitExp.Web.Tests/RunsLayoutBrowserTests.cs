@@ -99,4 +99,22 @@ public sealed class RunsLayoutBrowserTests(WideRunsProject ui, Browser browser)
         await Expect(ParamHeaders).ToHaveCountAsync(WideRunsProject.DifferingParams);
         await Expect(MetricHeaders).ToHaveCountAsync(WideRunsProject.DifferingMetrics);
     }
+
+    [Fact]
+    public async Task A_filter_naming_a_metric_or_a_status_no_run_has_says_which()
+    {
+        await Page.GotoAsync("/");
+        await Expect(Page.Locator("#runs tbody tr")).ToHaveCountAsync(12);
+        await Page.Locator("#filter").FillAsync("metrics.nonexistent > 1");
+        await Page.Locator("#filter").PressAsync("Enter");
+        await Expect(Page.Locator("#error"))
+            .ToHaveTextAsync("filter 'metrics.nonexistent > 1': no run has a metric 'nonexistent'");
+        await Page.Locator("#filter").FillAsync("status = succeded");
+        await Page.Locator("#filter").PressAsync("Enter");
+        await Expect(Page.Locator("#error"))
+            .ToHaveTextAsync(
+                "filter 'status = succeded': no run has this status (expected queued, running, succeeded, failed or interrupted) at position 10 ('succeded')"
+            );
+        await _session.ScreenshotAsync("runs-filter-error");
+    }
 }
