@@ -336,7 +336,7 @@
       if (chart) chart.destroy();
       chartBox.replaceChildren();
       chart = new uPlot({
-        width: Math.max(320, Math.min(chartView.clientWidth - 20, 1400)), height: 420,
+        width: Math.max(320, Math.min(chartView.clientWidth - 24, 1400)), height: 420,
         scales: { x: data.scale === "time" ? { time: true } : data.scale === "text" ? { time: false, range: () => [-0.5, data.categories.length - 0.5] } : { time: false } },
         axes: [xAxis, { label: yLabel }],
         cursor: { drag: { x: true, y: false } },
@@ -352,7 +352,7 @@
     }
   }
 
-  window.addEventListener("resize", () => { if (chart && state.view === "chart") chart.setSize({ width: Math.max(320, Math.min(chartView.clientWidth - 20, 1400)), height: 420 }); });
+  window.addEventListener("resize", () => { if (chart && state.view === "chart") chart.setSize({ width: Math.max(320, Math.min(chartView.clientWidth - 24, 1400)), height: 420 }); });
 
   // The store changed (a run started, logged or finished, here or on the command line): refresh, at most every second.
   let changed = null;
