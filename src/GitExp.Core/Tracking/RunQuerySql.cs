@@ -43,7 +43,9 @@ internal sealed class RunQuerySql
     public RunQuerySql(RunQuery query, Func<string, IReadOnlyList<string>> keysOf)
     {
         _keysOf = keysOf;
-        var conditions = new List<string> { "runs.deleted = 0", $"runs.archived = {Parameter(query.Archived ? 1 : 0)}" };
+        var conditions = query.Deleted
+            ? new List<string> { "runs.deleted = 1" }
+            : new List<string> { "runs.deleted = 0", $"runs.archived = {Parameter(query.Archived ? 1 : 0)}" };
         if (query.Group is not null)
         {
             conditions.Add($"runs.grp = {Parameter(query.Group)}");

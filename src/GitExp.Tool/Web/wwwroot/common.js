@@ -81,5 +81,21 @@ const GitExp = (() => {
     return el("label", { className: ("field " + className).trim() }, el("span", { text: label }), input);
   }
 
-  return { api, el, value, shortKey, time, duration, plot, header, field };
+  // Asks before something a user may regret (deleting runs): a modal <dialog> with the question, Cancel and the action.
+  // Resolves true when the action was chosen; Escape, Cancel or a click outside resolve false.
+  function confirm(message, action) {
+    return new Promise(resolve => {
+      const ok = el("button", { className: "danger", value: "ok", text: action, id: "confirm-ok" });
+      const cancel = el("button", { value: "cancel", text: "Cancel", id: "confirm-cancel" });
+      const dialog = el("dialog", { className: "confirm", "aria-labelledby": "confirm-message" },
+        el("form", { method: "dialog" }, el("p", { id: "confirm-message", text: message }), el("div", { className: "toolbar" }, cancel, ok)));
+      dialog.addEventListener("close", () => { dialog.remove(); resolve(dialog.returnValue === "ok"); });
+      dialog.addEventListener("click", e => { if (e.target === dialog) dialog.close("cancel"); });
+      document.body.append(dialog);
+      dialog.showModal();
+      cancel.focus();
+    });
+  }
+
+  return { api, el, value, shortKey, time, duration, plot, header, field, confirm };
 })();

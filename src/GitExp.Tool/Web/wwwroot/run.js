@@ -38,7 +38,7 @@
     const archive = el("button", { id: "archive", text: run.archived ? "Restore" : "Archive",
       onclick: () => post(run.archived ? "restore" : "archive") });
     const remove = el("button", { id: "delete", text: run.deleted ? "Restore deleted run" : "Delete",
-      onclick: () => post(run.deleted ? "restore" : "delete") });
+      onclick: async () => { if (run.deleted || await GitExp.confirm(`Delete run ${run.name || run.id}? It leaves every list; the runs page's Deleted view can restore it.`, "Delete")) post(run.deleted ? "restore" : "delete"); } });
     const meta = el("dl", { className: "meta", id: "meta" });
     const fields = [["Id", run.id], ["Experiment", run.name], ["Status", run.status], ["Commit", run.commit], ["Baseline", run.baseline],
       ["Branch", run.branch], ["Kind", run.kind], ["User", run.user], ["Host", run.host], ["Command", run.command],
