@@ -161,7 +161,7 @@
         const cell = el("div", { className: "artifact-cell", dataset: { run: r.id } }, el("div", {}, el("a", { href: "/run?id=" + encodeURIComponent(r.id), text: label(r) })));
         if (!found) { cell.append(el("p", { className: "muted", text: "not in this run" })); return cell; }
         const url = "/api/runs/" + encodeURIComponent(r.id) + "/artifacts/" + found.path.split("/").map(encodeURIComponent).join("/");
-        cell.append(el("div", { className: "muted", text: `${found.kind} · ${found.size} B · ${found.sha256.slice(0, 12)}` }));
+        cell.append(el("div", { className: "muted", text: `${found.kind} · ${GitExp.size(found.size)} · ${found.sha256.slice(0, 12)}` }));
         cell.append(isImage(found.path) ? el("img", { src: url, alt: found.path }) : el("a", { href: url, text: found.path }));
         return cell;
       }));
