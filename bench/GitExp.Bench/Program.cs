@@ -23,6 +23,7 @@ return args.Length == 0
         "ui-api" => UiBench.Api(args[1..]),
         "ui-page" => UiBench.Page(args[1..]),
         "ui-compare" => UiBench.Compare(args[1..]),
+        "ui-run" => UiBench.RunPage(args[1..]),
         "runs-filter" => UiBench.RunsFilter(args[1..]),
         "plots-show" => PlotsBench.Run(args[1..]),
         _ => Usage(),
@@ -44,7 +45,7 @@ static int Usage()
           queue-parallel [--experiments 40] [--jobs 4] [--tool PATH] [--keep]
           checkpoint-show [--checkpoints 200] [--tool PATH] [--keep]
           checkpoint-100mb [--size-mb 100] [--checkpoints 7] [--tool PATH] [--keep]
-          ui-api | ui-page | ui-compare | runs-filter  [--runs 10000] [--tool PATH] [--keep]
+          ui-api | ui-page | ui-compare | ui-run | runs-filter  [--runs 10000] [--tool PATH] [--keep]
           plots-show [--experiments 10] [--steps 1000] [--tool PATH] [--keep]
         """
     );

@@ -88,6 +88,7 @@ internal static class UiServer
         StageGraphApi.Map(app, project);
         CrossRunApi.Map(app, project, pages.MapPage);
         ExperimentsApi.Map(app, project, pages.MapPage);
+        PipelinesApi.Map(app, project);
 
         try
         {

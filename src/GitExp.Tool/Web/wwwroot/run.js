@@ -208,11 +208,9 @@
         series = data.series;
         live.textContent = "Live: updated " + new Date().toLocaleTimeString();
       } else {
-        series = [];
-        for (const key of run.histories) {
-          // Each part escaped, the '/' kept: the server takes the rest of the path as the key.
-          series.push({ key, points: await api(path + "/history/" + key.split("/").map(encodeURIComponent).join("/")) });
-        }
+        // All at once; each part of a key escaped, the '/' kept: the server takes the rest of the path as the key.
+        series = await Promise.all(run.histories.map(async key =>
+          ({ key, points: await api(path + "/history/" + key.split("/").map(encodeURIComponent).join("/")) })));
         live.textContent = "";
       }
       draw();
