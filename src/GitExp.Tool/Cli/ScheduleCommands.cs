@@ -149,7 +149,10 @@ internal static class ScheduleCommands
                 var now = DateTimeOffset.UtcNow;
                 if (result.GetValue(json))
                 {
-                    JsonOutput.Write(output, new JsonArray(summaries.Select(s => (JsonNode)SummaryJson(s, now)).ToArray()));
+                    JsonOutput.Write(
+                        output,
+                        new JsonArray(summaries.Select(s => (JsonNode)ScheduleJson.Summary(s, now)).ToArray())
+                    );
                     return 0;
                 }
 
@@ -168,7 +171,7 @@ internal static class ScheduleCommands
                                 s.Schedule.Revision,
                                 FormatTime(s.NextFire, s.Schedule),
                                 FormatTime(s.LastFire?.FireTime, s.Schedule),
-                                LastStatus(s),
+                                ScheduleJson.LastStatus(s),
                                 s.State(now),
                             ]
                     )
@@ -201,8 +204,8 @@ internal static class ScheduleCommands
                 var schedule = summary.Schedule;
                 if (result.GetValue(json))
                 {
-                    var document = SummaryJson(summary, now);
-                    document["fires"] = new JsonArray(fires.Select(f => (JsonNode)FireJson(f)).ToArray());
+                    var document = ScheduleJson.Summary(summary, now);
+                    document["fires"] = new JsonArray(fires.Select(f => (JsonNode)ScheduleJson.Fire(f)).ToArray());
                     JsonOutput.Write(output, document);
                     return 0;
                 }
@@ -316,7 +319,10 @@ internal static class ScheduleCommands
                 var times = book.Next(result.GetValue(name)!, result.GetValue(count));
                 if (result.GetValue(json))
                 {
-                    JsonOutput.Write(output, new JsonArray(times.Select(t => (JsonNode)JsonValue.Create(Iso(t))).ToArray()));
+                    JsonOutput.Write(
+                        output,
+                        new JsonArray(times.Select(t => (JsonNode)JsonValue.Create(ScheduleJson.Iso(t))).ToArray())
+                    );
                     return 0;
                 }
 
@@ -446,14 +452,11 @@ internal static class ScheduleCommands
                 {
                     JsonOutput.Write(
                         output,
-                        new JsonObject
+                        new JsonObject(ScheduleJson.Scheduler(state))
                         {
-                            ["running"] = state.Running,
-                            ["pid"] = state.Pid,
-                            ["since"] = state.Since is { } since ? Iso(since) : null,
                             ["schedules"] = summaries.Count,
                             ["enabled"] = enabled,
-                            ["next_fire"] = next?.NextFire is { } at ? Iso(at) : null,
+                            ["next_fire"] = next?.NextFire is { } at ? ScheduleJson.Iso(at) : null,
                             ["next_schedule"] = next?.Schedule.Name,
                         }
                     );
@@ -497,7 +500,7 @@ internal static class ScheduleCommands
                     throw AlreadyRunning(process.State());
                 }
 
-                output.WriteLine($"{Iso(DateTimeOffset.UtcNow)} scheduler {Environment.ProcessId} started");
+                output.WriteLine($"{ScheduleJson.Iso(DateTimeOffset.UtcNow)} scheduler {Environment.ProcessId} started");
                 using (var store = RunStore.Open(project))
                 {
                     var entries = new ScheduledEntries(project, ids => QueueCommands.StartInBackground(project, ids));
@@ -507,54 +510,12 @@ internal static class ScheduleCommands
                 }
 
                 File.Delete(process.StopPath);
-                output.WriteLine($"{Iso(DateTimeOffset.UtcNow)} scheduler {Environment.ProcessId} stopped");
+                output.WriteLine($"{ScheduleJson.Iso(DateTimeOffset.UtcNow)} scheduler {Environment.ProcessId} stopped");
                 return 0;
             }
         );
         return command;
     }
-
-    private static JsonObject SummaryJson(ScheduleSummary summary, DateTimeOffset now)
-    {
-        var s = summary.Schedule;
-        return new JsonObject
-        {
-            ["name"] = s.Name,
-            ["cron"] = s.Cron,
-            ["time_zone"] = s.TimeZone,
-            ["branch"] = s.Branch,
-            ["commit"] = s.Commit,
-            ["set_params"] = new JsonArray(s.SetParams.Select(p => (JsonNode)JsonValue.Create(p)).ToArray()),
-            ["targets"] = new JsonArray(s.Targets.Select(p => (JsonNode)JsonValue.Create(p)).ToArray()),
-            ["group"] = s.Group,
-            ["start"] = s.Start is { } start ? Iso(start) : null,
-            ["end"] = s.End is { } end ? Iso(end) : null,
-            ["max_concurrent"] = s.MaxConcurrent,
-            ["catch_up"] = s.CatchUp.ToString().ToLowerInvariant(),
-            ["enabled"] = s.Enabled,
-            ["state"] = summary.State(now),
-            ["next_fire"] = summary.NextFire is { } next ? Iso(next) : null,
-            ["last_fire"] = summary.LastFire is { } last ? FireJson(new FireWithRun(last, null)) : null,
-            ["last_status"] = LastStatus(summary),
-        };
-    }
-
-    private static JsonObject FireJson(FireWithRun fire) =>
-        new()
-        {
-            ["fire_time"] = Iso(fire.Fire.FireTime),
-            ["status"] = fire.Fire.Status.ToString().ToLowerInvariant(),
-            ["run_id"] = fire.Fire.RunId,
-            ["experiment"] = fire.Run?.ExperimentName,
-            ["run_status"] = fire.Run?.Status.ToString().ToLowerInvariant(),
-            ["reason"] = fire.Fire.Reason,
-        };
-
-    /// <summary>The latest fire's outcome: its run's status when it queued one, else how the fire went.</summary>
-    private static string LastStatus(ScheduleSummary summary) =>
-        summary.LastRunStatus?.ToString().ToLowerInvariant() ?? summary.LastFire?.Status.ToString().ToLowerInvariant() ?? "-";
-
-    private static string Iso(DateTimeOffset time) => time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
     /// <summary>A time in the schedule's own zone, with its offset; "-" for none.</summary>
     private static string FormatTime(DateTimeOffset? time, Schedule schedule) =>
@@ -571,17 +532,17 @@ internal static class ScheduleCommands
     private sealed class SchedulerLog(TextWriter output) : ISchedulerEvents
     {
         public void Fired(Schedule schedule, DateTimeOffset fireTime, string entryId) =>
-            Write($"{schedule.Name}: fire {Iso(fireTime)} queued {schedule.EntryName(fireTime)} ({entryId})");
+            Write($"{schedule.Name}: fire {ScheduleJson.Iso(fireTime)} queued {schedule.EntryName(fireTime)} ({entryId})");
 
         public void Skipped(Schedule schedule, DateTimeOffset fireTime, string reason) =>
-            Write($"{schedule.Name}: fire {Iso(fireTime)} skipped: {reason}");
+            Write($"{schedule.Name}: fire {ScheduleJson.Iso(fireTime)} skipped: {reason}");
 
         public void Missed(Schedule schedule, int count, DateTimeOffset first, DateTimeOffset last) =>
-            Write($"{schedule.Name}: {count} fire(s) from {Iso(first)} to {Iso(last)} missed");
+            Write($"{schedule.Name}: {count} fire(s) from {ScheduleJson.Iso(first)} to {ScheduleJson.Iso(last)} missed");
 
         private void Write(string line)
         {
-            output.WriteLine($"{Iso(DateTimeOffset.UtcNow)} {line}");
+            output.WriteLine($"{ScheduleJson.Iso(DateTimeOffset.UtcNow)} {line}");
             output.Flush();
         }
     }

@@ -67,7 +67,7 @@ const GitExp = (() => {
   function header() {
     document.body.prepend(el("header", {}, el("a", { href: "/", text: "GitExp" }), el("a", { href: "/", text: "Runs" }),
       el("a", { href: "/artifacts", text: "Artifacts" }), el("a", { href: "/executions", text: "Executions" }),
-      el("a", { href: "/pipelines", text: "Pipelines" })));
+      el("a", { href: "/pipelines", text: "Pipelines" }), el("a", { href: "/schedules", text: "Recurring runs" })));
   }
 
   return { api, el, value, shortKey, time, duration, plot, header };

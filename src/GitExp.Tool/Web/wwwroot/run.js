@@ -43,7 +43,7 @@
     const fields = [["Id", run.id], ["Experiment", run.name], ["Status", run.status], ["Commit", run.commit], ["Baseline", run.baseline],
       ["Branch", run.branch], ["Kind", run.kind], ["User", run.user], ["Host", run.host], ["Command", run.command],
       ["Created", time(run.created)], ["Duration", duration(run.duration)], ["Exit code", run.exit_code],
-      ["Group", run.group], ["Tags", (run.tags || []).join(", ")], ["Archived", run.archived ? "yes" : "no"], ["Deleted", run.deleted ? "yes" : "no"]];
+      ["Group", run.group], ["Schedule", run.schedule], ["Tags", (run.tags || []).join(", ")], ["Archived", run.archived ? "yes" : "no"], ["Deleted", run.deleted ? "yes" : "no"]];
     for (const [name, v] of fields) meta.append(el("dt", { text: name }), el("dd", { text: v == null || v === "" ? "-" : v, dataset: { field: name } }));
     // A run that resumed an interrupted one links to it.
     if (run.resumed_from) {
