@@ -318,6 +318,13 @@ internal sealed class RunQuerySql
         return $"{alias}.rowid = (SELECT w.rowid FROM {table} w WHERE w.run_id = runs.id AND w.key IN ({string.Join(", ", names)}) ORDER BY CASE w.key{rank} END LIMIT 1)";
     }
 
+    /// <summary>
+    /// A LEFT JOIN of each run's row of a param or metric key (written bare or as <c>file:key</c>) as
+    /// <paramref name="alias"/>; null when no run has the key. Read <see cref="Parameters"/> after calling it.
+    /// </summary>
+    public string? ValueJoin(string table, string alias, string key) =>
+        ResolvedRow(table, alias, key) is { } row ? $"LEFT JOIN {table} {alias} ON {row}" : null;
+
     private (string Joins, string Order) Sort(RunSort sort)
     {
         var direction = sort.Descending ? "DESC" : "ASC";

@@ -75,7 +75,9 @@ public sealed partial class RunStore : IDisposable
             """,
         // Version 6: the run a checkpoint run continued (resumed) from.
         "ALTER TABLE runs ADD COLUMN resumed_from TEXT;",
-        // Version 7: recurring runs (decision 45). A schedule runs a branch's tip at fire time or a fixed commit; each
+        // Version 7: experiments (groups of runs) created before any run is in them, with a description.
+        "CREATE TABLE run_groups(name TEXT PRIMARY KEY, description TEXT, created TEXT NOT NULL);",
+        // Version 8: recurring runs (decision 45). A schedule runs a branch's tip at fire time or a fixed commit; each
         // fire is recorded once, keyed by schedule and fire time, before its entry is queued, so a scheduler killed at
         // any point never fires twice; a run names the schedule that queued it.
         """
@@ -540,8 +542,14 @@ public sealed partial class RunStore : IDisposable
     /// </summary>
     public IReadOnlyList<RunGroup> Groups(bool archived)
     {
+        // Groups created empty (RunGroups.Create) are offered too, with no runs, among the runs that are not archived.
         using var query = Command(
-            "SELECT grp, COUNT(*) FROM runs WHERE deleted = 0 AND archived = $archived AND grp IS NOT NULL GROUP BY grp ORDER BY grp",
+            """
+            SELECT name, SUM(n) FROM (
+                SELECT grp AS name, COUNT(*) AS n FROM runs WHERE deleted = 0 AND archived = $archived AND grp IS NOT NULL GROUP BY grp
+                UNION ALL SELECT name, 0 FROM run_groups WHERE $archived = 0)
+            GROUP BY name ORDER BY name
+            """,
             ("$archived", archived ? 1 : 0)
         );
         using var reader = query.ExecuteReader();

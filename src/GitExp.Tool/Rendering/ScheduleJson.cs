@@ -58,15 +58,4 @@ internal static class ScheduleJson
         };
 
     public static string Iso(DateTimeOffset time) => time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
-
-    /// <summary>Whether the scheduler runs, its process and since when.</summary>
-    public static JsonObject Scheduler(SchedulerState state) =>
-        new()
-        {
-            ["running"] = state.Running,
-            ["pid"] = state.Pid,
-            ["since"] = state.Since is { } since ? Iso(since) : null,
-        };
-
-    public static string Iso(DateTimeOffset time) => time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using GitExp.Core;
@@ -75,7 +76,8 @@ internal static class StageGraphApi
                     stage.Name,
                     stage.PipelineFile,
                     graph.DirectUpstream(stage).Select(s => s.Address),
-                    execution
+                    execution,
+                    stage
                 )
             );
         }
@@ -91,7 +93,8 @@ internal static class StageGraphApi
                     execution.Stage[(colon + 1)..],
                     colon < 0 ? PipelineIndex.DefaultPipelineFile : execution.Stage[..colon],
                     [],
-                    execution
+                    execution,
+                    null
                 )
             );
         }
@@ -109,7 +112,8 @@ internal static class StageGraphApi
         string name,
         string pipeline,
         IEnumerable<string> deps,
-        ExecutionRecord? execution
+        ExecutionRecord? execution,
+        Stage? stage
     ) =>
         new()
         {
@@ -121,7 +125,37 @@ internal static class StageGraphApi
             ["durationMs"] = execution is null || execution.Status == ExecutionRecord.Running ? null : execution.DurationMs,
             ["cacheHit"] = execution?.CacheHit,
             ["exitCode"] = execution?.ExitCode,
+            ["started"] = execution?.Started.ToString("O", CultureInfo.InvariantCulture),
+            // What the stage declares, for the stage's details: null for an execution of a stage no pipeline declares now.
+            ["declared"] = stage is null ? null : Declared(stage),
         };
+
+    private static JsonObject Declared(Stage stage) =>
+        new()
+        {
+            ["commands"] = Strings(stage.Commands),
+            ["workingDirectory"] = stage.WorkingDirectory,
+            ["description"] = stage.Description,
+            ["fileDeps"] = Strings(stage.Deps),
+            ["params"] = Strings(stage.Params.Select(p => p.Key is null ? p.File : p.File + ":" + p.Key)),
+            ["outs"] = new JsonArray(
+                stage
+                    .Outs.Select(o =>
+                        (JsonNode)
+                            new JsonObject
+                            {
+                                ["path"] = o.Path,
+                                ["kind"] = o.Kind.ToString().ToLowerInvariant(),
+                                ["cache"] = o.Cache,
+                            }
+                    )
+                    .ToArray()
+            ),
+            ["frozen"] = stage.Frozen,
+            ["alwaysChanged"] = stage.AlwaysChanged,
+        };
+
+    private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)v).ToArray());
 
     /// <summary>
     /// The pipelines of <paramref name="commit"/>: its <c>exp.yaml</c> (or <c>dvc.yaml</c>) files parsed from their blobs, and its

@@ -87,6 +87,7 @@ internal static class UiServer
         RunActionsApi.Map(app, project);
         StageGraphApi.Map(app, project);
         CrossRunApi.Map(app, project, pages.MapPage);
+        ExperimentsApi.Map(app, project, pages.MapPage);
         SchedulesApi.Map(app, project, pages.MapPage);
 
         try

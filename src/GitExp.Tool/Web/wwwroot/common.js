@@ -26,6 +26,7 @@ const GitExp = (() => {
       if (name === "text") node.textContent = value == null ? "" : String(value);
       else if (name === "dataset") Object.assign(node.dataset, value);
       else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else if (name.includes("-") || name === "role") { if (value != null) node.setAttribute(name, String(value)); }
       else node[name] = value;
     }
     for (const child of children) if (child != null) node.append(child);
@@ -64,11 +65,21 @@ const GitExp = (() => {
     }, data, box);
   }
 
+  // The pages of the nav; a page whose path is not listed (a run, compare) marks the list it belongs to.
+  const pages = [["/", "Runs"], ["/experiments", "Experiments"], ["/artifacts", "Artifacts"], ["/executions", "Executions"], ["/pipelines", "Pipelines"], ["/schedules", "Recurring runs"]];
+  const sections = { "/run": "/", "/compare": "/", "/new": "/" };
+
   function header() {
-    document.body.prepend(el("header", {}, el("a", { href: "/", text: "GitExp" }), el("a", { href: "/", text: "Runs" }),
-      el("a", { href: "/artifacts", text: "Artifacts" }), el("a", { href: "/executions", text: "Executions" }),
-      el("a", { href: "/pipelines", text: "Pipelines" }), el("a", { href: "/schedules", text: "Recurring runs" })));
+    const current = sections[location.pathname] || location.pathname;
+    const nav = el("nav", { "aria-label": "Pages" }, ...pages.map(([href, text]) =>
+      el("a", { href, text, "aria-current": href === location.pathname ? "page" : href === current ? "true" : null })));
+    document.body.prepend(el("header", {}, el("a", { href: "/", text: "GitExp", className: "brand" }), nav));
   }
 
-  return { api, el, value, shortKey, time, duration, plot, header };
+  // A labelled control: the label is always shown above it (a placeholder is only an example of what to type).
+  function field(label, input, className = "") {
+    return el("label", { className: ("field " + className).trim() }, el("span", { text: label }), input);
+  }
+
+  return { api, el, value, shortKey, time, duration, plot, header, field };
 })();
