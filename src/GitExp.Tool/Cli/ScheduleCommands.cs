@@ -484,10 +484,10 @@ internal static class ScheduleCommands
 
     private static Command RunInForeground(TextWriter output)
     {
-        var command = new Command("run", "Run the scheduler in this process (what 'scheduler start' launches).")
-        {
-            Hidden = true,
-        };
+        var command = new Command(
+            "run",
+            "Run the scheduler in this process, in the foreground (what 'scheduler start' launches; for a service manager such as systemd)."
+        );
         command.SetAction(
             async (_, cancellationToken) =>
             {
