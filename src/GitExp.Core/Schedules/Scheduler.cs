@@ -20,6 +20,9 @@ public sealed class Scheduler(RunStore store, IScheduleQueue queue, TimeProvider
 
     private readonly ISchedulerEvents _events = events ?? SilentSchedulerEvents.Instance;
 
+    /// <summary>Parsed expressions, kept across looks: the schedules are reread every second, and rarely change.</summary>
+    private readonly Dictionary<(string, string, DateTimeOffset?, DateTimeOffset?), CronTimes> _times = [];
+
     /// <summary>Fires schedules until <paramref name="stopRequested"/> says so or the token is cancelled.</summary>
     public async Task RunAsync(Func<bool> stopRequested, CancellationToken cancellationToken)
     {
@@ -68,7 +71,13 @@ public sealed class Scheduler(RunStore store, IScheduleQueue queue, TimeProvider
                 continue;
             }
 
-            var times = CronTimes.Of(schedule);
+            var key = (schedule.Cron, schedule.TimeZone, schedule.Start, schedule.End);
+            if (!_times.TryGetValue(key, out var times))
+            {
+                times = CronTimes.Of(schedule);
+                _times[key] = times;
+            }
+
             var checkedUntil = await HandleDueAsync(schedule, times, cancellationToken).ConfigureAwait(false);
             if (times.Next(checkedUntil) is { } upcoming && (next is null || upcoming < next))
             {
