@@ -26,10 +26,28 @@ public sealed class Scheduler(RunStore store, IScheduleQueue queue, TimeProvider
     /// <summary>Fires schedules until <paramref name="stopRequested"/> says so or the token is cancelled.</summary>
     public async Task RunAsync(Func<bool> stopRequested, CancellationToken cancellationToken)
     {
-        await RecoverAsync(cancellationToken).ConfigureAwait(false);
+        var recover = true;
         while (!cancellationToken.IsCancellationRequested && !stopRequested())
         {
-            var next = await TickAsync(cancellationToken).ConfigureAwait(false);
+            DateTimeOffset? next = null;
+            try
+            {
+                if (recover)
+                {
+                    await RecoverAsync(cancellationToken).ConfigureAwait(false);
+                    recover = false;
+                }
+
+                next = await TickAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A fire that failed this way (git, the disk, the store busy for too long) stays pending: the next
+                // look recovers it, so one failure neither stops the scheduler nor loses the fire.
+                _events.Failed(e.Message);
+                recover = true;
+            }
+
             var wait = PollInterval;
             if (next is { } at && at - time.GetUtcNow() < wait)
             {

@@ -540,6 +540,8 @@ internal static class ScheduleCommands
         public void Missed(Schedule schedule, int count, DateTimeOffset first, DateTimeOffset last) =>
             Write($"{schedule.Name}: {count} fire(s) from {ScheduleJson.Iso(first)} to {ScheduleJson.Iso(last)} missed");
 
+        public void Failed(string message) => Write("error: " + message.ReplaceLineEndings(" ") + " (trying again)");
+
         private void Write(string line)
         {
             output.WriteLine($"{ScheduleJson.Iso(DateTimeOffset.UtcNow)} {line}");
