@@ -359,7 +359,7 @@ internal static class ScheduleCommands
 
                 var pid = SelfLauncher.StartDetached(["scheduler", "run"], project.Root, process.LogPath);
                 // Started once it holds the registration; another start racing this one may have won it.
-                while (true)
+                for (var waited = 0; ; waited++)
                 {
                     var state = process.State();
                     if (state is { Running: true, Pid: { } holder })
@@ -377,6 +377,14 @@ internal static class ScheduleCommands
                         throw new ExpException(
                             ExitCode.Conflict,
                             $"the scheduler (pid {pid}) ended at once; see {Path.GetRelativePath(project.Root, process.LogPath)}"
+                        );
+                    }
+
+                    if (waited == 600)
+                    {
+                        throw new ExpException(
+                            ExitCode.Conflict,
+                            $"the scheduler (pid {pid}) started but did not register within 30 s; see {Path.GetRelativePath(project.Root, process.LogPath)}"
                         );
                     }
 
@@ -525,8 +533,18 @@ internal static class ScheduleCommands
                 .ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture)
             : "-";
 
-    private static bool IsAlive(int pid) =>
-        Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+    /// <summary>Whether the process runs (a zombie, ended but not yet reaped, does not).</summary>
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The scheduler's log lines (its output goes to <c>.exp/tmp/scheduler/scheduler.log</c>).</summary>
     private sealed class SchedulerLog(TextWriter output) : ISchedulerEvents
