@@ -77,7 +77,7 @@ public sealed class SchedulesBrowserTests(ScheduledUiProject ui, Browser browser
         await Page.Locator("header nav a", new() { HasText = "Recurring runs" }).ClickAsync();
         await Expect(Page.Locator("h1")).ToHaveTextAsync("Recurring runs");
         await Expect(Page.Locator("#scheduler")).ToContainTextAsync("Scheduler: running (pid ");
-        await Expect(Page.Locator("#schedules tbody tr")).ToHaveCountAsync(2);
+        await Expect(Page.Locator("#schedules tbody tr[data-name=often]")).ToHaveCountAsync(1);
         await Expect(Cell("often", "state")).ToHaveTextAsync("ended");
         await Expect(Cell("often", "status")).ToHaveTextAsync("succeeded");
         await Expect(Cell("often", "next")).ToHaveTextAsync("-");
@@ -99,9 +99,38 @@ public sealed class SchedulesBrowserTests(ScheduledUiProject ui, Browser browser
         await remove.ClickAsync();
         await Expect(remove).ToHaveTextAsync("Confirm remove");
         await remove.ClickAsync();
-        await Expect(Page.Locator("#schedules tbody tr")).ToHaveCountAsync(1);
+        await Expect(Page.Locator("#schedules tbody tr[data-name=often]")).ToHaveCountAsync(0);
         var listed = JsonNode.Parse((await ui.Repo.ExpOkAsync("schedule", "list", "--json")).StdOut)!.AsArray();
-        Assert.Equal(["weekly"], listed.Select(s => (string)s!["name"]!));
+        Assert.DoesNotContain("often", listed.Select(s => (string)s!["name"]!));
+        Assert.Contains("weekly", listed.Select(s => (string)s!["name"]!));
+        Assert.Empty(_session.Dialogs);
+    }
+
+    [Fact]
+    public async Task The_form_adds_a_schedule_of_a_pipeline_version_from_the_address_and_refuses_a_bad_expression_in_one_line()
+    {
+        var first = (await ui.Repo.GitAsync("rev-list", "--max-parents=0", "HEAD")).Trim();
+        await Page.GotoAsync($"/schedules?rev={first}&set=lr%3D0.3&group=pinned-runs");
+        await Expect(Page.Locator("#new-schedule")).ToHaveAttributeAsync("open", "");
+        await Expect(Page.Locator("#new-rev")).ToHaveValueAsync(first);
+        await Expect(Page.Locator("#new-params")).ToHaveValueAsync("lr=0.3");
+        await Page.Locator("#new-name").FillAsync("pinned");
+        await Page.Locator("#new-tz").FillAsync("UTC");
+
+        await Page.Locator("#new-cron").FillAsync("61 * * * *");
+        await Page.Locator("#add-schedule").ClickAsync();
+        await Expect(Page.Locator("#error")).ToContainTextAsync("--cron '61 * * * *': ");
+        await Page.Locator("#new-cron").FillAsync("0 3 * * *");
+        await Page.Locator("#add-schedule").ClickAsync();
+
+        await Expect(Page.Locator("#added")).ToHaveTextAsync("Added recurring run 'pinned'.");
+        await Expect(Page.Locator("#error")).ToBeEmptyAsync();
+        await Expect(Cell("pinned", "runs")).ToHaveTextAsync(first[..7] + " -S lr=0.3");
+        await Expect(Cell("pinned", "cron")).ToHaveTextAsync("0 3 * * * (UTC)");
+        await _session.ScreenshotAsync("schedules-new");
+        var shown = JsonNode.Parse((await ui.Repo.ExpOkAsync("schedule", "show", "pinned", "--json")).StdOut)!;
+        Assert.Equal(first, (string)shown["commit"]!);
+        Assert.Equal("pinned-runs", (string)shown["group"]!);
         Assert.Empty(_session.Dialogs);
     }
 
