@@ -21,7 +21,7 @@ bench=bench/GitExp.Bench/bin/Release/net10.0/GitExp.Bench.dll
 
 summaries=()
 failed=0
-benches=${BENCHES:-show show-10k noop-run dvc-status record hash queue-overhead queue-parallel checkpoint-show checkpoint-100mb ui-api ui-page ui-compare ui-run runs-filter plots-show}
+benches=${BENCHES:-show show-10k noop-run dvc-status record hash queue-overhead queue-parallel checkpoint-show checkpoint-100mb ui-api ui-page ui-compare ui-run runs-filter plots-show scheduler-idle}
 # ui-page and ui-compare drive Debian's Chromium headless; install it only when it is missing.
 chromium=yes
 if [[ " $benches " == *" ui-page "* || " $benches " == *" ui-compare "* || " $benches " == *" ui-run "* ]] && [[ ! -x /usr/bin/chromium ]]; then
@@ -38,7 +38,7 @@ for name in $benches; do
     continue
   fi
   args=("$name")
-  case "$name" in show|show-10k|noop-run|dvc-status|queue-*|checkpoint-*|ui-*|runs-filter|plots-show) args+=("${tool_args[@]}") ;; esac
+  case "$name" in show|show-10k|noop-run|dvc-status|queue-*|checkpoint-*|ui-*|runs-filter|plots-show|scheduler-idle) args+=("${tool_args[@]}") ;; esac
   log=$(mktemp)
   dotnet "$bench" "${args[@]}" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}

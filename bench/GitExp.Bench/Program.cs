@@ -26,6 +26,7 @@ return args.Length == 0
         "ui-run" => UiBench.RunPage(args[1..]),
         "runs-filter" => UiBench.RunsFilter(args[1..]),
         "plots-show" => PlotsBench.Run(args[1..]),
+        "scheduler-idle" => SchedulerBench.Idle(args[1..]),
         _ => Usage(),
     };
 
@@ -47,6 +48,7 @@ static int Usage()
           checkpoint-100mb [--size-mb 100] [--checkpoints 7] [--tool PATH] [--keep]
           ui-api | ui-page | ui-compare | ui-run | runs-filter  [--runs 10000] [--tool PATH] [--keep]
           plots-show [--experiments 10] [--steps 1000] [--tool PATH] [--keep]
+          scheduler-idle [--schedules 100] [--seconds 25 | --minute] [--tool PATH] [--keep]
         """
     );
     return 2;

@@ -61,7 +61,7 @@
     const fields = [["Id", r.id], ["Name", r.name], ["Experiment", r.group], ["Status", r.status], ["Duration", duration(runningSeconds(r))],
       ["Created", time(r.created)], ["Started", time(r.started)], ["Finished", time(r.finished)], ["Commit", r.commit],
       ["Baseline", r.baseline], ["Branch", r.branch], ["Kind", r.kind], ["User", r.user], ["Host", r.host], ["Command", r.command],
-      ["Exit code", r.exit_code], ["Tags", (r.tags || []).join(", ")]];
+      ["Exit code", r.exit_code], ["Schedule", r.schedule], ["Tags", (r.tags || []).join(", ")]];
     for (const [name, v] of fields) meta.append(el("dt", { text: name }), el("dd", { text: v == null || v === "" ? "-" : v, dataset: { field: name } }));
     if (r.resumed_from) {
       meta.append(el("dt", { text: "Resumed from" }), el("dd", { dataset: { field: "Resumed from" } },
