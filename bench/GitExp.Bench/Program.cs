@@ -27,6 +27,7 @@ return args.Length == 0
         "runs-filter" => UiBench.RunsFilter(args[1..]),
         "plots-show" => PlotsBench.Run(args[1..]),
         "scheduler-idle" => SchedulerBench.Idle(args[1..]),
+        "remote" => RemoteBench.Run(args[1..]),
         _ => Usage(),
     };
 
@@ -49,6 +50,7 @@ static int Usage()
           ui-api | ui-page | ui-compare | ui-run | runs-filter  [--runs 10000] [--tool PATH] [--keep]
           plots-show [--experiments 10] [--steps 1000] [--tool PATH] [--keep]
           scheduler-idle [--schedules 100] [--seconds 25 | --minute] [--tool PATH] [--keep]
+          remote    [--size-mb 256] [--files 1000] [--runs 3] [--tool PATH] [--keep]
         """
     );
     return 2;
