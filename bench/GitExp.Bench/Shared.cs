@@ -183,7 +183,7 @@ internal sealed class Tool(string file, IReadOnlyList<string> prefix)
     public string Run(string directory, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
         Proc.Run(file, prefix.Concat(arguments), directory, discardOutput: true, environment: environment);
 
-    private static string RepoRoot()
+    public static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -33,6 +33,8 @@ public static class ExpCommandLine
                 ExperimentCommands.Init(output),
                 CleanCommand.Create(output),
                 QueueCommands.Create(output),
+                ScheduleCommands.CreateSchedule(output),
+                ScheduleCommands.CreateScheduler(output),
                 RunsCommands.Create(output),
                 UiCommand.Create(output),
             }
