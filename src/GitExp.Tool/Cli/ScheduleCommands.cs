@@ -458,16 +458,12 @@ internal static class ScheduleCommands
                 var enabled = summaries.Count(s => s.Schedule.Enabled);
                 if (result.GetValue(json))
                 {
-                    JsonOutput.Write(
-                        output,
-                        new JsonObject(ScheduleJson.Scheduler(state))
-                        {
-                            ["schedules"] = summaries.Count,
-                            ["enabled"] = enabled,
-                            ["next_fire"] = next?.NextFire is { } at ? ScheduleJson.Iso(at) : null,
-                            ["next_schedule"] = next?.Schedule.Name,
-                        }
-                    );
+                    var json = ScheduleJson.Scheduler(state);
+                    json["schedules"] = summaries.Count;
+                    json["enabled"] = enabled;
+                    json["next_fire"] = next?.NextFire is { } at ? ScheduleJson.Iso(at) : null;
+                    json["next_schedule"] = next?.Schedule.Name;
+                    JsonOutput.Write(output, json);
                     return 0;
                 }
 
