@@ -114,6 +114,12 @@ public sealed partial class RunPageTests(ActionsProject ui, Browser browser)
         }
 
         await PageChecks.FitsAndScreenshotAsync(Page, "run-artifacts");
+
+        // The artifacts of all runs: a folder opens on its run's page, never its raw JSON error.
+        await Page.GotoAsync("/artifacts");
+        await Page.Locator("#artifacts td[data-column=path] a", new() { HasText = "model/" }).ClickAsync();
+        await Expect(Page.Locator("#tab-artifacts")).ToHaveAttributeAsync("aria-selected", "true");
+        await Expect(weights).ToBeVisibleAsync();
         Assert.Empty(_session.Dialogs);
     }
 

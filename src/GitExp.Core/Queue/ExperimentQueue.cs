@@ -40,7 +40,11 @@ public sealed record QueueRequest
 }
 
 /// <summary>A queue entry and where it stands now.</summary>
-public sealed record QueueItem(QueueEntry Entry, QueueStatus Status, QueueResult? Result);
+public sealed record QueueItem(QueueEntry Entry, QueueStatus Status, QueueResult? Result)
+{
+    /// <summary>The entry's Slurm job and its state, when the entry was handed to Slurm.</summary>
+    public SlurmStatus? Slurm { get; init; }
+}
 
 /// <summary>The experiment queue of a repository: snapshots under <c>refs/exps/queue</c>, failures under <c>refs/exps/failed</c>.</summary>
 public sealed class ExperimentQueue(ExpProject project)
@@ -205,6 +209,8 @@ public sealed class ExperimentQueue(ExpProject project)
     /// <summary>Every entry: queued and running (oldest first), then failed and succeeded ones.</summary>
     public async Task<IReadOnlyList<QueueItem>> ListAsync(CancellationToken cancellationToken = default)
     {
+        // Entries handed to Slurm are settled first: a job Slurm ended without a result makes its entry fail (or requeue).
+        var jobs = await new SlurmExecutor(project).SettleAsync(cancellationToken).ConfigureAwait(false);
         var items = new List<QueueItem>();
         foreach (var entry in await ListQueuedAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -238,6 +244,7 @@ public sealed class ExperimentQueue(ExpProject project)
         return items
             .Where(i => i.Status is QueueStatus.Failed or QueueStatus.Success || !finished.Contains(i.Entry.Id))
             .DistinctBy(i => i.Entry.Id)
+            .Select(i => i with { Slurm = jobs.GetValueOrDefault(i.Entry.Id) })
             .ToList();
     }
 
@@ -361,6 +368,7 @@ public sealed class ExperimentQueue(ExpProject project)
             File.Delete(StderrLogPath(id));
             File.Delete(KillPath(id));
             File.Delete(PidPath(id));
+            File.Delete(Path.Combine(project.QueueDirectory, id + ".slurm"));
             removed.Add(item);
         }
 
@@ -438,8 +446,18 @@ public sealed class ExperimentQueue(ExpProject project)
         CancellationToken cancellationToken = default
     )
     {
+        var slurm = new SlurmExecutor(project);
         foreach (var item in items)
         {
+            // An entry handed to Slurm is cancelled there, waiting or running: Slurm signals its job wherever it runs.
+            if (item.Slurm is { State: not "UNKNOWN" } && item.Status is QueueStatus.Queued or QueueStatus.Running)
+            {
+                if (await slurm.CancelAsync(item.Entry.Id, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+            }
+
             RequestKill(item, force);
         }
 
@@ -455,6 +473,37 @@ public sealed class ExperimentQueue(ExpProject project)
 
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // The failed ref points at the workspace as the run left it, so what it produced can be inspected.
+    internal async Task RecordFailureAsync(QueueEntry entry, ExpProject? isolated, int code, string message)
+    {
+        var commit = entry.Commit;
+        if (isolated is not null)
+        {
+            try
+            {
+                var outs = await new ExperimentRecorder(isolated).CachedOutsAsync(CancellationToken.None).ConfigureAwait(false);
+                var tree = await isolated.Git.WriteWorkspaceTreeAsync(outs, CancellationToken.None).ConfigureAwait(false);
+                var text = entry.ToCommitMessage() + $"Exp-Exit-Code: {code}\n";
+                commit = await project
+                    .Git.CommitTreeAsync(tree, [entry.Baseline], text, CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is ExpException or GitCommandException)
+            {
+                // The snapshot itself still identifies the entry; losing the partial results is the lesser harm.
+            }
+        }
+
+        await project
+            .Git.UpdateRefsAsync(
+                [new RefUpdate(entry.FailedRef, commit, GitRepository.ZeroId), new RefUpdate(entry.QueueRef, null, entry.Commit)],
+                "exp: queue failed " + entry.Name,
+                CancellationToken.None
+            )
+            .ConfigureAwait(false);
+        WriteResult(new QueueResult(entry.Id, entry.Name, QueueStatus.Failed, code, null, message, DateTimeOffset.UtcNow));
     }
 
     public void WriteResult(QueueResult result)

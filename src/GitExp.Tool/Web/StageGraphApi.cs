@@ -47,6 +47,47 @@ internal static class StageGraphApi
         );
     }
 
+    /// <summary>The stage graph of one pipeline file as it was at <paramref name="commit"/> (a version on the pipelines page).</summary>
+    internal static async Task<JsonObject> VersionAsync(
+        string root,
+        string commit,
+        string file,
+        CancellationToken cancellationToken
+    )
+    {
+        var project = await ExpProject.OpenAsync(root, cancellationToken).ConfigureAwait(false);
+        var resolved =
+            await project.Git.ResolveCommitAsync(commit + "^{commit}", cancellationToken).ConfigureAwait(false)
+            ?? throw new ExpException(ExitCode.NotFound, $"commit '{commit}' is not in this repository");
+        var pipelines = await CommitPipelinesAsync(project, resolved, cancellationToken).ConfigureAwait(false) ?? [];
+        var pipeline =
+            pipelines.FirstOrDefault(p => p.File == file)
+            ?? throw new ExpException(ExitCode.NotFound, $"'{file}' is not a pipeline file at commit {resolved[..7]}");
+        var graph = StageGraph.Build(pipeline.Stages);
+        var stages = new JsonArray();
+        foreach (var stage in graph.TopologicalOrder())
+        {
+            stages.Add(
+                Entry(
+                    stage.Address,
+                    stage.Name,
+                    stage.PipelineFile,
+                    graph.DirectUpstream(stage).Select(s => s.Address),
+                    null,
+                    stage
+                )
+            );
+        }
+
+        return new JsonObject
+        {
+            ["source"] = "version",
+            ["commit"] = resolved,
+            ["file"] = file,
+            ["stages"] = stages,
+        };
+    }
+
     private static async Task<JsonObject> StagesAsync(string root, RunRecord run, CancellationToken cancellationToken)
     {
         // A fresh project per request: the index is kept on a project, and files change while the UI runs.

@@ -88,6 +88,7 @@ internal static class UiServer
         StageGraphApi.Map(app, project);
         CrossRunApi.Map(app, project, pages.MapPage);
         ExperimentsApi.Map(app, project, pages.MapPage);
+        PipelinesApi.Map(app, project);
         SchedulesApi.Map(app, project, pages.MapPage);
 
         try
@@ -158,10 +159,14 @@ internal static class UiServer
                     var type =
                         name.EndsWith(".js", StringComparison.Ordinal) ? "text/javascript; charset=utf-8"
                         : name.EndsWith(".css", StringComparison.Ordinal) ? "text/css; charset=utf-8"
+                        : name.EndsWith(".svg", StringComparison.Ordinal) ? "image/svg+xml"
                         : "application/octet-stream";
                     return Results.Bytes(bytes, type);
                 }
             );
+            // Browsers ask for /favicon.ico whatever the page links; the same icon answers, so no page logs a 404.
+            var icon = Read("favicon.svg")!;
+            app.MapGet("/favicon.ico", () => Results.Bytes(icon, "image/svg+xml"));
         }
 
         public void MapPage(WebApplication app, string path, string resource)

@@ -119,12 +119,9 @@
     if (!r.deleted) buttons.push(el("button", { id: "archive", text: r.archived ? "Unarchive" : "Archive", onclick: () => post(r.archived ? "restore" : "archive") }));
     if (r.deleted) buttons.push(el("button", { id: "delete", text: "Restore deleted run", onclick: () => post("restore") }));
     else {
-      const confirmBox = el("span", { className: "confirm", hidden: true },
-        el("span", { text: "Delete this run?" }),
-        el("button", { id: "delete-confirm", className: "danger", text: "Delete", onclick: () => post("delete") }),
-        el("button", { id: "delete-cancel", text: "Cancel", onclick: () => { confirmBox.hidden = true; remove.hidden = false; remove.focus(); } }));
-      const remove = el("button", { id: "delete", text: "Delete…", onclick: () => { remove.hidden = true; confirmBox.hidden = false; confirmBox.querySelector("#delete-confirm").focus(); } });
-      buttons.push(remove, confirmBox);
+      buttons.push(el("button", { id: "delete", text: "Delete", onclick: async () => {
+        if (await GitExp.confirm(`Delete run ${r.name || r.id}? It leaves every list; the runs page's Deleted view can restore it.`, "Delete")) post("delete");
+      } }));
     }
     return el("div", { className: "toolbar run-actions" }, ...buttons);
   }
@@ -211,11 +208,9 @@
         series = data.series;
         live.textContent = "Live: updated " + new Date().toLocaleTimeString();
       } else {
-        series = [];
-        for (const key of run.histories) {
-          // Each part escaped, the '/' kept: the server takes the rest of the path as the key.
-          series.push({ key, points: await api(path + "/history/" + key.split("/").map(encodeURIComponent).join("/")) });
-        }
+        // All at once; each part of a key escaped, the '/' kept: the server takes the rest of the path as the key.
+        series = await Promise.all(run.histories.map(async key =>
+          ({ key, points: await api(path + "/history/" + key.split("/").map(encodeURIComponent).join("/")) })));
         live.textContent = "";
       }
       draw();

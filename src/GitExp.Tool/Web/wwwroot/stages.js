@@ -37,7 +37,16 @@ GitExp.stageGraph = (() => {
     };
   }
 
-  function box(stage, at) {
+  // A version's stage (the pipelines page) did not run: it shows its command rather than a status.
+  function box(stage, at, version) {
+    if (version) {
+      const command = stage.declared ? stage.declared.commands.join(" && ") : "";
+      const node = el("div", { className: "stage-box stage-version", dataset: { stage: stage.address }, title: stage.address + "\n" + command },
+        el("span", { className: "stage-name", text: stage.name }),
+        el("span", { className: "stage-details mono", text: command }));
+      Object.assign(node.style, { left: at.x + "px", top: at.y + "px", width: boxWidth + "px", height: boxHeight + "px" });
+      return node;
+    }
     const status = statusClass(stage.status);
     const details = [duration(stage.durationMs == null ? null : stage.durationMs / 1000)];
     if (stage.cacheHit) details.push("cache hit");
@@ -84,7 +93,7 @@ GitExp.stageGraph = (() => {
         lines.append(line);
       }
     }
-    const graph = el("div", { id: "stage-graph", className: "stage-graph" }, lines, ...stages.map(s => box(s, position.get(s.address))));
+    const graph = el("div", { id: "stage-graph", className: "stage-graph" }, lines, ...stages.map(s => box(s, position.get(s.address), data.source === "version")));
     graph.style.width = width + "px";
     graph.style.height = height + "px";
     const source = data.source === "commit"
