@@ -135,6 +135,29 @@ public sealed class SchedulesBrowserTests(ScheduledUiProject ui, Browser browser
     }
 
     [Fact]
+    public async Task The_new_run_form_and_a_pipeline_version_open_the_form_prefilled()
+    {
+        await Page.GotoAsync("/new");
+        await Page.Locator("#new-params input[data-key='params.yaml:lr']").FillAsync("0.7");
+        await Page.Locator("#new-group").FillAsync("nightly-runs");
+        await Page.Locator("#schedule").ClickAsync();
+
+        await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/schedules\\?"));
+        await Expect(Page.Locator("#new-schedule")).ToHaveAttributeAsync("open", "");
+        await Expect(Page.Locator("#new-params")).ToHaveValueAsync("params.yaml:lr=0.7");
+        await Expect(Page.Locator("#new-group")).ToHaveValueAsync("nightly-runs");
+        await Expect(Page.Locator("#new-rev")).ToHaveValueAsync("");
+
+        var head = (await ui.Repo.GitAsync("rev-parse", "HEAD")).Trim();
+        await Page.GotoAsync("/pipelines");
+        await Page.Locator($"tr[data-commit='{head}'] button.version-open").ClickAsync();
+        await Page.Locator("#version-schedule").ClickAsync();
+
+        await Expect(Page.Locator("#new-rev")).ToHaveValueAsync(head);
+        Assert.Empty(_session.Dialogs);
+    }
+
+    [Fact]
     public async Task A_run_of_a_schedule_names_it_on_its_page()
     {
         var runs = JsonNode.Parse((await ui.Repo.ExpOkAsync("runs", "list", "--json")).StdOut)!.AsArray();
