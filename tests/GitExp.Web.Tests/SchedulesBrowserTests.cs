@@ -76,6 +76,13 @@ public sealed class SchedulesBrowserTests(ScheduledUiProject ui, Browser browser
         await Page.GotoAsync("/");
         await Page.Locator("header nav a", new() { HasText = "Recurring runs" }).ClickAsync();
         await Expect(Page.Locator("h1")).ToHaveTextAsync("Recurring runs");
+        await Expect(Page.Locator("body[data-loaded]")).ToHaveCountAsync(1);
+        await Expect(Page.Locator("header nav a[aria-current]")).ToHaveTextAsync("Recurring runs");
+        // Each input of the New recurring run form has a label, as on every page.
+        var unlabelled = await Page.EvaluateAsync<string[]>(
+            "() => [...document.querySelectorAll('input, select, textarea')].filter(e => !(e.labels && e.labels.length)).map(e => e.id)"
+        );
+        Assert.Empty(unlabelled);
         await Expect(Page.Locator("#scheduler")).ToContainTextAsync("Scheduler: running (pid ");
         await Expect(Page.Locator("#schedules tbody tr[data-name=often]")).ToHaveCountAsync(1);
         await Expect(Cell("often", "state")).ToHaveTextAsync("ended");
