@@ -4,8 +4,9 @@ using GitExp.Tool.Tests.Infrastructure;
 namespace GitExp.Tool.Tests;
 
 /// <summary>
-/// <c>--executor slurm</c> against a real one-node Slurm cluster: a sweep as one job array, a cancelled job, a job over
-/// its time limit (Soak: Slurm's smallest limit is a minute), and a controller killed and started again.
+/// <c>--executor slurm</c> against a real one-node Slurm cluster: a sweep as one job array, a cancelled job, a controller
+/// killed and started again; as Soak (for time), a job over its time limit (Slurm's smallest limit is a minute) and a
+/// node failure with and without <c>--requeue</c>.
 /// </summary>
 public sealed class SlurmExecutorTests(SlurmCluster cluster) : IClassFixture<SlurmCluster>
 {
@@ -113,6 +114,48 @@ public sealed class SlurmExecutorTests(SlurmCluster cluster) : IClassFixture<Slu
         Assert.Equal(
             2,
             (await project.Repo.ExperimentRefsAsync()).Count(r => r.StartsWith("refs/exps/failed/", StringComparison.Ordinal))
+        );
+    }
+
+    [Fact]
+    [Trait("Category", "Soak")]
+    public async Task A_node_failure_fails_an_entry_with_the_reason_and_with_requeue_runs_it_again()
+    {
+        // Soak for time: two 10 s stages, one of them twice (about 45 s on the shared machine).
+        await using var project = await QueueProject.CreateTrainingAsync(sleep: "10");
+        await project.ExpOkAsync("run", "--queue", "-n", "plain");
+        await project.ExpOkAsync("queue", "start", "--executor", "slurm");
+        // Other params than 'plain': with the same, the run-cache could restore one from the other.
+        await project.ExpOkAsync("run", "--queue", "-n", "again", "-S", "lr=0.2");
+        await project.ExpOkAsync("queue", "start", "--executor", "slurm", "--requeue");
+        await QueueProject.WaitUntilAsync(
+            () => project.SideLines("runs.log").Order(StringComparer.Ordinal).SequenceEqual(["start again", "start plain"]),
+            $"both entries' stages run ({(await SlurmCluster.RunAsync("squeue")).StdOut})",
+            60
+        );
+
+        var node = (await SlurmCluster.RunAsync("hostname", "-s")).StdOut.Trim();
+        var down = await SlurmCluster.RunAsync("scontrol", "update", "nodename=" + node, "state=down", "reason=test");
+        Assert.Equal(0, down.ExitCode);
+        await QueueProject.WaitUntilAsync(
+            () => project.StagePids().All(pid => !QueueProject.IsAlive(pid)),
+            "the stages are gone",
+            20
+        );
+        // ReturnToService=2 brings a node whose slurmd answers back by itself; resume in case it has not yet.
+        await SlurmCluster.RunAsync("scontrol", "update", "nodename=" + node, "state=resume");
+
+        await WaitUntilAllEndedAsync(project, 90);
+        var jobs = await JobsAsync(project);
+        Assert.Equal(("failed", "NODE_FAIL"), (jobs["plain"].Status, jobs["plain"].State));
+        Assert.Contains("killed by Slurm: its node failed", jobs["plain"].Message);
+        Assert.Equal("success", jobs["again"].Status);
+        var lines = project.SideLines("runs.log");
+        Assert.True(
+            lines
+                .Where(l => l.EndsWith("again", StringComparison.Ordinal))
+                .SequenceEqual(["start again", "start again", "done again"]),
+            string.Join(" / ", lines)
         );
     }
 

@@ -555,7 +555,11 @@ internal static class QueueCommands
             Description = "Run only these entries.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var command = new Command("worker", "Run the queue in this process (what 'queue start' launches).") { only };
+        var slurmJob = new Option<bool>("--slurm-job")
+        {
+            Description = "Running in a Slurm job: an entry stopped by Slurm's signal stays queued for the queue to settle.",
+        };
+        var command = new Command("worker", "Run the queue in this process (what 'queue start' launches).") { only, slurmJob };
         command.Hidden = true;
         command.SetAction(
             async (result, cancellationToken) =>
@@ -568,6 +572,9 @@ internal static class QueueCommands
                 );
                 var ids = result.GetValue(only) is { Length: > 0 } list ? list.ToHashSet(StringComparer.Ordinal) : null;
                 var results = await new QueueRunner(project, new QueueEventsWriter(output, project.Root))
+                {
+                    LeaveQueuedWhenSignalled = result.GetValue(slurmJob),
+                }
                     .RunAsync(1, ids, cancellationToken)
                     .ConfigureAwait(false);
                 return Summarize(results, output);
