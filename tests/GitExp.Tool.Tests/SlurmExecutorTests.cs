@@ -91,6 +91,8 @@ public sealed class SlurmExecutorTests(SlurmCluster cluster) : IClassFixture<Slu
         Assert.Equal(("queued", "PENDING"), (jobs["waiting"].Status, jobs["waiting"].State));
         var waitingId = (await project.StatusAsync()).Named("waiting").Id;
 
+        using var follow = ExpTool.Start(project.Root, "queue", "logs", "running", "-f");
+
         var kill = await project.ExpOkAsync("queue", "kill", waitingId);
         var cancel = await SlurmCluster.RunAsync("scancel", jobs["running"].Job!);
 
@@ -105,6 +107,10 @@ public sealed class SlurmExecutorTests(SlurmCluster cluster) : IClassFixture<Slu
         var log = await project.ExpOkAsync("queue", "logs", "running");
         Assert.Contains("Running stage 'train'", log.StdOut);
         Assert.Contains("CANCELLED AT", log.StdOut);
+        // 'logs -f' followed the job's output on the shared filesystem until Slurm's end of it.
+        var followed = await follow.WaitAsync();
+        Assert.Equal(0, followed.ExitCode);
+        Assert.Equal(log.StdOut, followed.StdOut);
         await QueueProject.WaitUntilAsync(
             () => project.StagePids().All(pid => !QueueProject.IsAlive(pid)),
             "the stage is gone",

@@ -420,7 +420,10 @@ internal static class QueueCommands
                 }
 
                 long position = 0;
-                while (true)
+                // An entry in Slurm is asked about (squeue) every 2 s, not every 200 ms: clusters ask users not to poll
+                // the controller in a tight loop; the log file is still read every 200 ms.
+                var checkEvery = item.Slurm is null ? 1 : 10;
+                for (var round = 1; ; round++)
                 {
                     if (File.Exists(path))
                     {
@@ -436,6 +439,12 @@ internal static class QueueCommands
                     if (!result.GetValue(follow))
                     {
                         return 0;
+                    }
+
+                    if (round % checkEvery != 0)
+                    {
+                        await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                        continue;
                     }
 
                     var now = (await queue.FindAsync([item.Entry.Id], cancellationToken).ConfigureAwait(false))[0];
