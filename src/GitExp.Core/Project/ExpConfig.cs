@@ -77,11 +77,12 @@ public sealed record ExpConfig(IReadOnlyList<LinkType> LinkOrder)
             {
                 config = ReadExecutor(config, value, display);
             }
-            else
+            else if (key is not ("core" or "remote"))
             {
+                // core.remote and remote.* are the cache remotes' (Remotes/RemoteConfig.cs reads and checks them).
                 throw new ExpException(
                     ExitCode.InvalidProject,
-                    $"{display}:{keyNode.Start.Line}:{keyNode.Start.Column}: unknown key '{key}' (expected 'cache' or 'executor')"
+                    $"{display}:{keyNode.Start.Line}:{keyNode.Start.Column}: unknown key '{key}' (expected 'cache', 'core', 'executor' or 'remote')"
                 );
             }
         }

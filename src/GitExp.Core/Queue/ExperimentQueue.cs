@@ -31,6 +31,12 @@ public sealed record QueueRequest
 
     /// <summary>The commit message of each experiment (<c>-m</c>); null: <c>exp: &lt;name&gt;</c>.</summary>
     public string? Message { get; init; }
+
+    /// <summary>
+    /// Run this commit's files (a pipeline version, a retried run's commit, a schedule's fire: a branch's tip or a fixed
+    /// commit) rather than the workspace's; it is also the experiment's baseline. Null: the workspace as it is now, on HEAD.
+    /// </summary>
+    public string? Commit { get; init; }
 }
 
 /// <summary>A queue entry and where it stands now.</summary>
@@ -75,7 +81,15 @@ public sealed class ExperimentQueue(ExpProject project)
     public async Task<IReadOnlyList<QueueEntry>> EnqueueAsync(QueueRequest request, CancellationToken cancellationToken = default)
     {
         var git = project.Git;
-        var head = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+        if (request.Commit is not null && request.Rev is not null)
+        {
+            throw new ExpException(ExitCode.Usage, "--rev: a run of a given commit starts over; it cannot continue a checkpoint");
+        }
+
+        var head = request.Commit is null
+            ? await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false)
+            : await git.ResolveCommitAsync(request.Commit + "^{commit}", cancellationToken).ConfigureAwait(false)
+                ?? throw new ExpException(ExitCode.NotFound, $"commit '{request.Commit}' is not in this repository");
         // Stored repo-relative: the worker copies them from the root, whatever folder this ran in.
         var copyPaths = new List<string>();
         foreach (var path in request.CopyPaths)
@@ -90,8 +104,13 @@ public sealed class ExperimentQueue(ExpProject project)
             copyPaths.Add(repoPath);
         }
 
-        var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
-        index.Resolve(project, request.Targets, Environment.CurrentDirectory);
+        if (request.Commit is null)
+        {
+            // A commit's pipelines may differ from the workspace's: its targets are resolved when it runs.
+            var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
+            index.Resolve(project, request.Targets, Environment.CurrentDirectory);
+        }
+
         var sets = ParamEdits.ExpandSweep(request.SetParams, request.SweepLimit);
         string? resumeFrom = null;
         if (request.Rev is not null)
@@ -102,15 +121,18 @@ public sealed class ExperimentQueue(ExpProject project)
                 .ConfigureAwait(false);
         }
 
-        var texts = resumeFrom is null
-            ? sets.Select(set => ParamEdits.NewTexts(set, path => ParamEdits.ReadWorkspaceFile(project, path))).ToList()
+        var texts =
+            request.Commit is not null ? CommitTexts(head, sets)
+            : resumeFrom is null
+                ? sets.Select(set => ParamEdits.NewTexts(set, path => ParamEdits.ReadWorkspaceFile(project, path))).ToList()
             : CheckpointTexts(resumeFrom, sets);
         var names = await NamesAsync(request.Name, sets.Count, head, cancellationToken).ConfigureAwait(false);
 
         project.EnsureInitialized();
         var cachedOuts = await new ExperimentRecorder(project).CachedOutsAsync(cancellationToken).ConfigureAwait(false);
-        var baseTree = resumeFrom is null
-            ? await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken).ConfigureAwait(false)
+        var baseTree =
+            request.Commit is not null ? await git.TreeOfAsync(head, cancellationToken).ConfigureAwait(false)
+            : resumeFrom is null ? await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken).ConfigureAwait(false)
             : await git.TreeOfAsync(resumeFrom, cancellationToken).ConfigureAwait(false);
         var entries = new List<QueueEntry>();
         var updates = new List<RefUpdate>();
@@ -164,6 +186,23 @@ public sealed class ExperimentQueue(ExpProject project)
     {
         using var reader = project.Git.OpenObjectReader();
         return sets.Select(set => ParamEdits.NewTexts(set, path => ParamEdits.ReadCheckpointFile(reader, checkpoint, path)))
+            .ToList();
+    }
+
+    private List<IReadOnlyDictionary<string, string>> CommitTexts(
+        string commit,
+        IReadOnlyList<IReadOnlyList<ParamAssignment>> sets
+    )
+    {
+        using var reader = project.Git.OpenObjectReader();
+        return sets.Select(set =>
+                ParamEdits.NewTexts(
+                    set,
+                    path =>
+                        (reader.Read(commit + ":" + path) is { } bytes ? ParamsFile.DecodeForEdit(bytes, path) : null)
+                        ?? throw new ExpException(ExitCode.NotFound, $"-S: params file '{path}' is not in commit {commit[..7]}")
+                )
+            )
             .ToList();
     }
 

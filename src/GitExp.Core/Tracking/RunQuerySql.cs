@@ -35,12 +35,17 @@ internal sealed class RunQuerySql
     private readonly Dictionary<string, IReadOnlyList<string>> _keys = new(StringComparer.Ordinal);
     private readonly List<(string Name, object? Value)> _parameters = [];
 
+    /// <summary>The metric and param keys of the filter that no run has (<c>a metric 'acc'</c>), in the order written.</summary>
+    private readonly List<string> _unknown = [];
+
     /// <param name="query">The query.</param>
     /// <param name="keysOf">The distinct keys of a child table (<c>params</c> or <c>metrics</c>), in key order.</param>
     public RunQuerySql(RunQuery query, Func<string, IReadOnlyList<string>> keysOf)
     {
         _keysOf = keysOf;
-        var conditions = new List<string> { "runs.deleted = 0", $"runs.archived = {Parameter(query.Archived ? 1 : 0)}" };
+        var conditions = query.Deleted
+            ? new List<string> { "runs.deleted = 1" }
+            : new List<string> { "runs.deleted = 0", $"runs.archived = {Parameter(query.Archived ? 1 : 0)}" };
         if (query.Group is not null)
         {
             conditions.Add($"runs.grp = {Parameter(query.Group)}");
@@ -50,6 +55,13 @@ internal sealed class RunQuerySql
         {
             conditions.Add(Condition(query.Filter.Root));
             Selective = true;
+            if (_unknown.Count > 0)
+            {
+                throw new ExpException(
+                    ExitCode.Usage,
+                    $"{query.Filter.Flag} '{query.Filter.Text}': no run has {string.Join(" or ", _unknown)}"
+                );
+            }
         }
 
         if (!string.IsNullOrEmpty(query.Search))
@@ -210,6 +222,7 @@ internal sealed class RunQuerySql
             FilterField.Kind => "runs.kind",
             FilterField.User => "runs.git_user",
             FilterField.Commit => "runs.commit_sha",
+            FilterField.Baseline => "runs.baseline",
             FilterField.Id => "runs.id",
             FilterField.Bookmarked => "(CASE WHEN runs.bookmarked <> 0 THEN 'true' ELSE 'false' END)",
             FilterField.Archived => "(CASE WHEN runs.archived <> 0 THEN 'true' ELSE 'false' END)",
@@ -257,6 +270,16 @@ internal sealed class RunQuerySql
         var row = ResolvedRow(table, "v", c.Key!);
         if (row is null)
         {
+            // A key no run has is a typo (or a run not made yet); a store with no such values at all says nothing yet.
+            if (_keys[table].Count > 0)
+            {
+                var what = $"a {(c.Field == FilterField.Metric ? "metric" : "param")} '{c.Key}'";
+                if (!_unknown.Contains(what))
+                {
+                    _unknown.Add(what);
+                }
+            }
+
             return "0";
         }
 
@@ -317,6 +340,13 @@ internal sealed class RunQuerySql
         var rank = string.Concat(names.Select((name, i) => $" WHEN {name} THEN {i.ToString(CultureInfo.InvariantCulture)}"));
         return $"{alias}.rowid = (SELECT w.rowid FROM {table} w WHERE w.run_id = runs.id AND w.key IN ({string.Join(", ", names)}) ORDER BY CASE w.key{rank} END LIMIT 1)";
     }
+
+    /// <summary>
+    /// A LEFT JOIN of each run's row of a param or metric key (written bare or as <c>file:key</c>) as
+    /// <paramref name="alias"/>; null when no run has the key. Read <see cref="Parameters"/> after calling it.
+    /// </summary>
+    public string? ValueJoin(string table, string alias, string key) =>
+        ResolvedRow(table, alias, key) is { } row ? $"LEFT JOIN {table} {alias} ON {row}" : null;
 
     private (string Joins, string Order) Sort(RunSort sort)
     {

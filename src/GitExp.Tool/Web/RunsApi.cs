@@ -23,7 +23,8 @@ internal static class RunsApi
     public static void Map(WebApplication app, ExpProject project)
     {
         var api = app.MapGroup("/api");
-        api.MapGet("/runs", (HttpRequest request) => Handle(project, store => List(store, request.Query)));
+        api.MapGet("/runs", (HttpRequest request) => Handle(project, store => List(store, request.Query, project.Root)));
+        api.MapGet("/runs/chart", (HttpRequest request) => Handle(project, store => Chart(store, request.Query)));
         api.MapGet("/runs/{id}", (string id) => Handle(project, store => Json(Detail(store, Find(store, id)))));
         api.MapGet(
             // A catch-all, so a key's '/' (live/metrics.json:acc) can stay a '/': an escaped one never reaches a route value decoded.
@@ -135,7 +136,8 @@ internal static class RunsApi
         }
     }
 
-    private static IResult List(RunStore store, IQueryCollection query)
+    /// <summary>The runs a request's filter, status, search, group and archived view select (the runs page and its chart).</summary>
+    private static RunQuery Selection(IQueryCollection query)
     {
         var filterText = query["filter"].ToString();
         var matcher = string.IsNullOrWhiteSpace(filterText) ? null : RunFilter.Parse(filterText, "filter");
@@ -156,7 +158,60 @@ internal static class RunsApi
 
         var text = query["q"].ToString().Trim();
         var group = query["group"].ToString();
-        var archived = query["archived"].ToString() is "true" or "1";
+        return new RunQuery
+        {
+            Archived = query["archived"].ToString() is "true" or "1",
+            Deleted = query["deleted"].ToString() is "true" or "1",
+            Group = group.Length == 0 ? null : group,
+            Filter = matcher,
+            Search = text.Length == 0 ? null : text,
+        };
+    }
+
+    /// <summary>One value against another across every run the selection holds: the runs page's chart view.</summary>
+    private static IResult Chart(RunStore store, IQueryCollection query)
+    {
+        var y = query["y"].ToString();
+        if (y.Length == 0)
+        {
+            throw new ExpException(ExitCode.Usage, "y: expected metrics.<key>, params.<key> or duration");
+        }
+
+        var x = query["x"].ToString() is { Length: > 0 } given ? given : "created";
+        var chart = store.Chart(Selection(query), x, y, "chart");
+        return JsonBytes(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("scale", chart.Scale.ToString().ToLowerInvariant());
+            writer.WriteNumber("matched", chart.Matched);
+            Numbers(writer, "x", chart.X);
+            Numbers(writer, "y", chart.Y);
+            Strings(writer, "categories", chart.Categories);
+            writer.WriteEndObject();
+        });
+    }
+
+    private static void Numbers(Utf8JsonWriter writer, string name, IReadOnlyList<double> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            // A value beyond double's range cannot be written as JSON (nor drawn).
+            if (double.IsFinite(value))
+            {
+                writer.WriteNumberValue(value);
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static IResult List(RunStore store, IQueryCollection query, string projectRoot)
+    {
         var order = query["order"].ToString() is "" ? "desc" : query["order"].ToString();
         if (order is not ("asc" or "desc"))
         {
@@ -168,12 +223,8 @@ internal static class RunsApi
         var sort = query["sort"].ToString();
         // Filtered, searched and sorted in SQL; only the page's runs are loaded.
         var slice = store.Page(
-            new RunQuery
+            Selection(query) with
             {
-                Archived = archived,
-                Group = group.Length == 0 ? null : group,
-                Filter = matcher,
-                Search = text.Length == 0 ? null : text,
                 Sort = RunSort.Parse(sort.Length == 0 ? null : sort, order == "desc", "sort"),
             },
             (long)(page - 1) * pageSize,
@@ -183,6 +234,8 @@ internal static class RunsApi
         return JsonBytes(writer =>
         {
             writer.WriteStartObject();
+            // The page keeps its column choice per project (localStorage is per address, and ports change).
+            writer.WriteString("project", projectRoot);
             writer.WriteNumber("total", slice.Total);
             writer.WriteNumber("page", page);
             writer.WriteNumber("pageSize", pageSize);

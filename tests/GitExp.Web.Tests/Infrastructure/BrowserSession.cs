@@ -8,7 +8,11 @@ namespace GitExp.Web.Tests.Infrastructure;
 /// </summary>
 public sealed class BrowserSession : IAsyncDisposable
 {
-    public static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+    /// <summary>
+    /// Where screenshots are kept: <c>artifacts/test-results/screenshots</c> of the checkout the tests were built in
+    /// (beside the TRX files), else the test output's <c>screenshots</c>.
+    /// </summary>
+    public static readonly string Screenshots = ScreenshotFolder();
 
     private readonly IBrowserContext _context;
 
@@ -27,13 +31,18 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public List<string> Dialogs { get; } = [];
 
-    public static async Task<BrowserSession> OpenAsync(IBrowser browser, Uri baseAddress)
+    /// <param name="browser">The browser.</param>
+    /// <param name="baseAddress">The UI server's address.</param>
+    /// <param name="timeZone">The browser's time zone (an IANA name); null keeps the machine's.</param>
+    public static async Task<BrowserSession> OpenAsync(IBrowser browser, Uri baseAddress, string? timeZone = null)
     {
         var context = await browser.NewContextAsync(
             new()
             {
                 BaseURL = baseAddress.ToString(),
                 ViewportSize = new() { Width = 1400, Height = 900 },
+                TimezoneId = timeZone,
+                Locale = "en-US",
             }
         );
         context.SetDefaultTimeout(15_000);
@@ -47,6 +56,38 @@ public sealed class BrowserSession : IAsyncDisposable
     }
 
     public Task ScreenshotAsync(string name) => ScreenshotAsync(Page, name);
+
+    /// <summary>
+    /// Sets the window's width, then asserts that the page does not scroll sideways
+    /// (<c>document.documentElement.scrollWidth &lt;= innerWidth</c>) and keeps a screenshot named
+    /// <c>{name}-{width}</c>.
+    /// </summary>
+    public async Task AssertFitsAsync(int width, string name)
+    {
+        await Page.SetViewportSizeAsync(width, 900);
+        // Two frames, so the layout of the new width has been made.
+        await Page.EvaluateAsync("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))");
+        var widths = await Page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, innerWidth]");
+        var (scrollWidth, innerWidth) = (widths[0], widths[1]);
+        Assert.True(
+            scrollWidth <= innerWidth,
+            $"{name} at {width} px: the page is {scrollWidth} px wide in a {innerWidth} px window"
+        );
+        await ScreenshotAsync($"{name}-{width}");
+    }
+
+    private static string ScreenshotFolder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "GitExp.sln")))
+            {
+                return Path.Combine(dir.FullName, "artifacts", "test-results", "screenshots");
+            }
+        }
+
+        return Path.Combine(AppContext.BaseDirectory, "screenshots");
+    }
 
     public ValueTask DisposeAsync() => _context.DisposeAsync();
 }
