@@ -186,8 +186,11 @@ public sealed class SlurmExecutorTests(SlurmCluster cluster) : IClassFixture<Slu
     public async Task Entries_finish_after_slurmctld_is_killed_and_started_again_and_nothing_is_submitted_twice()
     {
         await using var project = await QueueProject.CreateTrainingAsync(sleep: "4");
+        // The executor from the config this time: 'queue start' alone submits to Slurm, one at a time.
+        project.Repo.WriteFile(".exp/config.yaml", "executor:\n  name: slurm\n  jobs: 1\n");
+        await project.Repo.CommitAllAsync("Slurm by default");
         await project.ExpOkAsync("run", "--queue", "-S", "lr=0.1,0.2");
-        await project.ExpOkAsync("queue", "start", "--executor", "slurm", "-j", "1");
+        Assert.Contains("as job array", (await project.ExpOkAsync("queue", "start")).StdOut);
         await QueueProject.WaitUntilAsync(() => project.StagePids().Count >= 2, "the first entry's stage runs");
         var arrays = (await JobsAsync(project)).Values.Select(j => j.Job).ToList();
         // slurmctld saves its state a few seconds after a change: a job started since is lost with the controller, and
@@ -200,7 +203,7 @@ public sealed class SlurmExecutorTests(SlurmCluster cluster) : IClassFixture<Slu
             // Without the controller nothing can be told: entries stay as they are, and submitting again is refused.
             var status = await project.ExpOkAsync("queue", "status", "--json");
             Assert.DoesNotContain("\"failed\"", status.StdOut);
-            var again = await project.ExpAsync("queue", "start", "--executor", "slurm");
+            var again = await project.ExpAsync("queue", "start");
             Assert.Equal(7, again.ExitCode);
             Assert.Contains("squeue", again.StdErr);
         }
