@@ -81,8 +81,10 @@ public sealed class SlurmExecutorTests(SlurmCluster cluster) : IClassFixture<Slu
     {
         await using var project = await QueueProject.CreateTrainingAsync(sleep: "60");
         await project.ExpOkAsync("run", "--queue", "-n", "running");
-        await project.ExpOkAsync("run", "--queue", "-n", "waiting");
-        await project.ExpOkAsync("queue", "start", "--executor", "slurm", "-j", "1");
+        await project.ExpOkAsync("queue", "start", "--executor", "slurm");
+        // A temp run through Slurm, held there by an sbatch option of its own: it waits until killed.
+        var temp = await project.ExpOkAsync("run", "--temp", "-n", "waiting", "--executor", "slurm", "--sbatch-arg=--hold");
+        Assert.Contains("Submitted 1 experiment(s) to Slurm", temp.StdOut);
         await QueueProject.WaitUntilAsync(
             async () => project.StagePids().Count == 2 && (await project.StatusAsync()).Named("running").Status == "running",
             "the first entry's stage runs"

@@ -448,6 +448,8 @@ public sealed class SlurmExecutor(ExpProject project)
                 : output.Contains("DUE TO NODE FAILURE", StringComparison.Ordinal) ? "NODE_FAIL"
                 : output.Contains("CANCELLED AT", StringComparison.Ordinal) ? "CANCELLED"
                 : exitFile is not null ? (exitFile.Trim() == "0" ? "COMPLETED" : "FAILED")
+                // A task cancelled before it ever started may leave no record of its own in Slurm, and no output.
+                : killedByUser ? "CANCELLED"
                 : "UNKNOWN";
         }
 
