@@ -126,7 +126,7 @@ const RunActions = (() => {
     const inputs = [];
     const body = el("tbody");
     for (const [key, v] of Object.entries(params)) {
-      const input = el("input", { type: "text", value: shown(v), dataset: { key } });
+      const input = el("input", { type: "text", value: shown(v), dataset: { key }, "aria-label": key });
       inputs.push([key, v, input]);
       body.append(el("tr", { dataset: { key } }, el("td", { text: key }), el("td", {}, input)));
     }
