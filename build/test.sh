@@ -11,6 +11,13 @@ command -v python3 >/dev/null || missing+=(python3)
 # The web UI's browser tests drive Debian's Chromium (Playwright cannot download a browser here); npm installs uPlot.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v npm >/dev/null || missing+=(npm)
+# The SSH cache remote's tests start OpenSSH's sshd on a loopback port (and ssh-keygen for its keys).
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+# The Slurm executor's tests bring up a one-node cluster (tests/GitExp.Tool.Tests/Infrastructure/slurm-cluster.sh,
+# which also starts munged and creates its key when absent).
+command -v slurmctld >/dev/null || missing+=(slurm-wlm)
+command -v munged >/dev/null || missing+=(munge)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"
 fi

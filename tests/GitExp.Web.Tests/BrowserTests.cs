@@ -110,9 +110,12 @@ public sealed class BrowserTests(UiProject ui, Browser browser) : IClassFixture<
         await Expect(Page.Locator("#run-name")).ToHaveTextAsync("lr-03");
         await Expect(Page.Locator("#params")).ToContainTextAsync("params.yaml:train.lr");
         await Expect(Page.Locator("#metrics tbody tr").First).ToHaveTextAsync("metrics.json:acc0.70.70.7");
+        await Page.Locator("#tab-charts").ClickAsync();
         await Expect(Page.Locator("#plots canvas")).ToHaveCountAsync(1);
+        await Page.Locator("#tab-log").ClickAsync();
         await Expect(Page.Locator("#log")).ToContainTextAsync("trained with lr=0.3");
 
+        await Page.Locator("#tab-overview").ClickAsync();
         await Page.Locator("#notes").FillAsync("loss still falling at step 4 <b>try more epochs</b>");
         await Page.Locator("#title-input").FillAsync("mid lr");
         var saved = await Page.RunAndWaitForResponseAsync(

@@ -85,7 +85,7 @@ public sealed class CrossRunBrowserTests(PipelineUiProject ui, Browser browser)
     [Fact]
     public async Task Run_page_draws_the_stage_graph_with_each_stages_status()
     {
-        await Page.GotoAsync("/run?id=" + ui.Ids["b"]);
+        await Page.GotoAsync("/run?id=" + ui.Ids["b"] + "#stages");
         var boxes = Page.Locator("#stage-graph .stage-box");
         await Expect(boxes).ToHaveCountAsync(2);
         await Expect(boxes.Locator(".stage-name")).ToHaveTextAsync(["prepare", "train"]);
@@ -107,7 +107,7 @@ public sealed class CrossRunBrowserTests(PipelineUiProject ui, Browser browser)
         Assert.InRange(drawn.X + drawn.Width, train.X - 2, train.X + 2);
         await ScreenshotAsync("run-stages");
 
-        await Page.GotoAsync("/run?id=" + ui.Ids["broken"]);
+        await Page.GotoAsync("/run?id=" + ui.Ids["broken"] + "#stages");
         await Expect(Page.Locator("#stage-graph .stage-box .stage-status")).ToHaveTextAsync(["up-to-date", "failed"]);
         await Expect(Page.Locator("#stage-graph .stage-box").Nth(1)).ToContainTextAsync("exit 5");
         await ScreenshotAsync("run-stages-failed");

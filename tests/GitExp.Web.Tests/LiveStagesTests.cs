@@ -27,7 +27,7 @@ public sealed class LiveStagesTests(LiveStagesProject ui, Browser browser)
         await ui.WaitUntilAtAsync("live", "prepare");
         var id = (string)(await ui.GetJsonAsync("/api/runs?q=live"))["runs"]![0]!["id"]!;
 
-        await Page.GotoAsync("/run?id=" + id);
+        await Page.GotoAsync("/run?id=" + id + "#stages");
         var boxes = Page.Locator("#stage-graph .stage-box");
         await Expect(boxes.Locator(".stage-name")).ToHaveTextAsync(["prepare", "train"]);
         await Expect(boxes.Locator(".stage-status")).ToHaveTextAsync(["running", "not run"]);

@@ -80,13 +80,13 @@ public sealed class NewRunAndGroupTests(EpochsProject ui, Browser browser)
     {
         var plain = ui.Ids["plain"];
         await Page.GotoAsync("/run?id=" + plain);
-        await Expect(Meta("Group")).ToHaveTextAsync("-");
+        await Expect(Meta("Experiment")).ToHaveTextAsync("-");
         // The input offers the groups in use.
         await Expect(Page.Locator("#group-names option[value='sweep']")).ToHaveCountAsync(1);
 
         await Page.Locator("#group-input").FillAsync(" keepers ");
         await Page.Locator("#save").ClickAsync();
-        await Expect(Meta("Group")).ToHaveTextAsync("keepers");
+        await Expect(Meta("Experiment")).ToHaveTextAsync("keepers");
         await Expect(Page.Locator("#group-input")).ToHaveValueAsync("keepers");
         await _session.ScreenshotAsync("run-group");
         Assert.Equal("keepers", (string)(await ShowAsync(plain))["group"]!);
@@ -97,7 +97,7 @@ public sealed class NewRunAndGroupTests(EpochsProject ui, Browser browser)
         await Page.GotoAsync("/run?id=" + plain);
         await Page.Locator("#group-input").FillAsync("");
         await Page.Locator("#save").ClickAsync();
-        await Expect(Meta("Group")).ToHaveTextAsync("-");
+        await Expect(Meta("Experiment")).ToHaveTextAsync("-");
         Assert.Null((await ShowAsync(plain))["group"]);
         var groups = (await ui.GetJsonAsync("/api/groups"))["groups"]!.AsArray();
         Assert.DoesNotContain("keepers", groups.Select(g => (string)g!["name"]!));
@@ -184,7 +184,7 @@ public sealed class NewRunAndGroupTests(EpochsProject ui, Browser browser)
         await Expect(Page.Locator("#metrics tbody tr").First).ToHaveTextAsync("metrics.json:acc0.950.950.95");
         await Expect(Page.Locator("#log")).ToContainTextAsync("epoch 3 lr=0.05");
         await Expect(Page.Locator("#title-input")).ToHaveValueAsync("smaller lr, right away");
-        await Expect(Meta("Group")).ToHaveTextAsync("ui-now");
+        await Expect(Meta("Experiment")).ToHaveTextAsync("ui-now");
         await Expect(Meta("Command")).ToHaveTextAsync("dotnet exp run --temp (web UI)");
         await _session.ScreenshotAsync("new-run-started");
 
@@ -229,7 +229,7 @@ public sealed class NewRunAndGroupTests(EpochsProject ui, Browser browser)
                 ?["id"]?.GetValue<string>();
         }
 
-        await Page.GotoAsync("/run?id=" + id);
+        await Page.GotoAsync("/run?id=" + id + "#log");
         await Expect(Page.Locator("#log")).ToContainTextAsync("epoch 1 lr=0.1");
         await Expect(Page.Locator("#run-status")).ToHaveTextAsync("running");
         await Page.EvaluateAsync("() => { window.sameDocument = true; }");
@@ -267,7 +267,7 @@ public sealed class NewRunAndGroupTests(EpochsProject ui, Browser browser)
         );
         Assert.Equal(HttpStatusCode.OK, queued.StatusCode);
         var id = (string)JsonNode.Parse(await queued.Content.ReadAsStringAsync())!["id"]!;
-        await Page.GotoAsync("/run?id=" + id);
+        await Page.GotoAsync("/run?id=" + id + "#log");
         await Expect(Page.Locator("#run-status")).ToHaveTextAsync("queued");
         await Expect(Page.Locator("#log")).ToContainTextAsync("Queued");
         await Page.EvaluateAsync("() => { window.sameDocument = true; }");
@@ -280,7 +280,7 @@ public sealed class NewRunAndGroupTests(EpochsProject ui, Browser browser)
         ui.Release("held-q", 1);
         ui.Release("held-q", 2);
         await Expect(Page.Locator("#run-status")).ToHaveTextAsync("succeeded", RunLength);
-        await Expect(Meta("Group")).ToHaveTextAsync("ui-held");
+        await Expect(Meta("Experiment")).ToHaveTextAsync("ui-held");
         Assert.True(await Page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the page reloaded");
         Assert.Equal(0, (await worker.WaitAsync()).ExitCode);
     }

@@ -254,7 +254,7 @@ public sealed class RunActionsTests(ActionsProject ui, Browser browser) : IClass
             _ = dialog.DismissAsync();
         };
 
-        await page.GotoAsync("/run?id=" + Art);
+        await page.GotoAsync("/run?id=" + Art + "#artifacts");
         await Expect(page.Locator("#artifact-list tr[data-path='dot.png']")).ToContainTextAsync("dot.png");
         await Expect(page.Locator("#artifact-list tr[data-path='model/weights.txt']")).ToHaveCountAsync(1);
         var image = page.Locator("#previews img");
@@ -266,6 +266,7 @@ public sealed class RunActionsTests(ActionsProject ui, Browser browser) : IClass
         await Expect(page.Locator("#previews figure", new() { HasText = "model/config.json" }).Locator("table"))
             .ToContainTextAsync("layers2");
 
+        await page.Locator("#tab-overview").ClickAsync();
         await page.Locator("#tag-input").FillAsync("promising");
         await page.Locator("#add-tag").ClickAsync();
         await Expect(page.Locator("#tags .tag")).ToContainTextAsync(["promising"]);

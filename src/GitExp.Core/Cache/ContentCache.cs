@@ -264,6 +264,50 @@ public sealed class ContentCache
             && manifest.All(e => Posix.Stat(ObjectPath(e.Sha256)) is { } s && (e.Size < 0 || s.Size == e.Size));
     }
 
+    /// <summary>
+    /// Stores an object received from elsewhere (a cache remote): <paramref name="receive"/> writes its bytes into a
+    /// file under <c>tmp/</c>, hashed as they come, and only bytes that hash to <paramref name="name"/> are renamed
+    /// into place; anything else is deleted. False when the bytes were not what the name says.
+    /// </summary>
+    public async Task<bool> ReceiveAsync(string name, Func<Stream, Task> receive, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(receive);
+        var obj = ObjectPath(name);
+        Directory.CreateDirectory(TempDir);
+        var tmp = Path.Combine(TempDir, Guid.NewGuid().ToString("N"));
+        try
+        {
+            string actual;
+            var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+            await using (file.ConfigureAwait(false))
+            {
+                using var hashing = new FileHasher.HashingStream(file, Kind);
+                await receive(hashing).ConfigureAwait(false);
+                actual = hashing.Hex();
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (actual != name[..Kind.HexLength()])
+            {
+                return false;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(obj)!);
+            SetReadOnly(tmp, exec: false);
+            File.Move(tmp, obj, overwrite: true);
+            _state.Set(obj, actual);
+            return true;
+        }
+        catch (IOException e) when (DiskFull.AsUserError(e, obj) is { } full)
+        {
+            throw full;
+        }
+        finally
+        {
+            File.Delete(tmp);
+        }
+    }
+
     public void Checkout(ContentHash hash, string fullPath)
     {
         ArgumentNullException.ThrowIfNull(hash);

@@ -8,10 +8,17 @@ public enum FileWork
 
     /// <summary>Storing a stage's outs in the cache (hashing, linking or copying them).</summary>
     Caching,
+
+    /// <summary>Sending cache objects to a cache remote (the subject is the remote's name).</summary>
+    Uploading,
+
+    /// <summary>Fetching cache objects from a cache remote into the cache (the subject is the remote's name).</summary>
+    Downloading,
 }
 
 /// <summary>How far a long file operation has got; <see cref="Finished"/> on the last report, with the totals.</summary>
-/// <param name="Subject">The stage's address.</param>
+/// <param name="Subject">The stage's address (the remote's name for a transfer).</param>
+/// <param name="FilesSkipped">Files found already where they were to go (a transfer's objects the other side has).</param>
 public sealed record FileProgressReport(
     FileWork Work,
     string Subject,
@@ -20,8 +27,13 @@ public sealed record FileProgressReport(
     int FilesDone,
     int FilesTotal,
     bool Finished,
-    TimeSpan Elapsed
-);
+    TimeSpan Elapsed,
+    int FilesSkipped = 0
+)
+{
+    /// <summary>Bytes a second so far (0 before any time has passed).</summary>
+    public double Rate => Elapsed.TotalSeconds > 0 ? BytesDone / Elapsed.TotalSeconds : 0;
+}
 
 /// <summary>
 /// Counts the bytes and files of one long operation (any number of threads may count) and reports them: once when
@@ -41,6 +53,7 @@ public sealed class FileProgress(FileWork work, string subject, Action<FileProgr
     private long _filesDone;
     private long _filesTotal;
     private long _nextReport;
+    private long _skipped;
 
     /// <summary>Adds work found to do (a folder listed, a file found unknown to the state table).</summary>
     internal void AddTotal(int files, long bytes)
@@ -53,6 +66,12 @@ public sealed class FileProgress(FileWork work, string subject, Action<FileProgr
         Interlocked.Add(ref _filesTotal, files);
         Interlocked.Add(ref _bytesTotal, bytes);
         Tick();
+    }
+
+    /// <summary>Files that needed no work: already where they were to go.</summary>
+    internal void AddSkipped(int files)
+    {
+        Interlocked.Add(ref _skipped, files);
     }
 
     /// <summary>Bytes of a file read (or copied) so far.</summary>
@@ -91,7 +110,7 @@ public sealed class FileProgress(FileWork work, string subject, Action<FileProgr
     public void Finish()
     {
         Interlocked.Exchange(ref _nextReport, long.MaxValue);
-        if (Interlocked.Read(ref _filesTotal) > 0 || Interlocked.Read(ref _bytesTotal) > 0)
+        if (Interlocked.Read(ref _filesTotal) > 0 || Interlocked.Read(ref _bytesTotal) > 0 || Interlocked.Read(ref _skipped) > 0)
         {
             Send(finished: true);
         }
@@ -125,7 +144,8 @@ public sealed class FileProgress(FileWork work, string subject, Action<FileProgr
                 Math.Min((int)Interlocked.Read(ref _filesDone), filesTotal),
                 filesTotal,
                 finished,
-                _time.GetElapsedTime(_started)
+                _time.GetElapsedTime(_started),
+                (int)Interlocked.Read(ref _skipped)
             )
         );
     }

@@ -25,7 +25,22 @@ public sealed class RunCache
         outs = [];
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(EntryPath(key)));
+            return TryParse(File.ReadAllBytes(EntryPath(key)), out outs);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Missing or unreadable: a miss, the stage simply runs.
+            return false;
+        }
+    }
+
+    /// <summary>Reads an entry's bytes (from this cache or a cache remote); false when they are not an entry.</summary>
+    public static bool TryParse(byte[] entry, out IReadOnlyList<(string Path, ContentHash Hash)> outs)
+    {
+        outs = [];
+        try
+        {
+            using var doc = JsonDocument.Parse(entry);
             var list = new List<(string, ContentHash)>();
             foreach (var item in doc.RootElement.GetProperty("outs").EnumerateArray())
             {
@@ -43,18 +58,31 @@ public sealed class RunCache
         }
         catch (Exception e)
             when (e
-                    is IOException
-                        or UnauthorizedAccessException
-                        or JsonException
+                    is JsonException
                         or InvalidOperationException
                         or KeyNotFoundException
                         or FormatException
+                        or ArgumentNullException
             )
         {
-            // Missing or unreadable: a miss, the stage simply runs.
             return false;
         }
     }
+
+    /// <summary>The keys of every entry (for pushing the run-cache to a cache remote).</summary>
+    public IEnumerable<string> Keys() =>
+        !Directory.Exists(_runsDir)
+            ? []
+            : Directory
+                .EnumerateFiles(_runsDir, "*", SearchOption.AllDirectories)
+                .Select(f => Path.GetFileName(Path.GetDirectoryName(f)) + Path.GetFileName(f))
+                .Where(IsKey);
+
+    /// <summary>True for 64 lowercase hex digits.</summary>
+    public static bool IsKey(string key) => key.Length == 64 && key.All(char.IsAsciiHexDigitLower);
+
+    /// <summary>The file of an entry, <c>runs/ab/cdef…</c> under the cache.</summary>
+    public string EntryFile(string key) => EntryPath(key);
 
     public void Put(string key, IReadOnlyList<(string Path, ContentHash Hash)> outs)
     {
@@ -97,7 +125,7 @@ public sealed class RunCache
 
     private string EntryPath(string key)
     {
-        if (key.Length != 64 || !key.All(char.IsAsciiHexDigitLower))
+        if (!IsKey(key))
         {
             throw new ArgumentException($"'{key}' is not a run-cache key (64 lowercase hex digits)", nameof(key));
         }

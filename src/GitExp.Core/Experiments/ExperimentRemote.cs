@@ -34,11 +34,32 @@ public sealed record ExperimentSelection(IReadOnlyList<string> Names, IReadOnlyL
 /// <summary>
 /// Shares experiments through an ordinary Git remote: each experiment ref goes to the same ref name there
 /// (<c>refs/exps/...</c>) with the commits it needs. Queue and failed entries are local and never sent.
-/// Cached outs are not transferred (there is no cache remote yet).
+/// With a <see cref="Cache"/> transfer, the experiments' cached outs go to (or come from) a cache remote too: on a
+/// push before the refs, so a ref on the Git remote never names outs the cache remote lacks.
 /// </summary>
 public sealed class ExperimentRemote(GitRepository git, string remote)
 {
     public string Remote => remote;
+
+    /// <summary>The cache remote the experiments' cached outs travel to and from; null: refs and commits only.</summary>
+    public Remotes.CacheTransfer? Cache { get; init; }
+
+    /// <summary>Send or fetch the run-cache's entries too (with a <see cref="Cache"/>).</summary>
+    public bool RunCache { get; init; }
+
+    /// <summary>What the cache transfer of the last push or pull did; null without a <see cref="Cache"/>.</summary>
+    public Remotes.CacheTransferSummary? CacheSummary { get; private set; }
+
+    private async Task<List<Remotes.CachedOut>> CachedOutsAsync(IEnumerable<string> commits, CancellationToken cancellationToken)
+    {
+        var outs = new List<Remotes.CachedOut>();
+        foreach (var commit in commits.Distinct(StringComparer.Ordinal))
+        {
+            outs.AddRange(await Remotes.CachedOuts.OfCommitAsync(git, commit, cancellationToken).ConfigureAwait(false));
+        }
+
+        return outs;
+    }
 
     /// <summary>The remote's experiments (queue and failed refs, which have another shape, are left out).</summary>
     public async Task<IReadOnlyList<RemoteExperiment>> ListAsync(CancellationToken cancellationToken = default)
@@ -91,6 +112,12 @@ public sealed class ExperimentRemote(GitRepository git, string remote)
         }
 
         RefuseDiverged(transfers, force, $"on '{remote}'", "pushed");
+        if (Cache is not null)
+        {
+            var outs = await CachedOutsAsync(chosen.Select(e => e.Commit), cancellationToken).ConfigureAwait(false);
+            CacheSummary = await Cache.PushAsync(outs, RunCache, cancellationToken).ConfigureAwait(false);
+        }
+
         var pushes = transfers
             .Where(t => t.Outcome != TransferOutcome.UpToDate)
             .Select(t => new RemotePush(t.Ref, t.Commit, theirs.GetValueOrDefault(t.Ref) ?? ""))
@@ -171,6 +198,12 @@ public sealed class ExperimentRemote(GitRepository git, string remote)
         if (updates.Count > 0)
         {
             await git.UpdateRefsAsync(updates, $"exp: pull from {remote}", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (Cache is not null)
+        {
+            var outs = await CachedOutsAsync(chosen.Select(e => e.Commit), cancellationToken).ConfigureAwait(false);
+            CacheSummary = await Cache.PullAsync(outs, RunCache, cancellationToken).ConfigureAwait(false);
         }
 
         return transfers;

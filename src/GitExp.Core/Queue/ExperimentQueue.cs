@@ -31,10 +31,20 @@ public sealed record QueueRequest
 
     /// <summary>The commit message of each experiment (<c>-m</c>); null: <c>exp: &lt;name&gt;</c>.</summary>
     public string? Message { get; init; }
+
+    /// <summary>
+    /// Run this commit's files (a pipeline version, a retried run's commit, a schedule's fire: a branch's tip or a fixed
+    /// commit) rather than the workspace's; it is also the experiment's baseline. Null: the workspace as it is now, on HEAD.
+    /// </summary>
+    public string? Commit { get; init; }
 }
 
 /// <summary>A queue entry and where it stands now.</summary>
-public sealed record QueueItem(QueueEntry Entry, QueueStatus Status, QueueResult? Result);
+public sealed record QueueItem(QueueEntry Entry, QueueStatus Status, QueueResult? Result)
+{
+    /// <summary>The entry's Slurm job and its state, when the entry was handed to Slurm.</summary>
+    public SlurmStatus? Slurm { get; init; }
+}
 
 /// <summary>The experiment queue of a repository: snapshots under <c>refs/exps/queue</c>, failures under <c>refs/exps/failed</c>.</summary>
 public sealed class ExperimentQueue(ExpProject project)
@@ -71,7 +81,15 @@ public sealed class ExperimentQueue(ExpProject project)
     public async Task<IReadOnlyList<QueueEntry>> EnqueueAsync(QueueRequest request, CancellationToken cancellationToken = default)
     {
         var git = project.Git;
-        var head = await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false);
+        if (request.Commit is not null && request.Rev is not null)
+        {
+            throw new ExpException(ExitCode.Usage, "--rev: a run of a given commit starts over; it cannot continue a checkpoint");
+        }
+
+        var head = request.Commit is null
+            ? await git.HeadCommitAsync(cancellationToken).ConfigureAwait(false)
+            : await git.ResolveCommitAsync(request.Commit + "^{commit}", cancellationToken).ConfigureAwait(false)
+                ?? throw new ExpException(ExitCode.NotFound, $"commit '{request.Commit}' is not in this repository");
         // Stored repo-relative: the worker copies them from the root, whatever folder this ran in.
         var copyPaths = new List<string>();
         foreach (var path in request.CopyPaths)
@@ -86,8 +104,13 @@ public sealed class ExperimentQueue(ExpProject project)
             copyPaths.Add(repoPath);
         }
 
-        var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
-        index.Resolve(project, request.Targets, Environment.CurrentDirectory);
+        if (request.Commit is null)
+        {
+            // A commit's pipelines may differ from the workspace's: its targets are resolved when it runs.
+            var index = await PipelineIndex.LoadAsync(project, [], cancellationToken).ConfigureAwait(false);
+            index.Resolve(project, request.Targets, Environment.CurrentDirectory);
+        }
+
         var sets = ParamEdits.ExpandSweep(request.SetParams, request.SweepLimit);
         string? resumeFrom = null;
         if (request.Rev is not null)
@@ -98,15 +121,18 @@ public sealed class ExperimentQueue(ExpProject project)
                 .ConfigureAwait(false);
         }
 
-        var texts = resumeFrom is null
-            ? sets.Select(set => ParamEdits.NewTexts(set, path => ParamEdits.ReadWorkspaceFile(project, path))).ToList()
+        var texts =
+            request.Commit is not null ? CommitTexts(head, sets)
+            : resumeFrom is null
+                ? sets.Select(set => ParamEdits.NewTexts(set, path => ParamEdits.ReadWorkspaceFile(project, path))).ToList()
             : CheckpointTexts(resumeFrom, sets);
         var names = await NamesAsync(request.Name, sets.Count, head, cancellationToken).ConfigureAwait(false);
 
         project.EnsureInitialized();
         var cachedOuts = await new ExperimentRecorder(project).CachedOutsAsync(cancellationToken).ConfigureAwait(false);
-        var baseTree = resumeFrom is null
-            ? await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken).ConfigureAwait(false)
+        var baseTree =
+            request.Commit is not null ? await git.TreeOfAsync(head, cancellationToken).ConfigureAwait(false)
+            : resumeFrom is null ? await git.WriteWorkspaceTreeAsync(cachedOuts, cancellationToken).ConfigureAwait(false)
             : await git.TreeOfAsync(resumeFrom, cancellationToken).ConfigureAwait(false);
         var entries = new List<QueueEntry>();
         var updates = new List<RefUpdate>();
@@ -163,9 +189,28 @@ public sealed class ExperimentQueue(ExpProject project)
             .ToList();
     }
 
+    private List<IReadOnlyDictionary<string, string>> CommitTexts(
+        string commit,
+        IReadOnlyList<IReadOnlyList<ParamAssignment>> sets
+    )
+    {
+        using var reader = project.Git.OpenObjectReader();
+        return sets.Select(set =>
+                ParamEdits.NewTexts(
+                    set,
+                    path =>
+                        (reader.Read(commit + ":" + path) is { } bytes ? ParamsFile.DecodeForEdit(bytes, path) : null)
+                        ?? throw new ExpException(ExitCode.NotFound, $"-S: params file '{path}' is not in commit {commit[..7]}")
+                )
+            )
+            .ToList();
+    }
+
     /// <summary>Every entry: queued and running (oldest first), then failed and succeeded ones.</summary>
     public async Task<IReadOnlyList<QueueItem>> ListAsync(CancellationToken cancellationToken = default)
     {
+        // Entries handed to Slurm are settled first: a job Slurm ended without a result makes its entry fail (or requeue).
+        var jobs = await new SlurmExecutor(project).SettleAsync(cancellationToken).ConfigureAwait(false);
         var items = new List<QueueItem>();
         foreach (var entry in await ListQueuedAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -199,6 +244,7 @@ public sealed class ExperimentQueue(ExpProject project)
         return items
             .Where(i => i.Status is QueueStatus.Failed or QueueStatus.Success || !finished.Contains(i.Entry.Id))
             .DistinctBy(i => i.Entry.Id)
+            .Select(i => i with { Slurm = jobs.GetValueOrDefault(i.Entry.Id) })
             .ToList();
     }
 
@@ -322,6 +368,7 @@ public sealed class ExperimentQueue(ExpProject project)
             File.Delete(StderrLogPath(id));
             File.Delete(KillPath(id));
             File.Delete(PidPath(id));
+            File.Delete(Path.Combine(project.QueueDirectory, id + ".slurm"));
             removed.Add(item);
         }
 
@@ -399,8 +446,18 @@ public sealed class ExperimentQueue(ExpProject project)
         CancellationToken cancellationToken = default
     )
     {
+        var slurm = new SlurmExecutor(project);
         foreach (var item in items)
         {
+            // An entry handed to Slurm is cancelled there, waiting or running: Slurm signals its job wherever it runs.
+            if (item.Slurm is { State: not "UNKNOWN" } && item.Status is QueueStatus.Queued or QueueStatus.Running)
+            {
+                if (await slurm.CancelAsync(item.Entry.Id, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+            }
+
             RequestKill(item, force);
         }
 
@@ -416,6 +473,37 @@ public sealed class ExperimentQueue(ExpProject project)
 
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // The failed ref points at the workspace as the run left it, so what it produced can be inspected.
+    internal async Task RecordFailureAsync(QueueEntry entry, ExpProject? isolated, int code, string message)
+    {
+        var commit = entry.Commit;
+        if (isolated is not null)
+        {
+            try
+            {
+                var outs = await new ExperimentRecorder(isolated).CachedOutsAsync(CancellationToken.None).ConfigureAwait(false);
+                var tree = await isolated.Git.WriteWorkspaceTreeAsync(outs, CancellationToken.None).ConfigureAwait(false);
+                var text = entry.ToCommitMessage() + $"Exp-Exit-Code: {code}\n";
+                commit = await project
+                    .Git.CommitTreeAsync(tree, [entry.Baseline], text, CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is ExpException or GitCommandException)
+            {
+                // The snapshot itself still identifies the entry; losing the partial results is the lesser harm.
+            }
+        }
+
+        await project
+            .Git.UpdateRefsAsync(
+                [new RefUpdate(entry.FailedRef, commit, GitRepository.ZeroId), new RefUpdate(entry.QueueRef, null, entry.Commit)],
+                "exp: queue failed " + entry.Name,
+                CancellationToken.None
+            )
+            .ConfigureAwait(false);
+        WriteResult(new QueueResult(entry.Id, entry.Name, QueueStatus.Failed, code, null, message, DateTimeOffset.UtcNow));
     }
 
     public void WriteResult(QueueResult result)

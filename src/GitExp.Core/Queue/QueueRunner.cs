@@ -187,7 +187,7 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
                 ),
                 _ => (1, e.Message),
             };
-            await RecordFailureAsync(entry, isolated, code, message).ConfigureAwait(false);
+            await _queue.RecordFailureAsync(entry, isolated, code, message).ConfigureAwait(false);
             var failure = _queue.ReadResult(entry.Id)!;
             events.EntryFinished(entry, failure, null);
             if (e is OperationCanceledException && !wasKilled)
@@ -197,37 +197,6 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
 
             return failure;
         }
-    }
-
-    // The failed ref points at the workspace as the run left it, so what it produced can be inspected.
-    private async Task RecordFailureAsync(QueueEntry entry, ExpProject? isolated, int code, string message)
-    {
-        var commit = entry.Commit;
-        if (isolated is not null)
-        {
-            try
-            {
-                var outs = await new ExperimentRecorder(isolated).CachedOutsAsync(CancellationToken.None).ConfigureAwait(false);
-                var tree = await isolated.Git.WriteWorkspaceTreeAsync(outs, CancellationToken.None).ConfigureAwait(false);
-                var text = entry.ToCommitMessage() + $"Exp-Exit-Code: {code}\n";
-                commit = await project
-                    .Git.CommitTreeAsync(tree, [entry.Baseline], text, CancellationToken.None)
-                    .ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is ExpException or GitCommandException)
-            {
-                // The snapshot itself still identifies the entry; losing the partial results is the lesser harm.
-            }
-        }
-
-        await project
-            .Git.UpdateRefsAsync(
-                [new RefUpdate(entry.FailedRef, commit, GitRepository.ZeroId), new RefUpdate(entry.QueueRef, null, entry.Commit)],
-                "exp: queue failed " + entry.Name,
-                CancellationToken.None
-            )
-            .ConfigureAwait(false);
-        _queue.WriteResult(new QueueResult(entry.Id, entry.Name, QueueStatus.Failed, code, null, message, DateTimeOffset.UtcNow));
     }
 
     /// <summary>Notices a kill request (<see cref="ExperimentQueue.RequestKill"/>), and a forced one after a plain one.</summary>

@@ -42,14 +42,15 @@ public static class RunClone
 
     /// <summary>
     /// Queues one entry and records it in the run store as a queued run with its title and group, so it
-    /// shows in the runs list at once and keeps them when a worker runs it.
+    /// shows in the runs list at once and keeps them when a worker runs it; a schedule's fire names its schedule.
     /// </summary>
     public static async Task<QueueEntry> QueueAsync(
         ExpProject project,
         QueueRequest request,
         string? title,
         string? group,
-        CancellationToken cancellationToken = default
+        CancellationToken cancellationToken = default,
+        string? schedule = null
     )
     {
         if (request.SetParams.FirstOrDefault(a => a.Sweep is not null) is { } sweep)
@@ -76,6 +77,7 @@ public static class RunClone
                 Created = entry.Created,
                 Title = title,
                 Group = group,
+                Schedule = schedule,
                 Params = values,
             }
         );

@@ -185,12 +185,13 @@ public sealed class RunFilter
                 "kind" => (FilterField.Kind, null),
                 "user" => (FilterField.User, null),
                 "commit" => (FilterField.Commit, null),
+                "baseline" => (FilterField.Baseline, null),
                 "id" => (FilterField.Id, null),
                 "bookmarked" => (FilterField.Bookmarked, null),
                 "archived" => (FilterField.Archived, null),
                 _ => throw Error(
                     field,
-                    "unknown field (expected metrics.<key>, params.<key>, status, name, title, notes, tag, group, branch, kind, user, commit, id, bookmarked or archived)"
+                    "unknown field (expected metrics.<key>, params.<key>, status, name, title, notes, tag, group, branch, kind, user, commit, baseline, id, bookmarked or archived)"
                 ),
             };
         }
@@ -288,6 +289,7 @@ internal enum FilterField
     Kind,
     User,
     Commit,
+    Baseline,
     Id,
     Bookmarked,
     Archived,

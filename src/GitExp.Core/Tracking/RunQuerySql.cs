@@ -222,6 +222,7 @@ internal sealed class RunQuerySql
             FilterField.Kind => "runs.kind",
             FilterField.User => "runs.git_user",
             FilterField.Commit => "runs.commit_sha",
+            FilterField.Baseline => "runs.baseline",
             FilterField.Id => "runs.id",
             FilterField.Bookmarked => "(CASE WHEN runs.bookmarked <> 0 THEN 'true' ELSE 'false' END)",
             FilterField.Archived => "(CASE WHEN runs.archived <> 0 THEN 'true' ELSE 'false' END)",

@@ -114,6 +114,9 @@ public sealed record RunRecord
     /// <summary>A named set of runs (an "experiment" in MLflow or Kubeflow terms).</summary>
     public string? Group { get; init; }
 
+    /// <summary>The schedule whose fire queued the run (a recurring run), if any.</summary>
+    public string? Schedule { get; init; }
+
     public IReadOnlyList<string> Tags { get; init; } = [];
 
     /// <summary>Params as <c>file:key</c> → value.</summary>

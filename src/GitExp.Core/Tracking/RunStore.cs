@@ -75,6 +75,21 @@ public sealed partial class RunStore : IDisposable
             """,
         // Version 6: the run a checkpoint run continued (resumed) from.
         "ALTER TABLE runs ADD COLUMN resumed_from TEXT;",
+        // Version 7: experiments (groups of runs) created before any run is in them, with a description.
+        "CREATE TABLE run_groups(name TEXT PRIMARY KEY, description TEXT, created TEXT NOT NULL);",
+        // Version 8: recurring runs (decision 45). A schedule runs a branch's tip at fire time or a fixed commit; each
+        // fire is recorded once, keyed by schedule and fire time, before its entry is queued, so a scheduler killed at
+        // any point never fires twice; a run names the schedule that queued it.
+        """
+            CREATE TABLE schedules(name TEXT PRIMARY KEY, cron TEXT NOT NULL, time_zone TEXT NOT NULL, start_at TEXT,
+                end_at TEXT, max_concurrent INTEGER, catch_up TEXT NOT NULL, branch TEXT, rev_commit TEXT,
+                set_params TEXT NOT NULL, targets TEXT NOT NULL, grp TEXT, enabled INTEGER NOT NULL, created TEXT NOT NULL,
+                checked_until TEXT NOT NULL, command TEXT NOT NULL DEFAULT '');
+            CREATE TABLE schedule_fires(schedule TEXT NOT NULL, fire_time TEXT NOT NULL, status TEXT NOT NULL, run_id TEXT,
+                reason TEXT, recorded TEXT NOT NULL, PRIMARY KEY(schedule, fire_time));
+            CREATE INDEX schedule_fires_status ON schedule_fires(status) WHERE status IN ('pending', 'queued');
+            ALTER TABLE runs ADD COLUMN schedule TEXT;
+            """,
     ];
 
     private readonly SqliteConnection _connection;
@@ -159,6 +174,7 @@ public sealed partial class RunStore : IDisposable
             Title = run.Title ?? existing?.Title,
             Notes = run.Notes ?? existing?.Notes,
             Group = run.Group ?? existing?.Group,
+            Schedule = run.Schedule ?? existing?.Schedule,
             Bookmarked = run.Bookmarked || existing?.Bookmarked == true,
             Archived = run.Archived || existing?.Archived == true,
             Deleted = run.Deleted || existing?.Deleted == true,
@@ -167,13 +183,14 @@ public sealed partial class RunStore : IDisposable
         Execute(
             """
             INSERT INTO runs(id, exp_name, exp_ref, commit_sha, baseline, branch, dirty, git_user, command, host, kind, status,
-                created, started, finished, exit_code, log_path, title, notes, bookmarked, archived, deleted, grp, pid, pid_start, boot_id, resumed_from)
+                created, started, finished, exit_code, log_path, title, notes, bookmarked, archived, deleted, grp, pid, pid_start, boot_id, resumed_from,
+                schedule)
             VALUES($id, $exp_name, $exp_ref, $commit, $baseline, $branch, $dirty, $user, $command, $host, $kind, $status,
                 $created, $started, $finished, $exit, $log, $title, $notes, $bookmarked, $archived, $deleted, $grp, $pid, $pid_start,
-                $boot_id, $resumed_from)
+                $boot_id, $resumed_from, $schedule)
             ON CONFLICT(id) DO UPDATE SET
                 -- An update, never a delete and insert: that would cascade to the run's metric history.
-                exp_name = excluded.exp_name, exp_ref = excluded.exp_ref, commit_sha = excluded.commit_sha, baseline = excluded.baseline, branch = excluded.branch, dirty = excluded.dirty, git_user = excluded.git_user, command = excluded.command, host = excluded.host, kind = excluded.kind, status = excluded.status, created = excluded.created, started = excluded.started, finished = excluded.finished, exit_code = excluded.exit_code, log_path = excluded.log_path, title = excluded.title, notes = excluded.notes, bookmarked = excluded.bookmarked, archived = excluded.archived, deleted = excluded.deleted, grp = excluded.grp, pid = excluded.pid, pid_start = excluded.pid_start, boot_id = excluded.boot_id, resumed_from = excluded.resumed_from
+                exp_name = excluded.exp_name, exp_ref = excluded.exp_ref, commit_sha = excluded.commit_sha, baseline = excluded.baseline, branch = excluded.branch, dirty = excluded.dirty, git_user = excluded.git_user, command = excluded.command, host = excluded.host, kind = excluded.kind, status = excluded.status, created = excluded.created, started = excluded.started, finished = excluded.finished, exit_code = excluded.exit_code, log_path = excluded.log_path, title = excluded.title, notes = excluded.notes, bookmarked = excluded.bookmarked, archived = excluded.archived, deleted = excluded.deleted, grp = excluded.grp, pid = excluded.pid, pid_start = excluded.pid_start, boot_id = excluded.boot_id, resumed_from = excluded.resumed_from, schedule = excluded.schedule
             """,
             ("$id", run.Id),
             ("$exp_name", run.ExperimentName),
@@ -201,7 +218,8 @@ public sealed partial class RunStore : IDisposable
             ("$pid", run.Process?.Pid),
             ("$pid_start", run.Process?.StartTime),
             ("$boot_id", run.Process?.BootId),
-            ("$resumed_from", run.ResumedFrom)
+            ("$resumed_from", run.ResumedFrom),
+            ("$schedule", run.Schedule)
         );
         foreach (var table in new[] { "params", "metrics", "artifacts", "tags", "checkpoints", "executions" })
         {
@@ -524,8 +542,14 @@ public sealed partial class RunStore : IDisposable
     /// </summary>
     public IReadOnlyList<RunGroup> Groups(bool archived)
     {
+        // Groups created empty (RunGroups.Create) are offered too, with no runs, among the runs that are not archived.
         using var query = Command(
-            "SELECT grp, COUNT(*) FROM runs WHERE deleted = 0 AND archived = $archived AND grp IS NOT NULL GROUP BY grp ORDER BY grp",
+            """
+            SELECT name, SUM(n) FROM (
+                SELECT grp AS name, COUNT(*) AS n FROM runs WHERE deleted = 0 AND archived = $archived AND grp IS NOT NULL GROUP BY grp
+                UNION ALL SELECT name, 0 FROM run_groups WHERE $archived = 0)
+            GROUP BY name ORDER BY name
+            """,
             ("$archived", archived ? 1 : 0)
         );
         using var reader = query.ExecuteReader();
@@ -904,6 +928,7 @@ public sealed partial class RunStore : IDisposable
         public readonly int PidStart = r.GetOrdinal("pid_start");
         public readonly int BootId = r.GetOrdinal("boot_id");
         public readonly int ResumedFrom = r.GetOrdinal("resumed_from");
+        public readonly int Schedule = r.GetOrdinal("schedule");
     }
 
     private static RunRecord ReadRun(SqliteDataReader r, Columns c)
@@ -936,6 +961,7 @@ public sealed partial class RunStore : IDisposable
             Deleted = r.GetInt32(c.Deleted) != 0,
             Group = Text(c.Group),
             ResumedFrom = Text(c.ResumedFrom),
+            Schedule = Text(c.Schedule),
             Process =
                 r.GetValue(c.Pid) is long pid && r.GetValue(c.PidStart) is long start
                     ? new ProcessIdentity(Text(c.Host) ?? "", (int)pid, start, Text(c.BootId))

@@ -268,6 +268,45 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
         });
     }
 
+    /// <summary>
+    /// The step histories a running run has written so far, read from the workspace it runs in (the project's for a
+    /// workspace run, its isolated one for a queued run): each plot column tied to the metric it is the history of as
+    /// the finished run's will be, by metric key, and the rest by <c>file:column</c>. None when the run is not
+    /// running or its workspace is gone.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Key, IReadOnlyList<(long Step, double Value)> Points)>> LiveHistoriesAsync(
+        ExpProject main,
+        RunRecord run,
+        CancellationToken cancellationToken = default
+    )
+    {
+        var root = run.Kind == "workspace" ? main.Root : new Queue.ExperimentQueue(main).WorkspacePath(run.Id);
+        if (run.Status != RunStatus.Running || !Directory.Exists(root))
+        {
+            return [];
+        }
+
+        ExpProject workspace;
+        try
+        {
+            workspace =
+                run.Kind == "workspace" ? main : await ExpProject.OpenAsync(root, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExpException)
+        {
+            return [];
+        }
+
+        var stages = await ReadStagesAsync(workspace, cancellationToken).ConfigureAwait(false);
+        var values = await ReadValuesAsync(workspace, cancellationToken).ConfigureAwait(false);
+        var columns = ReadColumns(workspace, stages);
+        var matched = MatchHistories(stages, values?.Metrics.Keys ?? [], columns);
+        var byMetric = matched.Select(m => (m.Key, m.Value)).ToList();
+        var taken = matched.Values.ToHashSet();
+        byMetric.AddRange(columns.Where(c => !taken.Contains(c.Points)).Select(c => (c.File + ":" + c.Name, c.Points)));
+        return byMetric.OrderBy(h => h.Item1, StringComparer.Ordinal).ToList();
+    }
+
     private List<ExecutionRecord> Executions()
     {
         lock (_executions)
@@ -375,6 +414,12 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
         ExpProject workspace,
         IReadOnlyList<Stage> stages,
         IEnumerable<string> metricKeys
+    ) => MatchHistories(stages, metricKeys, ReadColumns(workspace, stages));
+
+    private static Dictionary<string, IReadOnlyList<(long Step, double Value)>> MatchHistories(
+        IReadOnlyList<Stage> stages,
+        IEnumerable<string> metricKeys,
+        IReadOnlyList<PlotColumn> columns
     )
     {
         var metricFiles = stages
@@ -392,6 +437,12 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
             }
         }
 
+        return MetricHistories.Match(metrics, columns);
+    }
+
+    /// <summary>The columns of the stages' plot files (TSV or CSV with a <c>step</c> column first).</summary>
+    private static List<PlotColumn> ReadColumns(ExpProject workspace, IReadOnlyList<Stage> stages)
+    {
         var columns = new List<PlotColumn>();
         foreach (var stage in stages)
         {
@@ -411,12 +462,19 @@ public sealed class RunTracker(ExpProject main, TextWriter output)
                 )
                 {
                     var relative = Path.GetRelativePath(workspace.Root, file).Replace('\\', '/');
-                    columns.AddRange(ReadColumns(file, relative, stage.Address));
+                    try
+                    {
+                        columns.AddRange(ReadColumns(file, relative, stage.Address));
+                    }
+                    catch (IOException)
+                    {
+                        // Replaced or removed while a running stage writes it: read again next time.
+                    }
                 }
             }
         }
 
-        return MetricHistories.Match(metrics, columns);
+        return columns;
     }
 
     private static IEnumerable<PlotColumn> ReadColumns(string file, string relative, string stage)

@@ -179,7 +179,7 @@ internal static class ExperimentCommands
                     // The Git files are applied and consistent; only the large outs are absent (pulled experiments).
                     error.WriteLine(
                         $"warning: cached outs of '{found.Name}' not in the local cache, not restored: {string.Join(", ", missing)} "
-                            + "(cached outs are not pushed or pulled; reproduce them with 'dotnet exp run', or copy .exp/cache from where the experiment ran)"
+                            + "(fetch them from a cache remote with 'dotnet exp pull <git-remote> <experiment>' or 'dotnet exp cache pull', reproduce them with 'dotnet exp run', or copy .exp/cache from where the experiment ran)"
                     );
                 }
 

@@ -42,7 +42,8 @@ internal static class QueueCommands
         int jobs,
         TextWriter output,
         CancellationToken cancellationToken,
-        Verbosity verbosity = Verbosity.Normal
+        Verbosity verbosity = Verbosity.Normal,
+        SlurmOptions? slurm = null
     )
     {
         var queue = new ExperimentQueue(project);
@@ -60,9 +61,82 @@ internal static class QueueCommands
 
         project.EnsureInitialized();
         File.Delete(queue.StopPath);
+        if (slurm is not null)
+        {
+            var submitted = await SubmitAsync(project, queued, slurm, output, verbosity, cancellationToken).ConfigureAwait(false);
+            return await WaitForSlurmAsync(project, submitted, output, verbosity, cancellationToken).ConfigureAwait(false);
+        }
+
         var results = await new QueueRunner(project, new QueueEventsWriter(output, project.Root, queued.Count, verbosity))
             .RunAsync(jobs, null, cancellationToken)
             .ConfigureAwait(false);
+        return Summarize(results, output, verbosity);
+    }
+
+    /// <summary>Hands the entries to Slurm as one job array and says so; returns the ids submitted.</summary>
+    private static async Task<IReadOnlyList<string>> SubmitAsync(
+        ExpProject project,
+        IReadOnlyList<QueueEntry> entries,
+        SlurmOptions slurm,
+        TextWriter output,
+        Verbosity verbosity,
+        CancellationToken cancellationToken
+    )
+    {
+        var (arrayId, submitted) = await new SlurmExecutor(project)
+            .SubmitAsync(entries, slurm, slurm.Tool!, cancellationToken)
+            .ConfigureAwait(false);
+        if (verbosity != Verbosity.Quiet)
+        {
+            output.WriteLine(
+                arrayId is null
+                    ? "Nothing to submit: every queued experiment is running or waiting in Slurm already."
+                    : $"Submitted {submitted.Count} experiment(s) to Slurm as job array {arrayId} (at most {slurm.Jobs} at once)."
+            );
+        }
+
+        return submitted.Select(e => e.Id).ToList();
+    }
+
+    /// <summary>
+    /// Waits until Slurm's jobs of these entries have ended, reading the queue (which settles what Slurm ended) once a
+    /// second; the submitting process runs nothing of the experiments itself.
+    /// </summary>
+    private static async Task<int> WaitForSlurmAsync(
+        ExpProject project,
+        IReadOnlyList<string> ids,
+        TextWriter output,
+        Verbosity verbosity,
+        CancellationToken cancellationToken
+    )
+    {
+        var queue = new ExperimentQueue(project);
+        var waiting = ids.ToHashSet(StringComparer.Ordinal);
+        var results = new List<QueueResult>();
+        while (waiting.Count > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            foreach (var item in await queue.ListAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (
+                    item.Status is QueueStatus.Failed or QueueStatus.Success
+                    && item.Result is { } result
+                    && waiting.Remove(item.Entry.Id)
+                )
+                {
+                    results.Add(result);
+                    if (verbosity != Verbosity.Quiet)
+                    {
+                        output.WriteLine(
+                            result.Status == QueueStatus.Success
+                                ? $"'{result.Name}' ({result.Id}) succeeded in Slurm job {item.Slurm?.JobId}."
+                                : $"'{result.Name}' ({result.Id}) failed in Slurm job {item.Slurm?.JobId}: {result.Message}"
+                        );
+                    }
+                }
+            }
+        }
+
         return Summarize(results, output, verbosity);
     }
 
@@ -72,10 +146,29 @@ internal static class QueueCommands
         bool wait,
         TextWriter output,
         CancellationToken cancellationToken,
-        Verbosity verbosity = Verbosity.Normal
+        Verbosity verbosity = Verbosity.Normal,
+        SlurmOptions? slurm = null
     )
     {
         var ids = entries.Select(e => e.Id).ToList();
+        if (slurm is not null)
+        {
+            File.Delete(new ExperimentQueue(project).StopPath);
+            var submitted = await SubmitAsync(project, entries, slurm, output, verbosity, cancellationToken)
+                .ConfigureAwait(false);
+            if (wait)
+            {
+                return await WaitForSlurmAsync(project, submitted, output, verbosity, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var id in ids.Where(_ => verbosity != Verbosity.Quiet))
+            {
+                output.WriteLine($"Follow {id} with: dotnet exp queue logs {id} -f");
+            }
+
+            return 0;
+        }
+
         if (wait)
         {
             // Like 'queue start' and --run-all: starting work ends an earlier stop request, which would
@@ -129,14 +222,41 @@ internal static class QueueCommands
     private static Command Start(TextWriter output)
     {
         var jobs = JobsOption();
-        var command = new Command("start", "Start background workers that run the queue, and return at once.") { jobs };
+        var executor = new ExecutorOptions();
+        var command = new Command(
+            "start",
+            "Start background workers that run the queue (or submit it to Slurm with --executor slurm), and return at once."
+        )
+        {
+            jobs,
+        };
+        executor.AddTo(command);
         command.SetAction(
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var slurm = executor.Resolve(result, project, jobs);
                 project.EnsureInitialized();
                 var queue = new ExperimentQueue(project);
                 File.Delete(queue.StopPath);
+                if (slurm is not null)
+                {
+                    var queued = await queue.ListQueuedAsync(cancellationToken).ConfigureAwait(false);
+                    if (queued.Count == 0)
+                    {
+                        output.WriteLine(
+                            "Nothing to submit: the queue is empty (queue experiments with 'dotnet exp run --queue')."
+                        );
+                        return 0;
+                    }
+
+                    await SubmitAsync(project, queued, slurm, output, Verbosity.Normal, cancellationToken).ConfigureAwait(false);
+                    output.WriteLine(
+                        "See progress with 'dotnet exp queue status'; cancel one with 'dotnet exp queue kill <id>'."
+                    );
+                    return 0;
+                }
+
                 var count = result.GetValue(jobs);
                 for (var i = 0; i < count; i++)
                 {
@@ -211,6 +331,9 @@ internal static class QueueCommands
                                         ["status"] = i.Status.ToString().ToLowerInvariant(),
                                         ["exit_code"] = i.Result?.ExitCode,
                                         ["message"] = i.Result?.Message,
+                                        ["slurm_job"] = i.Slurm?.JobId,
+                                        ["slurm_state"] = i.Slurm?.State,
+                                        ["slurm_node"] = i.Slurm?.Node,
                                     }
                             )
                             .ToArray()
@@ -225,22 +348,36 @@ internal static class QueueCommands
                 }
                 else
                 {
+                    var slurm = items.Any(i => i.Slurm is not null);
                     var rows = items
                         .Select(i =>
-                            (IReadOnlyList<string>)
-                                [
-                                    i.Entry.Id,
-                                    i.Entry.Name,
-                                    ValueFormat.Time(i.Entry.Created),
-                                    i.Status == QueueStatus.Failed && i.Result?.ExitCode is { } code
-                                        ? $"Failed ({code.ToString(CultureInfo.InvariantCulture)})"
-                                        : i.Status.ToString(),
-                                ]
-                        )
+                        {
+                            IReadOnlyList<string> row =
+                            [
+                                i.Entry.Id,
+                                i.Entry.Name,
+                                ValueFormat.Time(i.Entry.Created),
+                                i.Status == QueueStatus.Failed && i.Result?.ExitCode is { } code
+                                    ? $"Failed ({code.ToString(CultureInfo.InvariantCulture)})"
+                                    : i.Status.ToString(),
+                            ];
+                            return slurm ? [.. row, SlurmCell(i.Slurm)] : row;
+                        })
                         .ToList();
                     // The same fitting as every table, without flags of its own: Name and Status stay.
-                    var fit = new TableFit(TableWriter.Width(null, output), false, [1, 3, 0, 2], 2, 1, "task", "--json");
-                    TableWriter.Console(output, ["Task", "Name", "Created", "Status"], rows, rightAlignFrom: 4, fit);
+                    var fit = new TableFit(
+                        TableWriter.Width(null, output),
+                        false,
+                        slurm ? [1, 3, 4, 0, 2] : [1, 3, 0, 2],
+                        2,
+                        1,
+                        "task",
+                        "--json"
+                    );
+                    string[] headers = slurm
+                        ? ["Task", "Name", "Created", "Status", "Slurm job"]
+                        : ["Task", "Name", "Created", "Status"];
+                    TableWriter.Console(output, headers, rows, rightAlignFrom: headers.Length, fit);
                 }
 
                 output.WriteLine(workers.Count == 0 ? "No worker is running." : $"{workers.Count} worker(s) running.");
@@ -249,6 +386,9 @@ internal static class QueueCommands
         );
         return command;
     }
+
+    private static string SlurmCell(SlurmStatus? job) =>
+        job is null ? "" : $"{job.JobId} {job.State}{(job.Node is null ? "" : " on " + job.Node)}";
 
     private static Command Logs(TextWriter output)
     {

@@ -1,16 +1,19 @@
 using System.CommandLine;
 using GitExp.Core.Experiments;
+using GitExp.Core.Remotes;
 
 namespace GitExp.Tool.Cli;
 
 /// <summary><c>dotnet exp push</c> and <c>pull</c>: experiments shared through an ordinary Git remote.</summary>
 internal static class RemoteCommands
 {
-    public static Command Push(TextWriter output) =>
+    public static Command Push(TextWriter output, TextWriter error) =>
         Create(
             output,
+            error,
+            true,
             "push",
-            "Push experiments (their refs and commits) to a Git remote; cached outs are not transferred.",
+            "Push experiments (their refs and commits) to a Git remote, and their cached outs to the cache remote.",
             "Experiments to push: names, refs or commits (default: those of the current baseline).",
             async (remote, selection, force, cancellationToken) =>
                 await remote.PushAsync(selection, force, cancellationToken).ConfigureAwait(false),
@@ -23,14 +26,16 @@ internal static class RemoteCommands
                         $"Pushed experiment '{transfer.Name}' ({transfer.Commit[..7]}) to '{remote}', replacing the diverged one there.",
                     _ => $"Pushed experiment '{transfer.Name}' ({transfer.Commit[..7]}) to '{remote}'.",
                 },
-            null
+            NoCacheRemote
         );
 
-    public static Command Pull(TextWriter output) =>
+    public static Command Pull(TextWriter output, TextWriter error) =>
         Create(
             output,
+            error,
+            false,
             "pull",
-            "Pull experiments (their refs and commits) from a Git remote; cached outs are not transferred.",
+            "Pull experiments (their refs and commits) from a Git remote, and their cached outs from the cache remote.",
             "Experiments to pull: names, refs or commits on the remote (default: those of the current baseline).",
             async (remote, selection, force, cancellationToken) =>
                 await remote.PullAsync(selection, force, cancellationToken).ConfigureAwait(false),
@@ -42,18 +47,22 @@ internal static class RemoteCommands
                         $"Pulled experiment '{transfer.Name}' ({transfer.Commit[..7]}) from '{remote}', replacing the diverged local one.",
                     _ => $"Pulled experiment '{transfer.Name}' ({transfer.Commit[..7]}) from '{remote}'.",
                 },
-            "Cached outs are not transferred: 'dotnet exp apply' restores only those in the local cache. "
-                + "'dotnet exp runs reindex' adds pulled experiments to the run store."
+            NoCacheRemote + " 'dotnet exp runs reindex' adds pulled experiments to the run store."
         );
+
+    private const string NoCacheRemote =
+        "Cached outs were not transferred: no cache remote is configured (see 'dotnet exp remote add'); 'dotnet exp apply' restores only those in the local cache.";
 
     private static Command Create(
         TextWriter output,
+        TextWriter error,
+        bool push,
         string name,
         string description,
         string experimentsDescription,
         Func<ExperimentRemote, ExperimentSelection, bool, CancellationToken, Task<IReadOnlyList<ExperimentTransfer>>> transfer,
         Func<ExperimentTransfer, string, string> describe,
-        string? footer
+        string footer
     )
     {
         var remote = new Argument<string>("remote") { Description = "Git remote name (see 'git remote -v') or URL." };
@@ -68,7 +77,13 @@ internal static class RemoteCommands
         {
             Description = "Replace experiments that diverged (recorded again on one side) instead of refusing.",
         };
-        var command = new Command(name, description) { remote, experiments, all, rev, force };
+        var noCache = new Option<bool>("--no-cache")
+        {
+            Description = "Refs and commits only: leave the cached outs where they are.",
+        };
+        var transferOptions = CacheRemoteCommands.TransferOptions.Create();
+        var command = new Command(name, description) { remote, experiments, all, rev, force, noCache };
+        transferOptions.AddTo(command, runCache: true);
         command.SetAction(
             async (result, cancellationToken) =>
             {
@@ -79,19 +94,38 @@ internal static class RemoteCommands
                     result.GetValue(rev) ?? [],
                     result.GetValue(all)
                 );
-                var transfers = await transfer(
-                        new ExperimentRemote(project.Git, remoteName),
-                        selection,
-                        result.GetValue(force),
-                        cancellationToken
-                    )
-                    .ConfigureAwait(false);
+                var opened = result.GetValue(noCache)
+                    ? null
+                    : CacheRemoteCommands.OpenTransfer(project, result, transferOptions, output);
+                var gitRemote = new ExperimentRemote(project.Git, remoteName)
+                {
+                    Cache = opened?.Transfer,
+                    RunCache = result.GetValue(transferOptions.RunCache),
+                };
+                IReadOnlyList<ExperimentTransfer> transfers;
+                try
+                {
+                    transfers = await transfer(gitRemote, selection, result.GetValue(force), cancellationToken)
+                        .ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (opened is { Remote: var cacheRemote })
+                    {
+                        await cacheRemote.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+
                 foreach (var done in transfers)
                 {
                     output.WriteLine(describe(done, remoteName));
                 }
 
-                if (footer is not null && transfers.Any(t => t.Outcome != TransferOutcome.UpToDate))
+                if (gitRemote.CacheSummary is { } summary)
+                {
+                    CacheRemoteCommands.WriteSummary(output, error, summary, push);
+                }
+                else if (!result.GetValue(noCache) && transfers.Any(t => t.Outcome != TransferOutcome.UpToDate))
                 {
                     output.WriteLine(footer);
                 }

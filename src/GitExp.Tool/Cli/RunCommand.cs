@@ -57,6 +57,7 @@ internal static class RunCommand
         {
             Description = "Run in the background in an isolated workspace under .exptmp/ and return at once.",
         };
+        var executor = new ExecutorOptions();
         var wait = new Option<bool>("--wait") { Description = "With --temp: stay attached until the run ends." };
         var copyPaths = new Option<string[]>("--copy-paths", "-C")
         {
@@ -124,12 +125,18 @@ internal static class RunCommand
             quiet,
             verbose,
         };
+        executor.AddTo(command);
         command.SetAction(
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 var queueing = result.GetValue(queue) || result.GetValue(temp);
                 CheckCombinations(result, reset, rev, queueing, copyPaths, wait, temp, jobs, runAll);
+                var slurm = executor.Resolve(result, project, jobs);
+                if (slurm is not null && !result.GetValue(temp) && !result.GetValue(runAll))
+                {
+                    throw new ExpException(ExitCode.Usage, "--executor slurm applies to --run-all and --temp");
+                }
                 if (result.GetValue(quiet) && result.GetValue(verbose))
                 {
                     throw new ExpException(ExitCode.Usage, "--quiet and --verbose cannot be used together: choose one");
@@ -185,7 +192,7 @@ internal static class RunCommand
                     if (result.GetValue(temp))
                     {
                         return await QueueCommands
-                            .RunTempAsync(project, entries, result.GetValue(wait), output, cancellationToken, verbosity)
+                            .RunTempAsync(project, entries, result.GetValue(wait), output, cancellationToken, verbosity, slurm)
                             .ConfigureAwait(false);
                     }
 
@@ -206,7 +213,7 @@ internal static class RunCommand
                 if (result.GetValue(runAll))
                 {
                     return await QueueCommands
-                        .RunAllAsync(project, result.GetValue(jobs), output, cancellationToken, verbosity)
+                        .RunAllAsync(project, result.GetValue(jobs), output, cancellationToken, verbosity, slurm)
                         .ConfigureAwait(false);
                 }
 

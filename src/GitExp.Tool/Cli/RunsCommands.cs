@@ -265,6 +265,7 @@ internal static class RunsCommands
                             run.Duration is { } d ? d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s" : null
                         ),
                         ("Group", run.Group),
+                        ("Schedule", run.Schedule),
                         ("Tags", run.Tags.Count > 0 ? string.Join(", ", run.Tags) : null),
                         ("Notes", run.Notes),
                         ("Log", run.LogPath),

@@ -5,18 +5,20 @@ namespace GitExp.Tool.Cli;
 /// <summary>Starts this same tool again as a detached background process (queue workers, temp runs).</summary>
 internal static class SelfLauncher
 {
+    /// <summary>The command that runs this same tool: its executable's absolute path (and the assembly's, under <c>dotnet</c>).</summary>
+    public static IReadOnlyList<string> OwnCommand()
+    {
+        var host = Environment.ProcessPath ?? throw new InvalidOperationException("the tool's own path is unknown");
+        // Run as 'dotnet dotnet-exp.dll' (tests, dotnet run): the host needs the assembly path too.
+        return Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
+            ? [host, typeof(SelfLauncher).Assembly.Location]
+            : [host];
+    }
+
     /// <summary>Starts <c>dotnet-exp &lt;arguments&gt;</c> in its own session, output appended to <paramref name="logPath"/>; returns its process id.</summary>
     public static int StartDetached(IReadOnlyList<string> arguments, string workingDirectory, string logPath)
     {
-        var command = new List<string>();
-        var host = Environment.ProcessPath ?? throw new InvalidOperationException("the tool's own path is unknown");
-        command.Add(host);
-        // Run as 'dotnet dotnet-exp.dll' (tests, dotnet run): the host needs the assembly path too.
-        if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            command.Add(typeof(SelfLauncher).Assembly.Location);
-        }
-
+        var command = new List<string>(OwnCommand());
         command.AddRange(arguments);
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         // setsid: the worker must outlive the terminal that started it and not share its Ctrl+C;

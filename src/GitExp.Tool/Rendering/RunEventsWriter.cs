@@ -161,16 +161,42 @@ internal sealed class RunEventsWriter(TextWriter output, bool summarize, Verbosi
         }
     }
 
-    /// <summary>"Caching outs of 'train': 1.2 GiB of 3.4 GiB, 812 of 10,000 files".</summary>
+    /// <summary>
+    /// "Caching outs of 'train': 1.2 GiB of 3.4 GiB, 812 of 10,000 files"; a transfer: "Pushing to 'storage': 1.2 GiB
+    /// of 3.4 GiB, 812 of 10,000 files, 95.0 MiB/s, 40 already there".
+    /// </summary>
     internal static string Describe(FileProgressReport report) =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"{(report.Work == FileWork.Caching ? "Caching outs" : "Hashing files")} of '{report.Subject}': {Bytes(report.BytesDone)} of {Bytes(report.BytesTotal)}, {report.FilesDone:N0} of {Files(report.FilesTotal)}"
+            $"{Doing(report.Work)} '{report.Subject}': {Bytes(report.BytesDone)} of {Bytes(report.BytesTotal)}, {report.FilesDone:N0} of {Files(report.FilesTotal)}{TransferTail(report)}"
         );
 
     /// <summary>"Cached outs of 'train': 3.4 GiB, 10,000 files in 2.1 s."</summary>
     internal static string Totals(FileProgressReport report) =>
-        $"{(report.Work == FileWork.Caching ? "Cached outs" : "Hashed files")} of '{report.Subject}': {Bytes(report.BytesTotal)}, {Files(report.FilesTotal)} in {Elapsed(report.Elapsed)}.";
+        $"{Done(report.Work)} '{report.Subject}': {Bytes(report.BytesTotal)}, {Files(report.FilesTotal)} in {Elapsed(report.Elapsed)}{TransferTail(report)}.";
+
+    private static string Doing(FileWork work) =>
+        work switch
+        {
+            FileWork.Caching => "Caching outs of",
+            FileWork.Uploading => "Pushing to",
+            FileWork.Downloading => "Pulling from",
+            _ => "Hashing files of",
+        };
+
+    private static string Done(FileWork work) =>
+        work switch
+        {
+            FileWork.Caching => "Cached outs of",
+            FileWork.Uploading => "Pushed to",
+            FileWork.Downloading => "Pulled from",
+            _ => "Hashed files of",
+        };
+
+    private static string TransferTail(FileProgressReport report) =>
+        report.Work is FileWork.Uploading or FileWork.Downloading
+            ? $", {Bytes((long)report.Rate)}/s{(report.FilesSkipped > 0 ? string.Create(CultureInfo.InvariantCulture, $", {report.FilesSkipped:N0} already there") : "")}"
+            : "";
 
     private static string Files(int count) =>
         string.Create(CultureInfo.InvariantCulture, $"{count:N0} {(count == 1 ? "file" : "files")}");

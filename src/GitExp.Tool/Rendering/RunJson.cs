@@ -41,6 +41,7 @@ internal static class RunJson
         writer.WriteBoolean("deleted", run.Deleted);
         writer.WriteString("group", run.Group);
         writer.WriteString("resumed_from", run.ResumedFrom);
+        writer.WriteString("schedule", run.Schedule);
         writer.WriteStartArray("tags");
         foreach (var tag in run.Tags)
         {

@@ -92,6 +92,8 @@ internal static class CrossRunApi
                 json["kind"] = x.Artifact.Kind;
                 json["size"] = x.Artifact.Size;
                 json["sha256"] = x.Artifact.Sha256;
+                // A folder is browsed on its run's page; its URL alone answers with an error naming ?file=.
+                json["directory"] = x.Artifact.Sha256.EndsWith(Core.Cache.ContentHash.DirSuffix, StringComparison.Ordinal);
                 json["url"] =
                     $"/api/runs/{Uri.EscapeDataString(x.Run.Id)}/artifacts/{string.Join('/', x.Artifact.Path.Split('/').Select(Uri.EscapeDataString))}";
                 return json;

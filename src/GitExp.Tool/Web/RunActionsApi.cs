@@ -60,6 +60,65 @@ internal static class RunActionsApi
                         .ConfigureAwait(false);
             }
         );
+        api.MapPost(
+            "/runs/{id}/terminate",
+            (string id, HttpRequest request) =>
+                HandleAsync(async () =>
+                {
+                    var said = new ControlMessages();
+                    await new RunControl(project, said)
+                        .TerminateAsync(id, request.HttpContext.RequestAborted)
+                        .ConfigureAwait(false);
+                    return Json(new JsonObject { ["message"] = said.Text });
+                })
+        );
+        api.MapPost(
+            "/runs/{id}/retry",
+            (string id, HttpRequest request) =>
+                HandleAsync(async () =>
+                {
+                    var said = new ControlMessages();
+                    var entry = await new RunControl(project, said)
+                        .RetryAsync(id, request.HttpContext.RequestAborted)
+                        .ConfigureAwait(false);
+                    // Started at once in its own workspace, as "Start now" does: a retry is meant to run.
+                    QueueCommands.StartInBackground(project, [entry.Id]);
+                    return Json(Entry(entry, said.Text + " Started it in the background."));
+                })
+        );
+        api.MapGet(
+            "/runs/{id}/live",
+            (string id, HttpRequest request) =>
+                HandleAsync(async () =>
+                {
+                    var run = Find(project, id);
+                    var histories = await RunTracker
+                        .LiveHistoriesAsync(project, run, request.HttpContext.RequestAborted)
+                        .ConfigureAwait(false);
+                    return Json(
+                        new JsonObject
+                        {
+                            ["status"] = Lower(run.Status),
+                            ["series"] = new JsonArray(
+                                histories
+                                    .Select(h =>
+                                        (JsonNode)
+                                            new JsonObject
+                                            {
+                                                ["key"] = h.Key,
+                                                ["points"] = new JsonArray(
+                                                    h.Points.Where(p => double.IsFinite(p.Value))
+                                                        .Select(p => (JsonNode)new JsonArray(p.Step, p.Value))
+                                                        .ToArray()
+                                                ),
+                                            }
+                                    )
+                                    .ToArray()
+                            ),
+                        }
+                    );
+                })
+        );
         api.MapGet("/workspace/params", () => HandleAsync(() => WorkspaceParamsAsync(project)));
         api.MapPost(
             "/runs/new",
@@ -533,6 +592,22 @@ internal static class RunActionsApi
         return Json(Entry(entry, $"Started '{entry.Name}' ({entry.Id}) in the background, in its own workspace."));
     }
 
+    /// <summary>What <see cref="RunControl"/> did, in the words the page shows.</summary>
+    private sealed class ControlMessages : IRunControlEvents
+    {
+        public string Text { get; private set; } = "";
+
+        public void StopRequested(RunRecord run) =>
+            Text = $"Asked run {run.Id} to stop, as Ctrl+C does; it ends as failed, with its log kept.";
+
+        public void Dequeued(RunRecord run) => Text = $"Took run {run.Id} out of the queue; it never ran.";
+
+        public void Queued(QueueEntry entry, string commit, RunRecord? from) =>
+            Text = from is null
+                ? $"Queued '{entry.Name}' ({entry.Id}) of commit {commit[..7]}."
+                : $"Queued '{entry.Name}' ({entry.Id}), a retry of run {from.Id}: commit {commit[..7]}, the same params.";
+    }
+
     private static string Queued(QueueEntry entry, string what) =>
         $"Queued '{entry.Name}' ({entry.Id}), {what}. Run 'dotnet exp queue start' to run it.";
 
@@ -633,7 +708,12 @@ internal static class RunActionsApi
     }
 
     private static int Status(ExpException e) =>
-        e.Code == ExitCode.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
+        e.Code switch
+        {
+            ExitCode.NotFound => StatusCodes.Status404NotFound,
+            ExitCode.Conflict => StatusCodes.Status409Conflict,
+            _ => StatusCodes.Status400BadRequest,
+        };
 
     private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(), "application/json; charset=utf-8");
 

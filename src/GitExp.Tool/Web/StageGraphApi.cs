@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using GitExp.Core;
@@ -46,6 +47,47 @@ internal static class StageGraphApi
         );
     }
 
+    /// <summary>The stage graph of one pipeline file as it was at <paramref name="commit"/> (a version on the pipelines page).</summary>
+    internal static async Task<JsonObject> VersionAsync(
+        string root,
+        string commit,
+        string file,
+        CancellationToken cancellationToken
+    )
+    {
+        var project = await ExpProject.OpenAsync(root, cancellationToken).ConfigureAwait(false);
+        var resolved =
+            await project.Git.ResolveCommitAsync(commit + "^{commit}", cancellationToken).ConfigureAwait(false)
+            ?? throw new ExpException(ExitCode.NotFound, $"commit '{commit}' is not in this repository");
+        var pipelines = await CommitPipelinesAsync(project, resolved, cancellationToken).ConfigureAwait(false) ?? [];
+        var pipeline =
+            pipelines.FirstOrDefault(p => p.File == file)
+            ?? throw new ExpException(ExitCode.NotFound, $"'{file}' is not a pipeline file at commit {resolved[..7]}");
+        var graph = StageGraph.Build(pipeline.Stages);
+        var stages = new JsonArray();
+        foreach (var stage in graph.TopologicalOrder())
+        {
+            stages.Add(
+                Entry(
+                    stage.Address,
+                    stage.Name,
+                    stage.PipelineFile,
+                    graph.DirectUpstream(stage).Select(s => s.Address),
+                    null,
+                    stage
+                )
+            );
+        }
+
+        return new JsonObject
+        {
+            ["source"] = "version",
+            ["commit"] = resolved,
+            ["file"] = file,
+            ["stages"] = stages,
+        };
+    }
+
     private static async Task<JsonObject> StagesAsync(string root, RunRecord run, CancellationToken cancellationToken)
     {
         // A fresh project per request: the index is kept on a project, and files change while the UI runs.
@@ -75,7 +117,8 @@ internal static class StageGraphApi
                     stage.Name,
                     stage.PipelineFile,
                     graph.DirectUpstream(stage).Select(s => s.Address),
-                    execution
+                    execution,
+                    stage
                 )
             );
         }
@@ -91,7 +134,8 @@ internal static class StageGraphApi
                     execution.Stage[(colon + 1)..],
                     colon < 0 ? PipelineIndex.DefaultPipelineFile : execution.Stage[..colon],
                     [],
-                    execution
+                    execution,
+                    null
                 )
             );
         }
@@ -109,7 +153,8 @@ internal static class StageGraphApi
         string name,
         string pipeline,
         IEnumerable<string> deps,
-        ExecutionRecord? execution
+        ExecutionRecord? execution,
+        Stage? stage
     ) =>
         new()
         {
@@ -121,7 +166,37 @@ internal static class StageGraphApi
             ["durationMs"] = execution is null || execution.Status == ExecutionRecord.Running ? null : execution.DurationMs,
             ["cacheHit"] = execution?.CacheHit,
             ["exitCode"] = execution?.ExitCode,
+            ["started"] = execution?.Started.ToString("O", CultureInfo.InvariantCulture),
+            // What the stage declares, for the stage's details: null for an execution of a stage no pipeline declares now.
+            ["declared"] = stage is null ? null : Declared(stage),
         };
+
+    private static JsonObject Declared(Stage stage) =>
+        new()
+        {
+            ["commands"] = Strings(stage.Commands),
+            ["workingDirectory"] = stage.WorkingDirectory,
+            ["description"] = stage.Description,
+            ["fileDeps"] = Strings(stage.Deps),
+            ["params"] = Strings(stage.Params.Select(p => p.Key is null ? p.File : p.File + ":" + p.Key)),
+            ["outs"] = new JsonArray(
+                stage
+                    .Outs.Select(o =>
+                        (JsonNode)
+                            new JsonObject
+                            {
+                                ["path"] = o.Path,
+                                ["kind"] = o.Kind.ToString().ToLowerInvariant(),
+                                ["cache"] = o.Cache,
+                            }
+                    )
+                    .ToArray()
+            ),
+            ["frozen"] = stage.Frozen,
+            ["alwaysChanged"] = stage.AlwaysChanged,
+        };
+
+    private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)v).ToArray());
 
     /// <summary>
     /// The pipelines of <paramref name="commit"/>: its <c>exp.yaml</c> (or <c>dvc.yaml</c>) files parsed from their blobs, and its

@@ -87,6 +87,9 @@ internal static class UiServer
         RunActionsApi.Map(app, project);
         StageGraphApi.Map(app, project);
         CrossRunApi.Map(app, project, pages.MapPage);
+        ExperimentsApi.Map(app, project, pages.MapPage);
+        PipelinesApi.Map(app, project);
+        SchedulesApi.Map(app, project, pages.MapPage);
 
         try
         {
@@ -111,6 +114,14 @@ internal static class UiServer
         var actualPort = new Uri(bound).Port;
         var shown = IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) ? "127.0.0.1" : address.ToString();
         await output.WriteLineAsync($"GitExp UI: http://{shown}:{actualPort}/").ConfigureAwait(false);
+        var scheduler = new Core.Schedules.SchedulerProcess(project).State();
+        await output
+            .WriteLineAsync(
+                scheduler.Running
+                    ? $"Scheduler: running (pid {scheduler.Pid}); recurring runs at http://{shown}:{actualPort}/schedules"
+                    : "Scheduler: not running (recurring runs fire only while it runs: 'dotnet exp scheduler start')"
+            )
+            .ConfigureAwait(false);
         await output.WriteLineAsync("Press Ctrl+C to stop.").ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);

@@ -59,6 +59,7 @@ internal static class RunQueryOracle
             FilterField.Kind => run.Kind,
             FilterField.User => run.GitUser,
             FilterField.Commit => run.Commit,
+            FilterField.Baseline => run.Baseline,
             FilterField.Id => run.Id,
             FilterField.Bookmarked => run.Bookmarked ? "true" : "false",
             FilterField.Archived => run.Archived ? "true" : "false",

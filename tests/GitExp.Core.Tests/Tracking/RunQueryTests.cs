@@ -453,7 +453,7 @@ public sealed class RunQueryTests : IDisposable
                 new RunRecord
                 {
                     Id = string.Create(CultureInfo.InvariantCulture, $"{random.Next(0, 40):x2}{i:D4}"),
-                    Baseline = "b0",
+                    Baseline = Pick("b0", "c0ffee42", "B0")!,
                     ExperimentName = Pick(null, "bold-lark", "Calm-Owl", "42", "1e3", "école", "ÉCOLE", "x"),
                     Title = Pick(Texts),
                     Notes = Pick(null, "slow start", "NaN", "İstanbul"),
@@ -528,6 +528,7 @@ public sealed class RunQueryTests : IDisposable
         "kind",
         "user",
         "commit",
+        "baseline",
         "id",
         "bookmarked",
         "archived",

@@ -167,6 +167,7 @@ public sealed class RunReconcileTests : IDisposable
             using var command = connection.CreateCommand();
             // What a store of schema version 4 looks like.
             command.CommandText = """
+                DROP TABLE schedules; DROP TABLE schedule_fires; DROP TABLE run_groups; ALTER TABLE runs DROP COLUMN schedule;
                 DROP INDEX runs_running; DROP INDEX checkpoints_commit;
                 ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN pid_start; ALTER TABLE runs DROP COLUMN boot_id; ALTER TABLE runs DROP COLUMN resumed_from;
                 DELETE FROM schema_version WHERE version > 4;

@@ -453,9 +453,13 @@ public sealed class RunStoreTests : IDisposable
         Assert.Equal([prepare, trained], store.Get(run.Id)!.Executions);
     }
 
-    /// <summary>Takes back versions 5 (the run's process) and 6 (resumed from), for a test that makes an older store.</summary>
+    /// <summary>Takes back versions 5 (the run's process), 6 (resumed from), 7 (experiments) and 8 (schedules), for a test that makes an older store.</summary>
     private static void UndoVersionsFrom5(SqliteConnection connection)
     {
+        Scalar(connection, "DROP TABLE schedules");
+        Scalar(connection, "DROP TABLE run_groups");
+        Scalar(connection, "DROP TABLE schedule_fires");
+        Scalar(connection, "ALTER TABLE runs DROP COLUMN schedule");
         Scalar(connection, "DROP INDEX runs_running");
         Scalar(connection, "DROP INDEX checkpoints_commit");
         foreach (var column in new[] { "pid", "pid_start", "boot_id", "resumed_from" })

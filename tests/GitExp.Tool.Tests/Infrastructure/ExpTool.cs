@@ -117,6 +117,22 @@ public static class ExpTool
     /// <summary>Starts <c>dotnet exp args...</c> without waiting, for tests that kill it mid-run.</summary>
     public static BackgroundTool Start(string workingDirectory, params string[] args) => new(StartInfo(workingDirectory, args));
 
+    /// <summary>As <see cref="Start(string, string[])"/>, with extra environment variables for the tool.</summary>
+    public static BackgroundTool Start(
+        string workingDirectory,
+        IReadOnlyDictionary<string, string> environment,
+        params string[] args
+    )
+    {
+        var info = StartInfo(workingDirectory, args);
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        return new BackgroundTool(info);
+    }
+
     /// <summary>
     /// As <see cref="Start"/>, as the leader of a new process group (through <c>setsid</c>, which execs in place),
     /// so <see cref="BackgroundTool.KillProcessGroup"/> ends the tool and every stage it started at once.

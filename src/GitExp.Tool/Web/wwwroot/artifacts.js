@@ -12,7 +12,9 @@
     controls: [{ name: "q", input: q }, { name: "kind", input: kind }],
     onData: data => GitExp.fillSelect(kind, "any kind", data.kinds),
     columns: [
-      { id: "path", label: "Path", render: r => el("a", { href: r.url, text: r.path, title: "download" }) },
+      { id: "path", label: "Path", render: r => r.directory
+        ? el("a", { href: "/run?id=" + encodeURIComponent(r.runId) + "#artifacts/" + r.path, text: r.path + "/", title: "Browse the folder on its run's page" })
+        : el("a", { href: r.url, text: r.path, title: "download" }) },
       { id: "kind", label: "Kind", render: r => r.kind },
       { id: "size", label: "Size", className: () => "num", render: r => size(r.size) },
       { id: "sha", label: "SHA-256", className: () => "muted", render: r => r.sha256.slice(0, 12) },

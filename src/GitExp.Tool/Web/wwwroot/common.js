@@ -85,7 +85,7 @@ const GitExp = (() => {
   }
 
   // The pages of the nav; a page whose path is not listed (a run, compare) marks the list it belongs to.
-  const pages = [["/", "Runs"], ["/artifacts", "Artifacts"], ["/executions", "Executions"], ["/pipelines", "Pipelines"]];
+  const pages = [["/", "Runs"], ["/experiments", "Experiments"], ["/artifacts", "Artifacts"], ["/executions", "Executions"], ["/pipelines", "Pipelines"], ["/schedules", "Recurring runs"]];
   const sections = { "/run": "/", "/compare": "/", "/new": "/" };
 
   function header() {

@@ -1,4 +1,4 @@
-// The new-run page: a title, a group and the workspace's params (editable), queued as an entry or started
+// The new-run page: a title, an experiment (a group of runs; ?experiment= picks it) and the workspace's params (editable), queued as an entry or started
 // at once in the background (as 'dotnet exp run --temp'), which opens the run's page.
 "use strict";
 (() => {
@@ -7,16 +7,18 @@
   const page = document.getElementById("page");
   const error = el("div", { id: "error", className: "error" });
   const result = el("div", { id: "result", className: "ok" });
-  const title = el("input", { type: "text", id: "new-title", placeholder: "Description (the run's title)" });
-  const group = el("input", { type: "text", id: "new-group", placeholder: "Group (optional)" });
+  const title = el("input", { type: "text", id: "new-title" });
+  const group = el("input", { type: "text", id: "new-group", value: new URLSearchParams(location.search).get("experiment") || "" });
   group.setAttribute("list", "group-names");
-  const name = el("input", { type: "text", id: "new-name", placeholder: "Experiment name (optional)" });
+  const name = el("input", { type: "text", id: "new-name" });
+  const field = (label, input) => el("label", { className: "field" }, el("span", { className: "field-label", text: label }), input);
   const box = el("div", { text: "…" });
   page.append(el("h1", { text: "New run" }),
     el("p", { className: "muted", text: "Runs the workspace's pipeline with these params in its own workspace. " +
       "Queue run adds it to the queue ('dotnet exp queue start' runs the queue); Start now runs it at once in the background " +
       "(as 'dotnet exp run --temp') and opens its page." }),
-    el("div", { className: "toolbar" }, title), el("div", { className: "toolbar" }, group, RunActions.groupList("group-names"), name),
+    el("div", { className: "form-row" }, field("Title (what this run tries)", title),
+      field("Experiment (pick one or type a new name)", group), RunActions.groupList("group-names"), field("Run name (optional)", name)),
     el("h2", { text: "Params" }), box, error, result);
 
   async function load() {

@@ -4,7 +4,7 @@
 "use strict";
 const RunActions = (() => {
   const { api, el, value } = GitExp;
-  const previewLimit = 512 * 1024;
+  const previewLimit = 512 * 1024, previewRows = 50;
 
   function size(bytes) {
     return GitExp.size(bytes);
@@ -16,7 +16,8 @@ const RunActions = (() => {
     const [head, ...body] = rows;
     return el("table", { className: "preview-table" },
       el("thead", {}, el("tr", {}, ...head.map(h => el("th", { text: h })))),
-      el("tbody", {}, ...body.slice(0, 200).map(r => el("tr", {}, ...r.map(c => el("td", { text: c }))))));
+      el("tbody", {}, ...body.slice(0, previewRows).map(r => el("tr", {}, ...r.map(c => el("td", { text: c })))),
+        body.length > previewRows ? el("tr", {}, el("td", { className: "muted", colSpan: head.length, text: `first ${previewRows} of ${body.length} rows` })) : null));
   }
 
   function jsonRows(data) {
@@ -36,19 +37,20 @@ const RunActions = (() => {
     return null;
   }
 
-  async function preview(name, url, bytes) {
+  // Fills a preview figure's body; false when there is nothing to show.
+  async function preview(box, name, url, bytes) {
     const ext = extension(name);
-    const box = el("figure", { className: "preview" }, el("figcaption", { text: name }));
-    if (["png", "jpg", "jpeg", "gif", "svg"].includes(ext)) {
-      box.append(el("img", { src: url, alt: name }));
-    } else if (["html", "htm"].includes(ext)) {
+    const kind = previewKind(name, bytes);
+    const body = el("div", { className: "preview-body" });
+    if (kind === "image") {
+      body.append(el("img", { src: url, alt: name }));
+    } else if (kind === "html") {
       const frame = el("iframe", { src: url, title: name });
       frame.setAttribute("sandbox", "");
-      box.append(frame);
-    } else if (["csv", "tsv", "json", "md", "txt", "log", "yaml", "yml"].includes(ext)) {
-      if (bytes > previewLimit) return null;
+      body.append(frame);
+    } else if (kind === "text") {
       const response = await fetch(url);
-      if (!response.ok) return null;
+      if (!response.ok) return false;
       const text = await response.text();
       let table = null;
       if (ext === "csv" || ext === "tsv") {
@@ -57,14 +59,16 @@ const RunActions = (() => {
       } else if (ext === "json") {
         try { const rows = jsonRows(JSON.parse(text)); if (rows) table = rowsTable(rows); } catch { /* shown as text */ }
       }
-      box.append(table || el("pre", { className: "preview-text", text }));
+      body.append(table || el("pre", { className: "preview-text", text }));
     } else {
-      return null;
+      return false;
     }
-    return box;
+    box.querySelector(".preview-body").replaceWith(body);
+    return true;
   }
 
-  // The artifacts table (a directory's files as rows below it) and a preview of each previewable file.
+  // The artifacts table: a folder is a row that opens to its files. Each previewable file gets a preview of a
+  // fixed height, loaded only when it scrolls into view (or its tab is shown), so a run with many CSVs stays light.
   async function artifacts(base) {
     const section = el("div", { id: "artifacts" });
     let list;
@@ -73,30 +77,73 @@ const RunActions = (() => {
     if (list.length === 0) { section.append(el("p", { className: "muted", text: "No artifacts recorded." })); return section; }
     const files = [];
     const body = el("tbody");
+    const cells = (a, name, extra) => [el("td", { text: a.kind || "" }), el("td", { className: "num", text: size(a.size) + (extra || "") }),
+      el("td", { className: "hash", text: a.sha256 ? a.sha256.slice(0, 12) : "", title: a.sha256 || "" }),
+      el("td", { text: a.cached == null ? "" : a.cached ? "cache" : "git" })];
     for (const a of list) {
       const url = base + "/artifacts/" + a.path.split("/").map(encodeURIComponent).join("/");
-      const link = a.directory ? el("span", { className: "muted", text: "directory" })
-        : el("a", { href: url + "?download=1", text: "download", className: "download" });
-      body.append(el("tr", { dataset: { path: a.path } }, el("td", { text: a.path }), el("td", { text: a.kind }),
-        el("td", { className: "num", text: size(a.size) }), el("td", { className: "hash", text: a.sha256.slice(0, 12), title: a.sha256 }),
-        el("td", { text: a.cached ? "cache" : "git" }), el("td", {}, link)));
-      if (!a.directory) files.push({ name: a.path, url, size: a.size });
-      for (const f of a.files || []) {
-        const fileUrl = url + "?file=" + encodeURIComponent(f.path);
-        body.append(el("tr", { className: "sub", dataset: { path: a.path + "/" + f.path } }, el("td", { text: "  " + a.path + "/" + f.path }),
-          el("td", {}), el("td", { className: "num", text: size(f.size) }), el("td", {}), el("td", {}),
-          el("td", {}, el("a", { href: fileUrl + "&download=1", text: "download", className: "download" }))));
-        files.push({ name: a.path + "/" + f.path, url: fileUrl, size: f.size });
+      if (a.directory) {
+        const subRows = [];
+        const toggle = el("button", { type: "button", className: "folder-toggle", text: "▸ " + a.path + "/", dataset: { folder: a.path } });
+        toggle.setAttribute("aria-expanded", "false");
+        const setOpen = open => {
+          toggle.setAttribute("aria-expanded", String(open));
+          toggle.textContent = (open ? "▾ " : "▸ ") + a.path + "/";
+          for (const r of subRows) r.hidden = !open;
+        };
+        toggle.addEventListener("click", () => setOpen(toggle.getAttribute("aria-expanded") !== "true"));
+        body.append(el("tr", { className: "folder", dataset: { path: a.path } }, el("td", {}, toggle),
+          ...cells(a, a.path, " · " + (a.files || []).length + " files"), el("td", {})));
+        for (const f of a.files || []) {
+          const fileUrl = url + "?file=" + encodeURIComponent(f.path);
+          const row = el("tr", { className: "sub", hidden: true, dataset: { path: a.path + "/" + f.path } },
+            el("td", { className: "indent", text: f.path }), ...cells({ size: f.size }, f.path),
+            el("td", {}, el("a", { href: fileUrl + "&download=1", text: "download", className: "download", title: "Download " + a.path + "/" + f.path })));
+          subRows.push(row);
+          body.append(row);
+          files.push({ name: a.path + "/" + f.path, url: fileUrl, size: f.size });
+        }
+        // A link to the folder (#artifacts/model) opens it.
+        if (decodeURIComponent(location.hash.slice(1)) === "artifacts/" + a.path) setOpen(true);
+      } else {
+        body.append(el("tr", { dataset: { path: a.path } }, el("td", { text: a.path }), ...cells(a, a.path),
+          el("td", {}, el("a", { href: url + "?download=1", text: "download", className: "download", title: "Download " + a.path }))));
+        files.push({ name: a.path, url, size: a.size });
       }
     }
-    section.append(el("table", { id: "artifact-list" },
-      el("thead", {}, el("tr", {}, ...["Path", "Kind", "Size", "SHA-256", "From", ""].map(h => el("th", { text: h })))), body));
+    section.append(el("div", { className: "table-scroll" }, el("table", { id: "artifact-list" },
+      el("thead", {}, el("tr", {}, ...["Path", "Kind", "Size", "SHA-256", "From", "Download"].map(h => el("th", { scope: "col", text: h })))), body)));
+    const previewable = files.filter(f => previewKind(f.name, f.size));
+    if (previewable.length) section.append(el("h3", { text: "Previews" }));
     const previews = el("div", { className: "previews", id: "previews" });
     section.append(previews);
-    for (const f of files.slice(0, 12)) {
-      try { const box = await preview(f.name, f.url, f.size); if (box) previews.append(box); } catch { /* no preview */ }
+    const observer = "IntersectionObserver" in window ? new IntersectionObserver(entries => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        observer.unobserve(entry.target);
+        fill(entry.target);
+      }
+    }, { rootMargin: "200px" }) : null;
+    async function fill(box) {
+      const f = box._file;
+      try { if (!(await preview(box, f.name, f.url, f.size))) box.remove(); } catch { box.remove(); }
+    }
+    for (const f of previewable) {
+      const box = el("figure", { className: "preview", dataset: { name: f.name } }, el("figcaption", { text: f.name }),
+        el("div", { className: "preview-body muted", text: "Loading preview…" }));
+      box._file = f;
+      previews.append(box);
+      if (observer) observer.observe(box); else fill(box);
     }
     return section;
+  }
+
+  function previewKind(name, bytes) {
+    const ext = extension(name);
+    if (["png", "jpg", "jpeg", "gif", "svg"].includes(ext)) return "image";
+    if (["html", "htm"].includes(ext)) return "html";
+    if (["csv", "tsv", "json", "md", "txt", "log", "yaml", "yml"].includes(ext) && bytes <= previewLimit) return "text";
+    return null;
   }
 
   function checkpoints(run) {
@@ -108,6 +155,7 @@ const RunActions = (() => {
 
   function tags(run, post) {
     const input = el("input", { type: "text", id: "tag-input", placeholder: "new tag" });
+    input.setAttribute("aria-label", "New tag");
     const add = () => { if (input.value.trim()) post("tags", { add: [input.value.trim()] }); };
     input.addEventListener("keydown", e => { if (e.key === "Enter") add(); });
     return el("div", { className: "tags", id: "tags" },
@@ -126,7 +174,8 @@ const RunActions = (() => {
     const inputs = [];
     const body = el("tbody");
     for (const [key, v] of Object.entries(params)) {
-      const input = el("input", { type: "text", value: shown(v), dataset: { key }, "aria-label": key });
+      const input = el("input", { type: "text", value: shown(v), dataset: { key } });
+      input.setAttribute("aria-label", "Value of " + key);
       inputs.push([key, v, input]);
       body.append(el("tr", { dataset: { key } }, el("td", { text: key }), el("td", {}, input)));
     }
@@ -145,6 +194,7 @@ const RunActions = (() => {
   function cloneForm(run, base) {
     const form = paramsForm("clone-params", run.params);
     const name = el("input", { type: "text", id: "clone-name", placeholder: "name (optional)" });
+    name.setAttribute("aria-label", "Name of the clone (optional)");
     const result = el("div", { id: "clone-result" });
     const button = el("button", { id: "clone", className: "primary", text: "Queue clone", onclick: async () => {
       button.disabled = true;

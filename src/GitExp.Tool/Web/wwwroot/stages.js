@@ -37,19 +37,30 @@ GitExp.stageGraph = (() => {
     };
   }
 
-  function box(stage, at) {
+  // A version's stage (the pipelines page) did not run: it shows its command rather than a status.
+  function box(stage, at, version) {
+    if (version) {
+      const command = stage.declared ? stage.declared.commands.join(" && ") : "";
+      const node = el("div", { className: "stage-box stage-version", dataset: { stage: stage.address }, title: stage.address + "\n" + command },
+        el("span", { className: "stage-name", text: stage.name }),
+        el("span", { className: "stage-details mono", text: command }));
+      Object.assign(node.style, { left: at.x + "px", top: at.y + "px", width: boxWidth + "px", height: boxHeight + "px" });
+      return node;
+    }
     const status = statusClass(stage.status);
     const details = [duration(stage.durationMs == null ? null : stage.durationMs / 1000)];
     if (stage.cacheHit) details.push("cache hit");
     if (stage.exitCode != null && stage.exitCode !== 0) details.push("exit " + stage.exitCode);
-    const node = el("div", {
+    // A button: a stage opens to its details where the graph is shown with them (the run page's Stages tab).
+    const node = el("button", {
+      type: "button",
       className: "stage-box stage-" + status,
       dataset: { stage: stage.address, status: stage.status },
       title: stage.address + (stage.deps.length ? "\ndepends on " + stage.deps.join(", ") : ""),
     },
-      el("div", { className: "stage-name", text: stage.name }),
-      el("div", { className: "stage-status exec-" + status, text: stage.status }),
-      el("div", { className: "stage-details muted", text: details.join(" · ") }));
+      el("span", { className: "stage-name", text: stage.name }),
+      el("span", { className: "stage-status exec-" + status, text: stage.status }),
+      el("span", { className: "stage-details muted", text: details.join(" · ") }));
     node.style.left = at.x + "px";
     node.style.top = at.y + "px";
     node.style.width = boxWidth + "px";
@@ -82,18 +93,23 @@ GitExp.stageGraph = (() => {
         lines.append(line);
       }
     }
-    const graph = el("div", { id: "stage-graph", className: "stage-graph" }, lines, ...stages.map(s => box(s, position.get(s.address))));
+    const graph = el("div", { id: "stage-graph", className: "stage-graph" }, lines, ...stages.map(s => box(s, position.get(s.address), data.source === "version")));
     graph.style.width = width + "px";
     graph.style.height = height + "px";
     const source = data.source === "commit"
       ? "Pipelines of the run's commit " + String(data.commit).slice(0, 10)
+      : data.source === "version" ? "Stages of " + data.file + " at " + String(data.commit).slice(0, 10)
       : "Pipelines of the workspace (the run has no commit)";
     return el("div", {}, el("p", { className: "muted stage-source", text: source }), graph);
   }
 
-  // Fetches /api/runs/{id}/stages and returns the element to show (the graph, or why there is none).
-  return async runPath => {
-    try { return render(await GitExp.api(runPath + "/stages")); }
-    catch (e) { return el("p", { className: "error", text: e.message }); }
+  // Fetches a stage graph (/api/runs/{id}/stages, or a pipeline version's) and returns the element to show (the
+  // graph, or why there is none); onData gets the data when it came.
+  return async (url, onData) => {
+    try {
+      const data = await GitExp.api(url);
+      if (onData) onData(data);
+      return render(data);
+    } catch (e) { return el("p", { className: "error", text: e.message }); }
   };
 })();
