@@ -21,10 +21,10 @@ bench=bench/GitExp.Bench/bin/Release/net10.0/GitExp.Bench.dll
 
 summaries=()
 failed=0
-benches=${BENCHES:-show show-10k noop-run dvc-status record hash queue-overhead queue-parallel slurm-overhead checkpoint-show checkpoint-100mb ui-api ui-page ui-compare ui-run runs-filter plots-show scheduler-idle remote}
+benches=${BENCHES:-show show-10k noop-run dvc-status record hash queue-overhead queue-parallel slurm-overhead checkpoint-show checkpoint-100mb ui-api ui-page ui-compare ui-chart ui-run runs-filter plots-show scheduler-idle remote}
 # ui-page and ui-compare drive Debian's Chromium headless; install it only when it is missing.
 chromium=yes
-if [[ " $benches " == *" ui-page "* || " $benches " == *" ui-compare "* || " $benches " == *" ui-run "* ]] && [[ ! -x /usr/bin/chromium ]]; then
+if [[ " $benches " == *" ui-page "* || " $benches " == *" ui-compare "* || " $benches " == *" ui-chart "* || " $benches " == *" ui-run "* ]] && [[ ! -x /usr/bin/chromium ]]; then
   if [[ $(id -u) -eq 0 ]]; then
     apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1; }
   fi
@@ -45,7 +45,7 @@ if [[ " $benches " == *" remote "* ]] && { [[ ! -x /usr/sbin/sshd ]] || ! comman
 fi
 for name in $benches; do
   echo "=== $name"
-  if [[ $chromium == no && ( $name == ui-page || $name == ui-compare || $name == ui-run ) ]]; then
+  if [[ $chromium == no && ( $name == ui-page || $name == ui-compare || $name == ui-chart || $name == ui-run ) ]]; then
     summaries+=("$name: not run, chromium is missing (/usr/bin/chromium; apt-get install -y chromium failed or needs root) FAIL")
     failed=1
     continue

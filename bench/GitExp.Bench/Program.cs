@@ -24,6 +24,7 @@ return args.Length == 0
         "ui-api" => UiBench.Api(args[1..]),
         "ui-page" => UiBench.Page(args[1..]),
         "ui-compare" => UiBench.Compare(args[1..]),
+        "ui-chart" => UiBench.Chart(args[1..]),
         "ui-run" => UiBench.RunPage(args[1..]),
         "runs-filter" => UiBench.RunsFilter(args[1..]),
         "plots-show" => PlotsBench.Run(args[1..]),
@@ -49,7 +50,7 @@ static int Usage()
           slurm-overhead [--experiments 20] [--jobs 2] [--tool PATH] [--keep]   (as root: brings up a one-node Slurm cluster)
           checkpoint-show [--checkpoints 200] [--tool PATH] [--keep]
           checkpoint-100mb [--size-mb 100] [--checkpoints 7] [--tool PATH] [--keep]
-          ui-api | ui-page | ui-compare | ui-run | runs-filter  [--runs 10000] [--tool PATH] [--keep]
+          ui-api | ui-page | ui-compare | ui-chart | ui-run | runs-filter  [--runs 10000] [--tool PATH] [--keep]
           plots-show [--experiments 10] [--steps 1000] [--tool PATH] [--keep]
           scheduler-idle [--schedules 100] [--seconds 25 | --minute] [--tool PATH] [--keep]
           remote    [--size-mb 256] [--files 1000] [--runs 3] [--tool PATH] [--keep]

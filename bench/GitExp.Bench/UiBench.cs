@@ -217,7 +217,7 @@ internal static partial class UiBench
 
     // ---------- ui-page and ui-compare
 
-    private const double PageTargetMs = 1500;
+    private const double PageTargetMs = 1000;
     private const double CompareTargetMs = 1000;
     private const string BlankPath = "/assets/app.css";
 

@@ -54,6 +54,7 @@ public sealed class DeleteRestoreBrowserTests(WideRunsProject ui, Browser browse
         await Expect(Page.Locator("#deleted-note")).ToBeVisibleAsync();
         Assert.Contains("deleted=true", Page.Url, StringComparison.Ordinal);
         await _session.AssertFitsAsync(1000, "runs-deleted");
+        await _session.AssertFitsAsync(1400, "runs-deleted");
         await Row("wide-00").GetByRole(AriaRole.Button, new() { Name = "Restore wide-00" }).ClickAsync();
         await Expect(Rows).ToHaveCountAsync(1);
         Assert.False(await DeletedAsync("wide-00"));

@@ -58,6 +58,12 @@ public sealed class PagePolishBrowserTests(WideRunsProject ui, Browser browser)
                 );
                 Assert.True(unlabelled.Length == 0, $"{path}: unlabelled {string.Join(", ", unlabelled)}");
             }
+
+            if (path is "/executions" or "/artifacts")
+            {
+                await _session.AssertFitsAsync(1000, path[1..]);
+                await _session.AssertFitsAsync(1400, path[1..]);
+            }
         }
 
         // The favicon is served (an SVG), whatever address the browser asks.

@@ -296,13 +296,15 @@
   async function load() {
     const query = new URLSearchParams({ filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, pageSize: 25, archived: state.archived, deleted: state.deleted, group: state.group, status: state.status });
     remember();
+    const chartPending = state.view === "chart" && state.y ? chartRequest() : null;
+    chartPending?.answer.catch(() => {});
     try {
       const [data, groups] = await Promise.all([api("/api/runs?" + query), api("/api/groups?archived=" + state.archived)]);
       renderGroups(groups.groups);
       error.textContent = "";
       lastData = data;
       render(data);
-      if (state.view === "chart") drawChart();
+      if (state.view === "chart") drawChart(chartPending);
       document.body.dataset.loaded = String(Date.now());
     } catch (e) {
       error.textContent = e.message;
@@ -360,13 +362,19 @@
   // One call for every run the filter selects, answering just the two values per run; drawn as points.
   let chart = null;
   let drawn = 0;
-  async function drawChart() {
+  function chartRequest() {
+    const query = new URLSearchParams({ filter: state.filter, q: state.q, archived: state.archived, deleted: state.deleted, group: state.group, status: state.status, x: state.x, y: state.y });
+    return { x: state.x, y: state.y, answer: Promise.all([api("/api/runs/chart?" + query), loadUPlot()]) };
+  }
+
+  // pending: a request sent with the table's (an opened chart view asks for both at once), used when its axes still hold.
+  async function drawChart(pending) {
     fillAxes();
     remember();
     const mine = ++drawn;
-    const query = new URLSearchParams({ filter: state.filter, q: state.q, archived: state.archived, deleted: state.deleted, group: state.group, status: state.status, x: state.x, y: state.y });
+    const request = pending && pending.x === state.x && pending.y === state.y ? pending : chartRequest();
     try {
-      const [data] = await Promise.all([api("/api/runs/chart?" + query), loadUPlot()]);
+      const [data] = await request.answer;
       if (mine !== drawn) return;
       error.textContent = "";
       const order = data.x.map((_, i) => i).sort((a, b) => data.x[a] - data.x[b]);
