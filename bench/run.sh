@@ -21,7 +21,7 @@ bench=bench/GitExp.Bench/bin/Release/net10.0/GitExp.Bench.dll
 
 summaries=()
 failed=0
-benches=${BENCHES:-show show-10k noop-run dvc-status record hash queue-overhead queue-parallel checkpoint-show checkpoint-100mb ui-api ui-page ui-compare ui-run runs-filter plots-show}
+benches=${BENCHES:-show show-10k noop-run dvc-status record hash queue-overhead queue-parallel slurm-overhead checkpoint-show checkpoint-100mb ui-api ui-page ui-compare ui-run runs-filter plots-show scheduler-idle}
 # ui-page and ui-compare drive Debian's Chromium headless; install it only when it is missing.
 chromium=yes
 if [[ " $benches " == *" ui-page "* || " $benches " == *" ui-compare "* || " $benches " == *" ui-run "* ]] && [[ ! -x /usr/bin/chromium ]]; then
@@ -30,6 +30,15 @@ if [[ " $benches " == *" ui-page "* || " $benches " == *" ui-compare "* || " $be
   fi
   [[ -x /usr/bin/chromium ]] || chromium=no
 fi
+# slurm-overhead brings up a one-node Slurm cluster as root from Debian's slurm-wlm and munge.
+slurm=yes
+if [[ " $benches " == *" slurm-overhead "* ]] && ! command -v slurmctld >/dev/null; then
+  if [[ $(id -u) -eq 0 ]]; then
+    apt-get install -y slurm-wlm munge >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y slurm-wlm munge >/dev/null 2>&1; }
+  fi
+  command -v slurmctld >/dev/null || slurm=no
+fi
+[[ $(id -u) -eq 0 ]] || slurm=no
 for name in $benches; do
   echo "=== $name"
   if [[ $chromium == no && ( $name == ui-page || $name == ui-compare || $name == ui-run ) ]]; then
@@ -37,8 +46,13 @@ for name in $benches; do
     failed=1
     continue
   fi
+  if [[ $slurm == no && $name == slurm-overhead ]]; then
+    summaries+=("$name: not run, it needs root and slurm-wlm (apt-get install -y slurm-wlm munge) FAIL")
+    failed=1
+    continue
+  fi
   args=("$name")
-  case "$name" in show|show-10k|noop-run|dvc-status|queue-*|checkpoint-*|ui-*|runs-filter|plots-show) args+=("${tool_args[@]}") ;; esac
+  case "$name" in show|show-10k|noop-run|dvc-status|queue-*|slurm-*|checkpoint-*|ui-*|runs-filter|plots-show|scheduler-idle) args+=("${tool_args[@]}") ;; esac
   log=$(mktemp)
   dotnet "$bench" "${args[@]}" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}

@@ -18,6 +18,7 @@ return args.Length == 0
         "record" => RecordBench.Run(args[1..]).GetAwaiter().GetResult(),
         "queue-overhead" => QueueBench.Overhead(args[1..]),
         "queue-parallel" => QueueBench.Parallel(args[1..]),
+        "slurm-overhead" => SlurmBench.Overhead(args[1..]),
         "checkpoint-show" => CheckpointBench.Show(args[1..]),
         "checkpoint-100mb" => CheckpointBench.Big(args[1..]),
         "ui-api" => UiBench.Api(args[1..]),
@@ -26,6 +27,8 @@ return args.Length == 0
         "ui-run" => UiBench.RunPage(args[1..]),
         "runs-filter" => UiBench.RunsFilter(args[1..]),
         "plots-show" => PlotsBench.Run(args[1..]),
+        "scheduler-idle" => SchedulerBench.Idle(args[1..]),
+        "remote" => RemoteBench.Run(args[1..]),
         _ => Usage(),
     };
 
@@ -43,10 +46,13 @@ static int Usage()
           record    [--files 10000] [--changed 10] [--keep]
           queue-overhead [--experiments 100] [--jobs 2] [--tool PATH] [--keep]
           queue-parallel [--experiments 40] [--jobs 4] [--tool PATH] [--keep]
+          slurm-overhead [--experiments 20] [--jobs 2] [--tool PATH] [--keep]   (as root: brings up a one-node Slurm cluster)
           checkpoint-show [--checkpoints 200] [--tool PATH] [--keep]
           checkpoint-100mb [--size-mb 100] [--checkpoints 7] [--tool PATH] [--keep]
           ui-api | ui-page | ui-compare | ui-run | runs-filter  [--runs 10000] [--tool PATH] [--keep]
           plots-show [--experiments 10] [--steps 1000] [--tool PATH] [--keep]
+          scheduler-idle [--schedules 100] [--seconds 25 | --minute] [--tool PATH] [--keep]
+          remote    [--size-mb 256] [--files 1000] [--runs 3] [--tool PATH] [--keep]
         """
     );
     return 2;

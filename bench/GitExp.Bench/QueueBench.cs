@@ -126,7 +126,7 @@ internal static partial class QueueBench
         }
     }
 
-    private static void CreateProject(string repo, string cmd)
+    internal static void CreateProject(string repo, string cmd)
     {
         Proc.InitRepo(repo);
         File.WriteAllText(Path.Combine(repo, "params.yaml"), "i: 0\n");
@@ -147,7 +147,7 @@ internal static partial class QueueBench
     }
 
     /// <summary>One sweep, <c>-S i=first,...,first+N-1</c>, named <c>prefix-1</c> ... <c>prefix-N</c>.</summary>
-    private static void Queue(Tool tool, string repo, int first, int count, string prefix)
+    internal static void Queue(Tool tool, string repo, int first, int count, string prefix)
     {
         var values = string.Join(',', Enumerable.Range(first, count).Select(Str));
         var output = tool.Run(
@@ -174,7 +174,7 @@ internal static partial class QueueBench
     /// i = first..first+N-1 each once (and whose metrics say the same, so the stage ran on them), no queue
     /// or failed ref left, and the tool says so.
     /// </summary>
-    private static void Check(string repo, string output, int first, int count)
+    internal static void Check(string repo, string output, int first, int count)
     {
         var summary = $"{count} of {count} experiment(s) succeeded.";
         if (!output.Contains(summary, StringComparison.Ordinal))
@@ -266,7 +266,7 @@ internal static partial class QueueBench
     /// The stage alone, per run: <c>/bin/sh -c 'sh train.sh'</c> started from this process, as the tool
     /// starts a stage, in a checkout of the baseline with i set. Mean of N runs after a warm-up.
     /// </summary>
-    private static double StageAloneMs(string repo, int runs)
+    internal static double StageAloneMs(string repo, int runs)
     {
         var dir = Path.Combine(repo, ".bench-stage");
         Directory.CreateDirectory(dir);
@@ -290,7 +290,7 @@ internal static partial class QueueBench
     }
 
     /// <summary>Deletes every experiment ref in one transaction and forgets the finished entries.</summary>
-    private static void DeleteExperiments(string repo)
+    internal static void DeleteExperiments(string repo)
     {
         var refs = Proc.Git(repo, "for-each-ref", "--format=delete %(refname)", "refs/exps");
         Proc.Run("git", ["update-ref", "--stdin"], repo, input: refs);

@@ -179,7 +179,11 @@ internal sealed class Tool(string file, IReadOnlyList<string> prefix)
     public string Run(string directory, bool discardOutput, params string[] arguments) =>
         Proc.Run(file, prefix.Concat(arguments), directory, discardOutput: discardOutput);
 
-    private static string RepoRoot()
+    /// <summary>Runs the tool with extra environment variables, its output drained.</summary>
+    public string Run(string directory, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        Proc.Run(file, prefix.Concat(arguments), directory, discardOutput: true, environment: environment);
+
+    public static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -42,7 +42,7 @@ public enum ExitCode
 
     /// <summary>
     /// A Git remote could not be read or written (unreachable, access refused, or it rejected the push), or the server
-    /// of an http(s) dep could not be reached or answered with an error.
+    /// of an http(s) dep could not be reached or answered with an error, or Slurm's controller did not answer.
     /// </summary>
     Remote = 7,
 

@@ -61,6 +61,23 @@ public sealed class BadInputTests
         ),
         ["set-param of a missing params file"] = new(["run", "-S", "other.yaml:a=1"], 5, ["other.yaml"]),
         ["jobs that are not a number"] = new(["run", "--run-all", "--jobs", "x"], 2, ["--jobs 'x'"]),
+        ["an unknown executor"] = new(["queue", "start", "--executor", "pbs"], 2, ["--executor 'pbs'", "local or slurm"]),
+        ["a Slurm flag without the Slurm executor"] = new(
+            ["queue", "start", "--partition", "gpu"],
+            2,
+            ["--partition", "--executor slurm"]
+        ),
+        ["the Slurm executor for a run in the workspace"] = new(
+            ["run", "--executor", "slurm"],
+            2,
+            ["--executor slurm", "--run-all and --temp"]
+        ),
+        ["an unknown executor in the config"] = new(
+            ["queue", "start"],
+            3,
+            [".exp/config.yaml:1:11", "'executor' is 'pbs'"],
+            repo => repo.WriteFile(".exp/config.yaml", "executor: pbs\n")
+        ),
         ["a name with a slash"] = new(["run", "-n", "a/b"], 2, ["--name"]),
         // Pipeline files
         ["an empty exp.yaml"] = new(["run"], 3, ["exp.yaml", "no stages"], r => r.WriteFile("exp.yaml", "")),

@@ -176,6 +176,19 @@ public sealed class RunsTests
         Assert.Equal(2, result.ExitCode);
         QueueTests.AssertOneLineError(result, "colour", "position 23", "--filter");
         Assert.Equal("", result.StdOut);
+
+        // A name or a value that matches nothing says so, rather than listing no runs.
+        var typo = await repo.ExpAsync("runs", "list", "--filter", "metrics.nonexistent > 1");
+        Assert.Equal(2, typo.ExitCode);
+        Assert.EndsWith(
+            "--filter 'metrics.nonexistent > 1': no run has a metric 'nonexistent'",
+            QueueTests.AssertOneLineError(typo, "nonexistent"),
+            StringComparison.Ordinal
+        );
+        var status = await repo.ExpAsync("runs", "list", "--filter", "status = succeded");
+        Assert.Equal(2, status.ExitCode);
+        QueueTests.AssertOneLineError(status, "'succeded'", "expected queued, running, succeeded, failed or interrupted");
+        Assert.Equal("", status.StdOut);
     }
 
     [Fact]

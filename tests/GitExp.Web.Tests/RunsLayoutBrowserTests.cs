@@ -99,4 +99,55 @@ public sealed class RunsLayoutBrowserTests(WideRunsProject ui, Browser browser)
         await Expect(ParamHeaders).ToHaveCountAsync(WideRunsProject.DifferingParams);
         await Expect(MetricHeaders).ToHaveCountAsync(WideRunsProject.DifferingMetrics);
     }
+
+    [Fact]
+    public async Task A_filter_naming_a_metric_or_a_status_no_run_has_says_which()
+    {
+        await Page.GotoAsync("/");
+        await Expect(Page.Locator("#runs tbody tr")).ToHaveCountAsync(12);
+        await Page.Locator("#filter").FillAsync("metrics.nonexistent > 1");
+        await Page.Locator("#filter").PressAsync("Enter");
+        await Expect(Page.Locator("#error"))
+            .ToHaveTextAsync("filter 'metrics.nonexistent > 1': no run has a metric 'nonexistent'");
+        await Page.Locator("#filter").FillAsync("status = succeded");
+        await Page.Locator("#filter").PressAsync("Enter");
+        await Expect(Page.Locator("#error"))
+            .ToHaveTextAsync(
+                "filter 'status = succeded': no run has this status (expected queued, running, succeeded, failed or interrupted) at position 10 ('succeded')"
+            );
+        await _session.ScreenshotAsync("runs-filter-error");
+    }
+
+    [Fact]
+    public async Task Parallel_coordinates_fit_the_page_honour_only_changed_and_leave_a_gap_for_a_missing_value()
+    {
+        var ids = string.Join(
+            ",",
+            new[] { "wide-02", "wide-03", "wide-04" }.Select(n => ui.Runs.Single(r => r.ExperimentName == n).Id)
+        );
+        await Page.GotoAsync("/compare?ids=" + ids);
+        var parallel = Page.Locator("#parallel");
+        await Expect(parallel.Locator("canvas")).ToHaveCountAsync(1);
+        // 19 numeric params (p09 is text) and 10 metrics.
+        await Expect(parallel).ToHaveAttributeAsync("data-axes", "29");
+        await _session.AssertFitsAsync(1400, "compare-wide");
+        await _session.AssertFitsAsync(1000, "compare-wide");
+        Assert.True(
+            await parallel.EvaluateAsync<bool>("p => p.getBoundingClientRect().right <= innerWidth"),
+            "the chart should fit"
+        );
+
+        await Page.Locator("#only-changed").CheckAsync();
+        // 9 numeric params and 8 metrics differ.
+        await Expect(parallel).ToHaveAttributeAsync("data-axes", "17");
+        await Expect(parallel.Locator("canvas")).ToHaveCountAsync(1);
+        // wide-03 (the second run) has no eval.m0, the first metric axis (after 9 params): a gap, not a line across it.
+        Assert.True(
+            await parallel.EvaluateAsync<bool>(
+                "p => p.chart.data[2][9] === null && p.chart.data[1][9] !== null && p.chart.series.slice(1).every(s => !s.spanGaps)"
+            )
+        );
+        await _session.AssertFitsAsync(1400, "compare");
+        await _session.AssertFitsAsync(1000, "compare");
+    }
 }

@@ -21,33 +21,48 @@ public sealed class SftpRemote(SshSettings settings, string remoteName, int conn
     private readonly ConcurrentBag<SftpClient> _idle = [];
     private readonly List<SftpClient> _all = [];
     private readonly SemaphoreSlim _slots = new(Math.Max(1, connections));
-    private readonly ConcurrentDictionary<string, bool> _madeFolders = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    public Task<IReadOnlyList<string>> ListAsync(string folder, CancellationToken cancellationToken) =>
-        WithClientAsync<IReadOnlyList<string>>(
-            async client =>
+    /// <summary>
+    /// Listings share the first connection, many requests in flight at once (SFTP pipelines them): a push with nothing
+    /// new asks for ~257 folders and opens no other connection.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListAsync(string folder, CancellationToken cancellationToken)
+    {
+        var client = await PrimaryAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var names = new List<string>();
+            await foreach (var entry in client.ListDirectoryAsync(Full(folder), cancellationToken).ConfigureAwait(false))
             {
-                try
+                if (entry.Name is not ("." or ".."))
                 {
-                    var names = new List<string>();
-                    await foreach (var entry in client.ListDirectoryAsync(Full(folder), cancellationToken).ConfigureAwait(false))
-                    {
-                        if (entry.Name is not ("." or ".."))
-                        {
-                            names.Add(entry.Name);
-                        }
-                    }
+                    names.Add(entry.Name);
+                }
+            }
 
-                    return names;
-                }
-                catch (SftpPathNotFoundException)
-                {
-                    return [];
-                }
-            },
-            cancellationToken
-        );
+            return names;
+        }
+        catch (SftpPathNotFoundException)
+        {
+            return [];
+        }
+        catch (Exception e) when (e is SshException or SocketException or ObjectDisposedException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw Unreachable(e);
+        }
+    }
+
+    private Task<SftpClient>? _primary;
+
+    private Task<SftpClient> PrimaryAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return _primary ??= ConnectAsync(cancellationToken);
+        }
+    }
 
     public Task PutAsync(string localFile, string path, Action<int> onBytes, CancellationToken cancellationToken) =>
         WithClientAsync(
@@ -55,7 +70,6 @@ public sealed class SftpRemote(SshSettings settings, string remoteName, int conn
             {
                 var dest = Full(path);
                 var dir = dest[..dest.LastIndexOf('/')];
-                EnsureFolder(client, dir);
                 var tmp = $"{dir}/.{dest[(dir.Length + 1)..]}.{Guid.NewGuid():N}.tmp";
                 var source = new FileStream(
                     localFile,
@@ -63,32 +77,46 @@ public sealed class SftpRemote(SshSettings settings, string remoteName, int conn
                     FileAccess.Read,
                     FileShare.Read,
                     (int)RequestSize,
-                    FileOptions.SequentialScan
+                    FileOptions.Asynchronous | FileOptions.SequentialScan
                 );
                 await using (source.ConfigureAwait(false))
                 {
                     ulong told = 0;
+                    var progress = new Callback<UploadFileProgressReport>(r =>
+                    {
+                        onBytes((int)(r.TotalBytesUploaded - told));
+                        told = r.TotalBytesUploaded;
+                    });
                     try
                     {
-                        using var registration = cancellationToken.Register(client.Disconnect);
-                        await Task.Run(
-                                () =>
-                                    client.UploadFile(
-                                        source,
-                                        tmp,
-                                        canOverride: true,
-                                        uploaded =>
-                                        {
-                                            onBytes((int)(uploaded - told));
-                                            told = uploaded;
-                                        }
-                                    ),
-                                cancellationToken
-                            )
-                            .ConfigureAwait(false);
-                        client.ChangePermissions(tmp, 444); // r--r--r-- (octal digits, as chmod takes them): objects are read-only, as in the local cache
-                        // posix-rename@openssh.com: atomic, and replaces what is there (the same bytes, by its name).
-                        client.RenameFile(tmp, dest, isPosix: true);
+                        try
+                        {
+                            await client.UploadFileAsync(source, tmp, true, progress, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (SftpPathNotFoundException)
+                        {
+                            // The first object of its two-digit folder: make the folder (and its parents).
+                            await MakeFolderAsync(client, dir, cancellationToken).ConfigureAwait(false);
+                            source.Position = 0;
+                            told = 0;
+                            await client.UploadFileAsync(source, tmp, true, progress, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        try
+                        {
+                            // SFTP's rename never replaces: the object appears whole, or it was there already.
+                            await client.RenameFileAsync(tmp, dest, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (SshException)
+                        {
+                            if (!await client.ExistsAsync(dest, cancellationToken).ConfigureAwait(false))
+                            {
+                                throw;
+                            }
+
+                            // Another push stored it meanwhile: the same bytes, by its name.
+                            await client.DeleteFileAsync(tmp, cancellationToken).ConfigureAwait(false);
+                        }
                     }
                     catch
                     {
@@ -107,18 +135,15 @@ public sealed class SftpRemote(SshSettings settings, string remoteName, int conn
                 ulong told = 0;
                 try
                 {
-                    using var registration = cancellationToken.Register(client.Disconnect);
-                    await Task.Run(
-                            () =>
-                                client.DownloadFile(
-                                    Full(path),
-                                    destination,
-                                    downloaded =>
-                                    {
-                                        onBytes((int)(downloaded - told));
-                                        told = downloaded;
-                                    }
-                                ),
+                    await client
+                        .DownloadFileAsync(
+                            Full(path),
+                            destination,
+                            new Callback<DownloadFileProgressReport>(r =>
+                            {
+                                onBytes((int)(r.TotalBytesDownloaded - told));
+                                told = r.TotalBytesDownloaded;
+                            }),
                             cancellationToken
                         )
                         .ConfigureAwait(false);
@@ -130,6 +155,12 @@ public sealed class SftpRemote(SshSettings settings, string remoteName, int conn
             },
             cancellationToken
         );
+
+    /// <summary>Progress told on the transferring thread (<see cref="Progress{T}"/> would post it elsewhere, late).</summary>
+    private sealed class Callback<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -166,7 +197,10 @@ public sealed class SftpRemote(SshSettings settings, string remoteName, int conn
         SftpClient? client = null;
         try
         {
-            client = _idle.TryTake(out var idle) ? idle : await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            client =
+                _idle.TryTake(out var idle) ? idle
+                : TakePrimary() is { } primary ? await primary.ConfigureAwait(false)
+                : await ConnectAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 return await work(client).ConfigureAwait(false);
@@ -189,6 +223,23 @@ public sealed class SftpRemote(SshSettings settings, string remoteName, int conn
     }
 
     private static bool IsMissing(Exception e) => e is SftpPathNotFoundException;
+
+    private bool _primaryTaken;
+
+    /// <summary>The listing connection, once, as the first of the transfer pool: a transfer opens one fewer.</summary>
+    private Task<SftpClient>? TakePrimary()
+    {
+        lock (_lock)
+        {
+            if (_primaryTaken)
+            {
+                return null;
+            }
+
+            _primaryTaken = true;
+            return _primary ??= ConnectAsync(CancellationToken.None);
+        }
+    }
 
     private async Task<SftpClient> ConnectAsync(CancellationToken cancellationToken)
     {
@@ -274,7 +325,10 @@ public sealed class SftpRemote(SshSettings settings, string remoteName, int conn
 
         try
         {
-            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            using (Diagnostics.ExpTrace.Start($"ssh: connect to {settings.Display}"))
+            {
+                await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is SshException or SocketException or ProxyException or TimeoutException)
         {
@@ -307,34 +361,24 @@ public sealed class SftpRemote(SshSettings settings, string remoteName, int conn
             e
         );
 
-    private void EnsureFolder(SftpClient client, string dir)
+    private static async Task MakeFolderAsync(SftpClient client, string dir, CancellationToken cancellationToken)
     {
-        if (_madeFolders.ContainsKey(dir))
-        {
-            return;
-        }
-
         // Parents first; one that exists (or that another job just made) is fine.
-        var parts = dir.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var path = dir.StartsWith('/') ? "" : ".";
-        foreach (var part in parts)
+        foreach (var part in dir.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             path += "/" + part;
-            if (_madeFolders.ContainsKey(path))
-            {
-                continue;
-            }
-
             try
             {
-                if (!client.Exists(path))
+                await client.CreateDirectoryAsync(path, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SshException)
+            {
+                if (!await client.ExistsAsync(path, cancellationToken).ConfigureAwait(false))
                 {
-                    client.CreateDirectory(path);
+                    throw;
                 }
             }
-            catch (SshException) when (client.Exists(path)) { }
-
-            _madeFolders[path] = true;
         }
     }
 

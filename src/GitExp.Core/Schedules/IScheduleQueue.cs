@@ -27,6 +27,9 @@ public interface ISchedulerEvents
     void Skipped(Schedule schedule, DateTimeOffset fireTime, string reason);
 
     void Missed(Schedule schedule, int count, DateTimeOffset first, DateTimeOffset last);
+
+    /// <summary>A look failed (git, the disk, the store); the scheduler goes on and tries again.</summary>
+    void Failed(string message);
 }
 
 /// <summary>Hears nothing.</summary>
@@ -39,4 +42,6 @@ public sealed class SilentSchedulerEvents : ISchedulerEvents
     public void Skipped(Schedule schedule, DateTimeOffset fireTime, string reason) { }
 
     public void Missed(Schedule schedule, int count, DateTimeOffset first, DateTimeOffset last) { }
+
+    public void Failed(string message) { }
 }

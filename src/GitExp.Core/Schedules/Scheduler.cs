@@ -20,13 +20,34 @@ public sealed class Scheduler(RunStore store, IScheduleQueue queue, TimeProvider
 
     private readonly ISchedulerEvents _events = events ?? SilentSchedulerEvents.Instance;
 
+    /// <summary>Parsed expressions, kept across looks: the schedules are reread every second, and rarely change.</summary>
+    private readonly Dictionary<(string, string, DateTimeOffset?, DateTimeOffset?), CronTimes> _times = [];
+
     /// <summary>Fires schedules until <paramref name="stopRequested"/> says so or the token is cancelled.</summary>
     public async Task RunAsync(Func<bool> stopRequested, CancellationToken cancellationToken)
     {
-        await RecoverAsync(cancellationToken).ConfigureAwait(false);
+        var recover = true;
         while (!cancellationToken.IsCancellationRequested && !stopRequested())
         {
-            var next = await TickAsync(cancellationToken).ConfigureAwait(false);
+            DateTimeOffset? next = null;
+            try
+            {
+                if (recover)
+                {
+                    await RecoverAsync(cancellationToken).ConfigureAwait(false);
+                    recover = false;
+                }
+
+                next = await TickAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A fire that failed this way (git, the disk, the store busy for too long) stays pending: the next
+                // look recovers it, so one failure neither stops the scheduler nor loses the fire.
+                _events.Failed(e.Message);
+                recover = true;
+            }
+
             var wait = PollInterval;
             if (next is { } at && at - time.GetUtcNow() < wait)
             {
@@ -68,7 +89,13 @@ public sealed class Scheduler(RunStore store, IScheduleQueue queue, TimeProvider
                 continue;
             }
 
-            var times = CronTimes.Of(schedule);
+            var key = (schedule.Cron, schedule.TimeZone, schedule.Start, schedule.End);
+            if (!_times.TryGetValue(key, out var times))
+            {
+                times = CronTimes.Of(schedule);
+                _times[key] = times;
+            }
+
             var checkedUntil = await HandleDueAsync(schedule, times, cancellationToken).ConfigureAwait(false);
             if (times.Next(checkedUntil) is { } upcoming && (next is null || upcoming < next))
             {

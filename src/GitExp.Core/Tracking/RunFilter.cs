@@ -23,14 +23,18 @@ namespace GitExp.Core.Tracking;
 /// </remarks>
 public sealed class RunFilter
 {
-    private RunFilter(string text, FilterNode root)
+    private RunFilter(string text, string flag, FilterNode root)
     {
         Text = text;
+        Flag = flag;
         Root = root;
     }
 
     /// <summary>The filter as written.</summary>
     public string Text { get; }
+
+    /// <summary>The flag or field it was given in, which its errors name (<c>--filter</c>).</summary>
+    public string Flag { get; }
 
     /// <summary>The parsed expression; <see cref="RunStore"/> evaluates it in SQL.</summary>
     internal FilterNode Root { get; }
@@ -41,7 +45,7 @@ public sealed class RunFilter
         var parser = new Parser(text, flag);
         var root = parser.ParseExpression();
         parser.ExpectEnd();
-        return new RunFilter(text, root);
+        return new RunFilter(text, flag, root);
     }
 
     private sealed record Token(string Text, int Position, bool Quoted);
@@ -142,6 +146,16 @@ public sealed class RunFilter
             }
 
             var (name, key) = Field(field);
+            // A status is one of five words: a typo would select nothing without a word of why.
+            if (
+                name == FilterField.Status
+                && op.Text is "=" or "!="
+                && (!Enum.TryParse<RunStatus>(value.Text, ignoreCase: true, out _) || !value.Text.All(char.IsAsciiLetter))
+            )
+            {
+                throw Error(value, "no run has this status (expected queued, running, succeeded, failed or interrupted)");
+            }
+
             return new FilterComparison(name, key, op.Text, value.Text);
         }
 

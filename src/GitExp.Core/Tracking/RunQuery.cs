@@ -3,8 +3,11 @@ namespace GitExp.Core.Tracking;
 /// <summary>Which runs a list shows and in what order: <c>runs list</c> and the UI's runs page. Evaluated in SQL.</summary>
 public sealed record RunQuery
 {
-    /// <summary>Archived runs instead of the others. Deleted runs are never listed.</summary>
+    /// <summary>Archived runs instead of the others. Deleted runs are listed only with <see cref="Deleted"/>.</summary>
     public bool Archived { get; init; }
+
+    /// <summary>The deleted runs (archived or not) instead of the others: what can still be restored.</summary>
+    public bool Deleted { get; init; }
 
     /// <summary>Only the runs of this group (exact name).</summary>
     public string? Group { get; init; }

@@ -35,12 +35,17 @@ internal sealed class RunQuerySql
     private readonly Dictionary<string, IReadOnlyList<string>> _keys = new(StringComparer.Ordinal);
     private readonly List<(string Name, object? Value)> _parameters = [];
 
+    /// <summary>The metric and param keys of the filter that no run has (<c>a metric 'acc'</c>), in the order written.</summary>
+    private readonly List<string> _unknown = [];
+
     /// <param name="query">The query.</param>
     /// <param name="keysOf">The distinct keys of a child table (<c>params</c> or <c>metrics</c>), in key order.</param>
     public RunQuerySql(RunQuery query, Func<string, IReadOnlyList<string>> keysOf)
     {
         _keysOf = keysOf;
-        var conditions = new List<string> { "runs.deleted = 0", $"runs.archived = {Parameter(query.Archived ? 1 : 0)}" };
+        var conditions = query.Deleted
+            ? new List<string> { "runs.deleted = 1" }
+            : new List<string> { "runs.deleted = 0", $"runs.archived = {Parameter(query.Archived ? 1 : 0)}" };
         if (query.Group is not null)
         {
             conditions.Add($"runs.grp = {Parameter(query.Group)}");
@@ -50,6 +55,13 @@ internal sealed class RunQuerySql
         {
             conditions.Add(Condition(query.Filter.Root));
             Selective = true;
+            if (_unknown.Count > 0)
+            {
+                throw new ExpException(
+                    ExitCode.Usage,
+                    $"{query.Filter.Flag} '{query.Filter.Text}': no run has {string.Join(" or ", _unknown)}"
+                );
+            }
         }
 
         if (!string.IsNullOrEmpty(query.Search))
@@ -258,6 +270,16 @@ internal sealed class RunQuerySql
         var row = ResolvedRow(table, "v", c.Key!);
         if (row is null)
         {
+            // A key no run has is a typo (or a run not made yet); a store with no such values at all says nothing yet.
+            if (_keys[table].Count > 0)
+            {
+                var what = $"a {(c.Field == FilterField.Metric ? "metric" : "param")} '{c.Key}'";
+                if (!_unknown.Contains(what))
+                {
+                    _unknown.Add(what);
+                }
+            }
+
             return "0";
         }
 

@@ -235,9 +235,9 @@ internal static class QueueCommands
             async (result, cancellationToken) =>
             {
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
+                var slurm = executor.Resolve(result, project, jobs);
                 project.EnsureInitialized();
                 var queue = new ExperimentQueue(project);
-                var slurm = executor.Resolve(result, project, jobs);
                 File.Delete(queue.StopPath);
                 if (slurm is not null)
                 {

@@ -149,7 +149,10 @@ internal static class ScheduleCommands
                 var now = DateTimeOffset.UtcNow;
                 if (result.GetValue(json))
                 {
-                    JsonOutput.Write(output, new JsonArray(summaries.Select(s => (JsonNode)SummaryJson(s, now)).ToArray()));
+                    JsonOutput.Write(
+                        output,
+                        new JsonArray(summaries.Select(s => (JsonNode)ScheduleJson.Summary(s, now)).ToArray())
+                    );
                     return 0;
                 }
 
@@ -168,7 +171,7 @@ internal static class ScheduleCommands
                                 s.Schedule.Revision,
                                 FormatTime(s.NextFire, s.Schedule),
                                 FormatTime(s.LastFire?.FireTime, s.Schedule),
-                                LastStatus(s),
+                                ScheduleJson.LastStatus(s),
                                 s.State(now),
                             ]
                     )
@@ -201,8 +204,8 @@ internal static class ScheduleCommands
                 var schedule = summary.Schedule;
                 if (result.GetValue(json))
                 {
-                    var document = SummaryJson(summary, now);
-                    document["fires"] = new JsonArray(fires.Select(f => (JsonNode)FireJson(f)).ToArray());
+                    var document = ScheduleJson.Summary(summary, now);
+                    document["fires"] = new JsonArray(fires.Select(f => (JsonNode)ScheduleJson.Fire(f)).ToArray());
                     JsonOutput.Write(output, document);
                     return 0;
                 }
@@ -316,7 +319,10 @@ internal static class ScheduleCommands
                 var times = book.Next(result.GetValue(name)!, result.GetValue(count));
                 if (result.GetValue(json))
                 {
-                    JsonOutput.Write(output, new JsonArray(times.Select(t => (JsonNode)JsonValue.Create(Iso(t))).ToArray()));
+                    JsonOutput.Write(
+                        output,
+                        new JsonArray(times.Select(t => (JsonNode)JsonValue.Create(ScheduleJson.Iso(t))).ToArray())
+                    );
                     return 0;
                 }
 
@@ -353,7 +359,7 @@ internal static class ScheduleCommands
 
                 var pid = SelfLauncher.StartDetached(["scheduler", "run"], project.Root, process.LogPath);
                 // Started once it holds the registration; another start racing this one may have won it.
-                while (true)
+                for (var waited = 0; ; waited++)
                 {
                     var state = process.State();
                     if (state is { Running: true, Pid: { } holder })
@@ -371,6 +377,14 @@ internal static class ScheduleCommands
                         throw new ExpException(
                             ExitCode.Conflict,
                             $"the scheduler (pid {pid}) ended at once; see {Path.GetRelativePath(project.Root, process.LogPath)}"
+                        );
+                    }
+
+                    if (waited == 600)
+                    {
+                        throw new ExpException(
+                            ExitCode.Conflict,
+                            $"the scheduler (pid {pid}) started but did not register within 30 s; see {Path.GetRelativePath(project.Root, process.LogPath)}"
                         );
                     }
 
@@ -446,14 +460,11 @@ internal static class ScheduleCommands
                 {
                     JsonOutput.Write(
                         output,
-                        new JsonObject
+                        new JsonObject(ScheduleJson.Scheduler(state))
                         {
-                            ["running"] = state.Running,
-                            ["pid"] = state.Pid,
-                            ["since"] = state.Since is { } since ? Iso(since) : null,
                             ["schedules"] = summaries.Count,
                             ["enabled"] = enabled,
-                            ["next_fire"] = next?.NextFire is { } at ? Iso(at) : null,
+                            ["next_fire"] = next?.NextFire is { } at ? ScheduleJson.Iso(at) : null,
                             ["next_schedule"] = next?.Schedule.Name,
                         }
                     );
@@ -481,10 +492,10 @@ internal static class ScheduleCommands
 
     private static Command RunInForeground(TextWriter output)
     {
-        var command = new Command("run", "Run the scheduler in this process (what 'scheduler start' launches).")
-        {
-            Hidden = true,
-        };
+        var command = new Command(
+            "run",
+            "Run the scheduler in this process, in the foreground (what 'scheduler start' launches; for a service manager such as systemd)."
+        );
         command.SetAction(
             async (_, cancellationToken) =>
             {
@@ -497,7 +508,7 @@ internal static class ScheduleCommands
                     throw AlreadyRunning(process.State());
                 }
 
-                output.WriteLine($"{Iso(DateTimeOffset.UtcNow)} scheduler {Environment.ProcessId} started");
+                output.WriteLine($"{ScheduleJson.Iso(DateTimeOffset.UtcNow)} scheduler {Environment.ProcessId} started");
                 using (var store = RunStore.Open(project))
                 {
                     var entries = new ScheduledEntries(project, ids => QueueCommands.StartInBackground(project, ids));
@@ -507,54 +518,12 @@ internal static class ScheduleCommands
                 }
 
                 File.Delete(process.StopPath);
-                output.WriteLine($"{Iso(DateTimeOffset.UtcNow)} scheduler {Environment.ProcessId} stopped");
+                output.WriteLine($"{ScheduleJson.Iso(DateTimeOffset.UtcNow)} scheduler {Environment.ProcessId} stopped");
                 return 0;
             }
         );
         return command;
     }
-
-    private static JsonObject SummaryJson(ScheduleSummary summary, DateTimeOffset now)
-    {
-        var s = summary.Schedule;
-        return new JsonObject
-        {
-            ["name"] = s.Name,
-            ["cron"] = s.Cron,
-            ["time_zone"] = s.TimeZone,
-            ["branch"] = s.Branch,
-            ["commit"] = s.Commit,
-            ["set_params"] = new JsonArray(s.SetParams.Select(p => (JsonNode)JsonValue.Create(p)).ToArray()),
-            ["targets"] = new JsonArray(s.Targets.Select(p => (JsonNode)JsonValue.Create(p)).ToArray()),
-            ["group"] = s.Group,
-            ["start"] = s.Start is { } start ? Iso(start) : null,
-            ["end"] = s.End is { } end ? Iso(end) : null,
-            ["max_concurrent"] = s.MaxConcurrent,
-            ["catch_up"] = s.CatchUp.ToString().ToLowerInvariant(),
-            ["enabled"] = s.Enabled,
-            ["state"] = summary.State(now),
-            ["next_fire"] = summary.NextFire is { } next ? Iso(next) : null,
-            ["last_fire"] = summary.LastFire is { } last ? FireJson(new FireWithRun(last, null)) : null,
-            ["last_status"] = LastStatus(summary),
-        };
-    }
-
-    private static JsonObject FireJson(FireWithRun fire) =>
-        new()
-        {
-            ["fire_time"] = Iso(fire.Fire.FireTime),
-            ["status"] = fire.Fire.Status.ToString().ToLowerInvariant(),
-            ["run_id"] = fire.Fire.RunId,
-            ["experiment"] = fire.Run?.ExperimentName,
-            ["run_status"] = fire.Run?.Status.ToString().ToLowerInvariant(),
-            ["reason"] = fire.Fire.Reason,
-        };
-
-    /// <summary>The latest fire's outcome: its run's status when it queued one, else how the fire went.</summary>
-    private static string LastStatus(ScheduleSummary summary) =>
-        summary.LastRunStatus?.ToString().ToLowerInvariant() ?? summary.LastFire?.Status.ToString().ToLowerInvariant() ?? "-";
-
-    private static string Iso(DateTimeOffset time) => time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
     /// <summary>A time in the schedule's own zone, with its offset; "-" for none.</summary>
     private static string FormatTime(DateTimeOffset? time, Schedule schedule) =>
@@ -564,24 +533,36 @@ internal static class ScheduleCommands
                 .ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture)
             : "-";
 
-    private static bool IsAlive(int pid) =>
-        Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+    /// <summary>Whether the process runs (a zombie, ended but not yet reaped, does not).</summary>
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The scheduler's log lines (its output goes to <c>.exp/tmp/scheduler/scheduler.log</c>).</summary>
     private sealed class SchedulerLog(TextWriter output) : ISchedulerEvents
     {
         public void Fired(Schedule schedule, DateTimeOffset fireTime, string entryId) =>
-            Write($"{schedule.Name}: fire {Iso(fireTime)} queued {schedule.EntryName(fireTime)} ({entryId})");
+            Write($"{schedule.Name}: fire {ScheduleJson.Iso(fireTime)} queued {schedule.EntryName(fireTime)} ({entryId})");
 
         public void Skipped(Schedule schedule, DateTimeOffset fireTime, string reason) =>
-            Write($"{schedule.Name}: fire {Iso(fireTime)} skipped: {reason}");
+            Write($"{schedule.Name}: fire {ScheduleJson.Iso(fireTime)} skipped: {reason}");
 
         public void Missed(Schedule schedule, int count, DateTimeOffset first, DateTimeOffset last) =>
-            Write($"{schedule.Name}: {count} fire(s) from {Iso(first)} to {Iso(last)} missed");
+            Write($"{schedule.Name}: {count} fire(s) from {ScheduleJson.Iso(first)} to {ScheduleJson.Iso(last)} missed");
+
+        public void Failed(string message) => Write("error: " + message.ReplaceLineEndings(" ") + " (trying again)");
 
         private void Write(string line)
         {
-            output.WriteLine($"{Iso(DateTimeOffset.UtcNow)} {line}");
+            output.WriteLine($"{ScheduleJson.Iso(DateTimeOffset.UtcNow)} {line}");
             output.Flush();
         }
     }

@@ -161,6 +161,7 @@ internal static class RunsApi
         return new RunQuery
         {
             Archived = query["archived"].ToString() is "true" or "1",
+            Deleted = query["deleted"].ToString() is "true" or "1",
             Group = group.Length == 0 ? null : group,
             Filter = matcher,
             Search = text.Length == 0 ? null : text,

@@ -89,6 +89,7 @@ internal static class UiServer
         CrossRunApi.Map(app, project, pages.MapPage);
         ExperimentsApi.Map(app, project, pages.MapPage);
         PipelinesApi.Map(app, project);
+        SchedulesApi.Map(app, project, pages.MapPage);
 
         try
         {
@@ -113,6 +114,14 @@ internal static class UiServer
         var actualPort = new Uri(bound).Port;
         var shown = IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) ? "127.0.0.1" : address.ToString();
         await output.WriteLineAsync($"GitExp UI: http://{shown}:{actualPort}/").ConfigureAwait(false);
+        var scheduler = new Core.Schedules.SchedulerProcess(project).State();
+        await output
+            .WriteLineAsync(
+                scheduler.Running
+                    ? $"Scheduler: running (pid {scheduler.Pid}); recurring runs at http://{shown}:{actualPort}/schedules"
+                    : "Scheduler: not running (recurring runs fire only while it runs: 'dotnet exp scheduler start')"
+            )
+            .ConfigureAwait(false);
         await output.WriteLineAsync("Press Ctrl+C to stop.").ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
@@ -150,10 +159,14 @@ internal static class UiServer
                     var type =
                         name.EndsWith(".js", StringComparison.Ordinal) ? "text/javascript; charset=utf-8"
                         : name.EndsWith(".css", StringComparison.Ordinal) ? "text/css; charset=utf-8"
+                        : name.EndsWith(".svg", StringComparison.Ordinal) ? "image/svg+xml"
                         : "application/octet-stream";
                     return Results.Bytes(bytes, type);
                 }
             );
+            // Browsers ask for /favicon.ico whatever the page links; the same icon answers, so no page logs a 404.
+            var icon = Read("favicon.svg")!;
+            app.MapGet("/favicon.ico", () => Results.Bytes(icon, "image/svg+xml"));
         }
 
         public void MapPage(WebApplication app, string path, string resource)

@@ -266,6 +266,44 @@ public sealed class SchedulerTests : IDisposable
         Assert.Equal([Utc(1, 4, 9, 0, 40), Utc(1, 4, 9, 0, 50)], _queue.Queued.Select(q => q.Time));
     }
 
+    [Fact]
+    public async Task A_look_that_fails_leaves_the_fire_pending_and_the_run_loop_queues_it_on_its_next_look()
+    {
+        Add("flaky", "*/10 * * * * *");
+        _queue.CrashOnNextQueue = true;
+        var events = new RecordingEvents();
+        var stop = false;
+        var loop = new Scheduler(_store, _queue, _time, events).RunAsync(() => stop, CancellationToken.None);
+        var waits = 0;
+        for (var i = 0; i < 25 && _queue.Queued.Count < 1; i++)
+        {
+            waits = await _time.WaitForTimerAsync(waits);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        stop = true;
+        await _time.WaitForTimerAsync(waits);
+        _time.Advance(Scheduler.PollInterval);
+        await loop.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["the scheduler died here"], events.Failures);
+        Assert.Equal([Utc(1, 4, 9, 0, 40)], _queue.Queued.Select(q => q.Time));
+        Assert.Equal(FireStatus.Queued, Assert.Single(_store.Fires("flaky")).Status);
+    }
+
+    private sealed class RecordingEvents : ISchedulerEvents
+    {
+        public List<string> Failures { get; } = [];
+
+        public void Fired(Schedule schedule, DateTimeOffset fireTime, string entryId) { }
+
+        public void Skipped(Schedule schedule, DateTimeOffset fireTime, string reason) { }
+
+        public void Missed(Schedule schedule, int count, DateTimeOffset first, DateTimeOffset last) { }
+
+        public void Failed(string message) => Failures.Add(message);
+    }
+
     /// <summary>A fake clock that counts the timers made on it (each wait of the scheduler's loop makes one).</summary>
     private sealed class CountingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
     {

@@ -102,7 +102,38 @@ public sealed class RunQueryTests : IDisposable
         Assert.Equal(["only-b"], Ids(store, "params.lr = 2"));
         Assert.Equal(["both", "only-b"], Ids(store, "params.b.yaml:lr = 2"));
         Assert.Equal(["exact"], Ids(store, "params.lr = 3"));
-        Assert.Empty(Ids(store, "params.missing = 1 or params.yaml:lr = 1"));
+    }
+
+    [Fact]
+    public void A_filter_naming_keys_no_run_has_or_a_status_no_run_can_have_is_an_error_naming_them()
+    {
+        using var store = Open();
+        store.Save(
+            Run("r", 0, new() { ["a.yaml:lr"] = 1 }) with
+            {
+                Metrics = new Dictionary<string, MetricSummary> { ["m.json:acc"] = new(0.5, null, null) },
+            }
+        );
+
+        var keys = Assert.Throws<ExpException>(() =>
+            Ids(store, "params.missing = 1 or params.yaml:lr = 1 or metrics.nonexistent > 1")
+        );
+        Assert.Equal(ExitCode.Usage, keys.Code);
+        Assert.Equal(
+            "--filter 'params.missing = 1 or params.yaml:lr = 1 or metrics.nonexistent > 1': no run has a param 'missing' or a param 'yaml:lr' or a metric 'nonexistent'",
+            keys.Message
+        );
+        var status = Assert.Throws<ExpException>(() => RunFilter.Parse("status = succeded"));
+        Assert.Equal(
+            "--filter 'status = succeded': no run has this status (expected queued, running, succeeded, failed or interrupted) at position 10 ('succeded')",
+            status.Message
+        );
+        // Other comparisons of a status, and keys some run has, are fine.
+        Assert.Equal(["r"], Ids(store, "status ~ succ and params.lr = 1 and metrics.acc < 1"));
+        Assert.Empty(Ids(store, "status != SUCCEEDED"));
+        // An empty store has no metrics yet: a filter on one selects nothing, without an error.
+        using var empty = Open();
+        Assert.Empty(Ids(empty, "metrics.acc > 1"));
     }
 
     [Fact]
@@ -481,14 +512,12 @@ public sealed class RunQueryTests : IDisposable
         "metrics.eval/m.json:acc",
         "metrics.loss",
         "metrics.label",
-        "metrics.nope",
         "params.lr",
         "params.params.yaml:lr",
         "params.other.yaml:lr",
         "params.opt",
         "params.name",
         "params.layers",
-        "params.yaml:lr",
         "status",
         "name",
         "title",
@@ -551,8 +580,18 @@ public sealed class RunQueryTests : IDisposable
             2 => $"{Filter(random, depth + 1)} or {Filter(random, depth + 1)}",
             3 => $"not {Filter(random, depth + 1)}",
             4 => $"({Filter(random, depth + 1)} or {Filter(random, depth + 1)})",
-            _ =>
-                $"{Fields[random.Next(Fields.Length)]} {new[] { "=", "!=", "<", "<=", ">", ">=", "~" }[random.Next(7)]} '{Values[random.Next(Values.Length)]}'",
+            _ => Comparison(
+                Fields[random.Next(Fields.Length)],
+                new[] { "=", "!=", "<", "<=", ">", ">=", "~" }[random.Next(7)],
+                Values[random.Next(Values.Length)],
+                random
+            ),
         };
     }
+
+    // A status is compared for equality only with a status (anything else is an error, tested on its own).
+    private static string Comparison(string field, string op, string value, Random random) =>
+        field == "status" && op is "=" or "!="
+            ? $"{field} {op} '{new[] { "succeeded", "Failed", "RUNNING", "queued", "interrupted" }[random.Next(5)]}'"
+            : $"{field} {op} '{value}'";
 }

@@ -45,6 +45,23 @@ public sealed class SlurmCluster : IAsyncLifetime
         QueueProject.Kill(pid);
     }
 
+    /// <summary>Waits until slurmctld has saved its state after the job started (a SIGKILL before would lose the job).</summary>
+    public async Task WaitUntilStateSavedAsync(string jobId)
+    {
+        var job = await RunAsync("scontrol", "-o", "show", "job", jobId);
+        var start = job.StdOut.Split(' ').First(w => w.StartsWith("StartTime=", StringComparison.Ordinal))["StartTime=".Length..];
+        var started = DateTime.SpecifyKind(
+            DateTime.Parse(start, System.Globalization.CultureInfo.InvariantCulture),
+            DateTimeKind.Local
+        );
+        var state = Path.Combine(Folder, "state", "job_state");
+        await QueueProject.WaitUntilAsync(
+            () => File.GetLastWriteTime(state) > started.AddSeconds(1),
+            "slurmctld saved the job's start",
+            30
+        );
+    }
+
     /// <summary>Starts slurmctld again; it recovers the jobs from its state folder.</summary>
     public async Task StartControllerAsync()
     {

@@ -31,13 +31,18 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public List<string> Dialogs { get; } = [];
 
-    public static async Task<BrowserSession> OpenAsync(IBrowser browser, Uri baseAddress)
+    /// <param name="browser">The browser.</param>
+    /// <param name="baseAddress">The UI server's address.</param>
+    /// <param name="timeZone">The browser's time zone (an IANA name); null keeps the machine's.</param>
+    public static async Task<BrowserSession> OpenAsync(IBrowser browser, Uri baseAddress, string? timeZone = null)
     {
         var context = await browser.NewContextAsync(
             new()
             {
                 BaseURL = baseAddress.ToString(),
                 ViewportSize = new() { Width = 1400, Height = 900 },
+                TimezoneId = timeZone,
+                Locale = "en-US",
             }
         );
         context.SetDefaultTimeout(15_000);

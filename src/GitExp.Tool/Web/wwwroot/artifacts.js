@@ -7,7 +7,7 @@
   q.setAttribute("aria-label", "Path contains");
   const params = new URLSearchParams(location.search);
   GitExp.fillSelect(kind, "any kind", params.get("kind") ? [params.get("kind")] : []);
-  const size = n => (n < 1024 ? n + " B" : n < 1048576 ? (n / 1024).toFixed(1) + " KiB" : (n / 1048576).toFixed(1) + " MiB");
+  const { size } = GitExp;
   GitExp.listPage({
     title: "Artifacts", api: "/api/artifacts", tableId: "artifacts", rowsKey: "artifacts", noun: "artifact",
     controls: [{ name: "q", input: q }, { name: "kind", input: kind }],

@@ -42,7 +42,26 @@ const GitExp = (() => {
 
   function shortKey(key) { const i = key.indexOf(":"); return i < 0 ? key : key.slice(i + 1); }
 
-  function time(iso) { return iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace(/(Z|\+00:00)$/, "") : "-"; }
+  // Every page shows times the same way: local time, with the zone named (2026-01-06 08:00:00 GMT+1).
+  const zoneName = new Intl.DateTimeFormat(undefined, { timeZoneName: "short" });
+  const pad = n => String(n).padStart(2, "0");
+  function time(iso) {
+    if (!iso) return "-";
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return String(iso);
+    const zone = zoneName.formatToParts(d).find(p => p.type === "timeZoneName")?.value || "";
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zone}`.trim();
+  }
+
+  // Every page shows sizes the same way: bytes, then KiB, MiB, GiB (powers of 1024, one decimal).
+  function size(bytes) {
+    if (bytes == null) return "-";
+    if (bytes < 1024) return bytes + " B";
+    const units = ["KiB", "MiB", "GiB", "TiB"];
+    let n = bytes / 1024, i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return n.toFixed(1) + " " + units[i];
+  }
 
   function duration(seconds) { return seconds == null ? "-" : seconds.toFixed(1) + "s"; }
 
@@ -66,7 +85,7 @@ const GitExp = (() => {
   }
 
   // The pages of the nav; a page whose path is not listed (a run, compare) marks the list it belongs to.
-  const pages = [["/", "Runs"], ["/experiments", "Experiments"], ["/artifacts", "Artifacts"], ["/executions", "Executions"], ["/pipelines", "Pipelines"]];
+  const pages = [["/", "Runs"], ["/experiments", "Experiments"], ["/artifacts", "Artifacts"], ["/executions", "Executions"], ["/pipelines", "Pipelines"], ["/schedules", "Recurring runs"]];
   const sections = { "/run": "/", "/compare": "/", "/new": "/" };
 
   function header() {
@@ -81,5 +100,21 @@ const GitExp = (() => {
     return el("label", { className: ("field " + className).trim() }, el("span", { text: label }), input);
   }
 
-  return { api, el, value, shortKey, time, duration, plot, header, field };
+  // Asks before something a user may regret (deleting runs): a modal <dialog> with the question, Cancel and the action.
+  // Resolves true when the action was chosen; Escape, Cancel or a click outside resolve false.
+  function confirm(message, action) {
+    return new Promise(resolve => {
+      const ok = el("button", { className: "danger", value: "ok", text: action, id: "confirm-ok" });
+      const cancel = el("button", { value: "cancel", text: "Cancel", id: "confirm-cancel" });
+      const dialog = el("dialog", { className: "confirm", "aria-labelledby": "confirm-message" },
+        el("form", { method: "dialog" }, el("p", { id: "confirm-message", text: message }), el("div", { className: "toolbar" }, cancel, ok)));
+      dialog.addEventListener("close", () => { dialog.remove(); resolve(dialog.returnValue === "ok"); });
+      dialog.addEventListener("click", e => { if (e.target === dialog) dialog.close("cancel"); });
+      document.body.append(dialog);
+      dialog.showModal();
+      cancel.focus();
+    });
+  }
+
+  return { api, el, value, shortKey, time, size, duration, plot, header, field, confirm };
 })();

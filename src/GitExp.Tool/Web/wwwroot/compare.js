@@ -35,10 +35,11 @@
       });
       body.append(tr);
     }
-    return el("table", { id }, el("thead", {}, head), body);
+    return el("div", { className: "table-wrap" }, el("table", { id }, el("thead", {}, head), body));
   }
 
   function render() {
+    parallelCleanup();
     const plots = el("div", { className: "plots", id: "plots" });
     page.replaceChildren(
       el("h1", { text: `Compare ${data.runs.length} runs` }),
@@ -55,41 +56,85 @@
     document.body.dataset.loaded = String(Date.now());
   }
 
-  // Params and metrics with a number in some run as axes, each normalized to 0..1; one uPlot series per run over the axis index.
+  // Params and metrics with a number in some run as axes (with "only changed", those that differ), each scaled to
+  // 0..1 over its min..max; one uPlot series per run over the axis index. The chart is as wide as the page; each axis
+  // shows its own values at five ticks; a run without a value on an axis has a gap there, not a line across it.
   function parallel() {
     const box = el("div", { id: "parallel", className: "plot" });
     const axes = [...data.params, ...data.metrics]
+      .filter(row => !onlyChanged.checked || row.differs)
       .map(row => ({ key: row.key, values: row.values.map(v => (typeof v === "number" ? v : null)) }))
-      .filter(a => a.values.some(v => v !== null));
+      .filter(a => a.values.some(v => v !== null))
+      .map(a => {
+        const present = a.values.filter(v => v !== null);
+        return { ...a, min: Math.min(...present), max: Math.max(...present) };
+      });
     if (axes.length < 2) {
-      box.append(el("p", { className: "muted", text: "Needs two or more numeric params or metrics." }));
+      box.append(el("p", { className: "muted", text: onlyChanged.checked ? "Needs two or more numeric params or metrics that differ." : "Needs two or more numeric params or metrics." }));
       return box;
     }
     const xs = axes.map((_, i) => i);
     const names = axes.map(a => GitExp.shortKey(a.key));
     const scaled = data.runs.map((_, r) => axes.map(a => {
-      const present = a.values.filter(v => v !== null);
-      const min = Math.min(...present), max = Math.max(...present), v = a.values[r];
-      return v === null ? null : max === min ? 0.5 : (v - min) / (max - min);
+      const v = a.values[r];
+      return v === null ? null : a.max === a.min ? 0.5 : (v - a.min) / (a.max - a.min);
     }));
-    requestAnimationFrame(() => new uPlot({
-      width: Math.max(480, axes.length * 140), height: 280,
-      scales: { x: { time: false, range: () => [-0.15, axes.length - 0.85] }, y: { range: () => [-0.05, 1.05] } },
-      axes: [
-        { splits: () => xs, values: (u, splits) => splits.map(i => names[i] ?? ""), grid: { show: true } },
-        { splits: () => [0, 0.25, 0.5, 0.75, 1], values: (u, splits) => splits.map(v => (v === 0 ? "min" : v === 1 ? "max" : "")) },
-      ],
-      cursor: { drag: { x: false, y: false } },
-      series: [
-        { label: "axis", value: (u, i) => (i == null ? "-" : names[i]) },
-        ...data.runs.map((r, ri) => ({
-          label: label(r), stroke: colorOf(ri), width: 2, points: { show: true, size: 6 }, spanGaps: true,
-          value: (u, v, si, i) => (i == null ? "-" : value(axes[i].values[ri])),
-        })),
-      ],
-    }, [xs, ...scaled], box));
+    const ticks = [0, 0.25, 0.5, 0.75, 1];
+    // Enough significant digits to tell an axis's ticks apart (1.002 .. 1.004 needs four), fewer when axes are crowded.
+    let digits = 4;
+    const needed = a => Math.min(6, Math.max(digits, Math.ceil(Math.log10(Math.max(Math.abs(a.max), Math.abs(a.min)) / (a.max - a.min))) + 2));
+    const tickText = (a, t) => (a.max === a.min ? (t === 0.5 ? value(a.min) : "") : value(Number((a.min + t * (a.max - a.min)).toPrecision(needed(a)))));
+    // Each axis's own values, written beside it at the ticks (uPlot's y axis is shared, so it shows none).
+    const labelTicks = u => {
+      const ctx = u.ctx;
+      ctx.save();
+      // Crowded axes get shorter numbers, so one axis's labels stay clear of the next.
+      const spacing = (u.valToPos(1, "x") - u.valToPos(0, "x"));
+      digits = spacing < 60 ? 2 : spacing < 90 ? 3 : 4;
+      ctx.font = `${Math.round((spacing < 60 ? 10 : 11) * devicePixelRatio)}px system-ui, sans-serif`;
+      ctx.fillStyle = "#475467";
+      ctx.textBaseline = "middle";
+      ctx.textAlign = "left";
+      axes.forEach((a, i) => {
+        const x = u.valToPos(i, "x", true);
+        for (const t of ticks) {
+          const y = u.valToPos(t, "y", true);
+          ctx.fillRect(x - 3 * devicePixelRatio, y, 6 * devicePixelRatio, devicePixelRatio);
+          ctx.fillText(tickText(a, t), x + 4 * devicePixelRatio, y);
+        }
+      });
+      ctx.restore();
+    };
+    const width = () => Math.max(360, Math.min(page.clientWidth - 64, Math.max(480, axes.length * 160)));
+    const crowded = width() / axes.length < 110;
+    requestAnimationFrame(() => {
+      const chart = new uPlot({
+        width: width(), height: 320,
+        scales: { x: { time: false, range: () => [-0.15, axes.length - 0.4] }, y: { range: () => [-0.05, 1.05] } },
+        axes: [
+          { splits: () => xs, values: (u, splits) => splits.map(i => names[i] ?? ""), grid: { show: true, stroke: "#98a2b3", width: 1 }, rotate: crowded ? -30 : 0, size: crowded ? 80 : 40 },
+          { splits: () => ticks, values: () => ticks.map(() => ""), grid: { show: false }, size: 10 },
+        ],
+        cursor: { drag: { x: false, y: false } },
+        hooks: { draw: [labelTicks] },
+        series: [
+          { label: "axis", value: (u, i) => (i == null ? "-" : names[i]) },
+          ...data.runs.map((r, ri) => ({
+            label: label(r), stroke: colorOf(ri), width: 2, points: { show: true, size: 6 }, spanGaps: false,
+            value: (u, v, si, i) => (i == null ? "-" : value(axes[i].values[ri])),
+          })),
+        ],
+      }, [xs, ...scaled], box);
+      box.dataset.axes = String(axes.length);
+      box.chart = chart;
+      const resize = () => chart.setSize({ width: width(), height: 320 });
+      window.addEventListener("resize", resize);
+      parallelCleanup = () => window.removeEventListener("resize", resize);
+    });
     return box;
   }
+
+  let parallelCleanup = () => {};
 
   function colorOf(i) { return ["#2f6fde", "#e4572e", "#17a398", "#a23b72", "#f3a712", "#6a4c93", "#3d9970", "#ff6f91", "#0074d9", "#85144b"][i % 10]; }
 
@@ -116,7 +161,7 @@
         const cell = el("div", { className: "artifact-cell", dataset: { run: r.id } }, el("div", {}, el("a", { href: "/run?id=" + encodeURIComponent(r.id), text: label(r) })));
         if (!found) { cell.append(el("p", { className: "muted", text: "not in this run" })); return cell; }
         const url = "/api/runs/" + encodeURIComponent(r.id) + "/artifacts/" + found.path.split("/").map(encodeURIComponent).join("/");
-        cell.append(el("div", { className: "muted", text: `${found.kind} · ${found.size} B · ${found.sha256.slice(0, 12)}` }));
+        cell.append(el("div", { className: "muted", text: `${found.kind} · ${GitExp.size(found.size)} · ${found.sha256.slice(0, 12)}` }));
         cell.append(isImage(found.path) ? el("img", { src: url, alt: found.path }) : el("a", { href: url, text: found.path }));
         return cell;
       }));

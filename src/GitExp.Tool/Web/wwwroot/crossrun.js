@@ -6,8 +6,10 @@ GitExp.listPage = ({ title, api, tableId, rowsKey, controls, columns, noun, onDa
   const state = { filter: params.get("filter") || "", page: Number(params.get("page") || 1) };
   GitExp.header();
   const page = document.getElementById("page");
-  const filter = el("input", { type: "text", id: "filter", placeholder: "run filter: params.train.lr = 0.1 and status = succeeded", value: state.filter });
-  const error = el("div", { id: "error", className: "error" });
+  const filter = el("input", { type: "text", id: "filter", placeholder: "params.train.lr = 0.1 and status = succeeded", value: state.filter });
+  // Every control is labelled; a page may name its own, else these.
+  const labels = { q: "Path contains", kind: "Kind", stage: "Stage contains", status: "Status", cacheHit: "Cache hit" };
+  const error = el("div", { id: "error", className: "error", role: "alert" });
   const table = el("table", { id: tableId });
   const pager = el("div", { className: "pager" });
   const empty = el("p", { className: "muted", hidden: true, text: `No ${noun}s match.` });
@@ -19,10 +21,13 @@ GitExp.listPage = ({ title, api, tableId, rowsKey, controls, columns, noun, onDa
     });
   }
   filter.addEventListener("keydown", e => { if (e.key === "Enter") { state.filter = filter.value; state.page = 1; load(); } });
-  page.append(el("h1", { text: title }), el("div", { className: "toolbar" }, ...controls.map(c => c.input), filter), error, table, empty, pager);
+  const wrap = el("div", { className: "table-wrap" }, table);
+  page.append(el("h1", { text: title }),
+    el("div", { className: "toolbar" }, ...controls.map(c => GitExp.field(c.label || labels[c.name] || c.name, c.input)), GitExp.field("Run filter", filter, "wide")),
+    error, wrap, empty, pager);
 
   function render(data) {
-    const head = el("tr", {}, ...columns.map(c => el("th", { text: c.label })));
+    const head = el("tr", {}, ...columns.map(c => el("th", { text: c.label, scope: "col" })));
     const body = el("tbody");
     for (const row of data[rowsKey]) {
       body.append(el("tr", { dataset: { run: row.runId } }, ...columns.map(c => {

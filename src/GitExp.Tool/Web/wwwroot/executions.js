@@ -2,7 +2,7 @@
 "use strict";
 (() => {
   const { el } = GitExp;
-  const stage = el("input", { type: "search", id: "stage", placeholder: "stage contains" });
+  const stage = el("input", { type: "search", id: "stage", placeholder: "train" });
   const status = el("select", { id: "status" });
   const cacheHit = el("select", { id: "cache-hit" },
     el("option", { value: "", text: "cache hit or not" }), el("option", { value: "true", text: "cache hits" }), el("option", { value: "false", text: "not cache hits" }));

@@ -7,10 +7,7 @@ const RunActions = (() => {
   const previewLimit = 512 * 1024, previewRows = 50;
 
   function size(bytes) {
-    if (bytes == null) return "-";
-    if (bytes < 1024) return bytes + " B";
-    if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + " KB";
-    return (bytes / 1024 / 1024).toFixed(1) + " MB";
+    return GitExp.size(bytes);
   }
 
   function extension(name) { const m = /\.([a-z0-9]+)$/i.exec(name); return m ? m[1].toLowerCase() : ""; }

@@ -61,7 +61,7 @@
     const fields = [["Id", r.id], ["Name", r.name], ["Experiment", r.group], ["Status", r.status], ["Duration", duration(runningSeconds(r))],
       ["Created", time(r.created)], ["Started", time(r.started)], ["Finished", time(r.finished)], ["Commit", r.commit],
       ["Baseline", r.baseline], ["Branch", r.branch], ["Kind", r.kind], ["User", r.user], ["Host", r.host], ["Command", r.command],
-      ["Exit code", r.exit_code], ["Tags", (r.tags || []).join(", ")]];
+      ["Exit code", r.exit_code], ["Schedule", r.schedule], ["Tags", (r.tags || []).join(", ")]];
     for (const [name, v] of fields) meta.append(el("dt", { text: name }), el("dd", { text: v == null || v === "" ? "-" : v, dataset: { field: name } }));
     if (r.resumed_from) {
       meta.append(el("dt", { text: "Resumed from" }), el("dd", { dataset: { field: "Resumed from" } },
@@ -119,12 +119,9 @@
     if (!r.deleted) buttons.push(el("button", { id: "archive", text: r.archived ? "Unarchive" : "Archive", onclick: () => post(r.archived ? "restore" : "archive") }));
     if (r.deleted) buttons.push(el("button", { id: "delete", text: "Restore deleted run", onclick: () => post("restore") }));
     else {
-      const confirmBox = el("span", { className: "confirm", hidden: true },
-        el("span", { text: "Delete this run?" }),
-        el("button", { id: "delete-confirm", className: "danger", text: "Delete", onclick: () => post("delete") }),
-        el("button", { id: "delete-cancel", text: "Cancel", onclick: () => { confirmBox.hidden = true; remove.hidden = false; remove.focus(); } }));
-      const remove = el("button", { id: "delete", text: "Delete…", onclick: () => { remove.hidden = true; confirmBox.hidden = false; confirmBox.querySelector("#delete-confirm").focus(); } });
-      buttons.push(remove, confirmBox);
+      buttons.push(el("button", { id: "delete", text: "Delete", onclick: async () => {
+        if (await GitExp.confirm(`Delete run ${r.name || r.id}? It leaves every list; the runs page's Deleted view can restore it.`, "Delete")) post("delete");
+      } }));
     }
     return el("div", { className: "toolbar run-actions" }, ...buttons);
   }

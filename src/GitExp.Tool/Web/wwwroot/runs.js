@@ -7,6 +7,7 @@
   const state = {
     filter: params.get("filter") || "", q: params.get("q") || "", sort: params.get("sort") || "created",
     order: params.get("order") || "desc", page: Number(params.get("page") || 1), archived: params.get("archived") === "true",
+    deleted: params.get("deleted") === "true",
     group: params.get("group") || "", status: params.get("status") || "",
     view: params.get("view") === "chart" ? "chart" : "table", x: params.get("x") || "created", y: params.get("y") || "",
   };
@@ -25,7 +26,14 @@
   const status = el("select", { id: "status" },
     ...["", "queued", "running", "succeeded", "failed", "interrupted"].map(s => el("option", { value: s, text: s || "All statuses" })));
   status.value = state.status;
-  const archived = el("input", { type: "checkbox", id: "archived", checked: state.archived });
+  // Which runs: those in use, the archived ones, or the deleted ones (which can be restored).
+  const show = el("select", { id: "show" },
+    el("option", { value: "", text: "Runs" }), el("option", { value: "archived", text: "Archived" }), el("option", { value: "deleted", text: "Deleted" }));
+  show.value = state.deleted ? "deleted" : state.archived ? "archived" : "";
+  const remove = el("button", { id: "delete-selected", text: "Delete (0)", disabled: true });
+  const restore = el("button", { id: "restore-selected", text: "Restore (0)", disabled: true });
+  const deletedNote = el("p", { className: "deleted-note", id: "deleted-note", hidden: true,
+    text: "Deleted runs: they are left out of every list until restored; 'dotnet exp runs purge' removes them for good (their experiments stay in Git)." });
   const compare = el("button", { id: "compare", className: "primary", disabled: true, text: "Compare (0)" });
   const columnsButton = el("button", { id: "columns", text: "Columns", ariaExpanded: "false", ariaControls: "columns-panel" });
   const allColumns = el("input", { type: "checkbox", id: "all-columns" });
@@ -48,12 +56,12 @@
     el("h1", { text: "Runs" }),
     el("div", { className: "toolbar" },
       GitExp.field("Filter", filter, "wide"), GitExp.field("Search", q), GitExp.field("Group", group), GitExp.field("Status", status),
-      el("label", { className: "check" }, archived, " Archived")),
+      GitExp.field("Show", show)),
     el("div", { className: "toolbar" },
       el("div", { className: "segmented", role: "group", "aria-label": "View" }, tableButton, chartButton),
       columnsButton, el("label", { className: "check", title: "Show every column, also those whose values are the same in every shown run" }, allColumns, " All columns"),
-      el("span", { id: "columns-info", className: "muted" }), compare, el("a", { href: "/new", id: "new-run", text: "New run" })),
-    error, tableView, chartView,
+      el("span", { id: "columns-info", className: "muted" }), compare, remove, restore, el("a", { href: "/new", id: "new-run", text: "New run" })),
+    error, deletedNote, tableView, chartView,
   );
   tableView.append(columnsPanel, tableWrap, empty, pager);
 
@@ -62,7 +70,26 @@
   q.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(() => { state.q = q.value; state.page = 1; load(); }, 250); });
   group.addEventListener("change", () => { state.group = group.value; state.page = 1; selected.clear(); load(); });
   status.addEventListener("change", () => { state.status = status.value; state.page = 1; selected.clear(); load(); });
-  archived.addEventListener("change", () => { state.archived = archived.checked; state.page = 1; selected.clear(); load(); });
+  show.addEventListener("change", () => {
+    state.archived = show.value === "archived"; state.deleted = show.value === "deleted"; state.page = 1; selected.clear(); load();
+  });
+  remove.addEventListener("click", async () => {
+    const ids = [...selected];
+    const names = ids.map(id => lastData.runs.find(r => r.id === id)?.name || id.slice(0, 8));
+    const question = ids.length === 1 ? `Delete run ${names[0]}?` : `Delete ${ids.length} runs (${names.join(", ")})?`;
+    if (!(await GitExp.confirm(question + " It leaves every list; the Deleted view can restore it.", "Delete"))) return;
+    await edit(ids, "delete");
+  });
+  restore.addEventListener("click", () => edit([...selected], "restore"));
+
+  // Deletes or restores runs one after the other (the same endpoints as the run page), then shows the list again.
+  async function edit(ids, action) {
+    try {
+      for (const id of ids) await api("/api/runs/" + encodeURIComponent(id) + "/" + action, { method: "POST" });
+      selected.clear();
+    } catch (e) { error.textContent = e.message; }
+    load();
+  }
   columnsButton.addEventListener("click", () => {
     columnsPanel.hidden = !columnsPanel.hidden;
     columnsButton.setAttribute("aria-expanded", String(!columnsPanel.hidden));
@@ -225,9 +252,17 @@
         }
         row.append(cell);
       }
+      if (state.deleted) {
+        row.append(el("td", { className: "actions" }, el("button", { className: "restore", text: "Restore", ariaLabel: "Restore " + (run.name || run.id), onclick: () => edit([run.id], "restore") })));
+      }
       body.append(row);
     }
-    table.replaceChildren(header(shown), body);
+    const head = header(shown);
+    if (state.deleted) {
+      head.firstChild.append(el("th", { className: "corner-end" }));
+      head.lastChild.append(el("th", { scope: "col", text: "Restore" }));
+    }
+    table.replaceChildren(head, body);
     // A group's name stays in view beside the sticky columns while its columns scroll under them.
     table.style.setProperty("--sticky-width", table.querySelector("th.corner").offsetWidth + "px");
     empty.hidden = data.runs.length > 0;
@@ -249,10 +284,17 @@
   function updateCompare() {
     compare.textContent = `Compare (${selected.size})`;
     compare.disabled = selected.size < 2 || selected.size > 10;
+    remove.textContent = `Delete (${selected.size})`;
+    remove.disabled = selected.size === 0;
+    remove.hidden = state.deleted;
+    restore.textContent = `Restore (${selected.size})`;
+    restore.disabled = selected.size === 0;
+    restore.hidden = !state.deleted && !state.archived;
+    deletedNote.hidden = !state.deleted;
   }
 
   async function load() {
-    const query = new URLSearchParams({ filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, pageSize: 25, archived: state.archived, group: state.group, status: state.status });
+    const query = new URLSearchParams({ filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, pageSize: 25, archived: state.archived, deleted: state.deleted, group: state.group, status: state.status });
     remember();
     try {
       const [data, groups] = await Promise.all([api("/api/runs?" + query), api("/api/groups?archived=" + state.archived)]);
@@ -272,6 +314,7 @@
   // Filter, search, group, status, sort, page, view and chart axes are kept in the address: a reload or a link shows the same.
   function remember() {
     const kept = { filter: state.filter, q: state.q, sort: state.sort, order: state.order, page: state.page, archived: state.archived, group: state.group, status: state.status };
+    if (state.deleted) kept.deleted = true;
     if (state.view === "chart") Object.assign(kept, { view: "chart", x: state.x, y: state.y });
     history.replaceState(null, "", "/?" + new URLSearchParams(kept));
   }
@@ -321,7 +364,7 @@
     fillAxes();
     remember();
     const mine = ++drawn;
-    const query = new URLSearchParams({ filter: state.filter, q: state.q, archived: state.archived, group: state.group, status: state.status, x: state.x, y: state.y });
+    const query = new URLSearchParams({ filter: state.filter, q: state.q, archived: state.archived, deleted: state.deleted, group: state.group, status: state.status, x: state.x, y: state.y });
     try {
       const [data] = await Promise.all([api("/api/runs/chart?" + query), loadUPlot()]);
       if (mine !== drawn) return;
@@ -336,7 +379,7 @@
       if (chart) chart.destroy();
       chartBox.replaceChildren();
       chart = new uPlot({
-        width: Math.max(320, Math.min(chartView.clientWidth - 20, 1400)), height: 420,
+        width: Math.max(320, Math.min(chartView.clientWidth - 24, 1400)), height: 420,
         scales: { x: data.scale === "time" ? { time: true } : data.scale === "text" ? { time: false, range: () => [-0.5, data.categories.length - 0.5] } : { time: false } },
         axes: [xAxis, { label: yLabel }],
         cursor: { drag: { x: true, y: false } },
@@ -352,7 +395,7 @@
     }
   }
 
-  window.addEventListener("resize", () => { if (chart && state.view === "chart") chart.setSize({ width: Math.max(320, Math.min(chartView.clientWidth - 20, 1400)), height: 420 }); });
+  window.addEventListener("resize", () => { if (chart && state.view === "chart") chart.setSize({ width: Math.max(320, Math.min(chartView.clientWidth - 24, 1400)), height: 420 }); });
 
   // The store changed (a run started, logged or finished, here or on the command line): refresh, at most every second.
   let changed = null;
