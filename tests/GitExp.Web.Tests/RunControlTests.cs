@@ -116,6 +116,24 @@ public sealed class RunControlTests(ControlProject ui, Browser browser)
     }
 
     [Fact]
+    public async Task Terminate_interrupts_a_workspace_run_as_ctrl_c_would()
+    {
+        ui.Hold("stopws");
+        using var training = ExpTool.Start(ui.Repo.Root, "run", "-n", "stopws", "-S", "train.lr=0.4");
+        await ui.WaitUntilAtAsync("stopws", 0);
+        var id = await RunningIdAsync("stopws");
+
+        await Page.GotoAsync("/run?id=" + id);
+        await Expect(Page.Locator("#run-status")).ToHaveTextAsync("running");
+        await Page.Locator("#terminate").ClickAsync();
+        var ended = await training.WaitAsync();
+        Assert.NotEqual(0, ended.ExitCode);
+        await Expect(Page.Locator("#run-status")).Not.ToHaveTextAsync("running", RunLength);
+        await Expect(Page.Locator("#terminate")).ToHaveCountAsync(0);
+        Assert.Contains((string)(await ui.GetJsonAsync("/api/runs/" + id))["status"]!, new[] { "failed", "interrupted" });
+    }
+
+    [Fact]
     public async Task Retry_runs_a_failed_run_again_with_its_commit_and_params()
     {
         ui.FailRuns(true);
