@@ -173,6 +173,7 @@ public sealed class CrossRunPagingApiTests(CrossRunPagingApiTests.ManyRows ui) :
                 json["kind"] = x.Artifact.Kind;
                 json["size"] = x.Artifact.Size;
                 json["sha256"] = x.Artifact.Sha256;
+                json["directory"] = x.Artifact.Sha256.EndsWith(GitExp.Core.Cache.ContentHash.DirSuffix, StringComparison.Ordinal);
                 json["url"] =
                     $"/api/runs/{Uri.EscapeDataString(x.Run.Id)}/artifacts/{string.Join('/', x.Artifact.Path.Split('/').Select(Uri.EscapeDataString))}";
                 return json;
