@@ -67,7 +67,7 @@ public sealed class RunControlTests(ControlProject ui, Browser browser)
         await Page.Locator("#smoothing").FillAsync("0.5");
         await Expect(Page.Locator("#smoothing-value")).ToHaveTextAsync("0.5");
         await Expect(Page.Locator("#plots .u-legend")).ToContainTextAsync("smoothed");
-        await PageChecks.AssertAsync(Page, "run-live-charts");
+        await _session.AssertPageAsync("run-live-charts");
 
         ui.Release("live", 1);
         ui.Release("live", 2);
@@ -96,7 +96,7 @@ public sealed class RunControlTests(ControlProject ui, Browser browser)
 
         await Page.GotoAsync("/run?id=" + id);
         await Expect(Page.Locator("#run-status")).ToHaveTextAsync("running");
-        await PageChecks.AssertAsync(Page, "run-running");
+        await _session.AssertPageAsync("run-running");
         await Page.Locator("#terminate").ClickAsync();
         await Expect(Page.Locator("#run-status")).ToHaveTextAsync("failed", RunLength);
         await Expect(Page.Locator("#terminate")).ToHaveCountAsync(0);
