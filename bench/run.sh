@@ -21,7 +21,7 @@ bench=bench/GitExp.Bench/bin/Release/net10.0/GitExp.Bench.dll
 
 summaries=()
 failed=0
-benches=${BENCHES:-show show-10k noop-run dvc-status record hash queue-overhead queue-parallel slurm-overhead checkpoint-show checkpoint-100mb ui-api ui-page ui-compare ui-chart ui-run runs-filter plots-show scheduler-idle}
+benches=${BENCHES:-show show-10k noop-run dvc-status record hash queue-overhead queue-parallel slurm-overhead checkpoint-show checkpoint-100mb ui-api ui-page ui-compare ui-chart ui-run runs-filter plots-show scheduler-idle remote}
 # ui-page and ui-compare drive Debian's Chromium headless; install it only when it is missing.
 chromium=yes
 if [[ " $benches " == *" ui-page "* || " $benches " == *" ui-compare "* || " $benches " == *" ui-chart "* || " $benches " == *" ui-run "* ]] && [[ ! -x /usr/bin/chromium ]]; then
@@ -39,6 +39,10 @@ if [[ " $benches " == *" slurm-overhead "* ]] && ! command -v slurmctld >/dev/nu
   command -v slurmctld >/dev/null || slurm=no
 fi
 [[ $(id -u) -eq 0 ]] || slurm=no
+# remote serves an SSH remote with OpenSSH's sshd and compares with rsync; install them only when missing.
+if [[ " $benches " == *" remote "* ]] && { [[ ! -x /usr/sbin/sshd ]] || ! command -v rsync >/dev/null; } && [[ $(id -u) -eq 0 ]]; then
+  apt-get install -y openssh-server rsync >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y openssh-server rsync >/dev/null 2>&1; }
+fi
 for name in $benches; do
   echo "=== $name"
   if [[ $chromium == no && ( $name == ui-page || $name == ui-compare || $name == ui-chart || $name == ui-run ) ]]; then
@@ -52,7 +56,7 @@ for name in $benches; do
     continue
   fi
   args=("$name")
-  case "$name" in show|show-10k|noop-run|dvc-status|queue-*|slurm-*|checkpoint-*|ui-*|runs-filter|plots-show|scheduler-idle) args+=("${tool_args[@]}") ;; esac
+  case "$name" in remote|show|show-10k|noop-run|dvc-status|queue-*|slurm-*|checkpoint-*|ui-*|runs-filter|plots-show|scheduler-idle) args+=("${tool_args[@]}") ;; esac
   log=$(mktemp)
   dotnet "$bench" "${args[@]}" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}

@@ -4,8 +4,9 @@ using GitExp.Tool.Tests.Infrastructure;
 namespace GitExp.Tool.Tests;
 
 /// <summary>
-/// <c>--executor slurm</c> against a real one-node Slurm cluster: a sweep as one job array, a cancelled job, a job over
-/// its time limit (Soak: Slurm's smallest limit is a minute), and a controller killed and started again.
+/// <c>--executor slurm</c> against a real one-node Slurm cluster: a sweep as one job array, a cancelled job, a controller
+/// killed and started again; as Soak (for time), a job over its time limit (Slurm's smallest limit is a minute) and a
+/// node failure with and without <c>--requeue</c>.
 /// </summary>
 public sealed class SlurmExecutorTests(SlurmCluster cluster) : IClassFixture<SlurmCluster>
 {
@@ -80,8 +81,10 @@ public sealed class SlurmExecutorTests(SlurmCluster cluster) : IClassFixture<Slu
     {
         await using var project = await QueueProject.CreateTrainingAsync(sleep: "60");
         await project.ExpOkAsync("run", "--queue", "-n", "running");
-        await project.ExpOkAsync("run", "--queue", "-n", "waiting");
-        await project.ExpOkAsync("queue", "start", "--executor", "slurm", "-j", "1");
+        await project.ExpOkAsync("queue", "start", "--executor", "slurm");
+        // A temp run through Slurm, held there by an sbatch option of its own: it waits until killed.
+        var temp = await project.ExpOkAsync("run", "--temp", "-n", "waiting", "--executor", "slurm", "--sbatch-arg=--hold");
+        Assert.Contains("Submitted 1 experiment(s) to Slurm", temp.StdOut);
         await QueueProject.WaitUntilAsync(
             async () => project.StagePids().Count == 2 && (await project.StatusAsync()).Named("running").Status == "running",
             "the first entry's stage runs"
@@ -89,6 +92,8 @@ public sealed class SlurmExecutorTests(SlurmCluster cluster) : IClassFixture<Slu
         var jobs = await JobsAsync(project);
         Assert.Equal(("queued", "PENDING"), (jobs["waiting"].Status, jobs["waiting"].State));
         var waitingId = (await project.StatusAsync()).Named("waiting").Id;
+
+        using var follow = ExpTool.Start(project.Root, "queue", "logs", "running", "-f");
 
         var kill = await project.ExpOkAsync("queue", "kill", waitingId);
         var cancel = await SlurmCluster.RunAsync("scancel", jobs["running"].Job!);
@@ -104,6 +109,10 @@ public sealed class SlurmExecutorTests(SlurmCluster cluster) : IClassFixture<Slu
         var log = await project.ExpOkAsync("queue", "logs", "running");
         Assert.Contains("Running stage 'train'", log.StdOut);
         Assert.Contains("CANCELLED AT", log.StdOut);
+        // 'logs -f' followed the job's output on the shared filesystem until Slurm's end of it.
+        var followed = await follow.WaitAsync();
+        Assert.Equal(0, followed.ExitCode);
+        Assert.Equal(log.StdOut, followed.StdOut);
         await QueueProject.WaitUntilAsync(
             () => project.StagePids().All(pid => !QueueProject.IsAlive(pid)),
             "the stage is gone",
@@ -113,6 +122,48 @@ public sealed class SlurmExecutorTests(SlurmCluster cluster) : IClassFixture<Slu
         Assert.Equal(
             2,
             (await project.Repo.ExperimentRefsAsync()).Count(r => r.StartsWith("refs/exps/failed/", StringComparison.Ordinal))
+        );
+    }
+
+    [Fact]
+    [Trait("Category", "Soak")]
+    public async Task A_node_failure_fails_an_entry_with_the_reason_and_with_requeue_runs_it_again()
+    {
+        // Soak for time: two 10 s stages, one of them twice (about 45 s on the shared machine).
+        await using var project = await QueueProject.CreateTrainingAsync(sleep: "10");
+        await project.ExpOkAsync("run", "--queue", "-n", "plain");
+        await project.ExpOkAsync("queue", "start", "--executor", "slurm");
+        // Other params than 'plain': with the same, the run-cache could restore one from the other.
+        await project.ExpOkAsync("run", "--queue", "-n", "again", "-S", "lr=0.2");
+        await project.ExpOkAsync("queue", "start", "--executor", "slurm", "--requeue");
+        await QueueProject.WaitUntilAsync(
+            () => project.SideLines("runs.log").Order(StringComparer.Ordinal).SequenceEqual(["start again", "start plain"]),
+            $"both entries' stages run ({(await SlurmCluster.RunAsync("squeue")).StdOut})",
+            60
+        );
+
+        var node = (await SlurmCluster.RunAsync("hostname", "-s")).StdOut.Trim();
+        var down = await SlurmCluster.RunAsync("scontrol", "update", "nodename=" + node, "state=down", "reason=test");
+        Assert.Equal(0, down.ExitCode);
+        await QueueProject.WaitUntilAsync(
+            () => project.StagePids().All(pid => !QueueProject.IsAlive(pid)),
+            "the stages are gone",
+            20
+        );
+        // ReturnToService=2 brings a node whose slurmd answers back by itself; resume in case it has not yet.
+        await SlurmCluster.RunAsync("scontrol", "update", "nodename=" + node, "state=resume");
+
+        await WaitUntilAllEndedAsync(project, 90);
+        var jobs = await JobsAsync(project);
+        Assert.Equal(("failed", "NODE_FAIL"), (jobs["plain"].Status, jobs["plain"].State));
+        Assert.Contains("killed by Slurm: its node failed", jobs["plain"].Message);
+        Assert.Equal("success", jobs["again"].Status);
+        var lines = project.SideLines("runs.log");
+        Assert.True(
+            lines
+                .Where(l => l.EndsWith("again", StringComparison.Ordinal))
+                .SequenceEqual(["start again", "start again", "done again"]),
+            string.Join(" / ", lines)
         );
     }
 
@@ -137,8 +188,11 @@ public sealed class SlurmExecutorTests(SlurmCluster cluster) : IClassFixture<Slu
     public async Task Entries_finish_after_slurmctld_is_killed_and_started_again_and_nothing_is_submitted_twice()
     {
         await using var project = await QueueProject.CreateTrainingAsync(sleep: "4");
+        // The executor from the config this time: 'queue start' alone submits to Slurm, one at a time.
+        project.Repo.WriteFile(".exp/config.yaml", "executor:\n  name: slurm\n  jobs: 1\n");
+        await project.Repo.CommitAllAsync("Slurm by default");
         await project.ExpOkAsync("run", "--queue", "-S", "lr=0.1,0.2");
-        await project.ExpOkAsync("queue", "start", "--executor", "slurm", "-j", "1");
+        Assert.Contains("as job array", (await project.ExpOkAsync("queue", "start")).StdOut);
         await QueueProject.WaitUntilAsync(() => project.StagePids().Count >= 2, "the first entry's stage runs");
         var arrays = (await JobsAsync(project)).Values.Select(j => j.Job).ToList();
         // slurmctld saves its state a few seconds after a change: a job started since is lost with the controller, and
@@ -151,7 +205,7 @@ public sealed class SlurmExecutorTests(SlurmCluster cluster) : IClassFixture<Slu
             // Without the controller nothing can be told: entries stay as they are, and submitting again is refused.
             var status = await project.ExpOkAsync("queue", "status", "--json");
             Assert.DoesNotContain("\"failed\"", status.StdOut);
-            var again = await project.ExpAsync("queue", "start", "--executor", "slurm");
+            var again = await project.ExpAsync("queue", "start");
             Assert.Equal(7, again.ExitCode);
             Assert.Contains("squeue", again.StdErr);
         }

@@ -46,7 +46,7 @@ public sealed class ExperimentsPageTests(UiProject ui, Browser browser)
         await Expect(Page.Locator("#experiment-runs tbody tr")).ToHaveCountAsync(2);
         await Expect(Page.Locator("#other-runs tr[data-name='lr-01']")).ToHaveCountAsync(0);
         Assert.Equal(2, (int)(await ui.GetJsonAsync("/api/runs?group=tuning"))["total"]!);
-        await PageChecks.FitsAndScreenshotAsync(Page, "experiment");
+        await PageChecks.AssertAsync(Page, "experiment");
 
         // Two of its runs side by side.
         await Page.Locator("#experiment-runs input.select").First.CheckAsync();
@@ -62,7 +62,7 @@ public sealed class ExperimentsPageTests(UiProject ui, Browser browser)
         await Expect(Experiment("tuning")).ToContainTextAsync("lr-01");
         await Page.Locator("#best-order").SelectOptionAsync("min");
         await Expect(Experiment("tuning").Locator("td[data-column=best]")).ToHaveTextAsync("0.7");
-        await PageChecks.FitsAndScreenshotAsync(Page, "experiments");
+        await PageChecks.AssertAsync(Page, "experiments");
 
         // Out again: moved to no experiment.
         await Page.GotoAsync("/experiments?name=tuning");
@@ -84,7 +84,7 @@ public sealed class ExperimentsPageTests(UiProject ui, Browser browser)
         await Expect(Page.Locator("#new-group")).ToHaveValueAsync("picked");
         await Expect(Page.Locator("#group-names option[value='picked']")).ToHaveCountAsync(1);
         await Expect(Page.GetByLabel("Experiment (pick one or type a new name)")).ToHaveValueAsync("picked");
-        await PageChecks.FitsAndScreenshotAsync(Page, "new-run");
+        await PageChecks.AssertAsync(Page, "new-run");
 
         await AssertErrorAsync(
             await ui.PostAsync("/api/experiments", new { name = "picked" }),

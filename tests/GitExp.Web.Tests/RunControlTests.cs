@@ -67,7 +67,7 @@ public sealed class RunControlTests(ControlProject ui, Browser browser)
         await Page.Locator("#smoothing").FillAsync("0.5");
         await Expect(Page.Locator("#smoothing-value")).ToHaveTextAsync("0.5");
         await Expect(Page.Locator("#plots .u-legend")).ToContainTextAsync("smoothed");
-        await PageChecks.FitsAndScreenshotAsync(Page, "run-live-charts");
+        await PageChecks.AssertAsync(Page, "run-live-charts");
 
         ui.Release("live", 1);
         ui.Release("live", 2);
@@ -96,7 +96,7 @@ public sealed class RunControlTests(ControlProject ui, Browser browser)
 
         await Page.GotoAsync("/run?id=" + id);
         await Expect(Page.Locator("#run-status")).ToHaveTextAsync("running");
-        await PageChecks.FitsAndScreenshotAsync(Page, "run-running");
+        await PageChecks.AssertAsync(Page, "run-running");
         await Page.Locator("#terminate").ClickAsync();
         await Expect(Page.Locator("#run-status")).ToHaveTextAsync("failed", RunLength);
         await Expect(Page.Locator("#terminate")).ToHaveCountAsync(0);
@@ -113,6 +113,24 @@ public sealed class RunControlTests(ControlProject ui, Browser browser)
             (string)JsonNode.Parse(await again.Content.ReadAsStringAsync())!["error"]!
         );
         await WorkersGoneAsync();
+    }
+
+    [Fact]
+    public async Task Terminate_interrupts_a_workspace_run_as_ctrl_c_would()
+    {
+        ui.Hold("stopws");
+        using var training = ExpTool.Start(ui.Repo.Root, "run", "-n", "stopws", "-S", "train.lr=0.4");
+        await ui.WaitUntilAtAsync("stopws", 0);
+        var id = await RunningIdAsync("stopws");
+
+        await Page.GotoAsync("/run?id=" + id);
+        await Expect(Page.Locator("#run-status")).ToHaveTextAsync("running");
+        await Page.Locator("#terminate").ClickAsync();
+        var ended = await training.WaitAsync();
+        Assert.NotEqual(0, ended.ExitCode);
+        await Expect(Page.Locator("#run-status")).Not.ToHaveTextAsync("running", RunLength);
+        await Expect(Page.Locator("#terminate")).ToHaveCountAsync(0);
+        Assert.Contains((string)(await ui.GetJsonAsync("/api/runs/" + id))["status"]!, new[] { "failed", "interrupted" });
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed partial class RunPageTests(ActionsProject ui, Browser browser)
         }
 
         await Expect(Page.Locator("#panel-log")).ToBeHiddenAsync();
-        await PageChecks.FitsAndScreenshotAsync(Page, "run-overview");
+        await PageChecks.AssertAsync(Page, "run-overview");
 
         await Page.Locator("#tab-log").ClickAsync();
         await Expect(Page).ToHaveURLAsync(new Regex("#log$"));
@@ -46,15 +46,17 @@ public sealed partial class RunPageTests(ActionsProject ui, Browser browser)
         await Page.ReloadAsync();
         await Expect(Page.Locator("#tab-log")).ToHaveAttributeAsync("aria-selected", "true");
         await Expect(Page.Locator("#log")).ToBeVisibleAsync();
-        await PageChecks.FitsAndScreenshotAsync(Page, "run-log");
+        await PageChecks.AssertAsync(Page, "run-log");
 
         // Arrow keys move between tabs, as in any tab list.
         await Page.Locator("#tab-log").FocusAsync();
         await Page.Keyboard.PressAsync("ArrowRight");
         await Expect(Page.Locator("#tab-checkpoints")).ToHaveAttributeAsync("aria-selected", "true");
         await Expect(Page.Locator("#checkpoints")).ToHaveTextAsync("No checkpoints.");
+        await PageChecks.AssertAccessibleAsync(Page, "run-checkpoints");
         await Page.Locator("#tab-charts").ClickAsync();
         await Expect(Page.Locator("#plots")).ToContainTextAsync("No step history");
+        await PageChecks.AssertAccessibleAsync(Page, "run-charts");
         Assert.Empty(_session.Dialogs);
     }
 
@@ -80,7 +82,7 @@ public sealed partial class RunPageTests(ActionsProject ui, Browser browser)
         await Expect(Page.Locator("#stage-log")).ToContainTextAsync("# stage train at ");
         await Expect(Page.Locator("#stage-log")).ToContainTextAsync("trained with lr=0.1");
         await Expect(Page.Locator("#stage-log")).Not.ToContainTextAsync("tick");
-        await PageChecks.FitsAndScreenshotAsync(Page, "run-stage");
+        await PageChecks.AssertAsync(Page, "run-stage");
 
         // The address opens the same stage.
         await Page.ReloadAsync();
@@ -113,7 +115,7 @@ public sealed partial class RunPageTests(ActionsProject ui, Browser browser)
             Assert.True(height <= 320, $"a preview is {height} px tall");
         }
 
-        await PageChecks.FitsAndScreenshotAsync(Page, "run-artifacts");
+        await PageChecks.AssertAsync(Page, "run-artifacts");
 
         // The artifacts of all runs: a folder opens on its run's page, never its raw JSON error.
         await Page.GotoAsync("/artifacts");
@@ -132,7 +134,7 @@ public sealed partial class RunPageTests(ActionsProject ui, Browser browser)
         {
             await Page.GotoAsync("/run?id=" + Art);
             await Expect(Page.Locator("#run-banner")).ToContainTextAsync("This run is archived");
-            await PageChecks.FitsAndScreenshotAsync(Page, "run-archived");
+            await PageChecks.AssertAsync(Page, "run-archived");
             await Page.Locator("#banner-restore").ClickAsync();
             await Expect(Page.Locator("#run-banner")).ToHaveCountAsync(0);
             Assert.False((bool)(await ui.GetJsonAsync("/api/runs/" + Art))["archived"]!);

@@ -76,6 +76,13 @@ public sealed class SchedulesBrowserTests(ScheduledUiProject ui, Browser browser
         await Page.GotoAsync("/");
         await Page.Locator("header nav a", new() { HasText = "Recurring runs" }).ClickAsync();
         await Expect(Page.Locator("h1")).ToHaveTextAsync("Recurring runs");
+        await Expect(Page.Locator("body[data-loaded]")).ToHaveCountAsync(1);
+        await Expect(Page.Locator("header nav a[aria-current]")).ToHaveTextAsync("Recurring runs");
+        // Each input of the New recurring run form has a label, as on every page.
+        var unlabelled = await Page.EvaluateAsync<string[]>(
+            "() => [...document.querySelectorAll('input, select, textarea')].filter(e => !(e.labels && e.labels.length)).map(e => e.id)"
+        );
+        Assert.Empty(unlabelled);
         await Expect(Page.Locator("#scheduler")).ToContainTextAsync("Scheduler: running (pid ");
         await Expect(Page.Locator("#schedules tbody tr[data-name=often]")).ToHaveCountAsync(1);
         await Expect(Cell("often", "state")).ToHaveTextAsync("ended");
@@ -86,7 +93,7 @@ public sealed class SchedulesBrowserTests(ScheduledUiProject ui, Browser browser
         await Expect(Cell("weekly", "state")).ToHaveTextAsync("active");
         // Mondays 09:00 in Berlin are 07:00 or 08:00 UTC, as the page shows times.
         await Expect(Cell("weekly", "next"))
-            .ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d{4}-\d\d-\d\d 0[78]:00:00$"));
+            .ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d{4}-\d\d-\d\d 0[78]:00:00( UTC)?$"));
         await _session.ScreenshotAsync("schedules");
 
         await Cell("weekly", "actions").GetByText("Disable").ClickAsync();
@@ -131,6 +138,29 @@ public sealed class SchedulesBrowserTests(ScheduledUiProject ui, Browser browser
         var shown = JsonNode.Parse((await ui.Repo.ExpOkAsync("schedule", "show", "pinned", "--json")).StdOut)!;
         Assert.Equal(first, (string)shown["commit"]!);
         Assert.Equal("pinned-runs", (string)shown["group"]!);
+        Assert.Empty(_session.Dialogs);
+    }
+
+    [Fact]
+    public async Task The_new_run_form_and_a_pipeline_version_open_the_form_prefilled()
+    {
+        await Page.GotoAsync("/new");
+        await Page.Locator("#new-params input[data-key='params.yaml:lr']").FillAsync("0.7");
+        await Page.Locator("#new-group").FillAsync("nightly-runs");
+        await Page.Locator("#schedule").ClickAsync();
+
+        await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/schedules\\?"));
+        await Expect(Page.Locator("#new-schedule")).ToHaveAttributeAsync("open", "");
+        await Expect(Page.Locator("#new-params")).ToHaveValueAsync("params.yaml:lr=0.7");
+        await Expect(Page.Locator("#new-group")).ToHaveValueAsync("nightly-runs");
+        await Expect(Page.Locator("#new-rev")).ToHaveValueAsync("");
+
+        var head = (await ui.Repo.GitAsync("rev-parse", "HEAD")).Trim();
+        await Page.GotoAsync("/pipelines");
+        await Page.Locator($"tr[data-commit='{head}'] button.version-open").ClickAsync();
+        await Page.Locator("#version-schedule").ClickAsync();
+
+        await Expect(Page.Locator("#new-rev")).ToHaveValueAsync(head);
         Assert.Empty(_session.Dialogs);
     }
 

@@ -18,6 +18,13 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
 {
     private readonly ExperimentQueue _queue = new(project);
 
+    /// <summary>
+    /// A run that fails while this process is being signalled (SIGTERM or SIGINT) leaves its entry queued instead of
+    /// failing it: what a worker in a Slurm job does, since Slurm signals every process of a job it ends (time limit,
+    /// scancel, node failure, preemption). The submitting side then settles it with Slurm's reason, or Slurm reruns it.
+    /// </summary>
+    public bool LeaveQueuedWhenSignalled { get; init; }
+
     /// <summary>Runs entries with <paramref name="jobs"/> parallel workers until none is left to lease.</summary>
     /// <param name="onlyIds">Run only these entries (a temp run); null runs the whole queue.</param>
     public async Task<IReadOnlyList<QueueResult>> RunAsync(
@@ -176,6 +183,24 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
             )
         {
             var wasKilled = e is OperationCanceledException && !cancellationToken.IsCancellationRequested;
+            if (!wasKilled && LeaveQueuedWhenSignalled && await SignalledAsync(cancellationToken).ConfigureAwait(false))
+            {
+                events.EntryFinished(
+                    entry,
+                    new QueueResult(
+                        entry.Id,
+                        entry.Name,
+                        QueueStatus.Queued,
+                        null,
+                        null,
+                        "stopped by a signal",
+                        DateTimeOffset.UtcNow
+                    ),
+                    null
+                );
+                throw new OperationCanceledException("stopped by a signal: the entry stays queued", e, cancellationToken);
+            }
+
             var (code, message) = e switch
             {
                 _ when e is not ExpException && DiskFull.AsUserError(e) is { } full => ((int)full.Code, full.Message),
@@ -196,6 +221,23 @@ public sealed class QueueRunner(ExpProject project, IQueueEvents events)
             }
 
             return failure;
+        }
+    }
+
+    /// <summary>
+    /// Whether this process is being stopped by a signal: the stage, signalled at the same moment, may end (and fail)
+    /// a little before the signal's cancellation reaches us, so a failure waits up to a second for it.
+    /// </summary>
+    private static async Task<bool> SignalledAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
         }
     }
 

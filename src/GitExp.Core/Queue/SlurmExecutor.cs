@@ -168,7 +168,7 @@ public sealed class SlurmExecutor(ExpProject project)
             jobs={Quote(JobsDirectory)}
             printf '%s_%s %s %s\n' "$SLURM_ARRAY_JOB_ID" "$SLURM_ARRAY_TASK_ID" "$(hostname)" "$(date +%s)" > "$jobs/$id.started"
             cd {Quote(project.Root)} || exit 1
-            {tool} queue worker --only "$id"
+            {tool} queue worker --only "$id" --slurm-job
             code=$?
             printf '%s\n' "$code" > "$jobs/$id.exit.tmp" && mv "$jobs/$id.exit.tmp" "$jobs/$id.exit"
             exit $code
@@ -359,7 +359,14 @@ public sealed class SlurmExecutor(ExpProject project)
 
         AppendToLog(queue, record, reason);
         var code = state == "FAILED" ? (int)ExitCode.StageFailed : (int)ExitCode.Interrupted;
-        await queue.RecordFailureAsync(entry, null, code, $"{reason} (Slurm job {record.JobId})").ConfigureAwait(false);
+        // The failed ref keeps what the run produced before Slurm stopped it, as a local worker's failure does.
+        var workspace = queue.WorkspacePath(entry.Id);
+        var isolated = File.Exists(Path.Combine(workspace, ".git"))
+            ? await ExpProject
+                .OpenAsync(workspace, cancellationToken, project.CacheDirectory, project.DvcCacheDirectory, project.OriginRoot)
+                .ConfigureAwait(false)
+            : null;
+        await queue.RecordFailureAsync(entry, isolated, code, $"{reason} (Slurm job {record.JobId})").ConfigureAwait(false);
     }
 
     // The entry's log ends with what Slurm said about the job (slurmstepd's '*** JOB ... CANCELLED ...' line).
@@ -441,6 +448,8 @@ public sealed class SlurmExecutor(ExpProject project)
                 : output.Contains("DUE TO NODE FAILURE", StringComparison.Ordinal) ? "NODE_FAIL"
                 : output.Contains("CANCELLED AT", StringComparison.Ordinal) ? "CANCELLED"
                 : exitFile is not null ? (exitFile.Trim() == "0" ? "COMPLETED" : "FAILED")
+                // A task cancelled before it ever started may leave no record of its own in Slurm, and no output.
+                : killedByUser ? "CANCELLED"
                 : "UNKNOWN";
         }
 

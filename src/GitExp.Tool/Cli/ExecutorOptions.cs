@@ -53,6 +53,17 @@ internal sealed class ExecutorOptions
         }
     }
 
+    /// <summary>The first executor flag given on the command line (as the user wrote it), or null.</summary>
+    public string? Given(ParseResult result)
+    {
+        var option = new Option[] { _executor, _partition, _time, _gres, _cpus, _mem, _sbatchArgs, _requeue }.FirstOrDefault(o =>
+            result.GetResult(o) is { Implicit: false }
+        );
+        return option is null ? null
+            : option == _executor ? $"--executor {result.GetValue(_executor)}"
+            : option.Name;
+    }
+
     /// <summary>The Slurm settings to submit with, or null for the local executor; a Slurm flag without Slurm is an error.</summary>
     public SlurmOptions? Resolve(ParseResult result, ExpProject project, Option<int> jobs)
     {

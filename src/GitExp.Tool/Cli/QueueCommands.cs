@@ -420,7 +420,10 @@ internal static class QueueCommands
                 }
 
                 long position = 0;
-                while (true)
+                // An entry in Slurm is asked about (squeue) every 2 s, not every 200 ms: clusters ask users not to poll
+                // the controller in a tight loop; the log file is still read every 200 ms.
+                var checkEvery = item.Slurm is null ? 1 : 10;
+                for (var round = 1; ; round++)
                 {
                     if (File.Exists(path))
                     {
@@ -436,6 +439,12 @@ internal static class QueueCommands
                     if (!result.GetValue(follow))
                     {
                         return 0;
+                    }
+
+                    if (round % checkEvery != 0)
+                    {
+                        await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                        continue;
                     }
 
                     var now = (await queue.FindAsync([item.Entry.Id], cancellationToken).ConfigureAwait(false))[0];
@@ -555,7 +564,11 @@ internal static class QueueCommands
             Description = "Run only these entries.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var command = new Command("worker", "Run the queue in this process (what 'queue start' launches).") { only };
+        var slurmJob = new Option<bool>("--slurm-job")
+        {
+            Description = "Running in a Slurm job: an entry stopped by Slurm's signal stays queued for the queue to settle.",
+        };
+        var command = new Command("worker", "Run the queue in this process (what 'queue start' launches).") { only, slurmJob };
         command.Hidden = true;
         command.SetAction(
             async (result, cancellationToken) =>
@@ -568,6 +581,9 @@ internal static class QueueCommands
                 );
                 var ids = result.GetValue(only) is { Length: > 0 } list ? list.ToHashSet(StringComparer.Ordinal) : null;
                 var results = await new QueueRunner(project, new QueueEventsWriter(output, project.Root))
+                {
+                    LeaveQueuedWhenSignalled = result.GetValue(slurmJob),
+                }
                     .RunAsync(1, ids, cancellationToken)
                     .ConfigureAwait(false);
                 return Summarize(results, output);

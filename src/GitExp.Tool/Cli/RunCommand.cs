@@ -132,11 +132,14 @@ internal static class RunCommand
                 var project = await CommonOptions.OpenProjectAsync(cancellationToken).ConfigureAwait(false);
                 var queueing = result.GetValue(queue) || result.GetValue(temp);
                 CheckCombinations(result, reset, rev, queueing, copyPaths, wait, temp, jobs, runAll);
-                var slurm = executor.Resolve(result, project, jobs);
-                if (slurm is not null && !result.GetValue(temp) && !result.GetValue(runAll))
+                // The config's executor is for runs of the queue; a flag on any other run is a mistake.
+                var runsQueue = result.GetValue(temp) || result.GetValue(runAll);
+                if (!runsQueue && executor.Given(result) is { } flag)
                 {
-                    throw new ExpException(ExitCode.Usage, "--executor slurm applies to --run-all and --temp");
+                    throw new ExpException(ExitCode.Usage, $"{flag} applies to --run-all and --temp");
                 }
+
+                var slurm = runsQueue ? executor.Resolve(result, project, jobs) : null;
                 if (result.GetValue(quiet) && result.GetValue(verbose))
                 {
                     throw new ExpException(ExitCode.Usage, "--quiet and --verbose cannot be used together: choose one");

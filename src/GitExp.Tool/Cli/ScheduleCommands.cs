@@ -364,12 +364,17 @@ internal static class ScheduleCommands
                     var state = process.State();
                     if (state is { Running: true, Pid: { } holder })
                     {
-                        if (holder != pid)
+                        if (holder == pid)
+                        {
+                            break;
+                        }
+
+                        // A live other holder won a race of two starts; a dead one's pid is the file's stale content,
+                        // read between the new scheduler's lock and its pid.
+                        if (IsAlive(holder))
                         {
                             throw AlreadyRunning(state);
                         }
-
-                        break;
                     }
 
                     if (!IsAlive(pid))
@@ -458,16 +463,12 @@ internal static class ScheduleCommands
                 var enabled = summaries.Count(s => s.Schedule.Enabled);
                 if (result.GetValue(json))
                 {
-                    JsonOutput.Write(
-                        output,
-                        new JsonObject(ScheduleJson.Scheduler(state))
-                        {
-                            ["schedules"] = summaries.Count,
-                            ["enabled"] = enabled,
-                            ["next_fire"] = next?.NextFire is { } at ? ScheduleJson.Iso(at) : null,
-                            ["next_schedule"] = next?.Schedule.Name,
-                        }
-                    );
+                    var json = ScheduleJson.Scheduler(state);
+                    json["schedules"] = summaries.Count;
+                    json["enabled"] = enabled;
+                    json["next_fire"] = next?.NextFire is { } at ? ScheduleJson.Iso(at) : null;
+                    json["next_schedule"] = next?.Schedule.Name;
+                    JsonOutput.Write(output, json);
                     return 0;
                 }
 
@@ -512,9 +513,16 @@ internal static class ScheduleCommands
                 using (var store = RunStore.Open(project))
                 {
                     var entries = new ScheduledEntries(project, ids => QueueCommands.StartInBackground(project, ids));
-                    await new Scheduler(store, entries, TimeProvider.System, new SchedulerLog(output))
-                        .RunAsync(process.StopRequested, cancellationToken)
-                        .ConfigureAwait(false);
+                    try
+                    {
+                        await new Scheduler(store, entries, TimeProvider.System, new SchedulerLog(output))
+                            .RunAsync(process.StopRequested, cancellationToken)
+                            .ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        // SIGTERM or Ctrl+C (a service manager stopping it): a stop like any other, between fires.
+                    }
                 }
 
                 File.Delete(process.StopPath);

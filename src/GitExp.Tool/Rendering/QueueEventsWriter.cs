@@ -53,7 +53,11 @@ internal sealed class QueueEventsWriter(TextWriter output, string root, int? tot
     {
         if (_logs.TryRemove(entry.Id, out var logs))
         {
-            if (result.Status != QueueStatus.Success)
+            if (result.Status == QueueStatus.Queued)
+            {
+                logs.Log.WriteLine($"{result.Message}; the entry stays queued");
+            }
+            else if (result.Status != QueueStatus.Success)
             {
                 logs.Log.WriteLine("error: " + result.Message);
             }
@@ -65,6 +69,12 @@ internal sealed class QueueEventsWriter(TextWriter output, string root, int? tot
         lock (_outputGate)
         {
             _running--;
+            if (result.Status == QueueStatus.Queued)
+            {
+                Say($"[{entry.Id}] {entry.Name}: {result.Message}; it stays queued" + Progress());
+                return;
+            }
+
             _done++;
             _failed += experiment is null ? 1 : 0;
             Say(

@@ -35,6 +35,7 @@ public sealed class SlurmExecutorTests
         "the Slurm job failed before recording a result (is the tool on the compute nodes' PATH? see the job's output)"
     )]
     [InlineData(null, "", null, false, "the Slurm job ended (UNKNOWN) without a result")]
+    [InlineData(null, "", null, true, "killed by 'dotnet exp queue kill' (scancel)")]
     public void Slurms_state_becomes_the_reason_a_user_reads(
         string? state,
         string output,

@@ -138,6 +138,15 @@ public sealed class ScheduledEntriesTests : IDisposable
         null
     )]
     [InlineData(
+        "--tz 'Mars/Olympus': not a known time zone (expected an IANA id such as Europe/Berlin or UTC)",
+        ExitCode.Usage,
+        null,
+        null,
+        null,
+        null,
+        "tz:Mars/Olympus"
+    )]
+    [InlineData(
         "--cron '0 0 30 2 *': no fire time ahead: the schedule would never fire",
         ExitCode.Usage,
         null,
@@ -163,8 +172,9 @@ public sealed class ScheduledEntriesTests : IDisposable
                 new ScheduleRequest
                 {
                     Name = "s",
-                    Cron = cron ?? "0 2 * * *",
-                    TimeZone = "UTC",
+                    // "tz:<id>" in the cron column tries a time zone instead.
+                    Cron = cron is null || cron.StartsWith("tz:", StringComparison.Ordinal) ? "0 2 * * *" : cron,
+                    TimeZone = cron is not null && cron.StartsWith("tz:", StringComparison.Ordinal) ? cron[3..] : "UTC",
                     Rev = rev,
                     MaxConcurrent = maxConcurrent,
                     Start = start,

@@ -59,6 +59,8 @@ OverTimeLimit=0
 KillWait=2
 SchedulerParameters=batch_sched_delay=0,sched_interval=1,sched_min_interval=0
 MinJobAge=600
+# A job Slurm requeues (node failure) may start again after cred_expire + 1 s (120 by default).
+AuthInfo=cred_expire=5
 MessageTimeout=5
 SlurmctldTimeout=10
 SlurmdTimeout=30

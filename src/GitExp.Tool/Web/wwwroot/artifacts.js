@@ -3,7 +3,8 @@
 (() => {
   const { el } = GitExp;
   const q = el("input", { type: "search", id: "q", placeholder: "path contains" });
-  const kind = el("select", { id: "kind" });
+  const kind = el("select", { id: "kind", "aria-label": "Kind" });
+  q.setAttribute("aria-label", "Path contains");
   const params = new URLSearchParams(location.search);
   GitExp.fillSelect(kind, "any kind", params.get("kind") ? [params.get("kind")] : []);
   const { size } = GitExp;

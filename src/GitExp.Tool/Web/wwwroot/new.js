@@ -40,7 +40,11 @@
       buttons.forEach(b => { b.disabled = false; });
     }
     buttons.push(el("button", { id: "queue", className: "primary", text: "Queue run", onclick: () => submit("queue") }),
-      el("button", { id: "start", text: "Start now", title: "Run it at once in the background, in its own workspace", onclick: () => submit("temp") }));
+      el("button", { id: "start", text: "Start now", title: "Run it at once in the background, in its own workspace", onclick: () => submit("temp") }),
+      // A recurring run runs the current branch's tip at each fire (never the uncommitted workspace): the Recurring runs form, prefilled.
+      el("button", { id: "schedule", text: "Repeat on a schedule…", title: "Add a recurring run of the current branch with these params",
+        onclick: () => { location.href = "/schedules?" + new URLSearchParams([["new", "1"], ["group", group.value], ["name", name.value],
+          ...Object.entries(form.edits()).map(([k, v]) => ["set", k + "=" + JSON.stringify(v)])]); } }));
     box.replaceChildren(form.node, el("div", { className: "toolbar" }, ...buttons));
     document.body.dataset.loaded = String(Date.now());
   }

@@ -44,7 +44,9 @@
       buttons.forEach(b => { b.disabled = false; });
     }
     buttons.push(el("button", { id: "version-queue", className: "primary", text: "Create run (queue)", onclick: () => create("queue") }),
-      el("button", { id: "version-start", text: "Create and start now", title: "Run it at once in the background, in its own workspace", onclick: () => create("temp") }));
+      el("button", { id: "version-start", text: "Create and start now", title: "Run it at once in the background, in its own workspace", onclick: () => create("temp") }),
+      el("button", { id: "version-schedule", text: "Repeat on a schedule…", title: "Add a recurring run of this version (the Recurring runs form, prefilled)",
+        onclick: () => { location.href = "/schedules?" + new URLSearchParams({ rev: commit, group: group.value, name: name.value }); } }));
     const filter = `baseline = "${commit}"`;
     detail.replaceChildren(
       el("h2", { id: "version-title" }, el("span", { className: "mono", text: file }), " at ", el("span", { className: "mono", text: commit.slice(0, 7) })),

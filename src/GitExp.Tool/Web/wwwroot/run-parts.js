@@ -14,7 +14,22 @@ const RunView = (() => {
     return node;
   }
 
-  return { h };
+  // Loads a script of the tool once (uPlot, only when a chart is first drawn: the first screen does not need it).
+  const loading = new Map();
+  function script(src) {
+    if (!loading.has(src)) {
+      loading.set(src, new Promise((resolve, reject) => {
+        const node = document.createElement("script");
+        node.src = src;
+        node.onload = resolve;
+        node.onerror = () => reject(new Error("could not load " + src));
+        document.head.append(node);
+      }));
+    }
+    return loading.get(src);
+  }
+
+  return { h, script };
 })();
 
 const RunCharts = (() => {

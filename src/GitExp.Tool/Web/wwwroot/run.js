@@ -215,7 +215,8 @@
       }
       draw();
     }
-    try { await fetchHistories(); } catch (e) { box.replaceChildren(el("p", { className: "error", text: e.message })); }
+    try { await RunView.script("/assets/uPlot.iife.min.js"); await fetchHistories(); }
+    catch (e) { box.replaceChildren(el("p", { className: "error", text: e.message })); }
     if (run.status === "running" && !polling) {
       // Redrawn every 2 s while the run runs and the tab is shown; the run's end loads the page's data again.
       polling = setInterval(async () => {

@@ -101,6 +101,7 @@
     body.replaceChildren(...data.schedules.map(row));
     table.hidden = data.schedules.length === 0;
     empty.hidden = data.schedules.length !== 0;
+    document.body.dataset.loaded = String(Date.now());
   }
 
   api("/api/schedules").then(show, e => { error.textContent = e.message; });
