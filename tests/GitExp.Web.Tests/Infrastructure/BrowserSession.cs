@@ -1,4 +1,3 @@
-using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace GitExp.Web.Tests.Infrastructure;
@@ -77,21 +76,8 @@ public sealed class BrowserSession : IAsyncDisposable
         await ScreenshotAsync($"{name}-{width}");
     }
 
-    /// <summary>
-    /// Runs axe-core on the page as it is now and asserts it finds no serious or critical violation (each found is
-    /// listed with the elements it concerns). Wait for the page to be filled before calling it.
-    /// </summary>
-    public async Task AssertAccessibleAsync(string name)
-    {
-        var result = await Page.RunAxe();
-        var severe = result
-            .Violations.Where(v => v.Impact is "serious" or "critical")
-            .Select(v =>
-                $"{v.Impact} {v.Id} ({v.Help}): {string.Join("; ", v.Nodes.Take(3).Select(n => n.Target + " " + n.Html))}"
-            )
-            .ToList();
-        Assert.True(severe.Count == 0, $"{name}: axe-core found\n{string.Join("\n", severe)}");
-    }
+    /// <summary>axe-core on the page as it is now: no serious or critical violation (<see cref="PageChecks"/>).</summary>
+    public Task AssertAccessibleAsync(string name) => PageChecks.AssertAccessibleAsync(Page, name);
 
     private static string ScreenshotFolder()
     {
