@@ -7,6 +7,7 @@ using GitExp.Core.Tracking;
 using GitExp.Tool.Rendering;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using static GitExp.Tool.Web.ApiConventions;
 
 namespace GitExp.Tool.Web;
 
@@ -232,9 +233,4 @@ internal static class CrossRunApi
     }
 
     private static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode)v)]);
-
-    private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(), "application/json; charset=utf-8");
-
-    private static IResult Error(int status, string message) =>
-        Results.Content(new JsonObject { ["error"] = message }.ToJsonString(), "application/json; charset=utf-8", null, status);
 }

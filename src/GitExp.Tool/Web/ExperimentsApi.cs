@@ -6,6 +6,7 @@ using GitExp.Core.Project;
 using GitExp.Core.Tracking;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using static GitExp.Tool.Web.ApiConventions;
 
 namespace GitExp.Tool.Web;
 
@@ -55,7 +56,10 @@ internal static class ExperimentsApi
                         (store, said) =>
                         {
                             Only(body.Json!, "experiments", "name", "description");
-                            new RunGroups(store, said).Create(Text(body.Json!, "name") ?? "", Text(body.Json!, "description"));
+                            new RunGroups(store, said).Create(
+                                OptionalText(body.Json!, "name") ?? "",
+                                OptionalText(body.Json!, "description")
+                            );
                             return new JsonObject { ["name"] = said.Name, ["message"] = said.Text };
                         }
                     );
@@ -74,7 +78,7 @@ internal static class ExperimentsApi
                             Only(body.Json!, "experiments/move", "runs", "experiment");
                             var moved = new RunGroups(store, said).Move(
                                 RunsApi.TextList(body.Json!, "experiments/move", "runs"),
-                                Text(body.Json!, "experiment")
+                                OptionalText(body.Json!, "experiment")
                             );
                             return new JsonObject
                             {
@@ -122,27 +126,6 @@ internal static class ExperimentsApi
                 + (group is null ? "out of their experiment." : $"into '{group}'.");
     }
 
-    private static void Only(JsonObject body, string what, params string[] names)
-    {
-        foreach (var name in body.Select(p => p.Key).Where(n => !names.Contains(n)))
-        {
-            throw new ExpException(ExitCode.Usage, $"{what}: unknown field '{name}' (expected {string.Join(", ", names)})");
-        }
-    }
-
-    private static string? Text(JsonObject body, string name)
-    {
-        var node = body[name];
-        if (node is null)
-        {
-            return null;
-        }
-
-        return node.GetValueKind() == JsonValueKind.String
-            ? node.GetValue<string>()
-            : throw new ExpException(ExitCode.Usage, $"'{name}' must be text or null");
-    }
-
     private static IResult Handle(ExpProject project, Func<RunStore, Said, JsonObject> handle)
     {
         try
@@ -177,9 +160,4 @@ internal static class ExperimentsApi
             return (null, Error(StatusCodes.Status400BadRequest, "the body is not JSON: " + e.Message));
         }
     }
-
-    private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(), "application/json; charset=utf-8");
-
-    private static IResult Error(int status, string message) =>
-        Results.Content(new JsonObject { ["error"] = message }.ToJsonString(), "application/json; charset=utf-8", null, status);
 }

@@ -7,6 +7,7 @@ using GitExp.Core.Tracking;
 using GitExp.Tool.Cli;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using static GitExp.Tool.Web.ApiConventions;
 
 namespace GitExp.Tool.Web;
 
@@ -92,10 +93,18 @@ internal static class PipelinesApi
             );
         }
 
-        var commit = Text(body, "commit") ?? throw new ExpException(ExitCode.Usage, "pipelines/run: give the commit to run");
+        var commit =
+            OptionalText(body, "commit") ?? throw new ExpException(ExitCode.Usage, "pipelines/run: give the commit to run");
         var said = new Said();
         var entry = await new RunControl(project, said)
-            .QueueCommitAsync(commit, [], Text(body, "name"), Text(body, "title"), Text(body, "group"), cancellationToken)
+            .QueueCommitAsync(
+                commit,
+                [],
+                OptionalText(body, "name"),
+                OptionalText(body, "title"),
+                OptionalText(body, "group"),
+                cancellationToken
+            )
             .ConfigureAwait(false);
         if (temp)
         {
@@ -125,31 +134,4 @@ internal static class PipelinesApi
         public void Queued(QueueEntry entry, string commit, RunRecord? from) =>
             Text = $"Queued '{entry.Name}' ({entry.Id}), a run of commit {commit[..7]}.";
     }
-
-    private static string? Text(JsonObject body, string name)
-    {
-        var node = body[name];
-        if (node is null)
-        {
-            return null;
-        }
-
-        if (node.GetValueKind() != JsonValueKind.String)
-        {
-            throw new ExpException(ExitCode.Usage, $"'{name}' must be text or null");
-        }
-
-        var text = node.GetValue<string>().Trim();
-        return text.Length == 0 ? null : text;
-    }
-
-    private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(), "application/json; charset=utf-8");
-
-    private static IResult Error(ExpException e) =>
-        Results.Content(
-            new JsonObject { ["error"] = e.Message }.ToJsonString(),
-            "application/json; charset=utf-8",
-            null,
-            e.Code == ExitCode.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest
-        );
 }

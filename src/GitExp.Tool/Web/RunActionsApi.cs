@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using static GitExp.Tool.Web.ApiConventions;
 
 namespace GitExp.Tool.Web;
 
@@ -636,31 +637,6 @@ internal static class RunActionsApi
         return values.Select(p => RunClone.FromJson(p.Key, p.Value)).ToList();
     }
 
-    private static void Only(JsonObject body, string what, params string[] names)
-    {
-        foreach (var name in body.Select(p => p.Key).Where(n => !names.Contains(n)))
-        {
-            throw new ExpException(ExitCode.Usage, $"{what}: unknown field '{name}' (expected {string.Join(", ", names)})");
-        }
-    }
-
-    private static string? OptionalText(JsonObject body, string name)
-    {
-        var node = body[name];
-        if (node is null)
-        {
-            return null;
-        }
-
-        if (node.GetValueKind() != JsonValueKind.String)
-        {
-            throw new ExpException(ExitCode.Usage, $"'{name}' must be text or null");
-        }
-
-        var text = node.GetValue<string>().Trim();
-        return text.Length == 0 ? null : text;
-    }
-
     // ---- plumbing ----
 
     private static RunRecord Find(ExpProject project, string id)
@@ -714,9 +690,4 @@ internal static class RunActionsApi
             ExitCode.Conflict => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status400BadRequest,
         };
-
-    private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(), "application/json; charset=utf-8");
-
-    private static IResult Error(int status, string message) =>
-        Results.Content(new JsonObject { ["error"] = message }.ToJsonString(), "application/json; charset=utf-8", null, status);
 }

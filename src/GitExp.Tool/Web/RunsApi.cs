@@ -9,6 +9,7 @@ using GitExp.Core.Tracking;
 using GitExp.Tool.Rendering;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using static GitExp.Tool.Web.ApiConventions;
 
 namespace GitExp.Tool.Web;
 
@@ -369,11 +370,6 @@ internal static class RunsApi
 
     internal static RunRecord Find(RunStore store, string id) => new RunEdits(store).Find(id);
 
-    private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(), "application/json; charset=utf-8");
-
     private static IResult JsonBytes(Action<Utf8JsonWriter> write) =>
         Results.Bytes(CompactJson.ToBytes(write), "application/json; charset=utf-8");
-
-    private static IResult Error(int status, string message) =>
-        Results.Content(new JsonObject { ["error"] = message }.ToJsonString(), "application/json; charset=utf-8", null, status);
 }

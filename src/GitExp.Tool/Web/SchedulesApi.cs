@@ -6,6 +6,7 @@ using GitExp.Core.Schedules;
 using GitExp.Tool.Rendering;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using static GitExp.Tool.Web.ApiConventions;
 
 namespace GitExp.Tool.Web;
 
@@ -86,19 +87,18 @@ internal static class SchedulesApi
     /// <summary>A new schedule from the page's form: the fields of <c>schedule add</c>, its <c>-S</c> values as text.</summary>
     private static ScheduleRequest Request(JsonObject body)
     {
-        foreach (var name in body.Select(p => p.Key).Where(n => !Fields.Contains(n)))
-        {
-            throw new ExpException(ExitCode.Usage, $"schedules: unknown field '{name}' (expected {string.Join(", ", Fields)})");
-        }
+        Only(body, "schedules", Fields);
 
-        var catchUp = Text(body, "catchUp");
+        var catchUp = OptionalText(body, "catchUp");
         return new ScheduleRequest
         {
-            Name = Text(body, "name") ?? throw new ExpException(ExitCode.Usage, "name: a schedule needs a name"),
-            Cron = Text(body, "cron") ?? throw new ExpException(ExitCode.Usage, "--cron: a schedule needs a cron expression"),
-            TimeZone = Text(body, "timeZone"),
-            Start = Text(body, "start"),
-            End = Text(body, "end"),
+            Name = OptionalText(body, "name") ?? throw new ExpException(ExitCode.Usage, "name: a schedule needs a name"),
+            Cron =
+                OptionalText(body, "cron")
+                ?? throw new ExpException(ExitCode.Usage, "--cron: a schedule needs a cron expression"),
+            TimeZone = OptionalText(body, "timeZone"),
+            Start = OptionalText(body, "start"),
+            End = OptionalText(body, "end"),
             MaxConcurrent = body["maxConcurrent"] switch
             {
                 null => null,
@@ -109,21 +109,13 @@ internal static class SchedulesApi
                 catchUp is null ? CatchUp.One
                 : Enum.TryParse<CatchUp>(catchUp, ignoreCase: true, out var parsed) ? parsed
                 : throw new ExpException(ExitCode.Usage, $"--catch-up '{catchUp}': expected none, one or all"),
-            Rev = Text(body, "rev"),
+            Rev = OptionalText(body, "rev"),
             SetParams = Texts(body, "setParams"),
             Targets = Texts(body, "targets"),
-            Group = Text(body, "group"),
+            Group = OptionalText(body, "group"),
             CommandLine = "dotnet exp schedule add (web UI)",
         };
     }
-
-    private static string? Text(JsonObject body, string name) =>
-        body[name] switch
-        {
-            null => null,
-            JsonValue v when v.TryGetValue<string>(out var text) => text.Trim().Length == 0 ? null : text.Trim(),
-            _ => throw new ExpException(ExitCode.Usage, $"'{name}' must be text"),
-        };
 
     private static List<string> Texts(JsonObject body, string name) =>
         body[name] switch
@@ -169,15 +161,4 @@ internal static class SchedulesApi
             return Error(e);
         }
     }
-
-    private static IResult Error(ExpException e) =>
-        Results.Json(
-            new Dictionary<string, string> { ["error"] = e.Message },
-            statusCode: e.Code switch
-            {
-                ExitCode.NotFound => StatusCodes.Status404NotFound,
-                ExitCode.Conflict => StatusCodes.Status409Conflict,
-                _ => StatusCodes.Status400BadRequest,
-            }
-        );
 }

@@ -8,6 +8,7 @@ using GitExp.Core.Project;
 using GitExp.Core.Tracking;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using static GitExp.Tool.Web.ApiConventions;
 
 namespace GitExp.Tool.Web;
 
@@ -258,9 +259,4 @@ internal static class StageGraphApi
 
         return pipelines.OrderBy(p => p.File, StringComparer.Ordinal).ToList();
     }
-
-    private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(), "application/json; charset=utf-8");
-
-    private static IResult Error(int status, string message) =>
-        Results.Content(new JsonObject { ["error"] = message }.ToJsonString(), "application/json; charset=utf-8", null, status);
 }
